@@ -1,0 +1,49 @@
+// Order function: consumes approved orders from the SQS FIFO queue in batches and reports partial failures,
+// so one bad or blocked message holds back only its own account#symbol group.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
+import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { awsAdapters } from '../../adapters/aws-wiring';
+import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
+import { OrderApprovedDetailSchema } from '../../shared/events/order-events';
+import { systemClock } from '../../shared/ports/clock';
+import { unconfiguredBroker } from '../../adapters/broker/unconfigured-broker';
+import { processApprovedOrder, type OrderServiceDeps, type SubmissionOutcome } from '../../shared/orders/order-service';
+import { createLogger, parseInput, parseJson } from '../support/handler-support';
+
+export type OrderHandlerDeps = Omit<OrderServiceDeps, 'workerId'> & { logger: Pick<Logger, 'error' | 'info'> };
+
+export const createOrderHandler =
+  (deps: () => OrderHandlerDeps) =>
+  async (event: unknown, context: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> => {
+    const d = deps();
+    const sqsEvent = parseInput(d, 'order', SqsSchema, event);
+    const handleRecord = async (record: SQSRecord): Promise<SubmissionOutcome> => {
+      const body = parseJson(d, 'order', record.body, 'body');
+      const message = parseInput(d, 'order', OrderApprovedDetailSchema, body, 'body');
+      return processApprovedOrder({ ...d, workerId: `${context.awsRequestId}/${record.messageId}` }, message);
+    };
+    return processPartialResponse(sqsEvent, handleRecord, new SqsFifoPartialProcessorAsync(), {
+      context: context as Context,
+      skipGroupOnError: true,
+    });
+  };
+
+let awsDeps: OrderHandlerDeps | undefined;
+const fromEnvironment = (): OrderHandlerDeps => {
+  if (awsDeps) return awsDeps;
+  const adapters = awsAdapters();
+  awsDeps = {
+    store: adapters.store,
+    broker: unconfiguredBroker,
+    bus: adapters.bus,
+    clock: systemClock,
+    telemetry: new PowertoolsTelemetry(),
+    leaseMs: 60_000,
+    logger: createLogger('order'),
+  };
+  return awsDeps;
+};
+
+export const handler = createOrderHandler(fromEnvironment);

@@ -1,0 +1,51 @@
+// Risk function: EventBridge delivers one OrderIntended event; the pre-trade engine decides, records and
+// queues. Bad input is rejected (named field and rule, counted) before anything is read or written.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { awsAdapters } from '../../adapters/aws-wiring';
+import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
+import { DETAIL_TYPES } from '../../shared/events/catalog';
+import { EVENT_SOURCES } from '../../shared/events/envelope';
+import { OrderIntendedEventDetailSchema } from '../../shared/events/order-events';
+import { systemClock } from '../../shared/ports/clock';
+import { decideIntent, type IntentOutcome, type RiskServiceDeps } from '../../shared/risk/risk-service';
+import { InfrastructureError } from '../../shared/errors/errors';
+import { createLogger, parseInput } from '../support/handler-support';
+
+export const OrderIntendedEventSchema = EventBridgeSchema.extend({
+  source: z.literal(EVENT_SOURCES.feed, { error: `must be ${EVENT_SOURCES.feed}` }),
+  'detail-type': z.literal(DETAIL_TYPES.OrderIntended, { error: `must be ${DETAIL_TYPES.OrderIntended}` }),
+  detail: OrderIntendedEventDetailSchema,
+});
+
+export interface RiskHandlerDeps extends RiskServiceDeps {
+  logger: Pick<Logger, 'error' | 'info'>;
+}
+
+export const createRiskHandler =
+  (deps: () => RiskHandlerDeps) =>
+  async (event: unknown): Promise<IntentOutcome> => {
+    const d = deps();
+    const parsed = parseInput(d, 'risk', OrderIntendedEventSchema, event);
+    return decideIntent(d, parsed.detail);
+  };
+
+let awsDeps: RiskHandlerDeps | undefined;
+const fromEnvironment = (): RiskHandlerDeps => {
+  if (awsDeps) return awsDeps;
+  const adapters = awsAdapters();
+  if (!adapters.queue) throw new InfrastructureError('ORDER_QUEUE_URL is required by the risk function', 'config');
+  awsDeps = {
+    store: adapters.store,
+    queue: adapters.queue,
+    bus: adapters.bus,
+    clock: systemClock,
+    telemetry: new PowertoolsTelemetry(),
+    defaults: adapters.config.riskLimits,
+    logger: createLogger('risk'),
+  };
+  return awsDeps;
+};
+
+export const handler = createRiskHandler(fromEnvironment);

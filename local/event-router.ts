@@ -1,0 +1,128 @@
+// The local stand-in for EventBridge: an EventBus whose rules are the same route table the CDK app deploys.
+// Delivery is asynchronous and at least once, like EventBridge's: a failed invocation is retried twice,
+// then kept as a dead letter (never dropped silently).
+import { randomUUID } from 'node:crypto';
+import type { EventBridgeEvent } from 'aws-lambda';
+import { DETAIL_SCHEMAS, type DomainEvent } from '../shared/events/catalog';
+import type { EventBus } from '../shared/ports/event-bus';
+import { EVENT_ROUTES, matchesPattern, type EventRoute, type FunctionName } from '../shared/routing/routes';
+
+export type LocalEvent = EventBridgeEvent<string, unknown>;
+type Invoke = (event: LocalEvent) => Promise<unknown>;
+
+export interface DeadLetter {
+  route: string;
+  event: LocalEvent;
+  error: unknown;
+}
+
+export interface EventRouterOptions {
+  routes?: readonly EventRoute[];
+  /** Invocations in flight at once across all targets (Lambda concurrency stand-in). */
+  concurrency?: number;
+  retries?: number;
+  region?: string;
+  account?: string;
+}
+
+export class LocalEventRouter implements EventBus {
+  private readonly targets = new Map<FunctionName, Invoke>();
+  private readonly disabledRoutes = new Set<string>();
+  private readonly queue: { route: EventRoute; event: LocalEvent; attempt: number }[] = [];
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  readonly published = new Map<string, number>();
+  readonly deadLetters: DeadLetter[] = [];
+  readonly seen: LocalEvent[] = [];
+  private readonly routes: readonly EventRoute[];
+  private readonly concurrency: number;
+  private readonly retries: number;
+
+  constructor(private readonly options: EventRouterOptions = {}) {
+    this.routes = options.routes ?? EVENT_ROUTES;
+    this.concurrency = options.concurrency ?? 4;
+    this.retries = options.retries ?? 2;
+  }
+
+  register(target: FunctionName, invoke: Invoke): void {
+    this.targets.set(target, invoke);
+  }
+
+  /** Stops delivering a route's events (what disabling an EventBridge rule does). */
+  disableRoute(id: string): void {
+    this.disabledRoutes.add(id);
+  }
+
+  enableRoute(id: string): void {
+    this.disabledRoutes.delete(id);
+  }
+
+  async publish(events: readonly DomainEvent[]): Promise<void> {
+    for (const event of events) {
+      // The bus contract: nothing leaves a component that its own schema would reject downstream.
+      DETAIL_SCHEMAS[event.detailType].parse(event.detail);
+      const ebEvent: LocalEvent = {
+        version: '0',
+        id: randomUUID(),
+        'detail-type': event.detailType,
+        source: event.source,
+        account: this.options.account ?? '000000000000',
+        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: this.options.region ?? 'us-east-1',
+        resources: [],
+        detail: event.detail,
+      };
+      this.published.set(event.detailType, (this.published.get(event.detailType) ?? 0) + 1);
+      this.seen.push(ebEvent);
+      for (const route of this.routes) {
+        if (this.disabledRoutes.has(route.id) || !matchesPattern(route.pattern, ebEvent)) continue;
+        this.queue.push({ route, event: ebEvent, attempt: 1 });
+      }
+    }
+    this.pump();
+  }
+
+  /** Resolves once every delivery accepted so far has finished (or dead-lettered). */
+  async drain(): Promise<void> {
+    if (this.queue.length === 0 && this.inFlight === 0) return;
+    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  get pending(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.concurrency && this.queue.length > 0) {
+      const delivery = this.queue.shift();
+      if (!delivery) break;
+      this.inFlight++;
+      void this.deliver(delivery).finally(() => {
+        this.inFlight--;
+        this.pump();
+        if (this.queue.length === 0 && this.inFlight === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          waiters.forEach((w) => w());
+        }
+      });
+    }
+  }
+
+  private async deliver(delivery: { route: EventRoute; event: LocalEvent; attempt: number }): Promise<void> {
+    const invoke = this.targets.get(delivery.route.target);
+    if (!invoke) {
+      this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error: new Error(`no target ${delivery.route.target}`) });
+      return;
+    }
+    try {
+      await invoke(delivery.event);
+    } catch (error) {
+      if (delivery.attempt > this.retries) {
+        this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error });
+      } else {
+        this.queue.push({ ...delivery, attempt: delivery.attempt + 1 });
+      }
+    }
+  }
+}

@@ -1,0 +1,238 @@
+// One local session: the same handlers as in AWS, wired to local stand-ins (DynamoDB Local, an in-process
+// SQS, the route-table router, a simulated market and broker), run for a bounded time and then drained,
+// reconciled and reported. `npm start` and the end-to-end tests both run through here.
+import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
+import { DynamoTradingStore } from '../adapters/dynamodb/dynamo-trading-store';
+import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
+import { SimulatedBroker } from '../adapters/broker/simulated-broker';
+import { createRiskHandler } from '../functions/risk/handler';
+import { createOrderHandler } from '../functions/order/handler';
+import { createReconciliationHandler } from '../functions/reconciliation/handler';
+import { loadEnvironmentConfig } from '../shared/config/environments';
+import { DETAIL_TYPES } from '../shared/events/catalog';
+import { utcNow } from '../shared/events/ids';
+import { systemClock } from '../shared/ports/clock';
+import type { IntentOutcome } from '../shared/risk/risk-service';
+import { StrategyHost } from '../shared/strategy/strategy-host';
+import type { Strategy, StrategyModule, StrategyOptions } from '../shared/strategy/strategy';
+import { InMemoryTelemetry, METRICS } from '../shared/telemetry/telemetry';
+import createSampleMomentum from '../strategies/sample-momentum';
+import { startDynamoDbLocal, localDynamoClientConfig } from './dynamodb-local';
+import { LocalEventRouter } from './event-router';
+import { DEFAULT_SYMBOLS, SimulatedMarket } from './market';
+import { percentile, type LocalReport } from './report';
+import { SqsEventSource } from './sqs-event-source';
+import { createFifoQueues, localSqsClientConfig, startLocalSqs } from './sqs-local';
+
+export interface SessionOptions {
+  durationMs: number;
+  /** Path of a strategy module (default: the sample momentum strategy). */
+  strategyPath?: string;
+  seed?: number;
+  tickMs?: number;
+  account?: string;
+  /** Stops the run early (Ctrl-C); the session still drains, reconciles and reports. */
+  signal?: AbortSignal;
+  onProgress?: (line: string) => void;
+  progressEveryMs?: number;
+}
+
+export interface ProgressCounters {
+  intents: number;
+  approved: number;
+  denied: number;
+  fills: number;
+}
+
+/** A quiet logger for local runs: errors are kept for the report instead of flooding the terminal. */
+const collectingLogger = (errors: unknown[]) => ({
+  error: (message: string, ...rest: unknown[]) => void errors.push({ message, rest }),
+  info: () => undefined,
+});
+
+export const loadStrategy = async (path: string | undefined, options: StrategyOptions): Promise<Strategy> => {
+  if (!path) return createSampleMomentum(options);
+  const mod = (await import(pathToFileURL(resolve(path)).href)) as StrategyModule;
+  const exported = mod.default;
+  const strategy = typeof exported === 'function' ? exported(options) : exported;
+  if (!strategy || typeof strategy.onTicks !== 'function' || typeof strategy.name !== 'string') {
+    throw new Error(`${path} must default-export a strategy factory or an object with name and onTicks`);
+  }
+  return strategy;
+};
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export const runSession = async (options: SessionOptions): Promise<LocalReport> => {
+  const config = loadEnvironmentConfig('local');
+  const account = options.account ?? config.accounts[0] ?? 'paper-1';
+  const seed = options.seed ?? 42;
+  const tickMs = options.tickMs ?? 100;
+  const started = Date.now();
+  const clock = systemClock;
+  let peakRss = process.memoryUsage().rss;
+  const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
+
+  const dynamo = await startDynamoDbLocal();
+  const sqs = await startLocalSqs().catch(async (error: unknown) => {
+    await dynamo.stop();
+    throw error;
+  });
+  try {
+    const ddb = new DynamoDBClient(localDynamoClientConfig(dynamo.endpoint));
+    const sqsClient = new SQSClient(localSqsClientConfig(sqs.endpoint));
+    const tableName = `trading-local-${randomBytes(3).toString('hex')}`;
+    await createTradingTable(ddb, tableName);
+    const { queueUrl } = await createFifoQueues(sqsClient, 'orders-local');
+    const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+    const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
+
+    const store = new DynamoTradingStore(ddb, tableName);
+    const market = new SimulatedMarket({ seed, symbols: DEFAULT_SYMBOLS });
+    const broker = new SimulatedBroker({ priceOf: (s) => market.priceOf(s), clock, seed });
+    const telemetry = new InMemoryTelemetry();
+    const router = new LocalEventRouter({ concurrency: 4 });
+    const errors: unknown[] = [];
+    const logger = collectingLogger(errors);
+
+    const nowIso = utcNow(clock.now());
+    await store.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
+    for (const tick of market.step(clock.now())) await store.putMark(tick.symbol, tick.price, tick.at);
+
+    const risk = createRiskHandler(() => ({
+      store,
+      queue: new SqsOrderQueue(sqsClient, queueUrl),
+      bus: router,
+      clock,
+      telemetry,
+      defaults: config.riskLimits,
+      logger,
+    }));
+    const order = createOrderHandler(() => ({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000, logger }));
+    const reconciliation = createReconciliationHandler(() => ({
+      store,
+      broker,
+      bus: router,
+      clock,
+      telemetry,
+      accounts: [account],
+      logger,
+    }));
+
+    const latencies: number[] = [];
+    const denied: Record<string, number> = {};
+    let approved = 0;
+    router.register('risk', async (event) => {
+      const t0 = performance.now();
+      const outcome: IntentOutcome = await risk(event);
+      if (!outcome.replayed) latencies.push(performance.now() - t0);
+      if (outcome.outcome === 'approved') approved++;
+      else denied[outcome.reason] = (denied[outcome.reason] ?? 0) + 1;
+    });
+    const eventSource = new SqsEventSource({
+      client: sqsClient,
+      queueUrl,
+      queueArn,
+      waitTimeSeconds: 1,
+      invoke: (event, requestId) => order(event, { awsRequestId: requestId }),
+      onError: (error) => errors.push(error),
+    });
+    eventSource.start();
+
+    const strategy = await loadStrategy(options.strategyPath, { seed, symbols: DEFAULT_SYMBOLS.map((s) => s.symbol) });
+    const host = new StrategyHost({ strategy, account, runId: `r${seed}-${started.toString(36)}`, bus: router, clock, telemetry });
+
+    // Marks are conflated to at most one write per symbol per second, as the feed task will do.
+    const lastMarkWrite = new Map<string, number>();
+    let stoppedBy: LocalReport['stoppedBy'] = 'duration';
+    const progress = () =>
+      options.onProgress?.(
+        `t=${((Date.now() - started) / 1000).toFixed(0)}s intents=${host.intentIds.length} approved=${approved} ` +
+          `denied=${Object.values(denied).reduce((a, b) => a + b, 0)} fills=${router.published.get(DETAIL_TYPES.FillApplied) ?? 0}`,
+      );
+    let lastProgress = Date.now();
+    while (Date.now() - started < options.durationMs) {
+      if (options.signal?.aborted) {
+        stoppedBy = 'signal';
+        break;
+      }
+      const now = clock.now();
+      const ticks = market.step(now);
+      for (const tick of ticks) {
+        if (now - (lastMarkWrite.get(tick.symbol) ?? 0) >= 1000) {
+          lastMarkWrite.set(tick.symbol, now);
+          await store.putMark(tick.symbol, tick.price, tick.at);
+        }
+      }
+      await host.onTicks(ticks);
+      sampleRss();
+      if (Date.now() - lastProgress >= (options.progressEveryMs ?? 1000)) {
+        lastProgress = Date.now();
+        progress();
+      }
+      await sleep(tickMs);
+    }
+
+    // Drain: every intent decided, every approved order consumed, then reconcile against the broker.
+    await router.drain();
+    const drainDeadline = Date.now() + 30_000;
+    const drainStart = Date.now();
+    while (!eventSource.idleAfter(drainStart) && Date.now() < drainDeadline) await sleep(100);
+    await eventSource.stop();
+    await router.drain();
+    sampleRss();
+
+    const runs = await reconciliation({
+      version: '0',
+      id: `local-final-${started}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: 'us-east-1',
+      resources: [],
+      detail: {},
+    });
+    const run = runs[0];
+    const positions = Object.fromEntries(
+      (await store.listPositions(account)).filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]),
+    );
+    const blocked: Record<string, number> = {};
+    for (const [key, count] of telemetry.counts) {
+      const match = /^OrderBlockedBeforeSubmit\{reason=(\w+)\}$/.exec(key);
+      if (match?.[1]) blocked[match[1]] = count;
+    }
+    progress();
+    return {
+      durationMs: Date.now() - started,
+      strategy: strategy.name,
+      seed,
+      intents: host.intentIds.length,
+      approved,
+      denied,
+      blockedBeforeSubmit: blocked,
+      invalidProposals: telemetry.countOf('StrategyProposalInvalid', { strategy: strategy.name }),
+      brokerOrders: { submitted: broker.submittedOrderCount(), submitCalls: broker.submitCalls() },
+      fills: telemetry.countOf(METRICS.fillApplied),
+      positions,
+      cash: await store.getCash(account),
+      reconciliation: { status: run?.status ?? 'failed', breaks: run?.breaks.length ?? 1, positionsCompared: Object.keys(positions).length },
+      decisionLatencyMs: {
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: percentile(latencies, 100),
+        samples: latencies.length,
+      },
+      deadLetters: router.deadLetters.length,
+      peakRssMb: peakRss / (1024 * 1024),
+      stoppedBy,
+    };
+  } finally {
+    await Promise.allSettled([sqs.stop(), dynamo.stop()]);
+  }
+};

@@ -1,0 +1,26 @@
+// Audit entries: append-only records of every decision and order transition, with a UTC timestamp, the
+// correlation id and the actor. Entry ids are deterministic so a replay writes nothing new.
+import { deterministicId } from '../events/ids';
+
+export const AUDIT_KINDS = ['RISK_DECISION', 'ORDER_BLOCKED', 'ORDER_SUBMITTED', 'FILL_APPLIED', 'RECONCILIATION_RUN'] as const;
+export type AuditKind = (typeof AUDIT_KINDS)[number];
+
+export interface AuditEntry {
+  entryId: string;
+  account: string;
+  occurredAt: string;
+  kind: AuditKind;
+  /** The component or person that acted. */
+  actor: string;
+  correlationId: string;
+  causationId: string;
+  detail: Record<string, unknown>;
+}
+
+export const auditEntry = (input: Omit<AuditEntry, 'entryId'> & { discriminator?: string }): AuditEntry => {
+  const { discriminator, ...entry } = input;
+  return {
+    ...entry,
+    entryId: deterministicId('aud', entry.kind, entry.account, entry.correlationId, discriminator ?? ''),
+  };
+};

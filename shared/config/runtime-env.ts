@@ -1,0 +1,19 @@
+// Environment variables the functions read at cold start. The CDK app sets exactly these keys and the
+// local runtime builds the same values, so a missing or malformed one fails at start, not mid-trade.
+import { z } from 'zod';
+import { EnvironmentNameSchema } from './environments';
+
+export const RUNTIME_ENV = {
+  environment: 'TRADING_ENV',
+  tableName: 'TABLE_NAME',
+  orderQueueUrl: 'ORDER_QUEUE_URL',
+  eventBusName: 'EVENT_BUS_NAME',
+} as const;
+
+export const RuntimeEnvSchema = z.object({
+  [RUNTIME_ENV.environment]: EnvironmentNameSchema,
+  [RUNTIME_ENV.tableName]: z.string().min(3, { error: 'must name the trading table' }),
+  [RUNTIME_ENV.orderQueueUrl]: z.string().url({ error: 'must be the order queue URL' }).optional(),
+  [RUNTIME_ENV.eventBusName]: z.string().min(1, { error: 'must name the event bus' }),
+});
+export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;

@@ -1,0 +1,214 @@
+// The order service: turns an approved order into exactly one broker order and applies its fills exactly
+// once. A lease on the order item makes one worker the submitter; the broker call is idempotent by client
+// order id (= intent id), so a crashed worker's successor resubmits safely. The trading state is re-read,
+// strongly consistent, after the claim and immediately before the broker call.
+import { auditEntry, type AuditEntry } from '../audit/audit-entry';
+import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
+import { buildMeta } from '../events/envelope';
+import { utcNow } from '../events/ids';
+import { ConcurrentUpdateError, InfrastructureError, RetryLaterError } from '../errors/errors';
+import { applyFill, type Position } from '../ledger/position';
+import { dec, toDecimalString, ZERO } from '../money/decimal';
+import type { Broker, BrokerOrder } from '../ports/broker';
+import type { Clock } from '../ports/clock';
+import type { EventBus } from '../ports/event-bus';
+import type { ApprovedOrderMessage } from '../ports/order-queue';
+import type { TradingStore } from '../ports/trading-store';
+import { METRICS, type Telemetry } from '../telemetry/telemetry';
+import { tradingStateDenial } from '../trading-state/trading-state';
+import { isSettledForSubmission, type OrderStatus } from './order-record';
+
+export interface OrderServiceDeps {
+  store: TradingStore;
+  broker: Broker;
+  bus: EventBus;
+  clock: Clock;
+  telemetry: Telemetry;
+  /** Identifies this worker in the order's lease (e.g. the Lambda request id). */
+  workerId: string;
+  /** How long a claim stays exclusive; must exceed the broker call's timeout. */
+  leaseMs: number;
+}
+
+export type SubmissionOutcome = 'submitted' | 'duplicate' | 'blocked';
+
+const MAX_LEDGER_ATTEMPTS = 5;
+
+const BROKER_STATUS: Record<BrokerOrder['status'], OrderStatus> = {
+  accepted: 'ACCEPTED',
+  partially_filled: 'PARTIALLY_FILLED',
+  filled: 'FILLED',
+  rejected: 'REJECTED',
+};
+
+const meta = (message: ApprovedOrderMessage, detailType: string, occurredAt: string, discriminator?: string) =>
+  buildMeta({
+    detailType,
+    occurredAt,
+    correlationId: message.data.intent.intentId,
+    causationId: message.meta.eventId,
+    account: message.meta.account,
+    strategy: message.meta.strategy,
+    producer: 'order',
+    ...(discriminator ? { discriminator } : {}),
+  });
+
+const block = async (deps: OrderServiceDeps, message: ApprovedOrderMessage, reason: NonNullable<ReturnType<typeof tradingStateDenial>>) => {
+  const { intent } = message.data;
+  const nowIso = utcNow(deps.clock.now());
+  await deps.store.blockOrder(
+    message.meta.account,
+    intent.intentId,
+    deps.workerId,
+    nowIso,
+    auditEntry({
+      account: message.meta.account,
+      occurredAt: nowIso,
+      kind: 'ORDER_BLOCKED',
+      actor: 'order',
+      correlationId: intent.intentId,
+      causationId: message.meta.eventId,
+      detail: { reason, symbol: intent.symbol },
+    }),
+  );
+  deps.telemetry.count(METRICS.orderBlocked, { reason });
+  await deps.bus.publish([
+    domainEvent(DETAIL_TYPES.OrderDenied, {
+      meta: meta(message, DETAIL_TYPES.OrderDenied, nowIso),
+      data: { intent, stage: 'pre-submit', reason, failedChecks: [reason], message: `trading state re-checked before submission: ${reason}` },
+    }),
+  ]);
+};
+
+export const processApprovedOrder = async (deps: OrderServiceDeps, message: ApprovedOrderMessage): Promise<SubmissionOutcome> => {
+  const { account } = message.meta;
+  const { intent } = message.data;
+
+  const claim = await deps.store.claimForSubmission(account, intent.intentId, deps.workerId, deps.clock.now(), deps.leaseMs);
+  if (!claim.claimed) {
+    if (!claim.order) throw new InfrastructureError(`no order record for approved intent ${intent.intentId}`, 'store');
+    if (isSettledForSubmission(claim.order.status)) {
+      deps.telemetry.count(METRICS.orderDuplicate);
+      return 'duplicate';
+    }
+    throw new RetryLaterError(`order ${intent.intentId} is being submitted by ${claim.order.leaseOwner ?? 'another worker'}`);
+  }
+
+  const denial = tradingStateDenial(await deps.store.getTradingState(account));
+  if (denial) {
+    await block(deps, message, denial);
+    return 'blocked';
+  }
+
+  let brokerOrder: BrokerOrder;
+  try {
+    brokerOrder = await deps.broker.submitOrder({
+      clientOrderId: intent.intentId,
+      symbol: intent.symbol,
+      side: intent.side,
+      quantity: intent.quantity,
+      orderType: intent.orderType,
+      ...(intent.limitPrice ? { limitPrice: intent.limitPrice } : {}),
+      timeInForce: intent.timeInForce,
+    });
+  } catch (error) {
+    // Outcome unknown: keep the lease to expire and let the message be retried; resubmission is idempotent.
+    throw new InfrastructureError(`broker submission failed for ${intent.intentId}`, 'broker', { cause: error });
+  }
+
+  for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt++) {
+    const before = await deps.store.getPosition(account, intent.symbol);
+    const nowIso = utcNow(deps.clock.now());
+    let position: Position = before;
+    let cash = ZERO;
+    const fillEvents: DomainEvent[] = [];
+    const audit: AuditEntry[] = [
+      auditEntry({
+        account,
+        occurredAt: nowIso,
+        kind: 'ORDER_SUBMITTED',
+        actor: 'order',
+        correlationId: intent.intentId,
+        causationId: message.meta.eventId,
+        detail: { brokerOrderId: brokerOrder.brokerOrderId, brokerStatus: brokerOrder.status, symbol: intent.symbol },
+      }),
+    ];
+    for (const fill of brokerOrder.fills) {
+      const effect = applyFill(position, { side: intent.side, quantity: fill.quantity, price: fill.price });
+      position = effect.position;
+      cash = cash.plus(dec(effect.cashDelta));
+      audit.push(
+        auditEntry({
+          account,
+          occurredAt: nowIso,
+          kind: 'FILL_APPLIED',
+          actor: 'order',
+          correlationId: intent.intentId,
+          causationId: brokerOrder.brokerOrderId,
+          discriminator: fill.tradeId,
+          detail: { tradeId: fill.tradeId, quantity: fill.quantity, price: fill.price, positionQuantity: position.quantity },
+        }),
+      );
+      fillEvents.push(
+        domainEvent(DETAIL_TYPES.FillApplied, {
+          meta: meta(message, DETAIL_TYPES.FillApplied, nowIso, fill.tradeId),
+          data: {
+            intentId: intent.intentId,
+            tradeId: fill.tradeId,
+            symbol: intent.symbol,
+            side: intent.side,
+            quantity: fill.quantity,
+            price: fill.price,
+            positionQuantity: position.quantity,
+            cashDelta: effect.cashDelta,
+          },
+        }),
+      );
+    }
+    const filled = brokerOrder.fills.reduce((sum, f) => sum.plus(dec(f.quantity)), ZERO);
+
+    let result: 'recorded' | 'duplicate';
+    try {
+      result = await deps.store.recordExecution({
+        account,
+        intentId: intent.intentId,
+        leaseOwner: deps.workerId,
+        status: BROKER_STATUS[brokerOrder.status],
+        brokerOrderId: brokerOrder.brokerOrderId,
+        filledQuantity: toDecimalString(filled),
+        updatedAt: nowIso,
+        fills: brokerOrder.fills,
+        ...(brokerOrder.fills.length ? { position: { before, after: position } } : {}),
+        cashDelta: toDecimalString(cash),
+        audit,
+      });
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_LEDGER_ATTEMPTS) continue;
+      throw error;
+    }
+    if (result === 'duplicate') {
+      deps.telemetry.count(METRICS.orderDuplicate);
+      return 'duplicate';
+    }
+
+    deps.telemetry.count(METRICS.orderSubmitted, { status: brokerOrder.status });
+    deps.telemetry.count(METRICS.fillApplied, {}, brokerOrder.fills.length);
+    await deps.bus.publish([
+      domainEvent(DETAIL_TYPES.OrderSubmitted, {
+        meta: meta(message, DETAIL_TYPES.OrderSubmitted, nowIso),
+        data: {
+          intentId: intent.intentId,
+          clientOrderId: intent.intentId,
+          brokerOrderId: brokerOrder.brokerOrderId,
+          symbol: intent.symbol,
+          side: intent.side,
+          quantity: intent.quantity,
+          brokerStatus: brokerOrder.status,
+        },
+      }),
+      ...fillEvents,
+    ]);
+    return 'submitted';
+  }
+  throw new ConcurrentUpdateError(`position ${intent.symbol} kept moving while recording ${intent.intentId}`);
+};

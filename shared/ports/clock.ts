@@ -1,0 +1,7 @@
+// The clock port: every timestamp in the core comes from here, so tests and replays control time.
+export interface Clock {
+  /** Milliseconds since the Unix epoch, UTC. */
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };

@@ -1,0 +1,74 @@
+// The storage port for trading state, orders, positions and the audit trail. The DynamoDB adapter
+// implements it; each method is one read or one write round trip, and every write is conditional so a
+// duplicate or a lost race changes nothing.
+import type { AuditEntry } from '../audit/audit-entry';
+import type { Position } from '../ledger/position';
+import type { OrderRecord, OrderStatus } from '../orders/order-record';
+import type { Mark } from '../risk/evaluate';
+import type { ReconciliationBreak } from '../events/reconciliation-events';
+import type { TradingState } from '../trading-state/trading-state';
+
+export interface RiskSnapshot {
+  tradingState: TradingState | undefined;
+  limitsOverride: unknown;
+  mark: Mark | undefined;
+  orderRate: { approvals: number[]; version: number };
+  existingOrder: OrderRecord | undefined;
+}
+
+export interface RecordDecisionInput {
+  order: OrderRecord;
+  /** Present when approved: the new approval window, written only if the version is unchanged. */
+  orderRate?: { approvals: number[]; expectedVersion: number };
+  audit: AuditEntry;
+}
+
+export interface ExecutionInput {
+  account: string;
+  intentId: string;
+  leaseOwner: string;
+  status: OrderStatus;
+  brokerOrderId: string;
+  filledQuantity: string;
+  updatedAt: string;
+  fills: { tradeId: string; quantity: string; price: string; at: string }[];
+  /** The position after the fills, written only if its stored version is `version - fills`. */
+  position?: { before: Position; after: Position };
+  cashDelta: string;
+  audit: AuditEntry[];
+}
+
+export interface ReconciliationRecord {
+  account: string;
+  runId: string;
+  status: 'clean' | 'breaks' | 'failed';
+  completedAt: string;
+  breaks: ReconciliationBreak[];
+}
+
+export interface TradingStore {
+  // Risk
+  loadRiskSnapshot(account: string, symbol: string, intentId: string): Promise<RiskSnapshot>;
+  /** 'duplicate' when an order for the intent already exists; ConcurrentUpdateError on a rate-window race. */
+  recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'>;
+
+  // Order
+  getOrder(account: string, intentId: string): Promise<OrderRecord | undefined>;
+  /** Strongly consistent: read immediately before talking to the broker. */
+  getTradingState(account: string): Promise<TradingState | undefined>;
+  claimForSubmission(
+    account: string,
+    intentId: string,
+    owner: string,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<{ claimed: true; order: OrderRecord } | { claimed: false; order: OrderRecord | undefined }>;
+  blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry): Promise<void>;
+  getPosition(account: string, symbol: string): Promise<Position>;
+  /** 'duplicate' when the fills were already applied; ConcurrentUpdateError when the position moved. */
+  recordExecution(input: ExecutionInput): Promise<'recorded' | 'duplicate'>;
+
+  // Reconciliation
+  listPositions(account: string): Promise<Position[]>;
+  recordReconciliation(record: ReconciliationRecord, audit: AuditEntry): Promise<void>;
+}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { LocalEventRouter, type LocalEvent } from '../../local/event-router';
+import { DETAIL_TYPES, domainEvent } from '../../shared/events/catalog';
+import { buildMeta } from '../../shared/events/envelope';
+import { EVENT_ROUTES } from '../../shared/routing/routes';
+import { intentFor } from '../support/fixtures';
+
+const intended = (id: string) =>
+  domainEvent(DETAIL_TYPES.OrderIntended, {
+    meta: buildMeta({
+      detailType: DETAIL_TYPES.OrderIntended,
+      occurredAt: '2026-11-23T15:00:00.000Z',
+      correlationId: id,
+      causationId: 'tick',
+      account: 'a',
+      strategy: 's',
+      producer: 'feed',
+    }),
+    data: intentFor(id),
+  });
+
+describe('local event router', () => {
+  it('delivers an intent to the risk function in the EventBridge event shape, as the route table says', async () => {
+    const router = new LocalEventRouter();
+    const received: LocalEvent[] = [];
+    router.register('risk', async (e) => void received.push(e));
+    await router.publish([intended('i-1')]);
+    await router.drain();
+    expect(received).toHaveLength(1);
+    expect(received[0]).toMatchObject({ source: 'trading.feed', 'detail-type': 'OrderIntended.v1', detail: { data: { intentId: 'i-1' } } });
+  });
+
+  it('delivers nothing through a disabled route', async () => {
+    const router = new LocalEventRouter();
+    let calls = 0;
+    router.register('risk', async () => void calls++);
+    router.disableRoute(EVENT_ROUTES[0]?.id ?? '');
+    await router.publish([intended('i-2')]);
+    await router.drain();
+    expect(calls).toBe(0);
+  });
+
+  it('retries a failing target twice and then keeps the event as a dead letter', async () => {
+    const router = new LocalEventRouter({ retries: 2 });
+    let calls = 0;
+    router.register('risk', async () => {
+      calls++;
+      throw new Error('boom');
+    });
+    await router.publish([intended('i-3')]);
+    await router.drain();
+    expect(calls).toBe(3);
+    expect(router.deadLetters).toHaveLength(1);
+  });
+
+  it('refuses to publish an event its own schema rejects', async () => {
+    const router = new LocalEventRouter();
+    const bad = intended('i-4');
+    (bad.detail.data as { quantity: string }).quantity = '-1';
+    await expect(router.publish([bad])).rejects.toThrow(/quantity/);
+  });
+});
