@@ -73,7 +73,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   const account = options.account ?? config.accounts[0] ?? 'paper-1';
   const seed = options.seed ?? 42;
   const tickMs = options.tickMs ?? 100;
-  const started = Date.now();
+  const setupStarted = Date.now();
   const clock = systemClock;
   let peakRss = process.memoryUsage().rss;
   const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
@@ -145,6 +145,9 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     eventSource.start();
 
     const strategy = await loadStrategy(options.strategyPath, { seed, symbols: DEFAULT_SYMBOLS.map((s) => s.symbol) });
+    // The run's clock starts once everything is up: --duration is market time, not JVM start-up time.
+    const started = Date.now();
+    options.onProgress?.(`ready in ${((started - setupStarted) / 1000).toFixed(1)} s: table ${tableName}, queue ${queueUrl}`);
     const host = new StrategyHost({ strategy, account, runId: `r${seed}-${started.toString(36)}`, bus: router, clock, telemetry });
 
     // Marks are conflated to at most one write per symbol per second, as the feed task will do.
@@ -189,7 +192,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
 
     const runs = await reconciliation({
       version: '0',
-      id: `local-final-${started}`,
+      id: `local-final-${setupStarted}`,
       'detail-type': 'Scheduled Event',
       source: 'aws.events',
       account: '000000000000',

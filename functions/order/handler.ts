@@ -27,6 +27,8 @@ export const createOrderHandler =
     return processPartialResponse(sqsEvent, handleRecord, new SqsFifoPartialProcessorAsync(), {
       context: context as Context,
       skipGroupOnError: true,
+      // Report every record as failed instead of throwing, so one path handles partial and full failure.
+      throwOnFullBatchFailure: false,
     });
   };
 

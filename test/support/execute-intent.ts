@@ -5,12 +5,12 @@ import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { buildMeta } from '../../shared/events/envelope';
 import { processApprovedOrder } from '../../shared/orders/order-service';
 import type { Broker } from '../../shared/ports/broker';
-import type { TradingStore } from '../../shared/ports/trading-store';
+import type { DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
 import { InMemoryTelemetry } from '../../shared/telemetry/telemetry';
 import { ACCOUNT, intentFor, ManualClock, RecordingBus, STRATEGY } from './fixtures';
 
 export const executeIntent = async (
-  store: TradingStore,
+  store: DynamoTradingStore,
   broker: Broker,
   intentId: string,
   over: Parameters<typeof intentFor>[1] = {},

@@ -175,7 +175,7 @@ describe('order function', () => {
       delete body.data.intent.symbol;
       const before = await scanAll(client, tableName);
       const errors: unknown[] = [];
-      const response = await orderHandler({ logger: { error: (_m: string, e: unknown) => void errors.push(e), info: () => undefined } })(
+      const response = await orderHandler({ logger: { error: (...args: unknown[]) => void errors.push(args), info: () => undefined } })(
         toSqsEvent([{ ...message, Body: JSON.stringify(body) }], QUEUE_ARN),
         { awsRequestId: 'r' },
       );

