@@ -101,6 +101,7 @@ export const startDynamoDbLocal = async (options: { port?: number } = {}): Promi
           throw new Error(
             `DynamoDB Local did not answer ListTables on ${endpoint} within ${READY_TIMEOUT_MS} ms ` +
               `(last error: ${(error as Error).message}).\n${output()}`,
+            { cause: error },
           );
         }
       }

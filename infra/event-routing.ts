@@ -1,0 +1,55 @@
+// The event bus of one environment and its rules, generated from the shared route table so the deployed
+// rules and the local router cannot disagree. Time-critical deliveries give up quickly into a DLQ.
+import { Duration } from 'aws-cdk-lib';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../shared/config/environments';
+import { EVENT_ROUTES, SCHEDULE_ROUTES, type FunctionName } from '../shared/routing/routes';
+
+export interface EventRoutingProps {
+  config: EnvironmentConfig;
+  targets: Record<FunctionName, IFunction>;
+}
+
+export class EventRouting extends Construct {
+  readonly bus: EventBus;
+  readonly deadLetterQueue: Queue;
+  readonly rules: Record<string, Rule> = {};
+
+  constructor(scope: Construct, id: string, props: EventRoutingProps) {
+    super(scope, id);
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `trading-${props.config.name}` });
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    const target = (name: FunctionName) =>
+      new LambdaFunction(props.targets[name], {
+        // An intent older than this is stale: better dead-lettered and seen than acted on late.
+        maxEventAge: Duration.minutes(5),
+        retryAttempts: 2,
+        deadLetterQueue: this.deadLetterQueue,
+      });
+
+    for (const route of EVENT_ROUTES) {
+      this.rules[route.id] = new Rule(this, route.id, {
+        eventBus: this.bus,
+        description: route.description,
+        eventPattern: { source: route.pattern.source, detailType: route.pattern['detail-type'] },
+        targets: [target(route.target)],
+      });
+    }
+    for (const route of SCHEDULE_ROUTES) {
+      // Schedules fire on the default bus (EventBridge requirement), into the same targets.
+      this.rules[route.id] = new Rule(this, route.id, {
+        description: route.description,
+        schedule: Schedule.rate(Duration.minutes(props.config.reconciliation.scheduleMinutes)),
+        targets: [target(route.target)],
+      });
+    }
+  }
+}

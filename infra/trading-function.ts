@@ -1,0 +1,104 @@
+// One trading Lambda: bundled ESM for Node 22 on ARM64, a `live` alias that every trigger targets, a
+// CodeDeploy deployment group that shifts traffic per the environment (canary in prod) and rolls back on
+// its alarms, and an error alarm that also pages on-call.
+import { join } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { LambdaDeploymentConfig, LambdaDeploymentGroup, type ILambdaDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
+import { Alias, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../shared/config/environments';
+import type { FunctionName } from '../shared/routing/routes';
+
+export interface TradingFunctionProps {
+  name: FunctionName;
+  config: EnvironmentConfig;
+  timeout: Duration;
+  memorySize?: number;
+  environment: Record<string, string>;
+  onCall: ITopic;
+}
+
+const ROOT = join(import.meta.dirname, '..');
+
+const deploymentConfig = (config: EnvironmentConfig): ILambdaDeploymentConfig =>
+  config.deployment.strategy === 'canary-10-percent-5-minutes'
+    ? LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES
+    : LambdaDeploymentConfig.ALL_AT_ONCE;
+
+export class TradingFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly alias: Alias;
+  readonly errorAlarm: Alarm;
+  readonly deploymentGroup: LambdaDeploymentGroup;
+
+  constructor(scope: Construct, id: string, props: TradingFunctionProps) {
+    super(scope, id);
+    const logGroup = new LogGroup(this, 'Logs', {
+      retention: props.config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+    });
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: join(ROOT, 'functions', props.name, 'handler.ts'),
+      handler: 'handler',
+      // Named explicitly: NODEJS_LATEST moves under our feet, and the local runtime runs Node 22 too.
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      memorySize: props.memorySize ?? 512,
+      timeout: props.timeout,
+      tracing: Tracing.ACTIVE,
+      logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      depsLockFilePath: join(ROOT, 'package-lock.json'),
+      projectRoot: ROOT,
+      environment: {
+        ...props.environment,
+        POWERTOOLS_SERVICE_NAME: props.name,
+        POWERTOOLS_METRICS_NAMESPACE: 'TradingSafety',
+        POWERTOOLS_LOG_LEVEL: props.config.logLevel,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        minify: true,
+        sourceMap: true,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        // The SDK is bundled so the deployed versions are the tested ones.
+        externalModules: [],
+        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+      },
+    });
+    this.alias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.fn.currentVersion });
+
+    this.errorAlarm = new Alarm(this, 'ErrorAlarm', {
+      alarmDescription: `${props.name} function errors on the live alias (rolls back deployments, pages on-call)`,
+      metric: this.alias.metricErrors({ period: Duration.minutes(1) }),
+      threshold: props.config.alarms.functionErrorsPerMinute,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    const throttleAlarm = new Alarm(this, 'ThrottleAlarm', {
+      alarmDescription: `${props.name} function throttled on the live alias`,
+      metric: this.alias.metricThrottles({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    for (const alarm of [this.errorAlarm, throttleAlarm]) {
+      alarm.addAlarmAction(new SnsAction(props.onCall));
+      alarm.addOkAction(new SnsAction(props.onCall));
+    }
+
+    this.deploymentGroup = new LambdaDeploymentGroup(this, 'DeploymentGroup', {
+      alias: this.alias,
+      deploymentConfig: deploymentConfig(props.config),
+      alarms: [this.errorAlarm],
+      autoRollback: { failedDeployment: true, deploymentInAlarm: true, stoppedDeployment: true },
+    });
+  }
+}

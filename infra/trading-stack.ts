@@ -1,0 +1,102 @@
+// The stack of one environment: table, bus and rules, order queue, the three functions with their
+// deployment safety, dead-letter alarms and the on-call topic. Construct ids never change once deployed.
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../shared/config/environments';
+import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import { EventRouting } from './event-routing';
+import { OnCall } from './on-call';
+import { OrderQueue } from './order-queue';
+import { TradingFunction } from './trading-function';
+import { TradingTable } from './trading-table';
+
+export interface TradingStackProps extends StackProps {
+  config: EnvironmentConfig;
+}
+
+const ORDER_TIMEOUT = Duration.seconds(30);
+
+export class TradingStack extends Stack {
+  readonly functions: Record<'risk' | 'order' | 'reconciliation', TradingFunction>;
+
+  constructor(scope: Construct, id: string, props: TradingStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    const onCall = new OnCall(this, 'OnCall', { config });
+    const { table } = new TradingTable(this, 'TradingTable', { config });
+    const orders = new OrderQueue(this, 'OrderQueue', { consumerTimeout: ORDER_TIMEOUT });
+    // Where failed asynchronous invocations (EventBridge → risk, schedule → reconciliation) end up.
+    const failedInvocations = new Queue(this, 'FailedInvocations', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+
+    const busName = `trading-${config.name}`;
+    const baseEnv = {
+      [RUNTIME_ENV.environment]: config.name,
+      [RUNTIME_ENV.tableName]: table.tableName,
+      [RUNTIME_ENV.eventBusName]: busName,
+    };
+    const make = (name: 'risk' | 'order' | 'reconciliation', timeout: Duration, extra: Record<string, string> = {}) =>
+      new TradingFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
+        name,
+        config,
+        timeout,
+        environment: { ...baseEnv, ...extra },
+        onCall: onCall.topic,
+      });
+    this.functions = {
+      risk: make('risk', Duration.seconds(10), { [RUNTIME_ENV.orderQueueUrl]: orders.queue.queueUrl }),
+      order: make('order', ORDER_TIMEOUT),
+      reconciliation: make('reconciliation', Duration.seconds(60)),
+    };
+
+    const routing = new EventRouting(this, 'EventRouting', {
+      config,
+      targets: {
+        risk: this.functions.risk.alias,
+        order: this.functions.order.alias,
+        reconciliation: this.functions.reconciliation.alias,
+      },
+    });
+
+    for (const fn of Object.values(this.functions)) {
+      table.grantReadWriteData(fn.fn);
+      routing.bus.grantPutEventsTo(fn.fn);
+    }
+    orders.queue.grantSendMessages(this.functions.risk.fn);
+    for (const fn of [this.functions.risk, this.functions.reconciliation]) {
+      fn.alias.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.minutes(5), onFailure: new SqsDestination(failedInvocations) });
+    }
+    this.functions.order.alias.addEventSource(
+      new SqsEventSource(orders.queue, { batchSize: 10, reportBatchItemFailures: true, enabled: true }),
+    );
+
+    const pageWhenNotEmpty = (queue: IQueue, id: string, what: string) => {
+      const alarm = new Alarm(this, id, {
+        alarmDescription: `${what}: messages waiting in ${id.replace(/Alarm$/, '')} need a person`,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new SnsAction(onCall.topic));
+    };
+    pageWhenNotEmpty(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
+    pageWhenNotEmpty(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
+    pageWhenNotEmpty(failedInvocations, 'FailedInvocationsAlarm', 'Risk or reconciliation invocations that failed');
+
+    new CfnOutput(this, 'TableName', { value: table.tableName });
+    new CfnOutput(this, 'EventBusName', { value: routing.bus.eventBusName });
+    new CfnOutput(this, 'OrderQueueUrl', { value: orders.queue.queueUrl });
+    new CfnOutput(this, 'OnCallTopicArn', { value: onCall.topic.topicArn });
+  }
+}
