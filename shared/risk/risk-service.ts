@@ -32,31 +32,27 @@ type IntendedDetail = DetailOf<'OrderIntended.v1'>;
 
 const MAX_ATTEMPTS = 5;
 
-const approvedDetail = (intended: IntendedDetail, order: OrderRecord): DetailOf<'OrderApproved.v1'> => ({
-  meta: buildMeta({
-    detailType: DETAIL_TYPES.OrderApproved,
-    occurredAt: order.createdAt,
+/** Risk's events carry the intent id as correlation and the intent event as cause. */
+const riskMeta = (intended: IntendedDetail, detailType: string, occurredAt: string) =>
+  buildMeta({
+    detailType,
+    occurredAt,
     correlationId: intended.data.intentId,
     causationId: intended.meta.eventId,
     account: intended.meta.account,
     strategy: intended.meta.strategy,
     producer: 'risk',
-  }),
+  });
+
+const approvedDetail = (intended: IntendedDetail, order: OrderRecord): DetailOf<'OrderApproved.v1'> => ({
+  meta: riskMeta(intended, DETAIL_TYPES.OrderApproved, order.createdAt),
   data: { intent: intended.data, approvedAt: order.createdAt, notional: order.notional ?? '0' },
 });
 
 const outcomeEvent = (intended: IntendedDetail, order: OrderRecord): DomainEvent => {
   if (order.status !== 'DENIED') return domainEvent(DETAIL_TYPES.OrderApproved, approvedDetail(intended, order));
   return domainEvent(DETAIL_TYPES.OrderDenied, {
-    meta: buildMeta({
-      detailType: DETAIL_TYPES.OrderDenied,
-      occurredAt: order.createdAt,
-      correlationId: intended.data.intentId,
-      causationId: intended.meta.eventId,
-      account: intended.meta.account,
-      strategy: intended.meta.strategy,
-      producer: 'risk',
-    }),
+    meta: riskMeta(intended, DETAIL_TYPES.OrderDenied, order.createdAt),
     data: {
       intent: intended.data,
       stage: 'pre-trade',

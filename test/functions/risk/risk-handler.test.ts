@@ -1,59 +1,31 @@
 // The risk function against DynamoDB Local and an in-process SQS reached through the real SQS client.
-import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { createRiskHandler } from '../../../functions/risk/handler';
 import { InvalidInputError } from '../../../shared/errors/errors';
-import { InMemoryTelemetry, METRICS } from '../../../shared/telemetry/telemetry';
-import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../../local/sqs-local';
-import { freshTable } from '../../support/dynamo';
-import { ACCOUNT, intendedEvent, intentFor, ManualClock, RecordingBus, scanAll, silentLogger } from '../../support/fixtures';
+import { METRICS } from '../../../shared/telemetry/telemetry';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger } from '../../support/fixtures';
+import { usePipelineFixture } from '../../support/pipeline';
 
-let sqs: Awaited<ReturnType<typeof startLocalSqs>>;
-let sqsClient: SQSClient;
-
-beforeAll(async () => {
-  sqs = await startLocalSqs();
-  sqsClient = new SQSClient(localSqsClientConfig(sqs.endpoint));
-});
-afterAll(async () => {
-  await sqs.stop();
-});
-
-let client: DynamoDBClient;
-let tableName: string;
-let store: DynamoTradingStore;
-let queueUrl: string;
-let bus: RecordingBus;
-let telemetry: InMemoryTelemetry;
-let clock: ManualClock;
+const f = usePipelineFixture();
 let risk: ReturnType<typeof createRiskHandler>;
 
-beforeEach(async () => {
-  ({ client, tableName } = await freshTable());
-  store = new DynamoTradingStore(client, tableName);
-  ({ queueUrl } = await createFifoQueues(sqsClient, `orders-${tableName}`));
-  bus = new RecordingBus();
-  telemetry = new InMemoryTelemetry();
-  clock = new ManualClock();
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
-  await store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+beforeEach(() => {
   risk = createRiskHandler(() => ({
-    store,
-    queue: new SqsOrderQueue(sqsClient, queueUrl),
-    bus,
-    clock,
-    telemetry,
+    store: f.store,
+    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
+    bus: f.bus,
+    clock: f.clock,
+    telemetry: f.telemetry,
     defaults: { maxOrderNotional: '10000', orderRate: { maxOrders: 2, windowMs: 1000 } },
     logger: silentLogger,
   }));
 });
 
 const receiveAll = async () => {
-  const out = await sqsClient.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+  const out = await f.sqsClient.send(
+    new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
   );
   return out.Messages ?? [];
 };
@@ -65,22 +37,22 @@ describe('risk function', () => {
     expect(rest).toHaveLength(0);
     expect(message?.Attributes).toMatchObject({ MessageGroupId: `${ACCOUNT}#AAPL`, MessageDeduplicationId: 'i-1' });
     expect(JSON.parse(message?.Body ?? '{}')).toMatchObject({ data: { intent: { intentId: 'i-1' }, notional: '1000' } });
-    expect(bus.ofType('OrderApproved.v1')).toHaveLength(1);
+    expect(f.bus.ofType('OrderApproved.v1')).toHaveLength(1);
   });
 
   it('denies an order when trading is halted, publishes the coded reason and queues nothing', async () => {
-    await store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T14:30:00.000Z');
+    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T14:30:00.000Z');
     await expect(risk(intendedEvent(intentFor('i-2')))).resolves.toMatchObject({ outcome: 'denied', reason: 'TRADING_HALTED' });
     expect(await receiveAll()).toHaveLength(0);
-    expect(bus.ofType('OrderDenied.v1')[0]?.detail).toMatchObject({ data: { reason: 'TRADING_HALTED', stage: 'pre-trade' } });
-    expect(telemetry.countOf(METRICS.decision, { outcome: 'denied', reason: 'TRADING_HALTED' })).toBe(1);
+    expect(f.bus.ofType('OrderDenied.v1')[0]?.detail).toMatchObject({ data: { reason: 'TRADING_HALTED', stage: 'pre-trade' } });
+    expect(f.telemetry.countOf(METRICS.decision, { outcome: 'denied', reason: 'TRADING_HALTED' })).toBe(1);
   });
 
   it('denies the order past the per-account rate limit instead of queueing it', async () => {
     await risk(intendedEvent(intentFor('r-1')));
     await risk(intendedEvent(intentFor('r-2')));
     await expect(risk(intendedEvent(intentFor('r-3')))).resolves.toMatchObject({ reason: 'RATE_LIMIT_EXCEEDED' });
-    clock.advance(1000);
+    f.clock.advance(1000);
     await expect(risk(intendedEvent(intentFor('r-4')))).resolves.toMatchObject({ outcome: 'approved' });
   });
 
@@ -88,14 +60,14 @@ describe('risk function', () => {
     const event = intendedEvent(intentFor('dup-1'));
     await risk(event);
     await expect(risk(event)).resolves.toMatchObject({ outcome: 'approved', replayed: true });
-    const items = await scanAll(client, tableName);
+    const items = await scanAll(f.client, f.tableName);
     expect(items.filter((i) => (i.type as { S: string } | undefined)?.S === 'AUDIT')).toHaveLength(1);
     expect(await receiveAll()).toHaveLength(1);
   });
 
   it('records the decision in the audit trail with the intent id as correlation id', async () => {
     await risk(intendedEvent(intentFor('aud-1', { quantity: '1000' })));
-    const audit = (await scanAll(client, tableName)).filter((i) => (i.type as { S: string } | undefined)?.S === 'AUDIT');
+    const audit = (await scanAll(f.client, f.tableName)).filter((i) => (i.type as { S: string } | undefined)?.S === 'AUDIT');
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ correlationId: { S: 'aud-1' }, kind: { S: 'RISK_DECISION' }, actor: { S: 'risk' } });
     expect(JSON.stringify(audit[0])).toContain('ORDER_NOTIONAL_EXCEEDED');
@@ -119,12 +91,12 @@ describe('risk function', () => {
       ['a limit order without a price', () => intendedEvent(intentFor('b-5', { orderType: 'limit' })), /detail\.data\.limitPrice: is required for a limit order/],
     ];
     it.each(cases)('%s', async (_name, build, expected) => {
-      const before = await scanAll(client, tableName);
+      const before = await scanAll(f.client, f.tableName);
       const error = await risk(build()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidInputError);
       expect((error as Error).message).toMatch(expected);
-      expect(telemetry.countOf(METRICS.invalidInput, { function: 'risk', field: (error as InvalidInputError).issues[0]?.path ?? '' })).toBe(1);
-      expect(await scanAll(client, tableName)).toEqual(before);
+      expect(f.telemetry.countOf(METRICS.invalidInput, { function: 'risk', field: (error as InvalidInputError).issues[0]?.path ?? '' })).toBe(1);
+      expect(await scanAll(f.client, f.tableName)).toEqual(before);
       expect(await receiveAll()).toHaveLength(0);
     });
   });

@@ -3,20 +3,12 @@ import { describe, expect, it } from 'vitest';
 import type { RiskLimits } from '../../../shared/config/environments';
 import type { OrderIntent } from '../../../shared/events/order-events';
 import { evaluateIntent, type RiskInputs } from '../../../shared/risk/evaluate';
+import { intentFor } from '../../support/fixtures';
 
 const NOW = Date.parse('2026-11-23T15:00:00.000Z');
 const defaults: RiskLimits = { maxOrderNotional: '10000', orderRate: { maxOrders: 3, windowMs: 1000 } };
 
-const intent = (over: Partial<OrderIntent> = {}): OrderIntent => ({
-  intentId: 'i-1',
-  symbol: 'AAPL',
-  side: 'buy',
-  quantity: '10',
-  orderType: 'market',
-  timeInForce: 'day',
-  createdAt: '2026-11-23T15:00:00.000Z',
-  ...over,
-});
+const intent = (over: Partial<OrderIntent> = {}) => intentFor('i-1', over);
 
 const inputs = (over: Partial<RiskInputs> = {}): RiskInputs => ({
   intent: intent(),

@@ -1,0 +1,49 @@
+// Per-test wiring shared by the handler tests: an in-process SQS for the file, and for each test a fresh
+// table, FIFO queue, store, recording bus, telemetry and manual clock, with trading ACTIVE and an AAPL mark.
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
+import { DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
+import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
+import { InMemoryTelemetry } from '../../shared/telemetry/telemetry';
+import { freshTable } from './dynamo';
+import { ACCOUNT, ManualClock, RecordingBus } from './fixtures';
+
+export interface PipelineFixture {
+  sqsClient: SQSClient;
+  client: DynamoDBClient;
+  tableName: string;
+  store: DynamoTradingStore;
+  queueUrl: string;
+  bus: RecordingBus;
+  telemetry: InMemoryTelemetry;
+  clock: ManualClock;
+}
+
+export const usePipelineFixture = (): PipelineFixture => {
+  const fixture = {} as PipelineFixture;
+  let stopSqs: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const sqs = await startLocalSqs();
+    stopSqs = sqs.stop;
+    fixture.sqsClient = new SQSClient(localSqsClientConfig(sqs.endpoint));
+  });
+  afterAll(async () => {
+    await stopSqs?.();
+  });
+  beforeEach(async () => {
+    const { client, tableName } = await freshTable();
+    Object.assign(fixture, {
+      client,
+      tableName,
+      store: new DynamoTradingStore(client, tableName),
+      queueUrl: (await createFifoQueues(fixture.sqsClient, `orders-${tableName}`)).queueUrl,
+      bus: new RecordingBus(),
+      telemetry: new InMemoryTelemetry(),
+      clock: new ManualClock(),
+    });
+    await fixture.store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+    await fixture.store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+  });
+  return fixture;
+};
