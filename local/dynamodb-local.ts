@@ -51,15 +51,11 @@ const captureOutput = (child: ChildProcess) => {
   return () => text.trim();
 };
 
-const waitForExit = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
-
 export const startDynamoDbLocal = async (options: { port?: number } = {}): Promise<DynamoDbLocal> => {
   const port = options.port ?? (await findFreePort());
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  // Detached: a Ctrl-C meant for the run must not kill the database the run still needs to drain into.
+  const child = spawn({ port, sharedDb: true, stdio: 'pipe', detached: true });
   const output = captureOutput(child);
 
   // 'exit' handlers must be synchronous; SIGKILL is enough because the JVM holds no state worth flushing.
@@ -68,42 +64,43 @@ export const startDynamoDbLocal = async (options: { port?: number } = {}): Promi
   };
   process.once('exit', killOnParentExit);
 
+  // Settles when the JVM exits or fails to spawn, so a dead process ends the readiness wait at once.
   let exited: string | undefined;
-  child.once('exit', (code, signal) => {
-    exited = `exited with ${signal ?? `code ${code}`}`;
-  });
-  child.once('error', (error) => {
-    exited = `failed to start: ${error.message}`;
+  const exitedPromise = new Promise<string>((resolve) => {
+    child.once('exit', (code, signal) => resolve((exited ??= `exited with ${signal ?? `code ${code}`}`)));
+    child.once('error', (error) => resolve((exited ??= `failed to start: ${error.message}`)));
   });
 
   const stop = async () => {
     process.removeListener('exit', killOnParentExit);
     if (exited === undefined) child.kill('SIGTERM');
-    await waitForExit(child);
+    await exitedPromise;
   };
 
   const probe = new DynamoDBClient({
     ...localDynamoClientConfig(endpoint),
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+    // Without throwOnRequestTimeout the SDK only warns, and a silent listener would stall the loop forever.
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {
     for (;;) {
-      if (exited !== undefined) {
-        throw new Error(`DynamoDB Local ${exited} before becoming ready on port ${port}.\n${output()}`);
+      const attempt = probe.send(new ListTablesCommand({ Limit: 1 })).then(
+        () => ({ ready: true as const }),
+        (error: unknown) => ({ ready: false as const, error: error as Error }),
+      );
+      const outcome = await Promise.race([attempt, exitedPromise.then((reason) => ({ exited: reason }))]);
+      if ('exited' in outcome) {
+        throw new Error(`DynamoDB Local ${outcome.exited} before becoming ready on port ${port}.\n${output()}`);
       }
-      try {
-        await probe.send(new ListTablesCommand({ Limit: 1 }));
-        return { endpoint, stop };
-      } catch (error) {
-        if (Date.now() >= deadline) {
-          throw new Error(
-            `DynamoDB Local did not answer ListTables on ${endpoint} within ${READY_TIMEOUT_MS} ms ` +
-              `(last error: ${(error as Error).message}).\n${output()}`,
-            { cause: error },
-          );
-        }
+      if (outcome.ready) return { endpoint, stop };
+      if (Date.now() >= deadline) {
+        throw new Error(
+          `DynamoDB Local did not answer ListTables on ${endpoint} within ${READY_TIMEOUT_MS} ms ` +
+            `(last error: ${outcome.error.message}).\n${output()}`,
+          { cause: outcome.error },
+        );
       }
       await sleep(POLL_INTERVAL_MS);
     }

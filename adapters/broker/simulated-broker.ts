@@ -51,6 +51,12 @@ export class SimulatedBroker implements Broker {
     return structuredClone(order);
   }
 
+  async getOrderByClientOrderId(clientOrderId: string): Promise<BrokerOrder | undefined> {
+    this.assertAvailable();
+    const order = this.orders.get(clientOrderId);
+    return order ? structuredClone(order) : undefined;
+  }
+
   async getPositions(): Promise<BrokerPosition[]> {
     this.assertAvailable();
     return [...this.positions.entries()]

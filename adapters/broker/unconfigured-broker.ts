@@ -5,4 +5,4 @@ import type { Broker } from '../../shared/ports/broker';
 
 const refuse = () => Promise.reject(new InfrastructureError('no broker adapter is configured in AWS yet', 'broker'));
 
-export const unconfiguredBroker: Broker = { submitOrder: refuse, getPositions: refuse };
+export const unconfiguredBroker: Broker = { submitOrder: refuse, getOrderByClientOrderId: refuse, getPositions: refuse };

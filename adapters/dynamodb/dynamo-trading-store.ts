@@ -20,6 +20,7 @@ import { OrderIntentSchema } from '../../shared/events/order-events';
 import { flatPosition, type Position } from '../../shared/ledger/position';
 import { isSettledForSubmission, ORDER_STATUSES, type OrderRecord } from '../../shared/orders/order-record';
 import type {
+  ClaimResult,
   ExecutionInput,
   RecordDecisionInput,
   ReconciliationRecord,
@@ -216,7 +217,7 @@ export class DynamoTradingStore implements TradingStore {
     return parsed.success ? parsed.data : undefined;
   }
 
-  async claimForSubmission(account: string, intentId: string, owner: string, nowMs: number, leaseMs: number) {
+  async claimForSubmission(account: string, intentId: string, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
     try {
       const out = await this.doc.send(
         new UpdateCommand({
@@ -233,11 +234,16 @@ export class DynamoTradingStore implements TradingStore {
             ':now': n(nowMs),
             ':at': new Date(nowMs).toISOString(),
           },
-          ReturnValues: 'ALL_NEW',
+          ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      return { claimed: true as const, order: itemToOrder(out.Attributes ?? {}) };
+      const previous = itemToOrder(out.Attributes ?? {});
+      return {
+        claimed: true as const,
+        order: { ...previous, status: 'SUBMITTING' as const, leaseOwner: owner, leaseUntil: nowMs + leaseMs },
+        tookOverExpiredLease: previous.status === 'SUBMITTING',
+      };
     } catch (error) {
       if (isConditionFailure(error)) {
         const old = (error as { Item?: Item }).Item;

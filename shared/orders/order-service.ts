@@ -80,6 +80,15 @@ const block = async (deps: OrderServiceDeps, message: ApprovedOrderMessage, reas
   ]);
 };
 
+/** Outcome unknown on failure: the lease expires and the message is retried; resubmission is idempotent. */
+const callBroker = async <T>(intentId: string, call: () => Promise<T>): Promise<T> => {
+  try {
+    return await call();
+  } catch (error) {
+    throw new InfrastructureError(`broker call failed for ${intentId}`, 'broker', { cause: error });
+  }
+};
+
 export const processApprovedOrder = async (deps: OrderServiceDeps, message: ApprovedOrderMessage): Promise<SubmissionOutcome> => {
   const { account } = message.meta;
   const { intent } = message.data;
@@ -94,26 +103,29 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
     throw new RetryLaterError(`order ${intent.intentId} is being submitted by ${claim.order.leaseOwner ?? 'another worker'}`);
   }
 
-  const denial = tradingStateDenial(await deps.store.getTradingState(account));
-  if (denial) {
-    await block(deps, message, denial);
-    return 'blocked';
+  // A dead predecessor may have reached the broker: what the broker holds is then a fact to book, not a
+  // decision to make again (blocking it locally would leave an untracked position at the broker).
+  let brokerOrder: BrokerOrder | undefined;
+  if (claim.tookOverExpiredLease) {
+    brokerOrder = await callBroker(intent.intentId, () => deps.broker.getOrderByClientOrderId(intent.intentId));
   }
-
-  let brokerOrder: BrokerOrder;
-  try {
-    brokerOrder = await deps.broker.submitOrder({
-      clientOrderId: intent.intentId,
-      symbol: intent.symbol,
-      side: intent.side,
-      quantity: intent.quantity,
-      orderType: intent.orderType,
-      ...(intent.limitPrice ? { limitPrice: intent.limitPrice } : {}),
-      timeInForce: intent.timeInForce,
-    });
-  } catch (error) {
-    // Outcome unknown: keep the lease to expire and let the message be retried; resubmission is idempotent.
-    throw new InfrastructureError(`broker submission failed for ${intent.intentId}`, 'broker', { cause: error });
+  if (!brokerOrder) {
+    const denial = tradingStateDenial(await deps.store.getTradingState(account));
+    if (denial) {
+      await block(deps, message, denial);
+      return 'blocked';
+    }
+    brokerOrder = await callBroker(intent.intentId, () =>
+      deps.broker.submitOrder({
+        clientOrderId: intent.intentId,
+        symbol: intent.symbol,
+        side: intent.side,
+        quantity: intent.quantity,
+        orderType: intent.orderType,
+        ...(intent.limitPrice ? { limitPrice: intent.limitPrice } : {}),
+        timeInForce: intent.timeInForce,
+      }),
+    );
   }
 
   for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt++) {

@@ -36,5 +36,7 @@ export interface BrokerPosition {
 
 export interface Broker {
   submitOrder(request: BrokerOrderRequest): Promise<BrokerOrder>;
+  /** The order with this client order id, or undefined when the broker has none (a definite answer). */
+  getOrderByClientOrderId(clientOrderId: string): Promise<BrokerOrder | undefined>;
   getPositions(): Promise<BrokerPosition[]>;
 }

@@ -46,6 +46,14 @@ export interface ReconciliationRecord {
   breaks: ReconciliationBreak[];
 }
 
+/**
+ * A successful claim says whether it took over an expired lease: the previous worker may have reached the
+ * broker before it died, so the new one must ask the broker before deciding anything else.
+ */
+export type ClaimResult =
+  | { claimed: true; order: OrderRecord; tookOverExpiredLease: boolean }
+  | { claimed: false; order: OrderRecord | undefined };
+
 export interface TradingStore {
   // Risk
   loadRiskSnapshot(account: string, symbol: string, intentId: string): Promise<RiskSnapshot>;
@@ -62,7 +70,7 @@ export interface TradingStore {
     owner: string,
     nowMs: number,
     leaseMs: number,
-  ): Promise<{ claimed: true; order: OrderRecord } | { claimed: false; order: OrderRecord | undefined }>;
+  ): Promise<ClaimResult>;
   blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry): Promise<void>;
   getPosition(account: string, symbol: string): Promise<Position>;
   /** 'duplicate' when the fills were already applied; ConcurrentUpdateError when the position moved. */

@@ -50,6 +50,7 @@ const slowBroker = (inner: Broker, ms: number): Broker => ({
     await new Promise((r) => setTimeout(r, ms));
     return inner.submitOrder(request);
   },
+  getOrderByClientOrderId: (id) => inner.getOrderByClientOrderId(id),
   getPositions: () => inner.getPositions(),
 });
 
@@ -98,7 +99,7 @@ describe('order function', () => {
     expect(await countType('FILL')).toBe(1);
   });
 
-  it('resubmits idempotently after a worker died between the broker call and the write', async () => {
+  it('books the broker order once after a worker died between the broker call and the write', async () => {
     const message = await approveAndReceive('o-4');
     const crashing: TradingStore = Object.assign(Object.create(f.store) as TradingStore, {
       recordExecution: () => Promise.reject(new Error('process died')),
@@ -108,9 +109,24 @@ describe('order function', () => {
     f.clock.advance(1001); // the dead worker's lease expires
     const second = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-2' });
     expect(second.batchItemFailures).toEqual([]);
-    expect(broker.submitCalls()).toBe(2);
+    expect(broker.submitCalls()).toBe(1);
     expect(broker.submittedOrderCount()).toBe(1);
     expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
+  });
+
+  it('books the order a dead predecessor placed even though trading was halted since', async () => {
+    const message = await approveAndReceive('o-9');
+    const crashing: TradingStore = Object.assign(Object.create(f.store) as TradingStore, {
+      recordExecution: () => Promise.reject(new Error('process died')),
+    });
+    await orderHandler({ store: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
+    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
+    f.clock.advance(1001);
+    const second = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-2' });
+    expect(second.batchItemFailures).toEqual([]);
+    expect(broker.submitCalls()).toBe(1);
+    expect(await f.store.getOrder(ACCOUNT, 'o-9')).toMatchObject({ status: 'FILLED' });
+    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
   });
 
   it('blocks a queued order when trading was halted after approval and never calls the broker', async () => {
