@@ -5,5 +5,4 @@ describe('runtime', () => {
   it('runs the suite on Node 22, the Lambda runtime', () => {
     expect(process.versions.node.split('.')[0]).toBe('22');
   });
-
 });
