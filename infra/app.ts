@@ -1,16 +1,23 @@
 // CDK entry point: `npx cdk synth -c env=<dev|staging|prod>`. One stack per environment, configured from
 // shared/config/environments.ts.
+import { pathToFileURL } from 'node:url';
 import { App, Tags, type AppProps } from 'aws-cdk-lib';
-import { loadEnvironmentConfig } from '../shared/config/environments';
+import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
 import { TradingStack } from './trading-stack';
 
+/** `local` is a valid configuration but runs on one machine (npm start), never in AWS. */
 export const DEPLOYABLE = ['dev', 'staging', 'prod'] as const;
 
-export const createTradingStack = (app: App, envName: string): TradingStack => {
-  if (!(DEPLOYABLE as readonly string[]).includes(envName)) {
-    throw new Error(`-c env=${envName || '<missing>'}: must be one of ${DEPLOYABLE.join(', ')}`);
+const deployableConfig = (env: string | EnvironmentConfig): EnvironmentConfig => {
+  const name = typeof env === 'string' ? env : env.name;
+  if (!(DEPLOYABLE as readonly string[]).includes(name)) {
+    throw new Error(`-c env=${name || '<missing>'}: must be one of ${DEPLOYABLE.join(', ')}`);
   }
-  const config = loadEnvironmentConfig(envName);
+  return typeof env === 'string' ? loadEnvironmentConfig(env) : env;
+};
+
+export const createTradingStack = (app: App, env: string | EnvironmentConfig): TradingStack => {
+  const config = deployableConfig(env);
   const stack = new TradingStack(app, `TradingSafety-${config.name}`, {
     config,
     description: `Trading-safety pipeline (${config.name})`,
@@ -26,8 +33,14 @@ export const buildApp = (envName: string, props?: AppProps): { app: App; stack: 
   return { app, stack: createTradingStack(app, envName) };
 };
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const app = new App();
-  createTradingStack(app, String(app.node.tryGetContext('env') ?? ''));
+  try {
+    createTradingStack(app, String(app.node.tryGetContext('env') ?? ''));
+  } catch (error) {
+    // A one-line reason, not a stack trace: the usual cause is a missing or mistyped -c env=.
+    console.error(`TradingSafety: ${(error as Error).message}`);
+    process.exit(1);
+  }
   app.synth();
 }

@@ -9,6 +9,9 @@ import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { EVENT_ROUTES, SCHEDULE_ROUTES, type FunctionName } from '../shared/routing/routes';
 
+/** The bus name is fixed per environment so functions can be given it before the bus construct exists. */
+export const eventBusNameFor = (config: EnvironmentConfig): string => `trading-${config.name}`;
+
 export interface EventRoutingProps {
   config: EnvironmentConfig;
   targets: Record<FunctionName, IFunction>;
@@ -21,7 +24,7 @@ export class EventRouting extends Construct {
 
   constructor(scope: Construct, id: string, props: EventRoutingProps) {
     super(scope, id);
-    this.bus = new EventBus(this, 'Bus', { eventBusName: `trading-${props.config.name}` });
+    this.bus = new EventBus(this, 'Bus', { eventBusName: eventBusNameFor(props.config) });
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,

@@ -2,11 +2,11 @@
 // CodeDeploy deployment group that shifts traffic per the environment (canary in prod) and rolls back on
 // its alarms, and an error alarm that also pages on-call.
 import { join } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { LambdaDeploymentConfig, LambdaDeploymentGroup, type ILambdaDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
-import { Alias, Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Alias, ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -40,6 +40,7 @@ export class TradingFunction extends Construct {
     super(scope, id);
     const logGroup = new LogGroup(this, 'Logs', {
       retention: props.config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.fn = new NodejsFunction(this, 'Function', {
       entry: join(ROOT, 'functions', props.name, 'handler.ts'),
@@ -52,6 +53,9 @@ export class TradingFunction extends Construct {
       tracing: Tracing.ACTIVE,
       logGroup,
       loggingFormat: LoggingFormat.JSON,
+      // With JSON logging Lambda filters at INFO by default, which would drop Powertools' DEBUG lines in dev.
+      applicationLogLevelV2: ApplicationLogLevel[props.config.logLevel],
+      systemLogLevelV2: SystemLogLevel.WARN,
       depsLockFilePath: join(ROOT, 'package-lock.json'),
       projectRoot: ROOT,
       environment: {

@@ -9,7 +9,7 @@ import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
-import { EventRouting } from './event-routing';
+import { EventRouting, eventBusNameFor } from './event-routing';
 import { OnCall } from './on-call';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
@@ -38,11 +38,10 @@ export class TradingStack extends Stack {
       enforceSSL: true,
     });
 
-    const busName = `trading-${config.name}`;
     const baseEnv = {
       [RUNTIME_ENV.environment]: config.name,
       [RUNTIME_ENV.tableName]: table.tableName,
-      [RUNTIME_ENV.eventBusName]: busName,
+      [RUNTIME_ENV.eventBusName]: eventBusNameFor(config),
     };
     const make = (name: 'risk' | 'order' | 'reconciliation', timeout: Duration, extra: Record<string, string> = {}) =>
       new TradingFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {

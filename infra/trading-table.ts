@@ -1,8 +1,7 @@
 // The trading table, built from the one shared definition (shared/storage/table-definition.ts) that the
-// local bootstrap also uses. Prod and staging keep the table (state and audit are records) and recover to a
-// point in time.
+// local bootstrap also uses, so the deployed table and DynamoDB Local cannot drift apart.
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { TRADING_TABLE, type KeyAttribute } from '../shared/storage/table-definition';
@@ -17,23 +16,29 @@ const attribute = (key: KeyAttribute) => ({
 });
 
 export class TradingTable extends Construct {
-  readonly table: TableV2;
+  readonly table: Table;
 
   constructor(scope: Construct, id: string, props: TradingTableProps) {
     super(scope, id);
-    this.table = new TableV2(this, 'Table', {
+    // A plain AWS::DynamoDB::Table: single region, and the same shape CreateTable builds locally.
+    this.table = new Table(this, 'Table', {
       partitionKey: attribute(TRADING_TABLE.partitionKey),
       sortKey: attribute(TRADING_TABLE.sortKey),
-      billing: Billing.onDemand(),
+      billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TRADING_TABLE.timeToLiveAttribute,
+      // Always on: state and audit entries are records, and a bad deploy or bug must be recoverable.
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: props.config.name === 'prod',
       removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
-      globalSecondaryIndexes: TRADING_TABLE.globalSecondaryIndexes.map((gsi) => ({
+    });
+    for (const gsi of TRADING_TABLE.globalSecondaryIndexes) {
+      this.table.addGlobalSecondaryIndex({
         indexName: gsi.indexName,
         partitionKey: attribute(gsi.partitionKey),
         sortKey: attribute(gsi.sortKey),
-      })),
-    });
+        // Matches the local bootstrap's ProjectionType ALL: audit reads need whole entries.
+        projectionType: ProjectionType.ALL,
+      });
+    }
   }
 }

@@ -1,25 +1,71 @@
-// The one synth that really bundles the functions (esbuild, no Docker), with CDK's template validation on.
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+// The synths that run what `cdk synth` runs: real esbuild bundling (a local devDependency, so no Docker)
+// and CDK's built-in CloudFormation schema validation, made strict so any finding fails the test.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { pathToFileURL } from 'node:url';
+import type { AppProps } from 'aws-cdk-lib';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
 
-describe('prod synthesis with bundling', () => {
-  it('bundles every function as an ESM asset and validates the template', { timeout: 180_000 }, () => {
-    const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
-    const { app, stack } = buildApp('prod', { outdir });
-    const assembly = app.synth();
-    const template = JSON.parse(readFileSync(join(outdir, assembly.getStackByName(stack.stackName).templateFile), 'utf8')) as {
-      Resources: Record<string, { Type: string; Properties: { Handler?: string; Code?: { S3Key?: unknown } } }>;
-    };
+/** Same flag as cdk.json: validation findings are errors, not warnings (the App does not read cdk.json). */
+const STRICT_VALIDATION = { '@aws-cdk/core:validateAgainstDefaultRules': true };
+
+interface Template {
+  Resources: Record<string, { Type: string; Properties: { Handler?: string; Code?: { S3Key?: string } } }>;
+}
+interface AssetManifest {
+  files: Record<string, { source: { path: string; packaging?: string }; destinations: Record<string, { objectKey: string }> }>;
+}
+
+const outdirs: string[] = [];
+afterAll(() => outdirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+const synth = (envName: string, context: AppProps['context']) => {
+  const outdir = mkdtempSync(join(tmpdir(), 'cdk-out-'));
+  outdirs.push(outdir);
+  const { app, stack } = buildApp(envName, { outdir, context: { ...STRICT_VALIDATION, ...context } });
+  const assembly = app.synth();
+  const artifact = assembly.getStackByName(stack.stackName);
+  const read = <T>(file: string) => JSON.parse(readFileSync(join(outdir, file), 'utf8')) as T;
+  const report = join(outdir, 'validation-report.json');
+  return {
+    outdir,
+    template: read<Template>(artifact.templateFile),
+    assets: read<AssetManifest>(`${stack.stackName}.assets.json`),
+    violations: existsSync(report)
+      ? read<{ pluginReports: { violations: unknown[] }[] }>('validation-report.json').pluginReports.flatMap((r) => r.violations)
+      : [],
+  };
+};
+
+describe('synthesis as the CLI does it', () => {
+  it('bundles every prod function into an ESM asset and passes template validation', { timeout: 120_000 }, () => {
+    const { outdir, template, assets, violations } = synth('prod', {});
+    expect(violations).toEqual([]);
+
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler');
     expect(functions).toHaveLength(3);
-    for (const fn of functions) expect(fn.Properties.Code?.S3Key).toBeDefined();
-    const bundles = readdirSync(outdir)
-      .filter((d) => d.startsWith('asset.') && statSync(join(outdir, d)).isDirectory())
-      .map((d) => join(outdir, d, 'index.mjs'));
-    expect(bundles.length).toBeGreaterThanOrEqual(3);
-    for (const bundle of bundles) expect(readFileSync(bundle, 'utf8')).toContain('createRequire');
+    const zipAssets = Object.values(assets.files).filter((a) => a.source.packaging === 'zip');
+    for (const fn of functions) {
+      const asset = zipAssets.find((a) => Object.values(a.destinations).some((d) => d.objectKey === fn.Properties.Code?.S3Key));
+      expect(asset, `asset for ${fn.Properties.Code?.S3Key}`).toBeDefined();
+      const bundle = join(outdir, asset?.source.path ?? '', 'index.mjs');
+      // The banner that lets bundled CommonJS dependencies call require() inside an ES module.
+      expect(readFileSync(bundle, 'utf8')).toContain('createRequire');
+      expect(existsSync(`${bundle}.map`)).toBe(true);
+      // Loads in plain Node 22 the way Lambda loads it, and exports the configured handler.
+      const loaded = execFileSync(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(pathToFileURL(bundle).href)}); process.stdout.write(typeof m.handler);`],
+        { encoding: 'utf8', env: { PATH: process.env.PATH } },
+      );
+      expect(loaded).toBe('function');
+    }
+  });
+
+  it.each(['dev', 'staging'])('passes template validation for %s', { timeout: 60_000 }, (envName) => {
+    expect(synth(envName, { 'aws:cdk:bundling-stacks': [] }).violations).toEqual([]);
   });
 });

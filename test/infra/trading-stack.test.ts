@@ -1,36 +1,266 @@
-import { App } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+// Specification of the synthesized stack: what every environment deploys and where dev, staging and prod
+// differ. Bundling is skipped here (see synth.ts); bundling.test.ts checks the real bundles.
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createTradingStack } from '../../infra/app';
-import { EVENT_ROUTES } from '../../shared/routing/routes';
-import { templateFor } from './synth';
+import { loadEnvironmentConfig } from '../../shared/config/environments';
+import { RUNTIME_ENV } from '../../shared/config/runtime-env';
+import { EVENT_ROUTES, FUNCTION_NAMES, SCHEDULE_ROUTES, type FunctionName } from '../../shared/routing/routes';
+import { fastApp, templateFor, type DeployableEnv } from './synth';
 
-const FUNCTIONS = ['Risk', 'Order', 'Reconciliation'];
+type Resource = {
+  Type: string;
+  Properties: Record<string, unknown>;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Metadata?: Record<string, unknown>;
+};
 
-describe('trading stack', () => {
-  it('runs every function on nodejs22.x, ARM64, with X-Ray tracing', () => {
-    const fns = templateFor('prod').findResources('AWS::Lambda::Function', { Properties: { Handler: 'index.handler' } });
-    expect(Object.keys(fns)).toHaveLength(3);
-    for (const fn of Object.values(fns)) {
-      expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } });
-    }
-  });
+/** Construct ids are `RiskFunction`, `OrderFunction`, ...; they never change once deployed. */
+const constructId = (name: FunctionName) => `${name[0]?.toUpperCase()}${name.slice(1)}Function`;
 
-  it('puts every function behind a live alias', () => {
-    templateFor('prod').resourceCountIs('AWS::Lambda::Alias', 3);
-    templateFor('prod').allResourcesProperties('AWS::Lambda::Alias', { Name: 'live' });
-  });
+/** The logical id of the one resource of `type` at construct path `<stack>/<path>/Resource`. */
+const logicalId = (template: Template, type: string, path: string): string => {
+  const ids = Object.entries(template.findResources(type) as Record<string, Resource>)
+    .filter(([, r]) => String(r.Metadata?.['aws:cdk:path']).replace(/^[^/]+\//, '') === `${path}/Resource`)
+    .map(([id]) => id);
+  expect(ids, `${type} at ${path}`).toHaveLength(1);
+  return ids[0] as string;
+};
 
-  it('gives every function a canary deployment group in prod that rolls back on its alarm', () => {
-    const groups = templateFor('prod').findResources('AWS::CodeDeploy::DeploymentGroup');
-    expect(Object.keys(groups)).toHaveLength(3);
-    for (const group of Object.values(groups)) {
-      expect(group.Properties).toMatchObject({
-        DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
-        AlarmConfiguration: { Enabled: true, Alarms: [expect.anything()] },
+const resource = (template: Template, type: string, path: string): Resource =>
+  template.findResources(type)[logicalId(template, type, path)] as Resource;
+
+const fn = (template: Template, name: FunctionName) => resource(template, 'AWS::Lambda::Function', `${constructId(name)}/Function`);
+const liveAlias = (template: Template, name: FunctionName) => logicalId(template, 'AWS::Lambda::Alias', `${constructId(name)}/LiveAlias`);
+const topicId = (template: Template) => logicalId(template, 'AWS::SNS::Topic', 'OnCall/Topic');
+const ORDER_QUEUE = 'OrderQueue/Queue';
+const ORDER_DLQ = 'OrderQueue/DeadLetterQueue';
+const TABLE = 'TradingTable/Table';
+
+describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: DeployableEnv) => {
+  const template = templateFor(env);
+  const config = loadEnvironmentConfig(env);
+
+  describe.each(FUNCTION_NAMES)('the %s function', (name) => {
+    it('runs bundled ESM on nodejs22.x, ARM64, with X-Ray tracing', () => {
+      expect(fn(template, name).Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+    });
+
+    it('logs JSON at the environment log level to its own log group', () => {
+      expect(fn(template, name).Properties).toMatchObject({
+        Environment: { Variables: { POWERTOOLS_LOG_LEVEL: config.logLevel } },
+        LoggingConfig: { LogFormat: 'JSON', ApplicationLogLevel: config.logLevel, LogGroup: { Ref: logicalId(template, 'AWS::Logs::LogGroup', `${constructId(name)}/Logs`) } },
+      });
+    });
+
+    it('gets the runtime variables the handler parses at cold start', () => {
+      const vars = (fn(template, name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(vars).toMatchObject({
+        [RUNTIME_ENV.environment]: env,
+        [RUNTIME_ENV.tableName]: { Ref: logicalId(template, 'AWS::DynamoDB::Table', TABLE) },
+        [RUNTIME_ENV.eventBusName]: `trading-${env}`,
+        POWERTOOLS_SERVICE_NAME: name,
+        POWERTOOLS_METRICS_NAMESPACE: 'TradingSafety',
+      });
+      if (name === 'risk') expect(vars[RUNTIME_ENV.orderQueueUrl]).toEqual({ Ref: logicalId(template, 'AWS::SQS::Queue', ORDER_QUEUE) });
+      else expect(vars).not.toHaveProperty(RUNTIME_ENV.orderQueueUrl);
+    });
+
+    it('is invoked only through its live alias', () => {
+      expect(resource(template, 'AWS::Lambda::Alias', `${constructId(name)}/LiveAlias`).Properties).toMatchObject({
+        Name: 'live',
+        FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', `${constructId(name)}/Function`) },
+      });
+    });
+
+    it('alarms on live alias errors at the configured threshold and pages on-call', () => {
+      expect(resource(template, 'AWS::CloudWatch::Alarm', `${constructId(name)}/ErrorAlarm`).Properties).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: expect.arrayContaining([{ Name: 'Resource', Value: expect.objectContaining({ 'Fn::Join': ['', [expect.anything(), ':live']] }) }]),
+        Period: 60,
+        Threshold: config.alarms.functionErrorsPerMinute,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId(template) }],
+      });
+    });
+
+    it('alarms on throttles and pages on-call', () => {
+      expect(resource(template, 'AWS::CloudWatch::Alarm', `${constructId(name)}/ThrottleAlarm`).Properties).toMatchObject({
+        MetricName: 'Throttles',
+        AlarmActions: [{ Ref: topicId(template) }],
+      });
+    });
+
+    it('shifts traffic with CodeDeploy, gated by its error alarm, rolling back on failure or alarm', () => {
+      const expected =
+        config.deployment.strategy === 'canary-10-percent-5-minutes'
+          ? 'CodeDeployDefault.LambdaCanary10Percent5Minutes'
+          : 'CodeDeployDefault.LambdaAllAtOnce';
+      expect(resource(template, 'AWS::CodeDeploy::DeploymentGroup', `${constructId(name)}/DeploymentGroup`).Properties).toMatchObject({
+        DeploymentConfigName: expected,
+        AlarmConfiguration: {
+          Enabled: true,
+          Alarms: [{ Name: { Ref: logicalId(template, 'AWS::CloudWatch::Alarm', `${constructId(name)}/ErrorAlarm`) } }],
+        },
         AutoRollbackConfiguration: { Enabled: true, Events: expect.arrayContaining(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_ALARM']) },
       });
+    });
+  });
+
+  it('has one deployment group per function', () => {
+    template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', FUNCTION_NAMES.length);
+  });
+
+  it('creates one rule per route with the route table pattern, on the environment bus, into the live alias', () => {
+    for (const route of EVENT_ROUTES) {
+      expect(resource(template, 'AWS::Events::Rule', `EventRouting/${route.id}`).Properties).toMatchObject({
+        EventBusName: { Ref: logicalId(template, 'AWS::Events::EventBus', 'EventRouting/Bus') },
+        EventPattern: route.pattern,
+        Targets: [
+          {
+            Arn: { Ref: liveAlias(template, route.target) },
+            RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
+            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'EventRouting/DeadLetterQueue'), 'Arn'] } },
+          },
+        ],
+      });
     }
+  });
+
+  it('names the bus after the environment', () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { Name: `trading-${env}` });
+  });
+
+  it('runs each scheduled route at the configured interval into the live alias', () => {
+    const minutes = config.reconciliation.scheduleMinutes;
+    for (const route of SCHEDULE_ROUTES) {
+      expect(resource(template, 'AWS::Events::Rule', `EventRouting/${route.id}`).Properties).toMatchObject({
+        ScheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
+        Targets: [expect.objectContaining({ Arn: { Ref: liveAlias(template, route.target) } })],
+      });
+    }
+  });
+
+  it('queues approved orders on a FIFO queue deduplicated by the sender, redriven to a FIFO DLQ', () => {
+    const dlq = logicalId(template, 'AWS::SQS::Queue', ORDER_DLQ);
+    expect(resource(template, 'AWS::SQS::Queue', ORDER_QUEUE).Properties).toMatchObject({
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlq, 'Arn'] }, maxReceiveCount: 5 },
+    });
+    expect(resource(template, 'AWS::SQS::Queue', ORDER_DLQ).Properties).toMatchObject({ FifoQueue: true });
+  });
+
+  it('keeps an order invisible for at least six order-function timeouts', () => {
+    const visibility = resource(template, 'AWS::SQS::Queue', ORDER_QUEUE).Properties.VisibilityTimeout as number;
+    expect(visibility).toBeGreaterThanOrEqual(6 * (fn(template, 'order').Properties.Timeout as number));
+  });
+
+  it('refuses unencrypted transport on every queue and the topic', () => {
+    const deniesInsecure = { Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } };
+    const queues = Object.keys(template.findResources('AWS::SQS::Queue'));
+    for (const queue of queues) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike(deniesInsecure)]) },
+      });
+    }
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike(deniesInsecure)]) },
+    });
+  });
+
+  it('feeds the order function live alias from the queue in batches with partial-failure reporting', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mapping?.Properties).toMatchObject({
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', ORDER_QUEUE), 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(JSON.stringify(mapping?.Properties.FunctionName)).toContain(liveAlias(template, 'order'));
+  });
+
+  it('lets only the risk function send to the order queue', () => {
+    const orderQueue = logicalId(template, 'AWS::SQS::Queue', ORDER_QUEUE);
+    const senders = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) =>
+        (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]).some(
+          (s) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(`"${orderQueue}"`),
+        ),
+      )
+      .map(([id]) => id);
+    expect(senders).toEqual([expect.stringMatching(/^RiskFunctionServiceRoleDefaultPolicy/)]);
+  });
+
+  it('lets every function read and write the table and put events on the bus', () => {
+    const table = logicalId(template, 'AWS::DynamoDB::Table', TABLE);
+    const bus = logicalId(template, 'AWS::Events::EventBus', 'EventRouting/Bus');
+    for (const name of FUNCTION_NAMES) {
+      const statements = resource(template, 'AWS::IAM::Policy', `${constructId(name)}/Function/ServiceRole/DefaultPolicy`).Properties
+        .PolicyDocument as { Statement: unknown[] };
+      expect(statements.Statement).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ Action: expect.arrayContaining(['dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']), Resource: expect.arrayContaining([{ 'Fn::GetAtt': [table, 'Arn'] }]) }),
+          expect.objectContaining({ Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [bus, 'Arn'] } }),
+        ]),
+      );
+    }
+  });
+
+  it('pages on-call as soon as a dead-letter queue holds a message', () => {
+    for (const [alarmPath, queuePath] of [
+      ['OrderDeadLetterAlarm', ORDER_DLQ],
+      ['EventDeadLetterAlarm', 'EventRouting/DeadLetterQueue'],
+      ['FailedInvocationsAlarm', 'FailedInvocations'],
+    ] as const) {
+      expect(resource(template, 'AWS::CloudWatch::Alarm', alarmPath).Properties).toMatchObject({
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', queuePath), 'QueueName'] } }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: [{ Ref: topicId(template) }],
+      });
+    }
+  });
+
+  it('keeps point-in-time recovery on the table', () => {
+    expect(resource(template, 'AWS::DynamoDB::Table', TABLE).Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
+  });
+
+  it(`${config.retainData ? 'retains' : 'deletes'} the table with the stack`, () => {
+    const policy = config.retainData ? 'Retain' : 'Delete';
+    expect(resource(template, 'AWS::DynamoDB::Table', TABLE)).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
+  });
+
+  it('exports the table name, bus name, order queue URL and on-call topic ARN', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['EventBusName', 'OnCallTopicArn', 'OrderQueueUrl', 'TableName']);
+  });
+
+  it('tags every taggable resource with its environment', () => {
+    template.allResourcesProperties('AWS::Lambda::Function', { Tags: Match.arrayWith([{ Key: 'environment', Value: env }]) });
+    template.allResourcesProperties('AWS::SQS::Queue', { Tags: Match.arrayWith([{ Key: 'environment', Value: env }]) });
+  });
+});
+
+describe('differences between environments', () => {
+  it('gives every function a canary deployment group in prod', () => {
+    templateFor('prod').allResourcesProperties('AWS::CodeDeploy::DeploymentGroup', {
+      DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes',
+    });
   });
 
   it('deploys all at once in dev', () => {
@@ -39,78 +269,30 @@ describe('trading stack', () => {
     });
   });
 
-  it('alarms on each live alias errors and sends the alarm to the on-call topic', () => {
-    const template = templateFor('prod');
-    const topic = Object.keys(template.findResources('AWS::SNS::Topic'));
-    expect(topic).toHaveLength(1);
-    for (const name of FUNCTIONS) {
-      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'Errors',
-        Namespace: 'AWS/Lambda',
-        Dimensions: Match.arrayWith([Match.objectLike({ Name: 'Resource', Value: Match.anyValue() })]),
-        AlarmActions: [{ Ref: topic[0] }],
-        AlarmDescription: Match.stringLikeRegexp(`^${name.toLowerCase()} function errors`),
-      });
-    }
+  it('protects the prod table from deletion, but not the dev table', () => {
+    templateFor('prod').hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: true });
+    templateFor('dev').hasResourceProperties('AWS::DynamoDB::Table', { DeletionProtectionEnabled: false });
   });
 
-  it('pages on-call when a dead-letter queue is not empty', () => {
-    const alarms = templateFor('prod').findResources('AWS::CloudWatch::Alarm', {
-      Properties: { MetricName: 'ApproximateNumberOfMessagesVisible' },
-    });
-    expect(Object.keys(alarms).sort()).toEqual(
-      expect.arrayContaining([expect.stringMatching(/^OrderDeadLetterAlarm/), expect.stringMatching(/^EventDeadLetterAlarm/), expect.stringMatching(/^FailedInvocationsAlarm/)]),
-    );
+  it('retains the prod table', () => {
+    templateFor('prod').hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
+});
 
-  it('queues approved orders on a FIFO queue without content deduplication, redriven to a FIFO DLQ', () => {
-    const template = templateFor('prod');
-    const queues = template.findResources('AWS::SQS::Queue', { Properties: { FifoQueue: true } });
-    expect(Object.keys(queues)).toHaveLength(2);
-    template.hasResourceProperties('AWS::SQS::Queue', {
-      FifoQueue: true,
-      ContentBasedDeduplication: false,
-      VisibilityTimeout: 180,
-      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
-    });
-  });
-
-  it('feeds the order function from the queue in batches with partial-failure reporting', () => {
-    templateFor('prod').hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      BatchSize: 10,
-      FunctionResponseTypes: ['ReportBatchItemFailures'],
-      FunctionName: Match.anyValue(),
-    });
-  });
-
-  it('creates one rule per route with the route table pattern, targeting the live alias', () => {
-    const template = templateFor('prod');
-    for (const route of EVENT_ROUTES) {
-      template.hasResourceProperties('AWS::Events::Rule', {
-        EventPattern: { source: route.pattern.source, 'detail-type': route.pattern['detail-type'] },
-        Targets: [Match.objectLike({ RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 }, DeadLetterConfig: Match.anyValue() })],
-      });
-    }
-  });
-
-  it('runs reconciliation on a schedule', () => {
-    templateFor('prod').hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 minute)' });
-  });
-
-  it('retains the prod table with point-in-time recovery and deletion protection', () => {
-    const tables = templateFor('prod').findResources('AWS::DynamoDB::GlobalTable');
-    const [table] = Object.values(tables);
-    expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    expect(table?.Properties.Replicas[0]).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
-  });
-
-  it('gives the functions the environment variables the handlers parse at start', () => {
-    templateFor('dev').hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ TRADING_ENV: 'dev', TABLE_NAME: Match.anyValue(), EVENT_BUS_NAME: 'trading-dev', ORDER_QUEUE_URL: Match.anyValue() }) },
-    });
-  });
-
+describe('choosing the environment', () => {
   it('refuses an unknown environment with a clear message', () => {
-    expect(() => createTradingStack(new App({ context: { 'aws:cdk:bundling-stacks': [] } }), 'qa')).toThrow(/env=qa: must be one of dev, staging, prod/);
+    expect(() => createTradingStack(fastApp(), 'qa')).toThrow(/env=qa: must be one of dev, staging, prod/);
+  });
+
+  it('refuses a missing environment', () => {
+    expect(() => createTradingStack(fastApp(), '')).toThrow(/env=<missing>: must be one of dev, staging, prod/);
+  });
+
+  it('refuses the local environment, which never deploys', () => {
+    expect(() => createTradingStack(fastApp(), 'local')).toThrow(/env=local/);
+  });
+
+  it('accepts a loaded configuration and names the stack after it', () => {
+    expect(createTradingStack(fastApp(), loadEnvironmentConfig('staging')).stackName).toBe('TradingSafety-staging');
   });
 });
