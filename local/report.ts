@@ -17,6 +17,8 @@ export const LocalReportSchema = z.object({
   reconciliation: z.object({ status: z.string(), breaks: z.number().int(), positionsCompared: z.number().int() }),
   decisionLatencyMs: z.object({ p50: z.number(), p99: z.number(), max: z.number(), samples: z.number().int() }),
   deadLetters: z.number().int(),
+  /** First few dead-letter causes, so a failed delivery is explained, not just counted. */
+  deadLetterCauses: z.array(z.string()),
   peakRssMb: z.number(),
   stoppedBy: z.enum(['duration', 'signal']),
 });
@@ -44,7 +46,7 @@ export const formatSummary = (r: LocalReport): string => {
     `  cash           ${r.cash}`,
     `  reconciliation ${r.reconciliation.status}, ${r.reconciliation.breaks} break(s) over ${r.reconciliation.positionsCompared} symbol(s)`,
     `  decision ms    p50 ${r.decisionLatencyMs.p50.toFixed(2)}, p99 ${r.decisionLatencyMs.p99.toFixed(2)} (${r.decisionLatencyMs.samples} decisions)`,
-    `  dead letters   ${r.deadLetters}`,
+    `  dead letters   ${r.deadLetters}${r.deadLetterCauses.length ? ` (${r.deadLetterCauses.join('; ')})` : ''}`,
     `  peak RSS       ${r.peakRssMb.toFixed(0)} MB`,
   ].join('\n');
 };

@@ -232,6 +232,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
         samples: latencies.length,
       },
       deadLetters: router.deadLetters.length,
+      deadLetterCauses: router.deadLetters.slice(0, 3).map((d) => `${d.route}: ${d.error instanceof Error ? d.error.message : String(d.error)}`),
       peakRssMb: peakRss / (1024 * 1024),
       stoppedBy,
     };

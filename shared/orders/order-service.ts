@@ -7,6 +7,7 @@ import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
 import { ConcurrentUpdateError, InfrastructureError, RetryLaterError } from '../errors/errors';
+import { jitteredBackoff } from '../retry/backoff';
 import { applyFill, type Position } from '../ledger/position';
 import { dec, toDecimalString, ZERO } from '../money/decimal';
 import type { Broker, BrokerOrder } from '../ports/broker';
@@ -32,7 +33,7 @@ export interface OrderServiceDeps {
 
 export type SubmissionOutcome = 'submitted' | 'duplicate' | 'blocked';
 
-const MAX_LEDGER_ATTEMPTS = 5;
+const MAX_LEDGER_ATTEMPTS = 8;
 
 const BROKER_STATUS: Record<BrokerOrder['status'], OrderStatus> = {
   accepted: 'ACCEPTED',
@@ -195,7 +196,10 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
         audit,
       });
     } catch (error) {
-      if (error instanceof ConcurrentUpdateError && attempt < MAX_LEDGER_ATTEMPTS) continue;
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_LEDGER_ATTEMPTS) {
+        await jitteredBackoff(attempt);
+        continue;
+      }
       throw error;
     }
     if (result === 'duplicate') {

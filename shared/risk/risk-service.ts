@@ -7,6 +7,7 @@ import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
 import type { RiskLimits } from '../config/environments';
 import { ConcurrentUpdateError } from '../errors/errors';
+import { jitteredBackoff } from '../retry/backoff';
 import type { OrderRecord } from '../orders/order-record';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
@@ -30,7 +31,7 @@ export type IntentOutcome =
 
 type IntendedDetail = DetailOf<'OrderIntended.v1'>;
 
-const MAX_ATTEMPTS = 5;
+const MAX_ATTEMPTS = 8;
 
 /** Risk's events carry the intent id as correlation and the intent event as cause. */
 const riskMeta = (intended: IntendedDetail, detailType: string, occurredAt: string) =>
@@ -144,7 +145,10 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       });
     } catch (error) {
       // Another approval moved the rate window first: decide again against the new window.
-      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) continue;
+      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) {
+        await jitteredBackoff(attempt);
+        continue;
+      }
       throw error;
     }
     if (recorded === 'duplicate') {

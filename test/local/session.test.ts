@@ -12,6 +12,7 @@ describe('local session', () => {
     expect(report.fills).toBeGreaterThan(0);
     expect(report.brokerOrders.submitted).toBe(report.approved - Object.values(report.blockedBeforeSubmit).reduce((a, b) => a + b, 0));
     expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
+    expect(report.deadLetterCauses).toEqual([]);
     expect(report.deadLetters).toBe(0);
     expect(report.approved + Object.values(report.denied).reduce((a, b) => a + b, 0)).toBe(report.intents);
   });
