@@ -61,6 +61,7 @@ const orderToItem = (order: OrderRecord): Item => ({
   failedChecks: order.failedChecks,
   message: order.message,
   notional: order.notional,
+  approvedQuantity: order.approvedQuantity,
   brokerOrderId: order.brokerOrderId,
   filledQuantity: order.filledQuantity,
   createdAt: order.createdAt,
@@ -81,6 +82,7 @@ const itemToOrder = (item: Item): OrderRecord => {
     ...(item.failedChecks ? { failedChecks: item.failedChecks as OrderRecord['failedChecks'] } : {}),
     ...(item.message !== undefined ? { message: String(item.message) } : {}),
     ...(item.notional ? { notional: String(item.notional) } : {}),
+    ...(item.approvedQuantity ? { approvedQuantity: String(item.approvedQuantity) } : {}),
     ...(item.brokerOrderId ? { brokerOrderId: String(item.brokerOrderId) } : {}),
     filledQuantity: str(item.filledQuantity) ?? '0',
     createdAt: String(item.createdAt),
@@ -135,7 +137,14 @@ export class DynamoTradingStore implements TradingStore {
   }
 
   async loadRiskSnapshot(account: string, symbol: string, intentId: string): Promise<RiskSnapshot> {
-    const wanted = [keys.tradingState(account), keys.limits(account), keys.orderRate(account), keys.mark(symbol), keys.order(account, intentId)];
+    const wanted = [
+      keys.tradingState(account),
+      keys.limits(account),
+      keys.orderRate(account),
+      keys.mark(symbol),
+      keys.position(account, symbol),
+      keys.order(account, intentId),
+    ];
     const found = new Map<string, Item>();
     let pending: Record<string, unknown>[] = wanted;
     for (let round = 0; pending.length > 0; round++) {
@@ -151,10 +160,12 @@ export class DynamoTradingStore implements TradingStore {
     const rate = get(keys.orderRate(account));
     const mark = get(keys.mark(symbol));
     const order = get(keys.order(account, intentId));
+    const position = get(keys.position(account, symbol));
     return {
       tradingState: state.success ? state.data : undefined,
       limitsOverride: get(keys.limits(account))?.limits,
       mark: mark ? { price: String(mark.price), at: String(mark.at) } : undefined,
+      position: position ? itemToPosition(position) : undefined,
       orderRate: {
         approvals: Array.isArray(rate?.approvals) ? rate.approvals.map((t) => int(t)) : [],
         version: int(rate?.version),

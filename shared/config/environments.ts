@@ -1,34 +1,12 @@
 // Environment configuration: one validated document per environment, read by the CDK app, the handlers
 // and the local runtime alike. Risk limits here are the defaults; per-account overrides live in the table.
 import { z } from 'zod';
-import { PositiveDecimalStringSchema } from '../money/decimal';
+import { RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
 export type EnvironmentName = z.infer<typeof EnvironmentNameSchema>;
-
-export const RiskLimitsSchema = z
-  .object({
-    maxOrderNotional: PositiveDecimalStringSchema,
-    orderRate: z
-      .object({
-        maxOrders: z.number().int().positive(),
-        windowMs: z.number().int().min(100).max(3_600_000),
-      })
-      .strict(),
-  })
-  .strict();
-export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
-
-/** A per-account override may replace any part of the defaults. */
-export const RiskLimitsOverrideSchema = z
-  .object({
-    maxOrderNotional: PositiveDecimalStringSchema.optional(),
-    orderRate: RiskLimitsSchema.shape.orderRate.optional(),
-  })
-  .strict();
-export type RiskLimitsOverride = z.infer<typeof RiskLimitsOverrideSchema>;
 
 export const EnvironmentConfigSchema = z
   .object({
@@ -56,9 +34,21 @@ export const EnvironmentConfigSchema = z
   .strict();
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 
+const DEFAULT_LIMITS: RiskLimits = {
+  warningSizeFactor: '0.5',
+  instruments: { allowed: null, restricted: [] },
+  orderTypes: ['market', 'limit'],
+  timeInForce: ['day', 'gtc', 'ioc'],
+  quantity: { min: '1', max: '100000', lotSize: '1' },
+  minOrderNotional: '1',
+  maxOrderNotional: '250000',
+  priceCollar: { maxDeviationBps: 500, markMaxAgeMs: 5000 },
+  orderRate: { maxOrders: 20, windowMs: 1000 },
+};
+
 const base = {
   accounts: ['paper-1'],
-  riskLimits: { maxOrderNotional: '250000', orderRate: { maxOrders: 20, windowMs: 1000 } },
+  riskLimits: DEFAULT_LIMITS,
   reconciliation: { scheduleMinutes: 1 },
   alarms: { functionErrorsPerMinute: 1 },
 } satisfies Partial<EnvironmentConfig>;
@@ -76,7 +66,13 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
   prod: {
     ...base,
     name: 'prod',
-    riskLimits: { maxOrderNotional: '100000', orderRate: { maxOrders: 10, windowMs: 1000 } },
+    riskLimits: {
+      ...DEFAULT_LIMITS,
+      quantity: { min: '1', max: '10000', lotSize: '1' },
+      maxOrderNotional: '100000',
+      priceCollar: { maxDeviationBps: 300, markMaxAgeMs: 3000 },
+      orderRate: { maxOrders: 10, windowMs: 1000 },
+    },
     deployment: { strategy: 'canary-10-percent-5-minutes' },
     logLevel: 'INFO',
     retainData: true,

@@ -39,7 +39,15 @@ const detail = <D extends z.ZodType>(data: D) => z.object({ meta: MetaSchema, da
 
 export const OrderIntendedDetailSchema = detail(OrderIntentSchema);
 export const OrderApprovedDetailSchema = detail(
-  z.object({ intent: OrderIntentSchema, approvedAt: UtcTimestampSchema, notional: DecimalStringSchema }).strict(),
+  z
+    .object({
+      intent: OrderIntentSchema,
+      approvedAt: UtcTimestampSchema,
+      /** The size to send: the intent's, or less when WARNING scaled it down. */
+      approvedQuantity: PositiveDecimalStringSchema,
+      notional: DecimalStringSchema,
+    })
+    .strict(),
 );
 export const OrderDeniedDetailSchema = detail(
   z

@@ -42,6 +42,8 @@ export interface OrderRecord {
   failedChecks?: DenialReason[];
   message?: string;
   notional?: string;
+  /** What risk approved: the requested size, or less in WARNING. */
+  approvedQuantity?: string;
   brokerOrderId?: string;
   filledQuantity: string;
   createdAt: string;

@@ -12,6 +12,7 @@ export interface RiskSnapshot {
   tradingState: TradingState | undefined;
   limitsOverride: unknown;
   mark: Mark | undefined;
+  position: Position | undefined;
   orderRate: { approvals: number[]; version: number };
   existingOrder: OrderRecord | undefined;
 }

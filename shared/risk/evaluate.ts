@@ -1,10 +1,11 @@
-// Pre-trade evaluation: a pure function of the intent and a snapshot of state. Checks run in a fixed order
-// (docs/risk-controls.md); every check runs, the first failure decides, and all failures are reported.
-// Anything unexpected while evaluating denies with EVALUATION_FAILED: never allow on error.
-import { RiskLimitsOverrideSchema, type RiskLimits } from '../config/environments';
+// Pre-trade evaluation: a pure function of the intent, the limits and a snapshot of state. Checks run in
+// the fixed order of CHECK_ORDER (docs/risk-controls.md); every check runs, the first failure decides, and
+// all failures are reported. Anything unexpected while evaluating denies with EVALUATION_FAILED.
 import type { OrderIntent } from '../events/order-events';
-import { dec, toDecimalString } from '../money/decimal';
+import type { Position } from '../ledger/position';
+import { dec, toDecimalString, type Decimal } from '../money/decimal';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
+import { resolveLimits, type RiskLimits } from './limits';
 import type { DenialReason } from './reasons';
 
 export interface Mark {
@@ -19,75 +20,144 @@ export interface RiskInputs {
   /** The raw per-account override item, validated here so a bad one denies instead of throwing. */
   limitsOverride: unknown;
   mark: Mark | undefined;
+  /** The account's stored position in the intent's symbol (undefined: flat). */
+  position: Position | undefined;
   /** Epoch-ms times of orders approved for the account, newest last. */
   recentApprovals: readonly number[];
   nowMs: number;
 }
 
 export type RiskDecision =
-  | { outcome: 'approved'; notional: string; checks: readonly string[] }
+  | { outcome: 'approved'; notional: string; approvedQuantity: string; checks: readonly string[] }
   | { outcome: 'denied'; reason: DenialReason; failedChecks: DenialReason[]; message: string };
 
-export const CHECK_ORDER = ['trading-state', 'limits', 'reference-price', 'order-notional', 'order-rate'] as const;
-
-export const resolveLimits = (defaults: RiskLimits, override: unknown): RiskLimits | null => {
-  if (override === undefined || override === null) return defaults;
-  const parsed = RiskLimitsOverrideSchema.safeParse(override);
-  if (!parsed.success) return null;
-  return {
-    maxOrderNotional: parsed.data.maxOrderNotional ?? defaults.maxOrderNotional,
-    orderRate: parsed.data.orderRate ?? defaults.orderRate,
-  };
-};
+export const CHECK_ORDER = [
+  'trading-state',
+  'limits',
+  'instrument',
+  'order-type',
+  'quantity',
+  'reference-price',
+  'price-collar',
+  'order-notional',
+  'order-rate',
+] as const;
 
 /** Approvals still inside the sliding window ending at nowMs. */
 export const approvalsInWindow = (stamps: readonly number[], nowMs: number, windowMs: number): number[] =>
   stamps.filter((t) => t > nowMs - windowMs && t <= nowMs);
 
+const BPS = dec(10_000);
+
+/** WARNING scales the size down, REDUCING only lets an order shrink the position; others leave it. */
+const sizeForState = (
+  state: TradingState | undefined,
+  intent: OrderIntent,
+  limits: RiskLimits | null,
+  position: Position | undefined,
+  fail: (reason: DenialReason, message: string) => void,
+): Decimal => {
+  const requested = dec(intent.quantity);
+  if (state === 'WARNING' && limits) {
+    const lot = dec(limits.quantity.lotSize);
+    const scaled = requested.times(dec(limits.warningSizeFactor)).div(lot).floor().times(lot);
+    if (scaled.isZero()) fail('WARNING_SCALED_TO_ZERO', `WARNING scales ${intent.quantity} by ${limits.warningSizeFactor} to zero lots`);
+    return scaled;
+  }
+  if (state === 'REDUCING') {
+    const held = dec(position?.quantity ?? '0');
+    const reduces = intent.side === 'buy' ? held.isNegative() && requested.lte(held.abs()) : held.gt(0) && requested.lte(held);
+    if (!reduces) fail('TRADING_REDUCING', `REDUCING allows only orders that shrink the ${intent.symbol} position of ${toDecimalString(held)}`);
+  }
+  return requested;
+};
+
 const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   const failures: { reason: DenialReason; message: string }[] = [];
-  const fail = (reason: DenialReason, message: string) => failures.push({ reason, message });
+  const fail = (reason: DenialReason, message: string) => void failures.push({ reason, message });
+  const { intent, mark, nowMs } = inputs;
 
+  // 1. trading state
   const stateDenial = tradingStateDenial(inputs.tradingState);
   if (stateDenial) fail(stateDenial, `trading state is ${inputs.tradingState ?? 'missing'}`);
 
+  // 2. limits
   const limits = resolveLimits(inputs.defaults, inputs.limitsOverride);
   if (!limits) fail('LIMITS_INVALID', 'the account limits override does not match its schema');
+  const quantity = sizeForState(inputs.tradingState, intent, limits, inputs.position, fail);
 
-  const { intent } = inputs;
-  // Market orders are valued at the independent mark, limit orders at their limit price.
-  const priceForNotional = intent.orderType === 'limit' ? intent.limitPrice : inputs.mark?.price;
-  let notional: string | undefined;
-  if (priceForNotional === undefined) {
-    fail('MARK_UNAVAILABLE', `no mark for ${intent.symbol} to value a market order`);
+  if (limits) {
+    // 3. instrument
+    if (limits.instruments.allowed && !limits.instruments.allowed.includes(intent.symbol)) {
+      fail('INSTRUMENT_NOT_ALLOWED', `${intent.symbol} is not on the allow-list`);
+    }
+    if (limits.instruments.restricted.includes(intent.symbol)) fail('INSTRUMENT_RESTRICTED', `${intent.symbol} is restricted`);
+
+    // 4. order type and time in force
+    if (!limits.orderTypes.includes(intent.orderType)) fail('ORDER_TYPE_NOT_ALLOWED', `${intent.orderType} orders are not allowed`);
+    if (!limits.timeInForce.includes(intent.timeInForce)) {
+      fail('TIME_IN_FORCE_NOT_ALLOWED', `time in force ${intent.timeInForce} is not allowed`);
+    }
+
+    // 5. quantity (the requested size: scaling in WARNING must not turn a fat finger into a valid order)
+    const requested = dec(intent.quantity);
+    if (requested.lt(dec(limits.quantity.min))) fail('QUANTITY_BELOW_MINIMUM', `${intent.quantity} is below the minimum ${limits.quantity.min}`);
+    if (requested.gt(dec(limits.quantity.max))) fail('QUANTITY_ABOVE_MAXIMUM', `${intent.quantity} exceeds the maximum ${limits.quantity.max}`);
+    if (!requested.mod(dec(limits.quantity.lotSize)).isZero()) {
+      fail('QUANTITY_NOT_LOT_MULTIPLE', `${intent.quantity} is not a multiple of the lot size ${limits.quantity.lotSize}`);
+    }
+  }
+
+  // 6. reference price: the latest stored mark, never the strategy's own price, and fresh
+  const markAt = mark ? Date.parse(mark.at) : Number.NaN;
+  let reference: Decimal | undefined;
+  if (!mark) {
+    fail('MARK_UNAVAILABLE', `no mark for ${intent.symbol}`);
+  } else if (limits && !(nowMs - markAt <= limits.priceCollar.markMaxAgeMs)) {
+    // NaN (unparseable time) also lands here: an undatable mark is no reference.
+    fail('MARK_STALE', `mark for ${intent.symbol} at ${mark.at} is older than ${limits.priceCollar.markMaxAgeMs} ms`);
   } else {
-    notional = toDecimalString(dec(intent.quantity).times(dec(priceForNotional)));
-    if (limits && dec(notional).gt(dec(limits.maxOrderNotional))) {
+    reference = dec(mark.price);
+  }
+
+  // 7. price collar (limit orders: the limit price must sit near the mark)
+  if (limits && reference && intent.orderType === 'limit' && intent.limitPrice !== undefined) {
+    const deviationBps = dec(intent.limitPrice).minus(reference).abs().times(BPS).div(reference);
+    if (deviationBps.gt(limits.priceCollar.maxDeviationBps)) {
+      fail(
+        'PRICE_OUTSIDE_COLLAR',
+        `limit ${intent.limitPrice} is ${deviationBps.toDecimalPlaces(2).toFixed()} bps from the mark ${mark?.price} (max ${limits.priceCollar.maxDeviationBps})`,
+      );
+    }
+  }
+
+  // 8. notional: market orders at the mark, limit orders at their limit price
+  const priceForNotional = intent.orderType === 'limit' && intent.limitPrice !== undefined ? dec(intent.limitPrice) : reference;
+  let notional: string | undefined;
+  if (priceForNotional && limits) {
+    notional = toDecimalString(quantity.times(priceForNotional));
+    if (dec(notional).lt(dec(limits.minOrderNotional))) {
+      fail('ORDER_NOTIONAL_BELOW_MINIMUM', `notional ${notional} is below the minimum ${limits.minOrderNotional}`);
+    }
+    if (dec(notional).gt(dec(limits.maxOrderNotional))) {
       fail('ORDER_NOTIONAL_EXCEEDED', `notional ${notional} exceeds the maximum ${limits.maxOrderNotional}`);
     }
   }
 
+  // 9. order rate (sliding window, deny not queue)
   if (limits) {
-    const inWindow = approvalsInWindow(inputs.recentApprovals, inputs.nowMs, limits.orderRate.windowMs);
+    const inWindow = approvalsInWindow(inputs.recentApprovals, nowMs, limits.orderRate.windowMs);
     if (inWindow.length >= limits.orderRate.maxOrders) {
-      fail(
-        'RATE_LIMIT_EXCEEDED',
-        `${inWindow.length} orders in the last ${limits.orderRate.windowMs} ms reach the maximum ${limits.orderRate.maxOrders}`,
-      );
+      fail('RATE_LIMIT_EXCEEDED', `${inWindow.length} orders in the last ${limits.orderRate.windowMs} ms reach the maximum ${limits.orderRate.maxOrders}`);
     }
   }
 
   const first = failures[0];
   if (first) {
-    return {
-      outcome: 'denied',
-      reason: first.reason,
-      failedChecks: failures.map((f) => f.reason),
-      message: failures.map((f) => f.message).join('; '),
-    };
+    return { outcome: 'denied', reason: first.reason, failedChecks: failures.map((f) => f.reason), message: failures.map((f) => f.message).join('; ') };
   }
-  if (notional === undefined) throw new Error('notional missing after checks passed');
-  return { outcome: 'approved', notional, checks: CHECK_ORDER };
+  if (notional === undefined) throw new Error('notional missing after every check passed');
+  return { outcome: 'approved', notional, approvedQuantity: toDecimalString(quantity), checks: CHECK_ORDER };
 };
 
 export const evaluateIntent = (inputs: RiskInputs): RiskDecision => {

@@ -5,7 +5,7 @@ import { auditEntry } from '../audit/audit-entry';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
-import type { RiskLimits } from '../config/environments';
+import { resolveLimits, type RiskLimits } from './limits';
 import { ConcurrentUpdateError } from '../errors/errors';
 import { jitteredBackoff } from '../retry/backoff';
 import type { OrderRecord } from '../orders/order-record';
@@ -14,7 +14,7 @@ import type { EventBus } from '../ports/event-bus';
 import type { OrderQueue } from '../ports/order-queue';
 import type { TradingStore } from '../ports/trading-store';
 import { METRICS, type Telemetry } from '../telemetry/telemetry';
-import { approvalsInWindow, evaluateIntent, resolveLimits, type RiskDecision } from './evaluate';
+import { approvalsInWindow, evaluateIntent, type RiskDecision } from './evaluate';
 
 export interface RiskServiceDeps {
   store: TradingStore;
@@ -47,7 +47,12 @@ const riskMeta = (intended: IntendedDetail, detailType: string, occurredAt: stri
 
 const approvedDetail = (intended: IntendedDetail, order: OrderRecord): DetailOf<'OrderApproved.v1'> => ({
   meta: riskMeta(intended, DETAIL_TYPES.OrderApproved, order.createdAt),
-  data: { intent: intended.data, approvedAt: order.createdAt, notional: order.notional ?? '0' },
+  data: {
+    intent: intended.data,
+    approvedAt: order.createdAt,
+    approvedQuantity: order.approvedQuantity ?? intended.data.quantity,
+    notional: order.notional ?? '0',
+  },
 });
 
 const outcomeEvent = (intended: IntendedDetail, order: OrderRecord): DomainEvent => {
@@ -70,7 +75,7 @@ const orderFromDecision = (intended: IntendedDetail, decision: RiskDecision, now
   intent: intended.data,
   status: decision.outcome === 'approved' ? 'APPROVED' : 'DENIED',
   ...(decision.outcome === 'approved'
-    ? { notional: decision.notional }
+    ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity }
     : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
   filledQuantity: '0',
   createdAt: nowIso,
@@ -104,6 +109,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       defaults: deps.defaults,
       limitsOverride: snapshot.limitsOverride,
       mark: snapshot.mark,
+      position: snapshot.position,
       recentApprovals: snapshot.orderRate.approvals,
       nowMs,
     });
@@ -138,7 +144,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
             quantity: intended.data.quantity,
             outcome: decision.outcome,
             ...(decision.outcome === 'approved'
-              ? { notional: decision.notional, checks: [...decision.checks] }
+              ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity, checks: [...decision.checks] }
               : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
           },
         }),

@@ -1,15 +1,18 @@
-// Trading states and what each allows. The skeleton knows ACTIVE, HALTED and KILLED; anything the gate does
-// not recognise denies (fail closed).
+// Trading states and what each allows for a new order. ACTIVE: everything; WARNING: sizes scaled down;
+// REDUCING: only orders that reduce the position; HALTED: no new orders (cancels allowed); KILLED: only
+// cancels, left only by a person's release. Anything unrecognised denies (fail closed).
 import { z } from 'zod';
 import type { DenialReason } from '../risk/reasons';
 
-export const TradingStateSchema = z.enum(['ACTIVE', 'HALTED', 'KILLED']);
+export const TradingStateSchema = z.enum(['ACTIVE', 'WARNING', 'REDUCING', 'HALTED', 'KILLED']);
 export type TradingState = z.infer<typeof TradingStateSchema>;
 
-/** Whether a new order may proceed in this state; null means allowed. */
+/** The denial a state imposes on every new order regardless of its side (null: the state may allow it). */
 export const tradingStateDenial = (state: TradingState | undefined): DenialReason | null => {
   switch (state) {
     case 'ACTIVE':
+    case 'WARNING':
+    case 'REDUCING':
       return null;
     case 'HALTED':
       return 'TRADING_HALTED';

@@ -33,7 +33,7 @@ export const executeIntent = async (
   await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', at);
   const outcome = await processApprovedOrder(
     { store, broker, bus: new RecordingBus(), clock: new ManualClock(), telemetry: new InMemoryTelemetry(), workerId: 'test', leaseMs: 10_000 },
-    { meta, data: { intent, approvedAt: at, notional: '0' } },
+    { meta, data: { intent, approvedAt: at, approvedQuantity: intent.quantity, notional: '0' } },
   );
   if (outcome !== 'submitted') throw new Error(`expected ${intentId} to be submitted, got ${outcome}`);
 };

@@ -6,6 +6,8 @@ import { buildMeta } from '../../shared/events/envelope';
 import type { OrderIntent } from '../../shared/events/order-events';
 import type { Clock } from '../../shared/ports/clock';
 import type { EventBus } from '../../shared/ports/event-bus';
+import { loadEnvironmentConfig } from '../../shared/config/environments';
+import type { RiskLimits } from '../../shared/risk/limits';
 
 export const ACCOUNT = 'acct-1';
 export const STRATEGY = 'test-strategy';
@@ -90,3 +92,6 @@ export const scanAll = async (client: DynamoDBClient, tableName: string): Promis
   } while (start);
   return items;
 };
+
+/** The local environment's limits with the given sections replaced. */
+export const testLimits = (over: Partial<RiskLimits> = {}): RiskLimits => ({ ...loadEnvironmentConfig('local').riskLimits, ...over });

@@ -10,7 +10,7 @@ import type { Broker } from '../../../shared/ports/broker';
 import type { TradingStore } from '../../../shared/ports/trading-store';
 import { METRICS } from '../../../shared/telemetry/telemetry';
 import { toSqsEvent } from '../../../local/sqs-event-source';
-import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger } from '../../support/fixtures';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, testLimits } from '../../support/fixtures';
 import { usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
@@ -32,7 +32,7 @@ const approveAndReceive = async (intentId: string, quantity = '10'): Promise<Mes
     bus: f.bus,
     clock: f.clock,
     telemetry: f.telemetry,
-    defaults: { maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000 } },
+    defaults: testLimits({ maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000 } }),
     logger: silentLogger,
   }));
   await expect(risk(intendedEvent(intentFor(intentId, { quantity })))).resolves.toMatchObject({ outcome: 'approved' });
@@ -68,6 +68,15 @@ describe('order function', () => {
     expect(await f.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10' });
     expect(f.bus.ofType('FillApplied.v1')).toHaveLength(1);
     expect(f.bus.ofType('OrderSubmitted.v1')[0]?.detail).toMatchObject({ data: { clientOrderId: 'o-1' } });
+  });
+
+  it('sends the size risk approved, not the size the strategy asked for, when trading is in WARNING', async () => {
+    await f.store.putTradingState(ACCOUNT, 'WARNING', 'test', '2026-11-23T14:30:00.000Z');
+    const message = await approveAndReceive('o-w', '10');
+    await f.store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:31:00.000Z');
+    await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
+    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
+    expect(f.bus.ofType('OrderSubmitted.v1')[0]?.detail).toMatchObject({ data: { quantity: '5' } });
   });
 
   it('gives one broker order and one position change when a message is delivered twice', async () => {

@@ -5,7 +5,7 @@ import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { createRiskHandler } from '../../../functions/risk/handler';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { METRICS } from '../../../shared/telemetry/telemetry';
-import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger } from '../../support/fixtures';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, testLimits } from '../../support/fixtures';
 import { usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
@@ -18,7 +18,7 @@ beforeEach(() => {
     bus: f.bus,
     clock: f.clock,
     telemetry: f.telemetry,
-    defaults: { maxOrderNotional: '10000', orderRate: { maxOrders: 2, windowMs: 1000 } },
+    defaults: testLimits({ maxOrderNotional: '10000', orderRate: { maxOrders: 2, windowMs: 1000 } }),
     logger: silentLogger,
   }));
 });

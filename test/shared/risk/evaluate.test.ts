@@ -1,14 +1,22 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { RiskLimits } from '../../../shared/config/environments';
 import type { OrderIntent } from '../../../shared/events/order-events';
+import { flatPosition, type Position } from '../../../shared/ledger/position';
 import { evaluateIntent, type RiskInputs } from '../../../shared/risk/evaluate';
-import { intentFor } from '../../support/fixtures';
+import type { RiskLimits } from '../../../shared/risk/limits';
+import { intentFor, testLimits } from '../../support/fixtures';
 
 const NOW = Date.parse('2026-11-23T15:00:00.000Z');
-const defaults: RiskLimits = { maxOrderNotional: '10000', orderRate: { maxOrders: 3, windowMs: 1000 } };
+const defaults: RiskLimits = testLimits({
+  maxOrderNotional: '10000',
+  minOrderNotional: '100',
+  quantity: { min: '1', max: '500', lotSize: '1' },
+  priceCollar: { maxDeviationBps: 100, markMaxAgeMs: 5000 },
+  orderRate: { maxOrders: 3, windowMs: 1000 },
+});
 
 const intent = (over: Partial<OrderIntent> = {}) => intentFor('i-1', over);
+const position = (quantity: string): Position => ({ ...flatPosition('AAPL'), quantity, version: 1 });
 
 const inputs = (over: Partial<RiskInputs> = {}): RiskInputs => ({
   intent: intent(),
@@ -16,105 +24,233 @@ const inputs = (over: Partial<RiskInputs> = {}): RiskInputs => ({
   defaults,
   limitsOverride: undefined,
   mark: { price: '100', at: '2026-11-23T14:59:59.000Z' },
+  position: undefined,
   recentApprovals: [],
   nowMs: NOW,
   ...over,
 });
 
+const limit = (limitPrice: string, over: Partial<OrderIntent> = {}) => intent({ orderType: 'limit', limitPrice, ...over });
+
 describe('pre-trade evaluation', () => {
-  it('approves an order inside every limit and reports its notional', () => {
-    expect(evaluateIntent(inputs())).toMatchObject({ outcome: 'approved', notional: '1000' });
+  it('approves an order inside every limit and reports its notional and size', () => {
+    expect(evaluateIntent(inputs())).toMatchObject({ outcome: 'approved', notional: '1000', approvedQuantity: '10' });
   });
 
-  it('denies an order when trading is halted', () => {
-    expect(evaluateIntent(inputs({ tradingState: 'HALTED' }))).toMatchObject({ outcome: 'denied', reason: 'TRADING_HALTED' });
-  });
+  describe('trading states', () => {
+    it('denies an order when trading is halted', () => {
+      expect(evaluateIntent(inputs({ tradingState: 'HALTED' }))).toMatchObject({ outcome: 'denied', reason: 'TRADING_HALTED' });
+    });
 
-  it('denies an order when trading is killed', () => {
-    expect(evaluateIntent(inputs({ tradingState: 'KILLED' }))).toMatchObject({ outcome: 'denied', reason: 'TRADING_KILLED' });
-  });
+    it('denies an order when trading is killed', () => {
+      expect(evaluateIntent(inputs({ tradingState: 'KILLED' }))).toMatchObject({ outcome: 'denied', reason: 'TRADING_KILLED' });
+    });
 
-  it('denies an order when the trading state is missing (fail closed)', () => {
-    expect(evaluateIntent(inputs({ tradingState: undefined }))).toMatchObject({ reason: 'TRADING_STATE_MISSING' });
-  });
+    it('denies an order when the trading state is missing (fail closed)', () => {
+      expect(evaluateIntent(inputs({ tradingState: undefined }))).toMatchObject({ reason: 'TRADING_STATE_MISSING' });
+    });
 
-  it('allows an order whose notional equals the maximum', () => {
-    expect(evaluateIntent(inputs({ intent: intent({ quantity: '100' }) }))).toMatchObject({ outcome: 'approved', notional: '10000' });
-  });
+    it('halves the size in WARNING, rounded down to the lot size', () => {
+      expect(evaluateIntent(inputs({ tradingState: 'WARNING', intent: intent({ quantity: '7' }) }))).toMatchObject({
+        outcome: 'approved',
+        approvedQuantity: '3',
+        notional: '300',
+      });
+    });
 
-  it('denies an order whose notional exceeds the maximum by one cent', () => {
-    const decision = evaluateIntent(inputs({ intent: intent({ quantity: '100' }), mark: { price: '100.0001', at: 'x' } }));
-    expect(decision).toMatchObject({ outcome: 'denied', reason: 'ORDER_NOTIONAL_EXCEEDED' });
-  });
+    it('denies in WARNING when scaling leaves less than one lot', () => {
+      expect(evaluateIntent(inputs({ tradingState: 'WARNING', intent: intent({ quantity: '1' }) }))).toMatchObject({ reason: 'WARNING_SCALED_TO_ZERO' });
+    });
 
-  it('values a limit order at its limit price, not the mark', () => {
-    const limit = intent({ orderType: 'limit', limitPrice: '1000.01', quantity: '10' });
-    expect(evaluateIntent(inputs({ intent: limit }))).toMatchObject({ reason: 'ORDER_NOTIONAL_EXCEEDED' });
-    expect(evaluateIntent(inputs({ intent: { ...limit, limitPrice: '1000' } }))).toMatchObject({ outcome: 'approved' });
-  });
+    it('allows in REDUCING a sell of exactly the long position and denies one share more', () => {
+      const long = position('5');
+      expect(evaluateIntent(inputs({ tradingState: 'REDUCING', position: long, intent: intent({ side: 'sell', quantity: '5' }) }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ tradingState: 'REDUCING', position: long, intent: intent({ side: 'sell', quantity: '6' }) }))).toMatchObject({ reason: 'TRADING_REDUCING' });
+    });
 
-  it('denies a market order when there is no mark to value it', () => {
-    expect(evaluateIntent(inputs({ mark: undefined }))).toMatchObject({ reason: 'MARK_UNAVAILABLE' });
-  });
-
-  it('allows the last order the rate window has room for and denies the next', () => {
-    const twoRecent = [NOW - 999, NOW - 10];
-    expect(evaluateIntent(inputs({ recentApprovals: twoRecent }))).toMatchObject({ outcome: 'approved' });
-    expect(evaluateIntent(inputs({ recentApprovals: [...twoRecent, NOW] }))).toMatchObject({ reason: 'RATE_LIMIT_EXCEEDED' });
-  });
-
-  it('forgets approvals that slid out of the window', () => {
-    expect(evaluateIntent(inputs({ recentApprovals: [NOW - 1000, NOW - 1000, NOW - 1000] }))).toMatchObject({ outcome: 'approved' });
-  });
-
-  it('applies a per-account override over the environment defaults', () => {
-    const decision = evaluateIntent(inputs({ limitsOverride: { maxOrderNotional: '999.99' } }));
-    expect(decision).toMatchObject({ reason: 'ORDER_NOTIONAL_EXCEEDED' });
-  });
-
-  it('denies when the per-account override is malformed (fail closed)', () => {
-    expect(evaluateIntent(inputs({ limitsOverride: { maxOrderNotional: 12 } }))).toMatchObject({ reason: 'LIMITS_INVALID' });
-  });
-
-  it('reports every failed check in evaluation order while the first one decides', () => {
-    const decision = evaluateIntent(inputs({ tradingState: 'HALTED', intent: intent({ quantity: '1000' }), recentApprovals: [NOW, NOW, NOW] }));
-    expect(decision).toMatchObject({
-      outcome: 'denied',
-      reason: 'TRADING_HALTED',
-      failedChecks: ['TRADING_HALTED', 'ORDER_NOTIONAL_EXCEEDED', 'RATE_LIMIT_EXCEEDED'],
+    it('denies in REDUCING any order that adds to the position or opens one', () => {
+      expect(evaluateIntent(inputs({ tradingState: 'REDUCING', position: position('5'), intent: intent({ side: 'buy', quantity: '1' }) }))).toMatchObject({ reason: 'TRADING_REDUCING' });
+      expect(evaluateIntent(inputs({ tradingState: 'REDUCING', position: undefined, intent: intent({ side: 'sell', quantity: '1' }) }))).toMatchObject({ reason: 'TRADING_REDUCING' });
+      expect(evaluateIntent(inputs({ tradingState: 'REDUCING', position: position('-3'), intent: intent({ side: 'buy', quantity: '3' }) }))).toMatchObject({ outcome: 'approved' });
     });
   });
 
-  it('denies with EVALUATION_FAILED when evaluation throws', () => {
-    const broken = inputs({ mark: { price: 'not-a-number', at: 'x' } });
-    expect(evaluateIntent(broken)).toMatchObject({ outcome: 'denied', reason: 'EVALUATION_FAILED' });
+  describe('instrument and order validity', () => {
+    it('denies a symbol outside the allow-list and allows one on it', () => {
+      const only = { instruments: { allowed: ['MSFT'], restricted: [] } };
+      expect(evaluateIntent(inputs({ limitsOverride: only }))).toMatchObject({ reason: 'INSTRUMENT_NOT_ALLOWED' });
+      expect(evaluateIntent(inputs({ limitsOverride: only, intent: intent({ symbol: 'MSFT' }) }))).toMatchObject({ outcome: 'approved' });
+    });
+
+    it('denies a restricted symbol even when it is allowed', () => {
+      expect(evaluateIntent(inputs({ limitsOverride: { instruments: { allowed: ['AAPL'], restricted: ['AAPL'] } } }))).toMatchObject({ reason: 'INSTRUMENT_RESTRICTED' });
+    });
+
+    it('denies an order type or time in force the limits do not allow', () => {
+      expect(evaluateIntent(inputs({ limitsOverride: { orderTypes: ['limit'] } }))).toMatchObject({ reason: 'ORDER_TYPE_NOT_ALLOWED' });
+      expect(evaluateIntent(inputs({ limitsOverride: { timeInForce: ['ioc'] } }))).toMatchObject({ reason: 'TIME_IN_FORCE_NOT_ALLOWED' });
+    });
   });
 
-  it('never approves outside the limits, whatever the state, size, price and history (property)', () => {
-    fc.assert(
-      fc.property(
-        fc.constantFrom('ACTIVE', 'HALTED', 'KILLED', undefined),
-        fc.integer({ min: 1, max: 100_000 }),
-        fc.integer({ min: 1, max: 1_000_000 }),
-        fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 6 }),
-        (state, qty, cents, ages) => {
-          const price = (cents / 100).toFixed(2);
+  describe('quantity', () => {
+    it('allows the minimum and denies just below it', () => {
+      const override = { quantity: { min: '2', max: '500', lotSize: '0.5' }, minOrderNotional: '0' };
+      expect(evaluateIntent(inputs({ limitsOverride: override, intent: intent({ quantity: '2' }) }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ limitsOverride: override, intent: intent({ quantity: '1.5' }) }))).toMatchObject({ reason: 'QUANTITY_BELOW_MINIMUM' });
+    });
+
+    it('allows the maximum and denies one lot more', () => {
+      expect(evaluateIntent(inputs({ intent: intent({ quantity: '100' }) }))).toMatchObject({ outcome: 'approved' });
+      const big = evaluateIntent(inputs({ intent: intent({ quantity: '501' }), mark: { price: '1', at: '2026-11-23T14:59:59.000Z' } }));
+      expect(big).toMatchObject({ reason: 'QUANTITY_ABOVE_MAXIMUM' });
+    });
+
+    it('denies a size that is not a whole number of lots', () => {
+      expect(evaluateIntent(inputs({ intent: intent({ quantity: '10.5' }) }))).toMatchObject({ reason: 'QUANTITY_NOT_LOT_MULTIPLE' });
+    });
+  });
+
+  describe('reference price and collar', () => {
+    it('denies when there is no mark to judge the order against', () => {
+      expect(evaluateIntent(inputs({ mark: undefined }))).toMatchObject({ reason: 'MARK_UNAVAILABLE' });
+      expect(evaluateIntent(inputs({ mark: undefined, intent: limit('100') }))).toMatchObject({ reason: 'MARK_UNAVAILABLE' });
+    });
+
+    it('accepts a mark exactly at its maximum age and denies one a millisecond older', () => {
+      expect(evaluateIntent(inputs({ mark: { price: '100', at: '2026-11-23T14:59:55.000Z' } }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ mark: { price: '100', at: '2026-11-23T14:59:54.999Z' } }))).toMatchObject({ reason: 'MARK_STALE' });
+    });
+
+    it('denies a mark whose time cannot be read', () => {
+      expect(evaluateIntent(inputs({ mark: { price: '100', at: 'yesterday' } }))).toMatchObject({ reason: 'MARK_STALE' });
+    });
+
+    it('allows a limit price exactly at the collar edge and denies one a cent beyond, on both sides', () => {
+      expect(evaluateIntent(inputs({ intent: limit('101') }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ intent: limit('101.01') }))).toMatchObject({ reason: 'PRICE_OUTSIDE_COLLAR' });
+      expect(evaluateIntent(inputs({ intent: limit('99', { side: 'sell' }) }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ intent: limit('98.99', { side: 'sell' }) }))).toMatchObject({ reason: 'PRICE_OUTSIDE_COLLAR' });
+    });
+  });
+
+  describe('notional', () => {
+    it('allows an order whose notional equals the maximum and denies one a fraction above', () => {
+      expect(evaluateIntent(inputs({ intent: intent({ quantity: '100' }) }))).toMatchObject({ outcome: 'approved', notional: '10000' });
+      const above = evaluateIntent(inputs({ intent: intent({ quantity: '100' }), mark: { price: '100.0001', at: '2026-11-23T14:59:59.000Z' } }));
+      expect(above).toMatchObject({ reason: 'ORDER_NOTIONAL_EXCEEDED' });
+    });
+
+    it('allows the minimum notional and denies just below it', () => {
+      expect(evaluateIntent(inputs({ intent: intent({ quantity: '1' }) }))).toMatchObject({ outcome: 'approved', notional: '100' });
+      const below = evaluateIntent(inputs({ intent: intent({ quantity: '1' }), mark: { price: '99.99', at: '2026-11-23T14:59:59.000Z' } }));
+      expect(below).toMatchObject({ reason: 'ORDER_NOTIONAL_BELOW_MINIMUM' });
+    });
+
+    it('values a limit order at its limit price, not the mark', () => {
+      expect(evaluateIntent(inputs({ intent: limit('100.5', { quantity: '100' }) }))).toMatchObject({ reason: 'ORDER_NOTIONAL_EXCEEDED' });
+      expect(evaluateIntent(inputs({ intent: limit('100', { quantity: '100' }) }))).toMatchObject({ outcome: 'approved' });
+    });
+
+    it('judges the scaled size in WARNING, so halving can bring an order under the maximum', () => {
+      expect(evaluateIntent(inputs({ tradingState: 'WARNING', intent: intent({ quantity: '200' }) }))).toMatchObject({ outcome: 'approved', notional: '10000' });
+    });
+  });
+
+  describe('order rate', () => {
+    it('allows the last order the window has room for and denies the next', () => {
+      const twoRecent = [NOW - 999, NOW - 10];
+      expect(evaluateIntent(inputs({ recentApprovals: twoRecent }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ recentApprovals: [...twoRecent, NOW] }))).toMatchObject({ reason: 'RATE_LIMIT_EXCEEDED' });
+    });
+
+    it('forgets approvals that slid out of the window', () => {
+      expect(evaluateIntent(inputs({ recentApprovals: [NOW - 1000, NOW - 1000, NOW - 1000] }))).toMatchObject({ outcome: 'approved' });
+    });
+  });
+
+  describe('limits and failures', () => {
+    it('applies a per-account override over the environment defaults', () => {
+      expect(evaluateIntent(inputs({ limitsOverride: { maxOrderNotional: '999.99' } }))).toMatchObject({ reason: 'ORDER_NOTIONAL_EXCEEDED' });
+    });
+
+    it('denies when the per-account override is malformed (fail closed)', () => {
+      expect(evaluateIntent(inputs({ limitsOverride: { maxOrderNotional: 12 } }))).toMatchObject({ reason: 'LIMITS_INVALID' });
+      expect(evaluateIntent(inputs({ limitsOverride: { leverage: '10' } }))).toMatchObject({ reason: 'LIMITS_INVALID' });
+    });
+
+    it('reports every failed check in evaluation order while the first one decides', () => {
+      const decision = evaluateIntent(inputs({ tradingState: 'HALTED', intent: intent({ quantity: '200' }), recentApprovals: [NOW, NOW, NOW] }));
+      expect(decision).toMatchObject({
+        outcome: 'denied',
+        reason: 'TRADING_HALTED',
+        failedChecks: ['TRADING_HALTED', 'ORDER_NOTIONAL_EXCEEDED', 'RATE_LIMIT_EXCEEDED'],
+      });
+    });
+
+    it('denies with EVALUATION_FAILED when evaluation throws', () => {
+      expect(evaluateIntent(inputs({ mark: { price: 'not-a-number', at: '2026-11-23T14:59:59.000Z' } }))).toMatchObject({ reason: 'EVALUATION_FAILED' });
+    });
+  });
+
+  describe('properties', () => {
+    const stateArb = fc.constantFrom('ACTIVE', 'WARNING', 'REDUCING', 'HALTED', 'KILLED', undefined) as fc.Arbitrary<RiskInputs['tradingState']>;
+
+    it('never approves outside the limits, whatever the state, size, price and history', () => {
+      fc.assert(
+        fc.property(
+          stateArb,
+          fc.integer({ min: 1, max: 1000 }),
+          fc.integer({ min: 1, max: 100_000 }),
+          fc.array(fc.integer({ min: 0, max: 2000 }), { maxLength: 6 }),
+          fc.integer({ min: -50, max: 50 }),
+          (state, qty, cents, ages, held) => {
+            const price = (cents / 100).toFixed(2);
+            const decision = evaluateIntent(
+              inputs({
+                tradingState: state,
+                intent: intent({ quantity: String(qty), side: qty % 2 ? 'buy' : 'sell' }),
+                mark: { price, at: '2026-11-23T14:59:59.000Z' },
+                position: position(String(held)),
+                recentApprovals: ages.map((a) => NOW - a),
+              }),
+            );
+            if (decision.outcome !== 'approved') return;
+            expect(['ACTIVE', 'WARNING', 'REDUCING']).toContain(state);
+            expect(qty).toBeLessThanOrEqual(500);
+            const sent = Number(decision.approvedQuantity);
+            expect(sent).toBeLessThanOrEqual(qty);
+            expect(sent * cents).toBeLessThanOrEqual(10000 * 100);
+            expect(sent * cents).toBeGreaterThanOrEqual(100 * 100);
+            expect(ages.filter((a) => a < 1000).length).toBeLessThan(3);
+          },
+        ),
+        { numRuns: 1000 },
+      );
+    });
+
+    it('in REDUCING never approves an order that increases the absolute position', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: -100, max: 100 }), fc.integer({ min: 1, max: 200 }), fc.boolean(), (held, qty, buy) => {
           const decision = evaluateIntent(
-            inputs({
-              tradingState: state as RiskInputs['tradingState'],
-              intent: intent({ quantity: String(qty) }),
-              mark: { price, at: 'x' },
-              recentApprovals: ages.map((a) => NOW - a),
-            }),
+            inputs({ tradingState: 'REDUCING', position: position(String(held)), intent: intent({ quantity: String(qty), side: buy ? 'buy' : 'sell' }) }),
           );
           if (decision.outcome === 'approved') {
-            expect(state).toBe('ACTIVE');
-            expect(qty * cents).toBeLessThanOrEqual(10000 * 100);
-            expect(ages.filter((a) => a < 1000).length).toBeLessThan(3);
+            const after = held + (buy ? qty : -qty);
+            expect(Math.abs(after)).toBeLessThan(Math.abs(held));
+            expect(Math.sign(after) === Math.sign(held) || after === 0).toBe(true);
           }
-        },
-      ),
-      { numRuns: 500 },
-    );
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    it('in KILLED approves nothing', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 1, max: 500 }), fc.boolean(), (qty, buy) => {
+          const decision = evaluateIntent(inputs({ tradingState: 'KILLED', intent: intent({ quantity: String(qty), side: buy ? 'buy' : 'sell' }) }));
+          expect(decision.outcome).toBe('denied');
+        }),
+      );
+    });
   });
 });
