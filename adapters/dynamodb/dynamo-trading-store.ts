@@ -22,6 +22,8 @@ import { isSettledForSubmission, ORDER_STATUSES, type OrderRecord } from '../../
 import type {
   ClaimResult,
   ExecutionInput,
+  ExposedPosition,
+  InflightChange,
   RecordDecisionInput,
   ReconciliationRecord,
   RiskSnapshot,
@@ -92,12 +94,28 @@ const itemToOrder = (item: Item): OrderRecord => {
   };
 };
 
-const itemToPosition = (item: Item): Position => ({
+const itemToPosition = (item: Item): ExposedPosition => ({
   symbol: String(item.symbol),
   quantity: str(item.quantity) ?? '0',
   costBasis: str(item.costBasis) ?? '0',
   realizedPnl: str(item.realizedPnl) ?? '0',
   version: int(item.version),
+  inflightBuy: str(item.inflightBuy) ?? '0',
+  inflightSell: str(item.inflightSell) ?? '0',
+});
+
+/**
+ * Moves in-flight exposure with ADD, which never conflicts with the ledger's versioned write of the
+ * quantity: approvals and fills on one symbol stay independent.
+ */
+const inflightUpdate = (tableName: string, account: string, change: InflightChange): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: keys.position(account, change.symbol),
+    UpdateExpression: 'SET #type = :type, account = :account, symbol = :symbol ADD #inflight :q',
+    ExpressionAttributeNames: { '#type': 'type', '#inflight': change.side === 'buy' ? 'inflightBuy' : 'inflightSell' },
+    ExpressionAttributeValues: { ':type': 'POSITION', ':account': account, ':symbol': change.symbol, ':q': n(change.quantity) },
+  },
 });
 
 const auditPut = (tableName: string, entry: AuditEntry): TransactItem => ({
@@ -180,6 +198,7 @@ export class DynamoTradingStore implements TradingStore {
       { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } },
       auditPut(this.tableName, input.audit),
     ];
+    if (input.inflight) items.push(inflightUpdate(this.tableName, order.account, input.inflight));
     if (input.orderRate) {
       const { approvals, expectedVersion } = input.orderRate;
       items.push({
@@ -203,7 +222,7 @@ export class DynamoTradingStore implements TradingStore {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.[0] === 'ConditionalCheckFailed') return 'duplicate';
-      if (codes?.[2] === 'ConditionalCheckFailed') {
+      if (codes?.[items.length - 1] === 'ConditionalCheckFailed' && input.orderRate) {
         throw new ConcurrentUpdateError(`order-rate window of ${order.account} moved`, { cause: error });
       }
       if (codes?.some((c) => c === 'TransactionConflict')) {
@@ -275,7 +294,7 @@ export class DynamoTradingStore implements TradingStore {
     return item;
   }
 
-  async blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry): Promise<void> {
+  async blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry, release: InflightChange): Promise<void> {
     try {
       await this.doc.send(
         new TransactWriteCommand({
@@ -297,6 +316,7 @@ export class DynamoTradingStore implements TradingStore {
               },
             },
             auditPut(this.tableName, audit),
+            inflightUpdate(this.tableName, account, release),
           ],
         }),
       );
@@ -354,27 +374,35 @@ export class DynamoTradingStore implements TradingStore {
         }),
       ),
     ];
+    const release = input.releaseInflight;
+    const inflightName = release.side === 'buy' ? 'inflightBuy' : 'inflightSell';
     if (input.position) {
       const { before, after } = input.position;
+      // One update moves the ledger (version-checked) and settles the in-flight exposure together.
       items.push({
-        Put: {
+        Update: {
           TableName: this.tableName,
-          Item: {
-            ...keys.position(input.account, after.symbol),
-            type: 'POSITION',
-            account: input.account,
-            symbol: after.symbol,
-            quantity: n(after.quantity),
-            costBasis: n(after.costBasis),
-            realizedPnl: n(after.realizedPnl),
-            version: n(after.version),
-            updatedAt: input.updatedAt,
+          Key: keys.position(input.account, after.symbol),
+          UpdateExpression:
+            'SET #type = :type, account = :account, symbol = :symbol, quantity = :q, costBasis = :c, realizedPnl = :r, version = :v1, updatedAt = :at ADD #inflight :release',
+          ConditionExpression: before.version === 0 ? 'attribute_not_exists(version)' : 'version = :v0',
+          ExpressionAttributeNames: { '#type': 'type', '#inflight': inflightName },
+          ExpressionAttributeValues: {
+            ':type': 'POSITION',
+            ':account': input.account,
+            ':symbol': after.symbol,
+            ':q': n(after.quantity),
+            ':c': n(after.costBasis),
+            ':r': n(after.realizedPnl),
+            ':v1': n(after.version),
+            ':at': input.updatedAt,
+            ':release': n(release.quantity),
+            ...(before.version === 0 ? {} : { ':v0': n(before.version) }),
           },
-          ...(before.version === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': n(before.version) } }),
         },
       });
+    } else if (release.quantity !== '0') {
+      items.push(inflightUpdate(this.tableName, input.account, release));
     }
     if (input.cashDelta !== '0') {
       items.push({

@@ -43,6 +43,7 @@ const DEFAULT_LIMITS: RiskLimits = {
   minOrderNotional: '1',
   maxOrderNotional: '250000',
   priceCollar: { maxDeviationBps: 500, markMaxAgeMs: 5000 },
+  position: { maxLongQuantity: '100000', maxShortQuantity: '100000', maxLongNotional: '1000000', maxShortNotional: '1000000' },
   orderRate: { maxOrders: 20, windowMs: 1000 },
 };
 
@@ -71,6 +72,7 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
       quantity: { min: '1', max: '10000', lotSize: '1' },
       maxOrderNotional: '100000',
       priceCollar: { maxDeviationBps: 300, markMaxAgeMs: 3000 },
+      position: { maxLongQuantity: '20000', maxShortQuantity: '20000', maxLongNotional: '500000', maxShortNotional: '500000' },
       orderRate: { maxOrders: 10, windowMs: 1000 },
     },
     deployment: { strategy: 'canary-10-percent-5-minutes' },

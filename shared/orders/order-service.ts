@@ -71,6 +71,8 @@ const block = async (deps: OrderServiceDeps, message: ApprovedOrderMessage, reas
       causationId: message.meta.eventId,
       detail: { reason, symbol: intent.symbol },
     }),
+    // Nothing will reach the broker: the approved size stops counting as exposure.
+    { symbol: intent.symbol, side: intent.side, quantity: toDecimalString(dec(message.data.approvedQuantity).neg()) },
   );
   deps.telemetry.count(METRICS.orderBlocked, { reason });
   await deps.bus.publish([
@@ -179,6 +181,9 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
       );
     }
     const filled = brokerOrder.fills.reduce((sum, f) => sum.plus(dec(f.quantity)), ZERO);
+    // A final order frees all its approved size; an open one frees only what has filled.
+    const final = brokerOrder.status === 'filled' || brokerOrder.status === 'rejected';
+    const released = final ? dec(message.data.approvedQuantity) : filled;
 
     let result: 'recorded' | 'duplicate';
     try {
@@ -193,6 +198,7 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
         fills: brokerOrder.fills,
         ...(brokerOrder.fills.length ? { position: { before, after: position } } : {}),
         cashDelta: toDecimalString(cash),
+        releaseInflight: { symbol: intent.symbol, side: intent.side, quantity: toDecimalString(released.neg()) },
         audit,
       });
     } catch (error) {

@@ -8,11 +8,14 @@ import type { Mark } from '../risk/evaluate';
 import type { ReconciliationBreak } from '../events/reconciliation-events';
 import type { TradingState } from '../trading-state/trading-state';
 
+/** A stored position with the quantities of approved orders not yet filled or released. */
+export type ExposedPosition = Position & { inflightBuy: string; inflightSell: string };
+
 export interface RiskSnapshot {
   tradingState: TradingState | undefined;
   limitsOverride: unknown;
   mark: Mark | undefined;
-  position: Position | undefined;
+  position: ExposedPosition | undefined;
   orderRate: { approvals: number[]; version: number };
   existingOrder: OrderRecord | undefined;
 }
@@ -22,6 +25,15 @@ export interface RecordDecisionInput {
   /** Present when approved: the new approval window, written only if the version is unchanged. */
   orderRate?: { approvals: number[]; expectedVersion: number };
   audit: AuditEntry;
+  /** Present when approved: the approved size becomes in-flight exposure in the same transaction. */
+  inflight?: InflightChange;
+}
+
+export interface InflightChange {
+  symbol: string;
+  side: 'buy' | 'sell';
+  /** Positive adds exposure (approval); negative releases it (fill, rejection, block). */
+  quantity: string;
 }
 
 export interface ExecutionInput {
@@ -36,6 +48,8 @@ export interface ExecutionInput {
   /** The position after the fills, written only if its stored version is `version - fills`. */
   position?: { before: Position; after: Position };
   cashDelta: string;
+  /** In-flight exposure this execution settles: the filled size, or all of it once the order is final. */
+  releaseInflight: InflightChange;
   audit: AuditEntry[];
 }
 
@@ -72,7 +86,7 @@ export interface TradingStore {
     nowMs: number,
     leaseMs: number,
   ): Promise<ClaimResult>;
-  blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry): Promise<void>;
+  blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry, release: InflightChange): Promise<void>;
   getPosition(account: string, symbol: string): Promise<Position>;
   /** 'duplicate' when the fills were already applied; ConcurrentUpdateError when the position moved. */
   recordExecution(input: ExecutionInput): Promise<'recorded' | 'duplicate'>;

@@ -2,7 +2,7 @@
 // the fixed order of CHECK_ORDER (docs/risk-controls.md); every check runs, the first failure decides, and
 // all failures are reported. Anything unexpected while evaluating denies with EVALUATION_FAILED.
 import type { OrderIntent } from '../events/order-events';
-import type { Position } from '../ledger/position';
+import type { ExposedPosition } from '../ports/trading-store';
 import { dec, toDecimalString, type Decimal } from '../money/decimal';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { resolveLimits, type RiskLimits } from './limits';
@@ -20,8 +20,8 @@ export interface RiskInputs {
   /** The raw per-account override item, validated here so a bad one denies instead of throwing. */
   limitsOverride: unknown;
   mark: Mark | undefined;
-  /** The account's stored position in the intent's symbol (undefined: flat). */
-  position: Position | undefined;
+  /** The account's stored position in the intent's symbol with its in-flight orders (undefined: none). */
+  position: ExposedPosition | undefined;
   /** Epoch-ms times of orders approved for the account, newest last. */
   recentApprovals: readonly number[];
   nowMs: number;
@@ -40,6 +40,7 @@ export const CHECK_ORDER = [
   'reference-price',
   'price-collar',
   'order-notional',
+  'position-limit',
   'order-rate',
 ] as const;
 
@@ -54,7 +55,7 @@ const sizeForState = (
   state: TradingState | undefined,
   intent: OrderIntent,
   limits: RiskLimits | null,
-  position: Position | undefined,
+  position: ExposedPosition | undefined,
   fail: (reason: DenialReason, message: string) => void,
 ): Decimal => {
   const requested = dec(intent.quantity);
@@ -144,7 +145,28 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
     }
   }
 
-  // 9. order rate (sliding window, deny not queue)
+  // 9. position limit per symbol, worst case: held + every approved order still in flight + this one
+  if (limits && priceForNotional) {
+    const held = dec(inputs.position?.quantity ?? '0');
+    const limit = limits.position;
+    if (intent.side === 'buy') {
+      const long = held.plus(dec(inputs.position?.inflightBuy ?? '0')).plus(quantity);
+      if (long.gt(dec(limit.maxLongQuantity))) {
+        fail('POSITION_LIMIT_EXCEEDED', `long ${intent.symbol} could reach ${toDecimalString(long)}, above ${limit.maxLongQuantity}`);
+      } else if (long.times(priceForNotional).gt(dec(limit.maxLongNotional))) {
+        fail('POSITION_NOTIONAL_EXCEEDED', `long ${intent.symbol} could reach ${toDecimalString(long.times(priceForNotional))}, above ${limit.maxLongNotional}`);
+      }
+    } else {
+      const short = held.neg().plus(dec(inputs.position?.inflightSell ?? '0')).plus(quantity);
+      if (short.gt(dec(limit.maxShortQuantity))) {
+        fail('POSITION_LIMIT_EXCEEDED', `short ${intent.symbol} could reach ${toDecimalString(short)}, above ${limit.maxShortQuantity}`);
+      } else if (short.times(priceForNotional).gt(dec(limit.maxShortNotional))) {
+        fail('POSITION_NOTIONAL_EXCEEDED', `short ${intent.symbol} could reach ${toDecimalString(short.times(priceForNotional))}, above ${limit.maxShortNotional}`);
+      }
+    }
+  }
+
+  // 10. order rate (sliding window, deny not queue)
   if (limits) {
     const inWindow = approvalsInWindow(inputs.recentApprovals, nowMs, limits.orderRate.windowMs);
     if (inWindow.length >= limits.orderRate.maxOrders) {

@@ -36,6 +36,15 @@ export const RiskLimitsSchema = z
         markMaxAgeMs: z.number().int().positive(),
       })
       .strict(),
+    /** Per symbol, worst case: the position plus every approved order still in flight plus this one. */
+    position: z
+      .object({
+        maxLongQuantity: PositiveDecimalStringSchema,
+        maxShortQuantity: PositiveDecimalStringSchema,
+        maxLongNotional: PositiveDecimalStringSchema,
+        maxShortNotional: PositiveDecimalStringSchema,
+      })
+      .strict(),
     orderRate: z
       .object({
         maxOrders: z.number().int().positive(),

@@ -130,6 +130,9 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
               },
             }
           : {}),
+        ...(decision.outcome === 'approved'
+          ? { inflight: { symbol, side: intended.data.side, quantity: decision.approvedQuantity } }
+          : {}),
         audit: auditEntry({
           account,
           occurredAt: nowIso,

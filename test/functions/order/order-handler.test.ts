@@ -1,6 +1,6 @@
 // The order function against DynamoDB Local, with approvals that went through the real risk function and
 // the real SQS client: duplicates and races give exactly one broker order and one position change.
-import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
@@ -25,7 +25,7 @@ const orderHandler = (over: Partial<OrderHandlerDeps> = {}) =>
   createOrderHandler(() => ({ store: f.store, broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger, ...over }));
 
 /** Approves an intent through the real risk function and receives the queued message. */
-const approveAndReceive = async (intentId: string, quantity = '10'): Promise<Message> => {
+const approveAndReceive = async (intentId: string, quantity = '10', over: Parameters<typeof intentFor>[1] = {}): Promise<Message> => {
   const risk = createRiskHandler(() => ({
     store: f.store,
     queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
@@ -35,12 +35,14 @@ const approveAndReceive = async (intentId: string, quantity = '10'): Promise<Mes
     defaults: testLimits({ maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000 } }),
     logger: silentLogger,
   }));
-  await expect(risk(intendedEvent(intentFor(intentId, { quantity })))).resolves.toMatchObject({ outcome: 'approved' });
+  await expect(risk(intendedEvent(intentFor(intentId, { quantity, ...over })))).resolves.toMatchObject({ outcome: 'approved' });
   const out = await f.sqsClient.send(
     new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
   );
   const message = out.Messages?.[0];
   if (!message) throw new Error('approved order was not queued');
+  // The tests deliver the message to the handler themselves; acknowledging it keeps its FIFO group moving.
+  await f.sqsClient.send(new DeleteMessageCommand({ QueueUrl: f.queueUrl, ReceiptHandle: message.ReceiptHandle }));
   return message;
 };
 
@@ -77,6 +79,24 @@ describe('order function', () => {
     await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
     expect(f.bus.ofType('OrderSubmitted.v1')[0]?.detail).toMatchObject({ data: { quantity: '5' } });
+  });
+
+  it('counts an approved order as in-flight exposure until its fill moves it into the position', async () => {
+    const message = await approveAndReceive('o-if', '10');
+    expect((await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).position).toMatchObject({ quantity: '0', inflightBuy: '10' });
+    await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
+    expect((await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).position).toMatchObject({ quantity: '10', inflightBuy: '0' });
+  });
+
+  it('keeps a resting limit order in flight and releases a blocked one', async () => {
+    broker = new SimulatedBroker({ priceOf: () => '100.25', clock: f.clock, seed: 7 });
+    const resting = await approveAndReceive('o-rest', '4', { orderType: 'limit', limitPrice: '99.5' });
+    await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
+    expect(await f.store.getOrder(ACCOUNT, 'o-rest')).toMatchObject({ status: 'ACCEPTED' });
+    const blocked = await approveAndReceive('o-blk', '6');
+    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
+    await orderHandler()(toSqsEvent([blocked], QUEUE_ARN), { awsRequestId: 'req-2' });
+    expect((await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).position).toMatchObject({ quantity: '0', inflightBuy: '4' });
   });
 
   it('gives one broker order and one position change when a message is delivered twice', async () => {

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderIntent } from '../../../shared/events/order-events';
-import { flatPosition, type Position } from '../../../shared/ledger/position';
+import { flatPosition } from '../../../shared/ledger/position';
+import type { ExposedPosition } from '../../../shared/ports/trading-store';
+import { dec } from '../../../shared/money/decimal';
 import { evaluateIntent, type RiskInputs } from '../../../shared/risk/evaluate';
 import type { RiskLimits } from '../../../shared/risk/limits';
 import { intentFor, testLimits } from '../../support/fixtures';
@@ -12,11 +14,18 @@ const defaults: RiskLimits = testLimits({
   minOrderNotional: '100',
   quantity: { min: '1', max: '500', lotSize: '1' },
   priceCollar: { maxDeviationBps: 100, markMaxAgeMs: 5000 },
+  position: { maxLongQuantity: '300', maxShortQuantity: '200', maxLongNotional: '25000', maxShortNotional: '20000' },
   orderRate: { maxOrders: 3, windowMs: 1000 },
 });
 
 const intent = (over: Partial<OrderIntent> = {}) => intentFor('i-1', over);
-const position = (quantity: string): Position => ({ ...flatPosition('AAPL'), quantity, version: 1 });
+const position = (quantity: string, inflightBuy = '0', inflightSell = '0'): ExposedPosition => ({
+  ...flatPosition('AAPL'),
+  quantity,
+  version: 1,
+  inflightBuy,
+  inflightSell,
+});
 
 const inputs = (over: Partial<RiskInputs> = {}): RiskInputs => ({
   intent: intent(),
@@ -156,6 +165,42 @@ describe('pre-trade evaluation', () => {
     });
   });
 
+  describe('position limits per symbol (in-flight orders count)', () => {
+    const buy = (quantity: string) => intent({ quantity, side: 'buy' });
+    const sell = (quantity: string) => intent({ quantity, side: 'sell' });
+    const cheap = { price: '10', at: '2026-11-23T14:59:59.000Z' };
+
+    it('allows a buy that brings the worst-case long exactly to the limit and denies one more', () => {
+      const held = position('150', '100');
+      expect(evaluateIntent(inputs({ mark: cheap, position: held, intent: buy('50') }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ mark: cheap, position: held, intent: buy('51') }))).toMatchObject({ reason: 'POSITION_LIMIT_EXCEEDED' });
+    });
+
+    it('counts in-flight sells against the short limit the moment they are approved', () => {
+      const held = position('0', '0', '150');
+      expect(evaluateIntent(inputs({ mark: cheap, position: held, intent: sell('50') }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ mark: cheap, position: held, intent: sell('51') }))).toMatchObject({ reason: 'POSITION_LIMIT_EXCEEDED' });
+    });
+
+    it('allows a sell that reduces a long over its limit', () => {
+      expect(evaluateIntent(inputs({ position: position('400'), intent: sell('10') }))).toMatchObject({ outcome: 'approved' });
+    });
+
+    it('limits the worst-case long value: exactly the maximum passes, a cent more is denied', () => {
+      const held = position('200', '40');
+      expect(evaluateIntent(inputs({ position: held, intent: buy('10') }))).toMatchObject({ outcome: 'approved' });
+      const pricier = { price: '100.0001', at: '2026-11-23T14:59:59.000Z' };
+      expect(evaluateIntent(inputs({ position: held, mark: pricier, intent: buy('10') }))).toMatchObject({ reason: 'POSITION_NOTIONAL_EXCEEDED' });
+    });
+
+    it('limits the worst-case short value', () => {
+      const at101 = { price: '101', at: '2026-11-23T14:59:59.000Z' };
+      // 198 x 101 = 19998 is inside 20000; 199 x 101 = 20099 is not (while 199 shares is inside 200).
+      expect(evaluateIntent(inputs({ mark: at101, position: position('-100', '0', '88'), intent: sell('10') }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ mark: at101, position: position('-100', '0', '89'), intent: sell('10') }))).toMatchObject({ reason: 'POSITION_NOTIONAL_EXCEEDED' });
+    });
+  });
+
   describe('order rate', () => {
     it('allows the last order the window has room for and denies the next', () => {
       const twoRecent = [NOW - 999, NOW - 10];
@@ -241,6 +286,49 @@ describe('pre-trade evaluation', () => {
           }
         }),
         { numRuns: 500 },
+      );
+    });
+
+    it('no sequence of approvals, fills and releases takes a position past its limits', () => {
+      type Step = { kind: 'intent'; side: 'buy' | 'sell'; qty: number } | { kind: 'fill'; index: number } | { kind: 'release'; index: number };
+      const stepArb: fc.Arbitrary<Step> = fc.oneof(
+        fc.record({ kind: fc.constant('intent' as const), side: fc.constantFrom('buy' as const, 'sell' as const), qty: fc.integer({ min: 1, max: 120 }) }),
+        fc.record({ kind: fc.constant('fill' as const), index: fc.nat() }),
+        fc.record({ kind: fc.constant('release' as const), index: fc.nat() }),
+      );
+      fc.assert(
+        fc.property(fc.array(stepArb, { maxLength: 80 }), (steps) => {
+          let held = dec(0);
+          let inflightBuy = dec(0);
+          let inflightSell = dec(0);
+          const open: { side: 'buy' | 'sell'; qty: number }[] = [];
+          for (const step of steps) {
+            if (step.kind === 'intent') {
+              const decision = evaluateIntent(
+                inputs({
+                  intent: intent({ side: step.side, quantity: String(step.qty) }),
+                  mark: { price: '10', at: '2026-11-23T14:59:59.000Z' },
+                  position: position(held.toFixed(), inflightBuy.toFixed(), inflightSell.toFixed()),
+                }),
+              );
+              if (decision.outcome === 'approved') {
+                open.push({ side: step.side, qty: step.qty });
+                if (step.side === 'buy') inflightBuy = inflightBuy.plus(step.qty);
+                else inflightSell = inflightSell.plus(step.qty);
+              }
+            } else if (open.length > 0) {
+              const [order] = open.splice(step.index % open.length, 1);
+              if (!order) continue;
+              if (order.side === 'buy') inflightBuy = inflightBuy.minus(order.qty);
+              else inflightSell = inflightSell.minus(order.qty);
+              if (step.kind === 'fill') held = held.plus(order.side === 'buy' ? order.qty : -order.qty);
+            }
+            // Even if every open order filled, no side would pass its limit.
+            expect(held.plus(inflightBuy).lte(300)).toBe(true);
+            expect(held.neg().plus(inflightSell).lte(200)).toBe(true);
+          }
+        }),
+        { numRuns: 300 },
       );
     });
 
