@@ -5,7 +5,7 @@ import type { OrderIntent } from '../events/order-events';
 import type { ExposedPosition } from '../ports/trading-store';
 import { dec, toDecimalString, type Decimal } from '../money/decimal';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
-import { resolveLimits, type RiskLimits } from './limits';
+import { resolveCompiledLimits, type CompiledLimits, type RiskLimits } from './limits';
 import type { DenialReason } from './reasons';
 
 export interface Mark {
@@ -54,15 +54,15 @@ const BPS = dec(10_000);
 const sizeForState = (
   state: TradingState | undefined,
   intent: OrderIntent,
-  limits: RiskLimits | null,
+  limits: CompiledLimits | null,
   position: ExposedPosition | undefined,
   fail: (reason: DenialReason, message: string) => void,
 ): Decimal => {
   const requested = dec(intent.quantity);
   if (state === 'WARNING' && limits) {
-    const lot = dec(limits.quantity.lotSize);
-    const scaled = requested.times(dec(limits.warningSizeFactor)).div(lot).floor().times(lot);
-    if (scaled.isZero()) fail('WARNING_SCALED_TO_ZERO', `WARNING scales ${intent.quantity} by ${limits.warningSizeFactor} to zero lots`);
+    const lot = limits.quantity.lotSize;
+    const scaled = requested.times(limits.warningSizeFactor).div(lot).floor().times(lot);
+    if (scaled.isZero()) fail('WARNING_SCALED_TO_ZERO', `WARNING scales ${intent.quantity} by ${limits.raw.warningSizeFactor} to zero lots`);
     return scaled;
   }
   if (state === 'REDUCING') {
@@ -83,29 +83,30 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   if (stateDenial) fail(stateDenial, `trading state is ${inputs.tradingState ?? 'missing'}`);
 
   // 2. limits
-  const limits = resolveLimits(inputs.defaults, inputs.limitsOverride);
+  const limits = resolveCompiledLimits(inputs.defaults, inputs.limitsOverride);
   if (!limits) fail('LIMITS_INVALID', 'the account limits override does not match its schema');
   const quantity = sizeForState(inputs.tradingState, intent, limits, inputs.position, fail);
 
   if (limits) {
     // 3. instrument
-    if (limits.instruments.allowed && !limits.instruments.allowed.includes(intent.symbol)) {
+    if (limits.allowed && !limits.allowed.has(intent.symbol)) {
       fail('INSTRUMENT_NOT_ALLOWED', `${intent.symbol} is not on the allow-list`);
     }
-    if (limits.instruments.restricted.includes(intent.symbol)) fail('INSTRUMENT_RESTRICTED', `${intent.symbol} is restricted`);
+    if (limits.restricted.has(intent.symbol)) fail('INSTRUMENT_RESTRICTED', `${intent.symbol} is restricted`);
 
     // 4. order type and time in force
-    if (!limits.orderTypes.includes(intent.orderType)) fail('ORDER_TYPE_NOT_ALLOWED', `${intent.orderType} orders are not allowed`);
-    if (!limits.timeInForce.includes(intent.timeInForce)) {
+    if (!limits.raw.orderTypes.includes(intent.orderType)) fail('ORDER_TYPE_NOT_ALLOWED', `${intent.orderType} orders are not allowed`);
+    if (!limits.raw.timeInForce.includes(intent.timeInForce)) {
       fail('TIME_IN_FORCE_NOT_ALLOWED', `time in force ${intent.timeInForce} is not allowed`);
     }
 
     // 5. quantity (the requested size: scaling in WARNING must not turn a fat finger into a valid order)
     const requested = dec(intent.quantity);
-    if (requested.lt(dec(limits.quantity.min))) fail('QUANTITY_BELOW_MINIMUM', `${intent.quantity} is below the minimum ${limits.quantity.min}`);
-    if (requested.gt(dec(limits.quantity.max))) fail('QUANTITY_ABOVE_MAXIMUM', `${intent.quantity} exceeds the maximum ${limits.quantity.max}`);
-    if (!requested.mod(dec(limits.quantity.lotSize)).isZero()) {
-      fail('QUANTITY_NOT_LOT_MULTIPLE', `${intent.quantity} is not a multiple of the lot size ${limits.quantity.lotSize}`);
+    const q = limits.raw.quantity;
+    if (requested.lt(limits.quantity.min)) fail('QUANTITY_BELOW_MINIMUM', `${intent.quantity} is below the minimum ${q.min}`);
+    if (requested.gt(limits.quantity.max)) fail('QUANTITY_ABOVE_MAXIMUM', `${intent.quantity} exceeds the maximum ${q.max}`);
+    if (!requested.mod(limits.quantity.lotSize).isZero()) {
+      fail('QUANTITY_NOT_LOT_MULTIPLE', `${intent.quantity} is not a multiple of the lot size ${q.lotSize}`);
     }
   }
 
@@ -114,9 +115,9 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   let reference: Decimal | undefined;
   if (!mark) {
     fail('MARK_UNAVAILABLE', `no mark for ${intent.symbol}`);
-  } else if (limits && !(nowMs - markAt <= limits.priceCollar.markMaxAgeMs)) {
+  } else if (limits && !(nowMs - markAt <= limits.raw.priceCollar.markMaxAgeMs)) {
     // NaN (unparseable time) also lands here: an undatable mark is no reference.
-    fail('MARK_STALE', `mark for ${intent.symbol} at ${mark.at} is older than ${limits.priceCollar.markMaxAgeMs} ms`);
+    fail('MARK_STALE', `mark for ${intent.symbol} at ${mark.at} is older than ${limits.raw.priceCollar.markMaxAgeMs} ms`);
   } else {
     reference = dec(mark.price);
   }
@@ -124,10 +125,10 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   // 7. price collar (limit orders: the limit price must sit near the mark)
   if (limits && reference && intent.orderType === 'limit' && intent.limitPrice !== undefined) {
     const deviationBps = dec(intent.limitPrice).minus(reference).abs().times(BPS).div(reference);
-    if (deviationBps.gt(limits.priceCollar.maxDeviationBps)) {
+    if (deviationBps.gt(limits.raw.priceCollar.maxDeviationBps)) {
       fail(
         'PRICE_OUTSIDE_COLLAR',
-        `limit ${intent.limitPrice} is ${deviationBps.toDecimalPlaces(2).toFixed()} bps from the mark ${mark?.price} (max ${limits.priceCollar.maxDeviationBps})`,
+        `limit ${intent.limitPrice} is ${deviationBps.toDecimalPlaces(2).toFixed()} bps from the mark ${mark?.price} (max ${limits.raw.priceCollar.maxDeviationBps})`,
       );
     }
   }
@@ -136,12 +137,13 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   const priceForNotional = intent.orderType === 'limit' && intent.limitPrice !== undefined ? dec(intent.limitPrice) : reference;
   let notional: string | undefined;
   if (priceForNotional && limits) {
-    notional = toDecimalString(quantity.times(priceForNotional));
-    if (dec(notional).lt(dec(limits.minOrderNotional))) {
-      fail('ORDER_NOTIONAL_BELOW_MINIMUM', `notional ${notional} is below the minimum ${limits.minOrderNotional}`);
+    const value = quantity.times(priceForNotional);
+    notional = toDecimalString(value);
+    if (value.lt(limits.minOrderNotional)) {
+      fail('ORDER_NOTIONAL_BELOW_MINIMUM', `notional ${notional} is below the minimum ${limits.raw.minOrderNotional}`);
     }
-    if (dec(notional).gt(dec(limits.maxOrderNotional))) {
-      fail('ORDER_NOTIONAL_EXCEEDED', `notional ${notional} exceeds the maximum ${limits.maxOrderNotional}`);
+    if (value.gt(limits.maxOrderNotional)) {
+      fail('ORDER_NOTIONAL_EXCEEDED', `notional ${notional} exceeds the maximum ${limits.raw.maxOrderNotional}`);
     }
   }
 
@@ -149,28 +151,30 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   if (limits && priceForNotional) {
     const held = dec(inputs.position?.quantity ?? '0');
     const limit = limits.position;
+    const raw = limits.raw.position;
     if (intent.side === 'buy') {
       const long = held.plus(dec(inputs.position?.inflightBuy ?? '0')).plus(quantity);
-      if (long.gt(dec(limit.maxLongQuantity))) {
-        fail('POSITION_LIMIT_EXCEEDED', `long ${intent.symbol} could reach ${toDecimalString(long)}, above ${limit.maxLongQuantity}`);
-      } else if (long.times(priceForNotional).gt(dec(limit.maxLongNotional))) {
-        fail('POSITION_NOTIONAL_EXCEEDED', `long ${intent.symbol} could reach ${toDecimalString(long.times(priceForNotional))}, above ${limit.maxLongNotional}`);
+      if (long.gt(limit.maxLongQuantity)) {
+        fail('POSITION_LIMIT_EXCEEDED', `long ${intent.symbol} could reach ${toDecimalString(long)}, above ${raw.maxLongQuantity}`);
+      } else if (long.times(priceForNotional).gt(limit.maxLongNotional)) {
+        fail('POSITION_NOTIONAL_EXCEEDED', `long ${intent.symbol} could reach ${toDecimalString(long.times(priceForNotional))}, above ${raw.maxLongNotional}`);
       }
     } else {
       const short = held.neg().plus(dec(inputs.position?.inflightSell ?? '0')).plus(quantity);
-      if (short.gt(dec(limit.maxShortQuantity))) {
-        fail('POSITION_LIMIT_EXCEEDED', `short ${intent.symbol} could reach ${toDecimalString(short)}, above ${limit.maxShortQuantity}`);
-      } else if (short.times(priceForNotional).gt(dec(limit.maxShortNotional))) {
-        fail('POSITION_NOTIONAL_EXCEEDED', `short ${intent.symbol} could reach ${toDecimalString(short.times(priceForNotional))}, above ${limit.maxShortNotional}`);
+      if (short.gt(limit.maxShortQuantity)) {
+        fail('POSITION_LIMIT_EXCEEDED', `short ${intent.symbol} could reach ${toDecimalString(short)}, above ${raw.maxShortQuantity}`);
+      } else if (short.times(priceForNotional).gt(limit.maxShortNotional)) {
+        fail('POSITION_NOTIONAL_EXCEEDED', `short ${intent.symbol} could reach ${toDecimalString(short.times(priceForNotional))}, above ${raw.maxShortNotional}`);
       }
     }
   }
 
   // 10. order rate (sliding window, deny not queue)
   if (limits) {
-    const inWindow = approvalsInWindow(inputs.recentApprovals, nowMs, limits.orderRate.windowMs);
-    if (inWindow.length >= limits.orderRate.maxOrders) {
-      fail('RATE_LIMIT_EXCEEDED', `${inWindow.length} orders in the last ${limits.orderRate.windowMs} ms reach the maximum ${limits.orderRate.maxOrders}`);
+    const rate = limits.raw.orderRate;
+    const inWindow = approvalsInWindow(inputs.recentApprovals, nowMs, rate.windowMs);
+    if (inWindow.length >= rate.maxOrders) {
+      fail('RATE_LIMIT_EXCEEDED', `${inWindow.length} orders in the last ${rate.windowMs} ms reach the maximum ${rate.maxOrders}`);
     }
   }
 

@@ -2,7 +2,7 @@
 // environment live in shared/config/environments.ts; a per-account override (table item LIMITS) may replace
 // any top-level section. An override that does not validate denies every order (LIMITS_INVALID).
 import { z } from 'zod';
-import { DecimalStringSchema, PositiveDecimalStringSchema, dec } from '../money/decimal';
+import { DecimalStringSchema, PositiveDecimalStringSchema, dec, type Decimal } from '../money/decimal';
 import { SymbolSchema } from '../events/ids';
 import { OrderTypeSchema, TimeInForceSchema } from '../events/order-events';
 
@@ -65,4 +65,54 @@ export const resolveLimits = (defaults: RiskLimits, override: unknown): RiskLimi
   if (!parsed.success) return null;
   const merged = RiskLimitsSchema.safeParse({ ...defaults, ...parsed.data });
   return merged.success ? merged.data : null;
+};
+
+/** Limits with their numbers parsed once: a decision reads them many times and parsing dominates its cost. */
+export interface CompiledLimits {
+  raw: RiskLimits;
+  warningSizeFactor: Decimal;
+  allowed: ReadonlySet<string> | null;
+  restricted: ReadonlySet<string>;
+  quantity: { min: Decimal; max: Decimal; lotSize: Decimal };
+  minOrderNotional: Decimal;
+  maxOrderNotional: Decimal;
+  position: { maxLongQuantity: Decimal; maxShortQuantity: Decimal; maxLongNotional: Decimal; maxShortNotional: Decimal };
+}
+
+export const compileLimits = (raw: RiskLimits): CompiledLimits => ({
+  raw,
+  warningSizeFactor: dec(raw.warningSizeFactor),
+  allowed: raw.instruments.allowed ? new Set(raw.instruments.allowed) : null,
+  restricted: new Set(raw.instruments.restricted),
+  quantity: { min: dec(raw.quantity.min), max: dec(raw.quantity.max), lotSize: dec(raw.quantity.lotSize) },
+  minOrderNotional: dec(raw.minOrderNotional),
+  maxOrderNotional: dec(raw.maxOrderNotional),
+  position: {
+    maxLongQuantity: dec(raw.position.maxLongQuantity),
+    maxShortQuantity: dec(raw.position.maxShortQuantity),
+    maxLongNotional: dec(raw.position.maxLongNotional),
+    maxShortNotional: dec(raw.position.maxShortNotional),
+  },
+});
+
+const CACHE_SIZE = 256;
+const compiledCache = new Map<RiskLimits, Map<string, CompiledLimits | null>>();
+
+/**
+ * resolveLimits + compileLimits, memoised by the override's content: the same override document (the
+ * common case, read afresh from the table on every decision) is validated and parsed once per container.
+ */
+export const resolveCompiledLimits = (defaults: RiskLimits, override: unknown): CompiledLimits | null => {
+  const key = override === undefined || override === null ? '' : JSON.stringify(override);
+  let byOverride = compiledCache.get(defaults);
+  if (!byOverride) {
+    byOverride = new Map();
+    compiledCache.set(defaults, byOverride);
+  }
+  if (byOverride.has(key)) return byOverride.get(key) ?? null;
+  const resolved = resolveLimits(defaults, override);
+  const compiled = resolved ? compileLimits(resolved) : null;
+  if (byOverride.size >= CACHE_SIZE) byOverride.delete(byOverride.keys().next().value ?? '');
+  byOverride.set(key, compiled);
+  return compiled;
 };

@@ -1,0 +1,47 @@
+// One decision costs one read round trip and one write round trip to DynamoDB: counted at the SDK's
+// own middleware stack, so a new call anywhere in the path shows up here.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describe, expect, inject, it } from 'vitest';
+import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
+import { createRiskHandler } from '../../../functions/risk/handler';
+import { localDynamoClientConfig } from '../../../local/dynamodb-local';
+import { ACCOUNT, intendedEvent, intentFor, silentLogger, testLimits } from '../../support/fixtures';
+import { usePipelineFixture } from '../../support/pipeline';
+
+const f = usePipelineFixture();
+
+/** A client whose every sent command is recorded by name. */
+const countingClient = () => {
+  const client = new DynamoDBClient(localDynamoClientConfig(inject('dynamoEndpoint')));
+  const commands: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(String(context.commandName));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  return { client, commands };
+};
+
+describe('risk decision round trips', () => {
+  it.each([
+    ['an approval', '10', 'approved'],
+    ['a denial', '100000', 'denied'],
+  ])('makes %s with one BatchGetItem and one TransactWriteItems', async (_name, quantity, outcome) => {
+    const { client, commands } = countingClient();
+    const store = new DynamoTradingStore(client, f.tableName);
+    const risk = createRiskHandler(() => ({
+      store,
+      queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
+      bus: f.bus,
+      clock: f.clock,
+      telemetry: f.telemetry,
+      defaults: testLimits(),
+      logger: silentLogger,
+    }));
+    await expect(risk(intendedEvent(intentFor(`rt-${outcome}`, { quantity }), ACCOUNT))).resolves.toMatchObject({ outcome });
+    expect(commands).toEqual(['BatchGetItemCommand', 'TransactWriteItemsCommand']);
+  });
+});
