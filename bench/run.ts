@@ -29,7 +29,8 @@ const inputs: RiskInputs = {
   },
   mark: { price: '190.00', at: '2026-11-23T14:59:59.500Z' },
   position: { symbol: 'AAPL', quantity: '120', costBasis: '22800', realizedPnl: '0', version: 7, inflightBuy: '30', inflightSell: '0' },
-  recentApprovals: Array.from({ length: 9 }, (_, i) => NOW - 900 + i * 100),
+  recentApprovals: Array.from({ length: 9 }, (_, i) => ({ at: NOW - 900 + i * 100, symbol: i % 2 ? 'AAPL' : 'MSFT', side: 'buy' as const, quantity: String(i + 20) })),
+  openOrders: 12,
   nowMs: NOW,
 };
 

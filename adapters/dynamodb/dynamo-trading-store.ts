@@ -20,6 +20,7 @@ import { OrderIntentSchema } from '../../shared/events/order-events';
 import { flatPosition, type Position } from '../../shared/ledger/position';
 import { isSettledForSubmission, ORDER_STATUSES, type OrderRecord } from '../../shared/orders/order-record';
 import type {
+  ApprovalEntry,
   ClaimResult,
   ExecutionInput,
   ExposedPosition,
@@ -118,6 +119,28 @@ const inflightUpdate = (tableName: string, account: string, change: InflightChan
   },
 });
 
+/** An entry of the approvals window; a malformed one still counts against the account's rate. */
+const itemToApproval = (value: unknown): ApprovalEntry => {
+  const entry = (value ?? {}) as Record<string, unknown>;
+  return {
+    at: int(entry.at),
+    symbol: String(entry.symbol ?? ''),
+    side: entry.side === 'sell' ? 'sell' : 'buy',
+    quantity: str(entry.quantity) ?? '0',
+  };
+};
+
+/** Open orders are counted with ADD: approvals and final outcomes never contend on a version. */
+const openOrdersUpdate = (tableName: string, account: string, delta: 1 | -1): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: keys.openOrders(account),
+    UpdateExpression: 'ADD #count :delta',
+    ExpressionAttributeNames: { '#count': 'count' },
+    ExpressionAttributeValues: { ':delta': n(delta) },
+  },
+});
+
 const auditPut = (tableName: string, entry: AuditEntry): TransactItem => ({
   Put: {
     TableName: tableName,
@@ -161,6 +184,7 @@ export class DynamoTradingStore implements TradingStore {
       keys.orderRate(account),
       keys.mark(symbol),
       keys.position(account, symbol),
+      keys.openOrders(account),
       keys.order(account, intentId),
     ];
     const found = new Map<string, Item>();
@@ -185,9 +209,10 @@ export class DynamoTradingStore implements TradingStore {
       mark: mark ? { price: String(mark.price), at: String(mark.at) } : undefined,
       position: position ? itemToPosition(position) : undefined,
       orderRate: {
-        approvals: Array.isArray(rate?.approvals) ? rate.approvals.map((t) => int(t)) : [],
+        approvals: Array.isArray(rate?.approvals) ? rate.approvals.map(itemToApproval) : [],
         version: int(rate?.version),
       },
+      openOrders: int(get(keys.openOrders(account))?.count),
       existingOrder: order ? itemToOrder(order) : undefined,
     };
   }
@@ -198,7 +223,10 @@ export class DynamoTradingStore implements TradingStore {
       { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } },
       auditPut(this.tableName, input.audit),
     ];
-    if (input.inflight) items.push(inflightUpdate(this.tableName, order.account, input.inflight));
+    if (input.inflight) {
+      items.push(inflightUpdate(this.tableName, order.account, input.inflight));
+      items.push(openOrdersUpdate(this.tableName, order.account, 1));
+    }
     if (input.orderRate) {
       const { approvals, expectedVersion } = input.orderRate;
       items.push({
@@ -206,7 +234,7 @@ export class DynamoTradingStore implements TradingStore {
           TableName: this.tableName,
           Item: {
             ...keys.orderRate(order.account),
-            approvals: approvals.map((t) => n(t)),
+            approvals: approvals.map((a) => ({ at: n(a.at), symbol: a.symbol, side: a.side, quantity: a.quantity })),
             version: n(expectedVersion + 1),
             expiresAt: n(Math.floor(Date.parse(order.createdAt) / 1000) + RATE_TTL_SECONDS),
           },
@@ -317,6 +345,7 @@ export class DynamoTradingStore implements TradingStore {
             },
             auditPut(this.tableName, audit),
             inflightUpdate(this.tableName, account, release),
+            openOrdersUpdate(this.tableName, account, -1),
           ],
         }),
       );
@@ -414,6 +443,7 @@ export class DynamoTradingStore implements TradingStore {
         },
       });
     }
+    if (input.closesOrder) items.push(openOrdersUpdate(this.tableName, input.account, -1));
     items.push(...input.audit.map((entry) => auditPut(this.tableName, entry)));
 
     try {

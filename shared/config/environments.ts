@@ -44,7 +44,9 @@ const DEFAULT_LIMITS: RiskLimits = {
   maxOrderNotional: '250000',
   priceCollar: { maxDeviationBps: 500, markMaxAgeMs: 5000 },
   position: { maxLongQuantity: '100000', maxShortQuantity: '100000', maxLongNotional: '1000000', maxShortNotional: '1000000' },
-  orderRate: { maxOrders: 20, windowMs: 1000 },
+  maxOpenOrders: 200,
+  orderRate: { maxOrders: 20, windowMs: 1000, perSymbol: { maxOrders: 10, windowMs: 1000 } },
+  duplicative: { windowMs: 500 },
 };
 
 const base = {
@@ -73,7 +75,9 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
       maxOrderNotional: '100000',
       priceCollar: { maxDeviationBps: 300, markMaxAgeMs: 3000 },
       position: { maxLongQuantity: '20000', maxShortQuantity: '20000', maxLongNotional: '500000', maxShortNotional: '500000' },
-      orderRate: { maxOrders: 10, windowMs: 1000 },
+      maxOpenOrders: 50,
+      orderRate: { maxOrders: 10, windowMs: 1000, perSymbol: { maxOrders: 5, windowMs: 1000 } },
+      duplicative: { windowMs: 2000 },
     },
     deployment: { strategy: 'canary-10-percent-5-minutes' },
     logLevel: 'INFO',

@@ -199,6 +199,7 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
         ...(brokerOrder.fills.length ? { position: { before, after: position } } : {}),
         cashDelta: toDecimalString(cash),
         releaseInflight: { symbol: intent.symbol, side: intent.side, quantity: toDecimalString(released.neg()) },
+        closesOrder: final,
         audit,
       });
     } catch (error) {

@@ -11,19 +11,30 @@ import type { TradingState } from '../trading-state/trading-state';
 /** A stored position with the quantities of approved orders not yet filled or released. */
 export type ExposedPosition = Position & { inflightBuy: string; inflightSell: string };
 
+/** One approval remembered in the account's sliding window. */
+export interface ApprovalEntry {
+  at: number;
+  symbol: string;
+  side: 'buy' | 'sell';
+  /** The size the strategy asked for (duplicative orders are judged on what was asked). */
+  quantity: string;
+}
+
 export interface RiskSnapshot {
   tradingState: TradingState | undefined;
   limitsOverride: unknown;
   mark: Mark | undefined;
   position: ExposedPosition | undefined;
-  orderRate: { approvals: number[]; version: number };
+  orderRate: { approvals: ApprovalEntry[]; version: number };
+  /** Approved orders of the account that are not final yet. */
+  openOrders: number;
   existingOrder: OrderRecord | undefined;
 }
 
 export interface RecordDecisionInput {
   order: OrderRecord;
   /** Present when approved: the new approval window, written only if the version is unchanged. */
-  orderRate?: { approvals: number[]; expectedVersion: number };
+  orderRate?: { approvals: ApprovalEntry[]; expectedVersion: number };
   audit: AuditEntry;
   /** Present when approved: the approved size becomes in-flight exposure in the same transaction. */
   inflight?: InflightChange;
@@ -50,6 +61,8 @@ export interface ExecutionInput {
   cashDelta: string;
   /** In-flight exposure this execution settles: the filled size, or all of it once the order is final. */
   releaseInflight: InflightChange;
+  /** True when the order is final (filled or rejected): it stops counting as open. */
+  closesOrder: boolean;
   audit: AuditEntry[];
 }
 

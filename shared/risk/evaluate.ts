@@ -2,7 +2,7 @@
 // the fixed order of CHECK_ORDER (docs/risk-controls.md); every check runs, the first failure decides, and
 // all failures are reported. Anything unexpected while evaluating denies with EVALUATION_FAILED.
 import type { OrderIntent } from '../events/order-events';
-import type { ExposedPosition } from '../ports/trading-store';
+import type { ApprovalEntry, ExposedPosition } from '../ports/trading-store';
 import { dec, toDecimalString, type Decimal } from '../money/decimal';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { resolveCompiledLimits, type CompiledLimits, type RiskLimits } from './limits';
@@ -22,8 +22,10 @@ export interface RiskInputs {
   mark: Mark | undefined;
   /** The account's stored position in the intent's symbol with its in-flight orders (undefined: none). */
   position: ExposedPosition | undefined;
-  /** Epoch-ms times of orders approved for the account, newest last. */
-  recentApprovals: readonly number[];
+  /** Orders approved for the account within the approvals horizon, oldest first. */
+  recentApprovals: readonly ApprovalEntry[];
+  /** Approved orders of the account not final yet. */
+  openOrders: number;
   nowMs: number;
 }
 
@@ -41,12 +43,15 @@ export const CHECK_ORDER = [
   'price-collar',
   'order-notional',
   'position-limit',
+  'open-orders',
   'order-rate',
+  'symbol-rate',
+  'duplicative',
 ] as const;
 
 /** Approvals still inside the sliding window ending at nowMs. */
-export const approvalsInWindow = (stamps: readonly number[], nowMs: number, windowMs: number): number[] =>
-  stamps.filter((t) => t > nowMs - windowMs && t <= nowMs);
+export const approvalsInWindow = <T extends { at: number }>(entries: readonly T[], nowMs: number, windowMs: number): T[] =>
+  entries.filter((e) => e.at > nowMs - windowMs && e.at <= nowMs);
 
 const BPS = dec(10_000);
 
@@ -169,12 +174,33 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
     }
   }
 
-  // 10. order rate (sliding window, deny not queue)
   if (limits) {
+    // 10. open orders: the new one must fit under the maximum
+    if (inputs.openOrders + 1 > limits.raw.maxOpenOrders) {
+      fail('OPEN_ORDERS_EXCEEDED', `${inputs.openOrders} orders are open, the maximum is ${limits.raw.maxOpenOrders}`);
+    }
+
+    // 11-12. message rate per account and per symbol (sliding windows, deny not queue)
     const rate = limits.raw.orderRate;
     const inWindow = approvalsInWindow(inputs.recentApprovals, nowMs, rate.windowMs);
     if (inWindow.length >= rate.maxOrders) {
       fail('RATE_LIMIT_EXCEEDED', `${inWindow.length} orders in the last ${rate.windowMs} ms reach the maximum ${rate.maxOrders}`);
+    }
+    const symbolWindow = approvalsInWindow(inputs.recentApprovals, nowMs, rate.perSymbol.windowMs).filter((e) => e.symbol === intent.symbol);
+    if (symbolWindow.length >= rate.perSymbol.maxOrders) {
+      fail(
+        'SYMBOL_RATE_LIMIT_EXCEEDED',
+        `${symbolWindow.length} ${intent.symbol} orders in the last ${rate.perSymbol.windowMs} ms reach the maximum ${rate.perSymbol.maxOrders}`,
+      );
+    }
+
+    // 13. duplicative: the same symbol, side and size approved moments ago is most likely a repeat
+    const requested = dec(intent.quantity);
+    const twin = approvalsInWindow(inputs.recentApprovals, nowMs, limits.raw.duplicative.windowMs).find(
+      (e) => e.symbol === intent.symbol && e.side === intent.side && dec(e.quantity).eq(requested),
+    );
+    if (twin) {
+      fail('DUPLICATIVE_ORDER', `${intent.side} ${intent.quantity} ${intent.symbol} repeats an order approved ${nowMs - twin.at} ms ago`);
     }
   }
 

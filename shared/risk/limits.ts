@@ -45,14 +45,23 @@ export const RiskLimitsSchema = z
         maxShortNotional: PositiveDecimalStringSchema,
       })
       .strict(),
+    /** Approved orders still open (not final) per account, the new one included. */
+    maxOpenOrders: z.number().int().positive(),
     orderRate: z
       .object({
         maxOrders: z.number().int().positive(),
         windowMs: z.number().int().min(100).max(3_600_000),
+        perSymbol: z.object({ maxOrders: z.number().int().positive(), windowMs: z.number().int().min(100).max(3_600_000) }).strict(),
       })
       .strict(),
+    /** An order with the same symbol, side and size as one approved within this window is refused. */
+    duplicative: z.object({ windowMs: z.number().int().min(0).max(3_600_000) }).strict(),
   })
   .strict();
+
+/** How far back the approvals window must reach to serve every check that reads it. */
+export const approvalsHorizonMs = (limits: RiskLimits): number =>
+  Math.max(limits.orderRate.windowMs, limits.orderRate.perSymbol.windowMs, limits.duplicative.windowMs);
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
 
 export const RiskLimitsOverrideSchema = RiskLimitsSchema.partial().strict();

@@ -5,7 +5,7 @@ import { auditEntry } from '../audit/audit-entry';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
-import { resolveLimits, type RiskLimits } from './limits';
+import { approvalsHorizonMs, resolveCompiledLimits, type RiskLimits } from './limits';
 import { ConcurrentUpdateError } from '../errors/errors';
 import { jitteredBackoff } from '../retry/backoff';
 import type { OrderRecord } from '../orders/order-record';
@@ -111,12 +111,13 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       mark: snapshot.mark,
       position: snapshot.position,
       recentApprovals: snapshot.orderRate.approvals,
+      openOrders: snapshot.openOrders,
       nowMs,
     });
     const nowIso = utcNow(nowMs);
     const order = orderFromDecision(intended, decision, nowIso);
-    const limits = resolveLimits(deps.defaults, snapshot.limitsOverride);
-    const windowMs = limits?.orderRate.windowMs ?? deps.defaults.orderRate.windowMs;
+    const limits = resolveCompiledLimits(deps.defaults, snapshot.limitsOverride);
+    const horizonMs = approvalsHorizonMs(limits?.raw ?? deps.defaults);
 
     let recorded: 'recorded' | 'duplicate';
     try {
@@ -125,7 +126,10 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
         ...(decision.outcome === 'approved'
           ? {
               orderRate: {
-                approvals: [...approvalsInWindow(snapshot.orderRate.approvals, nowMs, windowMs), nowMs],
+                approvals: [
+                  ...approvalsInWindow(snapshot.orderRate.approvals, nowMs, horizonMs),
+                  { at: nowMs, symbol, side: intended.data.side, quantity: intended.data.quantity },
+                ],
                 expectedVersion: snapshot.orderRate.version,
               },
             }

@@ -28,6 +28,7 @@ export const keys = {
   limits: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'LIMITS' }),
   orderRate: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RATE#ORDERS' }),
   cash: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'CASH' }),
+  openOrders: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'OPEN_ORDERS' }),
   order: (account: string, intentId: string) => ({ pk: `ACCOUNT#${account}`, sk: `ORDER#${intentId}` }),
   position: (account: string, symbol: string) => ({ pk: `ACCOUNT#${account}`, sk: `POSITION#${symbol}` }),
   fill: (account: string, tradeId: string) => ({ pk: `ACCOUNT#${account}`, sk: `FILL#${tradeId}` }),

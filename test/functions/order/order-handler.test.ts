@@ -32,7 +32,7 @@ const approveAndReceive = async (intentId: string, quantity = '10', over: Parame
     bus: f.bus,
     clock: f.clock,
     telemetry: f.telemetry,
-    defaults: testLimits({ maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000 } }),
+    defaults: testLimits({ maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 100, windowMs: 1000 } } }),
     logger: silentLogger,
   }));
   await expect(risk(intendedEvent(intentFor(intentId, { quantity, ...over })))).resolves.toMatchObject({ outcome: 'approved' });
@@ -81,14 +81,14 @@ describe('order function', () => {
     expect(f.bus.ofType('OrderSubmitted.v1')[0]?.detail).toMatchObject({ data: { quantity: '5' } });
   });
 
-  it('counts an approved order as in-flight exposure until its fill moves it into the position', async () => {
+  it('counts an approved order as open and in flight until its fill moves it into the position', async () => {
     const message = await approveAndReceive('o-if', '10');
-    expect((await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).position).toMatchObject({ quantity: '0', inflightBuy: '10' });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).toMatchObject({ position: { quantity: '0', inflightBuy: '10' }, openOrders: 1 });
     await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
-    expect((await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).position).toMatchObject({ quantity: '10', inflightBuy: '0' });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).toMatchObject({ position: { quantity: '10', inflightBuy: '0' }, openOrders: 0 });
   });
 
-  it('keeps a resting limit order in flight and releases a blocked one', async () => {
+  it('keeps a resting limit order open and in flight and releases a blocked one', async () => {
     broker = new SimulatedBroker({ priceOf: () => '100.25', clock: f.clock, seed: 7 });
     const resting = await approveAndReceive('o-rest', '4', { orderType: 'limit', limitPrice: '99.5' });
     await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
@@ -96,7 +96,7 @@ describe('order function', () => {
     const blocked = await approveAndReceive('o-blk', '6');
     await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     await orderHandler()(toSqsEvent([blocked], QUEUE_ARN), { awsRequestId: 'req-2' });
-    expect((await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).position).toMatchObject({ quantity: '0', inflightBuy: '4' });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).toMatchObject({ position: { quantity: '0', inflightBuy: '4' }, openOrders: 1 });
   });
 
   it('gives one broker order and one position change when a message is delivered twice', async () => {

@@ -18,7 +18,7 @@ beforeEach(() => {
     bus: f.bus,
     clock: f.clock,
     telemetry: f.telemetry,
-    defaults: testLimits({ maxOrderNotional: '10000', orderRate: { maxOrders: 2, windowMs: 1000 } }),
+    defaults: testLimits({ maxOrderNotional: '10000', orderRate: { maxOrders: 2, windowMs: 1000, perSymbol: { maxOrders: 2, windowMs: 1000 } } }),
     logger: silentLogger,
   }));
 });
@@ -49,11 +49,16 @@ describe('risk function', () => {
   });
 
   it('denies the order past the per-account rate limit instead of queueing it', async () => {
-    await risk(intendedEvent(intentFor('r-1')));
-    await risk(intendedEvent(intentFor('r-2')));
-    await expect(risk(intendedEvent(intentFor('r-3')))).resolves.toMatchObject({ reason: 'RATE_LIMIT_EXCEEDED' });
+    await risk(intendedEvent(intentFor('r-1', { quantity: '1' })));
+    await risk(intendedEvent(intentFor('r-2', { quantity: '2' })));
+    await expect(risk(intendedEvent(intentFor('r-3', { quantity: '3' })))).resolves.toMatchObject({ reason: 'RATE_LIMIT_EXCEEDED' });
     f.clock.advance(1000);
-    await expect(risk(intendedEvent(intentFor('r-4')))).resolves.toMatchObject({ outcome: 'approved' });
+    await expect(risk(intendedEvent(intentFor('r-4', { quantity: '4' })))).resolves.toMatchObject({ outcome: 'approved' });
+  });
+
+  it('denies an order repeating the symbol, side and size of one approved moments ago', async () => {
+    await expect(risk(intendedEvent(intentFor('d-1')))).resolves.toMatchObject({ outcome: 'approved' });
+    await expect(risk(intendedEvent(intentFor('d-2')))).resolves.toMatchObject({ reason: 'DUPLICATIVE_ORDER' });
   });
 
   it('decides a redelivered intent once: one audit entry, one queued message', async () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderIntent } from '../../../shared/events/order-events';
 import { flatPosition } from '../../../shared/ledger/position';
-import type { ExposedPosition } from '../../../shared/ports/trading-store';
+import type { ApprovalEntry, ExposedPosition } from '../../../shared/ports/trading-store';
 import { dec } from '../../../shared/money/decimal';
 import { evaluateIntent, type RiskInputs } from '../../../shared/risk/evaluate';
 import type { RiskLimits } from '../../../shared/risk/limits';
@@ -15,8 +15,13 @@ const defaults: RiskLimits = testLimits({
   quantity: { min: '1', max: '500', lotSize: '1' },
   priceCollar: { maxDeviationBps: 100, markMaxAgeMs: 5000 },
   position: { maxLongQuantity: '300', maxShortQuantity: '200', maxLongNotional: '25000', maxShortNotional: '20000' },
-  orderRate: { maxOrders: 3, windowMs: 1000 },
+  maxOpenOrders: 5,
+  orderRate: { maxOrders: 3, windowMs: 1000, perSymbol: { maxOrders: 2, windowMs: 1000 } },
+  duplicative: { windowMs: 500 },
 });
+
+/** An approval `ms` before NOW, by default of another symbol so only the account window sees it. */
+const ago = (ms: number, over: Partial<ApprovalEntry> = {}): ApprovalEntry => ({ at: NOW - ms, symbol: 'MSFT', side: 'buy', quantity: '1', ...over });
 
 const intent = (over: Partial<OrderIntent> = {}) => intentFor('i-1', over);
 const position = (quantity: string, inflightBuy = '0', inflightSell = '0'): ExposedPosition => ({
@@ -35,6 +40,7 @@ const inputs = (over: Partial<RiskInputs> = {}): RiskInputs => ({
   mark: { price: '100', at: '2026-11-23T14:59:59.000Z' },
   position: undefined,
   recentApprovals: [],
+  openOrders: 0,
   nowMs: NOW,
   ...over,
 });
@@ -202,14 +208,44 @@ describe('pre-trade evaluation', () => {
   });
 
   describe('order rate', () => {
-    it('allows the last order the window has room for and denies the next', () => {
-      const twoRecent = [NOW - 999, NOW - 10];
+    it('allows the last order the account window has room for and denies the next', () => {
+      const twoRecent = [ago(999), ago(10)];
       expect(evaluateIntent(inputs({ recentApprovals: twoRecent }))).toMatchObject({ outcome: 'approved' });
-      expect(evaluateIntent(inputs({ recentApprovals: [...twoRecent, NOW] }))).toMatchObject({ reason: 'RATE_LIMIT_EXCEEDED' });
+      expect(evaluateIntent(inputs({ recentApprovals: [...twoRecent, ago(0)] }))).toMatchObject({ reason: 'RATE_LIMIT_EXCEEDED' });
     });
 
     it('forgets approvals that slid out of the window', () => {
-      expect(evaluateIntent(inputs({ recentApprovals: [NOW - 1000, NOW - 1000, NOW - 1000] }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ recentApprovals: [ago(1000), ago(1000), ago(1000)] }))).toMatchObject({ outcome: 'approved' });
+    });
+
+    it('allows the last order a symbol window has room for and denies the next, leaving other symbols alone', () => {
+      const oneAapl = [ago(900, { symbol: 'AAPL', quantity: '3' })];
+      expect(evaluateIntent(inputs({ recentApprovals: oneAapl }))).toMatchObject({ outcome: 'approved' });
+      const twoAapl = [...oneAapl, ago(800, { symbol: 'AAPL', quantity: '4' })];
+      expect(evaluateIntent(inputs({ recentApprovals: twoAapl }))).toMatchObject({ reason: 'SYMBOL_RATE_LIMIT_EXCEEDED' });
+      expect(evaluateIntent(inputs({ recentApprovals: twoAapl, intent: intent({ symbol: 'MSFT' }) }))).toMatchObject({ outcome: 'approved' });
+    });
+  });
+
+  describe('duplicative orders', () => {
+    const twin = (ms: number, over: Partial<ApprovalEntry> = {}) => ago(ms, { symbol: 'AAPL', side: 'buy', quantity: '10', ...over });
+
+    it('denies the same symbol, side and size approved inside the window and allows it once the window passed', () => {
+      expect(evaluateIntent(inputs({ recentApprovals: [twin(499)] }))).toMatchObject({ reason: 'DUPLICATIVE_ORDER' });
+      expect(evaluateIntent(inputs({ recentApprovals: [twin(500)] }))).toMatchObject({ outcome: 'approved' });
+    });
+
+    it('does not treat another side or size as a repeat, and compares sizes as decimals', () => {
+      expect(evaluateIntent(inputs({ recentApprovals: [twin(10, { side: 'sell' })] }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ recentApprovals: [twin(10, { quantity: '11' })] }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ recentApprovals: [twin(10, { quantity: '10.00' })] }))).toMatchObject({ reason: 'DUPLICATIVE_ORDER' });
+    });
+  });
+
+  describe('open orders', () => {
+    it('allows the order that fills the last open slot and denies the next', () => {
+      expect(evaluateIntent(inputs({ openOrders: 4 }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ openOrders: 5 }))).toMatchObject({ reason: 'OPEN_ORDERS_EXCEEDED' });
     });
   });
 
@@ -224,7 +260,7 @@ describe('pre-trade evaluation', () => {
     });
 
     it('reports every failed check in evaluation order while the first one decides', () => {
-      const decision = evaluateIntent(inputs({ tradingState: 'HALTED', intent: intent({ quantity: '200' }), recentApprovals: [NOW, NOW, NOW] }));
+      const decision = evaluateIntent(inputs({ tradingState: 'HALTED', intent: intent({ quantity: '200' }), recentApprovals: [ago(0), ago(0), ago(0)] }));
       expect(decision).toMatchObject({
         outcome: 'denied',
         reason: 'TRADING_HALTED',
@@ -256,7 +292,7 @@ describe('pre-trade evaluation', () => {
                 intent: intent({ quantity: String(qty), side: qty % 2 ? 'buy' : 'sell' }),
                 mark: { price, at: '2026-11-23T14:59:59.000Z' },
                 position: position(String(held)),
-                recentApprovals: ages.map((a) => NOW - a),
+                recentApprovals: ages.map((a) => ago(a)),
               }),
             );
             if (decision.outcome !== 'approved') return;
