@@ -205,11 +205,6 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const positions = Object.fromEntries(
       (await store.listPositions(account)).filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]),
     );
-    const blocked: Record<string, number> = {};
-    for (const [key, count] of telemetry.counts) {
-      const match = /^OrderBlockedBeforeSubmit\{reason=(\w+)\}$/.exec(key);
-      if (match?.[1]) blocked[match[1]] = count;
-    }
     progress();
     return {
       durationMs: Date.now() - started,
@@ -218,7 +213,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       intents: host.intentIds.length,
       approved,
       denied,
-      blockedBeforeSubmit: blocked,
+      blockedBeforeSubmit: telemetry.countsBy(METRICS.orderBlocked, 'reason'),
       invalidProposals: telemetry.countOf('StrategyProposalInvalid', { strategy: strategy.name }),
       brokerOrders: { submitted: broker.submittedOrderCount(), submitCalls: broker.submitCalls() },
       fills: telemetry.countOf(METRICS.fillApplied),

@@ -131,6 +131,11 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
     );
   }
 
+  const filled = brokerOrder.fills.reduce((sum, f) => sum.plus(dec(f.quantity)), ZERO);
+  // A final order frees all its approved size; an open one frees only what has filled.
+  const final = brokerOrder.status === 'filled' || brokerOrder.status === 'rejected';
+  const released = final ? dec(message.data.approvedQuantity) : filled;
+
   for (let attempt = 1; attempt <= MAX_LEDGER_ATTEMPTS; attempt++) {
     const before = await deps.store.getPosition(account, intent.symbol);
     const nowIso = utcNow(deps.clock.now());
@@ -180,10 +185,6 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
         }),
       );
     }
-    const filled = brokerOrder.fills.reduce((sum, f) => sum.plus(dec(f.quantity)), ZERO);
-    // A final order frees all its approved size; an open one frees only what has filled.
-    const final = brokerOrder.status === 'filled' || brokerOrder.status === 'rejected';
-    const released = final ? dec(message.data.approvedQuantity) : filled;
 
     let result: 'recorded' | 'duplicate';
     try {

@@ -5,7 +5,7 @@ import type { OrderIntent } from '../events/order-events';
 import type { ApprovalEntry, ExposedPosition } from '../ports/trading-store';
 import { dec, toDecimalString, type Decimal } from '../money/decimal';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
-import { resolveCompiledLimits, type CompiledLimits, type RiskLimits } from './limits';
+import { approvalsHorizonMs, resolveCompiledLimits, type CompiledLimits, type RiskLimits } from './limits';
 import type { DenialReason } from './reasons';
 
 export interface Mark {
@@ -30,7 +30,14 @@ export interface RiskInputs {
 }
 
 export type RiskDecision =
-  | { outcome: 'approved'; notional: string; approvedQuantity: string; checks: readonly string[] }
+  | {
+      outcome: 'approved';
+      notional: string;
+      approvedQuantity: string;
+      checks: readonly string[];
+      /** How far back the approvals window must be kept for the limits this decision used. */
+      approvalsHorizonMs: number;
+    }
   | { outcome: 'denied'; reason: DenialReason; failedChecks: DenialReason[]; message: string };
 
 export const CHECK_ORDER = [
@@ -208,8 +215,14 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   if (first) {
     return { outcome: 'denied', reason: first.reason, failedChecks: failures.map((f) => f.reason), message: failures.map((f) => f.message).join('; ') };
   }
-  if (notional === undefined) throw new Error('notional missing after every check passed');
-  return { outcome: 'approved', notional, approvedQuantity: toDecimalString(quantity), checks: CHECK_ORDER };
+  if (notional === undefined || !limits) throw new Error('notional or limits missing after every check passed');
+  return {
+    outcome: 'approved',
+    notional,
+    approvedQuantity: toDecimalString(quantity),
+    checks: CHECK_ORDER,
+    approvalsHorizonMs: approvalsHorizonMs(limits.raw),
+  };
 };
 
 export const evaluateIntent = (inputs: RiskInputs): RiskDecision => {

@@ -5,7 +5,7 @@ import { auditEntry } from '../audit/audit-entry';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
-import { approvalsHorizonMs, resolveCompiledLimits, type RiskLimits } from './limits';
+import type { RiskLimits } from './limits';
 import { ConcurrentUpdateError } from '../errors/errors';
 import { jitteredBackoff } from '../retry/backoff';
 import type { OrderRecord } from '../orders/order-record';
@@ -116,8 +116,6 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
     });
     const nowIso = utcNow(nowMs);
     const order = orderFromDecision(intended, decision, nowIso);
-    const limits = resolveCompiledLimits(deps.defaults, snapshot.limitsOverride);
-    const horizonMs = approvalsHorizonMs(limits?.raw ?? deps.defaults);
 
     let recorded: 'recorded' | 'duplicate';
     try {
@@ -127,15 +125,13 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
           ? {
               orderRate: {
                 approvals: [
-                  ...approvalsInWindow(snapshot.orderRate.approvals, nowMs, horizonMs),
+                  ...approvalsInWindow(snapshot.orderRate.approvals, nowMs, decision.approvalsHorizonMs),
                   { at: nowMs, symbol, side: intended.data.side, quantity: intended.data.quantity },
                 ],
                 expectedVersion: snapshot.orderRate.version,
               },
+              inflight: { symbol, side: intended.data.side, quantity: decision.approvedQuantity },
             }
-          : {}),
-        ...(decision.outcome === 'approved'
-          ? { inflight: { symbol, side: intended.data.side, quantity: decision.approvedQuantity } }
           : {}),
         audit: auditEntry({
           account,

@@ -33,6 +33,16 @@ export class InMemoryTelemetry implements Telemetry {
   countOf(metric: string, dimensions?: Record<string, string>): number {
     return this.counts.get(InMemoryTelemetry.key(metric, dimensions)) ?? 0;
   }
+
+  /** Counts of a metric emitted with the single dimension `dimension`, by that dimension's value. */
+  countsBy(metric: string, dimension: string): Record<string, number> {
+    const prefix = `${metric}{${dimension}=`;
+    const result: Record<string, number> = {};
+    for (const [key, count] of this.counts) {
+      if (key.startsWith(prefix) && key.endsWith('}')) result[key.slice(prefix.length, -1)] = count;
+    }
+    return result;
+  }
 }
 
 export const METRICS = {
