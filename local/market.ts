@@ -1,5 +1,6 @@
 // The simulated market: a seeded random walk over several symbols on a tick grid. Prices are exact decimal
 // strings, always at least one tick; the same seed replays the same path.
+import type { InstrumentReference } from '../shared/ports/trading-store';
 import { dec, toDecimalString, type Decimal } from '../shared/money/decimal';
 import { seededRandom } from '../shared/random/seeded';
 import type { MarketTick } from '../shared/strategy/strategy';
@@ -17,6 +18,15 @@ export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [
   { symbol: 'AMZN', start: '180.00' },
   { symbol: 'SPY', start: '560.00' },
 ];
+
+/** The reference data the daily load would bring: average daily volume (shares) and sector. */
+export const DEFAULT_REFERENCE: Readonly<Record<string, InstrumentReference>> = {
+  AAPL: { adv: '55000000', sector: 'TECHNOLOGY' },
+  MSFT: { adv: '20000000', sector: 'TECHNOLOGY' },
+  NVDA: { adv: '250000000', sector: 'TECHNOLOGY' },
+  AMZN: { adv: '40000000', sector: 'CONSUMER' },
+  SPY: { adv: '60000000', sector: 'INDEX' },
+};
 
 export class SimulatedMarket {
   private readonly prices = new Map<string, { price: Decimal; tick: Decimal }>();

@@ -24,10 +24,12 @@ import { InMemoryTelemetry, METRICS } from '../shared/telemetry/telemetry';
 import createSampleMomentum from '../strategies/sample-momentum';
 import { startDynamoDbLocal, localDynamoClientConfig } from './dynamodb-local';
 import { LocalEventRouter } from './event-router';
-import { DEFAULT_SYMBOLS, SimulatedMarket } from './market';
+import { DEFAULT_REFERENCE, DEFAULT_SYMBOLS, SimulatedMarket } from './market';
 import { percentile, type LocalReport } from './report';
 import { SqsEventSource } from './sqs-event-source';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from './sqs-local';
+
+const DEFAULT_STARTING_CASH = '1000000';
 
 export interface SessionOptions {
   durationMs: number;
@@ -36,6 +38,8 @@ export interface SessionOptions {
   seed?: number;
   tickMs?: number;
   account?: string;
+  /** Cash paid into the account before the run (default 1,000,000): equity for leverage and loss limits. */
+  startingCash?: string;
   /** Stops the run early (Ctrl-C); the session still drains, reconciles and reports. */
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
@@ -102,7 +106,9 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
 
     const nowIso = utcNow(clock.now());
     await store.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
-    for (const tick of market.step(clock.now())) await store.putMark(tick.symbol, tick.price, tick.at);
+    await store.putMarks(market.step(clock.now()));
+    await store.putReference(DEFAULT_REFERENCE);
+    await store.depositCash(account, options.startingCash ?? DEFAULT_STARTING_CASH, nowIso);
 
     const risk = createRiskHandler(() => ({
       store,
@@ -166,12 +172,10 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       }
       const now = clock.now();
       const ticks = market.step(now);
-      for (const tick of ticks) {
-        if (now - (lastMarkWrite.get(tick.symbol) ?? 0) >= 1000) {
-          lastMarkWrite.set(tick.symbol, now);
-          await store.putMark(tick.symbol, tick.price, tick.at);
-        }
-      }
+      // Conflated like the feed: each symbol's mark is written at most once a second, all in one update.
+      const due = ticks.filter((tick) => now - (lastMarkWrite.get(tick.symbol) ?? 0) >= 1000);
+      for (const tick of due) lastMarkWrite.set(tick.symbol, now);
+      await store.putMarks(due);
       await host.onTicks(ticks);
       sampleRss();
       if (Date.now() - lastProgress >= (options.progressEveryMs ?? 1000)) {

@@ -19,18 +19,33 @@ import { ConcurrentUpdateError, InfrastructureError, RetryLaterError } from '../
 import { OrderIntentSchema } from '../../shared/events/order-events';
 import { flatPosition, type Position } from '../../shared/ledger/position';
 import { isSettledForSubmission, ORDER_STATUSES, type OrderRecord } from '../../shared/orders/order-record';
+import { dec, toDecimalString } from '../../shared/money/decimal';
 import type {
+  AccountBook,
   ApprovalEntry,
+  BookEntry,
   ClaimResult,
   ExecutionInput,
-  ExposedPosition,
+  ExecutionThrottleState,
   InflightChange,
+  InstrumentReference,
   RecordDecisionInput,
   ReconciliationRecord,
   RiskSnapshot,
   TradingStore,
 } from '../../shared/ports/trading-store';
-import { keys, POSITION_PREFIX } from '../../shared/storage/table-definition';
+import type { Mark } from '../../shared/risk/evaluate';
+import {
+  ACCOUNT_SCOPE,
+  BOOK_INFLIGHT_BUY,
+  BOOK_INFLIGHT_SELL,
+  BOOK_QUANTITY,
+  FILL_BUCKET_PREFIX,
+  keys,
+  MARK_PREFIX,
+  POSITION_PREFIX,
+  REFERENCE_PREFIX,
+} from '../../shared/storage/table-definition';
 import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
 
 type Item = Record<string, unknown>;
@@ -95,27 +110,70 @@ const itemToOrder = (item: Item): OrderRecord => {
   };
 };
 
-const itemToPosition = (item: Item): ExposedPosition => ({
+const itemToPosition = (item: Item): Position => ({
   symbol: String(item.symbol),
   quantity: str(item.quantity) ?? '0',
   costBasis: str(item.costBasis) ?? '0',
   realizedPnl: str(item.realizedPnl) ?? '0',
   version: int(item.version),
-  inflightBuy: str(item.inflightBuy) ?? '0',
-  inflightSell: str(item.inflightSell) ?? '0',
 });
 
+/** The book item's Q#/B#/S# attributes, one entry per symbol ever traded. */
+const itemToBook = (item: Item | undefined): AccountBook => {
+  const positions: Record<string, BookEntry> = {};
+  const entry = (symbol: string): BookEntry => (positions[symbol] ??= { quantity: '0', inflightBuy: '0', inflightSell: '0' });
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith(BOOK_QUANTITY)) entry(name.slice(2)).quantity = String(value);
+    else if (name.startsWith(BOOK_INFLIGHT_BUY)) entry(name.slice(2)).inflightBuy = String(value);
+    else if (name.startsWith(BOOK_INFLIGHT_SELL)) entry(name.slice(2)).inflightSell = String(value);
+  }
+  return { cash: str(item?.cash) ?? '0', positions };
+};
+
+const itemToMarks = (item: Item | undefined): Record<string, Mark> => {
+  const marks: Record<string, Mark> = {};
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (!name.startsWith(MARK_PREFIX) || !value || typeof value !== 'object') continue;
+    const mark = value as Record<string, unknown>;
+    marks[name.slice(2)] = { price: String(mark.price), at: String(mark.at) };
+  }
+  return marks;
+};
+
+const itemToReference = (item: Item | undefined): Record<string, InstrumentReference> => {
+  const reference: Record<string, InstrumentReference> = {};
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (!name.startsWith(REFERENCE_PREFIX) || !value || typeof value !== 'object') continue;
+    const ref = value as Record<string, unknown>;
+    reference[name.slice(2)] = { ...(ref.adv !== undefined ? { adv: String(ref.adv) } : {}), ...(ref.sector ? { sector: String(ref.sector) } : {}) };
+  }
+  return reference;
+};
+
+const itemToThrottle = (item: Item | undefined): ExecutionThrottleState => {
+  const fills: { bucketStartMs: number; count: number }[] = [];
+  for (const [name, value] of Object.entries(item ?? {})) {
+    if (name.startsWith(FILL_BUCKET_PREFIX)) fills.push({ bucketStartMs: Number(name.slice(2)), count: int(value) });
+  }
+  return {
+    fills,
+    ...(item?.disabledAt !== undefined ? { disabledAt: int(item.disabledAt) } : {}),
+    ...(item?.enabledAt !== undefined ? { enabledAt: int(item.enabledAt) } : {}),
+    ...(item?.enabledBy ? { enabledBy: String(item.enabledBy) } : {}),
+  };
+};
+
 /**
- * Moves in-flight exposure with ADD, which never conflicts with the ledger's versioned write of the
- * quantity: approvals and fills on one symbol stay independent.
+ * Moves in-flight exposure with ADD on the book, which never conflicts logically with the ledger's versioned
+ * write of a position: approvals and fills stay independent.
  */
 const inflightUpdate = (tableName: string, account: string, change: InflightChange): TransactItem => ({
   Update: {
     TableName: tableName,
-    Key: keys.position(account, change.symbol),
-    UpdateExpression: 'SET #type = :type, account = :account, symbol = :symbol ADD #inflight :q',
-    ExpressionAttributeNames: { '#type': 'type', '#inflight': change.side === 'buy' ? 'inflightBuy' : 'inflightSell' },
-    ExpressionAttributeValues: { ':type': 'POSITION', ':account': account, ':symbol': change.symbol, ':q': n(change.quantity) },
+    Key: keys.book(account),
+    UpdateExpression: 'ADD #inflight :q',
+    ExpressionAttributeNames: { '#inflight': `${change.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${change.symbol}` },
+    ExpressionAttributeValues: { ':q': n(change.quantity) },
   },
 });
 
@@ -124,9 +182,12 @@ const itemToApproval = (value: unknown): ApprovalEntry => {
   const entry = (value ?? {}) as Record<string, unknown>;
   return {
     at: int(entry.at),
+    kind: entry.kind === 'cancel' ? 'cancel' : 'order',
     symbol: String(entry.symbol ?? ''),
     side: entry.side === 'sell' ? 'sell' : 'buy',
     quantity: str(entry.quantity) ?? '0',
+    strategy: String(entry.strategy ?? ''),
+    price: str(entry.price) ?? '0',
   };
 };
 
@@ -177,15 +238,19 @@ export class DynamoTradingStore implements TradingStore {
     }
   }
 
-  async loadRiskSnapshot(account: string, symbol: string, intentId: string): Promise<RiskSnapshot> {
+  async loadRiskSnapshot(account: string, strategy: string, intentId: string): Promise<RiskSnapshot> {
     const wanted = [
       keys.tradingState(account),
       keys.limits(account),
       keys.orderRate(account),
-      keys.mark(symbol),
-      keys.position(account, symbol),
       keys.openOrders(account),
       keys.order(account, intentId),
+      keys.book(account),
+      keys.riskSession(account),
+      keys.throttle(account, strategy),
+      keys.throttle(account, ACCOUNT_SCOPE),
+      keys.marks(),
+      keys.reference(),
     ];
     const found = new Map<string, Item>();
     let pending: Record<string, unknown>[] = wanted;
@@ -200,14 +265,27 @@ export class DynamoTradingStore implements TradingStore {
     const get = (key: { pk: string; sk: string }) => found.get(`${key.pk}|${key.sk}`);
     const state = TradingStateSchema.safeParse(get(keys.tradingState(account))?.state);
     const rate = get(keys.orderRate(account));
-    const mark = get(keys.mark(symbol));
     const order = get(keys.order(account, intentId));
-    const position = get(keys.position(account, symbol));
+    const session = get(keys.riskSession(account));
     return {
       tradingState: state.success ? state.data : undefined,
       limitsOverride: get(keys.limits(account))?.limits,
-      mark: mark ? { price: String(mark.price), at: String(mark.at) } : undefined,
-      position: position ? itemToPosition(position) : undefined,
+      limitsVersion: str(get(keys.limits(account))?.version),
+      marks: itemToMarks(get(keys.marks())),
+      book: itemToBook(get(keys.book(account))),
+      reference: itemToReference(get(keys.reference())),
+      session: session
+        ? {
+            sessionStartMs: int(session.sessionStartMs),
+            startEquity: str(session.startEquity) ?? '0',
+            peakEquity: str(session.peakEquity) ?? '0',
+            version: int(session.version),
+          }
+        : undefined,
+      throttle: {
+        strategy: itemToThrottle(get(keys.throttle(account, strategy))),
+        account: itemToThrottle(get(keys.throttle(account, ACCOUNT_SCOPE))),
+      },
       orderRate: {
         approvals: Array.isArray(rate?.approvals) ? rate.approvals.map(itemToApproval) : [],
         version: int(rate?.version),
@@ -217,30 +295,95 @@ export class DynamoTradingStore implements TradingStore {
     };
   }
 
+  /** Optimistic concurrency on a versioned item: version 0 means the item must not exist yet. */
+  private versionedPut(item: Item, expectedVersion: number): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: { ...item, version: n(expectedVersion + 1) },
+        ...(expectedVersion === 0
+          ? { ConditionExpression: 'attribute_not_exists(pk)' }
+          : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': n(expectedVersion) } }),
+      },
+    };
+  }
+
   async recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'> {
     const { order } = input;
-    const items: TransactItem[] = [
-      { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } },
-      auditPut(this.tableName, input.audit),
-    ];
+    const account = order.account;
+    // Each item's role, so a cancellation reason can be mapped back to what it means.
+    const roles: ('order' | 'guarded' | 'plain')[] = [];
+    const items: TransactItem[] = [];
+    const add = (role: (typeof roles)[number], item: TransactItem) => {
+      roles.push(role);
+      items.push(item);
+    };
+    add('order', { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } });
+    for (const entry of input.audit) add('plain', auditPut(this.tableName, entry));
     if (input.inflight) {
-      items.push(inflightUpdate(this.tableName, order.account, input.inflight));
-      items.push(openOrdersUpdate(this.tableName, order.account, 1));
+      add('plain', inflightUpdate(this.tableName, account, input.inflight));
+      add('plain', openOrdersUpdate(this.tableName, account, 1));
     }
     if (input.orderRate) {
       const { approvals, expectedVersion } = input.orderRate;
-      items.push({
-        Put: {
-          TableName: this.tableName,
-          Item: {
-            ...keys.orderRate(order.account),
-            approvals: approvals.map((a) => ({ at: n(a.at), symbol: a.symbol, side: a.side, quantity: a.quantity })),
-            version: n(expectedVersion + 1),
+      add(
+        'guarded',
+        this.versionedPut(
+          {
+            ...keys.orderRate(account),
+            approvals: approvals.map((a) => ({ ...a, at: n(a.at) })),
             expiresAt: n(Math.floor(Date.parse(order.createdAt) / 1000) + RATE_TTL_SECONDS),
           },
-          ...(expectedVersion === 0
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': n(expectedVersion) } }),
+          expectedVersion,
+        ),
+      );
+    }
+    if (input.session) {
+      const { next, expectedVersion } = input.session;
+      add(
+        'guarded',
+        this.versionedPut(
+          {
+            ...keys.riskSession(account),
+            type: 'RISK_SESSION',
+            sessionStartMs: n(next.sessionStartMs),
+            startEquity: n(next.startEquity),
+            peakEquity: n(next.peakEquity),
+          },
+          expectedVersion,
+        ),
+      );
+    }
+    if (input.tradingState) {
+      add('guarded', {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.tradingState(account),
+          UpdateExpression: 'SET #state = :to, updatedBy = :by, updatedAt = :at',
+          ConditionExpression: '#state = :from',
+          ExpressionAttributeNames: { '#state': 'state' },
+          ExpressionAttributeValues: { ':to': input.tradingState.to, ':from': input.tradingState.from, ':by': 'risk', ':at': order.createdAt },
+        },
+      });
+    }
+    if (input.throttleTrip) {
+      add('plain', {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.throttle(account, input.throttleTrip.strategy),
+          UpdateExpression: 'SET disabledAt = :at REMOVE enabledAt, enabledBy',
+          ExpressionAttributeValues: { ':at': n(input.throttleTrip.disabledAt) },
+        },
+      });
+    }
+    for (const prune of input.throttlePrune ?? []) {
+      if (prune.bucketStartMs.length === 0) continue;
+      add('plain', {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.throttle(account, prune.strategy),
+          UpdateExpression: `REMOVE ${prune.bucketStartMs.map((_, i) => `#b${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(prune.bucketStartMs.map((b, i) => [`#b${i}`, `${FILL_BUCKET_PREFIX}${b}`])),
         },
       });
     }
@@ -250,8 +393,8 @@ export class DynamoTradingStore implements TradingStore {
     } catch (error) {
       const codes = cancellationCodes(error);
       if (codes?.[0] === 'ConditionalCheckFailed') return 'duplicate';
-      if (codes?.[items.length - 1] === 'ConditionalCheckFailed' && input.orderRate) {
-        throw new ConcurrentUpdateError(`order-rate window of ${order.account} moved`, { cause: error });
+      if (codes?.some((c, i) => c === 'ConditionalCheckFailed' && roles[i] === 'guarded')) {
+        throw new ConcurrentUpdateError(`risk state of ${account} moved while deciding ${order.intent.intentId}`, { cause: error });
       }
       if (codes?.some((c) => c === 'TransactionConflict')) {
         throw new ConcurrentUpdateError(`transaction conflict recording ${order.intent.intentId}`, { cause: error });
@@ -364,6 +507,47 @@ export class DynamoTradingStore implements TradingStore {
     return out.Item ? itemToPosition(out.Item) : flatPosition(symbol);
   }
 
+  async getBookEntry(account: string, symbol: string): Promise<BookEntry> {
+    const names = [BOOK_QUANTITY, BOOK_INFLIGHT_BUY, BOOK_INFLIGHT_SELL].map((prefix) => `${prefix}${symbol}`);
+    const out = await this.call('GetItem (book entry)', () =>
+      this.doc.send(
+        new GetCommand({
+          TableName: this.tableName,
+          Key: keys.book(account),
+          ConsistentRead: true,
+          ProjectionExpression: names.map((_, i) => `#n${i}`).join(', '),
+          ExpressionAttributeNames: Object.fromEntries(names.map((name, i) => [`#n${i}`, name])),
+        }),
+      ),
+    );
+    return itemToBook(out.Item).positions[symbol] ?? { quantity: '0', inflightBuy: '0', inflightSell: '0' };
+  }
+
+  async reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.throttle(account, strategy),
+                UpdateExpression: 'SET enabledAt = :at, enabledBy = :person',
+                ConditionExpression: 'attribute_exists(disabledAt)',
+                ExpressionAttributeValues: { ':at': n(atMs), ':person': person },
+              },
+            },
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+      return 'reenabled';
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return 'not-disabled';
+      throw new InfrastructureError('DynamoDB TransactWrite (re-enable) failed', 'dynamodb', { cause: error });
+    }
+  }
+
   async recordExecution(input: ExecutionInput): Promise<'recorded' | 'duplicate'> {
     const items: TransactItem[] = [
       {
@@ -404,18 +588,18 @@ export class DynamoTradingStore implements TradingStore {
       ),
     ];
     const release = input.releaseInflight;
-    const inflightName = release.side === 'buy' ? 'inflightBuy' : 'inflightSell';
+    const inflightName = `${release.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${release.symbol}`;
     if (input.position) {
       const { before, after } = input.position;
-      // One update moves the ledger (version-checked) and settles the in-flight exposure together.
+      // The ledger's versioned write: a concurrent fill of the same symbol makes one of the two retry.
       items.push({
         Update: {
           TableName: this.tableName,
           Key: keys.position(input.account, after.symbol),
           UpdateExpression:
-            'SET #type = :type, account = :account, symbol = :symbol, quantity = :q, costBasis = :c, realizedPnl = :r, version = :v1, updatedAt = :at ADD #inflight :release',
+            'SET #type = :type, account = :account, symbol = :symbol, quantity = :q, costBasis = :c, realizedPnl = :r, version = :v1, updatedAt = :at',
           ConditionExpression: before.version === 0 ? 'attribute_not_exists(version)' : 'version = :v0',
-          ExpressionAttributeNames: { '#type': 'type', '#inflight': inflightName },
+          ExpressionAttributeNames: { '#type': 'type' },
           ExpressionAttributeValues: {
             ':type': 'POSITION',
             ':account': input.account,
@@ -425,23 +609,43 @@ export class DynamoTradingStore implements TradingStore {
             ':r': n(after.realizedPnl),
             ':v1': n(after.version),
             ':at': input.updatedAt,
-            ':release': n(release.quantity),
             ...(before.version === 0 ? {} : { ':v0': n(before.version) }),
           },
         },
       });
-    } else if (release.quantity !== '0') {
-      items.push(inflightUpdate(this.tableName, input.account, release));
     }
-    if (input.cashDelta !== '0') {
+    // The book moves with the ledger in the same transaction: quantity, cash and the settled in-flight size.
+    const bookAdds: [string, string][] = [];
+    if (input.position) {
+      const delta = toDecimalString(dec(input.position.after.quantity).minus(dec(input.position.before.quantity)));
+      if (delta !== '0') bookAdds.push([`${BOOK_QUANTITY}${input.position.after.symbol}`, delta]);
+    }
+    if (release.quantity !== '0') bookAdds.push([inflightName, release.quantity]);
+    if (input.cashDelta !== '0') bookAdds.push(['cash', input.cashDelta]);
+    if (bookAdds.length > 0) {
       items.push({
         Update: {
           TableName: this.tableName,
-          Key: keys.cash(input.account),
-          UpdateExpression: 'ADD cash :delta SET updatedAt = :at',
-          ExpressionAttributeValues: { ':delta': n(input.cashDelta), ':at': input.updatedAt },
+          Key: keys.book(input.account),
+          UpdateExpression: `ADD ${bookAdds.map((_, i) => `#a${i} :a${i}`).join(', ')} SET updatedAt = :at`,
+          ExpressionAttributeNames: Object.fromEntries(bookAdds.map(([name], i) => [`#a${i}`, name])),
+          ExpressionAttributeValues: { ...Object.fromEntries(bookAdds.map(([, value], i) => [`:a${i}`, n(value)])), ':at': input.updatedAt },
         },
       });
+    }
+    // Fills count towards the execution throttle of the strategy and of the account.
+    if (input.fills.length > 0) {
+      for (const scope of [input.throttle.strategy, ACCOUNT_SCOPE]) {
+        items.push({
+          Update: {
+            TableName: this.tableName,
+            Key: keys.throttle(input.account, scope),
+            UpdateExpression: 'ADD #bucket :n',
+            ExpressionAttributeNames: { '#bucket': `${FILL_BUCKET_PREFIX}${input.throttle.bucketStartMs}` },
+            ExpressionAttributeValues: { ':n': n(input.fills.length) },
+          },
+        });
+      }
     }
     if (input.closesOrder) items.push(openOrdersUpdate(this.tableName, input.account, -1));
     items.push(...input.audit.map((entry) => auditPut(this.tableName, entry)));
@@ -508,34 +712,93 @@ export class DynamoTradingStore implements TradingStore {
     );
   }
 
+  /** Every write bumps the version, which is what a warm risk function keys its compiled limits on. */
   async putLimitsOverride(account: string, limits: unknown): Promise<void> {
-    await this.call('PutItem (limits)', () =>
-      this.doc.send(new PutCommand({ TableName: this.tableName, Item: { ...keys.limits(account), limits } })),
+    await this.call('UpdateItem (limits)', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.limits(account),
+          UpdateExpression: 'SET limits = :limits ADD version :one',
+          ExpressionAttributeValues: { ':limits': limits, ':one': n(1) },
+        }),
+      ),
+    );
+  }
+
+  /** Cash paid in or out (local runs and tests; in AWS the broker account is the source, see issue 4). */
+  async depositCash(account: string, amount: string, at: string): Promise<void> {
+    await this.call('UpdateItem (cash)', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.book(account),
+          UpdateExpression: 'ADD cash :amount SET updatedAt = :at',
+          ExpressionAttributeValues: { ':amount': n(amount), ':at': at },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * The feed's conflated write: every symbol that ticked since its last write, in one update of the marks
+   * item. A mark older than the stored one for its symbol is skipped (marks only move forward).
+   */
+  async putMarks(ticks: readonly { symbol: string; price: string; at: string }[], current?: Readonly<Record<string, Mark>>): Promise<void> {
+    const latest = new Map<string, { price: string; at: string }>();
+    for (const tick of ticks) {
+      const known = latest.get(tick.symbol) ?? current?.[tick.symbol];
+      if (!known || known.at < tick.at) latest.set(tick.symbol, tick);
+    }
+    if (latest.size === 0) return;
+    const entries = [...latest.entries()];
+    await this.call('UpdateItem (marks)', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.marks(),
+          UpdateExpression: `SET ${entries.map((_, i) => `#m${i} = :m${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([symbol], i) => [`#m${i}`, `${MARK_PREFIX}${symbol}`])),
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([, m], i) => [`:m${i}`, { price: m.price, at: m.at }])),
+        }),
+      ),
     );
   }
 
   async putMark(symbol: string, price: string, at: string): Promise<void> {
-    await this.call('PutItem (mark)', () =>
+    await this.putMarks([{ symbol, price, at }], await this.getMarks());
+  }
+
+  async getMarks(): Promise<Record<string, Mark>> {
+    const out = await this.call('GetItem', () => this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.marks(), ConsistentRead: true })));
+    return itemToMarks(out.Item);
+  }
+
+  /** The daily reference load: average daily volume and sector per symbol. */
+  async putReference(reference: Readonly<Record<string, InstrumentReference>>): Promise<void> {
+    const entries = Object.entries(reference);
+    if (entries.length === 0) return;
+    await this.call('UpdateItem (reference)', () =>
       this.doc.send(
-        new PutCommand({
+        new UpdateCommand({
           TableName: this.tableName,
-          Item: { ...keys.mark(symbol), symbol, price, at },
-          // Marks only move forward in time: a late, older mark never replaces a newer one.
-          ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
-          ExpressionAttributeNames: { '#at': 'at' },
-          ExpressionAttributeValues: { ':at': at },
+          Key: keys.reference(),
+          UpdateExpression: `SET ${entries.map((_, i) => `#r${i} = :r${i}`).join(', ')}`,
+          ExpressionAttributeNames: Object.fromEntries(entries.map(([symbol], i) => [`#r${i}`, `${REFERENCE_PREFIX}${symbol}`])),
+          ExpressionAttributeValues: Object.fromEntries(entries.map(([, r], i) => [`:r${i}`, { ...(r.adv ? { adv: n(r.adv) } : {}), ...(r.sector ? { sector: r.sector } : {}) }])),
         }),
       ),
-    ).catch((error: unknown) => {
-      if (error instanceof InfrastructureError && isConditionFailure(error.cause)) return;
-      throw error;
-    });
+    );
+  }
+
+  async getBook(account: string): Promise<AccountBook> {
+    const out = await this.call('GetItem', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.book(account), ConsistentRead: true })),
+    );
+    return itemToBook(out.Item);
   }
 
   async getCash(account: string): Promise<string> {
-    const out = await this.call('GetItem', () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.cash(account), ConsistentRead: true })),
-    );
-    return str(out.Item?.cash) ?? '0';
+    return (await this.getBook(account)).cash;
   }
 }

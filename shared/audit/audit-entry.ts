@@ -2,7 +2,16 @@
 // correlation id and the actor. Entry ids are deterministic so a replay writes nothing new.
 import { deterministicId } from '../events/ids';
 
-export const AUDIT_KINDS = ['RISK_DECISION', 'ORDER_BLOCKED', 'ORDER_SUBMITTED', 'FILL_APPLIED', 'RECONCILIATION_RUN'] as const;
+export const AUDIT_KINDS = [
+  'RISK_DECISION',
+  'TRADING_STATE_CHANGED',
+  'EXECUTION_THROTTLE_TRIPPED',
+  'EXECUTION_REENABLED',
+  'ORDER_BLOCKED',
+  'ORDER_SUBMITTED',
+  'FILL_APPLIED',
+  'RECONCILIATION_RUN',
+] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
 export interface AuditEntry {

@@ -47,6 +47,25 @@ const DEFAULT_LIMITS: RiskLimits = {
   maxOpenOrders: 200,
   orderRate: { maxOrders: 20, windowMs: 1000, perSymbol: { maxOrders: 10, windowMs: 1000 } },
   duplicative: { windowMs: 500 },
+  sessions: { defaultMarket: 'XNYS', bySymbol: {} },
+  periodCollar: { windowMs: 60_000, maxDriftBps: 1000 },
+  maxFractionOfAdv: '0.05',
+  exposure: {
+    maxGrossNotional: '5000000',
+    maxNetNotional: '2500000',
+    maxLeverage: '4',
+    maxSymbolConcentration: '0.25',
+    maxSectorConcentration: '0.5',
+  },
+  loss: { sessionMarket: 'XNYS', dailyLossWarning: '25000', dailyLossBreaker: '50000', drawdownWarningBps: 300, drawdownBreakerBps: 500 },
+  executionThrottle: { maxFills: 500, windowMs: 60_000, scope: 'strategy' },
+};
+
+/** The simulated market trades around the clock, so a newcomer's first run works at any hour. */
+const LOCAL_LIMITS: RiskLimits = {
+  ...DEFAULT_LIMITS,
+  sessions: { defaultMarket: 'CRYPTO', bySymbol: {} },
+  loss: { ...DEFAULT_LIMITS.loss, sessionMarket: 'CRYPTO' },
 };
 
 const base = {
@@ -57,7 +76,7 @@ const base = {
 } satisfies Partial<EnvironmentConfig>;
 
 const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
-  local: { ...base, name: 'local', deployment: { strategy: 'all-at-once' }, logLevel: 'WARN', retainData: false },
+  local: { ...base, name: 'local', riskLimits: LOCAL_LIMITS, deployment: { strategy: 'all-at-once' }, logLevel: 'WARN', retainData: false },
   dev: { ...base, name: 'dev', deployment: { strategy: 'all-at-once' }, logLevel: 'DEBUG', retainData: false },
   staging: {
     ...base,

@@ -10,6 +10,7 @@ import {
 } from './order-events';
 import { ReconciliationBreakFoundDetailSchema, ReconciliationCompletedDetailSchema } from './reconciliation-events';
 import { EVENT_SOURCES, type Producer } from './envelope';
+import { RiskBreachDetailSchema } from './risk-events';
 
 export const DETAIL_TYPES = {
   OrderIntended: 'OrderIntended.v1',
@@ -19,6 +20,7 @@ export const DETAIL_TYPES = {
   FillApplied: 'FillApplied.v1',
   ReconciliationCompleted: 'ReconciliationCompleted.v1',
   ReconciliationBreakFound: 'ReconciliationBreak.v1',
+  RiskBreach: 'RiskBreach.v1',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -30,6 +32,7 @@ export const DETAIL_SCHEMAS = {
   'FillApplied.v1': FillAppliedDetailSchema,
   'ReconciliationCompleted.v1': ReconciliationCompletedDetailSchema,
   'ReconciliationBreak.v1': ReconciliationBreakFoundDetailSchema,
+  'RiskBreach.v1': RiskBreachDetailSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type DetailOf<T extends DetailType> = z.infer<(typeof DETAIL_SCHEMAS)[T]>;

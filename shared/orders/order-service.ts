@@ -15,7 +15,9 @@ import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
 import type { ApprovedOrderMessage } from '../ports/order-queue';
 import type { TradingStore } from '../ports/trading-store';
+import { EXECUTION_BUCKET_MS } from '../risk/limits';
 import { METRICS, type Telemetry } from '../telemetry/telemetry';
+import type { DenialReason } from '../risk/reasons';
 import { tradingStateDenial } from '../trading-state/trading-state';
 import { isSettledForSubmission, type OrderStatus } from './order-record';
 
@@ -54,7 +56,7 @@ const meta = (message: ApprovedOrderMessage, detailType: string, occurredAt: str
     ...(discriminator ? { discriminator } : {}),
   });
 
-const block = async (deps: OrderServiceDeps, message: ApprovedOrderMessage, reason: NonNullable<ReturnType<typeof tradingStateDenial>>) => {
+const block = async (deps: OrderServiceDeps, message: ApprovedOrderMessage, reason: DenialReason) => {
   const { intent } = message.data;
   const nowIso = utcNow(deps.clock.now());
   await deps.store.blockOrder(
@@ -81,6 +83,23 @@ const block = async (deps: OrderServiceDeps, message: ApprovedOrderMessage, reas
       data: { intent, stage: 'pre-submit', reason, failedChecks: [reason], message: `trading state re-checked before submission: ${reason}` },
     }),
   ]);
+};
+
+/**
+ * The last gate before the broker, on strongly consistent reads: the trading state, and in REDUCING that the
+ * order still shrinks the position even if every other in-flight order on its side fills first (the book's
+ * in-flight size already includes this order).
+ */
+const submissionDenial = async (deps: OrderServiceDeps, message: ApprovedOrderMessage): Promise<DenialReason | null> => {
+  const { account } = message.meta;
+  const state = await deps.store.getTradingState(account);
+  const denial = tradingStateDenial(state);
+  if (denial || state !== 'REDUCING') return denial;
+  const { intent } = message.data;
+  const entry = await deps.store.getBookEntry(account, intent.symbol);
+  const held = dec(entry.quantity);
+  const reduces = intent.side === 'buy' ? held.isNegative() && held.plus(dec(entry.inflightBuy)).lte(0) : held.gt(0) && held.minus(dec(entry.inflightSell)).gte(0);
+  return reduces ? null : 'TRADING_REDUCING';
 };
 
 /** Outcome unknown on failure: the lease expires and the message is retried; resubmission is idempotent. */
@@ -113,7 +132,7 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
     brokerOrder = await callBroker(intent.intentId, () => deps.broker.getOrderByClientOrderId(intent.intentId));
   }
   if (!brokerOrder) {
-    const denial = tradingStateDenial(await deps.store.getTradingState(account));
+    const denial = await submissionDenial(deps, message);
     if (denial) {
       await block(deps, message, denial);
       return 'blocked';
@@ -201,6 +220,7 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
         cashDelta: toDecimalString(cash),
         releaseInflight: { symbol: intent.symbol, side: intent.side, quantity: toDecimalString(released.neg()) },
         closesOrder: final,
+        throttle: { strategy: message.meta.strategy, bucketStartMs: Math.floor(deps.clock.now() / EXECUTION_BUCKET_MS) * EXECUTION_BUCKET_MS },
         audit,
       });
     } catch (error) {

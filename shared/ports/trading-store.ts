@@ -8,23 +8,67 @@ import type { Mark } from '../risk/evaluate';
 import type { ReconciliationBreak } from '../events/reconciliation-events';
 import type { TradingState } from '../trading-state/trading-state';
 
-/** A stored position with the quantities of approved orders not yet filled or released. */
-export type ExposedPosition = Position & { inflightBuy: string; inflightSell: string };
+/** One symbol of the account book: the position's quantity and the sizes of approved orders in flight. */
+export interface BookEntry {
+  quantity: string;
+  inflightBuy: string;
+  inflightSell: string;
+}
 
-/** One approval remembered in the account's sliding window. */
+/**
+ * The account book: cash and every symbol's exposure in one item, so a decision sees the whole account in
+ * one read. The ledger and the approvals keep it in step with the position items in the same transactions.
+ */
+export interface AccountBook {
+  cash: string;
+  positions: Readonly<Record<string, BookEntry>>;
+}
+
+/** Reference data per symbol, loaded daily: average daily volume and the sector used for concentration. */
+export interface InstrumentReference {
+  adv?: string;
+  sector?: string;
+}
+
+/** The account's current risk session: equity at its start and its peak so far. */
+export interface RiskSession {
+  sessionStartMs: number;
+  startEquity: string;
+  peakEquity: string;
+}
+
+/** Fills counted for the execution throttle, and whether a trip disabled trading until a person re-enables it. */
+export interface ExecutionThrottleState {
+  fills: readonly { bucketStartMs: number; count: number }[];
+  disabledAt?: number;
+  enabledAt?: number;
+  enabledBy?: string;
+}
+
+/** One order or cancel remembered in the account's sliding window. */
 export interface ApprovalEntry {
   at: number;
+  kind: 'order' | 'cancel';
   symbol: string;
   side: 'buy' | 'sell';
   /** The size the strategy asked for (duplicative orders are judged on what was asked). */
   quantity: string;
+  strategy: string;
+  /** The order's limit price, or the mark a market order was valued at (the period collar reads it). */
+  price: string;
 }
 
 export interface RiskSnapshot {
   tradingState: TradingState | undefined;
   limitsOverride: unknown;
-  mark: Mark | undefined;
-  position: ExposedPosition | undefined;
+  /** Bumped on every write of the override. */
+  limitsVersion: string | undefined;
+  /** The latest mark of every symbol the feed prices. */
+  marks: Readonly<Record<string, Mark>>;
+  book: AccountBook;
+  reference: Readonly<Record<string, InstrumentReference>>;
+  session: (RiskSession & { version: number }) | undefined;
+  throttle: { strategy: ExecutionThrottleState; account: ExecutionThrottleState };
   orderRate: { approvals: ApprovalEntry[]; version: number };
   /** Approved orders of the account that are not final yet. */
   openOrders: number;
@@ -33,11 +77,19 @@ export interface RiskSnapshot {
 
 export interface RecordDecisionInput {
   order: OrderRecord;
-  /** Present when approved: the new approval window, written only if the version is unchanged. */
+  /** Present when the window changed: written only if its version is unchanged. */
   orderRate?: { approvals: ApprovalEntry[]; expectedVersion: number };
-  audit: AuditEntry;
+  audit: AuditEntry[];
   /** Present when approved: the approved size becomes in-flight exposure in the same transaction. */
   inflight?: InflightChange;
+  /** A new session or a new peak: written only if the stored session is still at `expectedVersion`. */
+  session?: { next: RiskSession; expectedVersion: number };
+  /** The loss warning moves ACTIVE to WARNING, only if the state is still ACTIVE. */
+  tradingState?: { from: TradingState; to: TradingState };
+  /** The execution throttle tripped: trading stays disabled for this scope until a person re-enables it. */
+  throttleTrip?: { strategy: string; disabledAt: number };
+  /** Fill buckets too old for any window, removed to keep the throttle item small. */
+  throttlePrune?: { strategy: string; bucketStartMs: number[] }[];
 }
 
 export interface InflightChange {
@@ -63,6 +115,8 @@ export interface ExecutionInput {
   releaseInflight: InflightChange;
   /** True when the order is final (filled or rejected): it stops counting as open. */
   closesOrder: boolean;
+  /** The strategy whose fills these are, and the second they are counted in for the execution throttle. */
+  throttle: { strategy: string; bucketStartMs: number };
   audit: AuditEntry[];
 }
 
@@ -84,7 +138,7 @@ export type ClaimResult =
 
 export interface TradingStore {
   // Risk
-  loadRiskSnapshot(account: string, symbol: string, intentId: string): Promise<RiskSnapshot>;
+  loadRiskSnapshot(account: string, strategy: string, intentId: string): Promise<RiskSnapshot>;
   /** 'duplicate' when an order for the intent already exists; ConcurrentUpdateError on a rate-window race. */
   recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'>;
 
@@ -101,8 +155,13 @@ export interface TradingStore {
   ): Promise<ClaimResult>;
   blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry, release: InflightChange): Promise<void>;
   getPosition(account: string, symbol: string): Promise<Position>;
+  /** Strongly consistent: the symbol's quantity and in-flight sizes in the account book. */
+  getBookEntry(account: string, symbol: string): Promise<BookEntry>;
   /** 'duplicate' when the fills were already applied; ConcurrentUpdateError when the position moved. */
   recordExecution(input: ExecutionInput): Promise<'recorded' | 'duplicate'>;
+
+  /** A named person lifts an execution-throttle trip ('*' is the account scope). */
+  reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'>;
 
   // Reconciliation
   listPositions(account: string): Promise<Position[]>;

@@ -2,12 +2,22 @@
 // environment live in shared/config/environments.ts; a per-account override (table item LIMITS) may replace
 // any top-level section. An override that does not validate denies every order (LIMITS_INVALID).
 import { z } from 'zod';
-import { DecimalStringSchema, PositiveDecimalStringSchema, dec, type Decimal } from '../money/decimal';
+import { DecimalStringSchema, PositiveDecimalStringSchema, dec } from '../money/decimal';
+import * as fx from '../money/fixed';
+import type { Fixed } from '../money/fixed';
+import type { LossLimits } from './loss';
 import { SymbolSchema } from '../events/ids';
 import { OrderTypeSchema, TimeInForceSchema } from '../events/order-events';
+import { compileCalendar, MARKET_CALENDARS, MarketIdSchema, type CompiledCalendar, type MarketId } from '../calendar/trading-calendar';
+
+/** Fills are counted in one-second buckets; the longest window bounds how many buckets are kept. */
+export const EXECUTION_BUCKET_MS = 1_000;
+export const EXECUTION_WINDOW_MAX_MS = 600_000;
 
 const Fraction = PositiveDecimalStringSchema.refine((s) => dec(s).lte(1), { error: 'must be at most 1' });
 const NonNegativeDecimal = DecimalStringSchema.refine((s) => dec(s).gte(0), { error: 'must not be negative' });
+const WindowMs = z.number().int().min(100).max(3_600_000);
+const Bps = z.number().int().min(1).max(10_000);
 
 export const RiskLimitsSchema = z
   .object({
@@ -56,12 +66,67 @@ export const RiskLimitsSchema = z
       .strict(),
     /** An order with the same symbol, side and size as one approved within this window is refused. */
     duplicative: z.object({ windowMs: z.number().int().min(0).max(3_600_000) }).strict(),
+    /** Which trading calendar each symbol follows; orders outside its session are refused. */
+    sessions: z
+      .object({
+        defaultMarket: MarketIdSchema,
+        bySymbol: z.record(SymbolSchema, MarketIdSchema),
+      })
+      .strict(),
+    /**
+     * Collar over a period: the highest and lowest prices of one strategy's approved orders in one symbol
+     * within the window, this order included, may differ by at most maxDriftBps of the lowest.
+     */
+    periodCollar: z.object({ windowMs: WindowMs, maxDriftBps: Bps }).strict(),
+    /** Fat finger: an order may be at most this fraction of the symbol's average daily volume. */
+    maxFractionOfAdv: Fraction,
+    /**
+     * Account exposure, worst case (every in-flight order fills) and valued at the latest marks. Leverage is
+     * gross / equity; concentration is a symbol's or a sector's gross / equity.
+     */
+    exposure: z
+      .object({
+        maxGrossNotional: PositiveDecimalStringSchema,
+        maxNetNotional: PositiveDecimalStringSchema,
+        maxLeverage: PositiveDecimalStringSchema,
+        maxSymbolConcentration: Fraction,
+        maxSectorConcentration: Fraction,
+      })
+      .strict(),
+    /**
+     * Loss and drawdown. Equity = cash + sum(quantity x mark). Daily loss = start-of-session equity - equity;
+     * drawdown = session peak equity - equity, in bps of the peak. The session follows `sessionMarket`'s
+     * calendar. Warning thresholds move ACTIVE to WARNING; breaker thresholds raise a RiskBreach and refuse
+     * every order that does not reduce exposure.
+     */
+    loss: z
+      .object({
+        sessionMarket: MarketIdSchema,
+        dailyLossWarning: PositiveDecimalStringSchema,
+        dailyLossBreaker: PositiveDecimalStringSchema,
+        drawdownWarningBps: Bps,
+        drawdownBreakerBps: Bps,
+      })
+      .strict()
+      .refine((l) => dec(l.dailyLossWarning).lt(dec(l.dailyLossBreaker)), { error: 'dailyLossWarning must be below dailyLossBreaker' })
+      .refine((l) => l.drawdownWarningBps < l.drawdownBreakerBps, { error: 'drawdownWarningBps must be below drawdownBreakerBps' }),
+    /**
+     * Repeated automated execution throttle (MiFID II RTS 6 art. 15(3)): this many fills within the window
+     * disable the strategy (scope 'strategy') or the whole account until a named person re-enables it.
+     */
+    executionThrottle: z
+      .object({
+        maxFills: z.number().int().positive(),
+        windowMs: z.number().int().min(1_000).max(EXECUTION_WINDOW_MAX_MS),
+        scope: z.enum(['strategy', 'account']),
+      })
+      .strict(),
   })
   .strict();
 
 /** How far back the approvals window must reach to serve every check that reads it. */
 export const approvalsHorizonMs = (limits: RiskLimits): number =>
-  Math.max(limits.orderRate.windowMs, limits.orderRate.perSymbol.windowMs, limits.duplicative.windowMs);
+  Math.max(limits.orderRate.windowMs, limits.orderRate.perSymbol.windowMs, limits.duplicative.windowMs, limits.periodCollar.windowMs);
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
 
 export const RiskLimitsOverrideSchema = RiskLimitsSchema.partial().strict();
@@ -79,40 +144,86 @@ export const resolveLimits = (defaults: RiskLimits, override: unknown): RiskLimi
 /** Limits with their numbers parsed once: a decision reads them many times and parsing dominates its cost. */
 export interface CompiledLimits {
   raw: RiskLimits;
-  warningSizeFactor: Decimal;
+  warningSizeFactor: Fixed;
   allowed: ReadonlySet<string> | null;
   restricted: ReadonlySet<string>;
-  quantity: { min: Decimal; max: Decimal; lotSize: Decimal };
-  minOrderNotional: Decimal;
-  maxOrderNotional: Decimal;
-  position: { maxLongQuantity: Decimal; maxShortQuantity: Decimal; maxLongNotional: Decimal; maxShortNotional: Decimal };
+  orderTypes: ReadonlySet<string>;
+  timeInForce: ReadonlySet<string>;
+  quantity: { min: Fixed; max: Fixed; lotSize: Fixed };
+  minOrderNotional: Fixed;
+  maxOrderNotional: Fixed;
+  collarBps: Fixed;
+  position: { maxLongQuantity: Fixed; maxShortQuantity: Fixed; maxLongNotional: Fixed; maxShortNotional: Fixed };
+  periodDriftBps: Fixed;
+  maxFractionOfAdv: Fixed;
+  exposure: { maxGrossNotional: Fixed; maxNetNotional: Fixed; maxLeverage: Fixed; maxSymbolConcentration: Fixed; maxSectorConcentration: Fixed };
+  loss: LossLimits;
+  lossCalendar: CompiledCalendar;
+  calendarFor: (symbol: string) => { market: string; calendar: CompiledCalendar };
 }
 
-export const compileLimits = (raw: RiskLimits): CompiledLimits => ({
-  raw,
-  warningSizeFactor: dec(raw.warningSizeFactor),
-  allowed: raw.instruments.allowed ? new Set(raw.instruments.allowed) : null,
-  restricted: new Set(raw.instruments.restricted),
-  quantity: { min: dec(raw.quantity.min), max: dec(raw.quantity.max), lotSize: dec(raw.quantity.lotSize) },
-  minOrderNotional: dec(raw.minOrderNotional),
-  maxOrderNotional: dec(raw.maxOrderNotional),
-  position: {
-    maxLongQuantity: dec(raw.position.maxLongQuantity),
-    maxShortQuantity: dec(raw.position.maxShortQuantity),
-    maxLongNotional: dec(raw.position.maxLongNotional),
-    maxShortNotional: dec(raw.position.maxShortNotional),
-  },
-});
+const compiledCalendars = new Map<string, CompiledCalendar>();
+const calendarOf = (market: MarketId): CompiledCalendar => {
+  let compiled = compiledCalendars.get(market);
+  if (!compiled) {
+    compiled = compileCalendar(MARKET_CALENDARS[market]);
+    compiledCalendars.set(market, compiled);
+  }
+  return compiled;
+};
+
+export const compileLimits = (raw: RiskLimits): CompiledLimits => {
+  const p = fx.parseFixed;
+  const defaultMarket = { market: raw.sessions.defaultMarket, calendar: calendarOf(raw.sessions.defaultMarket) };
+  const bySymbol = new Map(Object.entries(raw.sessions.bySymbol).map(([symbol, market]) => [symbol, { market, calendar: calendarOf(market) }]));
+  return {
+    raw,
+    warningSizeFactor: p(raw.warningSizeFactor),
+    allowed: raw.instruments.allowed ? new Set(raw.instruments.allowed) : null,
+    restricted: new Set(raw.instruments.restricted),
+    orderTypes: new Set(raw.orderTypes),
+    timeInForce: new Set(raw.timeInForce),
+    quantity: { min: p(raw.quantity.min), max: p(raw.quantity.max), lotSize: p(raw.quantity.lotSize) },
+    minOrderNotional: p(raw.minOrderNotional),
+    maxOrderNotional: p(raw.maxOrderNotional),
+    collarBps: fx.fixedFromInt(raw.priceCollar.maxDeviationBps),
+    position: {
+      maxLongQuantity: p(raw.position.maxLongQuantity),
+      maxShortQuantity: p(raw.position.maxShortQuantity),
+      maxLongNotional: p(raw.position.maxLongNotional),
+      maxShortNotional: p(raw.position.maxShortNotional),
+    },
+    periodDriftBps: fx.fixedFromInt(raw.periodCollar.maxDriftBps),
+    maxFractionOfAdv: p(raw.maxFractionOfAdv),
+    exposure: {
+      maxGrossNotional: p(raw.exposure.maxGrossNotional),
+      maxNetNotional: p(raw.exposure.maxNetNotional),
+      maxLeverage: p(raw.exposure.maxLeverage),
+      maxSymbolConcentration: p(raw.exposure.maxSymbolConcentration),
+      maxSectorConcentration: p(raw.exposure.maxSectorConcentration),
+    },
+    loss: {
+      dailyLossWarning: p(raw.loss.dailyLossWarning),
+      dailyLossBreaker: p(raw.loss.dailyLossBreaker),
+      drawdownWarningBps: fx.fixedFromInt(raw.loss.drawdownWarningBps),
+      drawdownBreakerBps: fx.fixedFromInt(raw.loss.drawdownBreakerBps),
+    },
+    lossCalendar: calendarOf(raw.loss.sessionMarket),
+    calendarFor: (symbol) => bySymbol.get(symbol) ?? defaultMarket,
+  };
+};
 
 const CACHE_SIZE = 256;
 const compiledCache = new Map<RiskLimits, Map<string, CompiledLimits | null>>();
 
 /**
- * resolveLimits + compileLimits, memoised by the override's content: the same override document (the
- * common case, read afresh from the table on every decision) is validated and parsed once per container.
+ * resolveLimits + compileLimits, memoised by the override's version (or content): the same override
+ * document (the common case, read afresh from the table on every decision) is validated and parsed once
+ * per container.
  */
-export const resolveCompiledLimits = (defaults: RiskLimits, override: unknown): CompiledLimits | null => {
-  const key = override === undefined || override === null ? '' : JSON.stringify(override);
+export const resolveCompiledLimits = (defaults: RiskLimits, override: unknown, version?: string): CompiledLimits | null => {
+  // The stored override carries a version bumped on every write; without one, its content is the key.
+  const key = override === undefined || override === null ? '' : version !== undefined ? `v${version}` : JSON.stringify(override);
   let byOverride = compiledCache.get(defaults);
   if (!byOverride) {
     byOverride = new Map();

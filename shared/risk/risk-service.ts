@@ -1,7 +1,8 @@
 // The risk service: loads one snapshot, decides, records the decision with its audit entry in one
 // conditional transaction, then queues approvals and publishes the outcome. It never approves on error: a
 // failure before the decision is recorded leaves nothing queued, and the caller retries.
-import { auditEntry } from '../audit/audit-entry';
+import { auditEntry, type AuditEntry } from '../audit/audit-entry';
+import { breachIdFor } from '../events/risk-events';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
@@ -93,29 +94,80 @@ const replay = async (deps: RiskServiceDeps, intended: IntendedDetail, existing:
     : { outcome: 'approved', intentId: intended.data.intentId, replayed: true };
 };
 
+/** One RiskBreach event per breaker-level finding; ids are stable per kind, account and session. */
+const breachEvents = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): DomainEvent[] =>
+  decision.effects.breaches.map((breach) =>
+    domainEvent(DETAIL_TYPES.RiskBreach, {
+      meta: riskMeta(intended, DETAIL_TYPES.RiskBreach, nowIso),
+      data: {
+        breachId: breachIdFor(breach.kind, intended.meta.account, decision.effects.sessionStartMs ?? 0),
+        kind: breach.kind,
+        account: intended.meta.account,
+        observed: breach.observed,
+        threshold: breach.threshold,
+        sessionStart: utcNow(decision.effects.sessionStartMs ?? 0),
+        detectedAt: nowIso,
+      },
+    }),
+  );
+
+/** The decision's audit trail: the decision itself, and the state change or throttle trip it caused. */
+const decisionAudit = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): AuditEntry[] => {
+  const { account, strategy } = intended.meta;
+  const { intentId, symbol } = intended.data;
+  const base = { account, occurredAt: nowIso, actor: 'risk', correlationId: intentId, causationId: intended.meta.eventId };
+  const entries = [
+    auditEntry({
+      ...base,
+      kind: 'RISK_DECISION',
+      detail: {
+        strategy,
+        symbol,
+        side: intended.data.side,
+        quantity: intended.data.quantity,
+        outcome: decision.outcome,
+        ...(decision.outcome === 'approved'
+          ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity, checks: [...decision.checks] }
+          : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
+      },
+    }),
+  ];
+  const { tradingState, throttleTrip } = decision.effects;
+  if (tradingState) entries.push(auditEntry({ ...base, kind: 'TRADING_STATE_CHANGED', detail: { ...tradingState } }));
+  if (throttleTrip) entries.push(auditEntry({ ...base, kind: 'EXECUTION_THROTTLE_TRIPPED', detail: { scope: throttleTrip.strategy, fills: throttleTrip.fills } }));
+  return entries;
+};
+
 export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentOutcome> => {
   const { account, strategy } = intended.meta;
   const { intentId, symbol } = intended.data;
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const started = deps.clock.now();
-    const snapshot = await deps.store.loadRiskSnapshot(account, symbol, intentId);
+    const snapshot = await deps.store.loadRiskSnapshot(account, strategy, intentId);
     if (snapshot.existingOrder) return replay(deps, intended, snapshot.existingOrder);
 
     const nowMs = deps.clock.now();
     const decision = evaluateIntent({
       intent: intended.data,
+      account,
+      strategy,
       tradingState: snapshot.tradingState,
       defaults: deps.defaults,
       limitsOverride: snapshot.limitsOverride,
-      mark: snapshot.mark,
-      position: snapshot.position,
+      ...(snapshot.limitsVersion !== undefined ? { limitsVersion: snapshot.limitsVersion } : {}),
+      marks: snapshot.marks,
+      book: snapshot.book,
+      reference: snapshot.reference,
+      session: snapshot.session,
+      throttle: snapshot.throttle,
       recentApprovals: snapshot.orderRate.approvals,
       openOrders: snapshot.openOrders,
       nowMs,
     });
     const nowIso = utcNow(nowMs);
     const order = orderFromDecision(intended, decision, nowIso);
+    const { effects } = decision;
 
     let recorded: 'recorded' | 'duplicate';
     try {
@@ -126,34 +178,21 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
               orderRate: {
                 approvals: [
                   ...approvalsInWindow(snapshot.orderRate.approvals, nowMs, decision.approvalsHorizonMs),
-                  { at: nowMs, symbol, side: intended.data.side, quantity: intended.data.quantity },
+                  { at: nowMs, kind: 'order', symbol, side: intended.data.side, quantity: intended.data.quantity, strategy, price: decision.price },
                 ],
                 expectedVersion: snapshot.orderRate.version,
               },
               inflight: { symbol, side: intended.data.side, quantity: decision.approvedQuantity },
             }
           : {}),
-        audit: auditEntry({
-          account,
-          occurredAt: nowIso,
-          kind: 'RISK_DECISION',
-          actor: 'risk',
-          correlationId: intentId,
-          causationId: intended.meta.eventId,
-          detail: {
-            strategy,
-            symbol,
-            side: intended.data.side,
-            quantity: intended.data.quantity,
-            outcome: decision.outcome,
-            ...(decision.outcome === 'approved'
-              ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity, checks: [...decision.checks] }
-              : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
-          },
-        }),
+        ...(effects.session ? { session: { next: effects.session, expectedVersion: snapshot.session?.version ?? 0 } } : {}),
+        ...(effects.tradingState ? { tradingState: { from: effects.tradingState.from, to: effects.tradingState.to } } : {}),
+        ...(effects.throttleTrip ? { throttleTrip: { strategy: effects.throttleTrip.strategy, disabledAt: nowMs } } : {}),
+        ...(effects.throttlePrune.length > 0 ? { throttlePrune: effects.throttlePrune } : {}),
+        audit: decisionAudit(intended, decision, nowIso),
       });
     } catch (error) {
-      // Another approval moved the rate window first: decide again against the new window.
+      // Another decision moved the rate window, the session or the state first: decide again on fresh state.
       if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) {
         await jitteredBackoff(attempt);
         continue;
@@ -171,12 +210,15 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       outcome: decision.outcome,
       reason: decision.outcome === 'denied' ? decision.reason : 'NONE',
     });
+    for (const breach of effects.breaches) deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
+    // Breaches go out with every decision that sees them: the stable id makes repeats harmless downstream.
+    const breaches = breachEvents(intended, decision, nowIso);
     if (decision.outcome === 'approved') {
       await deps.queue.enqueue([approvedDetail(intended, order)]);
-      await deps.bus.publish([outcomeEvent(intended, order)]);
+      await deps.bus.publish([outcomeEvent(intended, order), ...breaches]);
       return { outcome: 'approved', intentId, replayed: false };
     }
-    await deps.bus.publish([outcomeEvent(intended, order)]);
+    await deps.bus.publish([outcomeEvent(intended, order), ...breaches]);
     return { outcome: 'denied', intentId, reason: decision.reason, replayed: false };
   }
   throw new ConcurrentUpdateError(`could not record a decision for ${intentId} after ${MAX_ATTEMPTS} attempts`);

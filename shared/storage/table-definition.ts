@@ -27,13 +27,20 @@ export const keys = {
   tradingState: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'STATE' }),
   limits: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'LIMITS' }),
   orderRate: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RATE#ORDERS' }),
-  cash: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'CASH' }),
+  /** Cash and every symbol's quantity and in-flight sizes (attributes Q#, B#, S# + symbol). */
+  book: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'BOOK' }),
+  riskSession: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RISK#SESSION' }),
+  /** Fill counts per second (attributes F# + bucket start) and the trip state; strategy '*' is the account. */
+  throttle: (account: string, strategy: string) => ({ pk: `ACCOUNT#${account}`, sk: `THROTTLE#${strategy}` }),
   openOrders: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'OPEN_ORDERS' }),
   order: (account: string, intentId: string) => ({ pk: `ACCOUNT#${account}`, sk: `ORDER#${intentId}` }),
   position: (account: string, symbol: string) => ({ pk: `ACCOUNT#${account}`, sk: `POSITION#${symbol}` }),
   fill: (account: string, tradeId: string) => ({ pk: `ACCOUNT#${account}`, sk: `FILL#${tradeId}` }),
   reconciliation: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RECONCILIATION#LATEST' }),
-  mark: (symbol: string) => ({ pk: `MARK#${symbol}`, sk: 'LATEST' }),
+  /** Every symbol's latest mark in one item (attributes M# + symbol), written by the feed. */
+  marks: () => ({ pk: 'MARKET', sk: 'MARKS' }),
+  /** Reference data per symbol (attributes R# + symbol): average daily volume and sector. */
+  reference: () => ({ pk: 'MARKET', sk: 'REFERENCE' }),
   audit: (account: string, occurredAt: string, entryId: string) => ({
     pk: `AUDIT#${account}#${occurredAt.slice(0, 10)}`,
     sk: `${occurredAt}#${entryId}`,
@@ -45,4 +52,12 @@ export const keys = {
 } as const;
 
 export const POSITION_PREFIX = 'POSITION#';
+/** Attribute-name prefixes inside the book, marks, reference and throttle items. */
+export const BOOK_QUANTITY = 'Q#';
+export const BOOK_INFLIGHT_BUY = 'B#';
+export const BOOK_INFLIGHT_SELL = 'S#';
+export const MARK_PREFIX = 'M#';
+export const REFERENCE_PREFIX = 'R#';
+export const FILL_BUCKET_PREFIX = 'F#';
+export const ACCOUNT_SCOPE = '*';
 export const ORDER_PREFIX = 'ORDER#';

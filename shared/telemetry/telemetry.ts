@@ -49,6 +49,7 @@ export const METRICS = {
   invalidInput: 'InvalidInput',
   decision: 'RiskDecision',
   decisionLatency: 'RiskDecisionLatency',
+  riskBreach: 'RiskBreach',
   orderSubmitted: 'OrderSubmitted',
   orderDuplicate: 'OrderDuplicateDelivery',
   orderBlocked: 'OrderBlockedBeforeSubmit',

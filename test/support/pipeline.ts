@@ -1,5 +1,5 @@
 // Per-test wiring shared by the handler tests: an in-process SQS for the file, and for each test a fresh
-// table, FIFO queue, store, recording bus, telemetry and manual clock, with trading ACTIVE and an AAPL mark.
+// table, FIFO queue, store, recording bus, telemetry and manual clock, with trading ACTIVE, an AAPL mark and reference data, and cash in the account.
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
@@ -44,6 +44,8 @@ export const usePipelineFixture = (): PipelineFixture => {
     });
     await fixture.store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
     await fixture.store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+    await fixture.store.putReference({ AAPL: { adv: '50000000', sector: 'TECHNOLOGY' } });
+    await fixture.store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
   });
   return fixture;
 };

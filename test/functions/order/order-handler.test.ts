@@ -10,7 +10,7 @@ import type { Broker } from '../../../shared/ports/broker';
 import type { TradingStore } from '../../../shared/ports/trading-store';
 import { METRICS } from '../../../shared/telemetry/telemetry';
 import { toSqsEvent } from '../../../local/sqs-event-source';
-import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, testLimits } from '../../support/fixtures';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, STRATEGY, testLimits } from '../../support/fixtures';
 import { usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
@@ -66,7 +66,7 @@ describe('order function', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(broker.submittedOrderCount()).toBe(1);
     expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', costBasis: '1002.5' });
-    expect(await f.store.getCash(ACCOUNT)).toBe('-1002.5');
+    expect(await f.store.getCash(ACCOUNT)).toBe('998997.5');
     expect(await f.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10' });
     expect(f.bus.ofType('FillApplied.v1')).toHaveLength(1);
     expect(f.bus.ofType('OrderSubmitted.v1')[0]?.detail).toMatchObject({ data: { clientOrderId: 'o-1' } });
@@ -83,9 +83,9 @@ describe('order function', () => {
 
   it('counts an approved order as open and in flight until its fill moves it into the position', async () => {
     const message = await approveAndReceive('o-if', '10');
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).toMatchObject({ position: { quantity: '0', inflightBuy: '10' }, openOrders: 1 });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inflightBuy: '10' } } }, openOrders: 1 });
     await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).toMatchObject({ position: { quantity: '10', inflightBuy: '0' }, openOrders: 0 });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '10', inflightBuy: '0' } } }, openOrders: 0 });
   });
 
   it('keeps a resting limit order open and in flight and releases a blocked one', async () => {
@@ -96,7 +96,7 @@ describe('order function', () => {
     const blocked = await approveAndReceive('o-blk', '6');
     await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     await orderHandler()(toSqsEvent([blocked], QUEUE_ARN), { awsRequestId: 'req-2' });
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, 'AAPL', 'next')).toMatchObject({ position: { quantity: '0', inflightBuy: '4' }, openOrders: 1 });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inflightBuy: '4' } } }, openOrders: 1 });
   });
 
   it('gives one broker order and one position change when a message is delivered twice', async () => {

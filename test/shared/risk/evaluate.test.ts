@@ -1,10 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderIntent } from '../../../shared/events/order-events';
-import { flatPosition } from '../../../shared/ledger/position';
-import type { ApprovalEntry, ExposedPosition } from '../../../shared/ports/trading-store';
+import type { ApprovalEntry, BookEntry } from '../../../shared/ports/trading-store';
 import { dec } from '../../../shared/money/decimal';
-import { evaluateIntent, type RiskInputs } from '../../../shared/risk/evaluate';
+import { evaluateIntent, type Mark, type RiskInputs } from '../../../shared/risk/evaluate';
 import type { RiskLimits } from '../../../shared/risk/limits';
 import { intentFor, testLimits } from '../../support/fixtures';
 
@@ -21,29 +20,44 @@ const defaults: RiskLimits = testLimits({
 });
 
 /** An approval `ms` before NOW, by default of another symbol so only the account window sees it. */
-const ago = (ms: number, over: Partial<ApprovalEntry> = {}): ApprovalEntry => ({ at: NOW - ms, symbol: 'MSFT', side: 'buy', quantity: '1', ...over });
-
-const intent = (over: Partial<OrderIntent> = {}) => intentFor('i-1', over);
-const position = (quantity: string, inflightBuy = '0', inflightSell = '0'): ExposedPosition => ({
-  ...flatPosition('AAPL'),
-  quantity,
-  version: 1,
-  inflightBuy,
-  inflightSell,
-});
-
-const inputs = (over: Partial<RiskInputs> = {}): RiskInputs => ({
-  intent: intent(),
-  tradingState: 'ACTIVE',
-  defaults,
-  limitsOverride: undefined,
-  mark: { price: '100', at: '2026-11-23T14:59:59.000Z' },
-  position: undefined,
-  recentApprovals: [],
-  openOrders: 0,
-  nowMs: NOW,
+const ago = (ms: number, over: Partial<ApprovalEntry> = {}): ApprovalEntry => ({
+  at: NOW - ms,
+  kind: 'order',
+  symbol: 'MSFT',
+  side: 'buy',
+  quantity: '1',
+  strategy: 'test-strategy',
+  price: '100',
   ...over,
 });
+
+const intent = (over: Partial<OrderIntent> = {}) => intentFor('i-1', over);
+const position = (quantity: string, inflightBuy = '0', inflightSell = '0'): BookEntry => ({ quantity, inflightBuy, inflightSell });
+
+/** RiskInputs with shorthands for the AAPL mark and position, the symbol nearly every test orders. */
+type TestInputs = Partial<RiskInputs> & { mark?: Mark | undefined; position?: BookEntry | undefined };
+
+const inputs = (over: TestInputs = {}): RiskInputs => {
+  const { mark, position: held, ...rest } = over;
+  const aaplMark = 'mark' in over ? mark : { price: '100', at: '2026-11-23T14:59:59.000Z' };
+  return {
+    intent: intent(),
+    account: 'acct-1',
+    strategy: 'test-strategy',
+    tradingState: 'ACTIVE',
+    defaults,
+    limitsOverride: undefined,
+    marks: { ...(aaplMark ? { AAPL: aaplMark } : {}), MSFT: { price: '300', at: '2026-11-23T14:59:59.000Z' } },
+    book: { cash: '1000000', positions: held ? { AAPL: held } : {} },
+    reference: { AAPL: { adv: '50000000', sector: 'TECH' }, MSFT: { adv: '20000000', sector: 'TECH' } },
+    session: undefined,
+    throttle: { strategy: { fills: [] }, account: { fills: [] } },
+    recentApprovals: [],
+    openOrders: 0,
+    nowMs: NOW,
+    ...rest,
+  };
+};
 
 const limit = (limitPrice: string, over: Partial<OrderIntent> = {}) => intent({ orderType: 'limit', limitPrice, ...over });
 

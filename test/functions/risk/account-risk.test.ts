@@ -1,0 +1,120 @@
+// Account-level risk through the real risk and order functions on DynamoDB Local: loss thresholds move the
+// stored trading state and raise breaches, fills feed the execution throttle, and a trip holds until a
+// named person re-enables trading.
+import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
+import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
+import { createOrderHandler } from '../../../functions/order/handler';
+import { createRiskHandler } from '../../../functions/risk/handler';
+import { toSqsEvent } from '../../../local/sqs-event-source';
+import { InvalidInputError } from '../../../shared/errors/errors';
+import type { RiskLimits } from '../../../shared/risk/limits';
+import { reenableExecution } from '../../../shared/risk/operator-actions';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, STRATEGY, testLimits } from '../../support/fixtures';
+import { usePipelineFixture } from '../../support/pipeline';
+
+const f = usePipelineFixture();
+let broker: SimulatedBroker;
+beforeEach(() => {
+  broker = new SimulatedBroker({ priceOf: () => '100', clock: f.clock, seed: 3 });
+});
+
+const risk = (over: Partial<RiskLimits> = {}) =>
+  createRiskHandler(() => ({
+    store: f.store,
+    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
+    bus: f.bus,
+    clock: f.clock,
+    telemetry: f.telemetry,
+    defaults: testLimits({ orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 100, windowMs: 1000 } }, ...over }),
+    logger: silentLogger,
+  }));
+
+const orders = createOrderHandler(() => ({ store: f.store, broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger }));
+
+const receiveOne = async (): Promise<Message> => {
+  const out = await f.sqsClient.send(new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
+  const message = out.Messages?.[0];
+  if (!message) throw new Error('nothing queued');
+  await f.sqsClient.send(new DeleteMessageCommand({ QueueUrl: f.queueUrl, ReceiptHandle: message.ReceiptHandle }));
+  return message;
+};
+
+/** Approves an intent and runs its queued message through the order function. */
+const trade = async (limits: Partial<RiskLimits>, intentId: string, over: Parameters<typeof intentFor>[1] = {}) => {
+  await expect(risk(limits)(intendedEvent(intentFor(intentId, over)))).resolves.toMatchObject({ outcome: 'approved' });
+  const response = await orders(toSqsEvent([await receiveOne()], 'arn:aws:sqs:us-east-1:000000000000:orders.fifo'), { awsRequestId: intentId });
+  expect(response.batchItemFailures).toEqual([]);
+};
+
+const auditKinds = async () =>
+  (await scanAll(f.client, f.tableName)).map((i) => (i.kind as { S: string } | undefined)?.S).filter((k): k is string => k !== undefined);
+
+describe('account risk through the functions', () => {
+  it('moves trading to WARNING, audited, once the daily loss reaches the warning threshold, and halves the next order', async () => {
+    await expect(risk()(intendedEvent(intentFor('w-1', { quantity: '2' })))).resolves.toMatchObject({ outcome: 'approved' });
+    await f.store.depositCash(ACCOUNT, '-25000', '2026-11-23T15:00:00.500Z'); // equity falls by the warning threshold
+    await expect(risk()(intendedEvent(intentFor('w-2', { quantity: '10' })))).resolves.toMatchObject({ outcome: 'approved' });
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('WARNING');
+    expect(await f.store.getOrder(ACCOUNT, 'w-2')).toMatchObject({ approvedQuantity: '5' });
+    expect(await auditKinds()).toContain('TRADING_STATE_CHANGED');
+  });
+
+  it('denies and raises one stable RiskBreach per session once the daily loss reaches the breaker', async () => {
+    await expect(risk()(intendedEvent(intentFor('b-1', { quantity: '2' })))).resolves.toMatchObject({ outcome: 'approved' });
+    await f.store.depositCash(ACCOUNT, '-50000', '2026-11-23T15:00:00.500Z');
+    await expect(risk()(intendedEvent(intentFor('b-2')))).resolves.toMatchObject({ outcome: 'denied', reason: 'DAILY_LOSS_LIMIT_BREACHED' });
+    await expect(risk()(intendedEvent(intentFor('b-3', { quantity: '3' })))).resolves.toMatchObject({ reason: 'DAILY_LOSS_LIMIT_BREACHED' });
+    // A 5% fall from the session peak is also a drawdown breach; each kind keeps one id for the session.
+    const breaches = f.bus.ofType('RiskBreach.v1').map((e) => e.detail.data as { breachId: string; kind: string; observed: string }).filter((b) => b.kind === 'DAILY_LOSS');
+    expect(breaches.map((b) => b.breachId)).toEqual(['DAILY_LOSS.acct-1.20261123T0000Z', 'DAILY_LOSS.acct-1.20261123T0000Z']);
+    expect(breaches[0]?.observed).toBe('50000');
+  });
+
+  it('counts fills for the throttle, trips at the limit and stays disabled until a named person re-enables it', async () => {
+    const limits = { executionThrottle: { maxFills: 2, windowMs: 10_000, scope: 'strategy' as const } };
+    await trade(limits, 't-1', { quantity: '1' });
+    await trade(limits, 't-2', { quantity: '2' });
+    const snapshot = await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
+    expect(snapshot.throttle.strategy.fills).toEqual([{ bucketStartMs: f.clock.now(), count: 2 }]);
+    expect(snapshot.throttle.account.fills).toEqual([{ bucketStartMs: f.clock.now(), count: 2 }]);
+
+    await expect(risk(limits)(intendedEvent(intentFor('t-3', { quantity: '3' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_TRIPPED' });
+    f.clock.advance(60_000); // the fills have long left the window
+    await expect(risk(limits)(intendedEvent(intentFor('t-4', { quantity: '4' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_DISABLED' });
+
+    await expect(reenableExecution({ store: f.store, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'x', reason: 'ok' })).rejects.toThrow(
+      InvalidInputError,
+    );
+    await expect(
+      reenableExecution({ store: f.store, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'runaway fixed in v1.2.4' }),
+    ).resolves.toBe('reenabled');
+    await f.store.putMark('AAPL', '100', '2026-11-23T15:00:59.000Z');
+    await expect(risk(limits)(intendedEvent(intentFor('t-5', { quantity: '5' })))).resolves.toMatchObject({ outcome: 'approved' });
+    expect(await auditKinds()).toEqual(expect.arrayContaining(['EXECUTION_THROTTLE_TRIPPED', 'EXECUTION_REENABLED']));
+  });
+
+  it('re-enabling what no trip disabled changes nothing', async () => {
+    await expect(
+      reenableExecution({ store: f.store, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'checking' }),
+    ).resolves.toBe('not-disabled');
+  });
+
+  it('in REDUCING submits an order only while it shrinks the position with every other in-flight order on its side filled', async () => {
+    await trade({}, 'r-1', { quantity: '10' }); // long 10
+    const approveSell = async (intentId: string, quantity: string) => {
+      await expect(risk()(intendedEvent(intentFor(intentId, { side: 'sell', quantity })))).resolves.toMatchObject({ outcome: 'approved' });
+      return receiveOne();
+    };
+    const sell10 = await approveSell('r-2', '10');
+    const sell5 = await approveSell('r-3', '5');
+    await f.store.putTradingState(ACCOUNT, 'REDUCING', 'test', '2026-11-23T15:00:01.000Z');
+    // With both sells in flight the 10 could take the position short: blocked before the broker.
+    await orders(toSqsEvent([sell10], 'arn:aws:sqs:us-east-1:000000000000:orders.fifo'), { awsRequestId: 'a' });
+    expect(await f.store.getOrder(ACCOUNT, 'r-2')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_REDUCING' });
+    await orders(toSqsEvent([sell5], 'arn:aws:sqs:us-east-1:000000000000:orders.fifo'), { awsRequestId: 'b' });
+    expect(await f.store.getOrder(ACCOUNT, 'r-3')).toMatchObject({ status: 'FILLED' });
+    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
+  });
+});
