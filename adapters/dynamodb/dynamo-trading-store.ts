@@ -123,9 +123,9 @@ const itemToBook = (item: Item | undefined): AccountBook => {
   const positions: Record<string, BookEntry> = {};
   const entry = (symbol: string): BookEntry => (positions[symbol] ??= { quantity: '0', inflightBuy: '0', inflightSell: '0' });
   for (const [name, value] of Object.entries(item ?? {})) {
-    if (name.startsWith(BOOK_QUANTITY)) entry(name.slice(2)).quantity = String(value);
-    else if (name.startsWith(BOOK_INFLIGHT_BUY)) entry(name.slice(2)).inflightBuy = String(value);
-    else if (name.startsWith(BOOK_INFLIGHT_SELL)) entry(name.slice(2)).inflightSell = String(value);
+    if (name.startsWith(BOOK_QUANTITY)) entry(name.slice(BOOK_QUANTITY.length)).quantity = String(value);
+    else if (name.startsWith(BOOK_INFLIGHT_BUY)) entry(name.slice(BOOK_INFLIGHT_BUY.length)).inflightBuy = String(value);
+    else if (name.startsWith(BOOK_INFLIGHT_SELL)) entry(name.slice(BOOK_INFLIGHT_SELL.length)).inflightSell = String(value);
   }
   return { cash: str(item?.cash) ?? '0', positions };
 };
@@ -135,7 +135,7 @@ const itemToMarks = (item: Item | undefined): Record<string, Mark> => {
   for (const [name, value] of Object.entries(item ?? {})) {
     if (!name.startsWith(MARK_PREFIX) || !value || typeof value !== 'object') continue;
     const mark = value as Record<string, unknown>;
-    marks[name.slice(2)] = { price: String(mark.price), at: String(mark.at) };
+    marks[name.slice(MARK_PREFIX.length)] = { price: String(mark.price), at: String(mark.at) };
   }
   return marks;
 };
@@ -145,7 +145,7 @@ const itemToReference = (item: Item | undefined): Record<string, InstrumentRefer
   for (const [name, value] of Object.entries(item ?? {})) {
     if (!name.startsWith(REFERENCE_PREFIX) || !value || typeof value !== 'object') continue;
     const ref = value as Record<string, unknown>;
-    reference[name.slice(2)] = { ...(ref.adv !== undefined ? { adv: String(ref.adv) } : {}), ...(ref.sector ? { sector: String(ref.sector) } : {}) };
+    reference[name.slice(REFERENCE_PREFIX.length)] = { ...(ref.adv !== undefined ? { adv: String(ref.adv) } : {}), ...(ref.sector ? { sector: String(ref.sector) } : {}) };
   }
   return reference;
 };
@@ -153,7 +153,7 @@ const itemToReference = (item: Item | undefined): Record<string, InstrumentRefer
 const itemToThrottle = (item: Item | undefined): ExecutionThrottleState => {
   const fills: { bucketStartMs: number; count: number }[] = [];
   for (const [name, value] of Object.entries(item ?? {})) {
-    if (name.startsWith(FILL_BUCKET_PREFIX)) fills.push({ bucketStartMs: Number(name.slice(2)), count: int(value) });
+    if (name.startsWith(FILL_BUCKET_PREFIX)) fills.push({ bucketStartMs: Number(name.slice(FILL_BUCKET_PREFIX.length)), count: int(value) });
   }
   return {
     fills,

@@ -287,7 +287,17 @@ export const compileCalendar = (calendar: MarketCalendar, name = 'market'): Comp
 };
 
 /** A built-in market's compiled calendar, labelled with its id. */
-export const compileMarket = (id: MarketId): CompiledCalendar => compileCalendar(MARKET_CALENDARS[id], id);
+const compiledMarkets = new Map<MarketId, CompiledCalendar>();
+
+/** A built-in market's calendar, compiled once per process so its per-day caches are shared by every caller. */
+export const compileMarket = (id: MarketId): CompiledCalendar => {
+  let compiled = compiledMarkets.get(id);
+  if (!compiled) {
+    compiled = compileCalendar(MARKET_CALENDARS[id], id);
+    compiledMarkets.set(id, compiled);
+  }
+  return compiled;
+};
 
 /** The latest session that opened at or before nowMs (possibly already closed). */
 export const latestSession = (compiled: CompiledCalendar, nowMs: number): TradingSession => {

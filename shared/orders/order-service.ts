@@ -17,6 +17,8 @@ import type { ApprovedOrderMessage } from '../ports/order-queue';
 import type { TradingStore } from '../ports/trading-store';
 import { EXECUTION_BUCKET_MS } from '../risk/limits';
 import { METRICS, type Telemetry } from '../telemetry/telemetry';
+import * as fx from '../money/fixed';
+import { reducesExposure } from '../risk/evaluate';
 import type { DenialReason } from '../risk/reasons';
 import { tradingStateDenial } from '../trading-state/trading-state';
 import { isSettledForSubmission, type OrderStatus } from './order-record';
@@ -36,6 +38,7 @@ export interface OrderServiceDeps {
 export type SubmissionOutcome = 'submitted' | 'duplicate' | 'blocked';
 
 const MAX_LEDGER_ATTEMPTS = 8;
+const ZERO_FIXED = fx.fixedFromInt(0);
 
 const BROKER_STATUS: Record<BrokerOrder['status'], OrderStatus> = {
   accepted: 'ACCEPTED',
@@ -97,9 +100,12 @@ const submissionDenial = async (deps: OrderServiceDeps, message: ApprovedOrderMe
   if (denial || state !== 'REDUCING') return denial;
   const { intent } = message.data;
   const entry = await deps.store.getBookEntry(account, intent.symbol);
-  const held = dec(entry.quantity);
-  const reduces = intent.side === 'buy' ? held.isNegative() && held.plus(dec(entry.inflightBuy)).lte(0) : held.gt(0) && held.minus(dec(entry.inflightSell)).gte(0);
-  return reduces ? null : 'TRADING_REDUCING';
+  // The same rule risk applied, judged on the book without this order's own in-flight size.
+  const own = fx.parseFixed(message.data.approvedQuantity);
+  const quantity = fx.parseFixed(entry.quantity);
+  const long = fx.sub(fx.add(quantity, fx.parseFixed(entry.inflightBuy)), intent.side === 'buy' ? own : ZERO_FIXED);
+  const short = fx.add(fx.sub(quantity, fx.parseFixed(entry.inflightSell)), intent.side === 'sell' ? own : ZERO_FIXED);
+  return reducesExposure(intent.side, own, { quantity, long, short }) ? null : 'TRADING_REDUCING';
 };
 
 /** Outcome unknown on failure: the lease expires and the message is retried; resubmission is idempotent. */

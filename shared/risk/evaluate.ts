@@ -11,7 +11,7 @@ import { tradingStateDenial, type TradingState } from '../trading-state/trading-
 import { assessExecutionThrottle } from './execution-throttle';
 import { approvalsHorizonMs, resolveCompiledLimits, type RiskLimits } from './limits';
 import { assessLoss, type LossFinding } from './loss';
-import { symbolExposure, valueAccount, type SymbolExposure, type Valuation } from './portfolio';
+import { symbolExposure, UNCLASSIFIED_SECTOR, valueAccount, type SymbolExposure, type Valuation } from './portfolio';
 import type { DenialReason } from './reasons';
 
 export interface Mark {
@@ -182,7 +182,7 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
 
     // 6. market session of the symbol's calendar
     const { market, calendar } = limits.calendarFor(intent.symbol);
-    if (!isMarketOpen(calendar, nowMs)) fail('MARKET_CLOSED', `${market} is closed: ${describeClosure(calendar, nowMs)}`);
+    if (!isMarketOpen(calendar, nowMs)) fail('MARKET_CLOSED', describeClosure(calendar, nowMs) ?? `${market} is closed`);
 
     // 7. instrument
     if (limits.allowed && !limits.allowed.has(intent.symbol)) fail('INSTRUMENT_NOT_ALLOWED', `${intent.symbol} is not on the allow-list`);
@@ -279,7 +279,7 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   // 16. account exposure valued at the marks, worst case; an order that does not raise a measure passes it
   if (limits && reference && valued) {
     const e = limits.exposure;
-    const before = held ?? symbolExposure(ZERO, ZERO, ZERO, reference, inputs.reference[intent.symbol]?.sector ?? 'UNCLASSIFIED');
+    const before = held ?? symbolExposure(ZERO, ZERO, ZERO, reference, inputs.reference[intent.symbol]?.sector ?? UNCLASSIFIED_SECTOR);
     const buy = intent.side === 'buy' ? quantity : ZERO;
     const sell = intent.side === 'sell' ? quantity : ZERO;
     const after = symbolExposure(before.quantity, fx.sub(fx.add(before.long, buy), before.quantity), fx.sub(before.quantity, fx.sub(before.short, sell)), before.mark, before.sector);

@@ -8,7 +8,7 @@ import type { Fixed } from '../money/fixed';
 import type { LossLimits } from './loss';
 import { SymbolSchema } from '../events/ids';
 import { OrderTypeSchema, TimeInForceSchema } from '../events/order-events';
-import { compileCalendar, MARKET_CALENDARS, MarketIdSchema, type CompiledCalendar, type MarketId } from '../calendar/trading-calendar';
+import { compileMarket, MarketIdSchema, type CompiledCalendar } from '../calendar/trading-calendar';
 
 /** Fills are counted in one-second buckets; the longest window bounds how many buckets are kept. */
 export const EXECUTION_BUCKET_MS = 1_000;
@@ -162,20 +162,10 @@ export interface CompiledLimits {
   calendarFor: (symbol: string) => { market: string; calendar: CompiledCalendar };
 }
 
-const compiledCalendars = new Map<string, CompiledCalendar>();
-const calendarOf = (market: MarketId): CompiledCalendar => {
-  let compiled = compiledCalendars.get(market);
-  if (!compiled) {
-    compiled = compileCalendar(MARKET_CALENDARS[market]);
-    compiledCalendars.set(market, compiled);
-  }
-  return compiled;
-};
-
 export const compileLimits = (raw: RiskLimits): CompiledLimits => {
   const p = fx.parseFixed;
-  const defaultMarket = { market: raw.sessions.defaultMarket, calendar: calendarOf(raw.sessions.defaultMarket) };
-  const bySymbol = new Map(Object.entries(raw.sessions.bySymbol).map(([symbol, market]) => [symbol, { market, calendar: calendarOf(market) }]));
+  const defaultMarket = { market: raw.sessions.defaultMarket, calendar: compileMarket(raw.sessions.defaultMarket) };
+  const bySymbol = new Map(Object.entries(raw.sessions.bySymbol).map(([symbol, market]) => [symbol, { market, calendar: compileMarket(market) }]));
   return {
     raw,
     warningSizeFactor: p(raw.warningSizeFactor),
@@ -208,7 +198,7 @@ export const compileLimits = (raw: RiskLimits): CompiledLimits => {
       drawdownWarningBps: fx.fixedFromInt(raw.loss.drawdownWarningBps),
       drawdownBreakerBps: fx.fixedFromInt(raw.loss.drawdownBreakerBps),
     },
-    lossCalendar: calendarOf(raw.loss.sessionMarket),
+    lossCalendar: compileMarket(raw.loss.sessionMarket),
     calendarFor: (symbol) => bySymbol.get(symbol) ?? defaultMarket,
   };
 };
