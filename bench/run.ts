@@ -39,7 +39,8 @@ const freshInputs = (): RiskInputs => ({
     positions: Object.fromEntries(SYMBOLS.map((s, i) => [s, { quantity: `${100 + i}`, inflightBuy: i % 3 ? '0' : '10', inflightSell: '0' }])),
   },
   reference: Object.fromEntries(SYMBOLS.map((s, i) => [s, { adv: '25000000', sector: `SECTOR${i % 11}` }])),
-  session: { sessionStartMs: Date.parse('2026-11-23T14:30:00.000Z'), startEquity: '2900000', peakEquity: '2950000' },
+  // Equity is 3,940,062.50: a little below the stored peak, as between new highs (a new peak is written once).
+  session: { sessionStartMs: Date.parse('2026-11-23T14:30:00.000Z'), startEquity: '3900000', peakEquity: '3950000' },
   throttle: {
     strategy: { fills: Array.from({ length: 30 }, (_, i) => ({ bucketStartMs: NOW - 30_000 + i * 1000, count: 2 })) },
     account: { fills: [] },
@@ -57,14 +58,27 @@ const freshInputs = (): RiskInputs => ({
   nowMs: NOW,
 });
 const inputs = freshInputs();
-// Steady state: a new read of an unchanged account (the valuation memo re-values nothing).
+// The stored states of the items, as the read returns them. Every write of the book, the marks or the
+// reference item bumps its version and names the symbols it touched (docs/data-model.md).
+const marksRevision = { epoch: 'marks', version: 1, changed: [] as string[] };
+const referenceRevision = { epoch: 'reference', version: 1, changed: [] as string[] };
+let bookVersion = 0;
+const withRevisions = (input: RiskInputs, bookChanged: readonly string[], marks = marksRevision): RiskInputs => {
+  input.marksRevision = marks;
+  input.referenceRevision = referenceRevision;
+  input.book.revision = { epoch: 'book', version: ++bookVersion, changed: bookChanged };
+  return input;
+};
+// Steady state under load: a new read of the account right after one write to its book (the previous
+// approval's in-flight size), marks unchanged. Fresh objects and strings, as a new read produces.
 const steady = Array.from({ length: 64 }, freshInputs);
-// Every mark moved since the last decision: all 100 positions are re-valued.
+// Every mark moved since the last decision (the feed's conflated write named all 100 symbols): every
+// position is re-valued.
+let marksVersion = 1;
 const moved = Array.from({ length: 64 }, (_, k) => {
   const input = freshInputs();
   return { ...input, marks: Object.fromEntries(SYMBOLS.map((s, i) => [s, { price: `${40 + i}.${String(k + 10).padStart(2, '0')}`, at }])) };
 });
-
 const decision = evaluateIntent(inputs);
 if (decision.outcome !== 'approved') throw new Error(`bench inputs must approve: ${JSON.stringify(decision)}`);
 OrderIntendedEventSchema.parse(event);
@@ -78,8 +92,13 @@ for (let round = 0; round < ROUNDS; round++) {
   let i = 0;
   let j = 0;
   bench
-    .add('risk.decision', () => void evaluateIntent(steady[i++ & 63] ?? inputs))
-    .add('risk.decisionRevalued', () => void evaluateIntent(moved[j++ & 63] ?? inputs))
+    .add('risk.decision', () => void evaluateIntent(withRevisions(steady[i++ & 63] ?? inputs, ['AAPL'])))
+    .add('risk.decisionRevalued', () => {
+      // Each task owns its memo history: the revalued task values another account.
+      const input = moved[j++ & 63] ?? inputs;
+      input.account = 'paper-2';
+      void evaluateIntent(withRevisions(input, [], { epoch: 'marks', version: ++marksVersion, changed: SYMBOLS }));
+    })
     .add('risk.parse', () => void OrderIntendedEventSchema.parse(event));
   await bench.run();
   const p50Ns = (name: string): number => {

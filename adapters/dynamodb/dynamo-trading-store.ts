@@ -1,6 +1,7 @@
 // DynamoDB adapter for the TradingStore port. Every read the core needs is one round trip (BatchGet or a
 // consistent Get/Query) and every write one conditional TransactWrite, so a duplicate or a lost race changes
 // nothing. Money is stored as DynamoDB numbers (exact decimals, up to 38 digits) and read back as strings.
+import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
@@ -29,6 +30,7 @@ import type {
   ExecutionThrottleState,
   InflightChange,
   InstrumentReference,
+  ItemRevision,
   RecordDecisionInput,
   ReconciliationRecord,
   RiskSnapshot,
@@ -118,6 +120,26 @@ const itemToPosition = (item: Item): Position => ({
   version: int(item.version),
 });
 
+/** A container item's revision; a missing or malformed one reads as unknown (the valuation compares everything). */
+const itemToRevision = (item: Item | undefined): ItemRevision | undefined => {
+  const { epoch, changed } = item ?? {};
+  const version = int(item?.version, Number.NaN);
+  if (typeof epoch !== 'string' || !Number.isSafeInteger(version) || !Array.isArray(changed) || !changed.every((c) => typeof c === 'string')) return undefined;
+  return { epoch, version, changed: changed as string[] };
+};
+
+/**
+ * The clause every write of a container item (book, marks, reference) carries: a new version and the
+ * symbols it touched. Writes of one item are serialised by DynamoDB, so version v+1 differs from v in exactly
+ * those symbols. The epoch is set once, when the item is created.
+ */
+const revise = (changed: readonly string[]) => ({
+  set: '#revEpoch = if_not_exists(#revEpoch, :revEpoch), #revChanged = :revChanged',
+  add: '#revVersion :revOne',
+  names: { '#revEpoch': 'epoch', '#revChanged': 'changed', '#revVersion': 'version' },
+  values: { ':revEpoch': randomUUID(), ':revChanged': [...changed], ':revOne': 1 },
+});
+
 /** The book item's Q#/B#/S# attributes, one entry per symbol ever traded. */
 const itemToBook = (item: Item | undefined): AccountBook => {
   const positions: Record<string, BookEntry> = {};
@@ -127,7 +149,8 @@ const itemToBook = (item: Item | undefined): AccountBook => {
     else if (name.startsWith(BOOK_INFLIGHT_BUY)) entry(name.slice(BOOK_INFLIGHT_BUY.length)).inflightBuy = String(value);
     else if (name.startsWith(BOOK_INFLIGHT_SELL)) entry(name.slice(BOOK_INFLIGHT_SELL.length)).inflightSell = String(value);
   }
-  return { cash: str(item?.cash) ?? '0', positions };
+  const revision = itemToRevision(item);
+  return { cash: str(item?.cash) ?? '0', positions, ...(revision ? { revision } : {}) };
 };
 
 const itemToMarks = (item: Item | undefined): Record<string, Mark> => {
@@ -167,15 +190,18 @@ const itemToThrottle = (item: Item | undefined): ExecutionThrottleState => {
  * Moves in-flight exposure with ADD on the book, which never conflicts logically with the ledger's versioned
  * write of a position: approvals and fills stay independent.
  */
-const inflightUpdate = (tableName: string, account: string, change: InflightChange): TransactItem => ({
-  Update: {
-    TableName: tableName,
-    Key: keys.book(account),
-    UpdateExpression: 'ADD #inflight :q',
-    ExpressionAttributeNames: { '#inflight': `${change.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${change.symbol}` },
-    ExpressionAttributeValues: { ':q': n(change.quantity) },
-  },
-});
+const inflightUpdate = (tableName: string, account: string, change: InflightChange): TransactItem => {
+  const revision = revise([change.symbol]);
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.book(account),
+      UpdateExpression: `ADD #inflight :q, ${revision.add} SET ${revision.set}`,
+      ExpressionAttributeNames: { '#inflight': `${change.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${change.symbol}`, ...revision.names },
+      ExpressionAttributeValues: { ':q': n(change.quantity), ...revision.values },
+    },
+  };
+};
 
 /** An entry of the approvals window; a malformed one still counts against the account's rate. */
 const itemToApproval = (value: unknown): ApprovalEntry => {
@@ -272,8 +298,10 @@ export class DynamoTradingStore implements TradingStore {
       limitsOverride: get(keys.limits(account))?.limits,
       limitsVersion: str(get(keys.limits(account))?.version),
       marks: itemToMarks(get(keys.marks())),
+      marksRevision: itemToRevision(get(keys.marks())),
       book: itemToBook(get(keys.book(account))),
       reference: itemToReference(get(keys.reference())),
+      referenceRevision: itemToRevision(get(keys.reference())),
       session: session
         ? {
             sessionStartMs: int(session.sessionStartMs),
@@ -623,13 +651,14 @@ export class DynamoTradingStore implements TradingStore {
     if (release.quantity !== '0') bookAdds.push([inflightName, release.quantity]);
     if (input.cashDelta !== '0') bookAdds.push(['cash', input.cashDelta]);
     if (bookAdds.length > 0) {
+      const revision = revise([release.symbol]);
       items.push({
         Update: {
           TableName: this.tableName,
           Key: keys.book(input.account),
-          UpdateExpression: `ADD ${bookAdds.map((_, i) => `#a${i} :a${i}`).join(', ')} SET updatedAt = :at`,
-          ExpressionAttributeNames: Object.fromEntries(bookAdds.map(([name], i) => [`#a${i}`, name])),
-          ExpressionAttributeValues: { ...Object.fromEntries(bookAdds.map(([, value], i) => [`:a${i}`, n(value)])), ':at': input.updatedAt },
+          UpdateExpression: `ADD ${bookAdds.map((_, i) => `#a${i} :a${i}`).join(', ')}, ${revision.add} SET updatedAt = :at, ${revision.set}`,
+          ExpressionAttributeNames: { ...Object.fromEntries(bookAdds.map(([name], i) => [`#a${i}`, name])), ...revision.names },
+          ExpressionAttributeValues: { ...Object.fromEntries(bookAdds.map(([, value], i) => [`:a${i}`, n(value)])), ':at': input.updatedAt, ...revision.values },
         },
       });
     }
@@ -728,13 +757,15 @@ export class DynamoTradingStore implements TradingStore {
 
   /** Cash paid in or out (local runs and tests; in AWS the broker account is the source, see issue 4). */
   async depositCash(account: string, amount: string, at: string): Promise<void> {
+    const revision = revise([]);
     await this.call('UpdateItem (cash)', () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.book(account),
-          UpdateExpression: 'ADD cash :amount SET updatedAt = :at',
-          ExpressionAttributeValues: { ':amount': n(amount), ':at': at },
+          UpdateExpression: `ADD cash :amount, ${revision.add} SET updatedAt = :at, ${revision.set}`,
+          ExpressionAttributeNames: revision.names,
+          ExpressionAttributeValues: { ':amount': n(amount), ':at': at, ...revision.values },
         }),
       ),
     );
@@ -752,14 +783,15 @@ export class DynamoTradingStore implements TradingStore {
     }
     if (latest.size === 0) return;
     const entries = [...latest.entries()];
+    const revision = revise([...latest.keys()]);
     await this.call('UpdateItem (marks)', () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.marks(),
-          UpdateExpression: `SET ${entries.map((_, i) => `#m${i} = :m${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([symbol], i) => [`#m${i}`, `${MARK_PREFIX}${symbol}`])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([, m], i) => [`:m${i}`, { price: m.price, at: m.at }])),
+          UpdateExpression: `SET ${entries.map((_, i) => `#m${i} = :m${i}`).join(', ')}, ${revision.set} ADD ${revision.add}`,
+          ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([symbol], i) => [`#m${i}`, `${MARK_PREFIX}${symbol}`])), ...revision.names },
+          ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, m], i) => [`:m${i}`, { price: m.price, at: m.at }])), ...revision.values },
         }),
       ),
     );
@@ -778,14 +810,18 @@ export class DynamoTradingStore implements TradingStore {
   async putReference(reference: Readonly<Record<string, InstrumentReference>>): Promise<void> {
     const entries = Object.entries(reference);
     if (entries.length === 0) return;
+    const revision = revise(entries.map(([symbol]) => symbol));
     await this.call('UpdateItem (reference)', () =>
       this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.reference(),
-          UpdateExpression: `SET ${entries.map((_, i) => `#r${i} = :r${i}`).join(', ')}`,
-          ExpressionAttributeNames: Object.fromEntries(entries.map(([symbol], i) => [`#r${i}`, `${REFERENCE_PREFIX}${symbol}`])),
-          ExpressionAttributeValues: Object.fromEntries(entries.map(([, r], i) => [`:r${i}`, { ...(r.adv ? { adv: n(r.adv) } : {}), ...(r.sector ? { sector: r.sector } : {}) }])),
+          UpdateExpression: `SET ${entries.map((_, i) => `#r${i} = :r${i}`).join(', ')}, ${revision.set} ADD ${revision.add}`,
+          ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([symbol], i) => [`#r${i}`, `${REFERENCE_PREFIX}${symbol}`])), ...revision.names },
+          ExpressionAttributeValues: {
+            ...Object.fromEntries(entries.map(([, r], i) => [`:r${i}`, { ...(r.adv ? { adv: n(r.adv) } : {}), ...(r.sector ? { sector: r.sector } : {}) }])),
+            ...revision.values,
+          },
         }),
       ),
     );

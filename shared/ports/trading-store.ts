@@ -16,12 +16,27 @@ export interface BookEntry {
 }
 
 /**
+ * Names one stored state of a container item (the book, the marks, the reference data), so a warm risk
+ * function re-values only the symbols that changed since the state it valued last. Every write of such an
+ * item bumps `version` and records the symbols it touched; `epoch` is fixed when the item is created, so a
+ * re-created item never matches a memo of the old one.
+ */
+export interface ItemRevision {
+  epoch: string;
+  version: number;
+  /** The symbols the write that produced `version` touched. */
+  changed: readonly string[];
+}
+
+/**
  * The account book: cash and every symbol's exposure in one item, so a decision sees the whole account in
  * one read. The ledger and the approvals keep it in step with the position items in the same transactions.
  */
 export interface AccountBook {
   cash: string;
   positions: Readonly<Record<string, BookEntry>>;
+  /** Absent when unknown: the valuation then compares every symbol. */
+  revision?: ItemRevision;
 }
 
 /** Reference data per symbol, loaded daily: average daily volume and the sector used for concentration. */
@@ -65,8 +80,10 @@ export interface RiskSnapshot {
   limitsVersion: string | undefined;
   /** The latest mark of every symbol the feed prices. */
   marks: Readonly<Record<string, Mark>>;
+  marksRevision: ItemRevision | undefined;
   book: AccountBook;
   reference: Readonly<Record<string, InstrumentReference>>;
+  referenceRevision: ItemRevision | undefined;
   session: (RiskSession & { version: number }) | undefined;
   throttle: { strategy: ExecutionThrottleState; account: ExecutionThrottleState };
   orderRate: { approvals: ApprovalEntry[]; version: number };

@@ -6,7 +6,8 @@ import { describeClosure, isMarketOpen, sessionStartMs } from '../calendar/tradi
 import type { OrderIntent } from '../events/order-events';
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';
-import type { AccountBook, ApprovalEntry, ExecutionThrottleState, InstrumentReference, RiskSession } from '../ports/trading-store';
+import type { AccountBook, ApprovalEntry, ExecutionThrottleState, InstrumentReference, ItemRevision, RiskSession } from '../ports/trading-store';
+import { isoToEpochMs } from '../time/iso-time';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { assessExecutionThrottle } from './execution-throttle';
 import { approvalsHorizonMs, resolveCompiledLimits, type RiskLimits } from './limits';
@@ -32,6 +33,9 @@ export interface RiskInputs {
   marks: Readonly<Record<string, Mark>>;
   book: AccountBook;
   reference: Readonly<Record<string, InstrumentReference>>;
+  /** The stored states of the marks and reference items: with the book's, they let the valuation skip what did not change. */
+  marksRevision?: ItemRevision | undefined;
+  referenceRevision?: ItemRevision | undefined;
   session: RiskSession | undefined;
   throttle: { strategy: ExecutionThrottleState; account: ExecutionThrottleState };
   /** Orders and cancels of the account within the approvals horizon, oldest first. */
@@ -131,10 +135,13 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   if (!limits) fail('LIMITS_INVALID', 'the account limits override does not match its schema');
 
   // 3. valuation: every symbol with exposure must have a mark, or equity and exposure are unknown
-  const valuation: Valuation = valueAccount(inputs.account, inputs.book, inputs.marks, inputs.reference);
+  const valuation: Valuation = valueAccount(inputs.account, inputs.book, inputs.marks, inputs.reference, {
+    marks: inputs.marksRevision,
+    reference: inputs.referenceRevision,
+  });
   const valued = valuation.unmarked.length === 0;
   if (!valued) fail('PORTFOLIO_UNMARKED', `no mark to value ${valuation.unmarked.join(', ')}`);
-  const held = valuation.symbols.get(intent.symbol);
+  const held = valuation.exposureOf(intent.symbol);
   const reduces = reducesExposure(intent.side, requested, held);
 
   // 4. loss and drawdown over the session; the warning level moves ACTIVE to WARNING before sizing
@@ -203,8 +210,8 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   let reference: Fixed | undefined;
   if (!mark) {
     fail('MARK_UNAVAILABLE', `no mark for ${intent.symbol}`);
-  } else if (limits && !(nowMs - Date.parse(mark.at) <= limits.raw.priceCollar.markMaxAgeMs)) {
-    // NaN (unparseable time) also lands here: an undatable mark is no reference.
+  } else if (limits && !(nowMs - isoToEpochMs(mark.at) <= limits.raw.priceCollar.markMaxAgeMs)) {
+    // NaN (unparseable or impossible time) also lands here: an undatable mark is no reference.
     fail('MARK_STALE', `mark for ${intent.symbol} at ${mark.at} is older than ${limits.raw.priceCollar.markMaxAgeMs} ms`);
   } else {
     reference = fx.parseFixed(mark.price);
@@ -304,7 +311,7 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
       if (exceedsShare(after.gross, e.maxSymbolConcentration, equity)) {
         fail('SYMBOL_CONCENTRATION_EXCEEDED', `${intent.symbol} could reach ${text(after.gross)}, more than ${limits.raw.exposure.maxSymbolConcentration} of equity ${text(equity)}`);
       }
-      const sectorAfter = fx.add(fx.sub(valuation.sectorGross.get(before.sector) ?? ZERO, before.gross), after.gross);
+      const sectorAfter = fx.add(fx.sub(valuation.sectorGross.get(before.sector)?.gross ?? ZERO, before.gross), after.gross);
       if (exceedsShare(sectorAfter, e.maxSectorConcentration, equity)) {
         fail('SECTOR_CONCENTRATION_EXCEEDED', `sector ${before.sector} could reach ${text(sectorAfter)}, more than ${limits.raw.exposure.maxSectorConcentration} of equity ${text(equity)}`);
       }
@@ -347,8 +354,9 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   return {
     outcome: 'approved',
     notional: text(notional),
-    approvedQuantity: text(quantity),
-    price: text(orderPrice),
+    // The strings as written when nothing was scaled or derived (most decisions): no formatting needed.
+    approvedQuantity: quantity === requested ? intent.quantity : text(quantity),
+    price: orderPrice === limitPrice && intent.limitPrice !== undefined ? intent.limitPrice : orderPrice === reference && mark ? mark.price : text(orderPrice),
     checks: CHECK_ORDER,
     approvalsHorizonMs: approvalsHorizonMs(limits.raw),
     effects,

@@ -22,9 +22,15 @@ const PRUNE_BATCH = 16;
 const isDisabled = (state: ExecutionThrottleState): boolean =>
   state.disabledAt !== undefined && (state.enabledAt === undefined || state.enabledAt < state.disabledAt);
 
-const staleBuckets = (state: ExecutionThrottleState, nowMs: number): number[] => {
-  const stale = state.fills.filter((b) => b.bucketStartMs + EXECUTION_BUCKET_MS <= nowMs - EXECUTION_WINDOW_MAX_MS).map((b) => b.bucketStartMs);
-  return stale.length >= PRUNE_BATCH ? stale : [];
+/** Buckets no window can reach any more, or none while fewer than PRUNE_BATCH have piled up. */
+/** The bucket starts at or before `horizon`, or undefined while fewer than PRUNE_BATCH have piled up. */
+const prunable = (state: ExecutionThrottleState, horizon: number, count: number): number[] | undefined =>
+  count >= PRUNE_BATCH ? state.fills.filter((b) => b.bucketStartMs <= horizon).map((b) => b.bucketStartMs) : undefined;
+
+const countStale = (state: ExecutionThrottleState, horizon: number): number => {
+  let count = 0;
+  for (const b of state.fills) if (b.bucketStartMs <= horizon) count++;
+  return count;
 };
 
 export const assessExecutionThrottle = (
@@ -33,13 +39,29 @@ export const assessExecutionThrottle = (
   states: { strategy: ExecutionThrottleState; account: ExecutionThrottleState },
   nowMs: number,
 ): ThrottleAssessment => {
-  const scopeKey = config.scope === 'account' ? ACCOUNT_SCOPE : strategy;
-  const state = config.scope === 'account' ? states.account : states.strategy;
-  const prune = [
-    { strategy, bucketStartMs: staleBuckets(states.strategy, nowMs) },
-    { strategy: ACCOUNT_SCOPE, bucketStartMs: staleBuckets(states.account, nowMs) },
-  ].filter((p) => p.bucketStartMs.length > 0);
-  const scopeName = config.scope === 'account' ? 'the account' : `strategy ${strategy}`;
+  const accountScope = config.scope === 'account';
+  const scopeKey = accountScope ? ACCOUNT_SCOPE : strategy;
+  const state = accountScope ? states.account : states.strategy;
+  const other = accountScope ? states.strategy : states.account;
+  // In one pass over the governing scope's buckets: those no window can reach any more, and its fills in
+  // the window (a bucket counts when any part of its second lies inside the window and it began after the
+  // re-enable).
+  const horizon = nowMs - EXECUTION_WINDOW_MAX_MS - EXECUTION_BUCKET_MS;
+  const since = nowMs - config.windowMs;
+  const enabledAt = state.enabledAt ?? Number.NEGATIVE_INFINITY;
+  let stale = 0;
+  let fills = 0;
+  for (const bucket of state.fills) {
+    const start = bucket.bucketStartMs;
+    if (start <= horizon) stale++;
+    if (start + EXECUTION_BUCKET_MS > since && start <= nowMs && start >= enabledAt) fills += bucket.count;
+  }
+  const prune: ThrottleAssessment['prune'] = [];
+  const governingStale = prunable(state, horizon, stale);
+  if (governingStale) prune.push({ strategy: scopeKey, bucketStartMs: governingStale });
+  const otherStale = prunable(other, horizon, countStale(other, horizon));
+  if (otherStale) prune.push({ strategy: accountScope ? strategy : ACCOUNT_SCOPE, bucketStartMs: otherStale });
+  const scopeName = accountScope ? 'the account' : `strategy ${strategy}`;
 
   if (isDisabled(state)) {
     return {
@@ -49,14 +71,6 @@ export const assessExecutionThrottle = (
       message: `execution throttle disabled ${scopeName} at ${new Date(state.disabledAt ?? 0).toISOString()}; a named person must re-enable it`,
       prune,
     };
-  }
-  // A bucket counts when any part of its second lies inside the window and it began after the re-enable.
-  const since = nowMs - config.windowMs;
-  let fills = 0;
-  for (const bucket of state.fills) {
-    if (bucket.bucketStartMs + EXECUTION_BUCKET_MS > since && bucket.bucketStartMs <= nowMs && (state.enabledAt === undefined || bucket.bucketStartMs >= state.enabledAt)) {
-      fills += bucket.count;
-    }
   }
   if (fills >= config.maxFills) {
     return {

@@ -159,6 +159,8 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       marks: snapshot.marks,
       book: snapshot.book,
       reference: snapshot.reference,
+      marksRevision: snapshot.marksRevision,
+      referenceRevision: snapshot.referenceRevision,
       session: snapshot.session,
       throttle: snapshot.throttle,
       recentApprovals: snapshot.orderRate.approvals,

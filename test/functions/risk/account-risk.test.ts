@@ -117,4 +117,22 @@ describe('account risk through the functions', () => {
     expect(await f.store.getOrder(ACCOUNT, 'r-3')).toMatchObject({ status: 'FILLED' });
     expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
   });
+
+  it('moves the book and marks revisions by one on every write and names the symbols each write touched', async () => {
+    const revisions = async () => {
+      const snapshot = await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
+      return { book: snapshot.book.revision, marks: snapshot.marksRevision };
+    };
+    const start = await revisions();
+    if (!start.book || !start.marks) throw new Error('the fixture writes the book and the marks, so both carry a revision');
+    await trade({}, 'v-1', { quantity: '1' }); // approval (in flight) then fill (quantity, cash, release): two writes
+    await f.store.depositCash(ACCOUNT, '10', '2026-11-23T15:00:00.500Z');
+    await f.store.putMarks([
+      { symbol: 'MSFT', price: '400', at: '2026-11-23T15:00:00.600Z' },
+      { symbol: 'SPY', price: '600', at: '2026-11-23T15:00:00.600Z' },
+    ]);
+    const end = await revisions();
+    expect(end.book).toEqual({ epoch: start.book.epoch, version: start.book.version + 3, changed: [] });
+    expect(end.marks).toEqual({ epoch: start.marks.epoch, version: start.marks.version + 1, changed: ['MSFT', 'SPY'] });
+  });
 });

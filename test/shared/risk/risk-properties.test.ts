@@ -10,6 +10,16 @@ import { entry, order, riskInputs, XNYS_OPEN_TODAY } from '../../support/risk-in
 const MARKS: Record<string, string> = { AAPL: '100', MSFT: '300', SPY: '500' };
 const SYMBOLS = Object.keys(MARKS);
 
+/** What a valuation says, in comparable form (sectors whose gross is zero are left out). */
+const summary = (v: ReturnType<typeof valueAccount>) => ({
+  equity: fx.toDecimalString(v.equity),
+  gross: fx.toDecimalString(v.gross),
+  netHigh: fx.toDecimalString(v.netHigh),
+  netLow: fx.toDecimalString(v.netLow),
+  sectors: Object.fromEntries([...v.sectorGross].map(([k, g]) => [k, fx.toDecimalString(g.gross)]).filter(([, g]) => g !== '0')),
+  unmarked: [...v.unmarked].sort(),
+});
+
 describe('risk engine properties', () => {
   it('no sequence of intents, fills and releases takes the account past its gross, net or leverage limit', () => {
     type Step = { kind: 'intent'; symbol: string; side: 'buy' | 'sell'; qty: number } | { kind: 'fill' | 'release'; index: number };
@@ -128,19 +138,69 @@ describe('risk engine properties', () => {
           const marks = Object.fromEntries(Object.entries(cents).map(([s, c]) => [s, { price: (c / 100).toFixed(2), at: '2026-11-23T14:59:59.000Z' }]));
           const reference = { SPY: { sector: techSpy ? 'TECHNOLOGY' : 'INDEX' }, AAPL: { sector: 'TECHNOLOGY' } };
           const memoised = valueAccount('memo', book, marks, reference);
-          const summary = (v: typeof memoised) => ({
-            equity: fx.toDecimalString(v.equity),
-            gross: fx.toDecimalString(v.gross),
-            netHigh: fx.toDecimalString(v.netHigh),
-            netLow: fx.toDecimalString(v.netLow),
-            sectors: Object.fromEntries([...v.sectorGross].map(([k, g]) => [k, fx.toDecimalString(g)]).filter(([, g]) => g !== '0')),
-            unmarked: [...v.unmarked].sort(),
-          });
           const expected = summary(memoised);
           expect(expected).toEqual(summary(valueAccount(`fresh-${fresh++}`, book, marks, reference)));
         }
       }),
       { numRuns: 200 },
     );
+  });
+
+  it('a valuation guided by item revisions always equals a fresh one, whichever writes a decision missed', () => {
+    // Writes move one book symbol or a set of marks and bump that item's version, naming what they touched;
+    // a decision reads the latest state after any number of writes, and sometimes the item is re-created.
+    type Write = { kind: 'book'; symbol: string; quantity: number; buy: number } | { kind: 'marks'; cents: [string, number][] } | { kind: 'recreate' };
+    const symbolArb = fc.constantFrom('AAPL', 'MSFT', 'SPY', 'NVDA');
+    const writeArb: fc.Arbitrary<Write> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('book' as const), symbol: symbolArb, quantity: fc.integer({ min: -300, max: 300 }), buy: fc.nat(20) }) },
+      { weight: 3, arbitrary: fc.record({ kind: fc.constant('marks' as const), cents: fc.array(fc.tuple(symbolArb, fc.integer({ min: 1, max: 90000 })), { maxLength: 3 }) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('recreate' as const) }) },
+    );
+    fc.assert(
+      fc.property(fc.array(fc.tuple(writeArb, fc.boolean()), { minLength: 1, maxLength: 40 }), (steps) => {
+        clearValuationMemo();
+        const positions: Record<string, BookEntry> = {};
+        const marks: Record<string, { price: string; at: string }> = { AAPL: { price: '100', at: '2026-11-23T14:59:59.000Z' } };
+        let epoch = 0;
+        let book = { epoch: 'b0', version: 1, changed: [] as string[] };
+        let marksRevision = { epoch: 'm0', version: 1, changed: [] as string[] };
+        const reference = { AAPL: { sector: 'TECHNOLOGY' } };
+        let fresh = 0;
+        for (const [write, decide] of steps) {
+          if (write.kind === 'book') {
+            positions[write.symbol] = entry(String(write.quantity), String(write.buy));
+            book = { epoch: book.epoch, version: book.version + 1, changed: [write.symbol] };
+          } else if (write.kind === 'marks') {
+            for (const [symbol, cents] of write.cents) marks[symbol] = { price: (cents / 100).toFixed(2), at: '2026-11-23T14:59:59.000Z' };
+            marksRevision = { epoch: marksRevision.epoch, version: marksRevision.version + 1, changed: write.cents.map(([symbol]) => symbol) };
+          } else {
+            // A re-created item starts again at version 1 with new content: only its epoch tells it apart.
+            epoch++;
+            for (const symbol of Object.keys(positions)) delete positions[symbol];
+            book = { epoch: `b${epoch}`, version: 1, changed: [] };
+            marksRevision = { epoch: `m${epoch}`, version: 1, changed: [] };
+          }
+          if (!decide) continue;
+          // Fresh copies, as a new read produces.
+          const read = { cash: '5000', positions: structuredClone(positions), revision: { ...book } };
+          const memoised = summary(valueAccount('memo', read, structuredClone(marks), reference, { marks: { ...marksRevision } }));
+          expect(memoised).toEqual(summary(valueAccount(`fresh-${fresh++}`, read, marks, reference)));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a valuation that threw on a malformed value is not trusted by the next one', () => {
+    clearValuationMemo();
+    const marks = { AAPL: { price: '100', at: '2026-11-23T14:59:59.000Z' }, MSFT: { price: '200', at: '2026-11-23T14:59:59.000Z' } };
+    const revision = (version: number, changed: string[]) => ({ epoch: 'b', version, changed });
+    const good = { cash: '0', positions: { AAPL: entry('1'), MSFT: entry('1') }, revision: revision(1, []) };
+    expect(fx.toDecimalString(valueAccount('memo', good, marks, {}).equity)).toBe('300');
+    // AAPL is re-valued before MSFT's malformed quantity throws.
+    const bad = { cash: '0', positions: { AAPL: entry('2'), MSFT: entry('x') }, revision: revision(2, ['AAPL', 'MSFT']) };
+    expect(() => valueAccount('memo', bad, marks, {})).toThrow(RangeError);
+    // A stale read of the earlier state must not be answered from the half-updated memo.
+    expect(fx.toDecimalString(valueAccount('memo', good, marks, {}).equity)).toBe('300');
   });
 });
