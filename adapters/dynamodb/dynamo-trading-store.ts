@@ -16,17 +16,17 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
-import { ConcurrentUpdateError, InfrastructureError, RetryLaterError } from '../../shared/errors/errors';
+import { ConcurrentUpdateError, InfrastructureError } from '../../shared/errors/errors';
 import { OrderIntentSchema } from '../../shared/events/order-events';
 import { flatPosition, type Position } from '../../shared/ledger/position';
-import { isSettledForSubmission, ORDER_STATUSES, type OrderRecord } from '../../shared/orders/order-record';
+import { isOpenStatus, ORDER_STATUSES, type OrderRecord, type OrderStatus } from '../../shared/orders/order-record';
 import { dec, toDecimalString } from '../../shared/money/decimal';
 import type {
   AccountBook,
   ApprovalEntry,
   BookEntry,
   ClaimResult,
-  ExecutionInput,
+  OrderUpdateInput,
   ExecutionThrottleState,
   InflightChange,
   InstrumentReference,
@@ -39,6 +39,7 @@ import type {
 import type { Mark } from '../../shared/risk/evaluate';
 import {
   ACCOUNT_SCOPE,
+  ORDER_PREFIX,
   BOOK_INFLIGHT_BUY,
   BOOK_INFLIGHT_SELL,
   BOOK_QUANTITY,
@@ -78,16 +79,24 @@ const orderToItem = (order: OrderRecord): Item => ({
   intent: order.intent,
   status: order.status,
   reason: order.reason,
+  rejectReason: order.rejectReason,
   failedChecks: order.failedChecks,
   message: order.message,
   notional: order.notional,
   approvedQuantity: order.approvedQuantity,
   brokerOrderId: order.brokerOrderId,
   filledQuantity: order.filledQuantity,
+  filledNotional: order.filledNotional,
+  brokerFilledQuantity: order.brokerFilledQuantity,
+  brokerUpdatedAt: order.brokerUpdatedAt,
+  inflight: order.inflight,
+  origin: order.origin,
   createdAt: order.createdAt,
   updatedAt: order.updatedAt,
+  inFlightSince: order.inFlightSince,
   leaseOwner: order.leaseOwner,
   leaseUntil: order.leaseUntil,
+  version: order.version ?? 1,
 });
 
 const itemToOrder = (item: Item): OrderRecord => {
@@ -99,16 +108,24 @@ const itemToOrder = (item: Item): OrderRecord => {
     intent: OrderIntentSchema.parse(item.intent),
     status,
     ...(item.reason ? { reason: item.reason as OrderRecord['reason'] } : {}),
+    ...(item.rejectReason ? { rejectReason: String(item.rejectReason) } : {}),
     ...(item.failedChecks ? { failedChecks: item.failedChecks as OrderRecord['failedChecks'] } : {}),
     ...(item.message !== undefined ? { message: String(item.message) } : {}),
     ...(item.notional ? { notional: String(item.notional) } : {}),
     ...(item.approvedQuantity ? { approvedQuantity: String(item.approvedQuantity) } : {}),
     ...(item.brokerOrderId ? { brokerOrderId: String(item.brokerOrderId) } : {}),
     filledQuantity: str(item.filledQuantity) ?? '0',
+    ...(item.filledNotional !== undefined ? { filledNotional: String(item.filledNotional) } : {}),
+    ...(item.brokerFilledQuantity !== undefined ? { brokerFilledQuantity: String(item.brokerFilledQuantity) } : {}),
+    ...(item.brokerUpdatedAt ? { brokerUpdatedAt: String(item.brokerUpdatedAt) } : {}),
+    ...(item.inflight !== undefined ? { inflight: String(item.inflight) } : {}),
+    ...(item.origin === 'external' ? { origin: 'external' as const } : {}),
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
+    ...(item.inFlightSince ? { inFlightSince: String(item.inFlightSince) } : {}),
     ...(item.leaseOwner ? { leaseOwner: String(item.leaseOwner) } : {}),
     ...(item.leaseUntil !== undefined ? { leaseUntil: int(item.leaseUntil) } : {}),
+    version: int(item.version),
   };
 };
 
@@ -446,22 +463,32 @@ export class DynamoTradingStore implements TradingStore {
     return parsed.success ? parsed.data : undefined;
   }
 
-  async claimForSubmission(account: string, intentId: string, owner: string, nowMs: number, leaseMs: number): Promise<ClaimResult> {
+  async claimForSubmission(
+    account: string,
+    intentId: string,
+    owner: string,
+    nowMs: number,
+    leaseMs: number,
+    alsoFrom: readonly OrderStatus[] = [],
+  ): Promise<ClaimResult> {
+    const extra = alsoFrom.map((_, i) => ` OR #status = :also${i}`).join('');
     try {
       const out = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.order(account, intentId),
-          UpdateExpression: 'SET #status = :submitting, leaseOwner = :owner, leaseUntil = :until, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND (#status = :approved OR (#status = :submitting AND leaseUntil < :now))',
+          UpdateExpression: 'SET #status = :submitting, leaseOwner = :owner, leaseUntil = :until, updatedAt = :at ADD version :one',
+          ConditionExpression: `attribute_exists(pk) AND (#status = :pending OR (#status = :submitting AND leaseUntil < :now)${extra})`,
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: {
-            ':submitting': 'SUBMITTING',
-            ':approved': 'APPROVED',
+            ':submitting': 'SUBMITTED',
+            ':pending': 'PENDING',
             ':owner': owner,
             ':until': n(nowMs + leaseMs),
             ':now': n(nowMs),
             ':at': new Date(nowMs).toISOString(),
+            ':one': n(1),
+            ...Object.fromEntries(alsoFrom.map((status, i) => [`:also${i}`, status])),
           },
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -470,8 +497,9 @@ export class DynamoTradingStore implements TradingStore {
       const previous = itemToOrder(out.Attributes ?? {});
       return {
         claimed: true as const,
-        order: { ...previous, status: 'SUBMITTING' as const, leaseOwner: owner, leaseUntil: nowMs + leaseMs },
-        tookOverExpiredLease: previous.status === 'SUBMITTING',
+        order: { ...previous, status: 'SUBMITTED' as const, leaseOwner: owner, leaseUntil: nowMs + leaseMs, version: (previous.version ?? 0) + 1 },
+        previousStatus: previous.status,
+        tookOverExpiredLease: previous.status === 'SUBMITTED',
       };
     } catch (error) {
       if (isConditionFailure(error)) {
@@ -491,41 +519,6 @@ export class DynamoTradingStore implements TradingStore {
       return unmarshall(item as never, { wrapNumbers });
     }
     return item;
-  }
-
-  async blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry, release: InflightChange): Promise<void> {
-    try {
-      await this.doc.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.order(account, intentId),
-                UpdateExpression: 'SET #status = :blocked, reason = :reason, updatedAt = :at REMOVE leaseOwner, leaseUntil',
-                ConditionExpression: '#status = :submitting AND leaseOwner = :owner',
-                ExpressionAttributeNames: { '#status': 'status' },
-                ExpressionAttributeValues: {
-                  ':blocked': 'BLOCKED',
-                  ':reason': String(audit.detail.reason),
-                  ':at': updatedAt,
-                  ':submitting': 'SUBMITTING',
-                  ':owner': owner,
-                },
-              },
-            },
-            auditPut(this.tableName, audit),
-            inflightUpdate(this.tableName, account, release),
-            openOrdersUpdate(this.tableName, account, -1),
-          ],
-        }),
-      );
-    } catch (error) {
-      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') {
-        throw new RetryLaterError(`lost the lease on ${intentId} while blocking it`, { cause: error });
-      }
-      throw new InfrastructureError('DynamoDB TransactWrite (block) failed', 'dynamodb', { cause: error });
-    }
   }
 
   async getPosition(account: string, symbol: string): Promise<Position> {
@@ -576,23 +569,38 @@ export class DynamoTradingStore implements TradingStore {
     }
   }
 
-  async recordExecution(input: ExecutionInput): Promise<'recorded' | 'duplicate'> {
+  async recordOrderUpdate(input: OrderUpdateInput): Promise<void> {
+    const { set } = input;
+    const sets: [string, unknown][] = [
+      ['status', set.status],
+      ['brokerOrderId', set.brokerOrderId],
+      ['filledQuantity', set.filledQuantity],
+      ['filledNotional', set.filledNotional],
+      ['brokerFilledQuantity', set.brokerFilledQuantity],
+      ['brokerUpdatedAt', set.brokerUpdatedAt],
+      ['inflight', set.inflight],
+      ['reason', set.reason],
+      ['rejectReason', set.rejectReason],
+      ['inFlightSince', set.inFlightSince],
+      ['updatedAt', set.updatedAt],
+    ].filter(([, value]) => value !== undefined) as [string, unknown][];
+    const condition = [
+      input.expectedVersion === 0 ? '(attribute_not_exists(version) OR version = :v0)' : 'version = :v0',
+      ...(input.leaseOwner ? ['leaseOwner = :owner'] : []),
+    ].join(' AND ');
     const items: TransactItem[] = [
       {
         Update: {
           TableName: this.tableName,
           Key: keys.order(input.account, input.intentId),
-          UpdateExpression:
-            'SET #status = :status, brokerOrderId = :brokerOrderId, filledQuantity = :filled, updatedAt = :at REMOVE leaseOwner, leaseUntil',
-          ConditionExpression: '#status = :submitting AND leaseOwner = :owner',
-          ExpressionAttributeNames: { '#status': 'status' },
+          UpdateExpression: `SET ${sets.map((_, i) => `#o${i} = :o${i}`).join(', ')}, version = :v1${input.releaseLease ? ' REMOVE leaseOwner, leaseUntil' : ''}`,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: Object.fromEntries(sets.map(([name], i) => [`#o${i}`, name])),
           ExpressionAttributeValues: {
-            ':status': input.status,
-            ':brokerOrderId': input.brokerOrderId,
-            ':filled': input.filledQuantity,
-            ':at': input.updatedAt,
-            ':submitting': 'SUBMITTING',
-            ':owner': input.leaseOwner,
+            ...Object.fromEntries(sets.map(([, value], i) => [`:o${i}`, value])),
+            ':v0': n(input.expectedVersion),
+            ':v1': n(input.expectedVersion + 1),
+            ...(input.leaseOwner ? { ':owner': input.leaseOwner } : {}),
           },
         },
       },
@@ -601,11 +609,12 @@ export class DynamoTradingStore implements TradingStore {
           Put: {
             TableName: this.tableName,
             Item: {
-              ...keys.fill(input.account, fill.tradeId),
+              ...keys.fill(input.account, `${fill.brokerOrderId}#${fill.cumulativeQuantity}`),
               type: 'FILL',
               intentId: input.intentId,
-              brokerOrderId: input.brokerOrderId,
-              tradeId: fill.tradeId,
+              brokerOrderId: fill.brokerOrderId,
+              executionId: fill.executionId,
+              cumulativeQuantity: n(fill.cumulativeQuantity),
               quantity: n(fill.quantity),
               price: n(fill.price),
               at: fill.at,
@@ -615,8 +624,6 @@ export class DynamoTradingStore implements TradingStore {
         }),
       ),
     ];
-    const release = input.releaseInflight;
-    const inflightName = `${release.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${release.symbol}`;
     if (input.position) {
       const { before, after } = input.position;
       // The ledger's versioned write: a concurrent fill of the same symbol makes one of the two retry.
@@ -636,34 +643,39 @@ export class DynamoTradingStore implements TradingStore {
             ':c': n(after.costBasis),
             ':r': n(after.realizedPnl),
             ':v1': n(after.version),
-            ':at': input.updatedAt,
+            ':at': set.updatedAt,
             ...(before.version === 0 ? {} : { ':v0': n(before.version) }),
           },
         },
       });
     }
-    // The book moves with the ledger in the same transaction: quantity, cash and the settled in-flight size.
+    // The book moves with the ledger in the same transaction: quantity, cash and the in-flight size.
     const bookAdds: [string, string][] = [];
+    let bookSymbol: string | undefined;
     if (input.position) {
       const delta = toDecimalString(dec(input.position.after.quantity).minus(dec(input.position.before.quantity)));
       if (delta !== '0') bookAdds.push([`${BOOK_QUANTITY}${input.position.after.symbol}`, delta]);
+      bookSymbol = input.position.after.symbol;
     }
-    if (release.quantity !== '0') bookAdds.push([inflightName, release.quantity]);
-    if (input.cashDelta !== '0') bookAdds.push(['cash', input.cashDelta]);
+    if (input.inflight && !dec(input.inflight.quantity).isZero()) {
+      bookAdds.push([`${input.inflight.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${input.inflight.symbol}`, input.inflight.quantity]);
+      bookSymbol = input.inflight.symbol;
+    }
+    if (!dec(input.cashDelta).isZero()) bookAdds.push(['cash', input.cashDelta]);
     if (bookAdds.length > 0) {
-      const revision = revise([release.symbol]);
+      const revision = revise(bookSymbol ? [bookSymbol] : []);
       items.push({
         Update: {
           TableName: this.tableName,
           Key: keys.book(input.account),
           UpdateExpression: `ADD ${bookAdds.map((_, i) => `#a${i} :a${i}`).join(', ')}, ${revision.add} SET updatedAt = :at, ${revision.set}`,
           ExpressionAttributeNames: { ...Object.fromEntries(bookAdds.map(([name], i) => [`#a${i}`, name])), ...revision.names },
-          ExpressionAttributeValues: { ...Object.fromEntries(bookAdds.map(([, value], i) => [`:a${i}`, n(value)])), ':at': input.updatedAt, ...revision.values },
+          ExpressionAttributeValues: { ...Object.fromEntries(bookAdds.map(([, value], i) => [`:a${i}`, n(value)])), ':at': set.updatedAt, ...revision.values },
         },
       });
     }
     // Fills count towards the execution throttle of the strategy and of the account.
-    if (input.fills.length > 0) {
+    if (input.fills.length > 0 && input.throttle) {
       for (const scope of [input.throttle.strategy, ACCOUNT_SCOPE]) {
         items.push({
           Update: {
@@ -676,26 +688,60 @@ export class DynamoTradingStore implements TradingStore {
         });
       }
     }
-    if (input.closesOrder) items.push(openOrdersUpdate(this.tableName, input.account, -1));
+    if (input.openOrdersDelta !== 0) items.push(openOrdersUpdate(this.tableName, input.account, input.openOrdersDelta));
     items.push(...input.audit.map((entry) => auditPut(this.tableName, entry)));
 
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
-      return 'recorded';
     } catch (error) {
       const codes = cancellationCodes(error);
-      if (!codes) throw new InfrastructureError('DynamoDB TransactWrite (execution) failed', 'dynamodb', { cause: error });
-      const positionIndex = input.position ? 1 + input.fills.length : -1;
-      if (codes[0] === 'ConditionalCheckFailed') {
-        const order = await this.getOrder(input.account, input.intentId);
-        if (order && isSettledForSubmission(order.status)) return 'duplicate';
-        throw new RetryLaterError(`lost the lease on ${input.intentId} before recording its execution`, { cause: error });
+      if (codes?.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict')) {
+        // The order, a fill or the position moved since it was read: the caller reloads and reduces again.
+        throw new ConcurrentUpdateError(`order ${input.intentId} or its position moved while recording`, { cause: error });
       }
-      if (codes.slice(1, 1 + input.fills.length).some((c) => c === 'ConditionalCheckFailed')) return 'duplicate';
-      if (codes[positionIndex] === 'ConditionalCheckFailed' || codes.some((c) => c === 'TransactionConflict')) {
-        throw new ConcurrentUpdateError(`position moved while recording ${input.intentId}`, { cause: error });
-      }
-      throw new InfrastructureError('DynamoDB TransactWrite (execution) failed', 'dynamodb', { cause: error });
+      throw new InfrastructureError('DynamoDB TransactWrite (order update) failed', 'dynamodb', { cause: error });
+    }
+  }
+
+  async listOrders(account: string, statuses: readonly OrderStatus[]): Promise<OrderRecord[]> {
+    const orders: OrderRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const out = await this.call('Query (orders)', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            FilterExpression: `#status IN (${statuses.map((_, i) => `:s${i}`).join(', ')})`,
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':pk': keys.order(account, '').pk,
+              ':prefix': ORDER_PREFIX,
+              ...Object.fromEntries(statuses.map((status, i) => [`:s${i}`, status])),
+            },
+            ConsistentRead: true,
+            ExclusiveStartKey: start,
+          }),
+        ),
+      );
+      orders.push(...(out.Items ?? []).map(itemToOrder));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return orders;
+  }
+
+  async adoptOrder(order: OrderRecord, audit: AuditEntry): Promise<boolean> {
+    const items: TransactItem[] = [
+      { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } },
+      auditPut(this.tableName, audit),
+    ];
+    if (isOpenStatus(order.status)) items.push(openOrdersUpdate(this.tableName, order.account, 1));
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      if (cancellationCodes(error)?.[0] === 'ConditionalCheckFailed') return false;
+      throw new InfrastructureError('DynamoDB TransactWrite (adopt order) failed', 'dynamodb', { cause: error });
     }
   }
 

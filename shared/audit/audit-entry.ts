@@ -9,7 +9,10 @@ export const AUDIT_KINDS = [
   'EXECUTION_REENABLED',
   'ORDER_BLOCKED',
   'ORDER_SUBMITTED',
+  'ORDER_TRANSITION',
+  'ORDER_ANOMALY',
   'FILL_APPLIED',
+  'ORDER_ADOPTED',
   'RECONCILIATION_RUN',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];

@@ -14,7 +14,7 @@ export class InvalidInputError extends Error {
 
 /** A store, queue, bus or broker call failed; the caller must treat the outcome as unknown. */
 export class InfrastructureError extends Error {
-  override readonly name = 'InfrastructureError';
+  override readonly name: string = 'InfrastructureError';
   constructor(
     message: string,
     readonly component: string,

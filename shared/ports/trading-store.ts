@@ -6,6 +6,7 @@ import type { Position } from '../ledger/position';
 import type { OrderRecord, OrderStatus } from '../orders/order-record';
 import type { Mark } from '../risk/evaluate';
 import type { ReconciliationBreak } from '../events/reconciliation-events';
+import type { DenialReason } from '../risk/reasons';
 import type { TradingState } from '../trading-state/trading-state';
 
 /** One symbol of the account book: the position's quantity and the sizes of approved orders in flight. */
@@ -116,24 +117,50 @@ export interface InflightChange {
   quantity: string;
 }
 
-export interface ExecutionInput {
+/** A fill booked with an order update: keyed by (brokerOrderId, cumulativeQuantity), written once. */
+export interface BookedFill {
+  executionId: string;
+  brokerOrderId: string;
+  cumulativeQuantity: string;
+  quantity: string;
+  price: string;
+  at: string;
+}
+
+/**
+ * One conditional write of an order and everything that moves with it: written only if the order is still
+ * at `expectedVersion` (ConcurrentUpdateError otherwise: reload and reduce again).
+ */
+export interface OrderUpdateInput {
   account: string;
   intentId: string;
-  leaseOwner: string;
-  status: OrderStatus;
-  brokerOrderId: string;
-  filledQuantity: string;
-  updatedAt: string;
-  fills: { tradeId: string; quantity: string; price: string; at: string }[];
-  /** The position after the fills, written only if its stored version is `version - fills`. */
+  expectedVersion: number;
+  /** When set, the write also requires this worker to hold the submission lease. */
+  leaseOwner?: string;
+  set: {
+    status: OrderStatus;
+    brokerOrderId?: string;
+    filledQuantity?: string;
+    filledNotional?: string;
+    brokerFilledQuantity?: string;
+    brokerUpdatedAt?: string;
+    inflight?: string;
+    reason?: DenialReason;
+    rejectReason?: string;
+    inFlightSince?: string;
+    updatedAt: string;
+  };
+  /** Drop the submission lease (the submitter is done, or gives the order up). */
+  releaseLease: boolean;
+  fills: BookedFill[];
+  /** The position after the fills, written only if its stored version is `before.version`. */
   position?: { before: Position; after: Position };
   cashDelta: string;
-  /** In-flight exposure this execution settles: the filled size, or all of it once the order is final. */
-  releaseInflight: InflightChange;
-  /** True when the order is final (filled or rejected): it stops counting as open. */
-  closesOrder: boolean;
-  /** The strategy whose fills these are, and the second they are counted in for the execution throttle. */
-  throttle: { strategy: string; bucketStartMs: number };
+  /** The change of the order's in-flight size on the book (negative releases exposure). */
+  inflight?: InflightChange;
+  openOrdersDelta: -1 | 0 | 1;
+  /** The strategy whose fills these are, and the second they count in for the execution throttle. */
+  throttle?: { strategy: string; bucketStartMs: number };
   audit: AuditEntry[];
 }
 
@@ -150,7 +177,7 @@ export interface ReconciliationRecord {
  * broker before it died, so the new one must ask the broker before deciding anything else.
  */
 export type ClaimResult =
-  | { claimed: true; order: OrderRecord; tookOverExpiredLease: boolean }
+  | { claimed: true; order: OrderRecord; previousStatus: OrderStatus; tookOverExpiredLease: boolean }
   | { claimed: false; order: OrderRecord | undefined };
 
 export interface TradingStore {
@@ -169,13 +196,18 @@ export interface TradingStore {
     owner: string,
     nowMs: number,
     leaseMs: number,
+    /** Statuses the claim may start from besides PENDING and an expired SUBMITTED lease (e.g. IN_FLIGHT). */
+    alsoFrom?: readonly OrderStatus[],
   ): Promise<ClaimResult>;
-  blockOrder(account: string, intentId: string, owner: string, updatedAt: string, audit: AuditEntry, release: InflightChange): Promise<void>;
   getPosition(account: string, symbol: string): Promise<Position>;
   /** Strongly consistent: the symbol's quantity and in-flight sizes in the account book. */
   getBookEntry(account: string, symbol: string): Promise<BookEntry>;
-  /** 'duplicate' when the fills were already applied; ConcurrentUpdateError when the position moved. */
-  recordExecution(input: ExecutionInput): Promise<'recorded' | 'duplicate'>;
+  /** ConcurrentUpdateError when the order or the position moved since they were read. */
+  recordOrderUpdate(input: OrderUpdateInput): Promise<void>;
+  /** Orders of the account in any of these statuses (reconciliation, cancel-all, settlement). */
+  listOrders(account: string, statuses: readonly OrderStatus[]): Promise<OrderRecord[]>;
+  /** Creates an order found at the broker without a local record; false when one exists already. */
+  adoptOrder(order: OrderRecord, audit: AuditEntry): Promise<boolean>;
 
   /** A named person lifts an execution-throttle trip ('*' is the account scope). */
   reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'>;

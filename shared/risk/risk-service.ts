@@ -74,18 +74,21 @@ const orderFromDecision = (intended: IntendedDetail, decision: RiskDecision, now
   account: intended.meta.account,
   strategy: intended.meta.strategy,
   intent: intended.data,
-  status: decision.outcome === 'approved' ? 'APPROVED' : 'DENIED',
+  status: decision.outcome === 'approved' ? 'PENDING' : 'DENIED',
   ...(decision.outcome === 'approved'
-    ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity }
+    ? // The approved size is in flight on the book from this write on (recordDecision adds it).
+      { notional: decision.notional, approvedQuantity: decision.approvedQuantity, inflight: decision.approvedQuantity }
     : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
   filledQuantity: '0',
+  origin: 'strategy',
   createdAt: nowIso,
   updatedAt: nowIso,
+  version: 1,
 });
 
 /** A redelivered intent: the first decision stands; an approval not yet consumed is queued again (deduped). */
 const replay = async (deps: RiskServiceDeps, intended: IntendedDetail, existing: OrderRecord): Promise<IntentOutcome> => {
-  if (existing.status === 'APPROVED') {
+  if (existing.status === 'PENDING') {
     await deps.queue.enqueue([approvedDetail(intended, existing)]);
   }
   await deps.bus.publish([outcomeEvent(intended, existing)]);

@@ -54,5 +54,10 @@ export const METRICS = {
   orderDuplicate: 'OrderDuplicateDelivery',
   orderBlocked: 'OrderBlockedBeforeSubmit',
   fillApplied: 'FillApplied',
+  /** Invalid transitions, overfills, fill gaps, unknown broker orders: alarmed. */
+  orderAnomaly: 'OrderAnomaly',
+  orderTransition: 'OrderTransition',
+  orderInFlight: 'OrderInFlight',
+  staleBrokerUpdate: 'StaleBrokerUpdate',
   reconciliationBreaks: 'ReconciliationBreaks',
 } as const;

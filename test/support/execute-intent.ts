@@ -18,7 +18,7 @@ export const executeIntent = async (
   const intent = intentFor(intentId, over);
   const at = '2026-11-23T15:00:00.000Z';
   await store.recordDecision({
-    order: { account: ACCOUNT, strategy: STRATEGY, intent, status: 'APPROVED', notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at },
+    order: { account: ACCOUNT, strategy: STRATEGY, intent, status: 'PENDING', notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at },
     audit: [auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'RISK_DECISION', actor: 'test', correlationId: intentId, causationId: 'test', detail: {} })],
   });
   const meta = buildMeta({

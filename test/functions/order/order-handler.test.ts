@@ -46,14 +46,20 @@ const approveAndReceive = async (intentId: string, quantity = '10', over: Parame
   return message;
 };
 
-/** Delays every broker call so that two deliveries really overlap. */
+/** Delays every submission so that two deliveries really overlap. */
 const slowBroker = (inner: Broker, ms: number): Broker => ({
   submitOrder: async (request) => {
     await new Promise((r) => setTimeout(r, ms));
     return inner.submitOrder(request);
   },
   getOrderByClientOrderId: (id) => inner.getOrderByClientOrderId(id),
+  listOpenOrders: () => inner.listOpenOrders(),
+  cancelOrder: (id) => inner.cancelOrder(id),
+  cancelAllOrders: () => inner.cancelAllOrders(),
+  listFills: (query) => inner.listFills(query),
   getPositions: () => inner.getPositions(),
+  getAccount: () => inner.getAccount(),
+  closeAllPositions: () => inner.closeAllPositions(),
 });
 
 const countType = async (type: string) =>
@@ -131,7 +137,7 @@ describe('order function', () => {
   it('books the broker order once after a worker died between the broker call and the write', async () => {
     const message = await approveAndReceive('o-4');
     const crashing: TradingStore = Object.assign(Object.create(f.store) as TradingStore, {
-      recordExecution: () => Promise.reject(new Error('process died')),
+      recordOrderUpdate: () => Promise.reject(new Error('process died')),
     });
     const first = await orderHandler({ store: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     expect(first.batchItemFailures).toHaveLength(1);
@@ -146,7 +152,7 @@ describe('order function', () => {
   it('books the order a dead predecessor placed even though trading was halted since', async () => {
     const message = await approveAndReceive('o-9');
     const crashing: TradingStore = Object.assign(Object.create(f.store) as TradingStore, {
-      recordExecution: () => Promise.reject(new Error('process died')),
+      recordOrderUpdate: () => Promise.reject(new Error('process died')),
     });
     await orderHandler({ store: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
