@@ -1,0 +1,730 @@
+// An in-process fake of Alpaca's Trading API v2 for adapter tests: REST on node:http and the trade_updates
+// WebSocket on `ws`, one port. It keeps an in-memory book (orders, fills, positions, account) in Alpaca's
+// documented JSON shapes, checks the APCA headers, and takes per-route faults so tests can make any call
+// slow, failing, rate limited or cut off. Timestamps come from the injected `now`, written with
+// microseconds as Alpaca writes them.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket as WsSocket } from 'ws';
+import { dec, toDecimalString } from '../../shared/money/decimal';
+
+export type FakeRoute =
+  | 'POST /v2/orders'
+  | 'GET /v2/orders:by_client_order_id'
+  | 'GET /v2/orders'
+  | 'DELETE /v2/orders'
+  | 'DELETE /v2/orders/:id'
+  | 'GET /v2/account/activities/FILL'
+  | 'GET /v2/positions'
+  | 'DELETE /v2/positions'
+  | 'GET /v2/account';
+
+/**
+ * One injected response. `status`: answer with this status (and Alpaca error body) instead; `destroy`: cut
+ * the connection without answering. With `afterEffect` the request is processed first (an order is
+ * created, a cancel applied) and only the answer is lost — the ambiguous case. `delay`: the request is
+ * processed at once and answered `ms` later (set it above the client's timeout).
+ */
+export type Fault =
+  | { kind: 'status'; status: number; retryAfter?: string; body?: unknown; afterEffect?: boolean }
+  | { kind: 'destroy'; afterEffect?: boolean }
+  | { kind: 'delay'; ms: number };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  route: FakeRoute | undefined;
+  query: Record<string, string>;
+  body: unknown;
+  /** The injected clock when the request arrived. */
+  at: number;
+}
+
+export type WireOrder = {
+  id: string;
+  client_order_id: string;
+  created_at: string;
+  updated_at: string;
+  submitted_at: string;
+  filled_at: string | null;
+  expired_at: string | null;
+  canceled_at: string | null;
+  failed_at: string | null;
+  replaced_at: string | null;
+  replaced_by: string | null;
+  replaces: string | null;
+  asset_id: string;
+  symbol: string;
+  asset_class: string;
+  notional: string | null;
+  qty: string | null;
+  filled_qty: string;
+  filled_avg_price: string | null;
+  order_class: string;
+  order_type: string;
+  type: string;
+  side: string;
+  position_intent: string;
+  time_in_force: string;
+  limit_price: string | null;
+  stop_price: string | null;
+  status: string;
+  extended_hours: boolean;
+  legs: null;
+  trail_percent: string | null;
+  trail_price: string | null;
+  hwm: string | null;
+};
+
+export type WireFillActivity = {
+  activity_type: 'FILL';
+  id: string;
+  cum_qty: string;
+  leaves_qty: string;
+  price: string;
+  qty: string;
+  side: string;
+  symbol: string;
+  transaction_time: string;
+  order_id: string;
+  type: 'fill' | 'partial_fill';
+  order_status: string;
+};
+
+export type WireAccount = Record<string, string | number | boolean | null>;
+
+const OPEN_STATUSES = new Set([
+  'new',
+  'partially_filled',
+  'done_for_day',
+  'accepted',
+  'pending_new',
+  'accepted_for_bidding',
+  'pending_cancel',
+  'pending_replace',
+  'stopped',
+  'calculated',
+  'held',
+]);
+const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
+
+const alpacaError = (code: number, message: string) => ({ code, message });
+
+/** RFC 3339 with microseconds → epoch microseconds (exact for what this fake writes and Alpaca accepts). */
+const toMicros = (text: string): number => {
+  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
+  if (!match) return Number.NaN;
+  const fraction = (match[2] ?? '').padEnd(6, '0');
+  return Date.parse(`${match[1]}.${fraction.slice(0, 3)}${match[3]}`) * 1000 + Number(fraction.slice(3, 6));
+};
+
+interface Client {
+  socket: WsSocket;
+  authorized: boolean;
+  listening: boolean;
+}
+
+export interface FakeAlpacaOptions {
+  keyId?: string;
+  secretKey?: string;
+  now?: () => number;
+  /** Alpaca answers on /stream in binary frames; 'text' tests the other branch of the client. */
+  streamFrames?: 'binary' | 'text';
+}
+
+/** The WebSocket side: auth, listen, and what tests push through it. */
+export class FakeAlpacaStream {
+  /** Reject every auth (as for revoked keys). */
+  rejectAuth = false;
+  /** Never answer auth (a stalled handshake). */
+  ignoreAuth = false;
+  authAttempts = 0;
+  /** Total listen confirmations sent, across reconnects. */
+  listens = 0;
+  /** Every message clients sent, parsed. */
+  readonly received: unknown[] = [];
+  readonly clients = new Set<Client>();
+  private readonly events = new EventEmitter();
+
+  constructor(
+    private readonly credentials: () => { keyId: string; secretKey: string },
+    private readonly frames: 'binary' | 'text',
+  ) {}
+
+  accept(socket: WsSocket): void {
+    const client: Client = { socket, authorized: false, listening: false };
+    this.clients.add(client);
+    socket.on('close', () => this.clients.delete(client));
+    socket.on('message', (raw: RawData) => this.onMessage(client, raw));
+  }
+
+  /** Sends a trade_updates message to every listening client. */
+  push(data: unknown): void {
+    this.pushRaw(JSON.stringify({ stream: 'trade_updates', data }));
+  }
+
+  /** Sends any payload (malformed ones included) to every listening client. */
+  pushRaw(payload: string | Buffer): void {
+    for (const client of this.clients) if (client.listening) this.send(client, payload);
+  }
+
+  /** Cuts every connection without a closing handshake, as a network failure would. */
+  drop(): void {
+    for (const client of this.clients) client.socket.terminate();
+  }
+
+  get listeningClients(): number {
+    return [...this.clients].filter((client) => client.listening).length;
+  }
+
+  /** Resolves once `count` listen confirmations have been sent in total. */
+  waitForListens(count: number): Promise<void> {
+    return this.waitFor(() => this.listens >= count);
+  }
+
+  waitForAuthAttempts(count: number): Promise<void> {
+    return this.waitFor(() => this.authAttempts >= count);
+  }
+
+  private waitFor(done: () => boolean): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const check = () => {
+        if (!done()) return;
+        this.events.off('change', check);
+        resolve();
+      };
+      this.events.on('change', check);
+    });
+  }
+
+  private send(client: Client, payload: string | Buffer): void {
+    if (typeof payload === 'string') client.socket.send(this.frames === 'binary' ? Buffer.from(payload) : payload, { binary: this.frames === 'binary' });
+    else client.socket.send(payload, { binary: true });
+  }
+
+  private onMessage(client: Client, raw: RawData): void {
+    let message: { action?: string; key?: string; secret?: string; data?: { streams?: string[] } };
+    try {
+      message = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.from(raw as ArrayBuffer).toString('utf8'));
+    } catch {
+      this.send(client, JSON.stringify({ stream: 'error', data: { error: 'invalid syntax' } }));
+      return;
+    }
+    this.received.push(message);
+    if (message.action === 'auth') {
+      this.authAttempts++;
+      this.events.emit('change');
+      if (this.ignoreAuth) return;
+      const { keyId, secretKey } = this.credentials();
+      if (this.rejectAuth || message.key !== keyId || message.secret !== secretKey) {
+        this.send(client, JSON.stringify({ stream: 'authorization', data: { status: 'unauthorized', action: 'authenticate' } }));
+        client.socket.close(1008, 'unauthorized');
+        return;
+      }
+      client.authorized = true;
+      this.send(client, JSON.stringify({ stream: 'authorization', data: { status: 'authorized', action: 'authenticate' } }));
+      return;
+    }
+    if (message.action === 'listen') {
+      if (!client.authorized) {
+        this.send(client, JSON.stringify({ stream: 'authorization', data: { status: 'unauthorized', action: 'listen' } }));
+        return;
+      }
+      const streams = message.data?.streams ?? [];
+      client.listening = streams.includes('trade_updates');
+      this.send(client, JSON.stringify({ stream: 'listening', data: { streams: client.listening ? ['trade_updates'] : [] } }));
+      this.listens++;
+      this.events.emit('change');
+    }
+  }
+}
+
+export class FakeAlpaca {
+  readonly requests: RecordedRequest[] = [];
+  readonly stream: FakeAlpacaStream;
+  private readonly ordersById = new Map<string, WireOrder>();
+  private readonly orderMicros = new Map<string, number>();
+  private readonly activities: { activity: WireFillActivity; micros: number }[] = [];
+  private readonly positions = new Map<string, { qty: string; avgEntryPrice: string }>();
+  private readonly faults = new Map<FakeRoute, Fault[]>();
+  private readonly closeFailures = new Map<string, { status: number; message: string }>();
+  private readonly cancelFailures = new Set<string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private account: WireAccount;
+  private sequence = 0;
+  private readonly now: () => number;
+  private port = 0;
+  keyId: string;
+  secretKey: string;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly wss: WebSocketServer,
+    options: FakeAlpacaOptions,
+  ) {
+    this.keyId = options.keyId ?? 'PKFAKEKEYID0000000001';
+    this.secretKey = options.secretKey ?? 'fake-secret-key-0123456789abcdefghijklmnop';
+    this.now = options.now ?? Date.now;
+    this.stream = new FakeAlpacaStream(() => ({ keyId: this.keyId, secretKey: this.secretKey }), options.streamFrames ?? 'binary');
+    this.account = {
+      id: 'e6fe16f3-64a4-4921-8928-cadf02f92f98',
+      account_number: 'PA2FAKE00001',
+      status: 'ACTIVE',
+      crypto_status: 'ACTIVE',
+      currency: 'USD',
+      cash: '100000',
+      portfolio_value: '100000',
+      equity: '100000',
+      last_equity: '100000',
+      buying_power: '200000',
+      regt_buying_power: '200000',
+      daytrading_buying_power: '0',
+      non_marginable_buying_power: '100000',
+      long_market_value: '0',
+      short_market_value: '0',
+      initial_margin: '0',
+      maintenance_margin: '0',
+      last_maintenance_margin: '0',
+      sma: '0',
+      multiplier: '2',
+      daytrade_count: 0,
+      pattern_day_trader: false,
+      trading_blocked: false,
+      transfers_blocked: false,
+      account_blocked: false,
+      trade_suspended_by_user: false,
+      shorting_enabled: true,
+      created_at: '2024-01-02T15:00:00.000000Z',
+    };
+  }
+
+  static async start(options: FakeAlpacaOptions = {}): Promise<FakeAlpaca> {
+    const server = createServer();
+    const wss = new WebSocketServer({ noServer: true });
+    const fake = new FakeAlpaca(server, wss, options);
+    server.on('request', (req, res) => void fake.onRequest(req, res));
+    server.on('upgrade', (req, socket, head) => {
+      if (new URL(req.url ?? '/', 'http://fake').pathname !== '/stream') {
+        socket.destroy();
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => fake.stream.accept(ws));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    fake.port = (server.address() as AddressInfo).port;
+    return fake;
+  }
+
+  get restUrl(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  get streamUrl(): string {
+    return `ws://127.0.0.1:${this.port}/stream`;
+  }
+
+  get credentials(): { keyId: string; secretKey: string } {
+    return { keyId: this.keyId, secretKey: this.secretKey };
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    for (const client of this.stream.clients) client.socket.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Queues faults for the next requests to `route`, one per request, in order. */
+  inject(route: FakeRoute, ...faults: Fault[]): void {
+    this.faults.set(route, [...(this.faults.get(route) ?? []), ...faults]);
+  }
+
+  requestsTo(route: FakeRoute): RecordedRequest[] {
+    return this.requests.filter((request) => request.route === route);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // The book
+
+  order(id: string): WireOrder | undefined {
+    const order = this.ordersById.get(id);
+    return order && structuredClone(order);
+  }
+
+  orders(): WireOrder[] {
+    return [...this.ordersById.values()].map((order) => structuredClone(order));
+  }
+
+  /** Puts an order straight into the book (as if placed elsewhere), stamped now unless overridden. */
+  addOrder(over: Partial<WireOrder> = {}): WireOrder {
+    const at = this.stamp();
+    const order: WireOrder = {
+      id: randomUUID(),
+      client_order_id: randomUUID(),
+      created_at: at,
+      updated_at: at,
+      submitted_at: at,
+      filled_at: null,
+      expired_at: null,
+      canceled_at: null,
+      failed_at: null,
+      replaced_at: null,
+      replaced_by: null,
+      replaces: null,
+      asset_id: 'b0b6dd9d-8b9b-48a9-ba46-b9d54906e415',
+      symbol: 'AAPL',
+      asset_class: 'us_equity',
+      notional: null,
+      qty: '10',
+      filled_qty: '0',
+      filled_avg_price: null,
+      order_class: '',
+      order_type: 'market',
+      type: 'market',
+      side: 'buy',
+      position_intent: 'buy_to_open',
+      time_in_force: 'day',
+      limit_price: null,
+      stop_price: null,
+      status: 'new',
+      extended_hours: false,
+      legs: null,
+      trail_percent: null,
+      trail_price: null,
+      hwm: null,
+      ...over,
+    };
+    this.ordersById.set(order.id, order);
+    this.orderMicros.set(order.id, toMicros(order.submitted_at));
+    return structuredClone(order);
+  }
+
+  /** Changes an order's status and (unless `push` is false) sends the matching trade update. */
+  setOrderStatus(id: string, status: string, options: { push?: boolean } = {}): WireOrder {
+    const order = this.mustGet(id);
+    const at = this.stamp();
+    order.status = status;
+    order.updated_at = at;
+    if (status === 'canceled') order.canceled_at = at;
+    if (status === 'expired') order.expired_at = at;
+    if (status === 'rejected') order.failed_at = at;
+    if (options.push !== false) this.stream.push({ event: status, order: structuredClone(order), timestamp: at });
+    return structuredClone(order);
+  }
+
+  /**
+   * Executes `qty` of an order at `price`: the order's filled quantity and average price, the position, a
+   * FILL activity and (unless `push` is false) a fill/partial_fill trade update.
+   */
+  fill(id: string, execution: { qty: string; price: string; push?: boolean }): { order: WireOrder; activity: WireFillActivity; executionId: string } {
+    const order = this.mustGet(id);
+    const at = this.stamp();
+    const before = dec(order.filled_qty);
+    const filled = before.plus(execution.qty);
+    const total = dec(order.qty ?? '0');
+    const oldCost = order.filled_avg_price === null ? dec(0) : dec(order.filled_avg_price).times(before);
+    order.filled_qty = toDecimalString(filled);
+    order.filled_avg_price = toDecimalString(oldCost.plus(dec(execution.price).times(execution.qty)).div(filled).toDecimalPlaces(6));
+    const complete = filled.gte(total);
+    order.status = complete ? 'filled' : 'partially_filled';
+    order.updated_at = at;
+    if (complete) order.filled_at = at;
+
+    const signed = order.side === 'buy' ? dec(execution.qty) : dec(execution.qty).neg();
+    const position = this.positions.get(order.symbol);
+    const newQty = (position ? dec(position.qty) : dec(0)).plus(signed);
+    if (newQty.isZero()) this.positions.delete(order.symbol);
+    else this.positions.set(order.symbol, { qty: toDecimalString(newQty), avgEntryPrice: position?.avgEntryPrice ?? execution.price });
+
+    const activity: WireFillActivity = {
+      activity_type: 'FILL',
+      id: `${at.replace(/\D/g, '').slice(0, 17)}${String(this.sequence).padStart(6, '0')}::${randomUUID()}`,
+      cum_qty: order.filled_qty,
+      leaves_qty: toDecimalString(total.minus(filled)),
+      price: execution.price,
+      qty: execution.qty,
+      side: order.side,
+      symbol: order.symbol,
+      transaction_time: at,
+      order_id: order.id,
+      type: complete ? 'fill' : 'partial_fill',
+      order_status: order.status,
+    };
+    this.activities.push({ activity, micros: toMicros(at) });
+    const executionId = randomUUID();
+    if (execution.push !== false) {
+      this.stream.push({
+        event: complete ? 'fill' : 'partial_fill',
+        execution_id: executionId,
+        order: structuredClone(order),
+        position_qty: toDecimalString(newQty),
+        price: execution.price,
+        qty: execution.qty,
+        timestamp: at,
+      });
+    }
+    return { order: structuredClone(order), activity: structuredClone(activity), executionId };
+  }
+
+  setPosition(symbol: string, qty: string, avgEntryPrice = '100'): void {
+    if (dec(qty).isZero()) this.positions.delete(symbol);
+    else this.positions.set(symbol, { qty, avgEntryPrice });
+  }
+
+  setAccount(over: WireAccount): void {
+    this.account = { ...this.account, ...over };
+  }
+
+  /** DELETE /v2/positions will answer this status for the symbol instead of closing it. */
+  failCloseOf(symbol: string, status = 403, message = 'insufficient qty available for order'): void {
+    this.closeFailures.set(symbol, { status, message });
+  }
+
+  /** DELETE /v2/orders will report a 500 for this order instead of canceling it. */
+  failCancelOf(orderId: string): void {
+    this.cancelFailures.add(orderId);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // HTTP
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const method = req.method ?? 'GET';
+    const route = routeOf(method, url.pathname);
+    const text = await readBody(req);
+    let body: unknown;
+    try {
+      body = text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = text;
+    }
+    this.requests.push({ method, path: url.pathname, route, query: Object.fromEntries(url.searchParams), body, at: this.now() });
+
+    const fault = route ? this.faults.get(route)?.shift() : undefined;
+    if (fault && fault.kind !== 'delay' && !fault.afterEffect) {
+      this.applyFault(fault, req, res);
+      return;
+    }
+    const answer = this.answer(req, method, route, url, body);
+    if (!fault) return this.respond(res, answer);
+    if (fault.kind === 'delay') {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        if (!res.destroyed) this.respond(res, answer);
+      }, fault.ms);
+      this.timers.add(timer);
+      return;
+    }
+    this.applyFault(fault, req, res);
+  }
+
+  private applyFault(fault: Exclude<Fault, { kind: 'delay' }>, req: IncomingMessage, res: ServerResponse): void {
+    if (fault.kind === 'destroy') {
+      req.socket.destroy();
+      return;
+    }
+    const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
+    const body =
+      fault.body ??
+      (fault.status === 429 ? alpacaError(42910000, 'rate limit exceeded') : fault.status >= 500 ? alpacaError(50010000, 'internal server error') : alpacaError(40010000, 'request refused'));
+    this.respond(res, { status: fault.status, body, headers });
+  }
+
+  private respond(res: ServerResponse, answer: Answer): void {
+    if (answer.body === undefined) {
+      res.writeHead(answer.status, answer.headers ?? {});
+      res.end();
+      return;
+    }
+    res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...(answer.headers ?? {}) });
+    res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
+  }
+
+  private answer(req: IncomingMessage, method: string, route: FakeRoute | undefined, url: URL, body: unknown): Answer {
+    const keyId = req.headers['apca-api-key-id'];
+    const secret = req.headers['apca-api-secret-key'];
+    if (keyId === undefined || secret === undefined) return { status: 401, body: alpacaError(40110000, 'request is not authorized') };
+    if (keyId !== this.keyId || secret !== this.secretKey) return { status: 403, body: alpacaError(40310000, 'forbidden') };
+    const query = url.searchParams;
+    switch (route) {
+      case 'POST /v2/orders':
+        return this.createOrder(body);
+      case 'GET /v2/orders:by_client_order_id': {
+        const order = [...this.ordersById.values()].find((o) => o.client_order_id === query.get('client_order_id'));
+        return order ? { status: 200, body: order } : { status: 404, body: alpacaError(40410000, 'order not found') };
+      }
+      case 'GET /v2/orders':
+        return { status: 200, body: this.listOrders(query) };
+      case 'DELETE /v2/orders/:id':
+        return this.cancel(decodeURIComponent(url.pathname.slice('/v2/orders/'.length)));
+      case 'DELETE /v2/orders':
+        return { status: 207, body: this.cancelAll() };
+      case 'GET /v2/account/activities/FILL':
+        return this.listActivities(query);
+      case 'GET /v2/positions':
+        return { status: 200, body: [...this.positions.entries()].map(([symbol, p]) => wirePosition(symbol, p.qty, p.avgEntryPrice)) };
+      case 'DELETE /v2/positions':
+        return { status: 207, body: this.closeAll(query.get('cancel_orders') === 'true') };
+      case 'GET /v2/account':
+        return { status: 200, body: this.account };
+      default:
+        return { status: 404, body: alpacaError(40410000, `endpoint not found: ${method} ${url.pathname}`) };
+    }
+  }
+
+  private createOrder(body: unknown): Answer {
+    const b = (body ?? {}) as Record<string, unknown>;
+    const invalid = (message: string): Answer => ({ status: 422, body: alpacaError(40010001, message) });
+    if (typeof b.symbol !== 'string' || b.symbol === '') return invalid('symbol is required');
+    if (typeof b.qty !== 'string' || !DECIMAL.test(b.qty) || !dec(b.qty).gt(0)) return invalid('qty must be > 0');
+    if (b.side !== 'buy' && b.side !== 'sell') return invalid('invalid side');
+    if (!['market', 'limit', 'stop', 'stop_limit', 'trailing_stop'].includes(String(b.type))) return invalid('invalid order type');
+    if (!['day', 'gtc', 'opg', 'cls', 'ioc', 'fok'].includes(String(b.time_in_force))) return invalid('invalid time_in_force');
+    if (b.type === 'limit' && (typeof b.limit_price !== 'string' || !DECIMAL.test(b.limit_price))) return invalid('limit_price is required for limit orders');
+    if (b.type === 'market' && b.limit_price !== undefined) return invalid('limit_price must not be set for market orders');
+    const clientOrderId = typeof b.client_order_id === 'string' ? b.client_order_id : randomUUID();
+    if (clientOrderId.length > 48) return invalid('client_order_id must be no more than 48 characters');
+    if ([...this.ordersById.values()].some((o) => o.client_order_id === clientOrderId)) return invalid('client_order_id must be unique');
+    const order = this.addOrder({
+      client_order_id: clientOrderId,
+      symbol: b.symbol,
+      qty: b.qty,
+      side: b.side,
+      type: String(b.type),
+      order_type: String(b.type),
+      position_intent: b.side === 'buy' ? 'buy_to_open' : 'sell_to_close',
+      time_in_force: String(b.time_in_force),
+      limit_price: typeof b.limit_price === 'string' ? b.limit_price : null,
+      status: 'pending_new',
+    });
+    return { status: 200, body: order };
+  }
+
+  private listOrders(query: URLSearchParams): WireOrder[] {
+    const status = query.get('status') ?? 'open';
+    const limit = Math.min(Number(query.get('limit') ?? '50'), 500);
+    const after = query.get('after');
+    const afterMicros = after ? toMicros(after) : Number.NEGATIVE_INFINITY;
+    const direction = query.get('direction') ?? 'desc';
+    const micros = (o: WireOrder) => this.orderMicros.get(o.id) ?? 0;
+    const selected = [...this.ordersById.values()]
+      .filter((o) => status === 'all' || (status === 'open') === OPEN_STATUSES.has(o.status))
+      .filter((o) => micros(o) > afterMicros)
+      .sort((a, b) => (direction === 'asc' ? micros(a) - micros(b) : micros(b) - micros(a)));
+    return selected.slice(0, limit);
+  }
+
+  private cancel(id: string): Answer {
+    const order = this.ordersById.get(id);
+    if (!order) return { status: 404, body: alpacaError(40410000, 'order not found') };
+    if (!OPEN_STATUSES.has(order.status) || order.status === 'pending_cancel') return { status: 422, body: alpacaError(42210000, 'order is not cancelable') };
+    this.setOrderStatus(id, 'canceled');
+    return { status: 204 };
+  }
+
+  private cancelAll(): { id: string; status: number; body: unknown }[] {
+    return [...this.ordersById.values()]
+      .filter((o) => OPEN_STATUSES.has(o.status))
+      .map((o) => {
+        if (this.cancelFailures.has(o.id)) return { id: o.id, status: 500, body: alpacaError(50010000, 'internal server error') };
+        return { id: o.id, status: 200, body: this.setOrderStatus(o.id, 'canceled') };
+      });
+  }
+
+  private listActivities(query: URLSearchParams): Answer {
+    const pageSize = Math.min(Number(query.get('page_size') ?? '100'), 100);
+    const after = query.get('after');
+    const afterMicros = after ? toMicros(after) : Number.NEGATIVE_INFINITY;
+    if (Number.isNaN(afterMicros)) return { status: 422, body: alpacaError(40010001, 'invalid after') };
+    const direction = query.get('direction') ?? 'desc';
+    let list = this.activities
+      .filter((a) => a.micros > afterMicros)
+      .sort((a, b) => (direction === 'asc' ? a.micros - b.micros : b.micros - a.micros) || a.activity.id.localeCompare(b.activity.id))
+      .map((a) => a.activity);
+    const token = query.get('page_token');
+    if (token) {
+      const index = list.findIndex((a) => a.id === token);
+      list = index < 0 ? [] : list.slice(index + 1);
+    }
+    return { status: 200, body: list.slice(0, pageSize) };
+  }
+
+  private closeAll(cancelOrders: boolean): { symbol: string; status: number; body: unknown }[] {
+    if (cancelOrders) for (const o of this.ordersById.values()) if (OPEN_STATUSES.has(o.status)) this.setOrderStatus(o.id, 'canceled');
+    return [...this.positions.entries()].map(([symbol, position]) => {
+      const failure = this.closeFailures.get(symbol);
+      if (failure) return { symbol, status: failure.status, body: alpacaError(40310000, failure.message) };
+      const quantity = dec(position.qty);
+      const order = this.addOrder({ symbol, qty: toDecimalString(quantity.abs()), side: quantity.isNegative() ? 'buy' : 'sell', status: 'pending_new' });
+      const { order: filled } = this.fill(order.id, { qty: toDecimalString(quantity.abs()), price: position.avgEntryPrice });
+      return { symbol, status: 200, body: filled };
+    });
+  }
+
+  private mustGet(id: string): WireOrder {
+    const order = this.ordersById.get(id);
+    if (!order) throw new Error(`fake Alpaca has no order ${id}`);
+    return order;
+  }
+
+  /** The injected clock as Alpaca writes times: microseconds, kept increasing within one millisecond. */
+  private stamp(): string {
+    const iso = new Date(this.now()).toISOString();
+    this.sequence++;
+    return `${iso.slice(0, 23)}${String(this.sequence % 1000).padStart(3, '0')}Z`;
+  }
+}
+
+interface Answer {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+const routeOf = (method: string, path: string): FakeRoute | undefined => {
+  if (path === '/v2/orders') return method === 'POST' ? 'POST /v2/orders' : method === 'GET' ? 'GET /v2/orders' : method === 'DELETE' ? 'DELETE /v2/orders' : undefined;
+  if (path === '/v2/orders:by_client_order_id' && method === 'GET') return 'GET /v2/orders:by_client_order_id';
+  if (/^\/v2\/orders\/[^/]+$/.test(path) && method === 'DELETE') return 'DELETE /v2/orders/:id';
+  if (path === '/v2/account/activities/FILL' && method === 'GET') return 'GET /v2/account/activities/FILL';
+  if (path === '/v2/positions') return method === 'GET' ? 'GET /v2/positions' : method === 'DELETE' ? 'DELETE /v2/positions' : undefined;
+  if (path === '/v2/account' && method === 'GET') return 'GET /v2/account';
+  return undefined;
+};
+
+const readBody = (req: IncomingMessage): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+
+const wirePosition = (symbol: string, qty: string, avgEntryPrice: string) => {
+  const quantity = dec(qty);
+  const costBasis = toDecimalString(quantity.times(avgEntryPrice));
+  return {
+    asset_id: '904837e3-3b76-47ec-b432-046db621571b',
+    symbol,
+    exchange: 'NASDAQ',
+    asset_class: 'us_equity',
+    asset_marginable: true,
+    avg_entry_price: avgEntryPrice,
+    qty,
+    qty_available: qty,
+    side: quantity.isNegative() ? 'short' : 'long',
+    market_value: costBasis,
+    cost_basis: costBasis,
+    unrealized_pl: '0',
+    unrealized_plpc: '0',
+    unrealized_intraday_pl: '0',
+    unrealized_intraday_plpc: '0',
+    current_price: avgEntryPrice,
+    lastday_price: avgEntryPrice,
+    change_today: '0',
+  };
+};
