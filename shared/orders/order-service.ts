@@ -231,22 +231,26 @@ export const applyBrokerView = async (
     return { order, step };
   });
 
-/** A local move of a claimed order (blocked, in flight, rejected): conditional on the lease and version. */
+/**
+ * A move decided here, not by the broker (blocked, in flight, rejected, canceled before sending):
+ * conditional on the order's version and, for a claimed order, on this worker's lease.
+ */
 const recordLocalMove = async (
   deps: OrderServiceDeps,
   ctx: Context,
   order: OrderRecord,
   to: OrderStatus,
-  detail: { reason?: DenialReason; rejectReason?: string; inFlightSince?: string },
+  detail: { reason?: DenialReason; rejectReason?: string; inFlightSince?: string; requestedBy?: string },
+  options: { claimed: boolean } = { claimed: true },
 ): Promise<void> => {
   const nowIso = utcNow(deps.clock.now());
-  const final = to === 'BLOCKED' || to === 'REJECTED';
+  const final = to === 'BLOCKED' || to === 'REJECTED' || to === 'CANCELED';
   const release = final ? toDecimalString(dec(order.inflight ?? '0').neg()) : '0';
   await deps.store.recordOrderUpdate({
     account: ctx.account,
     intentId: order.intent.intentId,
     expectedVersion: order.version ?? 0,
-    leaseOwner: deps.workerId,
+    ...(options.claimed ? { leaseOwner: deps.workerId } : {}),
     set: {
       status: to,
       ...(final ? { inflight: '0' } : {}),
@@ -415,19 +419,8 @@ export const cancelOrder = async (deps: OrderServiceDeps, request: CancelRequest
   if (!order) throw new InfrastructureError(`no order ${request.intentId} to cancel`, 'store');
   const ctx: Context = { account: request.account, strategy: order.strategy, causationId: request.requestId, actor: request.requestedBy };
   if (order.status === 'PENDING') {
-    const nowIso = utcNow(deps.clock.now());
-    await deps.store.recordOrderUpdate({
-      account: request.account,
-      intentId: request.intentId,
-      expectedVersion: order.version ?? 0,
-      set: { status: 'CANCELED', inflight: '0', updatedAt: nowIso },
-      releaseLease: false,
-      fills: [],
-      cashDelta: '0',
-      inflight: signedRelease(order, toDecimalString(dec(order.inflight ?? '0').neg())),
-      openOrdersDelta: -1,
-      audit: [audit(ctx, request.intentId, nowIso, 'ORDER_TRANSITION', { from: 'PENDING', to: 'CANCELED', requestedBy: request.requestedBy }, `${order.version ?? 0}`)],
-    });
+    // Not sent, so nobody holds a lease: the version alone guards the move.
+    await recordLocalMove(deps, ctx, order, 'CANCELED', { requestedBy: request.requestedBy }, { claimed: false });
     return 'canceled';
   }
   if (!isBrokerLive(order.status) || !order.brokerOrderId) {

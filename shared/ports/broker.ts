@@ -28,15 +28,9 @@ export type BrokerOrderStatus = (typeof BROKER_ORDER_STATUSES)[number];
 export const isLiveBrokerStatus = (status: BrokerOrderStatus): boolean =>
   status === 'accepted' || status === 'partially_filled' || status === 'pending_cancel';
 
-export interface BrokerOrder {
+/** The order as the broker holds it: what was requested, plus the broker's id and progress. */
+export interface BrokerOrder extends BrokerOrderRequest {
   brokerOrderId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: 'buy' | 'sell';
-  quantity: string;
-  orderType: 'market' | 'limit';
-  limitPrice?: string;
-  timeInForce: 'day' | 'gtc' | 'ioc';
   status: BrokerOrderStatus;
   /** Cumulative quantity filled so far, as the broker reports it. */
   filledQuantity: string;

@@ -15,6 +15,7 @@ import type {
   BrokerPosition,
   BrokerUpdate,
 } from '../../../shared/ports/broker';
+import { isoToEpochMs } from '../../../shared/time/iso-time';
 
 /** Alpaca's limit on client order ids. */
 export const MAX_CLIENT_ORDER_ID_LENGTH = 48;
@@ -47,10 +48,8 @@ export const alpacaTimeToEpochMs = (text: string): number => {
   if (!match) return Number.NaN;
   const [, date, time, fraction = '', zone] = match;
   const canonical = `${date}T${time}.${fraction.slice(0, 3).padEnd(3, '0')}${zone}`;
-  const ms = Date.parse(canonical);
-  // Date.parse rolls 2021-02-30 over to March; a UTC value must print back exactly to be a real date.
-  if (Number.isNaN(ms) || (zone === 'Z' && new Date(ms).toISOString() !== canonical)) return Number.NaN;
-  return ms;
+  // A UTC value is read strictly (2021-02-30 is NaN, not March); an offset goes to Date.parse.
+  return zone === 'Z' ? isoToEpochMs(canonical) : Date.parse(canonical);
 };
 
 /** An Alpaca timestamp, normalised to `Date.toISOString()` form (the form the rest of the system writes). */

@@ -9,6 +9,7 @@ import {
 import { dec, toDecimalString, ZERO, type Decimal } from '../../../shared/money/decimal';
 import { BrokerCallError, type BrokerOrderRequest, type BrokerUpdate } from '../../../shared/ports/broker';
 import { ManualClock } from '../../support/fixtures';
+import { brokerFailureOf, marketRequest } from '../../support/broker-requests';
 
 const T0 = '2026-11-23T15:00:00.000Z';
 
@@ -21,29 +22,12 @@ const setup = (over: Partial<SimulatedBrokerOptions> = {}) => {
   return { broker, prices, clock, updates };
 };
 
-const market = (over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => ({
-  clientOrderId: 'c-1',
-  symbol: 'AAPL',
-  side: 'buy',
-  quantity: '10',
-  orderType: 'market',
-  timeInForce: 'day',
-  ...over,
-});
+const market = (over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => marketRequest('c-1', over);
 
 const limit = (limitPrice: string, over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest =>
   market({ orderType: 'limit', limitPrice, ...over });
 
-/** The error a call rejected with; fails the test if it resolved. */
-const failureOf = async (call: Promise<unknown>): Promise<BrokerCallError> => {
-  try {
-    await call;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BrokerCallError);
-    return error as BrokerCallError;
-  }
-  throw new Error('expected the call to fail');
-};
+const failureOf = brokerFailureOf;
 
 const events = (updates: BrokerUpdate[]) => updates.map((u) => `${u.event}:${u.order.status}`);
 

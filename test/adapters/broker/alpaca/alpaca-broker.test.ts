@@ -10,8 +10,9 @@ import {
   credentialsFromSecretsManager,
 } from '../../../../adapters/broker/alpaca/credentials';
 import { InfrastructureError } from '../../../../shared/errors/errors';
-import { BrokerCallError, type BrokerOrderRequest } from '../../../../shared/ports/broker';
+import type { BrokerOrderRequest } from '../../../../shared/ports/broker';
 import { FakeAlpaca } from '../../../support/fake-alpaca';
+import { brokerFailureOf, marketRequest } from '../../../support/broker-requests';
 
 const START = Date.parse('2026-11-23T15:00:00.000Z');
 const SECRET = 'sk-do-not-leak-7f3a9c2e1b5d4e6f8a0b';
@@ -37,25 +38,8 @@ const brokerFor = (over: Partial<AlpacaBrokerOptions> = {}): AlpacaBroker =>
     ...over,
   });
 
-const market = (over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => ({
-  clientOrderId: 'intent-0001',
-  symbol: 'AAPL',
-  side: 'buy',
-  quantity: '10',
-  orderType: 'market',
-  timeInForce: 'day',
-  ...over,
-});
-
-const failureOf = async (promise: Promise<unknown>): Promise<BrokerCallError> => {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(BrokerCallError);
-    return error as BrokerCallError;
-  }
-  throw new Error('expected the call to fail');
-};
+const market = (over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => marketRequest('intent-0001', over);
+const failureOf = brokerFailureOf;
 
 beforeEach(async () => {
   clock = START;

@@ -17,6 +17,7 @@ import {
 } from '../../../../adapters/broker/alpaca/alpaca-wire';
 import { InvalidInputError } from '../../../../shared/errors/errors';
 import { BROKER_ORDER_STATUSES, type BrokerOrderRequest } from '../../../../shared/ports/broker';
+import { marketRequest } from '../../../support/broker-requests';
 
 // An order as Alpaca's docs show it (GET /v2/orders/{id}), limit variant.
 const wireOrder = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -309,15 +310,7 @@ describe('alpaca wire: trade updates', () => {
 });
 
 describe('alpaca wire: order requests', () => {
-  const request = (over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => ({
-    clientOrderId: 'intent-1',
-    symbol: 'AAPL',
-    side: 'buy',
-    quantity: '10',
-    orderType: 'market',
-    timeInForce: 'day',
-    ...over,
-  });
+  const request = (over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => marketRequest('intent-1', over);
 
   it('builds the POST /v2/orders body, with limit_price only on a limit order', () => {
     expect(toOrderBody(request())).toEqual({ symbol: 'AAPL', qty: '10', side: 'buy', type: 'market', time_in_force: 'day', client_order_id: 'intent-1' });
