@@ -1,11 +1,15 @@
 // Builds the AWS adapters a Lambda needs from its environment variables, once per container. Handlers call
-// these lazily so tests can import a handler module without AWS credentials.
+// these lazily so tests can import a handler module without AWS credentials. The broker is built on first
+// access only: the risk function never talks to the broker and has no BROKER_SECRET_ID.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV, RuntimeEnvSchema } from '../shared/config/runtime-env';
 import { parseOrThrow } from '../shared/errors/zod-issues';
+import type { Broker } from '../shared/ports/broker';
+import { createBroker } from './broker/broker-from-config';
 import { DynamoTradingStore } from './dynamodb/dynamo-trading-store';
 import { EventBridgeBus } from './eventbridge/eventbridge-bus';
 import { SqsOrderQueue } from './sqs/sqs-order-queue';
@@ -15,6 +19,8 @@ export interface AwsAdapters {
   store: DynamoTradingStore;
   bus: EventBridgeBus;
   queue: SqsOrderQueue | undefined;
+  /** The configured broker; reading it throws when the environment cannot trade (see createBroker). */
+  broker: Broker;
 }
 
 let cached: AwsAdapters | undefined;
@@ -23,11 +29,17 @@ export const awsAdapters = (env: NodeJS.ProcessEnv = process.env): AwsAdapters =
   if (cached) return cached;
   const runtime = parseOrThrow(RuntimeEnvSchema, env, 'env');
   const queueUrl = runtime[RUNTIME_ENV.orderQueueUrl];
+  const config = loadEnvironmentConfig(runtime[RUNTIME_ENV.environment]);
+  let broker: Broker | undefined;
   cached = {
-    config: loadEnvironmentConfig(runtime[RUNTIME_ENV.environment]),
+    config,
     store: new DynamoTradingStore(new DynamoDBClient({}), runtime[RUNTIME_ENV.tableName]),
     bus: new EventBridgeBus(new EventBridgeClient({}), runtime[RUNTIME_ENV.eventBusName]),
     queue: queueUrl ? new SqsOrderQueue(new SQSClient({}), queueUrl) : undefined,
+    get broker(): Broker {
+      broker ??= createBroker(config, { secretId: runtime[RUNTIME_ENV.brokerSecretId], secrets: new SecretsManagerClient({}) });
+      return broker;
+    },
   };
   return cached;
 };

@@ -1,5 +1,6 @@
 // The stack of one environment: table, bus and rules, order queue, the three functions with their
-// deployment safety, dead-letter alarms and the on-call topic. Construct ids never change once deployed.
+// deployment safety, the broker credentials secret (readable by the order and reconciliation functions
+// only), dead-letter alarms and the on-call topic. Construct ids never change once deployed.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -9,6 +10,7 @@ import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import { BrokerCredentials } from './broker-credentials';
 import { EventRouting, eventBusNameFor } from './event-routing';
 import { OnCall } from './on-call';
 import { OrderQueue } from './order-queue';
@@ -31,6 +33,7 @@ export class TradingStack extends Stack {
     const onCall = new OnCall(this, 'OnCall', { config });
     const { table } = new TradingTable(this, 'TradingTable', { config });
     const orders = new OrderQueue(this, 'OrderQueue', { consumerTimeout: ORDER_TIMEOUT });
+    const brokerCredentials = new BrokerCredentials(this, 'BrokerCredentials', { config });
     // Where failed asynchronous invocations (EventBridge → risk, schedule → reconciliation) end up.
     const failedInvocations = new Queue(this, 'FailedInvocations', {
       retentionPeriod: Duration.days(14),
@@ -51,11 +54,16 @@ export class TradingStack extends Stack {
         environment: { ...baseEnv, ...extra },
         onCall: onCall.topic,
       });
+    // Only the functions that talk to the broker learn where its credentials are, and only they may read them.
+    const brokerEnv: Record<string, string> = brokerCredentials.secret
+      ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn }
+      : {};
     this.functions = {
       risk: make('risk', Duration.seconds(10), { [RUNTIME_ENV.orderQueueUrl]: orders.queue.queueUrl }),
-      order: make('order', ORDER_TIMEOUT),
-      reconciliation: make('reconciliation', Duration.seconds(60)),
+      order: make('order', ORDER_TIMEOUT, brokerEnv),
+      reconciliation: make('reconciliation', Duration.seconds(60), brokerEnv),
     };
+    for (const fn of [this.functions.order, this.functions.reconciliation]) brokerCredentials.grantRead(fn.fn);
 
     const routing = new EventRouting(this, 'EventRouting', {
       config,
@@ -97,5 +105,6 @@ export class TradingStack extends Stack {
     new CfnOutput(this, 'EventBusName', { value: routing.bus.eventBusName });
     new CfnOutput(this, 'OrderQueueUrl', { value: orders.queue.queueUrl });
     new CfnOutput(this, 'OnCallTopicArn', { value: onCall.topic.topicArn });
+    if (brokerCredentials.secret) new CfnOutput(this, 'BrokerSecretArn', { value: brokerCredentials.secret.secretArn });
   }
 }

@@ -1,11 +1,12 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
-// report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>.
+// report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>,
+// --scenario normal|broker-faults.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatSummary } from './report';
-import { runSession } from './session';
+import { runSession, SCENARIOS, type Scenario } from './session';
 
-const USAGE = 'usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>]';
+const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}]`;
 
 const main = async (): Promise<number> => {
   let values;
@@ -16,6 +17,7 @@ const main = async (): Promise<number> => {
         strategy: { type: 'string' },
         seed: { type: 'string', default: '42' },
         report: { type: 'string' },
+        scenario: { type: 'string', default: 'normal' },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -39,6 +41,12 @@ const main = async (): Promise<number> => {
     return 64;
   }
 
+  if (!(SCENARIOS as readonly string[]).includes(values.scenario)) {
+    console.error(`--scenario: must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"\n${USAGE}`);
+    return 64;
+  }
+  const scenario = values.scenario as Scenario;
+
   const controller = new AbortController();
   let interrupts = 0;
   process.on('SIGINT', () => {
@@ -49,10 +57,11 @@ const main = async (): Promise<number> => {
   });
   process.on('SIGTERM', () => controller.abort());
 
-  console.log(`starting local pipeline for ${duration} s (DynamoDB Local, in-process SQS, simulated market and broker)`);
+  console.log(`starting local pipeline for ${duration} s (DynamoDB Local, in-process SQS, simulated market and broker; scenario ${scenario})`);
   const report = await runSession({
     durationMs: duration * 1000,
     seed,
+    scenario,
     signal: controller.signal,
     onProgress: (line) => console.log(line),
     ...(values.strategy ? { strategyPath: values.strategy } : {}),
@@ -64,6 +73,10 @@ const main = async (): Promise<number> => {
   }
   if (report.reconciliation.breaks > 0 || report.reconciliation.status !== 'clean') {
     console.error('reconciliation found breaks: the table and the broker disagree');
+    return 2;
+  }
+  if (report.brokerOrders.duplicates > 0) {
+    console.error(`${report.brokerOrders.duplicates} duplicate broker order(s): an intent reached the broker more than once`);
     return 2;
   }
   return 0;

@@ -5,16 +5,42 @@ export const LocalReportSchema = z.object({
   durationMs: z.number(),
   strategy: z.string(),
   seed: z.number(),
+  scenario: z.enum(['normal', 'broker-faults']),
   intents: z.number().int(),
   approved: z.number().int(),
   denied: z.record(z.string(), z.number().int()),
   blockedBeforeSubmit: z.record(z.string(), z.number().int()),
+  /** Every order the risk function created, by final status (DENIED included). */
+  orderStatuses: z.record(z.string(), z.number().int()),
   invalidProposals: z.number().int(),
-  brokerOrders: z.object({ submitted: z.number().int(), submitCalls: z.number().int() }),
+  brokerOrders: z.object({
+    /** Orders the broker opened. */
+    submitted: z.number().int(),
+    /** Submit calls made, failed and repeated ones included. */
+    submitCalls: z.number().int(),
+    /** Broker orders beyond the first for an intent: must be 0. */
+    duplicates: z.number().int(),
+    faultsInjected: z.number().int(),
+    lostUpdates: z.number().int(),
+  }),
+  /** Fills booked by the ledger, and executions at the broker: equal once reconciled. */
   fills: z.number().int(),
+  brokerFills: z.number().int(),
   positions: z.record(z.string(), z.string()),
   cash: z.string(),
-  reconciliation: z.object({ status: z.string(), breaks: z.number().int(), positionsCompared: z.number().int() }),
+  /** Realized and unrealized P&L at the last marks; unrealized is null when a position has no mark. */
+  pnl: z.object({ realized: z.string(), unrealized: z.string().nullable(), unpriced: z.array(z.string()) }),
+  reconciliation: z.object({
+    status: z.string(),
+    breaks: z.number().int(),
+    breakKinds: z.array(z.string()),
+    positionsCompared: z.number().int(),
+    /** Runs after the drain until one was clean (at most five, as the schedule would retry). */
+    runs: z.number().int(),
+    atStartup: z.string(),
+  }),
+  /** Order-queue messages that ended in the dead-letter queue (a person would be paged). */
+  orderDeadLetters: z.number().int(),
   decisionLatencyMs: z.object({ p50: z.number(), p99: z.number(), max: z.number(), samples: z.number().int() }),
   deadLetters: z.number().int(),
   /** First few dead-letter causes, so a failed delivery is explained, not just counted. */
@@ -36,17 +62,21 @@ export const formatSummary = (r: LocalReport): string => {
   const denied = Object.entries(r.denied).map(([k, v]) => `${k}=${v}`).join(', ') || 'none';
   const positions = Object.entries(r.positions).map(([k, v]) => `${k} ${v}`).join(', ') || 'flat';
   return [
-    `run finished (${r.stoppedBy}) after ${(r.durationMs / 1000).toFixed(1)} s, strategy ${r.strategy}, seed ${r.seed}`,
+    `run finished (${r.stoppedBy}) after ${(r.durationMs / 1000).toFixed(1)} s, strategy ${r.strategy}, seed ${r.seed}, scenario ${r.scenario}`,
     `  intents        ${r.intents}`,
     `  approved       ${r.approved}`,
     `  denied         ${denied}`,
-    `  broker orders  ${r.brokerOrders.submitted} (submit calls ${r.brokerOrders.submitCalls})`,
-    `  fills          ${r.fills}`,
+    `  orders         ${Object.entries(r.orderStatuses).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
+    `  broker orders  ${r.brokerOrders.submitted} (submit calls ${r.brokerOrders.submitCalls}, duplicates ${r.brokerOrders.duplicates}, ` +
+      `faults injected ${r.brokerOrders.faultsInjected}, updates lost ${r.brokerOrders.lostUpdates})`,
+    `  fills          ${r.fills} booked, ${r.brokerFills} at the broker`,
     `  positions      ${positions}`,
     `  cash           ${r.cash}`,
-    `  reconciliation ${r.reconciliation.status}, ${r.reconciliation.breaks} break(s) over ${r.reconciliation.positionsCompared} symbol(s)`,
+    `  P&L            realized ${r.pnl.realized}, unrealized ${r.pnl.unrealized ?? `unknown (no mark for ${r.pnl.unpriced.join(', ')})`}`,
+    `  reconciliation ${r.reconciliation.status}, ${r.reconciliation.breaks} break(s)${r.reconciliation.breakKinds.length ? ` (${r.reconciliation.breakKinds.join(', ')})` : ''} ` +
+      `over ${r.reconciliation.positionsCompared} symbol(s) after ${r.reconciliation.runs} run(s); at start-up ${r.reconciliation.atStartup}`,
     `  decision ms    p50 ${r.decisionLatencyMs.p50.toFixed(2)}, p99 ${r.decisionLatencyMs.p99.toFixed(2)} (${r.decisionLatencyMs.samples} decisions)`,
-    `  dead letters   ${r.deadLetters}${r.deadLetterCauses.length ? ` (${r.deadLetterCauses.join('; ')})` : ''}`,
+    `  dead letters   ${r.deadLetters} events${r.deadLetterCauses.length ? ` (${r.deadLetterCauses.join('; ')})` : ''}, ${r.orderDeadLetters} order messages`,
     `  peak RSS       ${r.peakRssMb.toFixed(0)} MB`,
   ].join('\n');
 };

@@ -9,16 +9,20 @@ import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
 import { DynamoTradingStore } from '../adapters/dynamodb/dynamo-trading-store';
 import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
-import { SimulatedBroker } from '../adapters/broker/simulated-broker';
+import { SimulatedBroker, type SimulatedBrokerOptions } from '../adapters/broker/simulated-broker';
 import { createRiskHandler } from '../functions/risk/handler';
 import { createOrderHandler } from '../functions/order/handler';
 import { createReconciliationHandler } from '../functions/reconciliation/handler';
 import { loadEnvironmentConfig } from '../shared/config/environments';
 import { DETAIL_TYPES } from '../shared/events/catalog';
+import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
+import type { ReconciliationRecord } from '../shared/ports/trading-store';
 import { utcNow } from '../shared/events/ids';
 import { systemClock } from '../shared/ports/clock';
 import type { IntentOutcome } from '../shared/risk/risk-service';
 import { StrategyHost } from '../shared/strategy/strategy-host';
+import { valueLedger } from '../shared/ledger/valuation';
+import { ORDER_STATUSES } from '../shared/orders/order-record';
 import type { Strategy, StrategyModule, StrategyOptions } from '../shared/strategy/strategy';
 import { InMemoryTelemetry, METRICS } from '../shared/telemetry/telemetry';
 import createSampleMomentum from '../strategies/sample-momentum';
@@ -31,12 +35,38 @@ import { createFifoQueues, localSqsClientConfig, startLocalSqs } from './sqs-loc
 
 const DEFAULT_STARTING_CASH = '1000000';
 
+/**
+ * What the simulated venue does besides filling orders. `broker-faults`: a fifth of all broker calls fail
+ * (5xx, 429, resets, timeouts before and after the effect), a fifth of the stream's updates are lost,
+ * fills come in slices and cancels race fills; the venue does not deduplicate client order ids, so any
+ * re-send of an order the broker already has would show up as a duplicate.
+ */
+export const SCENARIOS = ['normal', 'broker-faults'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
+  scenario === 'broker-faults'
+    ? {
+        faults: { rate: 0.2, lostUpdateRate: 0.2 },
+        partialFills: { probability: 0.4, maxSlices: 4 },
+        cancelRace: 0.3,
+        latencyMs: { min: 0, max: 15 },
+        dedupeClientOrderIds: false,
+      }
+    : {};
+
+/** A scheduled reconciliation runs again while it is not clean, as the schedule would every minute. */
+const MAX_FINAL_RECONCILIATIONS = 5;
+
 export interface SessionOptions {
   durationMs: number;
   /** Path of a strategy module (default: the sample momentum strategy). */
   strategyPath?: string;
   seed?: number;
   tickMs?: number;
+  scenario?: Scenario;
+  /** How often reconciliation runs during the session, as the schedule does in AWS (default 5 s). */
+  reconcileEveryMs?: number;
   account?: string;
   /** Cash paid into the account before the run (default 1,000,000): equity for leverage and loss limits. */
   startingCash?: string;
@@ -92,13 +122,16 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const sqsClient = new SQSClient(localSqsClientConfig(sqs.endpoint));
     const tableName = `trading-local-${randomBytes(3).toString('hex')}`;
     await createTradingTable(ddb, tableName);
-    const { queueUrl } = await createFifoQueues(sqsClient, 'orders-local');
+    // A short visibility timeout: a message that must wait (an order in flight) is retried within seconds.
+    const { queueUrl, dlqUrl } = await createFifoQueues(sqsClient, 'orders-local', { visibilityTimeoutSeconds: 2 });
     const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
     const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
 
     const store = new DynamoTradingStore(ddb, tableName);
     const market = new SimulatedMarket({ seed, symbols: DEFAULT_SYMBOLS });
-    const broker = new SimulatedBroker({ priceOf: (s) => market.priceOf(s), clock, seed });
+    const scenario = options.scenario ?? 'normal';
+    const startingCash = options.startingCash ?? DEFAULT_STARTING_CASH;
+    const broker = new SimulatedBroker({ priceOf: (s) => market.priceOf(s), clock, seed, startingCash, ...brokerBehaviour(scenario) });
     const telemetry = new InMemoryTelemetry();
     const router = new LocalEventRouter({ concurrency: 4 });
     const errors: unknown[] = [];
@@ -108,7 +141,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     await store.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
     await store.putMarks(market.step(clock.now()));
     await store.putReference(DEFAULT_REFERENCE);
-    await store.depositCash(account, options.startingCash ?? DEFAULT_STARTING_CASH, nowIso);
+    await store.depositCash(account, startingCash, nowIso);
 
     const risk = createRiskHandler(() => ({
       store,
@@ -119,7 +152,9 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       defaults: config.riskLimits,
       logger,
     }));
-    const order = createOrderHandler(() => ({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000, logger }));
+    // The simulated venue never takes an order late, so "not at the broker" is trusted after 2 s, not 30.
+    const inFlightGraceMs = 2_000;
+    const order = createOrderHandler(() => ({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000, inFlightGraceMs, logger }));
     const reconciliation = createReconciliationHandler(() => ({
       store,
       broker,
@@ -127,8 +162,27 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       clock,
       telemetry,
       accounts: [account],
+      inFlightGraceMs,
       logger,
     }));
+
+    let reconciliations = 0;
+    const reconcile = async (label: string): Promise<ReconciliationRecord | undefined> => {
+      const runs = await reconciliation({
+        version: '0',
+        id: `local-${label}-${setupStarted}-${++reconciliations}`,
+        'detail-type': 'Scheduled Event',
+        source: 'aws.events',
+        account: '000000000000',
+        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        region: 'us-east-1',
+        resources: [],
+        detail: {},
+      });
+      return runs[0];
+    };
+    // At start-up, as the feed task does: nothing trades on a table that disagrees with the broker.
+    const startup = await reconcile('startup');
 
     const latencies: number[] = [];
     const denied: Record<string, number> = {};
@@ -149,6 +203,16 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       onError: (error) => errors.push(error),
     });
     eventSource.start();
+    // The feed's relay of the broker's order updates onto the order queue, as in AWS.
+    const relay = new BrokerUpdateRelay({
+      account,
+      stream: broker.updateStream(),
+      queue: new SqsOrderQueue(sqsClient, queueUrl),
+      clock,
+      telemetry,
+      onError: (error) => errors.push(error),
+    });
+    await relay.start();
 
     const strategy = await loadStrategy(options.strategyPath, { seed, symbols: DEFAULT_SYMBOLS.map((s) => s.symbol) });
     // The run's clock starts once everything is up: --duration is market time, not JVM start-up time.
@@ -165,6 +229,11 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
           `denied=${Object.values(denied).reduce((a, b) => a + b, 0)} fills=${router.published.get(DETAIL_TYPES.FillApplied) ?? 0}`,
       );
     let lastProgress = Date.now();
+    // Scheduled reconciliation, one run at a time, beside the trading loop (it settles in-flight orders and
+    // applies the broker's view of every live order, as the one-minute schedule does in AWS).
+    let lastReconcile = Date.now();
+    let scheduled: Promise<unknown> = Promise.resolve();
+    let reconciling = false;
     while (Date.now() - started < options.durationMs) {
       if (options.signal?.aborted) {
         stoppedBy = 'signal';
@@ -176,7 +245,15 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       const due = ticks.filter((tick) => now - (lastMarkWrite.get(tick.symbol) ?? 0) >= 1000);
       for (const tick of due) lastMarkWrite.set(tick.symbol, now);
       await store.putMarks(due);
+      broker.advance(); // the venue matches resting orders and the next slices of partial fills
       await host.onTicks(ticks);
+      if (!reconciling && Date.now() - lastReconcile >= (options.reconcileEveryMs ?? 5000)) {
+        reconciling = true;
+        lastReconcile = Date.now();
+        scheduled = reconcile('scheduled')
+          .catch((error: unknown) => errors.push(error))
+          .finally(() => (reconciling = false));
+      }
       sampleRss();
       if (Date.now() - lastProgress >= (options.progressEveryMs ?? 1000)) {
         lastProgress = Date.now();
@@ -185,30 +262,46 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       await sleep(tickMs);
     }
 
-    // Drain: every intent decided, every approved order consumed, then reconcile against the broker.
+    // Drain: every intent decided, every queued message consumed, the venue done with every order; then
+    // reconcile against the broker until a run is clean (the schedule would run it every minute).
+    const drainBegan = Date.now();
+    options.onProgress?.('draining: deciding queued intents, consuming the order queue, letting the venue finish');
+    await scheduled;
     await router.drain();
     const drainDeadline = Date.now() + 30_000;
-    const drainStart = Date.now();
-    while (!eventSource.idleAfter(drainStart) && Date.now() < drainDeadline) await sleep(100);
+    const settled = async () => {
+      const live = await store.listOrders(account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT']);
+      return live.length === 0 && broker.orders().every((o) => !['accepted', 'partially_filled', 'pending_cancel'].includes(o.status));
+    };
+    for (let drainStart = Date.now(); Date.now() < drainDeadline; ) {
+      broker.advance();
+      if (eventSource.idleAfter(drainStart) && (await settled())) break;
+      if (eventSource.idleAfter(drainStart)) {
+        // Queue empty but orders unsettled: what was handed over to reconciliation needs a run.
+        await reconcile('drain');
+        drainStart = Date.now();
+      }
+      await sleep(100);
+    }
+    await relay.close();
     await eventSource.stop();
     await router.drain();
     sampleRss();
+    options.onProgress?.(`drained in ${((Date.now() - drainBegan) / 1000).toFixed(1)} s; reconciling`);
 
-    const runs = await reconciliation({
-      version: '0',
-      id: `local-final-${setupStarted}`,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '000000000000',
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: 'us-east-1',
-      resources: [],
-      detail: {},
-    });
-    const run = runs[0];
-    const positions = Object.fromEntries(
-      (await store.listPositions(account)).filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]),
-    );
+    let run = await reconcile('final');
+    let finalRuns = 1;
+    while (run?.status !== 'clean' && finalRuns < MAX_FINAL_RECONCILIATIONS) {
+      await sleep(200);
+      run = await reconcile('final');
+      finalRuns++;
+    }
+    const orderDeadLetters = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+    const orderStatuses: Record<string, number> = {};
+    for (const o of await store.listOrders(account, ORDER_STATUSES)) orderStatuses[o.status] = (orderStatuses[o.status] ?? 0) + 1;
+    const ledger = await store.listPositions(account);
+    const positions = Object.fromEntries(ledger.filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]));
+    const valuation = valueLedger(ledger, await store.getMarks());
     progress();
     return {
       durationMs: Date.now() - started,
@@ -218,12 +311,30 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       approved,
       denied,
       blockedBeforeSubmit: telemetry.countsBy(METRICS.orderBlocked, 'reason'),
+      orderStatuses,
       invalidProposals: telemetry.countOf('StrategyProposalInvalid', { strategy: strategy.name }),
-      brokerOrders: { submitted: broker.submittedOrderCount(), submitCalls: broker.submitCalls() },
+      scenario,
+      brokerOrders: {
+        submitted: broker.submittedOrderCount(),
+        submitCalls: broker.submitCalls(),
+        duplicates: broker.duplicateOrderCount(),
+        faultsInjected: Object.values(broker.faultCount()).reduce((a, b) => a + b, 0),
+        lostUpdates: broker.lostUpdateCount(),
+      },
       fills: telemetry.countOf(METRICS.fillApplied),
+      brokerFills: broker.fills().length,
       positions,
       cash: await store.getCash(account),
-      reconciliation: { status: run?.status ?? 'failed', breaks: run?.breaks.length ?? 1, positionsCompared: Object.keys(positions).length },
+      pnl: { realized: valuation.totals.realizedPnl, unrealized: valuation.totals.unrealizedPnl, unpriced: valuation.unpriced },
+      reconciliation: {
+        status: run?.status ?? 'failed',
+        breaks: run?.breaks.length ?? 1,
+        breakKinds: [...new Set((run?.breaks ?? []).map((b) => b.kind))],
+        positionsCompared: Object.keys(positions).length,
+        runs: finalRuns,
+        atStartup: startup?.status ?? 'failed',
+      },
+      orderDeadLetters: Number(orderDeadLetters.Attributes?.ApproximateNumberOfMessages ?? 0),
       decisionLatencyMs: {
         p50: percentile(latencies, 50),
         p99: percentile(latencies, 99),

@@ -9,6 +9,7 @@ import {
   isLiveBrokerStatus,
   type Broker,
   type BrokerAccount,
+  type BrokerCallName,
   type BrokerFill,
   type BrokerOrder,
   type BrokerOrderRequest,
@@ -22,18 +23,6 @@ import { seededRandom } from '../../shared/random/seeded';
 export const SIMULATED_FAULT_KINDS = ['server-error', 'timeout-after-effect', 'timeout-before-effect', 'rate-limited', 'connection-reset'] as const;
 export type SimulatedFaultKind = (typeof SIMULATED_FAULT_KINDS)[number];
 
-export const BROKER_CALL_NAMES = [
-  'submitOrder',
-  'getOrderByClientOrderId',
-  'listOpenOrders',
-  'cancelOrder',
-  'cancelAllOrders',
-  'listFills',
-  'getPositions',
-  'getAccount',
-  'closeAllPositions',
-] as const;
-export type BrokerCallName = (typeof BROKER_CALL_NAMES)[number];
 
 export interface SimulatedFaults {
   /** Probability that a call fails; the failure is one of the kinds below, chosen at random. */
@@ -63,6 +52,11 @@ export interface SimulatedBrokerOptions {
   faults?: SimulatedFaults;
   /** Probability that a cancel request first leaves the order pending_cancel, so a fill can still race it. */
   cancelRace?: number;
+  /**
+   * False makes a naive venue that opens a new order for a repeated client order id (default true, as
+   * Alpaca refuses a duplicate id). The faults scenario runs naive, so any re-send shows up as a duplicate.
+   */
+  dedupeClientOrderIds?: boolean;
 }
 
 /** The update stream adapter, plus what a test needs to wait for asynchronous delivery. */
@@ -180,7 +174,8 @@ export class SimulatedBroker implements Broker {
     return this.call('submitOrder', () => {
       validate(request);
       // Idempotent by client order id: a repeat returns the order as it is now and changes nothing.
-      return (this.byClientId.get(request.clientOrderId) ?? this.create(request)).order;
+      const existing = this.options.dedupeClientOrderIds === false ? undefined : this.byClientId.get(request.clientOrderId);
+      return (existing ?? this.create(request)).order;
     });
   }
 
@@ -350,6 +345,11 @@ export class SimulatedBroker implements Broker {
   /** Distinct broker orders created (a duplicate submit creates none). */
   submittedOrderCount(): number {
     return this.book.length;
+  }
+
+  /** Broker orders beyond the first for a client order id (only a naive venue can have any). */
+  duplicateOrderCount(): number {
+    return this.book.length - new Set(this.book.map((s) => s.order.clientOrderId)).size;
   }
 
   /** Injected faults per kind. */

@@ -25,6 +25,7 @@ import type {
   AccountBook,
   ApprovalEntry,
   BookEntry,
+  CashSyncInput,
   ClaimResult,
   OrderUpdateInput,
   ExecutionThrottleState,
@@ -167,7 +168,8 @@ const itemToBook = (item: Item | undefined): AccountBook => {
     else if (name.startsWith(BOOK_INFLIGHT_SELL)) entry(name.slice(BOOK_INFLIGHT_SELL.length)).inflightSell = String(value);
   }
   const revision = itemToRevision(item);
-  return { cash: str(item?.cash) ?? '0', positions, ...(revision ? { revision } : {}) };
+  const cashSyncedAt = str(item?.cashSyncedAt);
+  return { cash: str(item?.cash) ?? '0', positions, ...(revision ? { revision } : {}), ...(cashSyncedAt ? { cashSyncedAt } : {}) };
 };
 
 const itemToMarks = (item: Item | undefined): Record<string, Mark> => {
@@ -245,15 +247,21 @@ const openOrdersUpdate = (tableName: string, account: string, delta: 1 | -1): Tr
   },
 });
 
+/**
+ * The stored form of an audit entry: keyed by account and UTC day, indexed by correlation id, and without
+ * `expiresAt` (audit entries are kept, docs/audit.md). The audit log adapter reads this shape back.
+ */
+export const auditItem = (entry: AuditEntry): Item => ({
+  ...keys.audit(entry.account, entry.occurredAt, entry.entryId),
+  ...keys.auditByCorrelation(entry.correlationId, entry.occurredAt, entry.entryId),
+  type: 'AUDIT',
+  ...entry,
+});
+
 const auditPut = (tableName: string, entry: AuditEntry): TransactItem => ({
   Put: {
     TableName: tableName,
-    Item: {
-      ...keys.audit(entry.account, entry.occurredAt, entry.entryId),
-      ...keys.auditByCorrelation(entry.correlationId, entry.occurredAt, entry.entryId),
-      type: 'AUDIT',
-      ...entry,
-    },
+    Item: auditItem(entry),
     ConditionExpression: 'attribute_not_exists(pk)',
   },
 });
@@ -544,6 +552,25 @@ export class DynamoTradingStore implements TradingStore {
     return itemToBook(out.Item).positions[symbol] ?? { quantity: '0', inflightBuy: '0', inflightSell: '0' };
   }
 
+  async recordCancelMessage(account: string, entry: ApprovalEntry): Promise<void> {
+    await this.call('UpdateItem (cancel in rate window)', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.orderRate(account),
+          // The window is pruned by the next risk decision, which rewrites it whole.
+          UpdateExpression: 'SET approvals = list_append(if_not_exists(approvals, :empty), :entry), expiresAt = :ttl ADD version :one',
+          ExpressionAttributeValues: {
+            ':empty': [],
+            ':entry': [{ ...entry, at: n(entry.at) }],
+            ':ttl': n(Math.floor(entry.at / 1000) + RATE_TTL_SECONDS),
+            ':one': n(1),
+          },
+        }),
+      ),
+    );
+  }
+
   async reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'> {
     try {
       await this.doc.send(
@@ -730,12 +757,14 @@ export class DynamoTradingStore implements TradingStore {
     return orders;
   }
 
-  async adoptOrder(order: OrderRecord, audit: AuditEntry): Promise<boolean> {
+  async adoptOrder(order: OrderRecord, audit: AuditEntry, inflight?: InflightChange): Promise<boolean> {
     const items: TransactItem[] = [
       { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } },
       auditPut(this.tableName, audit),
     ];
     if (isOpenStatus(order.status)) items.push(openOrdersUpdate(this.tableName, order.account, 1));
+    // Like an approval: the adopted order's size is in flight on the book in the same write as the order.
+    if (inflight && !dec(inflight.quantity).isZero()) items.push(inflightUpdate(this.tableName, order.account, inflight));
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
       return true;
@@ -882,5 +911,39 @@ export class DynamoTradingStore implements TradingStore {
 
   async getCash(account: string): Promise<string> {
     return (await this.getBook(account)).cash;
+  }
+
+  /**
+   * Reconciliation's cash write: SET cash (not ADD, it replaces the local figure with the broker's) only if
+   * the cash is still the figure read; a write of the book, so it bumps the revision, naming no symbol.
+   */
+  async syncCash(account: string, input: CashSyncInput): Promise<'synced' | 'moved'> {
+    const revision = revise([]);
+    // A book never written has no cash attribute: it reads as 0, so "still 0" must accept it missing.
+    const unchanged = dec(input.expectedLocalCash).isZero() ? '(attribute_not_exists(cash) OR cash = :expected)' : 'cash = :expected';
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.book(account),
+                UpdateExpression: `SET cash = :cash, cashSyncedAt = :at, updatedAt = :at, ${revision.set} ADD ${revision.add}`,
+                ConditionExpression: unchanged,
+                ExpressionAttributeNames: revision.names,
+                ExpressionAttributeValues: { ':cash': n(input.brokerCash), ':expected': n(input.expectedLocalCash), ':at': input.at, ...revision.values },
+              },
+            },
+            auditPut(this.tableName, input.audit),
+          ],
+        }),
+      );
+      return 'synced';
+    } catch (error) {
+      // The cash moved, a fill's transaction raced this one, or this run already synced (its audit exists).
+      if (cancellationCodes(error)?.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict')) return 'moved';
+      throw new InfrastructureError('DynamoDB TransactWrite (cash sync) failed', 'dynamodb', { cause: error });
+    }
   }
 }

@@ -1,8 +1,9 @@
-// SQS FIFO adapter for the OrderQueue port: SendMessageBatch, group account#symbol (per-symbol order),
-// deduplication id = intent id (a re-sent approval within five minutes is dropped by SQS itself).
+// SQS FIFO adapter for the OrderQueue port: SendMessageBatch with the group and deduplication id the port
+// assigns (a re-sent message within five minutes is dropped by SQS itself).
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { messageGroupId, type ApprovedOrderMessage, type OrderQueue } from '../../shared/ports/order-queue';
+import type { OrderQueueMessage } from '../../shared/events/order-queue-messages';
+import { routingOf, type OrderQueue } from '../../shared/ports/order-queue';
 
 const MAX_BATCH = 10;
 const MAX_ATTEMPTS = 4;
@@ -14,19 +15,17 @@ export class SqsOrderQueue implements OrderQueue {
     private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
   ) {}
 
-  async enqueue(messages: readonly ApprovedOrderMessage[]): Promise<void> {
+  async enqueue(messages: readonly OrderQueueMessage[]): Promise<void> {
     for (let i = 0; i < messages.length; i += MAX_BATCH) {
       await this.sendBatch(messages.slice(i, i + MAX_BATCH));
     }
   }
 
-  private async sendBatch(batch: readonly ApprovedOrderMessage[]): Promise<void> {
-    let pending = batch.map((message, index) => ({
-      Id: String(index),
-      MessageBody: JSON.stringify(message),
-      MessageGroupId: messageGroupId(message.meta.account, message.data.intent.symbol),
-      MessageDeduplicationId: message.data.intent.intentId,
-    }));
+  private async sendBatch(batch: readonly OrderQueueMessage[]): Promise<void> {
+    let pending = batch.map((message, index) => {
+      const { groupId, deduplicationId } = routingOf(message);
+      return { Id: String(index), MessageBody: JSON.stringify(message), MessageGroupId: groupId, MessageDeduplicationId: deduplicationId };
+    });
     for (let attempt = 1; pending.length > 0; attempt++) {
       let failedIds: string[];
       try {

@@ -1,15 +1,15 @@
-// Order function: consumes approved orders from the SQS FIFO queue in batches and reports partial failures,
-// so one bad or blocked message holds back only its own account#symbol group.
+// Order function: consumes the order FIFO queue in batches (approved orders, broker updates, cancel and
+// cancel-all commands) and reports partial failures, so one bad or waiting message holds back only its
+// own account#symbol group.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
-import { OrderApprovedDetailSchema } from '../../shared/events/order-events';
+import { OrderQueueMessageSchema } from '../../shared/events/order-queue-messages';
 import { systemClock } from '../../shared/ports/clock';
-import { unconfiguredBroker } from '../../adapters/broker/unconfigured-broker';
-import { processApprovedOrder, type OrderServiceDeps, type SubmissionOutcome } from '../../shared/orders/order-service';
+import { handleOrderQueueMessage, type OrderServiceDeps } from '../../shared/orders/order-service';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 
 export type OrderHandlerDeps = Omit<OrderServiceDeps, 'workerId'> & { logger: Pick<Logger, 'error' | 'info'> };
@@ -19,10 +19,11 @@ export const createOrderHandler =
   async (event: unknown, context: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> => {
     const d = deps();
     const sqsEvent = parseInput(d, 'order', SqsSchema, event);
-    const handleRecord = async (record: SQSRecord): Promise<SubmissionOutcome> => {
+    const handleRecord = async (record: SQSRecord) => {
       const body = parseJson(d, 'order', record.body, 'body');
-      const message = parseInput(d, 'order', OrderApprovedDetailSchema, body, 'body');
-      return processApprovedOrder({ ...d, workerId: `${context.awsRequestId}/${record.messageId}` }, message);
+      const message = parseInput(d, 'order', OrderQueueMessageSchema, body, 'body');
+      const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
+      return handleOrderQueueMessage({ ...d, workerId: `${context.awsRequestId}/${record.messageId}` }, message, { messageId: record.messageId, receiveCount });
     };
     return processPartialResponse(sqsEvent, handleRecord, new SqsFifoPartialProcessorAsync(), {
       context: context as Context,
@@ -38,7 +39,7 @@ const fromEnvironment = (): OrderHandlerDeps => {
   const adapters = awsAdapters();
   awsDeps = {
     store: adapters.store,
-    broker: unconfiguredBroker,
+    broker: adapters.broker,
     bus: adapters.bus,
     clock: systemClock,
     telemetry: new PowertoolsTelemetry(),

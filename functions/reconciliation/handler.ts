@@ -1,5 +1,6 @@
-// Reconciliation function: on each scheduled event, compares every configured account's broker positions
-// with the table and publishes the breaks. A run id derived from the schedule event makes reruns dedupe.
+// Reconciliation function: on each scheduled event, reconciles every configured account with the broker
+// (in-flight orders, orders, positions, cash; see docs/reconciliation.md) and publishes the breaks. A run id
+// derived from the schedule event makes reruns dedupe.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
@@ -10,7 +11,6 @@ import { systemClock } from '../../shared/ports/clock';
 import type { ReconciliationRecord } from '../../shared/ports/trading-store';
 import { reconcileAccount, type ReconciliationDeps } from '../../shared/reconciliation/reconciliation-service';
 import { createLogger, parseInput } from '../support/handler-support';
-import { unconfiguredBroker } from '../../adapters/broker/unconfigured-broker';
 
 export const ScheduledEventSchema = EventBridgeSchema.extend({
   source: z.literal('aws.events', { error: 'must be aws.events' }),
@@ -40,7 +40,7 @@ const fromEnvironment = (): ReconciliationHandlerDeps => {
   const adapters = awsAdapters();
   awsDeps = {
     store: adapters.store,
-    broker: unconfiguredBroker,
+    broker: adapters.broker,
     bus: adapters.bus,
     clock: systemClock,
     telemetry: new PowertoolsTelemetry(),

@@ -14,6 +14,7 @@ export const AUDIT_KINDS = [
   'FILL_APPLIED',
   'ORDER_ADOPTED',
   'RECONCILIATION_RUN',
+  'CASH_SYNCED',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

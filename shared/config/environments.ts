@@ -8,6 +8,21 @@ export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
 export type EnvironmentName = z.infer<typeof EnvironmentNameSchema>;
 
+/** Alpaca's two trading hosts: paper (simulated fills, no money) and live. */
+export const ALPACA_VENUES = ['paper', 'live'] as const;
+export type AlpacaVenue = (typeof ALPACA_VENUES)[number];
+
+/**
+ * Which broker the order and reconciliation functions talk to. `simulated` runs in-process and exists only
+ * on one machine (npm start): the AWS wiring refuses it, so a deployed stack never trades against a
+ * simulation while looking healthy.
+ */
+export const BrokerConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('simulated') }).strict(),
+  z.object({ kind: z.literal('alpaca'), venue: z.enum(ALPACA_VENUES) }).strict(),
+]);
+export type BrokerConfig = z.infer<typeof BrokerConfigSchema>;
+
 export const EnvironmentConfigSchema = z
   .object({
     name: EnvironmentNameSchema,
@@ -28,6 +43,7 @@ export const EnvironmentConfigSchema = z
       })
       .strict(),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),
+    broker: BrokerConfigSchema,
     /** Keep the table when the stack is deleted (always in prod: state and audit are records). */
     retainData: z.boolean(),
   })
@@ -76,13 +92,29 @@ const base = {
 } satisfies Partial<EnvironmentConfig>;
 
 const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
-  local: { ...base, name: 'local', riskLimits: LOCAL_LIMITS, deployment: { strategy: 'all-at-once' }, logLevel: 'WARN', retainData: false },
-  dev: { ...base, name: 'dev', deployment: { strategy: 'all-at-once' }, logLevel: 'DEBUG', retainData: false },
+  local: {
+    ...base,
+    name: 'local',
+    riskLimits: LOCAL_LIMITS,
+    deployment: { strategy: 'all-at-once' },
+    logLevel: 'WARN',
+    broker: { kind: 'simulated' },
+    retainData: false,
+  },
+  dev: {
+    ...base,
+    name: 'dev',
+    deployment: { strategy: 'all-at-once' },
+    logLevel: 'DEBUG',
+    broker: { kind: 'alpaca', venue: 'paper' },
+    retainData: false,
+  },
   staging: {
     ...base,
     name: 'staging',
     deployment: { strategy: 'canary-10-percent-5-minutes' },
     logLevel: 'INFO',
+    broker: { kind: 'alpaca', venue: 'paper' },
     retainData: true,
   },
   prod: {
@@ -100,6 +132,8 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     },
     deployment: { strategy: 'canary-10-percent-5-minutes' },
     logLevel: 'INFO',
+    // The only environment that trades real money.
+    broker: { kind: 'alpaca', venue: 'live' },
     retainData: true,
   },
 };

@@ -3,15 +3,33 @@
 import { z } from 'zod';
 import { DecimalStringSchema } from '../money/decimal';
 import { MetaSchema } from './envelope';
-import { SymbolSchema } from './ids';
+import { IntentIdSchema, SymbolSchema } from './ids';
 
-export const BreakKindSchema = z.enum(['QUANTITY_MISMATCH', 'BROKER_UNREACHABLE', 'LOCAL_STATE_UNREADABLE']);
+/**
+ * QUANTITY_MISMATCH: a position differs beyond the tolerance on two reads. BROKER_UNREACHABLE /
+ * LOCAL_STATE_UNREADABLE: a side could not be read (the run fails). ORDER_MISSING_AT_BROKER: a live local
+ * order the broker does not know (kept as it is). UNKNOWN_BROKER_ORDER: a broker order without an intent of
+ * ours (adopted as external). CASH_MISMATCH: cash differs beyond the cash tolerance.
+ */
+export const BreakKindSchema = z.enum([
+  'QUANTITY_MISMATCH',
+  'BROKER_UNREACHABLE',
+  'LOCAL_STATE_UNREADABLE',
+  'ORDER_MISSING_AT_BROKER',
+  'UNKNOWN_BROKER_ORDER',
+  'CASH_MISMATCH',
+]);
 export const ReconciliationBreakSchema = z
   .object({
     kind: BreakKindSchema,
     symbol: SymbolSchema.optional(),
     brokerQuantity: DecimalStringSchema.optional(),
     localQuantity: DecimalStringSchema.optional(),
+    /** The local order's intent id (= client order id), for the order breaks. */
+    intentId: IntentIdSchema.optional(),
+    brokerOrderId: z.string().min(1).optional(),
+    brokerCash: DecimalStringSchema.optional(),
+    localCash: DecimalStringSchema.optional(),
     message: z.string(),
   })
   .strict();

@@ -16,6 +16,7 @@ import * as fx from '../money/fixed';
 import { BrokerCallError, type Broker, type BrokerOrder, type BrokerUpdate } from '../ports/broker';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
+import type { OrderQueueMessage } from '../events/order-queue-messages';
 import type { ApprovedOrderMessage } from '../ports/order-queue';
 import type { BookedFill, TradingStore } from '../ports/trading-store';
 import { EXECUTION_BUCKET_MS } from '../risk/limits';
@@ -240,7 +241,7 @@ const recordLocalMove = async (
   ctx: Context,
   order: OrderRecord,
   to: OrderStatus,
-  detail: { reason?: DenialReason; rejectReason?: string; inFlightSince?: string; requestedBy?: string },
+  detail: { reason?: DenialReason; rejectReason?: string; inFlightSince?: string; requestedBy?: string; cancelReason?: string },
   options: { claimed: boolean } = { claimed: true },
 ): Promise<void> => {
   const nowIso = utcNow(deps.clock.now());
@@ -408,25 +409,56 @@ export interface CancelRequest {
   /** The person or component asking, for the audit trail. */
   requestedBy: string;
   requestId: string;
+  reason?: string;
 }
+
+export type CancelOutcome = 'canceled' | 'requested' | 'final' | 'retry';
+
+/**
+ * A cancel sent to the broker is a message to the market: it joins the account's rate window (orders and
+ * cancels alike count against the message rate). Recording it never stops the cancel, which only lowers
+ * exposure; a failure is counted and alarmed instead.
+ */
+const countCancelMessage = async (deps: OrderServiceDeps, order: OrderRecord): Promise<void> => {
+  try {
+    await deps.store.recordCancelMessage(order.account, {
+      at: deps.clock.now(),
+      kind: 'cancel',
+      symbol: order.intent.symbol,
+      side: order.intent.side,
+      quantity: order.intent.quantity,
+      strategy: order.strategy,
+      price: order.intent.limitPrice ?? '0',
+    });
+  } catch {
+    deps.telemetry.count(METRICS.cancelNotCounted);
+  }
+};
 
 /**
  * Cancels one order. Never refused by risk or the trading state: a cancel only lowers exposure. Not yet sent:
- * canceled locally. Live at the broker: the broker is asked, and its answer (now or on the stream) finalises it.
+ * canceled locally. Live at the broker: the broker is asked, and its answer (now or on the stream) finalises
+ * it. SUBMITTED or IN_FLIGHT: the broker's id is not known yet, so the caller retries once the order settles.
  */
-export const cancelOrder = async (deps: OrderServiceDeps, request: CancelRequest & { intentId: string }): Promise<'canceled' | 'requested' | 'final' | 'retry'> => {
+export const cancelOrder = async (deps: OrderServiceDeps, request: CancelRequest & { intentId: string }): Promise<CancelOutcome> => {
+  const outcome = await cancelOne(deps, request);
+  deps.telemetry.count(METRICS.cancelRequested, { outcome });
+  return outcome;
+};
+
+const cancelOne = async (deps: OrderServiceDeps, request: CancelRequest & { intentId: string }): Promise<CancelOutcome> => {
   const order = await deps.store.getOrder(request.account, request.intentId);
   if (!order) throw new InfrastructureError(`no order ${request.intentId} to cancel`, 'store');
   const ctx: Context = { account: request.account, strategy: order.strategy, causationId: request.requestId, actor: request.requestedBy };
   if (order.status === 'PENDING') {
     // Not sent, so nobody holds a lease: the version alone guards the move.
-    await recordLocalMove(deps, ctx, order, 'CANCELED', { requestedBy: request.requestedBy }, { claimed: false });
+    await recordLocalMove(deps, ctx, order, 'CANCELED', { requestedBy: request.requestedBy, ...(request.reason ? { cancelReason: request.reason } : {}) }, { claimed: false });
     return 'canceled';
   }
   if (!isBrokerLive(order.status) || !order.brokerOrderId) {
-    // SUBMITTED / IN_FLIGHT: the broker id is not known yet; the caller retries once the order settles.
     return isSettledForSubmission(order.status) ? 'final' : 'retry';
   }
+  await countCancelMessage(deps, order);
   const answer = await deps.broker.cancelOrder(order.brokerOrderId);
   // Either way the broker's own view says what happened; apply it now rather than wait for the stream.
   const view = await queryBroker(deps, request.intentId);
@@ -434,16 +466,30 @@ export const cancelOrder = async (deps: OrderServiceDeps, request: CancelRequest
   return answer === 'requested' ? 'requested' : 'final';
 };
 
-/** Cancels every open order of the account: the broker's cancel-all, then each local order still open. */
-export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelRequest): Promise<{ requested: number; canceledLocally: number }> => {
+export interface CancelAllResult {
+  /** Orders the broker's cancel-all accepted a cancel request for. */
+  requested: number;
+  /** Orders not yet sent, canceled here. */
+  canceledLocally: number;
+  /** Orders whose broker id is not known yet (SUBMITTED, IN_FLIGHT): the command must run again. */
+  waiting: number;
+}
+
+/**
+ * Cancels every open order of the account: the broker's cancel-all first (it also reaches orders this
+ * table does not know), then each local order that can still fill, including those still being submitted.
+ */
+export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelRequest): Promise<CancelAllResult> => {
   const ids = await deps.broker.cancelAllOrders();
   let canceledLocally = 0;
-  const open = await deps.store.listOrders(request.account, ['PENDING', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL']);
+  let waiting = 0;
+  const open = await deps.store.listOrders(request.account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL']);
   for (const order of open) {
     const outcome = await withRetries(`cancel ${order.intent.intentId}`, () => cancelOrder(deps, { ...request, intentId: order.intent.intentId }));
     if (outcome === 'canceled') canceledLocally++;
+    if (outcome === 'retry') waiting++;
   }
-  return { requested: ids.length, canceledLocally };
+  return { requested: ids.length, canceledLocally, waiting };
 };
 
 /** Settles every IN_FLIGHT order of the account (reconciliation runs this). */
@@ -460,4 +506,54 @@ export const settleInFlightOrders = async (deps: OrderServiceDeps, account: stri
     }
   }
   return settled;
+};
+
+export type OrderQueueOutcome = SubmissionOutcome | 'applied' | 'unchanged' | 'unknown' | 'handed-over' | CancelOutcome | CancelAllResult;
+
+/**
+ * After this many deliveries, an approved order still in flight or a broker update that could not be
+ * applied stops holding its FIFO group: reconciliation owns it from then on (it settles in-flight orders
+ * and applies the broker's view of every live order). Waiting longer would push the messages queued behind
+ * it in the group towards the dead-letter queue, since each skipped delivery counts as a receive.
+ */
+export const HAND_OVER_AFTER_RECEIVES = 2;
+
+/**
+ * One message of the order queue. Work that must wait (an order still being submitted, a broker that did
+ * not answer) throws RetryLaterError, so the queue redelivers it and its group waits meanwhile; cancel
+ * commands wait until they are done (nothing else would carry them out), the rest is handed over to
+ * reconciliation after HAND_OVER_AFTER_RECEIVES deliveries.
+ */
+export const handleOrderQueueMessage = async (
+  deps: OrderServiceDeps,
+  message: OrderQueueMessage,
+  delivery: { messageId: string; receiveCount: number },
+): Promise<OrderQueueOutcome> => {
+  const handOver = async (work: () => Promise<OrderQueueOutcome>): Promise<OrderQueueOutcome> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (!(error instanceof RetryLaterError) || delivery.receiveCount < HAND_OVER_AFTER_RECEIVES) throw error;
+      deps.telemetry.count(METRICS.handedToReconciliation, { type: message.type });
+      return 'handed-over';
+    }
+  };
+  switch (message.type) {
+    case 'OrderApproved.v1':
+      return handOver(() => processApprovedOrder(deps, message.detail));
+    case 'BrokerUpdateReceived.v1':
+      return handOver(() => processBrokerUpdate(deps, message.detail.meta.account, message.detail.data.update, message.detail.meta.eventId));
+    case 'OrderCancelRequested.v1': {
+      const { meta, data } = message.detail;
+      const outcome = await cancelOrder(deps, { account: meta.account, intentId: data.intentId, requestedBy: data.requestedBy, requestId: meta.eventId, reason: data.reason });
+      if (outcome === 'retry') throw new RetryLaterError(`order ${data.intentId} is still being submitted; its cancel waits (message ${delivery.messageId})`);
+      return outcome;
+    }
+    case 'AllOrdersCancelRequested.v1': {
+      const { meta, data } = message.detail;
+      const result = await cancelAllOrders(deps, { account: meta.account, requestedBy: data.requestedBy, requestId: meta.eventId, reason: data.reason });
+      if (result.waiting > 0) throw new RetryLaterError(`${result.waiting} order(s) still being submitted; cancel-all runs again (message ${delivery.messageId})`);
+      return result;
+    }
+  }
 };

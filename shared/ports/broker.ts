@@ -104,6 +104,20 @@ export interface Broker {
   closeAllPositions(): Promise<void>;
 }
 
+/** Every call of the port, by name (fault injection and delegating wrappers enumerate them). */
+export const BROKER_CALL_NAMES = [
+  'submitOrder',
+  'getOrderByClientOrderId',
+  'listOpenOrders',
+  'cancelOrder',
+  'cancelAllOrders',
+  'listFills',
+  'getPositions',
+  'getAccount',
+  'closeAllPositions',
+] as const satisfies readonly (keyof Broker)[];
+export type BrokerCallName = (typeof BROKER_CALL_NAMES)[number];
+
 /** Receives the broker's order updates until closed; reconnects itself and reports gaps. */
 export interface BrokerUpdateStream {
   start(handlers: {

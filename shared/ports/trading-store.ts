@@ -38,6 +38,8 @@ export interface AccountBook {
   positions: Readonly<Record<string, BookEntry>>;
   /** Absent when unknown: the valuation then compares every symbol. */
   revision?: ItemRevision;
+  /** When reconciliation last set the cash to the broker's (ISO-8601); absent until the first sync. */
+  cashSyncedAt?: string;
 }
 
 /** Reference data per symbol, loaded daily: average daily volume and the sector used for concentration. */
@@ -170,6 +172,24 @@ export interface ReconciliationRecord {
   status: 'clean' | 'breaks' | 'failed';
   completedAt: string;
   breaks: ReconciliationBreak[];
+  /** Local live orders checked against the broker plus broker open orders checked against the table. */
+  ordersCompared?: number;
+  /** Broker orders without a local record, adopted as external in this run. */
+  adopted?: number;
+  /** IN_FLIGHT orders settled in this run. */
+  settled?: number;
+  /** Cash as read on both sides (local before any sync); absent when either side could not be read. */
+  cash?: { broker: string; local: string };
+}
+
+/** A reconciliation's cash write: the book's cash becomes the broker's only if it is still what was read. */
+export interface CashSyncInput {
+  brokerCash: string;
+  /** The local cash the decision was made on; the write fails ('moved') if the book moved since. */
+  expectedLocalCash: string;
+  /** ISO-8601: stored as the book's `cashSyncedAt`. */
+  at: string;
+  audit: AuditEntry;
 }
 
 /**
@@ -206,8 +226,18 @@ export interface TradingStore {
   recordOrderUpdate(input: OrderUpdateInput): Promise<void>;
   /** Orders of the account in any of these statuses (reconciliation, cancel-all, settlement). */
   listOrders(account: string, statuses: readonly OrderStatus[]): Promise<OrderRecord[]>;
-  /** Creates an order found at the broker without a local record; false when one exists already. */
-  adoptOrder(order: OrderRecord, audit: AuditEntry): Promise<boolean>;
+  /**
+   * Creates an order found at the broker without a local record; false when one exists already. With
+   * `inflight`, its unfilled size is added to the book's in-flight size in the same write (as an approval
+   * does), so risk counts the external exposure.
+   */
+  adoptOrder(order: OrderRecord, audit: AuditEntry, inflight?: InflightChange): Promise<boolean>;
+
+  /**
+   * Appends a cancel sent to the broker to the account's rate window, unconditionally: it moves the window's
+   * version, so a risk decision racing with it re-reads the window and counts the cancel.
+   */
+  recordCancelMessage(account: string, entry: ApprovalEntry): Promise<void>;
 
   /** A named person lifts an execution-throttle trip ('*' is the account scope). */
   reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'>;
@@ -215,4 +245,11 @@ export interface TradingStore {
   // Reconciliation
   listPositions(account: string): Promise<Position[]>;
   recordReconciliation(record: ReconciliationRecord, audit: AuditEntry): Promise<void>;
+  /** Strongly consistent: the account book (cash, per-symbol quantity and in-flight sizes, cashSyncedAt). */
+  getBook(account: string): Promise<AccountBook>;
+  /**
+   * Sets the book's cash to the broker's and stamps `cashSyncedAt`, with the audit entry, in one write;
+   * 'moved' when the cash is no longer `expectedLocalCash` (a fill landed meanwhile) and nothing was written.
+   */
+  syncCash(account: string, input: CashSyncInput): Promise<'synced' | 'moved'>;
 }

@@ -12,7 +12,7 @@ import { jitteredBackoff } from '../retry/backoff';
 import type { OrderRecord } from '../orders/order-record';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
-import type { OrderQueue } from '../ports/order-queue';
+import { approvedOrderMessage, type OrderQueue } from '../ports/order-queue';
 import type { TradingStore } from '../ports/trading-store';
 import { METRICS, type Telemetry } from '../telemetry/telemetry';
 import { approvalsInWindow, evaluateIntent, type RiskDecision } from './evaluate';
@@ -89,7 +89,7 @@ const orderFromDecision = (intended: IntendedDetail, decision: RiskDecision, now
 /** A redelivered intent: the first decision stands; an approval not yet consumed is queued again (deduped). */
 const replay = async (deps: RiskServiceDeps, intended: IntendedDetail, existing: OrderRecord): Promise<IntentOutcome> => {
   if (existing.status === 'PENDING') {
-    await deps.queue.enqueue([approvedDetail(intended, existing)]);
+    await deps.queue.enqueue([approvedOrderMessage(approvedDetail(intended, existing))]);
   }
   await deps.bus.publish([outcomeEvent(intended, existing)]);
   return existing.status === 'DENIED'
@@ -219,7 +219,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
     // Breaches go out with every decision that sees them: the stable id makes repeats harmless downstream.
     const breaches = breachEvents(intended, decision, nowIso);
     if (decision.outcome === 'approved') {
-      await deps.queue.enqueue([approvedDetail(intended, order)]);
+      await deps.queue.enqueue([approvedOrderMessage(approvedDetail(intended, order))]);
       await deps.bus.publish([outcomeEvent(intended, order), ...breaches]);
       return { outcome: 'approved', intentId, replayed: false };
     }

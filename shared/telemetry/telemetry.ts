@@ -59,5 +59,16 @@ export const METRICS = {
   orderTransition: 'OrderTransition',
   orderInFlight: 'OrderInFlight',
   staleBrokerUpdate: 'StaleBrokerUpdate',
+  /** Cancels by outcome (canceled locally, requested at the broker, already final, waiting). */
+  cancelRequested: 'OrderCancelRequested',
+  /** A cancel the rate window could not record: sent anyway (a cancel only lowers exposure), alarmed. */
+  cancelNotCounted: 'CancelNotCounted',
   reconciliationBreaks: 'ReconciliationBreaks',
+  brokerUpdateRelayed: 'BrokerUpdateRelayed',
+  /** Order-queue work left to reconciliation after repeated waits (an order in flight, an unanswered query). */
+  handedToReconciliation: 'OrderWorkHandedToReconciliation',
+  /** An update the queue would not take: reconciliation recovers it; alarmed. */
+  brokerUpdateNotRelayed: 'BrokerUpdateNotRelayed',
+  /** The broker's update stream dropped; updates may have been missed until reconciliation runs. */
+  brokerStreamDisconnected: 'BrokerStreamDisconnected',
 } as const;

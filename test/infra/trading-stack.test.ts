@@ -2,6 +2,7 @@
 // differ. Bundling is skipped here (see synth.ts); bundling.test.ts checks the real bundles.
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { AlpacaSecretSchema } from '../../adapters/broker/alpaca/credentials';
 import { createTradingStack } from '../../infra/app';
 import { loadEnvironmentConfig } from '../../shared/config/environments';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
@@ -37,6 +38,8 @@ const topicId = (template: Template) => logicalId(template, 'AWS::SNS::Topic', '
 const ORDER_QUEUE = 'OrderQueue/Queue';
 const ORDER_DLQ = 'OrderQueue/DeadLetterQueue';
 const TABLE = 'TradingTable/Table';
+const BROKER_SECRET = 'BrokerCredentials/Secret';
+const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation'];
 
 describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: DeployableEnv) => {
   const template = templateFor(env);
@@ -246,8 +249,60 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     expect(resource(template, 'AWS::DynamoDB::Table', TABLE)).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
   });
 
-  it('exports the table name, bus name, order queue URL and on-call topic ARN', () => {
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['EventBusName', 'OnCallTopicArn', 'OrderQueueUrl', 'TableName']);
+  describe('broker credentials', () => {
+    const secretId = () => logicalId(template, 'AWS::SecretsManager::Secret', BROKER_SECRET);
+
+    it('keeps them in one secret whose description names the venue', () => {
+      template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+      const venue = config.broker.kind === 'alpaca' ? config.broker.venue : 'none';
+      expect(resource(template, 'AWS::SecretsManager::Secret', BROKER_SECRET).Properties.Description).toMatch(new RegExp(`^Alpaca ${venue} `));
+    });
+
+    it('starts the secret with the fields the credentials reader expects and a placeholder it rejects, never a real key', () => {
+      const generate = resource(template, 'AWS::SecretsManager::Secret', BROKER_SECRET).Properties.GenerateSecretString as {
+        SecretStringTemplate: string;
+        GenerateStringKey: string;
+      };
+      const initial = { ...(JSON.parse(generate.SecretStringTemplate) as object), [generate.GenerateStringKey]: 'generated0123456789' };
+      expect(Object.keys(initial).sort()).toEqual(Object.keys(AlpacaSecretSchema.shape).sort());
+      // Rejected by the reader: an unset key is a credentials failure (ambiguous), never a refusal from Alpaca.
+      expect(AlpacaSecretSchema.safeParse(initial).success).toBe(false);
+      expect(resource(template, 'AWS::SecretsManager::Secret', BROKER_SECRET).Properties).not.toHaveProperty('SecretString');
+    });
+
+    it(`${config.retainData ? 'retains' : 'deletes'} the secret with the stack`, () => {
+      const policy = config.retainData ? 'Retain' : 'Delete';
+      expect(resource(template, 'AWS::SecretsManager::Secret', BROKER_SECRET)).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
+    });
+
+    it('lets only the order and reconciliation functions read the secret', () => {
+      const secret = secretId();
+      const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
+        .filter(([, policy]) =>
+          (policy.Properties.PolicyDocument.Statement as { Effect: string; Action: string | string[]; Resource: unknown }[]).some(
+            (s) => s.Effect === 'Allow' && [s.Action].flat().includes('secretsmanager:GetSecretValue') && JSON.stringify(s.Resource).includes(`"${secret}"`),
+          ),
+        )
+        .map(([id]) => id)
+        .sort();
+      expect(readers).toEqual([
+        expect.stringMatching(/^OrderFunctionServiceRoleDefaultPolicy/),
+        expect.stringMatching(/^ReconciliationFunctionServiceRoleDefaultPolicy/),
+      ]);
+    });
+
+    it('tells only the order and reconciliation functions the secret ARN in BROKER_SECRET_ID', () => {
+      for (const name of FUNCTION_NAMES) {
+        const vars = (fn(template, name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+        if (BROKER_FUNCTIONS.includes(name)) expect(vars[RUNTIME_ENV.brokerSecretId], name).toEqual({ Ref: secretId() });
+        else expect(vars, name).not.toHaveProperty(RUNTIME_ENV.brokerSecretId);
+      }
+    });
+  });
+
+  it('exports the table name, bus name, order queue URL, on-call topic ARN and broker secret ARN', () => {
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['BrokerSecretArn', 'EventBusName', 'OnCallTopicArn', 'OrderQueueUrl', 'TableName']);
+    expect(template.findOutputs('BrokerSecretArn').BrokerSecretArn?.Value).toEqual({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', BROKER_SECRET) });
   });
 
   it('tags every taggable resource with its environment', () => {
@@ -276,6 +331,18 @@ describe('differences between environments', () => {
 
   it('retains the prod table', () => {
     templateFor('prod').hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('trades on the live Alpaca venue in prod and on paper in dev and staging', () => {
+    expect(loadEnvironmentConfig('prod').broker).toEqual({ kind: 'alpaca', venue: 'live' });
+    expect(loadEnvironmentConfig('staging').broker).toEqual({ kind: 'alpaca', venue: 'paper' });
+    expect(loadEnvironmentConfig('dev').broker).toEqual({ kind: 'alpaca', venue: 'paper' });
+    templateFor('prod').hasResourceProperties('AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('^Alpaca live ') });
+    templateFor('dev').hasResourceProperties('AWS::SecretsManager::Secret', { Description: Match.stringLikeRegexp('^Alpaca paper ') });
+  });
+
+  it('keeps the simulated broker to the local configuration', () => {
+    expect(loadEnvironmentConfig('local').broker).toEqual({ kind: 'simulated' });
   });
 });
 

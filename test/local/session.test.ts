@@ -17,6 +17,15 @@ describe('local session', () => {
     expect(report.approved + Object.values(report.denied).reduce((a, b) => a + b, 0)).toBe(report.intents);
   });
 
+  it('keeps one broker order per intent and ends reconciled when a fifth of broker calls fail and updates are lost', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 3000, seed: 11, tickMs: 50, scenario: 'broker-faults' });
+    expect(report.brokerOrders.faultsInjected).toBeGreaterThan(0);
+    expect(report.brokerOrders.duplicates).toBe(0);
+    expect(report.fills).toBe(report.brokerFills);
+    expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
+    expect(Object.keys(report.orderStatuses).filter((s) => !['FILLED', 'DENIED', 'BLOCKED', 'REJECTED', 'CANCELED'].includes(s))).toEqual([]);
+  });
+
   it('stops early on a signal and still drains, reconciles and reports', { timeout: 120_000 }, async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1500);

@@ -1,7 +1,7 @@
-// Broker-port test helpers shared by the adapter tests: an order request with the usual defaults, and the
-// BrokerCallError a call rejected with.
+// Broker-port test helpers: an order request with the usual defaults, the BrokerCallError a call rejected
+// with, and a broker that forwards to another except for the calls a test overrides.
 import { expect } from 'vitest';
-import { BrokerCallError, type BrokerOrderRequest } from '../../shared/ports/broker';
+import { BrokerCallError, type Broker, type BrokerOrderRequest } from '../../shared/ports/broker';
 
 /** A 10-share AAPL market buy, day order, under `clientOrderId`. */
 export const marketRequest = (clientOrderId: string, over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => ({
@@ -24,3 +24,17 @@ export const brokerFailureOf = async (call: Promise<unknown>): Promise<BrokerCal
   }
   throw new Error('expected the call to fail');
 };
+
+/** A broker that forwards every call to `inner`, except the ones overridden. */
+export const delegatingBroker = (inner: Broker, over: Partial<Broker>): Broker => ({
+  submitOrder: (request) => inner.submitOrder(request),
+  getOrderByClientOrderId: (id) => inner.getOrderByClientOrderId(id),
+  listOpenOrders: () => inner.listOpenOrders(),
+  cancelOrder: (id) => inner.cancelOrder(id),
+  cancelAllOrders: () => inner.cancelAllOrders(),
+  listFills: (query) => inner.listFills(query),
+  getPositions: () => inner.getPositions(),
+  getAccount: () => inner.getAccount(),
+  closeAllPositions: () => inner.closeAllPositions(),
+  ...over,
+});

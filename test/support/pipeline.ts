@@ -1,6 +1,6 @@
 // Per-test wiring shared by the handler tests: an in-process SQS for the file, and for each test a fresh
 // table, FIFO queue, store, recording bus, telemetry and manual clock, with trading ACTIVE, an AAPL mark and reference data, and cash in the account.
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
@@ -48,4 +48,17 @@ export const usePipelineFixture = (): PipelineFixture => {
     await fixture.store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
   });
   return fixture;
+};
+
+/** Receives and deletes until the queue is empty (a FIFO group hands out its next message once the last is gone). */
+export const drainQueue = async (f: Pick<PipelineFixture, 'sqsClient' | 'queueUrl'>): Promise<Message[]> => {
+  const messages: Message[] = [];
+  for (;;) {
+    const out = await f.sqsClient.send(
+      new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }),
+    );
+    if (!out.Messages?.length) return messages;
+    for (const m of out.Messages) await f.sqsClient.send(new DeleteMessageCommand({ QueueUrl: f.queueUrl, ReceiptHandle: m.ReceiptHandle }));
+    messages.push(...out.Messages);
+  }
 };

@@ -60,6 +60,16 @@ describe('simulated broker: submission', () => {
     expect(await broker.getPositions()).toEqual([{ symbol: 'AAPL', quantity: '10', avgEntryPrice: '190.05' }]);
   });
 
+  it('opens a second order for a repeated client order id when configured as a naive venue, and counts it as a duplicate', async () => {
+    const { broker } = setup({ dedupeClientOrderIds: false });
+    const first = await broker.submitOrder(market());
+    expect(broker.duplicateOrderCount()).toBe(0);
+    const second = await broker.submitOrder(market());
+    expect(second.brokerOrderId).not.toBe(first.brokerOrderId);
+    expect(broker.submittedOrderCount()).toBe(2);
+    expect(broker.duplicateOrderCount()).toBe(1);
+  });
+
   it('canonicalises the quantity and limit price it echoes back', async () => {
     const { broker } = setup();
     await expect(broker.submitOrder(limit('180.500', { quantity: '10.50' }))).resolves.toMatchObject({ quantity: '10.5', limitPrice: '180.5' });

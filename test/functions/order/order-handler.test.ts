@@ -10,8 +10,12 @@ import type { Broker } from '../../../shared/ports/broker';
 import type { TradingStore } from '../../../shared/ports/trading-store';
 import { METRICS } from '../../../shared/telemetry/telemetry';
 import { toSqsEvent } from '../../../local/sqs-event-source';
+import { BrokerUpdateRelay } from '../../../shared/feed/broker-update-relay';
+import { buildMeta } from '../../../shared/events/envelope';
+import { ORDER_QUEUE_MESSAGE_TYPES, type OrderQueueMessage } from '../../../shared/events/order-queue-messages';
+import { delegatingBroker } from '../../support/broker-requests';
 import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, STRATEGY, testLimits } from '../../support/fixtures';
-import { usePipelineFixture } from '../../support/pipeline';
+import { drainQueue, usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:orders.fifo';
@@ -47,20 +51,13 @@ const approveAndReceive = async (intentId: string, quantity = '10', over: Parame
 };
 
 /** Delays every submission so that two deliveries really overlap. */
-const slowBroker = (inner: Broker, ms: number): Broker => ({
-  submitOrder: async (request) => {
-    await new Promise((r) => setTimeout(r, ms));
-    return inner.submitOrder(request);
-  },
-  getOrderByClientOrderId: (id) => inner.getOrderByClientOrderId(id),
-  listOpenOrders: () => inner.listOpenOrders(),
-  cancelOrder: (id) => inner.cancelOrder(id),
-  cancelAllOrders: () => inner.cancelAllOrders(),
-  listFills: (query) => inner.listFills(query),
-  getPositions: () => inner.getPositions(),
-  getAccount: () => inner.getAccount(),
-  closeAllPositions: () => inner.closeAllPositions(),
-});
+const slowBroker = (inner: Broker, ms: number): Broker =>
+  delegatingBroker(inner, {
+    submitOrder: async (request) => {
+      await new Promise((r) => setTimeout(r, ms));
+      return inner.submitOrder(request);
+    },
+  });
 
 const countType = async (type: string) =>
   (await scanAll(f.client, f.tableName)).filter((i) => (i.type as { S: string } | undefined)?.S === type).length;
@@ -182,6 +179,105 @@ describe('order function', () => {
     expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '0', version: 0 });
   });
 
+  describe('broker updates and cancel commands on the same queue', () => {
+    let price = '100.25';
+    const receiveAllQueued = () => drainQueue(f);
+    const command = (type: 'OrderCancelRequested.v1' | 'AllOrdersCancelRequested.v1', data: Record<string, unknown>, id: string): OrderQueueMessage =>
+      ({
+        type,
+        detail: {
+          meta: buildMeta({ detailType: type, occurredAt: '2026-11-23T15:00:01.000Z', correlationId: id, causationId: id, account: ACCOUNT, strategy: STRATEGY, producer: 'operator' }),
+          data: { requestedBy: 'ops@example.com', reason: 'test', ...data },
+        },
+      }) as OrderQueueMessage;
+
+    beforeEach(() => {
+      price = '100.25';
+      broker = new SimulatedBroker({ priceOf: () => price, clock: f.clock, seed: 7 });
+    });
+
+    it('books a fill relayed from the broker stream once, however often the update arrives', async () => {
+      const resting = await approveAndReceive('u-1', '4', { orderType: 'limit', limitPrice: '99.5' });
+      await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
+      const relay = new BrokerUpdateRelay({ account: ACCOUNT, stream: broker.updateStream(), queue: new SqsOrderQueue(f.sqsClient, f.queueUrl), clock: f.clock, telemetry: f.telemetry });
+      await relay.start();
+      price = '99';
+      broker.advance();
+      await broker.updateStream().idle();
+      await relay.close();
+      const updates = await receiveAllQueued();
+      expect(updates.length).toBeGreaterThan(0);
+      for (const m of updates) expect(m.Attributes?.MessageGroupId).toBe(`${ACCOUNT}#AAPL`);
+      const handler = orderHandler();
+      const first = await handler(toSqsEvent(updates, QUEUE_ARN), { awsRequestId: 'req-2' });
+      const again = await handler(toSqsEvent([...updates].reverse(), QUEUE_ARN), { awsRequestId: 'req-3' });
+      expect([...first.batchItemFailures, ...again.batchItemFailures]).toEqual([]);
+      expect(await f.store.getOrder(ACCOUNT, 'u-1')).toMatchObject({ status: 'FILLED', filledQuantity: '4' });
+      expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '4', version: 1 });
+      expect(await countType('FILL')).toBe(1);
+    });
+
+    it('cancels a resting order on a cancel command and counts the cancel in the account rate window', async () => {
+      const resting = await approveAndReceive('c-1', '4', { orderType: 'limit', limitPrice: '99.5' });
+      await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
+      await new SqsOrderQueue(f.sqsClient, f.queueUrl).enqueue([command(ORDER_QUEUE_MESSAGE_TYPES.OrderCancelRequested, { intentId: 'c-1', symbol: 'AAPL' }, 'cancel-1')]);
+      const [message] = await receiveAllQueued();
+      expect(message?.Attributes?.MessageGroupId).toBe(`${ACCOUNT}#AAPL`);
+      const response = await orderHandler()(toSqsEvent(message ? [message] : [], QUEUE_ARN), { awsRequestId: 'req-2' });
+      expect(response.batchItemFailures).toEqual([]);
+      expect(await f.store.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED' });
+      expect(await broker.listOpenOrders()).toEqual([]);
+      const window = (await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
+      expect(window.map((e) => e.kind)).toEqual(['order', 'cancel']);
+      expect(f.telemetry.countsBy(METRICS.cancelRequested, 'outcome')).toEqual({ requested: 1 });
+    });
+
+    it('cancels every open order on a cancel-all command, in a group of its own', async () => {
+      for (const [id, quantity] of [['all-1', '4'], ['all-2', '5']] as const) {
+        const resting = await approveAndReceive(id, quantity, { orderType: 'limit', limitPrice: '99.5' });
+        await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: `req-${id}` });
+      }
+      await approveAndReceive('all-3', '6'); // approved, never sent
+      await new SqsOrderQueue(f.sqsClient, f.queueUrl).enqueue([command(ORDER_QUEUE_MESSAGE_TYPES.AllOrdersCancelRequested, {}, 'kill-1')]);
+      const [message] = await receiveAllQueued();
+      expect(message?.Attributes?.MessageGroupId).toBe(`${ACCOUNT}#*`);
+      const response = await orderHandler()(toSqsEvent(message ? [message] : [], QUEUE_ARN), { awsRequestId: 'req-k' });
+      expect(response.batchItemFailures).toEqual([]);
+      for (const id of ['all-1', 'all-2', 'all-3']) expect(await f.store.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
+      expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).openOrders).toBe(0);
+    });
+
+    it('keeps a cancel waiting while its order is still in flight, then cancels it once the order settles', async () => {
+      const resting = await approveAndReceive('w-1', '4', { orderType: 'limit', limitPrice: '99.5' });
+      broker.setUnavailable(true);
+      await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
+      expect(await f.store.getOrder(ACCOUNT, 'w-1')).toMatchObject({ status: 'IN_FLIGHT' });
+      await new SqsOrderQueue(f.sqsClient, f.queueUrl).enqueue([command(ORDER_QUEUE_MESSAGE_TYPES.OrderCancelRequested, { intentId: 'w-1', symbol: 'AAPL' }, 'cancel-w')]);
+      const [cancel] = await receiveAllQueued();
+      const waiting = await orderHandler()(toSqsEvent(cancel ? [cancel] : [], QUEUE_ARN), { awsRequestId: 'req-2' });
+      expect(waiting.batchItemFailures).toEqual([{ itemIdentifier: cancel?.MessageId }]);
+      broker.setUnavailable(false);
+      f.clock.advance(31_000);
+      await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-3' });
+      const done = await orderHandler()(toSqsEvent(cancel ? [cancel] : [], QUEUE_ARN), { awsRequestId: 'req-4' });
+      expect(done.batchItemFailures).toEqual([]);
+      expect(await f.store.getOrder(ACCOUNT, 'w-1')).toMatchObject({ status: 'CANCELED' });
+      expect(broker.submittedOrderCount()).toBe(1);
+    });
+  });
+
+  it('hands an order still in flight over to reconciliation on its second delivery, so its group moves on', async () => {
+    const message = await approveAndReceive('o-h');
+    broker.setUnavailable(true);
+    const first = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: message.MessageId }]);
+    const redelivered = { ...message, Attributes: { ...message.Attributes, ApproximateReceiveCount: '2' } };
+    const second = await orderHandler()(toSqsEvent([redelivered], QUEUE_ARN), { awsRequestId: 'req-2' });
+    expect(second.batchItemFailures).toEqual([]);
+    expect(await f.store.getOrder(ACCOUNT, 'o-h')).toMatchObject({ status: 'IN_FLIGHT' });
+    expect(f.telemetry.countOf(METRICS.handedToReconciliation, { type: 'OrderApproved.v1' })).toBe(1);
+  });
+
   describe('rejects bad input naming the field and the rule, counts it and changes nothing', () => {
     it('a body that is not JSON', async () => {
       const message = await approveAndReceive('o-7');
@@ -194,8 +290,8 @@ describe('order function', () => {
 
     it('a body missing a field', async () => {
       const message = await approveAndReceive('o-8');
-      const body = JSON.parse(message.Body ?? '{}') as { data: { intent: Record<string, unknown> } };
-      delete body.data.intent.symbol;
+      const body = JSON.parse(message.Body ?? '{}') as { detail: { data: { intent: Record<string, unknown> } } };
+      delete body.detail.data.intent.symbol;
       const before = await scanAll(f.client, f.tableName);
       const errors: unknown[] = [];
       const response = await orderHandler({ logger: { error: (...args: unknown[]) => void errors.push(args), info: () => undefined } })(
@@ -203,8 +299,19 @@ describe('order function', () => {
         { awsRequestId: 'r' },
       );
       expect(response.batchItemFailures).toHaveLength(1);
-      expect(JSON.stringify(errors)).toContain('body.data.intent.symbol');
-      expect(f.telemetry.countOf(METRICS.invalidInput, { function: 'order', field: 'body.data.intent.symbol' })).toBe(1);
+      expect(JSON.stringify(errors)).toContain('body.detail.data.intent.symbol');
+      expect(f.telemetry.countOf(METRICS.invalidInput, { function: 'order', field: 'body.detail.data.intent.symbol' })).toBe(1);
+      expect(await scanAll(f.client, f.tableName)).toEqual(before);
+    });
+
+    it('a message of an unknown type', async () => {
+      const message = await approveAndReceive('o-10');
+      const body = JSON.parse(message.Body ?? '{}') as { type: string };
+      body.type = 'OrderTeleported.v1';
+      const before = await scanAll(f.client, f.tableName);
+      const response = await orderHandler()(toSqsEvent([{ ...message, Body: JSON.stringify(body) }], QUEUE_ARN), { awsRequestId: 'r' });
+      expect(response.batchItemFailures).toHaveLength(1);
+      expect(f.telemetry.countOf(METRICS.invalidInput, { function: 'order', field: 'body.type' })).toBe(1);
       expect(await scanAll(f.client, f.tableName)).toEqual(before);
     });
 

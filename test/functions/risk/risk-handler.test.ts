@@ -36,7 +36,7 @@ describe('risk function', () => {
     const [message, ...rest] = await receiveAll();
     expect(rest).toHaveLength(0);
     expect(message?.Attributes).toMatchObject({ MessageGroupId: `${ACCOUNT}#AAPL`, MessageDeduplicationId: 'i-1' });
-    expect(JSON.parse(message?.Body ?? '{}')).toMatchObject({ data: { intent: { intentId: 'i-1' }, notional: '1000' } });
+    expect(JSON.parse(message?.Body ?? '{}')).toMatchObject({ type: 'OrderApproved.v1', detail: { data: { intent: { intentId: 'i-1' }, notional: '1000' } } });
     expect(f.bus.ofType('OrderApproved.v1')).toHaveLength(1);
   });
 

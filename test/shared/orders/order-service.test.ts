@@ -3,10 +3,7 @@
 // their order, and cancels finish through the broker's own answer.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { auditEntry } from '../../../shared/audit/audit-entry';
 import { RetryLaterError } from '../../../shared/errors/errors';
-import { DETAIL_TYPES } from '../../../shared/events/catalog';
-import { buildMeta } from '../../../shared/events/envelope';
 import {
   cancelAllOrders,
   cancelOrder,
@@ -18,7 +15,9 @@ import {
 import { BrokerCallError, type Broker, type BrokerUpdate } from '../../../shared/ports/broker';
 import type { ApprovedOrderMessage } from '../../../shared/ports/order-queue';
 import { METRICS } from '../../../shared/telemetry/telemetry';
-import { ACCOUNT, intentFor, scanAll, STRATEGY } from '../../support/fixtures';
+import type { intentFor} from '../../support/fixtures';
+import { ACCOUNT, scanAll, STRATEGY } from '../../support/fixtures';
+import { recordApproval } from '../../support/approvals';
 import { usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
@@ -42,18 +41,7 @@ const deps = (over: Partial<OrderServiceDeps> = {}): OrderServiceDeps => ({
   ...over,
 });
 
-/** Records an approval the way the risk function does (order PENDING, size in flight) and returns its message. */
-const approve = async (intentId: string, over: Parameters<typeof intentFor>[1] = {}): Promise<ApprovedOrderMessage> => {
-  const intent = intentFor(intentId, over);
-  const at = '2026-11-23T15:00:00.000Z';
-  await f.store.recordDecision({
-    order: { account: ACCOUNT, strategy: STRATEGY, intent, status: 'PENDING', approvedQuantity: intent.quantity, inflight: intent.quantity, notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at, version: 1 },
-    audit: [auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'RISK_DECISION', actor: 'test', correlationId: intentId, causationId: 'test', detail: {} })],
-    inflight: { symbol: intent.symbol, side: intent.side, quantity: intent.quantity },
-  });
-  const meta = buildMeta({ detailType: DETAIL_TYPES.OrderApproved, occurredAt: at, correlationId: intentId, causationId: 'test', account: ACCOUNT, strategy: STRATEGY, producer: 'risk' });
-  return { meta, data: { intent, approvedAt: at, approvedQuantity: intent.quantity, notional: '0' } };
-};
+const approve = (intentId: string, over: Parameters<typeof intentFor>[1] = {}): Promise<ApprovedOrderMessage> => recordApproval(f.store, intentId, over);
 
 /** The broker fails the first submission with `error`, after (or before) it took effect. */
 const failFirstSubmit = (inner: SimulatedBroker, afterEffect: boolean, error = new BrokerCallError('timed out', 'ambiguous')): Broker => {
@@ -166,7 +154,7 @@ describe('order service', () => {
     await processApprovedOrder(deps(), await approve('a-1', { orderType: 'limit', limitPrice: '98' }));
     await processApprovedOrder(deps(), await approve('a-2', { orderType: 'limit', limitPrice: '97', side: 'buy' }));
     await approve('a-3');
-    await expect(cancelAllOrders(deps(), { account: ACCOUNT, requestedBy: 'kill-switch', requestId: 'k-1' })).resolves.toEqual({ requested: 2, canceledLocally: 1 });
+    await expect(cancelAllOrders(deps(), { account: ACCOUNT, requestedBy: 'kill-switch', requestId: 'k-1' })).resolves.toEqual({ requested: 2, canceledLocally: 1, waiting: 0 });
     for (const id of ['a-1', 'a-2', 'a-3']) expect(await f.store.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
     expect(await broker.listOpenOrders()).toEqual([]);
     expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);

@@ -1,0 +1,20 @@
+// Records an approval the way the risk function does (order PENDING, its size in flight and counted open)
+// and returns the queue message it would send: the order service and reconciliation tests start from here.
+import { auditEntry } from '../../shared/audit/audit-entry';
+import { DETAIL_TYPES } from '../../shared/events/catalog';
+import { buildMeta } from '../../shared/events/envelope';
+import type { ApprovedOrderMessage } from '../../shared/ports/order-queue';
+import type { TradingStore } from '../../shared/ports/trading-store';
+import { ACCOUNT, intentFor, STRATEGY } from './fixtures';
+
+export const recordApproval = async (store: TradingStore, intentId: string, over: Parameters<typeof intentFor>[1] = {}): Promise<ApprovedOrderMessage> => {
+  const intent = intentFor(intentId, over);
+  const at = '2026-11-23T15:00:00.000Z';
+  await store.recordDecision({
+    order: { account: ACCOUNT, strategy: STRATEGY, intent, status: 'PENDING', approvedQuantity: intent.quantity, inflight: intent.quantity, notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at, origin: 'strategy', version: 1 },
+    audit: [auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'RISK_DECISION', actor: 'test', correlationId: intentId, causationId: 'test', detail: {} })],
+    inflight: { symbol: intent.symbol, side: intent.side, quantity: intent.quantity },
+  });
+  const meta = buildMeta({ detailType: DETAIL_TYPES.OrderApproved, occurredAt: at, correlationId: intentId, causationId: 'test', account: ACCOUNT, strategy: STRATEGY, producer: 'risk' });
+  return { meta, data: { intent, approvedAt: at, approvedQuantity: intent.quantity, notional: '0' } };
+};
