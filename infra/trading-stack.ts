@@ -7,6 +7,7 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
+import { InvocationType, Trigger } from 'aws-cdk-lib/triggers';
 import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
@@ -82,6 +83,14 @@ export class TradingStack extends Stack {
     for (const fn of [this.functions.risk, this.functions.reconciliation]) {
       fn.alias.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.minutes(5), onFailure: new SqsDestination(failedInvocations) });
     }
+    // Reconciliation at start-up: after every deploy that changes the function, once the table, bus, secret and
+    // grants exist. Asynchronous, so a broker that cannot be reached reports a break instead of failing the deploy.
+    new Trigger(this, 'ReconcileAfterDeploy', {
+      handler: this.functions.reconciliation.fn,
+      invocationType: InvocationType.EVENT,
+      executeAfter: [table, routing, this.functions.reconciliation, brokerCredentials],
+      executeOnHandlerChange: true,
+    });
     this.functions.order.alias.addEventSource(
       new SqsEventSource(orders.queue, { batchSize: 10, reportBatchItemFailures: true, enabled: true }),
     );

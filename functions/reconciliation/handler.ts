@@ -1,7 +1,8 @@
-// Reconciliation function: on each scheduled event, reconciles every configured account with the broker
+// Reconciliation function: after each deploy and on each scheduled event, reconciles every configured account with the broker
 // (in-flight orders, orders, positions, cash; see docs/reconciliation.md) and publishes the breaks. A run id
 // derived from the schedule event makes reruns dedupe.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
@@ -22,14 +23,24 @@ export type ReconciliationHandlerDeps = ReconciliationDeps & {
   logger: Pick<Logger, 'error' | 'info'>;
 };
 
+/**
+ * The deployment trigger (infra/trading-stack.ts) invokes the function with an empty payload after every
+ * deploy that changes it: the start-up run, so a new version never trades on a table it has not compared
+ * with the broker for up to a schedule period.
+ */
+const isDeploymentRun = (event: unknown): boolean =>
+  typeof event === 'object' && event !== null && !Array.isArray(event) && Object.keys(event).length === 0;
+
 export const createReconciliationHandler =
   (deps: () => ReconciliationHandlerDeps) =>
-  async (event: unknown): Promise<ReconciliationRecord[]> => {
+  async (event: unknown, context?: Pick<Context, 'awsRequestId'>): Promise<ReconciliationRecord[]> => {
     const d = deps();
-    const scheduled = parseInput(d, 'reconciliation', ScheduledEventSchema, event);
+    const runKey = isDeploymentRun(event)
+      ? `deploy:${context?.awsRequestId ?? d.clock.now()}`
+      : parseInput(d, 'reconciliation', ScheduledEventSchema, event).id;
     const results: ReconciliationRecord[] = [];
     for (const account of d.accounts) {
-      results.push(await reconcileAccount(d, account, deterministicId('rec', scheduled.id, account)));
+      results.push(await reconcileAccount(d, account, deterministicId('rec', runKey, account)));
     }
     return results;
   };

@@ -306,8 +306,24 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
   });
 
   it('tags every taggable resource with its environment', () => {
-    template.allResourcesProperties('AWS::Lambda::Function', { Tags: Match.arrayWith([{ Key: 'environment', Value: env }]) });
+    // The deployment trigger's provider is CDK's own raw CloudFormation resource, which tags do not reach.
+    const functions = Object.entries(template.findResources('AWS::Lambda::Function')).filter(([id]) => !id.startsWith('AWSCDKTriggerCustomResourceProvider'));
+    expect(functions.length).toBeGreaterThanOrEqual(3);
+    for (const [, fn] of functions) expect((fn as { Properties: { Tags?: unknown } }).Properties.Tags).toEqual(expect.arrayContaining([{ Key: 'environment', Value: env }]));
     template.allResourcesProperties('AWS::SQS::Queue', { Tags: Match.arrayWith([{ Key: 'environment', Value: env }]) });
+  });
+});
+
+describe('reconciliation at start-up', () => {
+  it('runs reconciliation asynchronously after every deploy that changes it, once the table and the secret exist', () => {
+    const template = templateFor('prod');
+    const triggers = template.findResources('Custom::Trigger');
+    expect(Object.keys(triggers)).toHaveLength(1);
+    const [trigger] = Object.values(triggers) as { Properties: Record<string, unknown>; DependsOn?: string[] }[];
+    expect(trigger?.Properties).toMatchObject({ InvocationType: 'Event', ExecuteOnHandlerChange: true });
+    expect(JSON.stringify(trigger?.Properties.HandlerArn)).toContain('ReconciliationFunction');
+    expect((trigger?.DependsOn ?? []).some((id) => id.startsWith('TradingTable'))).toBe(true);
+    expect((trigger?.DependsOn ?? []).some((id) => id.startsWith('BrokerCredentials'))).toBe(true);
   });
 });
 

@@ -56,6 +56,13 @@ describe('reconciliation function', () => {
     expect(bus.ofType('ReconciliationBreak.v1')).toHaveLength(1);
   });
 
+  it('runs at start-up when the deployment trigger invokes it with an empty payload', async () => {
+    await executeIntent(store, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
+    const [run] = await handler()({}, { awsRequestId: 'deploy-1' });
+    expect(run).toMatchObject({ status: 'clean', breaks: [] });
+    expect(bus.ofType('ReconciliationCompleted.v1')).toHaveLength(1);
+  });
+
   it('rejects an event that is not a scheduled event, naming the field, and writes nothing', async () => {
     const before = await scanAll(client, tableName);
     const error = await handler()({ ...scheduledEvent(), source: 'trading.feed' }).catch((e: unknown) => e);
