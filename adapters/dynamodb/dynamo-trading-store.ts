@@ -552,10 +552,10 @@ export class DynamoTradingStore implements TradingStore {
     return itemToBook(out.Item).positions[symbol] ?? { quantity: '0', inflightBuy: '0', inflightSell: '0' };
   }
 
-  async recordCancelMessage(account: string, entry: ApprovalEntry): Promise<void> {
-    await this.call('UpdateItem (cancel in rate window)', () =>
-      this.doc.send(
-        new UpdateCommand({
+  async recordCancelMessage(account: string, entry: ApprovalEntry, audit: AuditEntry): Promise<'recorded' | 'duplicate'> {
+    const items: TransactItem[] = [
+      {
+        Update: {
           TableName: this.tableName,
           Key: keys.orderRate(account),
           // The window is pruned by the next risk decision, which rewrites it whole.
@@ -566,9 +566,30 @@ export class DynamoTradingStore implements TradingStore {
             ':ttl': n(Math.floor(entry.at / 1000) + RATE_TTL_SECONDS),
             ':one': n(1),
           },
-        }),
-      ),
-    );
+        },
+      },
+      auditPut(this.tableName, audit),
+    ];
+    try {
+      await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
+      return 'recorded';
+    } catch (error) {
+      // The request's audit entry exists: a replayed command, already counted once.
+      if (cancellationCodes(error)?.[1] === 'ConditionalCheckFailed') return 'duplicate';
+      throw new InfrastructureError('DynamoDB TransactWrite (cancel in rate window) failed', 'dynamodb', { cause: error });
+    }
+  }
+
+  async recordAudit(entries: readonly AuditEntry[]): Promise<void> {
+    for (const entry of entries) {
+      try {
+        await this.doc.send(new PutCommand(auditPut(this.tableName, entry).Put as ConstructorParameters<typeof PutCommand>[0]));
+      } catch (error) {
+        // Written before (same entry id): the trail is append-only and a replay adds nothing.
+        if (isConditionFailure(error)) continue;
+        throw new InfrastructureError('DynamoDB PutItem (audit) failed', 'dynamodb', { cause: error });
+      }
+    }
   }
 
   async reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'> {

@@ -416,20 +416,17 @@ export type CancelOutcome = 'canceled' | 'requested' | 'final' | 'retry';
 
 /**
  * A cancel sent to the broker is a message to the market: it joins the account's rate window (orders and
- * cancels alike count against the message rate). Recording it never stops the cancel, which only lowers
- * exposure; a failure is counted and alarmed instead.
+ * cancels alike count against the message rate) together with its audit entry (who asked, why). Recording it
+ * never stops the cancel, which only lowers exposure; a failure is counted and alarmed instead.
  */
-const countCancelMessage = async (deps: OrderServiceDeps, order: OrderRecord): Promise<void> => {
+const recordCancelRequest = async (deps: OrderServiceDeps, ctx: Context, order: OrderRecord, reason: string | undefined): Promise<void> => {
+  const at = deps.clock.now();
   try {
-    await deps.store.recordCancelMessage(order.account, {
-      at: deps.clock.now(),
-      kind: 'cancel',
-      symbol: order.intent.symbol,
-      side: order.intent.side,
-      quantity: order.intent.quantity,
-      strategy: order.strategy,
-      price: order.intent.limitPrice ?? '0',
-    });
+    await deps.store.recordCancelMessage(
+      order.account,
+      { at, kind: 'cancel', symbol: order.intent.symbol, side: order.intent.side, quantity: order.intent.quantity, strategy: order.strategy, price: order.intent.limitPrice ?? '0' },
+      audit(ctx, order.intent.intentId, utcNow(at), 'CANCEL_REQUESTED', { brokerOrderId: order.brokerOrderId, status: order.status, ...(reason ? { reason } : {}) }, ctx.causationId),
+    );
   } catch {
     deps.telemetry.count(METRICS.cancelNotCounted);
   }
@@ -458,7 +455,7 @@ const cancelOne = async (deps: OrderServiceDeps, request: CancelRequest & { inte
   if (!isBrokerLive(order.status) || !order.brokerOrderId) {
     return isSettledForSubmission(order.status) ? 'final' : 'retry';
   }
-  await countCancelMessage(deps, order);
+  await recordCancelRequest(deps, ctx, order, request.reason);
   const answer = await deps.broker.cancelOrder(order.brokerOrderId);
   // Either way the broker's own view says what happened; apply it now rather than wait for the stream.
   const view = await queryBroker(deps, request.intentId);
@@ -480,6 +477,23 @@ export interface CancelAllResult {
  * table does not know), then each local order that can still fill, including those still being submitted.
  */
 export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelRequest): Promise<CancelAllResult> => {
+  const nowIso = utcNow(deps.clock.now());
+  try {
+    await deps.store.recordAudit([
+      auditEntry({
+        account: request.account,
+        occurredAt: nowIso,
+        kind: 'CANCEL_ALL_REQUESTED',
+        actor: request.requestedBy,
+        correlationId: request.requestId,
+        causationId: request.requestId,
+        detail: request.reason ? { reason: request.reason } : {},
+      }),
+    ]);
+  } catch {
+    // The cancels go ahead (they only lower exposure); the missing entry is alarmed.
+    deps.telemetry.count(METRICS.cancelNotCounted);
+  }
   const ids = await deps.broker.cancelAllOrders();
   let canceledLocally = 0;
   let waiting = 0;

@@ -234,10 +234,13 @@ export interface TradingStore {
   adoptOrder(order: OrderRecord, audit: AuditEntry, inflight?: InflightChange): Promise<boolean>;
 
   /**
-   * Appends a cancel sent to the broker to the account's rate window, unconditionally: it moves the window's
-   * version, so a risk decision racing with it re-reads the window and counts the cancel.
+   * Appends a cancel sent to the broker to the account's rate window with its audit entry, in one write:
+   * it moves the window's version, so a risk decision racing with it re-reads the window and counts the
+   * cancel. 'duplicate' (nothing written) when the audit entry exists: a replayed request counts once.
    */
-  recordCancelMessage(account: string, entry: ApprovalEntry): Promise<void>;
+  recordCancelMessage(account: string, entry: ApprovalEntry, audit: AuditEntry): Promise<'recorded' | 'duplicate'>;
+  /** Appends audit entries on their own (operator commands); an entry already written is skipped. */
+  recordAudit(entries: readonly AuditEntry[]): Promise<void>;
 
   /** A named person lifts an execution-throttle trip ('*' is the account scope). */
   reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'>;

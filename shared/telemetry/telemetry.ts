@@ -61,7 +61,7 @@ export const METRICS = {
   staleBrokerUpdate: 'StaleBrokerUpdate',
   /** Cancels by outcome (canceled locally, requested at the broker, already final, waiting). */
   cancelRequested: 'OrderCancelRequested',
-  /** A cancel the rate window could not record: sent anyway (a cancel only lowers exposure), alarmed. */
+  /** A cancel the rate window or the audit trail could not record: sent anyway (a cancel only lowers exposure), alarmed. */
   cancelNotCounted: 'CancelNotCounted',
   reconciliationBreaks: 'ReconciliationBreaks',
   brokerUpdateRelayed: 'BrokerUpdateRelayed',

@@ -230,6 +230,24 @@ describe('order function', () => {
       const window = (await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
       expect(window.map((e) => e.kind)).toEqual(['order', 'cancel']);
       expect(f.telemetry.countsBy(METRICS.cancelRequested, 'outcome')).toEqual({ requested: 1 });
+      const requested = (await scanAll(f.client, f.tableName)).filter((i) => (i.kind as { S?: string } | undefined)?.S === 'CANCEL_REQUESTED');
+      expect(requested.map((i) => (i.actor as { S: string }).S)).toEqual(['ops@example.com']);
+    });
+
+    it('counts a replayed cancel command once in the rate window', async () => {
+      // Every cancel first leaves the order pending_cancel, so the replay still finds it live.
+      broker = new SimulatedBroker({ priceOf: () => price, clock: f.clock, seed: 7, cancelRace: 1 });
+      const resting = await approveAndReceive('c-2', '4', { orderType: 'limit', limitPrice: '99.5' });
+      await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
+      const cancel = command(ORDER_QUEUE_MESSAGE_TYPES.OrderCancelRequested, { intentId: 'c-2', symbol: 'AAPL' }, 'cancel-2');
+      await new SqsOrderQueue(f.sqsClient, f.queueUrl).enqueue([cancel]);
+      const [message] = await receiveAllQueued();
+      const event = toSqsEvent(message ? [message] : [], QUEUE_ARN);
+      await orderHandler()(event, { awsRequestId: 'req-2' });
+      expect(await f.store.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'PENDING_CANCEL' });
+      await orderHandler()(event, { awsRequestId: 'req-3' });
+      const window = (await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
+      expect(window.filter((e) => e.kind === 'cancel')).toHaveLength(1);
     });
 
     it('cancels every open order on a cancel-all command, in a group of its own', async () => {
@@ -245,6 +263,8 @@ describe('order function', () => {
       expect(response.batchItemFailures).toEqual([]);
       for (const id of ['all-1', 'all-2', 'all-3']) expect(await f.store.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
       expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).openOrders).toBe(0);
+      const kinds = (await scanAll(f.client, f.tableName)).map((i) => (i.kind as { S?: string } | undefined)?.S);
+      expect(kinds.filter((k) => k === 'CANCEL_ALL_REQUESTED')).toHaveLength(1);
     });
 
     it('keeps a cancel waiting while its order is still in flight, then cancels it once the order settles', async () => {
