@@ -37,6 +37,11 @@ export interface SqsEventSourceOptions {
   queueArn: string;
   batchSize?: number;
   waitTimeSeconds?: number;
+  /**
+   * Polling loops run at once, like the concurrent invocations of Lambda's event source mapping (default 1).
+   * FIFO ordering holds across them: the queue hands out no message of a group while another is in flight.
+   */
+  concurrency?: number;
   invoke: (event: SQSEvent, requestId: string) => Promise<SQSBatchResponse>;
   onError?: (error: unknown) => void;
 }
@@ -46,13 +51,15 @@ export class SqsEventSource {
   private loop: Promise<void> | undefined;
   private invocations = 0;
   private idleSince: number | undefined;
+  /** Batches received and not yet finished: the queue is not idle while one is being handled. */
+  private busy = 0;
 
   constructor(private readonly options: SqsEventSourceOptions) {}
 
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.loop = this.run();
+    this.loop = Promise.all(Array.from({ length: Math.max(1, this.options.concurrency ?? 1) }, () => this.run())).then(() => undefined);
   }
 
   /** Stops polling after the current batch; what is still queued stays queued. */
@@ -83,10 +90,21 @@ export class SqsEventSource {
     );
     const messages = out.Messages ?? [];
     if (messages.length === 0) {
-      this.idleSince ??= Date.now();
+      if (this.busy === 0) this.idleSince ??= Date.now();
       return 0;
     }
     this.idleSince = undefined;
+    this.busy++;
+    try {
+      await this.handle(messages);
+    } finally {
+      this.busy--;
+    }
+    return messages.length;
+  }
+
+  private async handle(messages: Message[]): Promise<void> {
+    const { client, queueUrl } = this.options;
     const requestId = `local-${++this.invocations}`;
     let failedIds = new Set<string>();
     try {
@@ -106,7 +124,6 @@ export class SqsEventSource {
         }),
       );
     }
-    return messages.length;
   }
 
   private async run(): Promise<void> {
