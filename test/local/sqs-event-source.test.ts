@@ -1,25 +1,16 @@
 // The local event source against the in-process SQS: concurrent pollers, like Lambda's concurrent
 // invocations, still see each message group in order and never report idle while a batch is in hand.
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
 import { SqsEventSource } from '../../local/sqs-event-source';
-import { createFifoQueues, localSqsClientConfig, startLocalSqs, type LocalSqs } from '../../local/sqs-local';
+import { createFifoQueues } from '../../local/sqs-local';
+import { useLocalSqs } from '../support/sqs';
 
 describe('local SQS event source', () => {
-  let sqs: LocalSqs;
-  let client: SQSClient;
-
-  beforeAll(async () => {
-    sqs = await startLocalSqs();
-    client = new SQSClient(localSqsClientConfig(sqs.endpoint));
-  });
-
-  afterAll(async () => {
-    client.destroy();
-    await sqs.stop();
-  });
+  const local = useLocalSqs();
 
   it('keeps every message group in order across concurrent pollers and reports idle only once all are handled', async () => {
+    const { client } = local;
     const { queueUrl } = await createFifoQueues(client, 'concurrent');
     // More groups than a batch holds, so a second poller finds groups the first did not lock.
     const groups = Array.from({ length: 24 }, (_, i) => `g${i}`);

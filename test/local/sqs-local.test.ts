@@ -3,26 +3,16 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
 } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFifoQueues, localSqsClientConfig, startLocalSqs, type LocalSqs } from '../../local/sqs-local';
+import { describe, expect, it } from 'vitest';
+import { createFifoQueues } from '../../local/sqs-local';
+import { useLocalSqs } from '../support/sqs';
 
 describe('local SQS', () => {
-  let sqs: LocalSqs;
-  let client: SQSClient;
-
-  beforeAll(async () => {
-    sqs = await startLocalSqs();
-    client = new SQSClient(localSqsClientConfig(sqs.endpoint));
-  });
-
-  afterAll(async () => {
-    client.destroy();
-    await sqs.stop();
-  });
+  const local = useLocalSqs();
 
   it('creates a FIFO queue with explicit dedup that redrives to a FIFO DLQ after 5 receives', async () => {
+    const { client } = local;
     const { queueUrl, dlqUrl } = await createFifoQueues(client, 'attrs');
     const main = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }));
     const dlq = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['All'] }));
@@ -37,6 +27,7 @@ describe('local SQS', () => {
   });
 
   it('delivers one message when the same deduplication id is sent twice', async () => {
+    const { client } = local;
     const { queueUrl } = await createFifoQueues(client, 'dedup');
     const send = (body: string) =>
       client.send(
