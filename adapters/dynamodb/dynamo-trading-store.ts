@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
+import { stateChangeAudit, type StateChangeOutcome, type TradingStateChange } from '../../shared/trading-state/state-change';
 import { ConcurrentUpdateError, InfrastructureError } from '../../shared/errors/errors';
 import { OrderIntentSchema } from '../../shared/events/order-events';
 import { flatPosition, type Position } from '../../shared/ledger/position';
@@ -469,6 +470,46 @@ export class DynamoTradingStore implements TradingStore {
     );
     const parsed = TradingStateSchema.safeParse(out.Item?.state);
     return parsed.success ? parsed.data : undefined;
+  }
+
+  async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
+    for (let attempt = 1; ; attempt++) {
+      const previous = await this.getTradingState(change.account);
+      if (previous === change.to) return { outcome: 'unchanged', previous };
+      if (change.from.length > 0 && (previous === undefined || !change.from.includes(previous))) return { outcome: 'refused', previous };
+      try {
+        await this.doc.send(
+          new TransactWriteCommand({
+            TransactItems: [
+              {
+                Update: {
+                  TableName: this.tableName,
+                  Key: keys.tradingState(change.account),
+                  UpdateExpression: 'SET #state = :to, updatedBy = :by, updatedAt = :at, reason = :reason',
+                  // Still the state just read: a racing change makes this one re-read and decide again.
+                  ConditionExpression: previous === undefined ? 'attribute_not_exists(#state)' : '#state = :previous',
+                  ExpressionAttributeNames: { '#state': 'state' },
+                  ExpressionAttributeValues: {
+                    ':to': change.to,
+                    ':by': change.actor,
+                    ':at': change.at,
+                    ':reason': change.reason,
+                    ...(previous === undefined ? {} : { ':previous': previous }),
+                  },
+                },
+              },
+              auditPut(this.tableName, stateChangeAudit(change, previous)),
+            ],
+          }),
+        );
+        return { outcome: 'changed', previous };
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        if (codes?.[0] === 'ConditionalCheckFailed' && attempt < 5) continue;
+        if (codes?.[1] === 'ConditionalCheckFailed') return { outcome: 'unchanged', previous: change.to };
+        throw new InfrastructureError('DynamoDB TransactWrite (trading state) failed', 'dynamodb', { cause: error });
+      }
+    }
   }
 
   async claimForSubmission(

@@ -7,6 +7,7 @@ import type { OrderRecord, OrderStatus } from '../orders/order-record';
 import type { Mark } from '../risk/evaluate';
 import type { ReconciliationBreak } from '../events/reconciliation-events';
 import type { DenialReason } from '../risk/reasons';
+import type { StateChangeOutcome, TradingStateChange } from '../trading-state/state-change';
 import type { TradingState } from '../trading-state/trading-state';
 
 /** One symbol of the account book: the position's quantity and the sizes of approved orders in flight. */
@@ -241,6 +242,12 @@ export interface TradingStore {
   recordCancelMessage(account: string, entry: ApprovalEntry, audit: AuditEntry): Promise<'recorded' | 'duplicate'>;
   /** Appends audit entries on their own (operator commands); an entry already written is skipped. */
   recordAudit(entries: readonly AuditEntry[]): Promise<void>;
+
+  /**
+   * Moves the account's trading state if it is in one of `change.from` (any, when empty), with its audit
+   * entry, in one conditional write: 'unchanged' when already there, 'refused' when in another state.
+   */
+  changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome>;
 
   /** A named person lifts an execution-throttle trip ('*' is the account scope). */
   reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'>;

@@ -6,6 +6,7 @@ import { buildMeta } from '../../shared/events/envelope';
 import type { OrderIntent } from '../../shared/events/order-events';
 import type { Clock } from '../../shared/ports/clock';
 import type { EventBus } from '../../shared/ports/event-bus';
+import type { Page, Pager } from '../../shared/ports/pager';
 import { loadEnvironmentConfig } from '../../shared/config/environments';
 import type { RiskLimits } from '../../shared/risk/limits';
 
@@ -95,3 +96,13 @@ export const scanAll = async (client: DynamoDBClient, tableName: string): Promis
 
 /** The local environment's limits with the given sections replaced. */
 export const testLimits = (over: Partial<RiskLimits> = {}): RiskLimits => ({ ...loadEnvironmentConfig('local').riskLimits, ...over });
+
+/** A pager that records its pages (SNS has no local stand-in); `failing` makes every page throw. */
+export class RecordingPager implements Pager {
+  readonly pages: Page[] = [];
+  failing = false;
+  async page(page: Page): Promise<void> {
+    if (this.failing) throw new Error('pager unavailable');
+    this.pages.push(page);
+  }
+}
