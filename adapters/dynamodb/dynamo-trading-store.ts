@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
+import { jitteredBackoff } from '../../shared/retry/backoff';
 import { stateChangeAudit, type StateChangeOutcome, type TradingStateChange } from '../../shared/trading-state/state-change';
 import { ConcurrentUpdateError, InfrastructureError } from '../../shared/errors/errors';
 import { OrderIntentSchema } from '../../shared/events/order-events';
@@ -52,6 +53,8 @@ import {
   REFERENCE_PREFIX,
 } from '../../shared/storage/table-definition';
 import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
+import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease } from '../../shared/ports/trading-store';
+import type { BreakerTripEntry } from '../../shared/ports/trading-store';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -1006,6 +1009,127 @@ export class DynamoTradingStore implements TradingStore {
       // The cash moved, a fill's transaction raced this one, or this run already synced (its audit exists).
       if (cancellationCodes(error)?.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict')) return 'moved';
       throw new InfrastructureError('DynamoDB TransactWrite (cash sync) failed', 'dynamodb', { cause: error });
+    }
+  }
+
+  // Kill switch (issue 5): its record sits beside the trading state under ACCOUNT#<a>.
+  async getReconciliation(account: string): Promise<ReconciliationRecord | undefined> {
+    const out = await this.call('GetItem', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.reconciliation(account), ConsistentRead: true })),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    const cash = item.cash as { broker?: unknown; local?: unknown } | undefined;
+    return {
+      account: String(item.account),
+      runId: String(item.runId),
+      status: item.status as ReconciliationRecord['status'],
+      completedAt: String(item.completedAt),
+      breaks: (item.breaks as ReconciliationRecord['breaks'] | undefined) ?? [],
+      ...(item.ordersCompared === undefined ? {} : { ordersCompared: int(item.ordersCompared) }),
+      ...(item.adopted === undefined ? {} : { adopted: int(item.adopted) }),
+      ...(item.settled === undefined ? {} : { settled: int(item.settled) }),
+      ...(cash ? { cash: { broker: String(cash.broker), local: String(cash.local) } } : {}),
+    };
+  }
+
+  /** First activator wins: a repeat (or a racing second activation) keeps the stored one. */
+  async recordKillSwitch(account: string, record: KillSwitchActivation): Promise<'recorded' | 'exists'> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.killSwitch(account), type: 'KILL_SWITCH', account, ...record },
+          // A released activation is history: a new activation replaces it.
+          ConditionExpression: 'attribute_not_exists(pk) OR attribute_exists(#release)',
+          ExpressionAttributeNames: { '#release': 'release' },
+        }),
+      );
+      return 'recorded';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'exists';
+      throw new InfrastructureError('DynamoDB PutItem (kill switch) failed', 'dynamodb', { cause: error });
+    }
+  }
+
+  async getKillSwitch(account: string): Promise<KillSwitchRecord | undefined> {
+    const out = await this.call('GetItem', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.killSwitch(account), ConsistentRead: true })),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    return {
+      account,
+      activatedBy: String(item.activatedBy),
+      reason: String(item.reason),
+      at: String(item.at),
+      requestId: String(item.requestId),
+      ...(item.release ? { release: item.release as KillSwitchRelease } : {}),
+    };
+  }
+
+  async releaseKillSwitch(account: string, release: KillSwitchRelease): Promise<'released' | 'not-active'> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.killSwitch(account),
+          UpdateExpression: 'SET #release = :release',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#release)',
+          ExpressionAttributeNames: { '#release': 'release' },
+          ExpressionAttributeValues: { ':release': release },
+        }),
+      );
+      return 'released';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'not-active';
+      throw new InfrastructureError('DynamoDB UpdateItem (kill switch release) failed', 'dynamodb', { cause: error });
+    }
+  }
+
+  async getTradingStateActor(account: string): Promise<{ updatedBy?: string; updatedAt?: string } | undefined> {
+    const out = await this.call('GetItem', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.tradingState(account), ConsistentRead: true })),
+    );
+    if (!out.Item) return undefined;
+    return { updatedBy: str(out.Item.updatedBy), updatedAt: str(out.Item.updatedAt) };
+  }
+
+  // Circuit breaker (issue 5): one item per account holding its recent trips, written with a version check.
+  async recordBreakerTrip(account: string, breachId: string, atMs: number, windowMs: number): Promise<readonly BreakerTripEntry[]> {
+    const key = keys.breakerTrips(account);
+    const inWindow = (trips: readonly BreakerTripEntry[]) => trips.filter((t) => t.atMs >= atMs - windowMs && t.atMs <= atMs);
+    for (let attempt = 1; ; attempt++) {
+      const out = await this.call('GetItem (breaker trips)', () =>
+        this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
+      );
+      const version = int(out.Item?.version);
+      const stored: BreakerTripEntry[] = Array.isArray(out.Item?.trips)
+        ? (out.Item.trips as Record<string, unknown>[]).map((t) => ({ breachId: String(t.breachId), atMs: int(t.atMs) }))
+        : [];
+      // A replayed trip (a retried task) is counted once.
+      if (stored.some((t) => t.breachId === breachId)) return inWindow(stored);
+      // Keep only what a later trip's window could still reach (trips never arrive far out of order).
+      const next = [...stored.filter((t) => t.atMs >= atMs - windowMs), { breachId, atMs }];
+      try {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, type: 'BREAKER_TRIPS', account, trips: next.map((t) => ({ breachId: t.breachId, atMs: n(t.atMs) })), version: n(version + 1) },
+            ...(version === 0
+              ? { ConditionExpression: 'attribute_not_exists(pk)' }
+              : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': n(version) } }),
+          }),
+        );
+        return inWindow(next);
+      } catch (error) {
+        // Another trip of the account won the race: read again and append to what it wrote.
+        if (isConditionFailure(error) && attempt < 8) {
+          await jitteredBackoff(attempt);
+          continue;
+        }
+        throw new InfrastructureError('DynamoDB PutItem (breaker trips) failed', 'dynamodb', { cause: error });
+      }
     }
   }
 }

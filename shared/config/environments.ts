@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
+import { BreakerConfigSchema } from '../breaker/breaker-config';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
@@ -46,6 +47,8 @@ export const EnvironmentConfigSchema = z
     broker: BrokerConfigSchema,
     /** Keep the table when the stack is deleted (always in prod: state and audit are records). */
     retainData: z.boolean(),
+    /** Circuit-breaker waits and bounds; absent fields (or the whole section) take resolveBreakerConfig's defaults. */
+    breaker: BreakerConfigSchema.optional(),
   })
   .strict();
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;

@@ -10,6 +10,12 @@ export const RUNTIME_ENV = {
   eventBusName: 'EVENT_BUS_NAME',
   /** ARN of the broker credentials secret; set only on the functions that talk to the broker. */
   brokerSecretId: 'BROKER_SECRET_ID',
+  /** The kill switch's hard stop: the order queue → order function event source mapping (UUID). */
+  orderEventSourceMappingId: 'ORDER_EVENT_SOURCE_MAPPING_ID',
+  /** The kill switch's hard stop: the rule routing OrderIntended events to risk. */
+  intentRuleName: 'INTENT_RULE_NAME',
+  /** The on-call SNS topic the breaker and the kill switch page through. */
+  onCallTopicArn: 'ON_CALL_TOPIC_ARN',
 } as const;
 
 export const RuntimeEnvSchema = z.object({
@@ -18,5 +24,8 @@ export const RuntimeEnvSchema = z.object({
   [RUNTIME_ENV.orderQueueUrl]: z.string().url({ error: 'must be the order queue URL' }).optional(),
   [RUNTIME_ENV.eventBusName]: z.string().min(1, { error: 'must name the event bus' }),
   [RUNTIME_ENV.brokerSecretId]: z.string().min(1, { error: 'must name the broker credentials secret' }).optional(),
+  [RUNTIME_ENV.orderEventSourceMappingId]: z.string().min(1, { error: 'must be the event source mapping UUID' }).optional(),
+  [RUNTIME_ENV.intentRuleName]: z.string().min(1, { error: 'must name the intent rule' }).optional(),
+  [RUNTIME_ENV.onCallTopicArn]: z.string().startsWith('arn:', { error: 'must be the on-call topic ARN' }).optional(),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;

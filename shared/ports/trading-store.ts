@@ -262,4 +262,53 @@ export interface TradingStore {
    * 'moved' when the cash is no longer `expectedLocalCash` (a fill landed meanwhile) and nothing was written.
    */
   syncCash(account: string, input: CashSyncInput): Promise<'synced' | 'moved'>;
+
+  // Kill switch (issue 5)
+  /** The latest reconciliation run of the account (RECONCILIATION#LATEST), strongly consistent. */
+  getReconciliation(account: string): Promise<ReconciliationRecord | undefined>;
+  /** Every symbol's latest mark (status valuation). */
+  getMarks(): Promise<Record<string, Mark>>;
+  /**
+   * Stores who activated the kill switch, unless an activation not yet released is stored: 'exists' then,
+   * and the first activator is kept (release is judged against the person who pulled the switch).
+   */
+  recordKillSwitch(account: string, record: KillSwitchActivation): Promise<'recorded' | 'exists'>;
+  getKillSwitch(account: string): Promise<KillSwitchRecord | undefined>;
+  /** Marks the stored activation released; 'not-active' when there is none to release. */
+  releaseKillSwitch(account: string, release: KillSwitchRelease): Promise<'released' | 'not-active'>;
+  /** Who last wrote the trading state and when (the activator of a KILLED set by the breaker). */
+  getTradingStateActor(account: string): Promise<{ updatedBy?: string; updatedAt?: string } | undefined>;
+
+  // Circuit breaker (issue 5)
+  /**
+   * Records a breaker trip of the account, once per breach id (a replay adds nothing), and returns the
+   * account's trips within [atMs - windowMs, atMs], this one included; older trips are dropped from the item.
+   */
+  recordBreakerTrip(account: string, breachId: string, atMs: number, windowMs: number): Promise<readonly BreakerTripEntry[]>;
+}
+
+/** One breaker trip remembered for the escalation window. */
+export interface BreakerTripEntry {
+  breachId: string;
+  atMs: number;
+}
+
+export interface KillSwitchActivation {
+  activatedBy: string;
+  reason: string;
+  /** ISO-8601. */
+  at: string;
+  requestId: string;
+}
+
+export interface KillSwitchRelease {
+  releasedBy: string;
+  reason: string;
+  at: string;
+  requestId: string;
+}
+
+export interface KillSwitchRecord extends KillSwitchActivation {
+  account: string;
+  release?: KillSwitchRelease;
 }

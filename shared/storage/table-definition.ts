@@ -37,6 +37,10 @@ export const keys = {
   position: (account: string, symbol: string) => ({ pk: `ACCOUNT#${account}`, sk: `POSITION#${symbol}` }),
   fill: (account: string, tradeId: string) => ({ pk: `ACCOUNT#${account}`, sk: `FILL#${tradeId}` }),
   reconciliation: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RECONCILIATION#LATEST' }),
+  /** The breaker's recent trips of the account (escalation to KILLED counts them within a window). */
+  breakerTrips: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'BREAKER#TRIPS' }),
+  /** Who activated the kill switch, why and when, and its release (one item per account, kept). */
+  killSwitch: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'KILL_SWITCH' }),
   /** Every symbol's latest mark in one item (attributes M# + symbol), written by the feed. */
   marks: () => ({ pk: 'MARKET', sk: 'MARKS' }),
   /** Reference data per symbol (attributes R# + symbol): average daily volume and sector. */

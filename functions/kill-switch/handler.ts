@@ -1,0 +1,159 @@
+// Kill-switch API: API Gateway REST proxy events, IAM-authenticated. Routes: POST /kill-switch,
+// POST /kill-switch/release, GET /status. The principal is the caller's IAM identity (userArn); locally,
+// and only when created with { principalFrom: 'header' }, the X-Principal header stands in for it.
+// Input is validated whole before the core runs, so a 400 has written nothing. Activation answers 200
+// when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
+// say which), 503 when KILLED could not be stored. A refused release is 409 with its coded reason.
+import { Buffer } from 'node:buffer';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SnsPager } from '../../adapters/sns/sns-pager';
+import type { APIGatewayProxyResult, Context } from 'aws-lambda';
+import { z } from 'zod';
+import { LambdaControlPlane } from '../../adapters/aws/lambda-control-plane';
+import { awsAdapters } from '../../adapters/aws-wiring';
+import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
+import { RUNTIME_ENV } from '../../shared/config/runtime-env';
+import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
+import { AccountIdSchema } from '../../shared/events/ids';
+import {
+  activateKillSwitch,
+  killSwitchStatus,
+  KillSwitchRequestSchema,
+  releaseKillSwitch,
+  type KillSwitchDeps,
+} from '../../shared/kill-switch/kill-switch';
+import { cancelAllOrders } from '../../shared/orders/order-service';
+import { systemClock } from '../../shared/ports/clock';
+import type { ControlPlane } from '../../shared/ports/control-plane';
+import type { Telemetry } from '../../shared/telemetry/telemetry';
+import { createLogger, parseInput, parseJson } from '../support/handler-support';
+
+const FUNCTION = 'kill-switch';
+
+export type KillSwitchHandlerDeps = KillSwitchDeps & { telemetry: Telemetry; logger: Pick<Logger, 'error' | 'info'> };
+
+export interface KillSwitchHandlerOptions {
+  /** 'iam' (default, AWS): requestContext.identity.userArn. 'header': X-Principal, the local stand-in only. */
+  principalFrom?: 'iam' | 'header';
+}
+
+/** The parts of a REST proxy event the API reads; API Gateway sends many more, which are ignored. */
+export const KillSwitchApiEventSchema = z.object({
+  httpMethod: z.string(),
+  path: z.string(),
+  headers: z.record(z.string(), z.string().optional()).nullish(),
+  queryStringParameters: z.record(z.string(), z.string().optional()).nullish(),
+  body: z.string().nullish(),
+  isBase64Encoded: z.boolean().optional(),
+  requestContext: z.object({
+    requestId: z.string().min(1),
+    identity: z.object({ userArn: z.string().nullish() }).partial().nullish(),
+  }),
+});
+
+export const KillSwitchBodySchema = KillSwitchRequestSchema.pick({ account: true, reason: true }).strict();
+export const StatusQuerySchema = z.object({ account: AccountIdSchema });
+
+const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+type Route = 'activate' | 'release' | 'status';
+const routeOf = (method: string, path: string): Route | undefined => {
+  const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
+  if (method === 'POST' && p === '/kill-switch') return 'activate';
+  if (method === 'POST' && p === '/kill-switch/release') return 'release';
+  if (method === 'GET' && p === '/status') return 'status';
+  return undefined;
+};
+
+const headerOf = (headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  return Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === wanted)?.[1];
+};
+
+export const createKillSwitchHandler =
+  (deps: () => KillSwitchHandlerDeps, options: KillSwitchHandlerOptions = {}) =>
+  async (event: unknown, _context?: Pick<Context, 'awsRequestId'>): Promise<APIGatewayProxyResult> => {
+    const d = deps();
+    try {
+      const request = parseInput(d, FUNCTION, KillSwitchApiEventSchema, event, 'event');
+      const route = routeOf(request.httpMethod, request.path);
+      if (!route) return json(404, { error: 'NotFound', message: `no route ${request.httpMethod} ${request.path}` });
+
+      const principal = (options.principalFrom === 'header' ? headerOf(request.headers, 'x-principal') : request.requestContext.identity?.userArn)?.trim();
+      if (!principal) return json(403, { error: 'Forbidden', message: 'the caller has no principal (an IAM identity is required)' });
+      const requestId = request.requestContext.requestId;
+
+      if (route === 'status') {
+        const { account } = parseInput(d, FUNCTION, StatusQuerySchema, request.queryStringParameters ?? {});
+        return json(200, await killSwitchStatus(d, account));
+      }
+
+      const text = request.body ? (request.isBase64Encoded ? Buffer.from(request.body, 'base64').toString('utf8') : request.body) : '{}';
+      const body = parseInput(d, FUNCTION, KillSwitchBodySchema, parseJson(d, FUNCTION, text, 'body'));
+      // The whole request, principal included, is valid before anything is written.
+      const input = parseInput(d, FUNCTION, KillSwitchRequestSchema, { ...body, principal, requestId });
+
+      if (route === 'activate') {
+        const result = await activateKillSwitch(d, input);
+        d.logger.info('kill switch activated', { account: input.account, principal, requestId, steps: result.steps });
+        return json(result.state !== 'KILLED' ? 503 : result.complete ? 200 : 207, result);
+      }
+      const result = await releaseKillSwitch(d, input);
+      d.logger.info('kill switch release', { account: input.account, principal, requestId, result });
+      if (result.outcome === 'refused') return json(409, { error: 'ReleaseRefused', reason: result.reason, message: result.message });
+      return json(result.complete ? 200 : 207, result);
+    } catch (error) {
+      if (error instanceof InvalidInputError) return json(400, { error: 'InvalidInput', issues: error.issues });
+      d.logger.error('kill-switch request failed', { error });
+      if (error instanceof InfrastructureError) return json(503, { error: 'Unavailable', message: error.message });
+      return json(500, { error: 'InternalError' });
+    }
+  };
+
+/** A part AWS cannot provide yet: every call throws, so the step is reported failed, never done. */
+const notWired = (what: string) => async (): Promise<never> => {
+  throw new InfrastructureError(`${what} is not wired in this deployment`, FUNCTION);
+};
+
+let awsDeps: KillSwitchHandlerDeps | undefined;
+const fromEnvironment = (): KillSwitchHandlerDeps => {
+  if (awsDeps) return awsDeps;
+  const adapters = awsAdapters();
+  const env = process.env;
+  const mappingId = env[RUNTIME_ENV.orderEventSourceMappingId];
+  const ruleName = env[RUNTIME_ENV.intentRuleName];
+  const onCallTopicArn = env[RUNTIME_ENV.onCallTopicArn];
+  const busName = env[RUNTIME_ENV.eventBusName];
+  const controlPlane: ControlPlane =
+    mappingId && ruleName && busName
+      ? new LambdaControlPlane({ lambda: new LambdaClient({}), events: new EventBridgeClient({}), orderEventSourceMappingId: mappingId, intentRuleName: ruleName, eventBusName: busName })
+      : { stopOrderIntake: notWired('the hard stop'), resumeOrderIntake: notWired('the hard stop'), intakeStatus: async () => 'unknown' };
+  const telemetry = new PowertoolsTelemetry();
+  awsDeps = {
+    store: adapters.store,
+    controlPlane,
+    // Without a topic the page step reports failed (fail closed), never done.
+    pager: onCallTopicArn ? new SnsPager(new SNSClient({}), onCallTopicArn) : { page: notWired('the SNS pager') },
+    clock: systemClock,
+    // The order function's consumer is stopped by now, so the cancels go to the broker from here.
+    cancelAll: (account, requestedBy, requestId, reason) =>
+      cancelAllOrders(
+        { store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, workerId: `kill-switch/${requestId}`, leaseMs: 60_000 },
+        { account, requestedBy, requestId, ...(reason ? { reason } : {}) },
+      ),
+    // The breaker state machine (issue 5) owns recovery; until it is wired the account stays HALTED.
+    startRecovery: notWired('the breaker recovery start'),
+    telemetry,
+    logger: createLogger(FUNCTION),
+  };
+  return awsDeps;
+};
+
+export const handler = createKillSwitchHandler(fromEnvironment);

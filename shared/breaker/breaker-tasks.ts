@@ -1,0 +1,256 @@
+// The circuit breaker's task cores, one per Task state of statemachines/circuit-breaker.asl.json, over
+// ports only. Invariants: a state change goes through the store's conditional, audited changeTradingState
+// (actor 'breaker', correlation = breach id); a recovery evaluation that cannot read something says "not ok"
+// (fail closed); a page that cannot be sent throws, so the state machine's Catch keeps trading halted.
+import { z } from 'zod';
+import { sessionStartMs } from '../calendar/trading-calendar';
+import { AccountIdSchema, UtcTimestampSchema } from '../events/ids';
+import * as fx from '../money/fixed';
+import type { Clock } from '../ports/clock';
+import type { Pager } from '../ports/pager';
+import type { TradingStore } from '../ports/trading-store';
+import { resolveCompiledLimits, type RiskLimits } from '../risk/limits';
+import { assessLoss } from '../risk/loss';
+import { valueAccount } from '../risk/portfolio';
+import { isoToEpochMs } from '../time/iso-time';
+import type { StateChangeOutcome } from '../trading-state/state-change';
+import type { TradingState } from '../trading-state/trading-state';
+import type { BreakerConfig } from './breaker-config';
+
+/** The actor every breaker state change and page is attributed to. */
+export const BREAKER_ACTOR = 'breaker';
+
+export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL']);
+
+const StepErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
+const RecoveryResultSchema = z.object({
+  ok: z.boolean(),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
+});
+
+/**
+ * The execution's state as the tasks receive it ("input.$": "$"): the breach that started it plus what
+ * earlier states added (ResultPath). Unknown fields are dropped, not refused: the ASL owns the rest.
+ */
+export const BreakerExecutionStateSchema = z.object({
+  breachId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, { error: 'must be 1-80 characters usable as a Step Functions execution name' }),
+  account: AccountIdSchema,
+  kind: BreakerTripKindSchema,
+  reason: z.string().min(1),
+  detectedAt: UtcTimestampSchema,
+  recovery: RecoveryResultSchema.optional(),
+  probation: RecoveryResultSchema.optional(),
+  approvalError: StepErrorSchema.optional(),
+  error: StepErrorSchema.optional(),
+});
+export type BreakerExecutionState = z.infer<typeof BreakerExecutionStateSchema>;
+/** What starts an execution (the execution is named after breachId). */
+export type BreakerTrip = Pick<BreakerExecutionState, 'breachId' | 'account' | 'kind' | 'reason' | 'detectedAt'>;
+
+export interface CancelAllSummary {
+  requested: number;
+  canceledLocally: number;
+  waiting: number;
+}
+
+export interface BreakerDeps {
+  store: TradingStore;
+  pager: Pager;
+  clock: Clock;
+  /** Cancels every open order of the account (the order service's cancelAllOrders in production). */
+  cancelAll: (account: string, requestedBy: string, requestId: string) => Promise<CancelAllSummary>;
+  config: BreakerConfig;
+  /** The environment's default limits: the drawdown check reads the account's loss limits from them and its override. */
+  riskLimits: RiskLimits;
+}
+
+/**
+ * A recovery step found trading in a state it must not move from (a person killed or re-activated it
+ * meanwhile). Not retried: the state machine's Catch sends it to the fail-closed path.
+ */
+export class BreakerStateRefusedError extends Error {
+  override readonly name = 'Breaker.StateRefused';
+}
+
+// --- RecordTrip ------------------------------------------------------------------------------------------
+
+export interface TripRecord {
+  /** Trips of the account within the escalation window, this one included. */
+  trips: number;
+  escalate: boolean;
+  /** The resolved configuration: the ASL's waits and bounds read it from the execution state. */
+  config: BreakerConfig;
+}
+
+/** Stores the trip (once per breach id) and counts the account's trips in the escalation window. */
+export const recordTrip = async (deps: BreakerDeps, trip: BreakerTrip): Promise<TripRecord> => {
+  const windowMs = deps.config.escalation.windowMinutes * 60_000;
+  const trips = await deps.store.recordBreakerTrip(trip.account, trip.breachId, isoToEpochMs(trip.detectedAt), windowMs);
+  return { trips: trips.length, escalate: trips.length >= deps.config.escalation.trips, config: deps.config };
+};
+
+// --- SetHalted / SetKilled / SetReducing / SetActive -----------------------------------------------------
+
+/** How restrictive a state is: a refusal to loosen trading is fine when the state is already as strict. */
+const STRICTNESS: Record<TradingState, number> = { ACTIVE: 0, WARNING: 1, REDUCING: 2, HALTED: 3, KILLED: 4 };
+
+export interface SetStateResult {
+  outcome: StateChangeOutcome['outcome'];
+  previous: TradingState | null;
+}
+
+/**
+ * Moves the account's trading state. A refusal is an error only when it leaves trading looser than asked
+ * (e.g. REDUCING refused because a person re-activated): halting a KILLED account, or one with no state
+ * (which denies every order anyway), leaves it at least as strict and is not a failure.
+ */
+export const setState = async (
+  deps: BreakerDeps,
+  trip: BreakerTrip,
+  to: TradingState,
+  from: readonly TradingState[],
+  reason: string,
+): Promise<SetStateResult> => {
+  const change = await deps.store.changeTradingState({
+    account: trip.account,
+    from,
+    to,
+    actor: BREAKER_ACTOR,
+    reason: `${reason} (${trip.kind}: ${trip.reason})`,
+    correlationId: trip.breachId,
+    at: new Date(deps.clock.now()).toISOString(),
+  });
+  if (change.outcome === 'refused') {
+    const looser = change.previous !== undefined && STRICTNESS[change.previous] < STRICTNESS[to];
+    // Recovery steps (REDUCING, ACTIVE) must actually happen; a state set by someone else ends the recovery.
+    if (looser || to === 'REDUCING' || to === 'ACTIVE') {
+      throw new BreakerStateRefusedError(`trading state of ${trip.account} is ${change.previous ?? 'missing'}: the breaker may not move it to ${to}`);
+    }
+  }
+  return { outcome: change.outcome, previous: change.previous ?? null };
+};
+
+// --- CancelAll -------------------------------------------------------------------------------------------
+
+export const cancelAll = (deps: BreakerDeps, trip: BreakerTrip): Promise<CancelAllSummary> => deps.cancelAll(trip.account, BREAKER_ACTOR, trip.breachId);
+
+// --- PageOnCall / PageKilled / PageStayingHalted / FailClosedPage / AwaitApproval ------------------------
+
+export const BreakerPageEventSchema = z.enum(['HALTED', 'KILLED', 'STAYING_HALTED', 'FAIL_CLOSED', 'AWAITING_APPROVAL']);
+export type BreakerPageEvent = z.infer<typeof BreakerPageEventSchema>;
+
+const failedChecks = (result: z.infer<typeof RecoveryResultSchema> | undefined): string =>
+  result ? result.checks.filter((c) => !c.ok).map((c) => `${c.name}: ${c.detail}`).join('; ') : '';
+
+/** Why the breaker leaves trading halted, from what the execution state carries. */
+const stayingHaltedBecause = (state: BreakerExecutionState): string => {
+  if (state.approvalError) return `no approval (${state.approvalError.Error})`;
+  if (state.probation && !state.probation.ok) return `probation evaluation failed: ${failedChecks(state.probation)}`;
+  if (state.recovery && !state.recovery.ok) return `recovery evaluation failed: ${failedChecks(state.recovery)}`;
+  return 'recovery not completed';
+};
+
+export const composePage = (state: BreakerExecutionState, event: BreakerPageEvent): Parameters<Pager['page']>[0] => {
+  const base = { account: state.account, correlationId: state.breachId };
+  switch (event) {
+    case 'HALTED':
+      return { ...base, severity: 'critical', subject: `trading HALTED on ${state.account}: ${state.kind}`, message: state.reason };
+    case 'KILLED':
+      return { ...base, severity: 'critical', subject: `trading KILLED on ${state.account}: repeated breaker trips`, message: `${state.kind}: ${state.reason}. Recovery only by a person through the kill-switch release.` };
+    case 'STAYING_HALTED':
+      return { ...base, severity: 'critical', subject: `trading stays HALTED on ${state.account}`, message: stayingHaltedBecause(state) };
+    case 'FAIL_CLOSED':
+      return {
+        ...base,
+        severity: 'critical',
+        subject: `circuit breaker failed on ${state.account}: trading kept HALTED`,
+        message: state.error ? `${state.error.Error}: ${state.error.Cause ?? ''}` : 'a breaker task failed',
+      };
+    case 'AWAITING_APPROVAL':
+      return { ...base, severity: 'warning', subject: `approve return to ACTIVE on ${state.account}`, message: `recovery checks passed after ${state.kind}; trading is REDUCING until approved` };
+  }
+};
+
+export const page = async (deps: BreakerDeps, state: BreakerExecutionState, event: BreakerPageEvent): Promise<{ paged: BreakerPageEvent }> => {
+  await deps.pager.page(composePage(state, event));
+  return { paged: event };
+};
+
+// --- EvaluateRecovery ------------------------------------------------------------------------------------
+
+export interface RecoveryCheck {
+  name: 'loss' | 'reconciliation' | 'feed';
+  ok: boolean;
+  detail: string;
+}
+
+export interface RecoveryEvaluation {
+  ok: boolean;
+  checks: RecoveryCheck[];
+}
+
+const guarded = async (name: RecoveryCheck['name'], check: () => Promise<Omit<RecoveryCheck, 'name'>>): Promise<RecoveryCheck> => {
+  try {
+    return { name, ...(await check()) };
+  } catch (error) {
+    return { name, ok: false, detail: `could not be evaluated: ${error instanceof Error ? error.message : String(error)}` };
+  }
+};
+
+/**
+ * May trading resume (REDUCING, then ACTIVE)? Three checks, all must pass:
+ * - loss: the account's daily loss and drawdown are below their breaker thresholds, measured as the risk
+ *   function measures them (assessLoss over the stored session, the book and the latest marks);
+ * - reconciliation: the latest run is clean and completed after the breach was detected;
+ * - feed: the newest mark, and the mark of every symbol held, is younger than feedMaxAgeSeconds.
+ */
+export const evaluateRecovery = async (deps: BreakerDeps, trip: BreakerTrip): Promise<RecoveryEvaluation> => {
+  const nowMs = deps.clock.now();
+  // One consistent read of the book, marks, session and limits override (the order looked up never exists).
+  // Strategy 'breaker' is never a real strategy: '*' would repeat the account-scope throttle key in the BatchGet.
+  const snapshot = deps.store.loadRiskSnapshot(trip.account, BREAKER_ACTOR, `breaker-${trip.breachId}`);
+  // Each check that reads the snapshot reports its failure; this only keeps the rejection from going unhandled.
+  snapshot.catch(() => undefined);
+
+  const checks = [
+    await guarded('loss', async () => {
+      const s = await snapshot;
+      const limits = resolveCompiledLimits(deps.riskLimits, s.limitsOverride, s.limitsVersion);
+      if (!limits) return { ok: false, detail: 'the account limits are invalid' };
+      if (!s.session) return { ok: false, detail: 'no risk session: drawdown cannot be measured' };
+      const valuation = valueAccount(`breaker:${trip.account}`, s.book, s.marks, s.reference);
+      if (valuation.unmarked.length > 0) return { ok: false, detail: `unmarked positions: ${valuation.unmarked.join(', ')}` };
+      const assessment = assessLoss(limits.loss, s.session, sessionStartMs(limits.lossCalendar, nowMs), valuation.equity);
+      const breaker = assessment.findings.filter((f) => f.level === 'breaker');
+      return breaker.length > 0
+        ? { ok: false, detail: breaker.map((f) => `${f.kind} ${f.observed} >= ${f.threshold}`).join('; ') }
+        : { ok: true, detail: `below breaker thresholds (equity ${fx.toDecimalString(valuation.equity)})` };
+    }),
+    await guarded('reconciliation', async () => {
+      const latest = await deps.store.getReconciliation(trip.account);
+      if (!latest) return { ok: false, detail: 'no reconciliation recorded' };
+      if (latest.status !== 'clean') return { ok: false, detail: `latest run ${latest.runId} is ${latest.status}` };
+      if (isoToEpochMs(latest.completedAt) < isoToEpochMs(trip.detectedAt)) {
+        return { ok: false, detail: `latest clean run ${latest.runId} completed before the breach` };
+      }
+      return { ok: true, detail: `run ${latest.runId} clean at ${latest.completedAt}` };
+    }),
+    await guarded('feed', async () => {
+      const s = await snapshot;
+      const maxAgeMs = deps.config.feedMaxAgeSeconds * 1000;
+      const ages = Object.entries(s.marks).map(([symbol, mark]) => ({ symbol, ageMs: nowMs - isoToEpochMs(mark.at) }));
+      if (ages.length === 0) return { ok: false, detail: 'no marks' };
+      const newest = Math.min(...ages.map((a) => a.ageMs));
+      if (newest > maxAgeMs) return { ok: false, detail: `newest mark is ${Math.round(newest / 1000)}s old` };
+      const held = Object.entries(s.book.positions)
+        .filter(([, entry]) => fx.sign(fx.parseFixed(entry.quantity)) !== 0)
+        .map(([symbol]) => symbol);
+      const stale = held.filter((symbol) => {
+        const age = ages.find((a) => a.symbol === symbol)?.ageMs;
+        return age === undefined || age > maxAgeMs;
+      });
+      return stale.length > 0 ? { ok: false, detail: `stale or missing marks: ${stale.join(', ')}` } : { ok: true, detail: `marks younger than ${deps.config.feedMaxAgeSeconds}s` };
+    }),
+  ];
+  return { ok: checks.every((c) => c.ok), checks };
+};

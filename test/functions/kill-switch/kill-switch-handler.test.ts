@@ -1,0 +1,161 @@
+// The kill-switch API as API Gateway calls it: routes, the IAM principal (and the local X-Principal stand-in),
+// status codes per outcome, and 400s that name the field and the rule and write nothing.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { createKillSwitchHandler, type KillSwitchHandlerDeps } from '../../../functions/kill-switch/handler';
+import { auditEntry } from '../../../shared/audit/audit-entry';
+import { METRICS, InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
+import { freshTable } from '../../support/dynamo';
+import { ACCOUNT, ManualClock, RecordingPager, scanAll, silentLogger } from '../../support/fixtures';
+import { RecordingControlPlane } from '../../support/recording-control-plane';
+
+const ALICE = 'arn:aws:iam::123456789012:user/alice';
+const BOB = 'arn:aws:iam::123456789012:user/bob';
+
+let client: DynamoDBClient;
+let tableName: string;
+let store: DynamoTradingStore;
+let telemetry: InMemoryTelemetry;
+let controlPlane: RecordingControlPlane;
+let pager: RecordingPager;
+let recoveries: string[];
+
+const deps = (): KillSwitchHandlerDeps => ({
+  store,
+  controlPlane,
+  pager,
+  clock: new ManualClock(),
+  cancelAll: async () => ({ requested: 0, canceledLocally: 0, waiting: 0 }),
+  startRecovery: async (account) => void recoveries.push(account),
+  telemetry,
+  logger: silentLogger,
+});
+
+const iamHandler = () => createKillSwitchHandler(deps);
+
+let requestNo = 0;
+const apiEvent = (method: string, path: string, over: { body?: unknown; principal?: string | null; query?: Record<string, string>; headers?: Record<string, string> } = {}) => ({
+  resource: path,
+  path,
+  httpMethod: method,
+  headers: over.headers ?? { 'content-type': 'application/json' },
+  queryStringParameters: over.query ?? null,
+  body: over.body === undefined ? null : typeof over.body === 'string' ? over.body : JSON.stringify(over.body),
+  isBase64Encoded: false,
+  requestContext: { requestId: `req-${++requestNo}`, identity: { userArn: over.principal === undefined ? ALICE : over.principal } },
+});
+
+const bodyOf = (response: APIGatewayProxyResult): Record<string, unknown> => JSON.parse(response.body) as Record<string, unknown>;
+
+beforeEach(async () => {
+  ({ client, tableName } = await freshTable());
+  store = new DynamoTradingStore(client, tableName);
+  telemetry = new InMemoryTelemetry();
+  controlPlane = new RecordingControlPlane();
+  pager = new RecordingPager();
+  recoveries = [];
+  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+});
+
+describe('kill-switch API', () => {
+  it('POST /kill-switch answers 200 with every step done and KILLED stored', async () => {
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({ state: 'KILLED', activatedBy: ALICE, complete: true });
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+  });
+
+  it('POST /kill-switch answers 207, still KILLED, listing the failed step when the hard stop fails', async () => {
+    controlPlane.failing = true;
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    expect(response.statusCode).toBe(207);
+    expect(bodyOf(response)).toMatchObject({ state: 'KILLED', complete: false, steps: expect.arrayContaining([expect.objectContaining({ step: 'stop-intake', status: 'failed' })]) });
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+  });
+
+  it('answers 400 naming the field and the rule for a missing reason, counts it and writes nothing', async () => {
+    const before = await scanAll(client, tableName);
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT } }));
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toEqual({ error: 'InvalidInput', issues: [{ path: 'reason', rule: 'must give a reason' }] });
+    expect(telemetry.counts.get(`${METRICS.invalidInput}{field=reason,function=kill-switch}`)).toBe(1);
+    expect(await scanAll(client, tableName)).toEqual(before);
+    expect(controlPlane.calls).toEqual([]);
+  });
+
+  it('answers 400 for a body that is not JSON, naming the body', async () => {
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: '{not json' }));
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ issues: [{ path: 'body', rule: 'must be valid JSON' }] });
+  });
+
+  it('refuses a body that tries to name its own principal (400, unknown key)', async () => {
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'x', principal: BOB } }));
+    expect(response.statusCode).toBe(400);
+    expect(await store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+  });
+
+  it('answers 403 when the request carries no IAM principal', async () => {
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' }, principal: null }));
+    expect(response.statusCode).toBe(403);
+    expect(await store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+  });
+
+  it('ignores an X-Principal header unless created for the local header stand-in', async () => {
+    const event = apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' }, principal: null, headers: { 'X-Principal': 'local-operator' } });
+    expect((await iamHandler()(event)).statusCode).toBe(403);
+    const local = createKillSwitchHandler(deps, { principalFrom: 'header' });
+    const response = await local({ ...event, requestContext: { ...event.requestContext, requestId: 'req-local' } });
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({ activatedBy: 'local-operator' });
+  });
+
+  it('answers 404 for an unknown route or method', async () => {
+    expect((await iamHandler()(apiEvent('POST', '/kill-switch/override', { body: {} }))).statusCode).toBe(404);
+    expect((await iamHandler()(apiEvent('GET', '/kill-switch'))).statusCode).toBe(404);
+  });
+
+  it('answers 409 SAME_PRINCIPAL when the activator tries to release', async () => {
+    await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch/release', { body: { account: ACCOUNT, reason: 'fixed' } }));
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({ error: 'ReleaseRefused', reason: 'SAME_PRINCIPAL' });
+  });
+
+  it('answers 409 RECONCILIATION_MISSING to another principal before any reconciliation', async () => {
+    await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch/release', { body: { account: ACCOUNT, reason: 'fixed' }, principal: BOB }));
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({ reason: 'RECONCILIATION_MISSING' });
+  });
+
+  it('releases to HALTED for another principal after a clean reconciliation and starts recovery', async () => {
+    await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    await store.recordReconciliation(
+      { account: ACCOUNT, runId: 'run-1', status: 'clean', completedAt: '2026-11-23T15:10:00.000Z', breaks: [] },
+      auditEntry({ account: ACCOUNT, occurredAt: '2026-11-23T15:10:00.000Z', kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-1', causationId: 'test', detail: {} }),
+    );
+    const response = await iamHandler()(apiEvent('POST', '/kill-switch/release', { body: { account: ACCOUNT, reason: 'fixed' }, principal: BOB }));
+    expect(response.statusCode).toBe(200);
+    expect(bodyOf(response)).toMatchObject({ outcome: 'released', state: 'HALTED' });
+    expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(recoveries).toEqual([ACCOUNT]);
+  });
+
+  it('GET /status returns the trading state, kill-switch record, open orders, positions, totals, reconciliation and intake', async () => {
+    await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    const response = await iamHandler()(apiEvent('GET', '/status', { query: { account: ACCOUNT } }));
+    expect(response.statusCode).toBe(200);
+    const body = bodyOf(response);
+    expect(body).toMatchObject({ account: ACCOUNT, tradingState: 'KILLED', killSwitch: { activatedBy: ALICE }, intake: 'stopped', openOrders: { count: 0, orders: [] }, positions: [], lastReconciliation: null });
+    expect(body).toHaveProperty('totals.grossExposure');
+  });
+
+  it('GET /status without an account answers 400 naming it', async () => {
+    const response = await iamHandler()(apiEvent('GET', '/status'));
+    expect(response.statusCode).toBe(400);
+    expect(bodyOf(response)).toMatchObject({ issues: [expect.objectContaining({ path: 'account' })] });
+  });
+});

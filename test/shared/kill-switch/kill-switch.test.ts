@@ -1,0 +1,236 @@
+// The kill switch against DynamoDB Local, the real cancel-all over the simulated broker, a recording control
+// plane and pager: KILLED first and durably, then the hard stop, the cancels and one page; release only by
+// another person after a clean reconciliation, and then to HALTED with recovery handed to the breaker.
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
+import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { auditEntry } from '../../../shared/audit/audit-entry';
+import { InvalidInputError } from '../../../shared/errors/errors';
+import { activateKillSwitch, killSwitchStatus, releaseKillSwitch, type KillSwitchDeps } from '../../../shared/kill-switch/kill-switch';
+import { cancelAllOrders, processApprovedOrder, type OrderServiceDeps } from '../../../shared/orders/order-service';
+import type { ReconciliationRecord } from '../../../shared/ports/trading-store';
+import { InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
+import { recordApproval } from '../../support/approvals';
+import { freshTable } from '../../support/dynamo';
+import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, scanAll } from '../../support/fixtures';
+import { RecordingControlPlane } from '../../support/recording-control-plane';
+
+const ALICE = 'arn:aws:iam::123456789012:user/alice';
+const BOB = 'arn:aws:iam::123456789012:user/bob';
+
+let client: DynamoDBClient;
+let tableName: string;
+let store: DynamoTradingStore;
+let clock: ManualClock;
+let broker: SimulatedBroker;
+let pager: RecordingPager;
+let controlPlane: RecordingControlPlane;
+let recoveries: string[];
+let cancelFails: boolean;
+
+const orderDeps = (): OrderServiceDeps => ({ store, broker, bus: new RecordingBus(), clock, telemetry: new InMemoryTelemetry(), workerId: 'w-1', leaseMs: 10_000 });
+
+const deps = (): KillSwitchDeps => ({
+  store,
+  controlPlane,
+  pager,
+  clock,
+  cancelAll: async (account, requestedBy, requestId, reason) => {
+    if (cancelFails) throw new Error('broker unreachable');
+    return cancelAllOrders(orderDeps(), { account, requestedBy, requestId, ...(reason ? { reason } : {}) });
+  },
+  startRecovery: async (account, requestId) => void recoveries.push(`${account}:${requestId}`),
+});
+
+const kill = (over: Record<string, unknown> = {}) => activateKillSwitch(deps(), { account: ACCOUNT, principal: ALICE, reason: 'runaway strategy', requestId: 'req-kill-1', ...over });
+const release = (over: Record<string, unknown> = {}) => releaseKillSwitch(deps(), { account: ACCOUNT, principal: BOB, reason: 'root cause fixed', requestId: 'req-release-1', ...over });
+
+const reconciled = async (status: ReconciliationRecord['status'], completedAt = '2026-11-23T15:05:00.000Z') => {
+  const record: ReconciliationRecord = { account: ACCOUNT, runId: `run-${completedAt}`, status, completedAt, breaks: [] };
+  await store.recordReconciliation(
+    record,
+    auditEntry({ account: ACCOUNT, occurredAt: completedAt, kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: record.runId, causationId: 'test', detail: {} }),
+  );
+};
+
+beforeEach(async () => {
+  ({ client, tableName } = await freshTable());
+  store = new DynamoTradingStore(client, tableName);
+  clock = new ManualClock();
+  broker = new SimulatedBroker({ priceOf: () => '100', clock, seed: 5 });
+  pager = new RecordingPager();
+  controlPlane = new RecordingControlPlane();
+  recoveries = [];
+  cancelFails = false;
+  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+  await store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+  await store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
+});
+
+describe('kill switch activation', () => {
+  it('stores KILLED durably, stops intake, cancels open orders and pages once, in that order', async () => {
+    await recordApproval(store, 'open-1');
+    const result = await kill();
+    expect(result).toMatchObject({ state: 'KILLED', alreadyKilled: false, activatedBy: ALICE, complete: true });
+    expect(result.steps.map((s) => [s.step, s.status])).toEqual([
+      ['state', 'done'],
+      ['record', 'done'],
+      ['stop-intake', 'done'],
+      ['cancel-orders', 'done'],
+      ['page', 'done'],
+    ]);
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE, reason: 'runaway strategy', requestId: 'req-kill-1' });
+    expect(controlPlane.calls).toEqual(['stop:runaway strategy']);
+    expect(await store.getOrder(ACCOUNT, 'open-1')).toMatchObject({ status: 'CANCELED' });
+    expect(pager.pages).toEqual([expect.objectContaining({ severity: 'critical', account: ACCOUNT, correlationId: 'req-kill-1' })]);
+  });
+
+  it('audits the state change with the principal as the actor and the request id as the correlation', async () => {
+    await kill();
+    const audits = (await scanAll(client, tableName)).filter((i) => (i.kind as { S?: string } | undefined)?.S === 'TRADING_STATE_CHANGED');
+    expect(audits).toEqual([expect.objectContaining({ actor: { S: ALICE }, correlationId: { S: 'req-kill-1' } })]);
+  });
+
+  it('is idempotent: a repeated activation reports already killed, keeps the first activator and pages nobody again', async () => {
+    await kill();
+    const again = await kill({ principal: BOB, requestId: 'req-kill-2' });
+    expect(again).toMatchObject({ state: 'KILLED', alreadyKilled: true, activatedBy: ALICE, complete: true });
+    expect(again.steps.find((s) => s.step === 'page')).toMatchObject({ status: 'skipped' });
+    expect(pager.pages).toHaveLength(1);
+    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE });
+  });
+
+  it('kills from any state, including HALTED set by the breaker', async () => {
+    await store.putTradingState(ACCOUNT, 'HALTED', 'breaker', '2026-11-23T14:30:00.000Z');
+    await expect(kill()).resolves.toMatchObject({ state: 'KILLED', alreadyKilled: false });
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+  });
+
+  it('keeps KILLED and reports the failed steps when the hard stop and the cancels fail, never calling them done', async () => {
+    controlPlane.failing = true;
+    cancelFails = true;
+    const result = await kill();
+    expect(result).toMatchObject({ state: 'KILLED', complete: false });
+    expect(result.steps.filter((s) => s.status === 'failed').map((s) => s.step)).toEqual(['stop-intake', 'cancel-orders']);
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(pager.pages[0]?.message).toMatch(/stop-intake: failed/);
+  });
+
+  it('reports a failed page without undoing anything', async () => {
+    pager.failing = true;
+    const result = await kill();
+    expect(result).toMatchObject({ state: 'KILLED', complete: false });
+    expect(result.steps.find((s) => s.step === 'page')).toMatchObject({ status: 'failed', detail: 'pager unavailable' });
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+  });
+
+  it('rejects a missing reason or a too-short principal before writing anything', async () => {
+    const before = await scanAll(client, tableName);
+    await expect(kill({ reason: '   ' })).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(kill({ principal: 'al' })).rejects.toThrow(/principal/);
+    expect(await scanAll(client, tableName)).toEqual(before);
+    expect(controlPlane.calls).toEqual([]);
+  });
+
+  it('leaves no broker submission for an approved order queued before activation (cancelled by the kill)', async () => {
+    const queued = await recordApproval(store, 'queued-1');
+    await kill();
+    await expect(processApprovedOrder(orderDeps(), queued)).resolves.not.toBe('submitted');
+    expect(broker.submittedOrderCount()).toBe(0);
+  });
+
+  it('blocks an approved order queued before activation at the order function re-check even when the cancels failed', async () => {
+    const queued = await recordApproval(store, 'queued-2');
+    cancelFails = true;
+    await kill();
+    await expect(processApprovedOrder(orderDeps(), queued)).resolves.toBe('blocked');
+    expect(await store.getOrder(ACCOUNT, 'queued-2')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_KILLED' });
+    expect(broker.submittedOrderCount()).toBe(0);
+  });
+});
+
+describe('kill switch release', () => {
+  beforeEach(async () => {
+    await kill();
+    clock.advance(60_000);
+  });
+
+  it('refuses the principal who activated it (SAME_PRINCIPAL) and changes nothing', async () => {
+    await reconciled('clean');
+    await expect(release({ principal: ALICE })).resolves.toMatchObject({ outcome: 'refused', reason: 'SAME_PRINCIPAL' });
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(recoveries).toEqual([]);
+  });
+
+  it('refuses another principal when no reconciliation has run (RECONCILIATION_MISSING)', async () => {
+    await expect(release()).resolves.toMatchObject({ outcome: 'refused', reason: 'RECONCILIATION_MISSING' });
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+  });
+
+  it('refuses another principal when the last reconciliation found breaks (RECONCILIATION_NOT_CLEAN)', async () => {
+    await reconciled('breaks');
+    await expect(release()).resolves.toMatchObject({ outcome: 'refused', reason: 'RECONCILIATION_NOT_CLEAN' });
+    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+  });
+
+  it('refuses a clean reconciliation that ran before the activation (RECONCILIATION_STALE)', async () => {
+    await reconciled('clean', '2026-11-23T14:59:00.000Z');
+    await expect(release()).resolves.toMatchObject({ outcome: 'refused', reason: 'RECONCILIATION_STALE' });
+  });
+
+  it('moves KILLED to HALTED (never ACTIVE), resumes intake and hands recovery to the breaker after a clean reconciliation', async () => {
+    await reconciled('clean');
+    const result = await release();
+    expect(result).toMatchObject({ outcome: 'released', state: 'HALTED', complete: true });
+    expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(recoveries).toEqual([`${ACCOUNT}:req-release-1`]);
+    expect(controlPlane.calls).toEqual(['stop:runaway strategy', 'resume']);
+    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE, release: { releasedBy: BOB, requestId: 'req-release-1' } });
+  });
+
+  it('refuses a second release once the account is no longer KILLED (NOT_KILLED)', async () => {
+    await reconciled('clean');
+    await release();
+    await expect(release({ requestId: 'req-release-2' })).resolves.toMatchObject({ outcome: 'refused', reason: 'NOT_KILLED' });
+    expect(recoveries).toHaveLength(1);
+  });
+
+  it('judges a KILLED set by the breaker against the breaker as the activator', async () => {
+    await store.putTradingState('acct-2', 'KILLED', 'breaker', '2026-11-23T15:00:30.000Z');
+    await store.recordReconciliation(
+      { account: 'acct-2', runId: 'run-2', status: 'clean', completedAt: '2026-11-23T15:02:00.000Z', breaks: [] },
+      auditEntry({ account: 'acct-2', occurredAt: '2026-11-23T15:02:00.000Z', kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-2', causationId: 'test', detail: {} }),
+    );
+    await expect(release({ account: 'acct-2' })).resolves.toMatchObject({ outcome: 'released', state: 'HALTED' });
+  });
+
+  it('a new activation after a release names its own activator', async () => {
+    await reconciled('clean');
+    await release();
+    await kill({ principal: BOB, requestId: 'req-kill-3' });
+    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: BOB, requestId: 'req-kill-3' });
+    expect((await store.getKillSwitch(ACCOUNT))?.release).toBeUndefined();
+  });
+});
+
+describe('kill switch status', () => {
+  it('reports the state, the activation, open orders, valued positions with totals, the last reconciliation and intake', async () => {
+    await processApprovedOrder(orderDeps(), await recordApproval(store, 'filled-1'));
+    await recordApproval(store, 'open-2', { symbol: 'AAPL', side: 'buy', quantity: '5' });
+    await reconciled('clean');
+    const status = await killSwitchStatus(deps(), ACCOUNT);
+    expect(status).toMatchObject({
+      account: ACCOUNT,
+      tradingState: 'ACTIVE',
+      killSwitch: null,
+      intake: 'running',
+      openOrders: { count: 1, orders: [{ intentId: 'open-2', symbol: 'AAPL', side: 'buy', quantity: '5', status: 'PENDING' }] },
+      positions: [expect.objectContaining({ symbol: 'AAPL', quantity: '10', mark: '100', marketValue: '1000' })],
+      totals: expect.objectContaining({ grossExposure: '1000', netExposure: '1000' }),
+      unpriced: [],
+      lastReconciliation: expect.objectContaining({ status: 'clean' }),
+    });
+  });
+});

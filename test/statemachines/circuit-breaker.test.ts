@@ -1,0 +1,273 @@
+// The circuit-breaker ASL executed locally (aws-local-stepfunctions) against the real breaker tasks handler
+// on DynamoDB Local, the real cancelAllOrders over a SimulatedBroker, and a recording pager. Waits and retry
+// pauses are shortened; the approval token is modelled by LocalBreaker (approve / reject / the ASL timeout).
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createRequire } from 'node:module';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createDocumentClient, DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
+import { SimulatedBroker } from '../../adapters/broker/simulated-broker';
+import { auditEntry } from '../../shared/audit/audit-entry';
+import { resolveBreakerConfig, type BreakerConfig } from '../../shared/breaker/breaker-config';
+import type { BreakerTrip } from '../../shared/breaker/breaker-tasks';
+import { cancelAllOrders } from '../../shared/orders/order-service';
+import type { Page, Pager } from '../../shared/ports/pager';
+import { sessionStartMs } from '../../shared/calendar/trading-calendar';
+import { resolveCompiledLimits } from '../../shared/risk/limits';
+import { keys } from '../../shared/storage/table-definition';
+import { InMemoryTelemetry } from '../../shared/telemetry/telemetry';
+import { createBreakerHandler } from '../../functions/breaker/handler';
+import { loadCircuitBreakerDefinition, LocalBreaker } from '../../local/local-breaker';
+import { freshTable } from '../support/dynamo';
+import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, silentLogger, testLimits } from '../support/fixtures';
+
+// asl-validator ships no type declarations: its documented call shape, typed here.
+const aslValidator = createRequire(import.meta.url)('asl-validator') as (definition: unknown) => {
+  isValid: boolean;
+  errorsText: (separator?: string) => string;
+};
+
+/** Records every attempt to page, including those that fail. */
+class AttemptRecordingPager implements Pager {
+  readonly attempts: Page[] = [];
+  constructor(private readonly inner: RecordingPager) {}
+  async page(page: Page): Promise<void> {
+    this.attempts.push(page);
+    await this.inner.page(page);
+  }
+}
+
+interface Fixture {
+  client: DynamoDBClient;
+  store: DynamoTradingStore;
+  tableName: string;
+  clock: ManualClock;
+  pager: RecordingPager;
+  attempts: AttemptRecordingPager;
+  cancelAllCalls: { account: string; requestedBy: string; requestId: string }[];
+  breaker: LocalBreaker;
+  config: BreakerConfig;
+}
+
+const trip = (breachId: string, over: Partial<BreakerTrip> = {}): BreakerTrip => ({
+  breachId,
+  account: ACCOUNT,
+  kind: 'DRAWDOWN',
+  reason: 'drawdown 520 bps >= 500',
+  detectedAt: '2026-11-23T14:59:00.000Z',
+  ...over,
+});
+
+const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
+  const { client, tableName } = await freshTable();
+  const store = new DynamoTradingStore(client, tableName);
+  const clock = new ManualClock();
+  const pager = new RecordingPager();
+  const attempts = new AttemptRecordingPager(pager);
+  const limits = testLimits();
+  const broker = new SimulatedBroker({ priceOf: () => '100', clock, seed: 5 });
+  const telemetry = new InMemoryTelemetry();
+  const cancelAllCalls: Fixture['cancelAllCalls'] = [];
+  const resolved = resolveBreakerConfig({ escalation: { trips: 3, windowMinutes: 60 }, maxEvaluations: 2, ...config });
+  const handler = createBreakerHandler(() => ({
+    store,
+    pager: attempts,
+    clock,
+    config: resolved,
+    riskLimits: limits,
+    telemetry,
+    logger: silentLogger,
+    cancelAll: async (account, requestedBy, requestId) => {
+      cancelAllCalls.push({ account, requestedBy, requestId });
+      return cancelAllOrders({ store, broker, bus: new RecordingBus(), clock, telemetry, workerId: 'breaker-test', leaseMs: 60_000 }, { account, requestedBy, requestId });
+    },
+  }));
+  const breaker = new LocalBreaker({ invoke: handler, waitMs: 0, retryIntervalMs: 0 });
+
+  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+  await store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+  await store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
+  await putSession(client, tableName, clock.now(), '1000000');
+  return { client, store, tableName, clock, pager, attempts, cancelAllCalls, breaker, config: resolved };
+
+  async function putSession(c: typeof client, table: string, nowMs: number, peakEquity: string): Promise<void> {
+    const compiled = resolveCompiledLimits(limits, undefined);
+    if (!compiled) throw new Error('test limits invalid');
+    await createDocumentClient(c).send(
+      new PutCommand({
+        TableName: table,
+        Item: { ...keys.riskSession(ACCOUNT), sessionStartMs: sessionStartMs(compiled.lossCalendar, nowMs), startEquity: '1000000', peakEquity, version: 1 },
+      }),
+    );
+  }
+};
+
+/** The peak rises above the current equity: a drawdown still beyond the breaker threshold. */
+const keepDrawdown = async (f: Fixture): Promise<void> => {
+  const compiled = resolveCompiledLimits(testLimits(), undefined);
+  if (!compiled) throw new Error('test limits invalid');
+  await createDocumentClient(f.client).send(
+    new PutCommand({
+      TableName: f.tableName,
+      Item: { ...keys.riskSession(ACCOUNT), sessionStartMs: sessionStartMs(compiled.lossCalendar, f.clock.now()), startEquity: '1000000', peakEquity: '1100000', version: 2 },
+    }),
+  );
+};
+
+const cleanReconciliation = async (f: Fixture): Promise<void> => {
+  const completedAt = '2026-11-23T15:00:00.000Z';
+  await f.store.recordReconciliation(
+    { account: ACCOUNT, runId: 'recon-1', status: 'clean', completedAt, breaks: [] },
+    auditEntry({ account: ACCOUNT, occurredAt: completedAt, kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'recon-1', causationId: 'recon-1', detail: {} }),
+  );
+};
+
+describe('circuit-breaker.asl.json', () => {
+  it('is a valid Amazon States Language definition', () => {
+    const { isValid, errorsText } = aslValidator(loadCircuitBreakerDefinition());
+    expect(isValid, errorsText('\n')).toBe(true);
+  });
+});
+
+describe('the circuit breaker, executed locally against the real task handler', () => {
+  let f: Fixture;
+  beforeEach(async () => {
+    f = await setup();
+  });
+
+  it('halts on a drawdown trip, cancels all orders and pages, then after cooldown, clean checks, probation and approval returns trading to ACTIVE', async () => {
+    await cleanReconciliation(f);
+    const breach = trip('DRAWDOWN.acct-1.20261123T1430Z');
+
+    expect(await f.breaker.start(breach)).toBe('started');
+    await f.breaker.approvalRequested(breach.breachId);
+
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+    expect(f.cancelAllCalls).toEqual([{ account: ACCOUNT, requestedBy: 'breaker', requestId: breach.breachId }]);
+    expect(f.pager.pages.map((p) => [p.severity, p.subject])).toEqual([
+      ['critical', `trading HALTED on ${ACCOUNT}: DRAWDOWN`],
+      ['warning', `approve return to ACTIVE on ${ACCOUNT}`],
+    ]);
+
+    f.breaker.approve(breach.breachId, 'alice');
+    const outcome = await f.breaker.outcome(breach.breachId);
+
+    expect(outcome.status).toBe('SUCCEEDED');
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+  });
+
+  it('keeps trading HALTED and pages when the recovery evaluation keeps failing', async () => {
+    await cleanReconciliation(f);
+    await keepDrawdown(f);
+    const breach = trip('DRAWDOWN.acct-1.eval-fails');
+
+    await f.breaker.start(breach);
+    const outcome = await f.breaker.outcome(breach.breachId);
+
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { recovery: { ok: false }, evaluations: { count: f.config.maxEvaluations } } });
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    const last = f.pager.pages.at(-1);
+    expect(last?.subject).toBe(`trading stays HALTED on ${ACCOUNT}`);
+    expect(last?.message).toMatch(/recovery evaluation failed: loss: DRAWDOWN/);
+  });
+
+  it('keeps trading HALTED when there is no clean reconciliation after the breach', async () => {
+    const breach = trip('DRAWDOWN.acct-1.no-recon');
+
+    await f.breaker.start(breach);
+    await f.breaker.outcome(breach.breachId);
+
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(f.pager.pages.at(-1)?.message).toMatch(/reconciliation: no reconciliation recorded/);
+  });
+
+  it('escalates to KILLED when the trips of an account within the window reach the threshold', async () => {
+    const outcomes = [];
+    // One after another: each earlier trip ends with trading still HALTED (no clean reconciliation).
+    for (const [i, id] of ['trip-1', 'trip-2', 'trip-3'].entries()) {
+      const breach = trip(`DRAWDOWN.acct-1.${id}`, { detectedAt: `2026-11-23T14:5${i}:00.000Z` });
+      await f.breaker.start(breach);
+      outcomes.push(await f.breaker.outcome(breach.breachId));
+    }
+
+    expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(f.pager.pages.filter((p) => p.subject.startsWith('trading KILLED'))).toHaveLength(1);
+  });
+
+  it('counts a replayed trip once towards escalation', async () => {
+    const at = Date.parse('2026-11-23T14:59:00.000Z');
+    await f.store.recordBreakerTrip(ACCOUNT, 'b-1', at, 3_600_000);
+    await f.store.recordBreakerTrip(ACCOUNT, 'b-1', at, 3_600_000);
+    const trips = await f.store.recordBreakerTrip(ACCOUNT, 'b-2', at + 1000, 3_600_000);
+
+    expect(trips.map((t) => t.breachId)).toEqual(['b-1', 'b-2']);
+    // Outside the window the old trip no longer counts.
+    expect((await f.store.recordBreakerTrip(ACCOUNT, 'b-3', at + 3_600_000 + 500, 3_600_000)).map((t) => t.breachId)).toEqual(['b-2', 'b-3']);
+  });
+
+  it('fails closed when a task keeps failing: trading stays HALTED, the execution fails, and the failure path tried to page', async () => {
+    f.pager.failing = true;
+    const breach = trip('DRAWDOWN.acct-1.pager-down');
+
+    await f.breaker.start(breach);
+    const outcome = await f.breaker.outcome(breach.breachId);
+
+    expect(outcome).toEqual({ status: 'FAILED', error: 'Breaker.FailedClosed' });
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(f.attempts.attempts.some((p) => p.subject.startsWith('circuit breaker failed'))).toBe(true);
+  });
+
+  it('keeps trading HALTED and pages when nobody approves before the approval timeout', async () => {
+    const g = await setup({ approvalTimeoutSeconds: 1 });
+    await cleanReconciliation(g);
+    const breach = trip('DRAWDOWN.acct-1.no-approval');
+
+    await g.breaker.start(breach);
+    const outcome = await g.breaker.outcome(breach.breachId);
+
+    expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { approvalError: { Error: 'States.Timeout' } } });
+    expect(await g.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(g.pager.pages.at(-1)?.message).toBe('no approval (States.Timeout)');
+  });
+
+  it('keeps trading HALTED when the approver rejects the recovery', async () => {
+    await cleanReconciliation(f);
+    const breach = trip('DRAWDOWN.acct-1.rejected');
+
+    await f.breaker.start(breach);
+    await f.breaker.approvalRequested(breach.breachId);
+    f.breaker.reject(breach.breachId, 'not yet');
+    await f.breaker.outcome(breach.breachId);
+
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+  });
+
+  it('runs one execution for a duplicate breach: the second start is refused', async () => {
+    const breach = trip('DRAWDOWN.acct-1.dup');
+
+    const [first, second] = await Promise.all([f.breaker.start(breach), f.breaker.start(breach)]);
+    await f.breaker.outcome(breach.breachId);
+
+    expect([first, second]).toEqual(['started', 'duplicate']);
+    expect(f.cancelAllCalls).toHaveLength(1);
+    expect(f.pager.pages.filter((p) => p.subject.startsWith('trading HALTED'))).toHaveLength(1);
+  });
+
+  it('rejects a payload with a bad field, naming it', async () => {
+    const handler = createBreakerHandler(() => ({
+      store: f.store,
+      pager: f.pager,
+      clock: f.clock,
+      config: f.config,
+      riskLimits: testLimits(),
+      telemetry: new InMemoryTelemetry(),
+      logger: silentLogger,
+      cancelAll: () => Promise.reject(new Error('unused')),
+    }));
+    await expect(handler({ task: 'page', event: 'HALTED', input: { ...trip('x'), account: '' } })).rejects.toMatchObject({
+      name: 'InvalidInputError',
+      issues: [expect.objectContaining({ path: 'input.account' })],
+    });
+  });
+});
