@@ -1,26 +1,37 @@
 // The event bus of one environment and its rules, generated from the shared route table so the deployed
 // rules and the local router cannot disagree. Time-critical deliveries give up quickly into a DLQ.
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
-import { EVENT_ROUTES, SCHEDULE_ROUTES, type FunctionName } from '../shared/routing/routes';
+import { EVENT_ROUTES, SCHEDULE_ROUTES, type RoutedFunctionName } from '../shared/routing/routes';
+
+/** The route whose rule the kill switch disables: OrderIntended → risk. */
+export const INTENT_ROUTE_ID = 'OrderIntendedToRisk';
 
 /** The bus name is fixed per environment so functions can be given it before the bus construct exists. */
 export const eventBusNameFor = (config: EnvironmentConfig): string => `trading-${config.name}`;
 
 export interface EventRoutingProps {
   config: EnvironmentConfig;
-  targets: Record<FunctionName, IFunction>;
+  targets: Record<RoutedFunctionName, IFunction>;
 }
 
 export class EventRouting extends Construct {
   readonly bus: EventBus;
   readonly deadLetterQueue: Queue;
   readonly rules: Record<string, Rule> = {};
+  /** The OrderIntended → risk rule: the kill switch's hard stop disables it. */
+  readonly intentRule: Rule;
+  /**
+   * The bare name of that rule, as DisableRule/EnableRule/DescribeRule want it. Not `intentRule.ruleName`:
+   * for a rule on a custom bus CloudFormation's Ref answers `bus|rule`. The ARN's documented form is
+   * `arn:…:rule/<bus>/<rule>`, so the name is its third `/`-separated part.
+   */
+  readonly intentRuleName: string;
 
   constructor(scope: Construct, id: string, props: EventRoutingProps) {
     super(scope, id);
@@ -30,7 +41,7 @@ export class EventRouting extends Construct {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
     });
-    const target = (name: FunctionName) =>
+    const target = (name: RoutedFunctionName) =>
       new LambdaFunction(props.targets[name], {
         // An intent older than this is stale: better dead-lettered and seen than acted on late.
         maxEventAge: Duration.minutes(5),
@@ -46,6 +57,10 @@ export class EventRouting extends Construct {
         targets: [target(route.target)],
       });
     }
+    const intentRule = this.rules[INTENT_ROUTE_ID];
+    if (!intentRule) throw new Error(`the route table has no ${INTENT_ROUTE_ID} route: the kill switch could not stop intake`);
+    this.intentRule = intentRule;
+    this.intentRuleName = Fn.select(2, Fn.split('/', intentRule.ruleArn));
     for (const route of SCHEDULE_ROUTES) {
       // Schedules fire on the default bus (EventBridge requirement), into the same targets.
       this.rules[route.id] = new Rule(this, route.id, {

@@ -1,6 +1,7 @@
-// The stack of one environment: table, bus and rules, order queue, the three functions with their
-// deployment safety, the broker credentials secret (readable by the order and reconciliation functions
-// only), dead-letter alarms and the on-call topic. Construct ids never change once deployed.
+// The stack of one environment: table, bus and rules, order queue, the three pipeline functions with their
+// deployment safety, the circuit breaker (function + state machine), the kill-switch API, the broker
+// credentials secret (readable only by the functions that talk to the broker), dead-letter alarms and the
+// on-call topic. Construct ids never change once deployed.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -12,7 +13,9 @@ import type { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { BrokerCredentials } from './broker-credentials';
+import { CircuitBreaker } from './circuit-breaker';
 import { EventRouting, eventBusNameFor } from './event-routing';
+import { KillSwitchApi } from './kill-switch-api';
 import { OnCall } from './on-call';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
@@ -26,6 +29,8 @@ const ORDER_TIMEOUT = Duration.seconds(30);
 
 export class TradingStack extends Stack {
   readonly functions: Record<'risk' | 'order' | 'reconciliation', TradingFunction>;
+  readonly circuitBreaker: CircuitBreaker;
+  readonly killSwitchApi: KillSwitchApi;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
     super(scope, id, props);
@@ -91,9 +96,19 @@ export class TradingStack extends Stack {
       executeAfter: [table, routing, this.functions.reconciliation, brokerCredentials],
       executeOnHandlerChange: true,
     });
-    this.functions.order.alias.addEventSource(
-      new SqsEventSource(orders.queue, { batchSize: 10, reportBatchItemFailures: true, enabled: true }),
-    );
+    // Kept as an SqsEventSource (same construct id, so the same mapping resource): it exposes the mapping's
+    // id and ARN once bound, which the kill switch needs to stop intake.
+    const orderIntake = new SqsEventSource(orders.queue, { batchSize: 10, reportBatchItemFailures: true, enabled: true });
+    this.functions.order.alias.addEventSource(orderIntake);
+
+    const shared = { config, table, onCall: onCall.topic, brokerCredentials, bus: routing.bus, baseEnv };
+    this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', shared);
+    this.killSwitchApi = new KillSwitchApi(this, 'KillSwitchApi', {
+      ...shared,
+      orderIntake: { eventSourceMappingId: orderIntake.eventSourceMappingId, eventSourceMappingArn: orderIntake.eventSourceMappingArn },
+      intentRule: { ruleName: routing.intentRuleName, ruleArn: routing.intentRule.ruleArn },
+      breaker: this.circuitBreaker.stateMachine,
+    });
 
     const pageWhenNotEmpty = (queue: IQueue, id: string, what: string) => {
       const alarm = new Alarm(this, id, {

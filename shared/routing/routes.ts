@@ -3,7 +3,11 @@
 import { DETAIL_TYPES } from '../events/catalog';
 import { EVENT_SOURCES } from '../events/envelope';
 
-export const FUNCTION_NAMES = ['risk', 'order', 'reconciliation'] as const;
+/** The functions an event or schedule route may target; the others are invoked by a state machine or an API. */
+export const ROUTED_FUNCTION_NAMES = ['risk', 'order', 'reconciliation'] as const;
+export type RoutedFunctionName = (typeof ROUTED_FUNCTION_NAMES)[number];
+/** Every deployed function (one folder under functions/ each). */
+export const FUNCTION_NAMES = [...ROUTED_FUNCTION_NAMES, 'breaker', 'kill-switch'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The subset of EventBridge pattern syntax the project uses: exact-match lists on top-level fields. */
@@ -17,14 +21,14 @@ export interface EventRoute {
   id: string;
   description: string;
   pattern: EventPattern;
-  target: FunctionName;
+  target: RoutedFunctionName;
 }
 
 export interface ScheduleRoute {
   id: string;
   description: string;
   /** Minutes between runs; the environment config may override it. */
-  target: FunctionName;
+  target: RoutedFunctionName;
 }
 
 export const EVENT_ROUTES: readonly EventRoute[] = [

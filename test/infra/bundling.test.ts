@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url';
 import type { AppProps } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
+import { FUNCTION_NAMES } from '../../shared/routing/routes';
 
 /** Same flag as cdk.json: validation findings are errors, not warnings (the App does not read cdk.json). */
 const STRICT_VALIDATION = { '@aws-cdk/core:validateAgainstDefaultRules': true };
@@ -46,7 +47,7 @@ describe('synthesis as the CLI does it', () => {
     expect(violations).toEqual([]);
 
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler');
-    expect(functions).toHaveLength(3);
+    expect(functions).toHaveLength(FUNCTION_NAMES.length);
     const zipAssets = Object.values(assets.files).filter((a) => a.source.packaging === 'zip');
     for (const fn of functions) {
       const asset = zipAssets.find((a) => Object.values(a.destinations).some((d) => d.objectKey === fn.Properties.Code?.S3Key));

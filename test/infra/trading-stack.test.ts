@@ -8,29 +8,18 @@ import { loadEnvironmentConfig } from '../../shared/config/environments';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { EVENT_ROUTES, FUNCTION_NAMES, SCHEDULE_ROUTES, type FunctionName } from '../../shared/routing/routes';
 import { fastApp, templateFor, type DeployableEnv } from './synth';
+import { logicalId, resource } from './template-paths';
 
-type Resource = {
-  Type: string;
-  Properties: Record<string, unknown>;
-  DeletionPolicy?: string;
-  UpdateReplacePolicy?: string;
-  Metadata?: Record<string, unknown>;
+
+/** Construct paths of the functions; they never change once deployed. */
+const CONSTRUCT_PATHS: Record<FunctionName, string> = {
+  risk: 'RiskFunction',
+  order: 'OrderFunction',
+  reconciliation: 'ReconciliationFunction',
+  breaker: 'CircuitBreaker/BreakerFunction',
+  'kill-switch': 'KillSwitchApi/KillSwitchFunction',
 };
-
-/** Construct ids are `RiskFunction`, `OrderFunction`, ...; they never change once deployed. */
-const constructId = (name: FunctionName) => `${name[0]?.toUpperCase()}${name.slice(1)}Function`;
-
-/** The logical id of the one resource of `type` at construct path `<stack>/<path>/Resource`. */
-const logicalId = (template: Template, type: string, path: string): string => {
-  const ids = Object.entries(template.findResources(type) as Record<string, Resource>)
-    .filter(([, r]) => String(r.Metadata?.['aws:cdk:path']).replace(/^[^/]+\//, '') === `${path}/Resource`)
-    .map(([id]) => id);
-  expect(ids, `${type} at ${path}`).toHaveLength(1);
-  return ids[0] as string;
-};
-
-const resource = (template: Template, type: string, path: string): Resource =>
-  template.findResources(type)[logicalId(template, type, path)] as Resource;
+const constructId = (name: FunctionName) => CONSTRUCT_PATHS[name];
 
 const fn = (template: Template, name: FunctionName) => resource(template, 'AWS::Lambda::Function', `${constructId(name)}/Function`);
 const liveAlias = (template: Template, name: FunctionName) => logicalId(template, 'AWS::Lambda::Alias', `${constructId(name)}/LiveAlias`);
@@ -39,7 +28,7 @@ const ORDER_QUEUE = 'OrderQueue/Queue';
 const ORDER_DLQ = 'OrderQueue/DeadLetterQueue';
 const TABLE = 'TradingTable/Table';
 const BROKER_SECRET = 'BrokerCredentials/Secret';
-const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation'];
+const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation', 'breaker', 'kill-switch'];
 
 describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: DeployableEnv) => {
   const template = templateFor(env);
@@ -221,6 +210,14 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     }
   });
 
+  it('keeps the construct paths of the breaker state machine, the kill-switch API and the order intake mapping', () => {
+    logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine');
+    logicalId(template, 'AWS::ApiGateway::RestApi', 'KillSwitchApi/Api');
+    // The kill switch reads this mapping's id: it is still the one SqsEventSource created on the order alias.
+    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(String(mapping?.Metadata?.['aws:cdk:path'])).toMatch(new RegExp(`^TradingSafety-${env}/OrderFunction/LiveAlias/SqsEventSource:`));
+  });
+
   it('pages on-call as soon as a dead-letter queue holds a message', () => {
     for (const [alarmPath, queuePath] of [
       ['OrderDeadLetterAlarm', ORDER_DLQ],
@@ -275,7 +272,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
       expect(resource(template, 'AWS::SecretsManager::Secret', BROKER_SECRET)).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
     });
 
-    it('lets only the order and reconciliation functions read the secret', () => {
+    it('lets only the functions that talk to the broker read the secret', () => {
       const secret = secretId();
       const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
         .filter(([, policy]) =>
@@ -285,13 +282,12 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
         )
         .map(([id]) => id)
         .sort();
-      expect(readers).toEqual([
-        expect.stringMatching(/^OrderFunctionServiceRoleDefaultPolicy/),
-        expect.stringMatching(/^ReconciliationFunctionServiceRoleDefaultPolicy/),
-      ]);
+      expect(readers).toEqual(
+        BROKER_FUNCTIONS.map((name) => logicalId(template, 'AWS::IAM::Policy', `${constructId(name)}/Function/ServiceRole/DefaultPolicy`)).sort(),
+      );
     });
 
-    it('tells only the order and reconciliation functions the secret ARN in BROKER_SECRET_ID', () => {
+    it('tells only the functions that talk to the broker the secret ARN in BROKER_SECRET_ID', () => {
       for (const name of FUNCTION_NAMES) {
         const vars = (fn(template, name).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
         if (BROKER_FUNCTIONS.includes(name)) expect(vars[RUNTIME_ENV.brokerSecretId], name).toEqual({ Ref: secretId() });
@@ -300,8 +296,10 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     });
   });
 
-  it('exports the table name, bus name, order queue URL, on-call topic ARN and broker secret ARN', () => {
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['BrokerSecretArn', 'EventBusName', 'OnCallTopicArn', 'OrderQueueUrl', 'TableName']);
+  it('exports the table name, bus name, order queue URL, on-call topic ARN, broker secret ARN and kill-switch API URL', () => {
+    // RestApi adds its own `<api>Endpoint…` output (hashed id); the stable names are the ones scripts read.
+    const stable = Object.keys(template.findOutputs('*')).filter((key) => !/^KillSwitchApiEndpoint/.test(key));
+    expect(stable.sort()).toEqual(['BrokerSecretArn', 'EventBusName', 'KillSwitchApiUrl', 'OnCallTopicArn', 'OrderQueueUrl', 'TableName']);
     expect(template.findOutputs('BrokerSecretArn').BrokerSecretArn?.Value).toEqual({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', BROKER_SECRET) });
   });
 

@@ -1,0 +1,90 @@
+// The circuit breaker in AWS: the breaker tasks function and the Standard state machine built from
+// statemachines/circuit-breaker.asl.json, whose one placeholder ${BreakerTasksFunctionArn} becomes the
+// function's live alias ARN. Invariants: the ASL is inlined (never an S3 asset) so it is reviewable in the
+// template; every execution is logged and traced; a failed execution pages on-call; construct ids never change.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../shared/config/environments';
+import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import type { BrokerCredentials } from './broker-credentials';
+import { TradingFunction } from './trading-function';
+
+export interface CircuitBreakerProps {
+  config: EnvironmentConfig;
+  table: ITable;
+  onCall: ITopic;
+  brokerCredentials: BrokerCredentials;
+  bus: IEventBus;
+  /** The variables every function gets (environment, table, bus). */
+  baseEnv: Record<string, string>;
+}
+
+const ASL_FILE = join(import.meta.dirname, '..', 'statemachines', 'circuit-breaker.asl.json');
+
+/** The one placeholder the ASL file holds (docs/circuit-breaker.md, "Placeholder convention"). */
+export const BREAKER_TASKS_PLACEHOLDER = 'BreakerTasksFunctionArn';
+
+export class CircuitBreaker extends Construct {
+  readonly fn: TradingFunction;
+  readonly stateMachine: StateMachine;
+  readonly failedAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: CircuitBreakerProps) {
+    super(scope, id);
+    const { config, table, onCall, brokerCredentials, bus } = props;
+
+    this.fn = new TradingFunction(this, 'BreakerFunction', {
+      name: 'breaker',
+      config,
+      // CancelAll calls the broker for every open order; the Task's Retry covers a timeout.
+      timeout: Duration.seconds(60),
+      environment: {
+        ...props.baseEnv,
+        [RUNTIME_ENV.onCallTopicArn]: onCall.topicArn,
+        ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
+      },
+      onCall,
+    });
+    table.grantReadWriteData(this.fn.fn);
+    brokerCredentials.grantRead(this.fn.fn);
+    onCall.grantPublish(this.fn.fn);
+    // cancelAllOrders publishes the order events a cancellation produces on the bus.
+    bus.grantPutEventsTo(this.fn.fn);
+
+    const logs = new LogGroup(this, 'Logs', {
+      retention: config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.stateMachine = new StateMachine(this, 'StateMachine', {
+      // Standard: exactly-once executions named after the breach id, and waitForTaskToken for the approval.
+      stateMachineType: StateMachineType.STANDARD,
+      // Inline, not DefinitionBody.fromFile (an S3 asset the assertions and reviewers cannot see).
+      definitionBody: DefinitionBody.fromString(readFileSync(ASL_FILE, 'utf8')),
+      definitionSubstitutions: { [BREAKER_TASKS_PLACEHOLDER]: this.fn.alias.functionArn },
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: true },
+      tracingEnabled: true,
+    });
+    // A string definition carries no task metadata, so CDK cannot infer this grant; every Task invokes the alias.
+    this.fn.alias.grantInvoke(this.stateMachine);
+
+    // The fail-closed path ends in a Fail state: an execution that failed has left trading HALTED and needs a person.
+    this.failedAlarm = new Alarm(this, 'FailedExecutionsAlarm', {
+      alarmDescription: 'circuit-breaker executions failed (trading left HALTED by the fail-closed path): a person must look',
+      metric: this.stateMachine.metricFailed({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    this.failedAlarm.addAlarmAction(new SnsAction(onCall));
+  }
+}

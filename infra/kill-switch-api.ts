@@ -1,0 +1,131 @@
+// The kill-switch API in AWS: the kill-switch function behind a regional REST API whose every method
+// requires IAM authorization (the caller's IAM identity is the audited principal). Invariants: exactly the
+// three routes the handler serves; the function may stop and resume order intake (the order queue's event
+// source mapping and the intent rule) and nothing else of the control plane; construct ids never change.
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  EndpointType,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  MethodLoggingLevel,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../shared/config/environments';
+import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import type { BrokerCredentials } from './broker-credentials';
+import { TradingFunction } from './trading-function';
+
+/** The order queue → order function event source mapping the hard stop disables. */
+export interface OrderIntakeMapping {
+  eventSourceMappingId: string;
+  eventSourceMappingArn: string;
+}
+
+/** The OrderIntended → risk rule the hard stop disables. */
+export interface IntentRule {
+  /** The bare rule name (not CloudFormation's `bus|rule` Ref). */
+  ruleName: string;
+  ruleArn: string;
+}
+
+export interface KillSwitchApiProps {
+  config: EnvironmentConfig;
+  table: ITable;
+  onCall: ITopic;
+  brokerCredentials: BrokerCredentials;
+  bus: IEventBus;
+  /** The variables every function gets (environment, table, bus). */
+  baseEnv: Record<string, string>;
+  orderIntake: OrderIntakeMapping;
+  intentRule: IntentRule;
+  /** The breaker state machine that a release hands the account to. */
+  breaker: IStateMachine;
+}
+
+/** Requests per second across all callers: a handful of people, never a client loop. */
+const THROTTLE = { rateLimit: 5, burstLimit: 10 };
+
+export class KillSwitchApi extends Construct {
+  readonly fn: TradingFunction;
+  readonly api: RestApi;
+
+  constructor(scope: Construct, id: string, props: KillSwitchApiProps) {
+    super(scope, id);
+    const { config, table, onCall, brokerCredentials, bus, orderIntake, intentRule } = props;
+
+    this.fn = new TradingFunction(this, 'KillSwitchFunction', {
+      name: 'kill-switch',
+      config,
+      // API Gateway gives up after 29 s; running longer would only hide the outcome from the caller.
+      timeout: Duration.seconds(29),
+      environment: {
+        ...props.baseEnv,
+        [RUNTIME_ENV.orderEventSourceMappingId]: orderIntake.eventSourceMappingId,
+        [RUNTIME_ENV.intentRuleName]: intentRule.ruleName,
+        [RUNTIME_ENV.onCallTopicArn]: onCall.topicArn,
+        ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
+      },
+      onCall,
+    });
+    const role = this.fn.fn;
+    table.grantReadWriteData(role);
+    brokerCredentials.grantRead(role);
+    onCall.grantPublish(role);
+    // cancelAllOrders publishes the order events a cancellation produces on the bus.
+    bus.grantPutEventsTo(role);
+    role.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['lambda:UpdateEventSourceMapping', 'lambda:GetEventSourceMapping'],
+        resources: [orderIntake.eventSourceMappingArn],
+      }),
+    );
+    role.addToRolePolicy(
+      new PolicyStatement({ actions: ['events:DisableRule', 'events:EnableRule', 'events:DescribeRule'], resources: [intentRule.ruleArn] }),
+    );
+    props.breaker.grantStartExecution(role);
+
+    const accessLogs = new LogGroup(this, 'AccessLogs', {
+      // Who pressed the switch is in the audit trail too; these logs are the transport-level record of it.
+      retention: config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.api = new RestApi(this, 'Api', {
+      restApiName: `trading-safety-kill-switch-${config.name}`,
+      description: `Kill switch of trading-safety ${config.name} (IAM-authorized)`,
+      endpointConfiguration: { types: [EndpointType.REGIONAL] },
+      // Access logging needs the account's API Gateway CloudWatch role. Retained: it is one per account and
+      // region, shared with every other stack, so deleting this stack must not remove it.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      deployOptions: {
+        stageName: config.name,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        tracingEnabled: true,
+        throttlingRateLimit: THROTTLE.rateLimit,
+        throttlingBurstLimit: THROTTLE.burstLimit,
+      },
+    });
+    const integration = new LambdaIntegration(this.fn.alias, { proxy: true, allowTestInvoke: false });
+    // Stated on each method as well as by default, so a method added later cannot silently drop it.
+    const iam = { authorizationType: AuthorizationType.IAM };
+    const killSwitch = this.api.root.addResource('kill-switch');
+    killSwitch.addMethod('POST', integration, iam);
+    killSwitch.addResource('release').addMethod('POST', integration, iam);
+    this.api.root.addResource('status').addMethod('GET', integration, iam);
+
+    new CfnOutput(this, 'Url', { key: 'KillSwitchApiUrl', value: this.api.url, description: 'Kill-switch API base URL (IAM SigV4)' });
+  }
+}

@@ -1,0 +1,124 @@
+// Specification of the deployed kill switch: a regional REST API whose three routes all require IAM
+// authorization and proxy to the kill-switch live alias, and a function that knows the order intake it stops
+// and may touch exactly that (the order queue's event source mapping, the intent rule) and nothing more.
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { RUNTIME_ENV } from '../../shared/config/runtime-env';
+import { templateFor } from './synth';
+import { actionsOf, functionStatements, logicalId, resource, type Resource } from './template-paths';
+
+const KILL_SWITCH = 'KillSwitchApi/KillSwitchFunction';
+const API = 'KillSwitchApi/Api';
+const INTENT_RULE = 'EventRouting/OrderIntendedToRisk';
+
+/** The method paths, `POST /kill-switch`, built from the Resource tree. */
+const routes = (template: Template): string[] => {
+  const resources = template.findResources('AWS::ApiGateway::Resource') as Record<string, Resource>;
+  const pathOf = (id: string): string => {
+    const r = resources[id];
+    if (!r) return '';
+    const parent = r.Properties.ParentId as { Ref?: string };
+    return `${parent.Ref ? pathOf(parent.Ref) : ''}/${String(r.Properties.PathPart)}`;
+  };
+  return Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>)
+    .map((m) => `${String(m.Properties.HttpMethod)} ${pathOf((m.Properties.ResourceId as { Ref?: string }).Ref ?? '') || '/'}`)
+    .sort();
+};
+
+describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
+  const template: Template = templateFor(env);
+  const alias = () => logicalId(template, 'AWS::Lambda::Alias', `${KILL_SWITCH}/LiveAlias`);
+  const statements = () => functionStatements(template, KILL_SWITCH);
+  const mapping = () => Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as string;
+  const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
+
+  it('serves exactly POST /kill-switch, POST /kill-switch/release and GET /status', () => {
+    expect(routes(template)).toEqual(['GET /status', 'POST /kill-switch', 'POST /kill-switch/release']);
+  });
+
+  it('requires IAM authorization on every method', () => {
+    const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
+    expect(methods).toHaveLength(3);
+    for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  it('proxies every method to the kill-switch live alias', () => {
+    for (const method of Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>)) {
+      expect(method.Properties.Integration).toMatchObject({ Type: 'AWS_PROXY', IntegrationHttpMethod: 'POST' });
+      expect(JSON.stringify(method.Properties.Integration)).toContain(`"${alias()}"`);
+    }
+  });
+
+  it('is a regional endpoint', () => {
+    expect(resource(template, 'AWS::ApiGateway::RestApi', API).Properties).toMatchObject({ EndpointConfiguration: { Types: ['REGIONAL'] } });
+  });
+
+  it('logs every request to its access log group, traces, and throttles the stage', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGateway::Stage') as Record<string, Resource>);
+    expect(stage).toHaveLength(1);
+    expect(stage[0]?.Properties).toMatchObject({
+      StageName: env,
+      AccessLogSetting: { DestinationArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'KillSwitchApi/AccessLogs'), 'Arn'] } },
+      TracingEnabled: true,
+      MethodSettings: [expect.objectContaining({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number), DataTraceEnabled: false })],
+    });
+  });
+
+  it('exports the API URL under a stable output name', () => {
+    expect(JSON.stringify(template.findOutputs('KillSwitchApiUrl').KillSwitchApiUrl?.Value)).toContain(logicalId(template, 'AWS::ApiGateway::RestApi', API));
+  });
+
+  it('tells the function the order event source mapping, the bare intent rule name, the on-call topic and the broker secret', () => {
+    const vars = (resource(template, 'AWS::Lambda::Function', `${KILL_SWITCH}/Function`).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars).toMatchObject({
+      [RUNTIME_ENV.orderEventSourceMappingId]: { Ref: mapping() },
+      // The rule's Ref on a custom bus is `bus|rule`; DisableRule wants the name, the last part of the ARN.
+      [RUNTIME_ENV.intentRuleName]: { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [rule(), 'Arn'] }] }] },
+      [RUNTIME_ENV.onCallTopicArn]: { Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCall/Topic') },
+      [RUNTIME_ENV.brokerSecretId]: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'BrokerCredentials/Secret') },
+    });
+  });
+
+  it('may update and read only the order queue event source mapping', () => {
+    const lambda = statements().filter((s) => actionsOf(s).some((a) => a.startsWith('lambda:')));
+    expect(lambda).toHaveLength(1);
+    expect(actionsOf(lambda[0]!).sort()).toEqual(['lambda:GetEventSourceMapping', 'lambda:UpdateEventSourceMapping']);
+    expect(JSON.stringify(lambda[0]?.Resource)).toMatch(new RegExp(`:event-source-mapping:".*\\{"Ref":"${mapping()}"\\}`));
+  });
+
+  it('may disable, enable and describe only the intent rule', () => {
+    const rules = statements().filter((s) => actionsOf(s).some((a) => a.endsWith('Rule')));
+    expect(rules).toEqual([{ Effect: 'Allow', Action: ['events:DisableRule', 'events:EnableRule', 'events:DescribeRule'], Resource: { 'Fn::GetAtt': [rule(), 'Arn'] } }]);
+  });
+
+  it('may start executions of the breaker state machine only', () => {
+    expect(statements().filter((s) => actionsOf(s).some((a) => a.startsWith('states:')))).toEqual([
+      { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') } },
+    ]);
+  });
+
+  it('has no rights beyond the table, the secret, the page, the bus, the intake switches, the breaker start and tracing', () => {
+    const allowed = new Set([
+      'sns:Publish',
+      'events:PutEvents',
+      'secretsmanager:GetSecretValue',
+      'secretsmanager:DescribeSecret',
+      'lambda:UpdateEventSourceMapping',
+      'lambda:GetEventSourceMapping',
+      'events:DisableRule',
+      'events:EnableRule',
+      'events:DescribeRule',
+      'states:StartExecution',
+      'xray:PutTraceSegments',
+      'xray:PutTelemetryRecords',
+    ]);
+    const table = logicalId(template, 'AWS::DynamoDB::Table', 'TradingTable/Table');
+    for (const statement of statements()) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of actionsOf(statement)) {
+        if (action.startsWith('dynamodb:')) expect(JSON.stringify(statement.Resource), action).toContain(`"${table}"`);
+        else expect(allowed, action).toContain(action);
+      }
+    }
+  });
+});
