@@ -18,7 +18,8 @@ import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import type { BrokerCredentials } from './broker-credentials';
 import { TradingFunction } from './trading-function';
 
-export interface CircuitBreakerProps {
+/** What a function that talks to the broker and pages on-call needs from the stack. */
+export interface BrokerFunctionContext {
   config: EnvironmentConfig;
   table: ITable;
   onCall: ITopic;
@@ -27,6 +28,8 @@ export interface CircuitBreakerProps {
   /** The variables every function gets (environment, table, bus). */
   baseEnv: Record<string, string>;
 }
+
+export type CircuitBreakerProps = BrokerFunctionContext;
 
 const ASL_FILE = join(import.meta.dirname, '..', 'statemachines', 'circuit-breaker.asl.json');
 

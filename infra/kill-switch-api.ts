@@ -12,16 +12,12 @@ import {
   MethodLoggingLevel,
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
-import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import type { EnvironmentConfig } from '../shared/config/environments';
+import type { BrokerFunctionContext } from './circuit-breaker';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
-import type { BrokerCredentials } from './broker-credentials';
 import { TradingFunction } from './trading-function';
 
 /** The order queue → order function event source mapping the hard stop disables. */
@@ -37,14 +33,7 @@ export interface IntentRule {
   ruleArn: string;
 }
 
-export interface KillSwitchApiProps {
-  config: EnvironmentConfig;
-  table: ITable;
-  onCall: ITopic;
-  brokerCredentials: BrokerCredentials;
-  bus: IEventBus;
-  /** The variables every function gets (environment, table, bus). */
-  baseEnv: Record<string, string>;
+export interface KillSwitchApiProps extends BrokerFunctionContext {
   orderIntake: OrderIntakeMapping;
   intentRule: IntentRule;
   /** The breaker state machine that a release hands the account to. */
