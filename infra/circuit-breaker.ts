@@ -1,14 +1,18 @@
 // The circuit breaker in AWS: the breaker tasks function and the Standard state machine built from
 // statemachines/circuit-breaker.asl.json, whose one placeholder ${BreakerTasksFunctionArn} becomes the
-// function's live alias ARN. Invariants: the ASL is inlined (never an S3 asset) so it is reviewable in the
-// template; every execution is logged and traced; a failed execution pages on-call; construct ids never change.
+// function's live alias ARN. The same function starts executions on breach events, so it gets the state
+// machine's ARN, built from the machine's explicit name (the definition references the function's alias,
+// so referencing the machine from the function would be a circular dependency). Invariants: the ASL is
+// inlined (never an S3 asset) so it is reviewable in the template; every execution is logged and traced; a
+// failed execution pages on-call; construct ids never change.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
@@ -29,21 +33,36 @@ export interface BrokerFunctionContext {
   baseEnv: Record<string, string>;
 }
 
-export type CircuitBreakerProps = BrokerFunctionContext;
+/**
+ * No bus: the breaker function is a target of the bus's rules, so it exists before the bus; the stack grants
+ * it PutEvents (cancelAllOrders publishes the cancellations) once the bus exists.
+ */
+export type CircuitBreakerProps = Omit<BrokerFunctionContext, 'bus'>;
 
 const ASL_FILE = join(import.meta.dirname, '..', 'statemachines', 'circuit-breaker.asl.json');
 
 /** The one placeholder the ASL file holds (docs/circuit-breaker.md, "Placeholder convention"). */
 export const BREAKER_TASKS_PLACEHOLDER = 'BreakerTasksFunctionArn';
 
+/** The state machine's fixed name: its ARN is then known without referencing the resource. */
+export const breakerStateMachineNameFor = (stackName: string): string => `${stackName}-circuit-breaker`;
+
 export class CircuitBreaker extends Construct {
   readonly fn: TradingFunction;
   readonly stateMachine: StateMachine;
+  /** The state machine's ARN as a string built from its name (no reference to the resource). */
+  readonly stateMachineArn: string;
   readonly failedAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: CircuitBreakerProps) {
     super(scope, id);
-    const { config, table, onCall, brokerCredentials, bus } = props;
+    const { config, table, onCall, brokerCredentials } = props;
+    const stack = Stack.of(this);
+    if (Token.isUnresolved(stack.stackName)) throw new Error('the circuit breaker needs a literal stack name to name its state machine');
+    const stateMachineName = breakerStateMachineNameFor(stack.stackName);
+    // Built from the name, not stateMachine.stateMachineArn: the definition references the function's alias,
+    // so the function's environment referencing the machine would close a dependency cycle.
+    this.stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
     this.fn = new TradingFunction(this, 'BreakerFunction', {
       name: 'breaker',
@@ -53,6 +72,7 @@ export class CircuitBreaker extends Construct {
       environment: {
         ...props.baseEnv,
         [RUNTIME_ENV.onCallTopicArn]: onCall.topicArn,
+        [RUNTIME_ENV.breakerStateMachineArn]: this.stateMachineArn,
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
@@ -60,14 +80,15 @@ export class CircuitBreaker extends Construct {
     table.grantReadWriteData(this.fn.fn);
     brokerCredentials.grantRead(this.fn.fn);
     onCall.grantPublish(this.fn.fn);
-    // cancelAllOrders publishes the order events a cancellation produces on the bus.
-    bus.grantPutEventsTo(this.fn.fn);
+    // Breach events start executions of exactly this machine (and nothing else).
+    this.fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachineArn] }));
 
     const logs = new LogGroup(this, 'Logs', {
       retention: config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
+      stateMachineName,
       // Standard: exactly-once executions named after the breach id, and waitForTaskToken for the approval.
       stateMachineType: StateMachineType.STANDARD,
       // Inline, not DefinitionBody.fromFile (an S3 asset the assertions and reviewers cannot see).

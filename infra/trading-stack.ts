@@ -40,7 +40,7 @@ export class TradingStack extends Stack {
     const { table } = new TradingTable(this, 'TradingTable', { config });
     const orders = new OrderQueue(this, 'OrderQueue', { consumerTimeout: ORDER_TIMEOUT });
     const brokerCredentials = new BrokerCredentials(this, 'BrokerCredentials', { config });
-    // Where failed asynchronous invocations (EventBridge → risk, schedule → reconciliation) end up.
+    // Where failed asynchronous invocations (EventBridge → risk and breaker, schedule → reconciliation) end up.
     const failedInvocations = new Queue(this, 'FailedInvocations', {
       retentionPeriod: Duration.days(14),
       encryption: QueueEncryption.SQS_MANAGED,
@@ -71,12 +71,17 @@ export class TradingStack extends Stack {
     };
     for (const fn of [this.functions.order, this.functions.reconciliation]) brokerCredentials.grantRead(fn.fn);
 
+    // Before the routing: the breach rules target the breaker function.
+    const shared = { config, table, onCall: onCall.topic, brokerCredentials, baseEnv };
+    this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', shared);
+
     const routing = new EventRouting(this, 'EventRouting', {
       config,
       targets: {
         risk: this.functions.risk.alias,
         order: this.functions.order.alias,
         reconciliation: this.functions.reconciliation.alias,
+        breaker: this.circuitBreaker.fn.alias,
       },
     });
 
@@ -84,8 +89,12 @@ export class TradingStack extends Stack {
       table.grantReadWriteData(fn.fn);
       routing.bus.grantPutEventsTo(fn.fn);
     }
+    // The breaker's cancelAllOrders publishes the order events a cancellation produces on the bus.
+    routing.bus.grantPutEventsTo(this.circuitBreaker.fn.fn);
     orders.queue.grantSendMessages(this.functions.risk.fn);
-    for (const fn of [this.functions.risk, this.functions.reconciliation]) {
+    // Asynchronous (EventBridge) invocations: retried, then kept in FailedInvocations (which pages). The
+    // state machine's synchronous task invocations of the breaker alias are not affected.
+    for (const fn of [this.functions.risk, this.functions.reconciliation, this.circuitBreaker.fn]) {
       fn.alias.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.minutes(5), onFailure: new SqsDestination(failedInvocations) });
     }
     // Reconciliation at start-up: after every deploy that changes the function, once the table, bus, secret and
@@ -101,10 +110,9 @@ export class TradingStack extends Stack {
     const orderIntake = new SqsEventSource(orders.queue, { batchSize: 10, reportBatchItemFailures: true, enabled: true });
     this.functions.order.alias.addEventSource(orderIntake);
 
-    const shared = { config, table, onCall: onCall.topic, brokerCredentials, bus: routing.bus, baseEnv };
-    this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', shared);
     this.killSwitchApi = new KillSwitchApi(this, 'KillSwitchApi', {
       ...shared,
+      bus: routing.bus,
       orderIntake: { eventSourceMappingId: orderIntake.eventSourceMappingId, eventSourceMappingArn: orderIntake.eventSourceMappingArn },
       intentRule: { ruleName: routing.intentRuleName, ruleArn: routing.intentRule.ruleArn },
       breaker: this.circuitBreaker.stateMachine,
@@ -123,7 +131,7 @@ export class TradingStack extends Stack {
     };
     pageWhenNotEmpty(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
     pageWhenNotEmpty(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
-    pageWhenNotEmpty(failedInvocations, 'FailedInvocationsAlarm', 'Risk or reconciliation invocations that failed');
+    pageWhenNotEmpty(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation or breaker-start invocations that failed');
 
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'EventBusName', { value: routing.bus.eventBusName });

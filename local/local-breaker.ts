@@ -3,6 +3,7 @@
 // Invariants: one execution per breach id, a second start is refused (Step Functions' ExecutionAlreadyExists);
 // the waitForTaskToken step is modelled: the handler runs (it pages), then the task waits for approve() or
 // reject() (SendTaskSuccess / SendTaskFailure), and the ASL's own TimeoutSecondsPath times it out.
+// stop() aborts what still runs, so no wait or approval timer keeps the process alive after a session.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
@@ -66,8 +67,12 @@ const deferred = <T>(): Deferred<T> => {
   return { promise, resolve, reject };
 };
 
+export type BreakerExecutionStatus = 'RUNNING' | BreakerExecutionOutcome['status'];
+
 interface Execution {
   outcome: Promise<BreakerExecutionOutcome>;
+  status: BreakerExecutionStatus;
+  abort: () => void;
   approval: Deferred<unknown>;
   approvalRequested: Deferred<void>;
 }
@@ -119,14 +124,16 @@ export class LocalBreaker implements BreakerStarter {
       },
       context: { Execution: { Name: trip.breachId, Input: trip }, Task: { Token: `local-token:${trip.breachId}` } } as never,
     });
-    const outcome = run.result.then(
+    const execution: Execution = { outcome: Promise.resolve({ status: 'FAILED', error: 'NotStarted' }), status: 'RUNNING', abort: run.abort, approval, approvalRequested };
+    execution.outcome = run.result.then(
       (output): BreakerExecutionOutcome => ({ status: 'SUCCEEDED', output }),
       (error: unknown): BreakerExecutionOutcome => {
         const e = error as { name?: string; cause?: { name?: string } };
         return { status: 'FAILED', error: e.cause?.name ?? e.name ?? 'Error' };
       },
     );
-    this.executions.set(trip.breachId, { outcome, approval, approvalRequested });
+    void execution.outcome.then((o) => (execution.status = o.status));
+    this.executions.set(trip.breachId, execution);
     return 'started';
   }
 
@@ -148,6 +155,24 @@ export class LocalBreaker implements BreakerStarter {
   /** SendTaskFailure (Breaker.ApprovalRejected) for the execution's approval token. */
   reject(breachId: string, reason: string): void {
     this.get(breachId).approval.reject(new ApprovalRejectedError(reason));
+  }
+
+  /** Every execution started, with its status now (RUNNING until it ends). */
+  executionStatuses(): { name: string; status: BreakerExecutionStatus }[] {
+    return [...this.executions].map(([name, e]) => ({ name, status: e.status }));
+  }
+
+  /**
+   * Aborts every execution still running (StopExecution): its Wait and Retry sleeps end, and a pending
+   * approval is failed so the approval task's timeout timer is cleared. Idempotent.
+   */
+  async stop(): Promise<void> {
+    const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    for (const e of running) {
+      e.abort();
+      e.approval.reject(new ApprovalRejectedError('local session ended'));
+    }
+    await Promise.all(running.map((e) => e.outcome));
   }
 
   /** Breach ids of every execution started (running or finished). */

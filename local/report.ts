@@ -42,6 +42,10 @@ export const LocalReportSchema = z.object({
   /** Order-queue messages that ended in the dead-letter queue (a person would be paged). */
   orderDeadLetters: z.number().int(),
   decisionLatencyMs: z.object({ p50: z.number(), p99: z.number(), max: z.number(), samples: z.number().int() }),
+  /** Circuit-breaker executions the session started (named after the breach id), with their status at the end. */
+  breakerExecutions: z.array(z.object({ name: z.string(), status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']) })),
+  /** Pages the breaker sent (collected locally, not delivered). */
+  breakerPages: z.number().int(),
   deadLetters: z.number().int(),
   /** First few dead-letter causes, so a failed delivery is explained, not just counted. */
   deadLetterCauses: z.array(z.string()),
@@ -76,6 +80,7 @@ export const formatSummary = (r: LocalReport): string => {
     `  reconciliation ${r.reconciliation.status}, ${r.reconciliation.breaks} break(s)${r.reconciliation.breakKinds.length ? ` (${r.reconciliation.breakKinds.join(', ')})` : ''} ` +
       `over ${r.reconciliation.positionsCompared} symbol(s) after ${r.reconciliation.runs} run(s); at start-up ${r.reconciliation.atStartup}`,
     `  decision ms    p50 ${r.decisionLatencyMs.p50.toFixed(2)}, p99 ${r.decisionLatencyMs.p99.toFixed(2)} (${r.decisionLatencyMs.samples} decisions)`,
+    `  breaker        ${r.breakerExecutions.length ? r.breakerExecutions.map((e) => `${e.name} ${e.status}`).join(', ') : 'not tripped'}${r.breakerPages ? `, ${r.breakerPages} page(s)` : ''}`,
     `  dead letters   ${r.deadLetters} events${r.deadLetterCauses.length ? ` (${r.deadLetterCauses.join('; ')})` : ''}, ${r.orderDeadLetters} order messages`,
     `  peak RSS       ${r.peakRssMb.toFixed(0)} MB`,
   ].join('\n');

@@ -13,6 +13,10 @@ import { SimulatedBroker, type SimulatedBrokerOptions } from '../adapters/broker
 import { createRiskHandler } from '../functions/risk/handler';
 import { createOrderHandler } from '../functions/order/handler';
 import { createReconciliationHandler } from '../functions/reconciliation/handler';
+import { createBreakerHandler } from '../functions/breaker/handler';
+import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
+import { cancelAllOrders } from '../shared/orders/order-service';
+import type { Page } from '../shared/ports/pager';
 import { loadEnvironmentConfig } from '../shared/config/environments';
 import { DETAIL_TYPES } from '../shared/events/catalog';
 import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
@@ -28,6 +32,7 @@ import { InMemoryTelemetry, METRICS } from '../shared/telemetry/telemetry';
 import createSampleMomentum from '../strategies/sample-momentum';
 import { startDynamoDbLocal, localDynamoClientConfig } from './dynamodb-local';
 import { LocalEventRouter } from './event-router';
+import { LocalBreaker } from './local-breaker';
 import { DEFAULT_REFERENCE, DEFAULT_SYMBOLS, SimulatedMarket } from './market';
 import { percentile, type LocalReport } from './report';
 import { SqsEventSource } from './sqs-event-source';
@@ -54,6 +59,10 @@ const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
         dedupeClientOrderIds: false,
       }
     : {};
+
+/** Every Wait state of a local breaker execution (cooldown, probation) lasts this long instead of minutes. */
+const LOCAL_BREAKER_WAIT_MS = 5_000;
+const LOCAL_BREAKER_RETRY_MS = 200;
 
 /** A scheduled reconciliation runs again while it is not clean, as the schedule would every minute. */
 const MAX_FINAL_RECONCILIATIONS = 5;
@@ -112,6 +121,8 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   let peakRss = process.memoryUsage().rss;
   const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 
+  // Declared before the try: the finally stops its executions before DynamoDB Local goes away.
+  let breaker: LocalBreaker | undefined;
   const dynamo = await startDynamoDbLocal();
   const sqs = await startLocalSqs().catch(async (error: unknown) => {
     await dynamo.stop();
@@ -165,6 +176,28 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       inFlightGraceMs,
       logger,
     }));
+
+    // The circuit breaker: breach events reach the same breaker handler as in AWS, which starts the ASL
+    // locally (LocalBreaker) with that handler running its tasks. Pages are collected, not sent.
+    const pages: Page[] = [];
+    const breakerHandler = createBreakerHandler(() => ({
+      store,
+      pager: { page: async (p) => void pages.push(p) },
+      clock,
+      config: resolveBreakerConfig(config.breaker),
+      riskLimits: config.riskLimits,
+      cancelAll: (acct, requestedBy, requestId) =>
+        cancelAllOrders(
+          { store, broker, bus: router, clock, telemetry, workerId: `breaker/${requestId}`, leaseMs: 30_000 },
+          { account: acct, requestedBy, requestId, reason: 'circuit breaker tripped' },
+        ),
+      starter: localBreaker,
+      telemetry,
+      logger,
+    }));
+    const localBreaker = new LocalBreaker({ invoke: breakerHandler, waitMs: LOCAL_BREAKER_WAIT_MS, retryIntervalMs: LOCAL_BREAKER_RETRY_MS });
+    breaker = localBreaker;
+    router.register('breaker', (event) => breakerHandler(event));
 
     let reconciliations = 0;
     const reconcile = async (label: string): Promise<ReconciliationRecord | undefined> => {
@@ -299,6 +332,10 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       run = await reconcile('final');
       finalRuns++;
     }
+    // Executions still cooling down or waiting for approval are reported as RUNNING, then stopped: their
+    // timers must not keep the process alive, nor their tasks outlive DynamoDB Local.
+    const breakerExecutions = localBreaker.executionStatuses();
+    await localBreaker.stop();
     const orderDeadLetters = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
     const orderStatuses: Record<string, number> = {};
     for (const o of await store.listOrders(account, ORDER_STATUSES)) orderStatuses[o.status] = (orderStatuses[o.status] ?? 0) + 1;
@@ -344,12 +381,15 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
         max: percentile(latencies, 100),
         samples: latencies.length,
       },
+      breakerExecutions,
+      breakerPages: pages.length,
       deadLetters: router.deadLetters.length,
       deadLetterCauses: router.deadLetters.slice(0, 3).map((d) => `${d.route}: ${d.error instanceof Error ? d.error.message : String(d.error)}`),
       peakRssMb: peakRss / (1024 * 1024),
       stoppedBy,
     };
   } finally {
+    await breaker?.stop().catch(() => undefined);
     await Promise.allSettled([sqs.stop(), dynamo.stop()]);
   }
 };

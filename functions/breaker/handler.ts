@@ -1,15 +1,20 @@
-// Breaker tasks function: the one Lambda every Task state of the circuit-breaker state machine invokes
-// (lambda:invoke, Payload { task, input, ... }). Thin: validate the payload (bad input names the field),
-// call the task's core in shared/breaker, return its result; any error propagates so the state machine's
-// Retry/Catch decide (the Catch keeps trading halted).
+// Breaker function: the one Lambda every Task state of the circuit-breaker state machine invokes
+// (lambda:invoke, Payload { task, input, ... }), and the target of the RiskBreach / ReconciliationBreak
+// rules, which it turns into an execution (BreakerStarter, named after the breach id). Thin: validate the
+// input (bad input names the field), call the core in shared/breaker, return its result; any error
+// propagates so the state machine's Retry/Catch (or EventBridge's retries and the DLQ) decide.
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
+import { SfnBreakerStarter } from '../../adapters/aws/sfn-breaker-starter';
 import { SnsPager } from '../../adapters/sns/sns-pager';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
+import { tripFromReconciliationBreak, tripFromRiskBreach } from '../../shared/breaker/breach-trip';
 import { resolveBreakerConfig } from '../../shared/breaker/breaker-config';
+import type { BreakerStarter } from '../../shared/breaker/breaker-starter';
 import {
   BreakerExecutionStateSchema,
   BreakerPageEventSchema,
@@ -19,7 +24,9 @@ import {
   recordTrip,
   setState,
   type BreakerDeps,
+  type BreakerTrip,
 } from '../../shared/breaker/breaker-tasks';
+import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
 import { cancelAllOrders } from '../../shared/orders/order-service';
 import { systemClock } from '../../shared/ports/clock';
 import type { Pager } from '../../shared/ports/pager';
@@ -47,12 +54,39 @@ export const BreakerTaskPayloadSchema = z.discriminatedUnion('task', [
 ]);
 export type BreakerTaskPayload = z.infer<typeof BreakerTaskPayloadSchema>;
 
-export type BreakerHandlerDeps = BreakerDeps & { telemetry: Telemetry; logger: Pick<Logger, 'error' | 'info'> };
+/** The breach events the rules route here; anything else with a detail-type is refused, naming that field. */
+const BreachEventSchema = z.object({
+  'detail-type': z.enum([DETAIL_TYPES.RiskBreach, DETAIL_TYPES.ReconciliationBreakFound], { error: 'must be RiskBreach.v1 or ReconciliationBreak.v1' }),
+  detail: z.unknown(),
+});
+
+export interface BreachStartResult {
+  breachId: string;
+  outcome: 'started' | 'duplicate';
+}
+
+export type BreakerHandlerDeps = BreakerDeps & { starter: BreakerStarter; telemetry: Telemetry; logger: Pick<Logger, 'error' | 'info'> };
+
+const isEventBridgeEvent = (event: unknown): event is Record<string, unknown> => typeof event === 'object' && event !== null && 'detail-type' in event;
+
+const startFromBreach = async (d: BreakerHandlerDeps, event: unknown): Promise<BreachStartResult> => {
+  const envelope = parseInput(d, 'breaker', BreachEventSchema, event);
+  let trip: BreakerTrip;
+  if (envelope['detail-type'] === DETAIL_TYPES.RiskBreach) {
+    trip = tripFromRiskBreach(parseInput(d, 'breaker', DETAIL_SCHEMAS['RiskBreach.v1'], envelope.detail, 'detail'));
+  } else {
+    trip = tripFromReconciliationBreak(parseInput(d, 'breaker', DETAIL_SCHEMAS['ReconciliationBreak.v1'], envelope.detail, 'detail'));
+  }
+  const outcome = await d.starter.start(trip);
+  d.logger.info('breaker start', { breachId: trip.breachId, kind: trip.kind, account: trip.account, outcome });
+  return { breachId: trip.breachId, outcome };
+};
 
 export const createBreakerHandler =
   (deps: () => BreakerHandlerDeps) =>
   async (event: unknown): Promise<unknown> => {
     const d = deps();
+    if (isEventBridgeEvent(event)) return startFromBreach(d, event);
     const payload = parseInput(d, 'breaker', BreakerTaskPayloadSchema, event);
     const input = payload.input;
     switch (payload.task) {
@@ -80,6 +114,14 @@ const onCallPager = (topicArn: string | undefined): Pager =>
         page: () => Promise.reject(new InfrastructureError(`${RUNTIME_ENV.onCallTopicArn} is not set: cannot page`, 'sns')),
       };
 
+/** Without the state machine ARN every start throws: the rule's retries and DLQ show the breach was not acted on. */
+const breakerStarter = (stateMachineArn: string | undefined): BreakerStarter =>
+  stateMachineArn
+    ? new SfnBreakerStarter(new SFNClient({}), stateMachineArn)
+    : {
+        start: () => Promise.reject(new InfrastructureError(`${RUNTIME_ENV.breakerStateMachineArn} is not set: cannot start the breaker`, 'sfn')),
+      };
+
 let awsDeps: BreakerHandlerDeps | undefined;
 const fromEnvironment = (): BreakerHandlerDeps => {
   if (awsDeps) return awsDeps;
@@ -88,6 +130,7 @@ const fromEnvironment = (): BreakerHandlerDeps => {
   awsDeps = {
     store: adapters.store,
     pager: onCallPager(process.env[RUNTIME_ENV.onCallTopicArn]),
+    starter: breakerStarter(process.env[RUNTIME_ENV.breakerStateMachineArn]),
     clock: systemClock,
     config: resolveBreakerConfig(adapters.config.breaker),
     riskLimits: adapters.config.riskLimits,

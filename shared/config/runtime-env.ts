@@ -16,6 +16,8 @@ export const RUNTIME_ENV = {
   intentRuleName: 'INTENT_RULE_NAME',
   /** The on-call SNS topic the breaker and the kill switch page through. */
   onCallTopicArn: 'ON_CALL_TOPIC_ARN',
+  /** The circuit-breaker state machine the breaker function starts executions of (on breach events). */
+  breakerStateMachineArn: 'BREAKER_STATE_MACHINE_ARN',
 } as const;
 
 export const RuntimeEnvSchema = z.object({
@@ -27,5 +29,6 @@ export const RuntimeEnvSchema = z.object({
   [RUNTIME_ENV.orderEventSourceMappingId]: z.string().min(1, { error: 'must be the event source mapping UUID' }).optional(),
   [RUNTIME_ENV.intentRuleName]: z.string().min(1, { error: 'must name the intent rule' }).optional(),
   [RUNTIME_ENV.onCallTopicArn]: z.string().startsWith('arn:', { error: 'must be the on-call topic ARN' }).optional(),
+  [RUNTIME_ENV.breakerStateMachineArn]: z.string().startsWith('arn:', { error: 'must be the circuit-breaker state machine ARN' }).optional(),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;

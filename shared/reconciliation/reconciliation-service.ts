@@ -19,6 +19,7 @@ import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
 import type { AccountBook, ReconciliationRecord, TradingStore } from '../ports/trading-store';
 import { InfrastructureError } from '../errors/errors';
+import { jitteredBackoff } from '../retry/backoff';
 import { METRICS, type Telemetry } from '../telemetry/telemetry';
 import { isoToEpochMs } from '../time/iso-time';
 import { DEFAULT_CASH_TOLERANCE, diffCash, planCash } from './cash-diff';
@@ -76,6 +77,23 @@ export const confirmBreaks = (first: readonly ReconciliationBreak[], second: rea
 const nothingInFlight = (book: AccountBook): boolean =>
   Object.values(book.positions).every((entry) => dec(entry.inflightBuy).isZero() && dec(entry.inflightSell).isZero());
 
+/**
+ * Broker reads are idempotent, so a transient failure (a 5xx, a reset, a 429) is retried a few times before
+ * the run calls the broker unreachable: a single lost read must not trip the breaker, a broker that keeps
+ * failing must.
+ */
+const BROKER_READ_ATTEMPTS = 3;
+const readWithRetries = async <T>(read: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (error) {
+      if (attempt >= BROKER_READ_ATTEMPTS || !isBrokerFailure(error)) throw error;
+      await jitteredBackoff(attempt, 20, 200);
+    }
+  }
+};
+
 /** What one run found and did; the steps below add to it. */
 class Run {
   readonly breaks: ReconciliationBreak[] = [];
@@ -92,7 +110,7 @@ class Run {
   /** A read of the broker; undefined (and a failure noted) when it could not be read: never "empty". */
   async broker<T>(what: string, read: () => Promise<T>): Promise<T | undefined> {
     try {
-      return await read();
+      return await readWithRetries(read);
     } catch (error) {
       this.brokerFailures.push(`${what}: ${messageOf(error)}`);
       return undefined;
@@ -136,7 +154,7 @@ const compareLocalOrder = async (c: Ctx, order: OrderRecord, openByBrokerId: Rea
   c.run.ordersCompared++;
   let view: BrokerOrder | undefined;
   try {
-    view = await c.deps.broker.getOrderByClientOrderId(intentId);
+    view = await readWithRetries(() => c.deps.broker.getOrderByClientOrderId(intentId));
   } catch (error) {
     c.run.brokerFailures.push(`order ${intentId}: ${messageOf(error)}`);
     return;

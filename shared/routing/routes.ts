@@ -4,10 +4,10 @@ import { DETAIL_TYPES } from '../events/catalog';
 import { EVENT_SOURCES } from '../events/envelope';
 
 /** The functions an event or schedule route may target; the others are invoked by a state machine or an API. */
-export const ROUTED_FUNCTION_NAMES = ['risk', 'order', 'reconciliation'] as const;
+export const ROUTED_FUNCTION_NAMES = ['risk', 'order', 'reconciliation', 'breaker'] as const;
 export type RoutedFunctionName = (typeof ROUTED_FUNCTION_NAMES)[number];
 /** Every deployed function (one folder under functions/ each). */
-export const FUNCTION_NAMES = [...ROUTED_FUNCTION_NAMES, 'breaker', 'kill-switch'] as const;
+export const FUNCTION_NAMES = [...ROUTED_FUNCTION_NAMES, 'kill-switch'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /** The subset of EventBridge pattern syntax the project uses: exact-match lists on top-level fields. */
@@ -38,6 +38,15 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     pattern: { source: [EVENT_SOURCES.feed], 'detail-type': [DETAIL_TYPES.OrderIntended] },
     target: 'risk',
   },
+  {
+    id: 'RiskBreachToBreaker',
+    description: 'A loss or drawdown breach starts the circuit breaker (one execution per breach id).',
+    pattern: { source: [EVENT_SOURCES.risk], 'detail-type': [DETAIL_TYPES.RiskBreach] },
+    target: 'breaker',
+  },
+  // Reconciliation breaks do not start the breaker yet: during active trading a comparison still races fills in
+  // transit, and a transient break would halt trading (seen under the broker-faults scenario). They will once
+  // a break must persist across two runs; the breaker handler already maps them (shared/breaker/breach-trip.ts).
 ];
 
 export const SCHEDULE_ROUTES: readonly ScheduleRoute[] = [

@@ -30,6 +30,16 @@ const allStates = (states: Record<string, AslState>): AslState[] =>
 const substituted = (definition: string, substitutions: Record<string, unknown>): string =>
   Object.entries(substitutions).reduce((text, [key, value]) => text.split(`\${${key}}`).join(JSON.stringify(value).replace(/"/g, "'")), definition);
 
+/** A Fn::Join of literals and pseudo-parameter Refs as one string (`${AWS::Region}` for a Ref). */
+const rendered = (value: unknown): string => {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(rendered).join(join[0]);
+  const ref = (value as { Ref?: string }).Ref;
+  if (ref?.startsWith('AWS::')) return `\${${ref}}`;
+  throw new Error(`not a literal or pseudo-parameter ARN: ${JSON.stringify(value)}`);
+};
+
 describe.each(['dev', 'prod'] as const)('the %s circuit breaker', (env) => {
   const template: Template = templateFor(env);
   const machine = () => resource(template, 'AWS::StepFunctions::StateMachine', STATE_MACHINE).Properties;
@@ -99,8 +109,20 @@ describe.each(['dev', 'prod'] as const)('the %s circuit breaker', (env) => {
     expect(functionStatements(template, BREAKER)).toContainEqual(expect.objectContaining({ Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topic() } }));
   });
 
-  it('gives the breaker function no control-plane or Step Functions rights', () => {
+  it('gives the breaker function no control-plane rights and no Step Functions right but starting executions', () => {
     const actions = functionStatements(template, BREAKER).flatMap(actionsOf);
-    expect(actions.filter((a) => /^(lambda|states|events:(Disable|Enable)Rule)/.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^(lambda|states|events:(Disable|Enable)Rule)/.test(a))).toEqual(['states:StartExecution']);
+  });
+
+  it('names the state machine after the stack, so its ARN is known without referencing it', () => {
+    expect(machine().StateMachineName).toBe(`TradingSafety-${env}-circuit-breaker`);
+  });
+
+  it('tells the breaker function that state machine ARN and lets it start executions of exactly that machine', () => {
+    const vars = (resource(template, 'AWS::Lambda::Function', `${BREAKER}/Function`).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const arn = vars[RUNTIME_ENV.breakerStateMachineArn];
+    expect(rendered(arn)).toBe(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${String(machine().StateMachineName)}`);
+    const starts = functionStatements(template, BREAKER).filter((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(starts).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'states:StartExecution', Resource: arn })]);
   });
 });

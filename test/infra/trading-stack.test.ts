@@ -126,6 +126,27 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     }
   });
 
+  it('routes risk breaches from the risk function to the breaker live alias', () => {
+    const breakerAlias = liveAlias(template, 'breaker');
+    expect(resource(template, 'AWS::Events::Rule', 'EventRouting/RiskBreachToBreaker').Properties).toMatchObject({
+      EventPattern: { source: ['trading.risk'], 'detail-type': ['RiskBreach.v1'] },
+      Targets: [expect.objectContaining({ Arn: { Ref: breakerAlias } })],
+    });
+  });
+
+  it('retries the asynchronous risk, reconciliation and breaker invocations, then keeps them in FailedInvocations', () => {
+    const failed = logicalId(template, 'AWS::SQS::Queue', 'FailedInvocations');
+    for (const name of ['risk', 'reconciliation', 'breaker'] as const) {
+      expect(resource(template, 'AWS::Lambda::EventInvokeConfig', `${constructId(name)}/LiveAlias/EventInvokeConfig`).Properties).toMatchObject({
+        Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: liveAlias(template, name) }] }] },
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 300,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [failed, 'Arn'] } } },
+        FunctionName: { Ref: logicalId(template, 'AWS::Lambda::Function', `${constructId(name)}/Function`) },
+      });
+    }
+  });
+
   it('names the bus after the environment', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: `trading-${env}` });
   });

@@ -77,6 +77,8 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
     riskLimits: limits,
     telemetry,
     logger: silentLogger,
+    // Breach events are not what these tests send; the breaker itself is the starter, as in the local session.
+    starter: breaker,
     cancelAll: async (account, requestedBy, requestId) => {
       cancelAllCalls.push({ account, requestedBy, requestId });
       return cancelAllOrders({ store, broker, bus: new RecordingBus(), clock, telemetry, workerId: 'breaker-test', leaseMs: 60_000 }, { account, requestedBy, requestId });
@@ -243,6 +245,21 @@ describe('the circuit breaker, executed locally against the real task handler', 
     expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
   });
 
+  it('reports an execution waiting for approval as RUNNING, and stop() ends it without a later state change', async () => {
+    await cleanReconciliation(f);
+    const breach = trip('DRAWDOWN.acct-1.stopped');
+
+    await f.breaker.start(breach);
+    await f.breaker.approvalRequested(breach.breachId);
+    expect(f.breaker.executionStatuses()).toEqual([{ name: breach.breachId, status: 'RUNNING' }]);
+    await f.breaker.stop();
+
+    expect(await f.breaker.outcome(breach.breachId)).toMatchObject({ status: 'FAILED' });
+    expect(f.breaker.executionStatuses()).toEqual([{ name: breach.breachId, status: 'FAILED' }]);
+    // Aborted at AwaitApproval: no StayHalted/SetActive ran after the stop.
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+  });
+
   it('runs one execution for a duplicate breach: the second start is refused', async () => {
     const breach = trip('DRAWDOWN.acct-1.dup');
 
@@ -263,6 +280,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
       riskLimits: testLimits(),
       telemetry: new InMemoryTelemetry(),
       logger: silentLogger,
+      starter: f.breaker,
       cancelAll: () => Promise.reject(new Error('unused')),
     }));
     await expect(handler({ task: 'page', event: 'HALTED', input: { ...trip('x'), account: '' } })).rejects.toMatchObject({
