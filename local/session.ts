@@ -15,7 +15,7 @@ import { createOrderHandler } from '../functions/order/handler';
 import { createReconciliationHandler } from '../functions/reconciliation/handler';
 import { createBreakerHandler } from '../functions/breaker/handler';
 import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
-import { cancelAllOrders } from '../shared/orders/order-service';
+import { cancelAllFrom } from '../shared/orders/order-service';
 import type { Page } from '../shared/ports/pager';
 import { loadEnvironmentConfig } from '../shared/config/environments';
 import { DETAIL_TYPES } from '../shared/events/catalog';
@@ -186,11 +186,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       clock,
       config: resolveBreakerConfig(config.breaker),
       riskLimits: config.riskLimits,
-      cancelAll: (acct, requestedBy, requestId) =>
-        cancelAllOrders(
-          { store, broker, bus: router, clock, telemetry, workerId: `breaker/${requestId}`, leaseMs: 30_000 },
-          { account: acct, requestedBy, requestId, reason: 'circuit breaker tripped' },
-        ),
+      cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'breaker', 'circuit breaker tripped'),
       starter: localBreaker,
       telemetry,
       logger,

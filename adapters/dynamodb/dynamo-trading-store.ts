@@ -468,11 +468,7 @@ export class DynamoTradingStore implements TradingStore {
   }
 
   async getTradingState(account: string): Promise<TradingState | undefined> {
-    const out = await this.call('GetItem', () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.tradingState(account), ConsistentRead: true })),
-    );
-    const parsed = TradingStateSchema.safeParse(out.Item?.state);
-    return parsed.success ? parsed.data : undefined;
+    return (await this.getTradingStateRecord(account)).state;
   }
 
   async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
@@ -1087,12 +1083,14 @@ export class DynamoTradingStore implements TradingStore {
     }
   }
 
-  async getTradingStateActor(account: string): Promise<{ updatedBy?: string; updatedAt?: string } | undefined> {
+  async getTradingStateRecord(account: string): Promise<{ state: TradingState | undefined; updatedBy?: string; updatedAt?: string }> {
     const out = await this.call('GetItem', () =>
       this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.tradingState(account), ConsistentRead: true })),
     );
-    if (!out.Item) return undefined;
-    return { updatedBy: str(out.Item.updatedBy), updatedAt: str(out.Item.updatedAt) };
+    const parsed = TradingStateSchema.safeParse(out.Item?.state);
+    const updatedBy = str(out.Item?.updatedBy);
+    const updatedAt = str(out.Item?.updatedAt);
+    return { state: parsed.success ? parsed.data : undefined, ...(updatedBy ? { updatedBy } : {}), ...(updatedAt ? { updatedAt } : {}) };
   }
 
   // Circuit breaker (issue 5): one item per account holding its recent trips, written with a version check.

@@ -27,7 +27,7 @@ import {
   type BreakerTrip,
 } from '../../shared/breaker/breaker-tasks';
 import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
-import { cancelAllOrders } from '../../shared/orders/order-service';
+import { cancelAllFrom } from '../../shared/orders/order-service';
 import { systemClock } from '../../shared/ports/clock';
 import type { Pager } from '../../shared/ports/pager';
 import { InfrastructureError } from '../../shared/errors/errors';
@@ -134,11 +134,7 @@ const fromEnvironment = (): BreakerHandlerDeps => {
     clock: systemClock,
     config: resolveBreakerConfig(adapters.config.breaker),
     riskLimits: adapters.config.riskLimits,
-    cancelAll: (account, requestedBy, requestId) =>
-      cancelAllOrders(
-        { store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, workerId: `breaker/${requestId}`, leaseMs: 60_000 },
-        { account, requestedBy, requestId, reason: 'circuit breaker tripped' },
-      ),
+    cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, 'breaker', 'circuit breaker tripped'),
     telemetry,
     logger: createLogger('breaker'),
   };

@@ -25,7 +25,7 @@ import {
   releaseKillSwitch,
   type KillSwitchDeps,
 } from '../../shared/kill-switch/kill-switch';
-import { cancelAllOrders } from '../../shared/orders/order-service';
+import { cancelAllFrom } from '../../shared/orders/order-service';
 import { systemClock } from '../../shared/ports/clock';
 import type { ControlPlane } from '../../shared/ports/control-plane';
 import type { Telemetry } from '../../shared/telemetry/telemetry';
@@ -143,11 +143,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     pager: onCallTopicArn ? new SnsPager(new SNSClient({}), onCallTopicArn) : { page: notWired('the SNS pager') },
     clock: systemClock,
     // The order function's consumer is stopped by now, so the cancels go to the broker from here.
-    cancelAll: (account, requestedBy, requestId, reason) =>
-      cancelAllOrders(
-        { store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, workerId: `kill-switch/${requestId}`, leaseMs: 60_000 },
-        { account, requestedBy, requestId, ...(reason ? { reason } : {}) },
-      ),
+    cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, 'kill-switch'),
     // The breaker state machine (issue 5) owns recovery; until it is wired the account stays HALTED.
     startRecovery: notWired('the breaker recovery start'),
     telemetry,

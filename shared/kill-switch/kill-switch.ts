@@ -152,15 +152,15 @@ export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): P
   const { account, principal, reason, requestId } = parseOrThrow(KillSwitchRequestSchema, input);
   const at = utcNow(deps.clock.now());
 
-  const state = await deps.store.getTradingState(account);
+  const stateRecord = await deps.store.getTradingStateRecord(account);
+  const { state } = stateRecord;
   if (state !== 'KILLED') return refuse(account, 'NOT_KILLED', `trading state is ${state ?? 'missing'}, not KILLED`);
 
   // The activator: the stored activation, or whoever set KILLED (the breaker's escalation writes no record).
   const record = await deps.store.getKillSwitch(account);
   const active = record && !record.release ? record : undefined;
-  const stateActor = active ? undefined : await deps.store.getTradingStateActor(account);
-  const activator = active?.activatedBy ?? stateActor?.updatedBy;
-  const activatedAt = active?.at ?? stateActor?.updatedAt;
+  const activator = active?.activatedBy ?? stateRecord.updatedBy;
+  const activatedAt = active?.at ?? stateRecord.updatedAt;
   if (!activator || !activatedAt) return refuse(account, 'ACTIVATOR_UNKNOWN', 'who set KILLED is not recorded: release refused (fail closed)');
   if (activator === principal) return refuse(account, 'SAME_PRINCIPAL', `${principal} activated the kill switch; a different person must release it`);
 

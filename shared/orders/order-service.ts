@@ -506,6 +506,17 @@ export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelReq
   return { requested: ids.length, canceledLocally, waiting };
 };
 
+/**
+ * Cancel-all as the breaker and the kill switch call it (they run outside the order queue, whose consumer the
+ * kill switch stops): each request gets its own worker id for the leases it takes.
+ */
+export const cancelAllFrom =
+  (deps: Omit<OrderServiceDeps, 'workerId'>, component: string, defaultReason?: string) =>
+  (account: string, requestedBy: string, requestId: string, reason?: string): Promise<CancelAllResult> => {
+    const why = reason ?? defaultReason;
+    return cancelAllOrders({ ...deps, workerId: `${component}/${requestId}` }, { account, requestedBy, requestId, ...(why ? { reason: why } : {}) });
+  };
+
 /** Settles every IN_FLIGHT order of the account (reconciliation runs this). */
 export const settleInFlightOrders = async (deps: OrderServiceDeps, account: string, runId: string): Promise<number> => {
   const inFlight = await deps.store.listOrders(account, ['IN_FLIGHT']);

@@ -1,8 +1,7 @@
 // The order queue port: a FIFO queue of approved orders, broker updates and cancel commands. A message's
 // group keeps one symbol's traffic of an account in order; its deduplication id makes a re-send within
-// the queue's window a no-op (the intent id for an approval, the event id for anything else).
+// the queue's window a no-op (the intent id for an approval, the deterministic event id for anything else).
 import type { DetailOf } from '../events/catalog';
-import { deterministicId } from '../events/ids';
 import { ORDER_QUEUE_MESSAGE_TYPES, type OrderQueueMessage } from '../events/order-queue-messages';
 
 export type ApprovedOrderMessage = DetailOf<'OrderApproved.v1'>;
@@ -23,12 +22,9 @@ export const routingOf = (message: OrderQueueMessage): { groupId: string; dedupl
   switch (message.type) {
     case 'OrderApproved.v1':
       return { groupId: messageGroupId(account, message.detail.data.intent.symbol), deduplicationId: message.detail.data.intent.intentId };
-    case 'BrokerUpdateReceived.v1': {
-      const { update } = message.detail.data;
-      // The same broker message relayed twice (a stream reconnect replays) is the same SQS message.
-      const key = [update.order.brokerOrderId, update.event, update.order.filledQuantity, update.fill?.executionId ?? '', update.at];
-      return { groupId: messageGroupId(account, update.order.symbol), deduplicationId: deterministicId('upd', ...key) };
-    }
+    case 'BrokerUpdateReceived.v1':
+      // The relay derives the event id from the update itself, so a replayed update is the same SQS message.
+      return { groupId: messageGroupId(account, message.detail.data.update.order.symbol), deduplicationId: message.detail.meta.eventId };
     case 'OrderCancelRequested.v1':
       return { groupId: messageGroupId(account, message.detail.data.symbol), deduplicationId: message.detail.meta.eventId };
     case 'AllOrdersCancelRequested.v1':

@@ -276,8 +276,8 @@ export interface TradingStore {
   getKillSwitch(account: string): Promise<KillSwitchRecord | undefined>;
   /** Marks the stored activation released; 'not-active' when there is none to release. */
   releaseKillSwitch(account: string, release: KillSwitchRelease): Promise<'released' | 'not-active'>;
-  /** Who last wrote the trading state and when (the activator of a KILLED set by the breaker). */
-  getTradingStateActor(account: string): Promise<{ updatedBy?: string; updatedAt?: string } | undefined>;
+  /** The trading state with who last wrote it and when (the activator of a KILLED set by the breaker), strongly consistent. */
+  getTradingStateRecord(account: string): Promise<{ state: TradingState | undefined; updatedBy?: string; updatedAt?: string }>;
 
   // Circuit breaker (issue 5)
   /**
