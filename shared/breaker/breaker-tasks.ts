@@ -20,7 +20,7 @@ import type { BreakerConfig } from './breaker-config';
 /** The actor every breaker state change and page is attributed to. */
 export const BREAKER_ACTOR = 'breaker';
 
-export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL']);
+export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'INTENT_RATE', 'FEED_STALE', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL']);
 
 const StepErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 const RecoveryResultSchema = z.object({

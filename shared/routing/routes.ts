@@ -40,8 +40,8 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
   },
   {
     id: 'RiskBreachToBreaker',
-    description: 'A loss or drawdown breach starts the circuit breaker (one execution per breach id).',
-    pattern: { source: [EVENT_SOURCES.risk], 'detail-type': [DETAIL_TYPES.RiskBreach] },
+    description: 'A breach (loss, drawdown, runaway intent rate, stale feed) starts the circuit breaker (one execution per breach id).',
+    pattern: { source: [EVENT_SOURCES.risk, EVENT_SOURCES.feed], 'detail-type': [DETAIL_TYPES.RiskBreach] },
     target: 'breaker',
   },
   // Reconciliation breaks do not start the breaker yet: during active trading a comparison still races fills in

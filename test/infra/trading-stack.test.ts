@@ -126,10 +126,10 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     }
   });
 
-  it('routes risk breaches from the risk function to the breaker live alias', () => {
+  it('routes breaches from the risk function and the feed to the breaker live alias', () => {
     const breakerAlias = liveAlias(template, 'breaker');
     expect(resource(template, 'AWS::Events::Rule', 'EventRouting/RiskBreachToBreaker').Properties).toMatchObject({
-      EventPattern: { source: ['trading.risk'], 'detail-type': ['RiskBreach.v1'] },
+      EventPattern: { source: ['trading.risk', 'trading.feed'], 'detail-type': ['RiskBreach.v1'] },
       Targets: [expect.objectContaining({ Arn: { Ref: breakerAlias } })],
     });
   });
