@@ -53,7 +53,7 @@ export class EventRouting extends Construct {
       this.rules[route.id] = new Rule(this, route.id, {
         eventBus: this.bus,
         description: route.description,
-        eventPattern: { source: route.pattern.source, detailType: route.pattern['detail-type'] },
+        eventPattern: { source: route.pattern.source, detailType: route.pattern['detail-type'], ...(route.pattern.detail ? { detail: route.pattern.detail } : {}) },
         targets: [target(route.target)],
       });
     }
@@ -65,7 +65,7 @@ export class EventRouting extends Construct {
       // Schedules fire on the default bus (EventBridge requirement), into the same targets.
       this.rules[route.id] = new Rule(this, route.id, {
         description: route.description,
-        schedule: Schedule.rate(Duration.minutes(props.config.reconciliation.scheduleMinutes)),
+        schedule: Schedule.rate(Duration.minutes(route.everyMinutes ?? props.config.reconciliation.scheduleMinutes)),
         targets: [target(route.target)],
       });
     }

@@ -1,7 +1,8 @@
 // The kill-switch API in AWS: the kill-switch function behind a regional REST API whose every method
 // requires IAM authorization (the caller's IAM identity is the audited principal). Invariants: exactly the
-// three routes the handler serves; the function may stop and resume order intake (the order queue's event
-// source mapping and the intent rule) and nothing else of the control plane; construct ids never change.
+// five routes the handler serves; the function may stop and resume order intake (the order queue's event
+// source mapping and the intent rule), start and answer executions of the breaker state machine, and
+// nothing else of the control plane; construct ids never change.
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -36,7 +37,7 @@ export interface IntentRule {
 export interface KillSwitchApiProps extends BrokerFunctionContext {
   orderIntake: OrderIntakeMapping;
   intentRule: IntentRule;
-  /** The breaker state machine that a release hands the account to. */
+  /** The breaker state machine that a release hands the account to, and whose approvals the API answers. */
   breaker: IStateMachine;
 }
 
@@ -61,6 +62,7 @@ export class KillSwitchApi extends Construct {
         [RUNTIME_ENV.orderEventSourceMappingId]: orderIntake.eventSourceMappingId,
         [RUNTIME_ENV.intentRuleName]: intentRule.ruleName,
         [RUNTIME_ENV.onCallTopicArn]: onCall.topicArn,
+        [RUNTIME_ENV.breakerStateMachineArn]: props.breaker.stateMachineArn,
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
@@ -80,7 +82,14 @@ export class KillSwitchApi extends Construct {
     role.addToRolePolicy(
       new PolicyStatement({ actions: ['events:DisableRule', 'events:EnableRule', 'events:DescribeRule'], resources: [intentRule.ruleArn] }),
     );
-    props.breaker.grantStartExecution(role);
+    // A release starts the recovery execution; an approval answers its AwaitApproval token. Exactly these
+    // three actions on exactly this machine (grantTaskResponse would add SendTaskHeartbeat, which nothing sends).
+    role.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+        resources: [props.breaker.stateMachineArn],
+      }),
+    );
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       // Who pressed the switch is in the audit trail too; these logs are the transport-level record of it.
@@ -114,6 +123,9 @@ export class KillSwitchApi extends Construct {
     killSwitch.addMethod('POST', integration, iam);
     killSwitch.addResource('release').addMethod('POST', integration, iam);
     this.api.root.addResource('status').addMethod('GET', integration, iam);
+    const breaker = this.api.root.addResource('breaker');
+    breaker.addResource('approve').addMethod('POST', integration, iam);
+    breaker.addResource('reject').addMethod('POST', integration, iam);
 
     new CfnOutput(this, 'Url', { key: 'KillSwitchApiUrl', value: this.api.url, description: 'Kill-switch API base URL (IAM SigV4)' });
   }

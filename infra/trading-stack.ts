@@ -1,7 +1,7 @@
 // The stack of one environment: table, bus and rules, order queue, the three pipeline functions with their
-// deployment safety, the circuit breaker (function + state machine), the kill-switch API, the broker
-// credentials secret (readable only by the functions that talk to the broker), dead-letter alarms and the
-// on-call topic. Construct ids never change once deployed.
+// deployment safety, the circuit breaker (function + state machine), the dead-man switch (watchdog), the
+// kill-switch API, the broker credentials secret (readable only by the functions that talk to the broker),
+// dead-letter alarms, the alarms that halt trading, and the on-call topic. Construct ids never change once deployed.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -15,11 +15,13 @@ import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { BrokerCredentials } from './broker-credentials';
 import { CircuitBreaker } from './circuit-breaker';
 import { EventRouting, eventBusNameFor } from './event-routing';
+import { HaltingAlarms } from './halting-alarms';
 import { KillSwitchApi } from './kill-switch-api';
 import { OnCall } from './on-call';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
 import { TradingTable } from './trading-table';
+import { Watchdog } from './watchdog';
 
 export interface TradingStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -30,6 +32,7 @@ const ORDER_TIMEOUT = Duration.seconds(30);
 export class TradingStack extends Stack {
   readonly functions: Record<'risk' | 'order' | 'reconciliation', TradingFunction>;
   readonly circuitBreaker: CircuitBreaker;
+  readonly watchdog: Watchdog;
   readonly killSwitchApi: KillSwitchApi;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
@@ -74,6 +77,8 @@ export class TradingStack extends Stack {
     // Before the routing: the breach rules target the breaker function.
     const shared = { config, table, onCall: onCall.topic, brokerCredentials, baseEnv };
     this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', shared);
+    // Before the routing too: the dead-man switch's schedule targets it.
+    this.watchdog = new Watchdog(this, 'Watchdog', shared);
 
     const routing = new EventRouting(this, 'EventRouting', {
       config,
@@ -82,6 +87,7 @@ export class TradingStack extends Stack {
         order: this.functions.order.alias,
         reconciliation: this.functions.reconciliation.alias,
         breaker: this.circuitBreaker.fn.alias,
+        watchdog: this.watchdog.fn.alias,
       },
     });
 
@@ -91,10 +97,12 @@ export class TradingStack extends Stack {
     }
     // The breaker's cancelAllOrders publishes the order events a cancellation produces on the bus.
     routing.bus.grantPutEventsTo(this.circuitBreaker.fn.fn);
+    // The dead-man switch publishes its FEED_STALE breach and its cancellations' order events.
+    routing.bus.grantPutEventsTo(this.watchdog.fn.fn);
     orders.queue.grantSendMessages(this.functions.risk.fn);
     // Asynchronous (EventBridge) invocations: retried, then kept in FailedInvocations (which pages). The
     // state machine's synchronous task invocations of the breaker alias are not affected.
-    for (const fn of [this.functions.risk, this.functions.reconciliation, this.circuitBreaker.fn]) {
+    for (const fn of [this.functions.risk, this.functions.reconciliation, this.circuitBreaker.fn, this.watchdog.fn]) {
       fn.alias.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.minutes(5), onFailure: new SqsDestination(failedInvocations) });
     }
     // Reconciliation at start-up: after every deploy that changes the function, once the table, bus, secret and
@@ -118,7 +126,7 @@ export class TradingStack extends Stack {
       breaker: this.circuitBreaker.stateMachine,
     });
 
-    const pageWhenNotEmpty = (queue: IQueue, id: string, what: string) => {
+    const pageWhenNotEmpty = (queue: IQueue, id: string, what: string): Alarm => {
       const alarm = new Alarm(this, id, {
         alarmDescription: `${what}: messages waiting in ${id.replace(/Alarm$/, '')} need a person`,
         metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
@@ -128,10 +136,27 @@ export class TradingStack extends Stack {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
       alarm.addAlarmAction(new SnsAction(onCall.topic));
+      return alarm;
     };
-    pageWhenNotEmpty(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
-    pageWhenNotEmpty(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
-    pageWhenNotEmpty(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation or breaker-start invocations that failed');
+    const orderDeadLetters = pageWhenNotEmpty(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
+    const eventDeadLetters = pageWhenNotEmpty(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
+    const failedInvocationsAlarm = pageWhenNotEmpty(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed');
+
+    // Alarms in whose presence trading safety is in doubt halt every account through the breaker (besides
+    // paging). Not listed: the functions' own error alarms (retried, and persistent failures end in the queues
+    // above), the breaker's failed-executions alarm (its fail-closed path has halted already; routing it back
+    // to the breaker would loop), the kill switch's (a person is acting).
+    new HaltingAlarms(this, 'HaltingAlarms', {
+      breaker: this.circuitBreaker.fn.alias,
+      deadLetterQueue: routing.deadLetterQueue,
+      alarms: [
+        { alarm: orderDeadLetters, why: 'an approved order could not be processed: whether it reached the broker is unknown' },
+        { alarm: eventDeadLetters, why: 'an event was not delivered: it may be a breach that never reached the breaker' },
+        { alarm: failedInvocationsAlarm, why: 'a risk, reconciliation, breaker-start or dead-man switch invocation failed for good' },
+        { alarm: this.watchdog.fn.errorAlarm, why: 'the dead-man switch could not complete a check: the feed may be dead with orders open' },
+        { alarm: this.watchdog.silentAlarm, why: 'the dead-man switch is not running: a dead feed would go unnoticed' },
+      ],
+    });
 
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'EventBusName', { value: routing.bus.eventBusName });

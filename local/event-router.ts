@@ -1,6 +1,7 @@
 // The local stand-in for EventBridge: an EventBus whose rules are the same route table the CDK app deploys.
 // Delivery is asynchronous and at least once, like EventBridge's: a failed invocation is retried twice,
-// then kept as a dead letter (never dropped silently).
+// then kept as a dead letter (never dropped silently). Each target has its own queue and concurrency, as
+// each Lambda function does: a backlog of intents for risk never delays a breach on its way to the breaker.
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DETAIL_SCHEMAS, type DomainEvent } from '../shared/events/catalog';
@@ -18,18 +19,26 @@ export interface DeadLetter {
 
 export interface EventRouterOptions {
   routes?: readonly EventRoute[];
-  /** Invocations in flight at once across all targets (Lambda concurrency stand-in). */
+  /** Invocations in flight at once per target (each function's concurrency stand-in). */
   concurrency?: number;
+  /** Per-target overrides of `concurrency`. */
+  concurrencyByTarget?: Partial<Record<FunctionName, number>>;
   retries?: number;
   region?: string;
   account?: string;
 }
 
+interface Delivery {
+  route: EventRoute;
+  event: LocalEvent;
+  attempt: number;
+}
+
 export class LocalEventRouter implements EventBus {
   private readonly targets = new Map<FunctionName, Invoke>();
   private readonly disabledRoutes = new Set<string>();
-  private readonly queue: { route: EventRoute; event: LocalEvent; attempt: number }[] = [];
-  private inFlight = 0;
+  private readonly queues = new Map<FunctionName, Delivery[]>();
+  private readonly inFlight = new Map<FunctionName, number>();
   private idleWaiters: (() => void)[] = [];
   readonly published = new Map<string, number>();
   readonly deadLetters: DeadLetter[] = [];
@@ -76,31 +85,43 @@ export class LocalEventRouter implements EventBus {
       this.seen.push(ebEvent);
       for (const route of this.routes) {
         if (this.disabledRoutes.has(route.id) || !matchesPattern(route.pattern, ebEvent)) continue;
-        this.queue.push({ route, event: ebEvent, attempt: 1 });
+        this.enqueue({ route, event: ebEvent, attempt: 1 });
       }
     }
-    this.pump();
+    for (const target of this.queues.keys()) this.pump(target);
   }
 
   /** Resolves once every delivery accepted so far has finished (or dead-lettered). */
   async drain(): Promise<void> {
-    if (this.queue.length === 0 && this.inFlight === 0) return;
+    if (this.pending === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   get pending(): number {
-    return this.queue.length + this.inFlight;
+    let total = 0;
+    for (const queue of this.queues.values()) total += queue.length;
+    for (const count of this.inFlight.values()) total += count;
+    return total;
   }
 
-  private pump(): void {
-    while (this.inFlight < this.concurrency && this.queue.length > 0) {
-      const delivery = this.queue.shift();
+  private enqueue(delivery: Delivery): void {
+    const target = delivery.route.target;
+    const queue = this.queues.get(target) ?? [];
+    queue.push(delivery);
+    this.queues.set(target, queue);
+  }
+
+  private pump(target: FunctionName): void {
+    const queue = this.queues.get(target) ?? [];
+    const limit = this.options.concurrencyByTarget?.[target] ?? this.concurrency;
+    while ((this.inFlight.get(target) ?? 0) < limit && queue.length > 0) {
+      const delivery = queue.shift();
       if (!delivery) break;
-      this.inFlight++;
+      this.inFlight.set(target, (this.inFlight.get(target) ?? 0) + 1);
       void this.deliver(delivery).finally(() => {
-        this.inFlight--;
-        this.pump();
-        if (this.queue.length === 0 && this.inFlight === 0) {
+        this.inFlight.set(target, (this.inFlight.get(target) ?? 1) - 1);
+        this.pump(target);
+        if (this.pending === 0) {
           const waiters = this.idleWaiters;
           this.idleWaiters = [];
           waiters.forEach((w) => w());
@@ -109,7 +130,7 @@ export class LocalEventRouter implements EventBus {
     }
   }
 
-  private async deliver(delivery: { route: EventRoute; event: LocalEvent; attempt: number }): Promise<void> {
+  private async deliver(delivery: Delivery): Promise<void> {
     const invoke = this.targets.get(delivery.route.target);
     if (!invoke) {
       this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error: new Error(`no target ${delivery.route.target}`) });
@@ -121,7 +142,7 @@ export class LocalEventRouter implements EventBus {
       if (delivery.attempt > this.retries) {
         this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error });
       } else {
-        this.queue.push({ ...delivery, attempt: delivery.attempt + 1 });
+        this.enqueue({ ...delivery, attempt: delivery.attempt + 1 });
       }
     }
   }

@@ -2,13 +2,15 @@
 // state overridden to call the breaker tasks handler as Lambda would (the Payload in, { Payload } out).
 // Invariants: one execution per breach id, a second start is refused (Step Functions' ExecutionAlreadyExists);
 // the waitForTaskToken step is modelled: the handler runs (it pages), then the task waits for approve() or
-// reject() (SendTaskSuccess / SendTaskFailure), and the ASL's own TimeoutSecondsPath times it out.
+// reject() (SendTaskSuccess / SendTaskFailure), or for sendTaskSuccess/sendTaskFailure by task token (what the
+// approval API's local adapter calls), and the ASL's own TimeoutSecondsPath times it out.
 // stop() aborts what still runs, so no wait or approval timer keeps the process alive after a session.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import type { BreakerStarter } from '../shared/breaker/breaker-starter';
 import type { BreakerTrip } from '../shared/breaker/breaker-tasks';
+import type { ApprovalDelivery } from '../shared/ports/breaker-approvals';
 
 /** What a Task override may return (JSON, as Lambda's Payload is). */
 type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -75,7 +77,12 @@ interface Execution {
   abort: () => void;
   approval: Deferred<unknown>;
   approvalRequested: Deferred<void>;
+  /** AwaitApproval has asked and nothing answered it, timed it out or ended the execution yet. */
+  waiting: boolean;
 }
+
+/** The local task token of an execution's AwaitApproval (Step Functions makes one per attempt; one suffices here). */
+const tokenOf = (breachId: string): string => `local-token:${breachId}`;
 
 export class ApprovalRejectedError extends Error {
   override readonly name = 'Breaker.ApprovalRejected';
@@ -101,7 +108,12 @@ export class LocalBreaker implements BreakerStarter {
     const states = Object.entries(this.definition.States);
     const tasks = states.filter(([, s]) => s.Type === 'Task').map(([name]) => name);
     const waits = states.filter(([, s]) => s.Type === 'Wait').map(([name]) => name);
-    const invokeLambda = async (input: unknown): Promise<JsonValue> => ({ StatusCode: 200, Payload: (await this.options.invoke((input as { Payload: unknown }).Payload)) as JsonValue });
+    const started: Execution = { outcome: Promise.resolve({ status: 'FAILED', error: 'NotStarted' }), status: 'RUNNING', abort: () => undefined, approval, approvalRequested, waiting: false };
+    const invokeLambda = async (input: unknown): Promise<JsonValue> => {
+      // Any other Task running means the execution left AwaitApproval (answered or timed out): its token is dead.
+      started.waiting = false;
+      return { StatusCode: 200, Payload: (await this.options.invoke((input as { Payload: unknown }).Payload)) as JsonValue };
+    };
     const run = this.machine.run(trip, {
       overrides: {
         taskResourceLocalHandlers: Object.fromEntries(
@@ -110,6 +122,7 @@ export class LocalBreaker implements BreakerStarter {
             name === APPROVAL_STATE
               ? async (input: unknown): Promise<JsonValue> => {
                   await this.options.invoke((input as { Payload: unknown }).Payload);
+                  started.waiting = true;
                   approvalRequested.resolve();
                   // With waitForTaskToken the task's output is what SendTaskSuccess sent, not the Lambda's result.
                   return (await approval.promise) as JsonValue;
@@ -122,18 +135,21 @@ export class LocalBreaker implements BreakerStarter {
           ? {}
           : { retryIntervalOverrides: Object.fromEntries(tasks.map((name) => [name, this.options.retryIntervalMs as number])) }),
       },
-      context: { Execution: { Name: trip.breachId, Input: trip }, Task: { Token: `local-token:${trip.breachId}` } } as never,
+      context: { Execution: { Name: trip.breachId, Input: trip }, Task: { Token: tokenOf(trip.breachId) } } as never,
     });
-    const execution: Execution = { outcome: Promise.resolve({ status: 'FAILED', error: 'NotStarted' }), status: 'RUNNING', abort: run.abort, approval, approvalRequested };
-    execution.outcome = run.result.then(
+    started.abort = run.abort;
+    started.outcome = run.result.then(
       (output): BreakerExecutionOutcome => ({ status: 'SUCCEEDED', output }),
       (error: unknown): BreakerExecutionOutcome => {
         const e = error as { name?: string; cause?: { name?: string } };
         return { status: 'FAILED', error: e.cause?.name ?? e.name ?? 'Error' };
       },
     );
-    void execution.outcome.then((o) => (execution.status = o.status));
-    this.executions.set(trip.breachId, execution);
+    void started.outcome.then((o) => {
+      started.status = o.status;
+      started.waiting = false;
+    });
+    this.executions.set(trip.breachId, started);
     return 'started';
   }
 
@@ -149,12 +165,37 @@ export class LocalBreaker implements BreakerStarter {
 
   /** SendTaskSuccess for the execution's approval token. */
   approve(breachId: string, approvedBy: string): void {
-    this.get(breachId).approval.resolve({ approvedBy });
+    const execution = this.get(breachId);
+    execution.waiting = false;
+    execution.approval.resolve({ approvedBy });
   }
 
   /** SendTaskFailure (Breaker.ApprovalRejected) for the execution's approval token. */
   reject(breachId: string, reason: string): void {
-    this.get(breachId).approval.reject(new ApprovalRejectedError(reason));
+    const execution = this.get(breachId);
+    execution.waiting = false;
+    execution.approval.reject(new ApprovalRejectedError(reason));
+  }
+
+  /**
+   * SendTaskSuccess by task token: 'expired' (as Step Functions' TaskTimedOut / InvalidToken) unless an
+   * execution waits on that token right now; a token is answered once.
+   */
+  sendTaskSuccess(taskToken: string, output: unknown): ApprovalDelivery {
+    const execution = this.waitingOn(taskToken);
+    if (!execution) return 'expired';
+    execution.waiting = false;
+    execution.approval.resolve(output);
+    return 'delivered';
+  }
+
+  /** SendTaskFailure by task token: the execution's AwaitApproval fails with `error` (its Catch decides). */
+  sendTaskFailure(taskToken: string, error: string, cause: string): ApprovalDelivery {
+    const execution = this.waitingOn(taskToken);
+    if (!execution) return 'expired';
+    execution.waiting = false;
+    execution.approval.reject(Object.assign(new Error(cause), { name: error }));
+    return 'delivered';
   }
 
   /** Every execution started, with its status now (RUNNING until it ends). */
@@ -178,6 +219,11 @@ export class LocalBreaker implements BreakerStarter {
   /** Breach ids of every execution started (running or finished). */
   executionNames(): string[] {
     return [...this.executions.keys()];
+  }
+
+  private waitingOn(taskToken: string): Execution | undefined {
+    const execution = [...this.executions].find(([name]) => tokenOf(name) === taskToken)?.[1];
+    return execution?.waiting && execution.status === 'RUNNING' ? execution : undefined;
   }
 
   private get(breachId: string): Execution {

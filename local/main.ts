@@ -1,12 +1,19 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
 // report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>,
-// --scenario normal|broker-faults.
+// --scenario normal|broker-faults|runaway, --api-port <n> (the kill-switch API on localhost; 0 = any free port).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatSummary } from './report';
+import { dec } from '../shared/money/decimal';
 import { runSession, SCENARIOS, type Scenario } from './session';
 
-const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}]`;
+/** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
+const HALT_LATENCY_BUDGET_MS = 1000;
+
+const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--api-port <n>]`;
+
+/** The kill-switch API's default local port. */
+const DEFAULT_API_PORT = '8787';
 
 const main = async (): Promise<number> => {
   let values;
@@ -18,6 +25,7 @@ const main = async (): Promise<number> => {
         seed: { type: 'string', default: '42' },
         report: { type: 'string' },
         scenario: { type: 'string', default: 'normal' },
+        'api-port': { type: 'string', default: DEFAULT_API_PORT },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -46,6 +54,11 @@ const main = async (): Promise<number> => {
     return 64;
   }
   const scenario = values.scenario as Scenario;
+  const apiPort = Number(values['api-port']);
+  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) {
+    console.error(`--api-port: must be a port number in [0, 65535], got "${values['api-port']}"\n${USAGE}`);
+    return 64;
+  }
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -62,6 +75,7 @@ const main = async (): Promise<number> => {
     durationMs: duration * 1000,
     seed,
     scenario,
+    apiPort,
     signal: controller.signal,
     onProgress: (line) => console.log(line),
     ...(values.strategy ? { strategyPath: values.strategy } : {}),
@@ -77,6 +91,23 @@ const main = async (): Promise<number> => {
   }
   if (report.brokerOrders.duplicates > 0) {
     console.error(`${report.brokerOrders.duplicates} duplicate broker order(s): an intent reached the broker more than once`);
+    return 2;
+  }
+  // A halt that came late, an order after it, or exposure past its cap fails the run, whatever the scenario.
+  if (report.ordersAfterHalt !== null && report.ordersAfterHalt > 0) {
+    console.error(`${report.ordersAfterHalt} order(s) reached the broker while trading was HALTED or KILLED`);
+    return 2;
+  }
+  if (report.haltLatencyMs !== null && report.haltLatencyMs > HALT_LATENCY_BUDGET_MS) {
+    console.error(`trading halted ${report.haltLatencyMs} ms after the first breach: over the ${HALT_LATENCY_BUDGET_MS} ms budget`);
+    return 2;
+  }
+  if (dec(report.peakGrossExposure).gt(dec(report.grossExposureCap))) {
+    console.error(`gross exposure peaked at ${report.peakGrossExposure}, over the cap of ${report.grossExposureCap}`);
+    return 2;
+  }
+  if (scenario === 'runaway' && report.haltLatencyMs === null) {
+    console.error('the runaway was never halted');
     return 2;
   }
   return 0;

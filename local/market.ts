@@ -28,6 +28,19 @@ export const DEFAULT_REFERENCE: Readonly<Record<string, InstrumentReference>> = 
   SPY: { adv: '60000000', sector: 'INDEX' },
 };
 
+const RUNAWAY_SECTORS = ['TECHNOLOGY', 'CONSUMER', 'FINANCIALS', 'HEALTHCARE', 'ENERGY', 'INDUSTRIALS', 'UTILITIES', 'MATERIALS'];
+
+/** The runaway scenario's 40 symbols (RW00…RW39), priced from 20 to 410 so order sizes differ. */
+export const RUNAWAY_SYMBOLS: readonly SymbolSpec[] = Array.from({ length: 40 }, (_, i) => ({
+  symbol: `RW${String(i).padStart(2, '0')}`,
+  start: `${20 + i * 10}.00`,
+}));
+
+/** Deep liquidity and eight sectors: neither the ADV nor the concentration limits decide the runaway's fate. */
+export const RUNAWAY_REFERENCE: Readonly<Record<string, InstrumentReference>> = Object.fromEntries(
+  RUNAWAY_SYMBOLS.map((spec, i) => [spec.symbol, { adv: '1000000000', sector: RUNAWAY_SECTORS[i % RUNAWAY_SECTORS.length] ?? 'OTHER' }]),
+);
+
 export class SimulatedMarket {
   private readonly prices = new Map<string, { price: Decimal; tick: Decimal }>();
   private readonly random: () => number;

@@ -5,7 +5,7 @@ export const LocalReportSchema = z.object({
   durationMs: z.number(),
   strategy: z.string(),
   seed: z.number(),
-  scenario: z.enum(['normal', 'broker-faults']),
+  scenario: z.enum(['normal', 'broker-faults', 'runaway']),
   intents: z.number().int(),
   approved: z.number().int(),
   denied: z.record(z.string(), z.number().int()),
@@ -23,6 +23,17 @@ export const LocalReportSchema = z.object({
     faultsInjected: z.number().int(),
     lostUpdates: z.number().int(),
   }),
+  /** Valid proposals the strategy made, and those the strategy host's runaway guard did not publish. */
+  intentsProposed: z.number().int(),
+  intentsRefusedBySource: z.number().int(),
+  /** First breach (any kind) to HALTED or KILLED being durable; null when trading never stopped. */
+  haltLatencyMs: z.number().nullable(),
+  /** Orders the venue received while trading was stopped (from HALTED or KILLED until a resume was written): must be 0. Null when trading never stopped. */
+  ordersAfterHalt: z.number().int().nullable(),
+  /** The venue's worst-case gross exposure (open orders filling) at its own prices, highest right after any order arrived. */
+  peakGrossExposure: z.string(),
+  /** The account's gross-notional limit (risk limits, exposure.maxGrossNotional). */
+  grossExposureCap: z.string(),
   /** Fills booked by the ledger, and executions at the broker: equal once reconciled. */
   fills: z.number().int(),
   brokerFills: z.number().int(),
@@ -44,8 +55,10 @@ export const LocalReportSchema = z.object({
   decisionLatencyMs: z.object({ p50: z.number(), p99: z.number(), max: z.number(), samples: z.number().int() }),
   /** Circuit-breaker executions the session started (named after the breach id), with their status at the end. */
   breakerExecutions: z.array(z.object({ name: z.string(), status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED']) })),
-  /** Pages the breaker sent (collected locally, not delivered). */
+  /** Pages sent by the breaker and the kill switch (collected locally, not delivered). */
   breakerPages: z.number().int(),
+  /** Dead-man switch checks (one a second) that found the feed's heartbeat or marks stale. */
+  deadManStaleChecks: z.number().int(),
   deadLetters: z.number().int(),
   /** First few dead-letter causes, so a failed delivery is explained, not just counted. */
   deadLetterCauses: z.array(z.string()),
@@ -67,7 +80,7 @@ export const formatSummary = (r: LocalReport): string => {
   const positions = Object.entries(r.positions).map(([k, v]) => `${k} ${v}`).join(', ') || 'flat';
   return [
     `run finished (${r.stoppedBy}) after ${(r.durationMs / 1000).toFixed(1)} s, strategy ${r.strategy}, seed ${r.seed}, scenario ${r.scenario}`,
-    `  intents        ${r.intents}`,
+    `  intents        ${r.intents} published of ${r.intentsProposed} proposed (${r.intentsRefusedBySource} refused by the runaway guard)`,
     `  approved       ${r.approved}`,
     `  denied         ${denied}`,
     `  orders         ${Object.entries(r.orderStatuses).map(([k, v]) => `${k}=${v}`).join(', ') || 'none'}`,
@@ -80,7 +93,14 @@ export const formatSummary = (r: LocalReport): string => {
     `  reconciliation ${r.reconciliation.status}, ${r.reconciliation.breaks} break(s)${r.reconciliation.breakKinds.length ? ` (${r.reconciliation.breakKinds.join(', ')})` : ''} ` +
       `over ${r.reconciliation.positionsCompared} symbol(s) after ${r.reconciliation.runs} run(s); at start-up ${r.reconciliation.atStartup}`,
     `  decision ms    p50 ${r.decisionLatencyMs.p50.toFixed(2)}, p99 ${r.decisionLatencyMs.p99.toFixed(2)} (${r.decisionLatencyMs.samples} decisions)`,
+    `  halt           ${
+      r.ordersAfterHalt === null
+        ? 'trading never stopped'
+        : `${r.haltLatencyMs === null ? 'stopped by a person (no breach)' : `${r.haltLatencyMs.toFixed(0)} ms from the first breach to HALTED`}; ${r.ordersAfterHalt} order(s) reached the broker while stopped`
+    }`,
+    `  gross exposure peak ${r.peakGrossExposure} (cap ${r.grossExposureCap})`,
     `  breaker        ${r.breakerExecutions.length ? r.breakerExecutions.map((e) => `${e.name} ${e.status}`).join(', ') : 'not tripped'}${r.breakerPages ? `, ${r.breakerPages} page(s)` : ''}`,
+    `  dead-man       ${r.deadManStaleChecks === 0 ? 'feed fresh at every check' : `${r.deadManStaleChecks} check(s) found the feed stale`}`,
     `  dead letters   ${r.deadLetters} events${r.deadLetterCauses.length ? ` (${r.deadLetterCauses.join('; ')})` : ''}, ${r.orderDeadLetters} order messages`,
     `  peak RSS       ${r.peakRssMb.toFixed(0)} MB`,
   ].join('\n');

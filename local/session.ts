@@ -14,39 +14,83 @@ import { createRiskHandler } from '../functions/risk/handler';
 import { createOrderHandler } from '../functions/order/handler';
 import { createReconciliationHandler } from '../functions/reconciliation/handler';
 import { createBreakerHandler } from '../functions/breaker/handler';
+import { createKillSwitchHandler } from '../functions/kill-switch/handler';
+import { startRecoveryWith } from '../shared/breaker/release-trip';
+import { createDeadManSwitch } from '../shared/watchdog/dead-man-switch';
+import { resolveDeadManSwitchConfig } from '../shared/watchdog/dead-man-switch-config';
 import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
 import { cancelAllFrom } from '../shared/orders/order-service';
 import type { Page } from '../shared/ports/pager';
 import { loadEnvironmentConfig } from '../shared/config/environments';
 import { DETAIL_TYPES } from '../shared/events/catalog';
+import { EVENT_ROUTES } from '../shared/routing/routes';
 import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
 import type { ReconciliationRecord } from '../shared/ports/trading-store';
 import { utcNow } from '../shared/events/ids';
 import { systemClock } from '../shared/ports/clock';
 import type { IntentOutcome } from '../shared/risk/risk-service';
-import { StrategyHost } from '../shared/strategy/strategy-host';
+import { DEFAULT_RUNAWAY_GUARD, StrategyHost } from '../shared/strategy/strategy-host';
+import type { StateChangeOutcome, TradingStateChange } from '../shared/trading-state/state-change';
 import { valueLedger } from '../shared/ledger/valuation';
 import { ORDER_STATUSES } from '../shared/orders/order-record';
 import type { Strategy, StrategyModule, StrategyOptions } from '../shared/strategy/strategy';
 import { InMemoryTelemetry, METRICS } from '../shared/telemetry/telemetry';
 import createSampleMomentum from '../strategies/sample-momentum';
+import createRunaway from '../strategies/runaway';
 import { startDynamoDbLocal, localDynamoClientConfig } from './dynamodb-local';
 import { LocalEventRouter } from './event-router';
 import { LocalBreaker } from './local-breaker';
-import { DEFAULT_REFERENCE, DEFAULT_SYMBOLS, SimulatedMarket } from './market';
+import { LocalBreakerApprovals } from './local-breaker-approvals';
+import { startLocalApi, type LocalApi } from './local-api';
+import { LocalControlPlane } from './local-control-plane';
+import { DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS, SimulatedMarket } from './market';
 import { percentile, type LocalReport } from './report';
 import { SqsEventSource } from './sqs-event-source';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from './sqs-local';
 
 const DEFAULT_STARTING_CASH = '1000000';
+/** The runaway account is funded so that the gross-notional cap, not leverage, is the binding exposure limit. */
+const RUNAWAY_STARTING_CASH = '10000000';
 
 /**
+ * The table, watched for the periods trading was stopped, whoever stopped it (breaker, kill switch). A
+ * period starts when the write of HALTED or KILLED returned (durable by then) and ends when the write that
+ * let trading resume (REDUCING, WARNING or ACTIVE) was issued: an order the venue received in between
+ * passed no gate that could have let it through.
+ */
+class HaltObservingStore extends DynamoTradingStore {
+  readonly haltPeriods: { from: number; to?: number }[] = [];
+  get haltedAtMs(): number | undefined {
+    return this.haltPeriods[0]?.from;
+  }
+  override async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
+    const issuedAt = Date.now();
+    const outcome = await super.changeTradingState(change);
+    if (outcome.outcome !== 'changed') return outcome;
+    const open = this.haltPeriods.find((p) => p.to === undefined);
+    if (change.to === 'HALTED' || change.to === 'KILLED') {
+      if (!open) this.haltPeriods.push({ from: Date.now() });
+    } else if (open) {
+      open.to = issuedAt;
+    }
+    return outcome;
+  }
+  /** Whether the epoch ms falls in a period trading was stopped. */
+  stoppedAt(ms: number): boolean {
+    return this.haltPeriods.some((p) => ms > p.from && (p.to === undefined || ms < p.to));
+  }
+}
+
+/**
+ * `runaway`: Knight Capital on purpose. A strategy fires 1,500 market orders a second round-robin over 40
+ * symbols (strategies/runaway.ts) into a well-funded account; the report measures how fast trading halts
+ * and whether anything reached the broker after it (haltLatencyMs, ordersAfterHalt, peakGrossExposure).
  * What the simulated venue does besides filling orders. `broker-faults`: a fifth of all broker calls fail
  * (5xx, 429, resets, timeouts before and after the effect), a fifth of the stream's updates are lost,
  * fills come in slices and cancels race fills; the venue does not deduplicate client order ids, so any
  * re-send of an order the broker already has would show up as a duplicate.
  */
-export const SCENARIOS = ['normal', 'broker-faults'] as const;
+export const SCENARIOS = ['normal', 'broker-faults', 'runaway'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
@@ -79,6 +123,13 @@ export interface SessionOptions {
   account?: string;
   /** Cash paid into the account before the run (default 1,000,000): equity for leverage and loss limits. */
   startingCash?: string;
+  /**
+   * Serve the kill-switch API on 127.0.0.1:<port> for the run (0: any free port; absent: no API). The
+   * principal is the X-Principal header, the local stand-in for the IAM identity.
+   */
+  apiPort?: number;
+  /** Called with the API's base URL once it listens. */
+  onApiReady?: (url: string) => void;
   /** Stops the run early (Ctrl-C); the session still drains, reconciles and reports. */
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
@@ -121,8 +172,9 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   let peakRss = process.memoryUsage().rss;
   const sampleRss = () => (peakRss = Math.max(peakRss, process.memoryUsage().rss));
 
-  // Declared before the try: the finally stops its executions before DynamoDB Local goes away.
+  // Declared before the try: the finally stops its executions and the API before DynamoDB Local goes away.
   let breaker: LocalBreaker | undefined;
+  let api: LocalApi | undefined;
   const dynamo = await startDynamoDbLocal();
   const sqs = await startLocalSqs().catch(async (error: unknown) => {
     await dynamo.stop();
@@ -138,10 +190,11 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
     const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
 
-    const store = new DynamoTradingStore(ddb, tableName);
-    const market = new SimulatedMarket({ seed, symbols: DEFAULT_SYMBOLS });
+    const store = new HaltObservingStore(ddb, tableName);
     const scenario = options.scenario ?? 'normal';
-    const startingCash = options.startingCash ?? DEFAULT_STARTING_CASH;
+    const symbols = scenario === 'runaway' ? RUNAWAY_SYMBOLS : DEFAULT_SYMBOLS;
+    const market = new SimulatedMarket({ seed, symbols });
+    const startingCash = options.startingCash ?? (scenario === 'runaway' ? RUNAWAY_STARTING_CASH : DEFAULT_STARTING_CASH);
     const broker = new SimulatedBroker({ priceOf: (s) => market.priceOf(s), clock, seed, startingCash, ...brokerBehaviour(scenario) });
     const telemetry = new InMemoryTelemetry();
     const router = new LocalEventRouter({ concurrency: 4 });
@@ -151,7 +204,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const nowIso = utcNow(clock.now());
     await store.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
     await store.putMarks(market.step(clock.now()));
-    await store.putReference(DEFAULT_REFERENCE);
+    await store.putReference(scenario === 'runaway' ? RUNAWAY_REFERENCE : DEFAULT_REFERENCE);
     await store.depositCash(account, startingCash, nowIso);
 
     const risk = createRiskHandler(() => ({
@@ -245,11 +298,65 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     });
     await relay.start();
 
-    const strategy = await loadStrategy(options.strategyPath, { seed, symbols: DEFAULT_SYMBOLS.map((s) => s.symbol) });
+    // The kill switch, as in AWS but with the local hard stop: the router's intent route and the queue consumer.
+    const intentRoute = EVENT_ROUTES.find((r) => r.target === 'risk')?.id ?? 'OrderIntendedToRisk';
+    const controlPlane = new LocalControlPlane({
+      setRouteStopped: (stopped) => (stopped ? router.disableRoute(intentRoute) : router.enableRoute(intentRoute)),
+      setConsumerStopped: async (stopped) => (stopped ? eventSource.stop() : eventSource.start()),
+    });
+    const killSwitch = createKillSwitchHandler(
+      () => ({
+        store,
+        controlPlane,
+        pager: { page: async (p) => void pages.push(p) },
+        clock,
+        cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'kill-switch'),
+        startRecovery: startRecoveryWith(localBreaker),
+        approvals: new LocalBreakerApprovals(localBreaker),
+        telemetry,
+        logger,
+      }),
+      { principalFrom: 'header' },
+    );
+    if (options.apiPort !== undefined) {
+      api = await startLocalApi((event) => killSwitch(event), options.apiPort);
+      options.onApiReady?.(api.url);
+      options.onProgress?.(`kill-switch API on ${api.url} (principal from the X-Principal header): POST /kill-switch, POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, GET /status?account=${account}`);
+    }
+
+    const strategyOptions = { seed, symbols: symbols.map((s) => s.symbol) };
+    const strategy = scenario === 'runaway' && !options.strategyPath ? createRunaway(strategyOptions) : await loadStrategy(options.strategyPath, strategyOptions);
     // The run's clock starts once everything is up: --duration is market time, not JVM start-up time.
     const started = Date.now();
     options.onProgress?.(`ready in ${((started - setupStarted) / 1000).toFixed(1)} s: table ${tableName}, queue ${queueUrl}`);
-    const host = new StrategyHost({ strategy, account, runId: `r${seed}-${started.toString(36)}`, bus: router, clock, telemetry });
+    const host = new StrategyHost({
+      strategy,
+      account,
+      runId: `r${seed}-${started.toString(36)}`,
+      bus: router,
+      clock,
+      telemetry,
+      intentRate: config.strategyHost?.runawayGuard ?? DEFAULT_RUNAWAY_GUARD,
+    });
+
+    // The feed's heartbeat, and the dead-man switch that watches it and the marks every second (every
+    // minute in AWS): a stale feed cancels the open orders and raises a FEED_STALE breach.
+    const FEED_ID = 'local-feed';
+    const heartbeat = () => store.putFeedHeartbeat(FEED_ID, new Date(clock.now()).toISOString());
+    await heartbeat();
+    const deadMan = createDeadManSwitch({
+      store,
+      bus: router,
+      cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'dead-man-switch', 'feed stale'),
+      clock,
+      accounts: [account],
+      config: resolveDeadManSwitchConfig(config.deadManSwitch),
+      riskLimits: config.riskLimits,
+      telemetry,
+    });
+    let deadManStale = 0;
+    let lastBeat = Date.now();
+    let watching: Promise<unknown> = Promise.resolve();
 
     // Marks are conflated to at most one write per symbol per second, as the feed task will do.
     const lastMarkWrite = new Map<string, number>();
@@ -276,6 +383,14 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       const due = ticks.filter((tick) => now - (lastMarkWrite.get(tick.symbol) ?? 0) >= 1000);
       for (const tick of due) lastMarkWrite.set(tick.symbol, now);
       await store.putMarks(due);
+      if (Date.now() - lastBeat >= 1000) {
+        lastBeat = Date.now();
+        await heartbeat();
+        // Beside the loop, one check at a time (check() joins a running one); it never throws.
+        watching = deadMan.check().then((r) => {
+          if (r.stale) deadManStale++;
+        });
+      }
       broker.advance(); // the venue matches resting orders and the next slices of partial fills
       await host.onTicks(ticks);
       if (!reconciling && Date.now() - lastReconcile >= (options.reconcileEveryMs ?? 5000)) {
@@ -298,6 +413,15 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const drainBegan = Date.now();
     options.onProgress?.('draining: deciding queued intents, consuming the order queue, letting the venue finish');
     await scheduled;
+    // The feed stops with the market: its last check finishes, and no check runs against a heartbeat that
+    // has stopped on purpose.
+    await watching;
+    if (!eventSource.isEnabled) {
+      // The kill switch stopped the consumer. Locally it runs again for the drain so the queue empties; the
+      // trading state (KILLED) blocks every approval at the order function's gate, and the report shows it.
+      options.onProgress?.('the kill switch stopped the queue consumer: restarting it to drain (approvals are blocked by the trading state)');
+      eventSource.start();
+    }
     await router.drain();
     // Generous: under the faults scenario the order queue holds a backlog of broker updates at the end.
     const drainDeadline = Date.now() + 60_000;
@@ -316,6 +440,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       await sleep(100);
     }
     await relay.close();
+    await api?.close();
     await eventSource.stop();
     await router.drain();
     sampleRss();
@@ -339,6 +464,14 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const positions = Object.fromEntries(ledger.filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]));
     const valuation = valueLedger(ledger, await store.getMarks());
     progress();
+    // The halt, measured from the earliest breach any component reported to the moment HALTED was durable;
+    // orders count as after the halt when the venue stamped them later than that moment.
+    const breachTimes = router.seen
+      .filter((e) => e['detail-type'] === DETAIL_TYPES.RiskBreach)
+      .map((e) => Date.parse((e.detail as { data: { detectedAt: string } }).data.detectedAt));
+    const firstBreachMs = breachTimes.length > 0 ? Math.min(...breachTimes) : undefined;
+    const haltedAtMs = store.haltedAtMs;
+    const brokerOrderList = broker.orders();
     return {
       durationMs: Date.now() - started,
       strategy: strategy.name,
@@ -357,6 +490,12 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
         faultsInjected: Object.values(broker.faultCount()).reduce((a, b) => a + b, 0),
         lostUpdates: broker.lostUpdateCount(),
       },
+      intentsProposed: host.proposed,
+      intentsRefusedBySource: host.refused,
+      haltLatencyMs: firstBreachMs !== undefined && haltedAtMs !== undefined ? haltedAtMs - firstBreachMs : null,
+      ordersAfterHalt: haltedAtMs !== undefined ? brokerOrderList.filter((o) => store.stoppedAt(Date.parse(o.submittedAt))).length : null,
+      peakGrossExposure: broker.peakGrossExposure(),
+      grossExposureCap: config.riskLimits.exposure.maxGrossNotional,
       fills: telemetry.countOf(METRICS.fillApplied),
       brokerFills: broker.fills().length,
       positions,
@@ -379,12 +518,14 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       },
       breakerExecutions,
       breakerPages: pages.length,
+      deadManStaleChecks: deadManStale,
       deadLetters: router.deadLetters.length,
       deadLetterCauses: router.deadLetters.slice(0, 3).map((d) => `${d.route}: ${d.error instanceof Error ? d.error.message : String(d.error)}`),
       peakRssMb: peakRss / (1024 * 1024),
       stoppedBy,
     };
   } finally {
+    await api?.close().catch(() => undefined);
     await breaker?.stop().catch(() => undefined);
     await Promise.allSettled([sqs.stop(), dynamo.stop()]);
   }

@@ -50,7 +50,8 @@ export class SqsEventSource {
   private running = false;
   private loop: Promise<void> | undefined;
   private invocations = 0;
-  private idleSince: number | undefined;
+  /** When a receive last came back empty with nothing being handled; cleared by any message. */
+  private lastIdleAt: number | undefined;
   /** Batches received and not yet finished: the queue is not idle while one is being handled. */
   private busy = 0;
 
@@ -74,7 +75,7 @@ export class SqsEventSource {
 
   /** True once a receive came back empty after the given time: the queue has been drained. */
   idleAfter(ms: number): boolean {
-    return this.idleSince !== undefined && this.idleSince >= ms;
+    return this.lastIdleAt !== undefined && this.lastIdleAt >= ms;
   }
 
   /** Receives one batch and invokes the handler once; returns how many messages it received. */
@@ -90,10 +91,11 @@ export class SqsEventSource {
     );
     const messages = out.Messages ?? [];
     if (messages.length === 0) {
-      if (this.busy === 0) this.idleSince ??= Date.now();
+      // The latest empty receive, not the first: a queue idle since before `ms` must still report idle after it.
+      if (this.busy === 0) this.lastIdleAt = Date.now();
       return 0;
     }
-    this.idleSince = undefined;
+    this.lastIdleAt = undefined;
     this.busy++;
     try {
       await this.handle(messages);

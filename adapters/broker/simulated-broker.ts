@@ -152,6 +152,7 @@ export class SimulatedBroker implements Broker {
   private flattenSequence = 0;
   private submitCallCount = 0;
   private unavailable = false;
+  private peakGross: Decimal = ZERO;
 
   constructor(private readonly options: SimulatedBrokerOptions) {
     this.seed = options.seed ?? 0;
@@ -352,6 +353,38 @@ export class SimulatedBroker implements Broker {
     return this.book.length - new Set(this.book.map((s) => s.order.clientOrderId)).size;
   }
 
+  /**
+   * The account's worst-case gross exposure at the venue's current prices: per symbol, the larger of
+   * |position + open buys| and |position − open sells|, times the price, summed. The venue's own view,
+   * independent of the pipeline's table.
+   */
+  grossExposure(): Decimal {
+    const open = new Map<string, { buys: Decimal; sells: Decimal }>();
+    for (const { order, filled } of this.live.values()) {
+      const entry = open.get(order.symbol) ?? { buys: ZERO, sells: ZERO };
+      const remaining = dec(order.quantity).minus(filled);
+      if (order.side === 'buy') entry.buys = entry.buys.plus(remaining);
+      else entry.sells = entry.sells.plus(remaining);
+      open.set(order.symbol, entry);
+    }
+    let gross = ZERO;
+    for (const symbol of new Set([...this.holdings.keys(), ...open.keys()])) {
+      const position = this.holdings.get(symbol)?.quantity ?? ZERO;
+      const { buys, sells } = open.get(symbol) ?? { buys: ZERO, sells: ZERO };
+      const long = position.plus(buys).abs();
+      const short = position.minus(sells).abs();
+      const worst = long.gt(short) ? long : short;
+      const price = this.options.priceOf(symbol);
+      if (price !== undefined) gross = gross.plus(worst.times(dec(price)));
+    }
+    return gross;
+  }
+
+  /** The highest grossExposure() seen right after any order arrived. */
+  peakGrossExposure(): string {
+    return toDecimalString(this.peakGross);
+  }
+
   /** Injected faults per kind. */
   faultCount(): Record<SimulatedFaultKind, number> {
     const counts = Object.fromEntries(SIMULATED_FAULT_KINDS.map((k) => [k, 0])) as Record<SimulatedFaultKind, number>;
@@ -446,6 +479,9 @@ export class SimulatedBroker implements Broker {
     this.match(state);
     // Immediate-or-cancel: whatever did not execute on arrival is canceled now.
     if (order.timeInForce === 'ioc' && isLiveBrokerStatus(order.status)) this.finish(state, 'canceled');
+    // Only a new order can raise the worst case (a fill moves exposure from open orders into the position).
+    const gross = this.grossExposure();
+    if (gross.gt(this.peakGross)) this.peakGross = gross;
     return state;
   }
 

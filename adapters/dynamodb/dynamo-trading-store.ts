@@ -55,6 +55,8 @@ import {
 import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
 import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease } from '../../shared/ports/trading-store';
 import type { BreakerTripEntry } from '../../shared/ports/trading-store';
+import { BreakerStageSchema, type BreakerExecutionRecord, type BreakerStageWrite, type PendingBreakerApproval } from '../../shared/breaker/breaker-execution';
+import type { FeedHeartbeat } from '../../shared/ports/trading-store';
 
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
@@ -289,6 +291,17 @@ export class DynamoTradingStore implements TradingStore {
     try {
       return await fn();
     } catch (error) {
+      throw new InfrastructureError(`DynamoDB ${what} failed`, 'dynamodb', { cause: error });
+    }
+  }
+
+  /** A conditional write: true when it was applied, false when its condition failed; any other failure throws. */
+  private async conditionalWrite(what: string, fn: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
       throw new InfrastructureError(`DynamoDB ${what} failed`, 'dynamodb', { cause: error });
     }
   }
@@ -942,6 +955,34 @@ export class DynamoTradingStore implements TradingStore {
     return itemToMarks(out.Item);
   }
 
+  /**
+   * Conditional on the stored heartbeat being older: two feed tasks (say, during a deploy) never move it
+   * back, so its age never understates how long the feed has been silent.
+   */
+  async putFeedHeartbeat(feedId: string, at: string): Promise<void> {
+    // Not applied when a newer heartbeat is stored already: nothing to do then.
+    await this.conditionalWrite('PutItem (feed heartbeat)', () =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...keys.feedHeartbeat(), type: 'FEED_HEARTBEAT', feedId, at },
+          ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
+          ExpressionAttributeNames: { '#at': 'at' },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      ),
+    );
+  }
+
+  async getFeedHeartbeat(): Promise<FeedHeartbeat | undefined> {
+    const out = await this.call('GetItem (feed heartbeat)', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.feedHeartbeat(), ConsistentRead: true })),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    return { feedId: String(item.feedId), at: String(item.at) };
+  }
+
   /** The daily reference load: average daily volume and sector per symbol. */
   async putReference(reference: Readonly<Record<string, InstrumentReference>>): Promise<void> {
     const entries = Object.entries(reference);
@@ -1021,7 +1062,10 @@ export class DynamoTradingStore implements TradingStore {
       runId: String(item.runId),
       status: item.status as ReconciliationRecord['status'],
       completedAt: String(item.completedAt),
-      breaks: (item.breaks as ReconciliationRecord['breaks'] | undefined) ?? [],
+      // Numbers come back as text (wrapNumbers): the persistence count is an integer again.
+      breaks: ((item.breaks as ReconciliationRecord['breaks'] | undefined) ?? []).map((b) =>
+        b.consecutiveRuns === undefined ? b : { ...b, consecutiveRuns: int(b.consecutiveRuns) },
+      ),
       ...(item.ordersCompared === undefined ? {} : { ordersCompared: int(item.ordersCompared) }),
       ...(item.adopted === undefined ? {} : { adopted: int(item.adopted) }),
       ...(item.settled === undefined ? {} : { settled: int(item.settled) }),
@@ -1031,7 +1075,7 @@ export class DynamoTradingStore implements TradingStore {
 
   /** First activator wins: a repeat (or a racing second activation) keeps the stored one. */
   async recordKillSwitch(account: string, record: KillSwitchActivation): Promise<'recorded' | 'exists'> {
-    try {
+    const applied = await this.conditionalWrite('PutItem (kill switch)', async () => {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
@@ -1041,11 +1085,8 @@ export class DynamoTradingStore implements TradingStore {
           ExpressionAttributeNames: { '#release': 'release' },
         }),
       );
-      return 'recorded';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'exists';
-      throw new InfrastructureError('DynamoDB PutItem (kill switch) failed', 'dynamodb', { cause: error });
-    }
+    });
+    return applied ? 'recorded' : 'exists';
   }
 
   async getKillSwitch(account: string): Promise<KillSwitchRecord | undefined> {
@@ -1065,7 +1106,7 @@ export class DynamoTradingStore implements TradingStore {
   }
 
   async releaseKillSwitch(account: string, release: KillSwitchRelease): Promise<'released' | 'not-active'> {
-    try {
+    const applied = await this.conditionalWrite('UpdateItem (kill switch release)', async () => {
       await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
@@ -1076,11 +1117,8 @@ export class DynamoTradingStore implements TradingStore {
           ExpressionAttributeValues: { ':release': release },
         }),
       );
-      return 'released';
-    } catch (error) {
-      if (isConditionFailure(error)) return 'not-active';
-      throw new InfrastructureError('DynamoDB UpdateItem (kill switch release) failed', 'dynamodb', { cause: error });
-    }
+    });
+    return applied ? 'released' : 'not-active';
   }
 
   async getTradingStateRecord(account: string): Promise<{ state: TradingState | undefined; updatedBy?: string; updatedAt?: string }> {
@@ -1130,4 +1168,141 @@ export class DynamoTradingStore implements TradingStore {
       }
     }
   }
+
+  // The breaker's current execution: one item per account. Ownership rule (docs/circuit-breaker.md): a
+  // start claims it from any execution whose breach was detected no later; every other write needs the
+  // owner's breach id (or no item yet), so a superseded execution never overwrites a newer one's stage or
+  // approval token.
+  async recordBreakerStage(write: BreakerStageWrite, start: boolean): Promise<'recorded' | 'superseded'> {
+    const key = keys.breakerExecution(write.account);
+    const applied = await this.conditionalWrite('write (breaker execution)', async () => {
+      if (start) {
+        await this.doc.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, type: 'BREAKER_EXECUTION', ...write },
+            ConditionExpression: 'attribute_not_exists(pk) OR breachId = :id OR attribute_not_exists(detectedAtMs) OR detectedAtMs <= :ms',
+            ExpressionAttributeValues: { ':id': write.breachId, ':ms': write.detectedAtMs },
+          }),
+        );
+      } else {
+        await this.doc.send(new UpdateCommand(breakerExecutionUpdate(this.tableName, write, undefined)));
+      }
+    });
+    return applied ? 'recorded' : 'superseded';
+  }
+
+  async recordBreakerApproval(approval: PendingBreakerApproval, write: Omit<BreakerStageWrite, 'stage'>): Promise<'recorded' | 'superseded'> {
+    const applied = await this.conditionalWrite('UpdateItem (breaker approval)', async () => {
+      await this.doc.send(new UpdateCommand(breakerExecutionUpdate(this.tableName, { ...write, stage: 'AWAITING_APPROVAL' }, approval)));
+    });
+    return applied ? 'recorded' : 'superseded';
+  }
+
+  async getBreakerExecution(account: string): Promise<BreakerExecutionRecord | undefined> {
+    const out = await this.call('GetItem (breaker execution)', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: keys.breakerExecution(account), ConsistentRead: true })),
+    );
+    const item = out.Item;
+    if (!item) return undefined;
+    const stage = BreakerStageSchema.safeParse(item.stage);
+    // An unreadable stage is not guessed at: status shows no execution rather than a wrong one.
+    if (!stage.success) return undefined;
+    const approval = item.approval as Record<string, unknown> | undefined;
+    return {
+      account,
+      breachId: String(item.breachId),
+      kind: String(item.kind),
+      stage: stage.data,
+      since: String(item.since),
+      ...(approval
+        ? {
+            approval: {
+              account,
+              breachId: String(approval.breachId),
+              taskToken: String(approval.taskToken),
+              requestedAt: String(approval.requestedAt),
+              excludedApprovers: Array.isArray(approval.excludedApprovers) ? approval.excludedApprovers.map(String) : [],
+            },
+          }
+        : {}),
+    };
+  }
+
+  async takeBreakerApproval(account: string, taskToken: string, audit: AuditEntry): Promise<'taken' | 'gone'> {
+    try {
+      await this.doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.breakerExecution(account),
+                UpdateExpression: 'REMOVE #approval',
+                // Still this token: a second decision on the same approval finds it gone and sends nothing.
+                ConditionExpression: '#approval.taskToken = :token',
+                ExpressionAttributeNames: { '#approval': 'approval' },
+                ExpressionAttributeValues: { ':token': taskToken },
+              },
+            },
+            auditPut(this.tableName, audit),
+          ],
+        }),
+      );
+      return 'taken';
+    } catch (error) {
+      // Either the approval is gone, or this very decision (same request) was recorded already.
+      if (cancellationCodes(error)?.some((code) => code === 'ConditionalCheckFailed')) return 'gone';
+      throw new InfrastructureError('DynamoDB TransactWrite (breaker approval decision) failed', 'dynamodb', { cause: error });
+    }
+  }
+
+  async restoreBreakerApproval(approval: PendingBreakerApproval): Promise<'restored' | 'moved'> {
+    const applied = await this.conditionalWrite('UpdateItem (breaker approval restore)', async () => {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.breakerExecution(approval.account),
+          UpdateExpression: 'SET #approval = :approval',
+          ConditionExpression: '#breachId = :id AND #stage = :awaiting AND attribute_not_exists(#approval)',
+          ExpressionAttributeNames: { '#approval': 'approval', '#breachId': 'breachId', '#stage': 'stage' },
+          ExpressionAttributeValues: { ':approval': approval, ':id': approval.breachId, ':awaiting': 'AWAITING_APPROVAL' },
+        }),
+      );
+    });
+    return applied ? 'restored' : 'moved';
+  }
 }
+
+/**
+ * A stage write by the record's owner (or the first writer): sets the stage and, with `approval`, the
+ * pending approval; any other stage removes a pending approval, so a token never outlives its wait.
+ */
+const breakerExecutionUpdate = (tableName: string, write: BreakerStageWrite, approval: PendingBreakerApproval | undefined) => ({
+  TableName: tableName,
+  Key: keys.breakerExecution(write.account),
+  UpdateExpression: `SET #type = :type, #account = :account, #breachId = :id, #kind = :kind, #stage = :stage, #since = :since, #detectedAtMs = :ms${
+    approval ? ', #approval = :approval' : ' REMOVE #approval'
+  }`,
+  ConditionExpression: 'attribute_not_exists(pk) OR #breachId = :id',
+  ExpressionAttributeNames: {
+    '#type': 'type',
+    '#account': 'account',
+    '#breachId': 'breachId',
+    '#kind': 'kind',
+    '#stage': 'stage',
+    '#since': 'since',
+    '#detectedAtMs': 'detectedAtMs',
+    '#approval': 'approval',
+  },
+  ExpressionAttributeValues: {
+    ':type': 'BREAKER_EXECUTION',
+    ':account': write.account,
+    ':id': write.breachId,
+    ':kind': write.kind,
+    ':stage': write.stage,
+    ':since': write.since,
+    ':ms': write.detectedAtMs,
+    ...(approval ? { ':approval': approval } : {}),
+  },
+});

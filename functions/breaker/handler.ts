@@ -1,6 +1,7 @@
 // Breaker function: the one Lambda every Task state of the circuit-breaker state machine invokes
 // (lambda:invoke, Payload { task, input, ... }), and the target of the RiskBreach / ReconciliationBreak
-// rules, which it turns into an execution (BreakerStarter, named after the breach id). Thin: validate the
+// rules and of the halting alarms' rule, which it turns into executions (BreakerStarter, named after the
+// breach id; an alarm starts one per account). Thin: validate the
 // input (bad input names the field), call the core in shared/breaker, return its result; any error
 // propagates so the state machine's Retry/Catch (or EventBridge's retries and the DLQ) decide.
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -12,16 +13,27 @@ import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
-import { tripFromReconciliationBreak, tripFromRiskBreach } from '../../shared/breaker/breach-trip';
+import {
+  ALARM_STATE_CHANGE,
+  AlarmStateChangeEventSchema,
+  isPersistentBreak,
+  tripFromReconciliationBreak,
+  tripFromRiskBreach,
+  tripsFromAlarm,
+} from '../../shared/breaker/breach-trip';
 import { resolveBreakerConfig } from '../../shared/breaker/breaker-config';
+import { BreakerStageSchema } from '../../shared/breaker/breaker-execution';
 import type { BreakerStarter } from '../../shared/breaker/breaker-starter';
 import {
   BreakerExecutionStateSchema,
   BreakerPageEventSchema,
   cancelAll,
+  enterCooldown,
   evaluateRecovery,
   page,
   recordTrip,
+  recoveryConfig,
+  requestApproval,
   setState,
   type BreakerDeps,
   type BreakerTrip,
@@ -31,32 +43,39 @@ import { cancelAllFrom } from '../../shared/orders/order-service';
 import { systemClock } from '../../shared/ports/clock';
 import type { Pager } from '../../shared/ports/pager';
 import { InfrastructureError } from '../../shared/errors/errors';
-import type { Telemetry } from '../../shared/telemetry/telemetry';
+import { METRICS, type Telemetry } from '../../shared/telemetry/telemetry';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { createLogger, parseInput } from '../support/handler-support';
 
 export const BreakerTaskPayloadSchema = z.discriminatedUnion('task', [
   z.object({ task: z.literal('recordTrip'), input: BreakerExecutionStateSchema }).strict(),
+  // The recovery entry (mode 'recovery'): the config without a trip, then the cooldown's start.
+  z.object({ task: z.literal('recoveryConfig'), input: BreakerExecutionStateSchema }).strict(),
+  z.object({ task: z.literal('enterCooldown'), input: BreakerExecutionStateSchema }).strict(),
   z
     .object({
       task: z.literal('setState'),
       to: TradingStateSchema,
       from: z.array(TradingStateSchema),
       reason: z.string().min(1),
+      // The execution record's stage after the change (absent on SetHalted: the halt never waits for it).
+      stage: BreakerStageSchema.optional(),
       input: BreakerExecutionStateSchema,
     })
     .strict(),
   z.object({ task: z.literal('cancelAll'), input: BreakerExecutionStateSchema }).strict(),
   z.object({ task: z.literal('page'), event: BreakerPageEventSchema, input: BreakerExecutionStateSchema }).strict(),
   z.object({ task: z.literal('evaluateRecovery'), input: BreakerExecutionStateSchema }).strict(),
-  // The waitForTaskToken step: pages the person whose approval the token waits for.
+  // The waitForTaskToken step: stores the token for the approval API and pages for a person.
   z.object({ task: z.literal('requestApproval'), taskToken: z.string().min(1), input: BreakerExecutionStateSchema }).strict(),
 ]);
 export type BreakerTaskPayload = z.infer<typeof BreakerTaskPayloadSchema>;
 
-/** The breach events the rules route here; anything else with a detail-type is refused, naming that field. */
+/** The events the rules route here; anything else with a detail-type is refused, naming that field. */
 const BreachEventSchema = z.object({
-  'detail-type': z.enum([DETAIL_TYPES.RiskBreach, DETAIL_TYPES.ReconciliationBreakFound], { error: 'must be RiskBreach.v1 or ReconciliationBreak.v1' }),
+  'detail-type': z.enum([DETAIL_TYPES.RiskBreach, DETAIL_TYPES.ReconciliationBreakFound, ALARM_STATE_CHANGE.detailType], {
+    error: `must be RiskBreach.v1, ReconciliationBreak.v1 or ${ALARM_STATE_CHANGE.detailType}`,
+  }),
   detail: z.unknown(),
 });
 
@@ -65,21 +84,82 @@ export interface BreachStartResult {
   outcome: 'started' | 'duplicate';
 }
 
-export type BreakerHandlerDeps = BreakerDeps & { starter: BreakerStarter; telemetry: Telemetry; logger: Pick<Logger, 'error' | 'info'> };
+/** An alarm halts every configured account: one start each ('started' when any of them started). */
+export interface AlarmStartResult {
+  alarmName: string;
+  outcome: 'started' | 'duplicate';
+  starts: (BreachStartResult & { account: string })[];
+}
+
+/** An event that by rule starts nothing (counted as BreakerEventIgnored{reason}). */
+export interface IgnoredEventResult {
+  outcome: 'ignored';
+  reason: 'ALARM_NOT_IN_ALARM_STATE' | 'BREAK_NOT_PERSISTENT';
+  detail: string;
+}
+
+export type BreakerEventResult = BreachStartResult | AlarmStartResult | IgnoredEventResult;
+
+export type BreakerHandlerDeps = BreakerDeps & {
+  starter: BreakerStarter;
+  telemetry: Telemetry;
+  logger: Pick<Logger, 'error' | 'info'>;
+  /** The accounts an alarm halts (the environment's accounts). Without them an alarm event fails, loudly. */
+  accounts?: readonly string[];
+};
 
 const isEventBridgeEvent = (event: unknown): event is Record<string, unknown> => typeof event === 'object' && event !== null && 'detail-type' in event;
 
-const startFromBreach = async (d: BreakerHandlerDeps, event: unknown): Promise<BreachStartResult> => {
-  const envelope = parseInput(d, 'breaker', BreachEventSchema, event);
-  let trip: BreakerTrip;
-  if (envelope['detail-type'] === DETAIL_TYPES.RiskBreach) {
-    trip = tripFromRiskBreach(parseInput(d, 'breaker', DETAIL_SCHEMAS['RiskBreach.v1'], envelope.detail, 'detail'));
-  } else {
-    trip = tripFromReconciliationBreak(parseInput(d, 'breaker', DETAIL_SCHEMAS['ReconciliationBreak.v1'], envelope.detail, 'detail'));
-  }
+const ignore = (d: BreakerHandlerDeps, reason: IgnoredEventResult['reason'], detail: string): IgnoredEventResult => {
+  d.telemetry.count(METRICS.breakerEventIgnored, { reason });
+  d.logger.info('breaker event ignored', { reason, detail });
+  return { outcome: 'ignored', reason, detail };
+};
+
+const startTrip = async (d: BreakerHandlerDeps, trip: BreakerTrip): Promise<BreachStartResult> => {
   const outcome = await d.starter.start(trip);
   d.logger.info('breaker start', { breachId: trip.breachId, kind: trip.kind, account: trip.account, outcome });
   return { breachId: trip.breachId, outcome };
+};
+
+/**
+ * Every account is tried even when one start fails; then the invocation fails, so EventBridge retries it
+ * (the accounts already started answer duplicate) and finally keeps it in its dead-letter queue.
+ */
+const startFromAlarm = async (d: BreakerHandlerDeps, event: unknown): Promise<AlarmStartResult | IgnoredEventResult> => {
+  const alarm = parseInput(d, 'breaker', AlarmStateChangeEventSchema, event);
+  const { alarmName, state } = alarm.detail;
+  // OK and INSUFFICIENT_DATA never loosen anything: recovery is the breaker's own path, through its checks.
+  if (state.value !== 'ALARM') return ignore(d, 'ALARM_NOT_IN_ALARM_STATE', `${alarmName} is ${state.value}`);
+  if (!d.accounts?.length) throw new InfrastructureError(`alarm ${alarmName}: no accounts configured, so none can be halted`, 'config');
+  const starts: AlarmStartResult['starts'] = [];
+  const failed: { account: string; error: unknown }[] = [];
+  for (const trip of tripsFromAlarm(alarm, d.accounts)) {
+    try {
+      starts.push({ account: trip.account, ...(await startTrip(d, trip)) });
+    } catch (error) {
+      failed.push({ account: trip.account, error });
+    }
+  }
+  if (failed.length > 0) {
+    throw new InfrastructureError(`alarm ${alarmName}: the breaker could not be started for ${failed.map((f) => f.account).join(', ')}`, 'sfn', { cause: failed[0]?.error });
+  }
+  return { alarmName, outcome: starts.some((s) => s.outcome === 'started') ? 'started' : 'duplicate', starts };
+};
+
+const startFromBreach = async (d: BreakerHandlerDeps, event: unknown): Promise<BreakerEventResult> => {
+  const envelope = parseInput(d, 'breaker', BreachEventSchema, event);
+  if (envelope['detail-type'] === ALARM_STATE_CHANGE.detailType) return startFromAlarm(d, event);
+  if (envelope['detail-type'] === DETAIL_TYPES.RiskBreach) {
+    return startTrip(d, tripFromRiskBreach(parseInput(d, 'breaker', DETAIL_SCHEMAS['RiskBreach.v1'], envelope.detail, 'detail')));
+  }
+  const found = parseInput(d, 'breaker', DETAIL_SCHEMAS['ReconciliationBreak.v1'], envelope.detail, 'detail');
+  // The rule already filters on the count; this keeps the rule for any other way the event arrives.
+  if (!isPersistentBreak(found)) {
+    const { break: brk, runId } = found.data;
+    return ignore(d, 'BREAK_NOT_PERSISTENT', `${brk.kind} in run ${runId} seen by ${brk.consecutiveRuns ?? 1} consecutive run(s)`);
+  }
+  return startTrip(d, tripFromReconciliationBreak(found));
 };
 
 export const createBreakerHandler =
@@ -92,8 +172,12 @@ export const createBreakerHandler =
     switch (payload.task) {
       case 'recordTrip':
         return recordTrip(d, input);
+      case 'recoveryConfig':
+        return recoveryConfig(d, input);
+      case 'enterCooldown':
+        return enterCooldown(d, input);
       case 'setState':
-        return setState(d, input, payload.to, payload.from, payload.reason);
+        return setState(d, input, payload.to, payload.from, payload.reason, payload.stage);
       case 'cancelAll':
         return cancelAll(d, input);
       case 'page':
@@ -101,8 +185,8 @@ export const createBreakerHandler =
       case 'evaluateRecovery':
         return evaluateRecovery(d, input);
       case 'requestApproval':
-        // The token goes back through SendTaskSuccess/SendTaskFailure by the approval API (not built yet).
-        return page(d, input, 'AWAITING_APPROVAL');
+        // The approval API (POST /breaker/approve, /breaker/reject) sends the stored token back.
+        return requestApproval(d, input, payload.taskToken);
     }
   };
 
@@ -134,6 +218,7 @@ const fromEnvironment = (): BreakerHandlerDeps => {
     clock: systemClock,
     config: resolveBreakerConfig(adapters.config.breaker),
     riskLimits: adapters.config.riskLimits,
+    accounts: adapters.config.accounts,
     cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, 'breaker', 'circuit breaker tripped'),
     telemetry,
     logger: createLogger('breaker'),

@@ -1,21 +1,28 @@
 // Kill-switch API: API Gateway REST proxy events, IAM-authenticated. Routes: POST /kill-switch,
-// POST /kill-switch/release, GET /status. The principal is the caller's IAM identity (userArn); locally,
-// and only when created with { principalFrom: 'header' }, the X-Principal header stands in for it.
+// POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, GET /status. The principal is
+// the caller's IAM identity (userArn); locally, and only when created with { principalFrom: 'header' },
+// the X-Principal header stands in for it.
 // Input is validated whole before the core runs, so a 400 has written nothing. Activation answers 200
 // when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
-// say which), 503 when KILLED could not be stored. A refused release is 409 with its coded reason.
+// say which), 503 when KILLED could not be stored. A refused release, approval or rejection is 409 with its
+// coded reason.
 import { Buffer } from 'node:buffer';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SnsPager } from '../../adapters/sns/sns-pager';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { LambdaControlPlane } from '../../adapters/aws/lambda-control-plane';
+import { SfnBreakerApprovals } from '../../adapters/aws/sfn-breaker-approvals';
+import { SfnBreakerStarter } from '../../adapters/aws/sfn-breaker-starter';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
+import { approveRecovery, rejectRecovery } from '../../shared/breaker/approval';
+import { startRecoveryWith } from '../../shared/breaker/release-trip';
 import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
 import { AccountIdSchema } from '../../shared/events/ids';
 import {
@@ -26,6 +33,7 @@ import {
   type KillSwitchDeps,
 } from '../../shared/kill-switch/kill-switch';
 import { cancelAllFrom } from '../../shared/orders/order-service';
+import type { BreakerApprovals } from '../../shared/ports/breaker-approvals';
 import { systemClock } from '../../shared/ports/clock';
 import type { ControlPlane } from '../../shared/ports/control-plane';
 import type { Telemetry } from '../../shared/telemetry/telemetry';
@@ -33,7 +41,12 @@ import { createLogger, parseInput, parseJson } from '../support/handler-support'
 
 const FUNCTION = 'kill-switch';
 
-export type KillSwitchHandlerDeps = KillSwitchDeps & { telemetry: Telemetry; logger: Pick<Logger, 'error' | 'info'> };
+export type KillSwitchHandlerDeps = KillSwitchDeps & {
+  /** Answers the breaker execution waiting for approval (SendTaskSuccess / SendTaskFailure). */
+  approvals: BreakerApprovals;
+  telemetry: Telemetry;
+  logger: Pick<Logger, 'error' | 'info'>;
+};
 
 export interface KillSwitchHandlerOptions {
   /** 'iam' (default, AWS): requestContext.identity.userArn. 'header': X-Principal, the local stand-in only. */
@@ -63,11 +76,13 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   body: JSON.stringify(body),
 });
 
-type Route = 'activate' | 'release' | 'status';
+type Route = 'activate' | 'release' | 'approve' | 'reject' | 'status';
 const routeOf = (method: string, path: string): Route | undefined => {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (method === 'POST' && p === '/kill-switch') return 'activate';
   if (method === 'POST' && p === '/kill-switch/release') return 'release';
+  if (method === 'POST' && p === '/breaker/approve') return 'approve';
+  if (method === 'POST' && p === '/breaker/reject') return 'reject';
   if (method === 'GET' && p === '/status') return 'status';
   return undefined;
 };
@@ -105,6 +120,12 @@ export const createKillSwitchHandler =
         d.logger.info('kill switch activated', { account: input.account, principal, requestId, steps: result.steps });
         return json(result.state !== 'KILLED' ? 503 : result.complete ? 200 : 207, result);
       }
+      if (route === 'approve' || route === 'reject') {
+        const result = await (route === 'approve' ? approveRecovery : rejectRecovery)(d, input);
+        d.logger.info(`breaker ${route}`, { account: input.account, principal, requestId, result });
+        if (result.outcome === 'refused') return json(409, { error: 'ApprovalRefused', reason: result.reason, message: result.message });
+        return json(200, result);
+      }
       const result = await releaseKillSwitch(d, input);
       d.logger.info('kill switch release', { account: input.account, principal, requestId, result });
       if (result.outcome === 'refused') return json(409, { error: 'ReleaseRefused', reason: result.reason, message: result.message });
@@ -136,6 +157,8 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
       ? new LambdaControlPlane({ lambda: new LambdaClient({}), events: new EventBridgeClient({}), orderEventSourceMappingId: mappingId, intentRuleName: ruleName, eventBusName: busName })
       : { stopOrderIntake: notWired('the hard stop'), resumeOrderIntake: notWired('the hard stop'), intakeStatus: async () => 'unknown' };
   const telemetry = new PowertoolsTelemetry();
+  const breakerArn = env[RUNTIME_ENV.breakerStateMachineArn];
+  const sfn = new SFNClient({});
   awsDeps = {
     store: adapters.store,
     controlPlane,
@@ -144,8 +167,10 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     clock: systemClock,
     // The order function's consumer is stopped by now, so the cancels go to the broker from here.
     cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, 'kill-switch'),
-    // The breaker state machine (issue 5) owns recovery; until it is wired the account stays HALTED.
-    startRecovery: notWired('the breaker recovery start'),
+    // The breaker state machine owns recovery. Without its ARN the step fails (the account stays HALTED).
+    startRecovery: breakerArn ? startRecoveryWith(new SfnBreakerStarter(sfn, breakerArn)) : notWired(`the breaker recovery start (${RUNTIME_ENV.breakerStateMachineArn})`),
+    // A token names its execution: no ARN needed, and IAM limits the sends to the breaker state machine.
+    approvals: new SfnBreakerApprovals(sfn),
     telemetry,
     logger: createLogger(FUNCTION),
   };

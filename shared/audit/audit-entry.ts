@@ -17,6 +17,8 @@ export const AUDIT_KINDS = [
   'CANCEL_ALL_REQUESTED',
   'RECONCILIATION_RUN',
   'CASH_SYNCED',
+  'BREAKER_APPROVED',
+  'BREAKER_REJECTED',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 

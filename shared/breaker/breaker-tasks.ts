@@ -16,11 +16,14 @@ import { isoToEpochMs } from '../time/iso-time';
 import type { StateChangeOutcome } from '../trading-state/state-change';
 import type { TradingState } from '../trading-state/trading-state';
 import type { BreakerConfig } from './breaker-config';
+import type { BreakerStage } from './breaker-execution';
 
 /** The actor every breaker state change and page is attributed to. */
 export const BREAKER_ACTOR = 'breaker';
 
-export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'INTENT_RATE', 'FEED_STALE', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL']);
+/** RELEASE: not a trip but a kill-switch release handing the account to the recovery part (mode 'recovery'). */
+export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'ORDER_RATE', 'INTENT_RATE', 'FEED_STALE', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL', 'RELEASE']);
+export type BreakerTripKind = z.infer<typeof BreakerTripKindSchema>;
 
 const StepErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 const RecoveryResultSchema = z.object({
@@ -28,24 +31,36 @@ const RecoveryResultSchema = z.object({
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
 });
 
+/** Who stopped and who released the account, carried by a release's recovery execution (four eyes on approval). */
+const ReleasePartiesSchema = z.object({ activatedBy: z.string().min(1), releasedBy: z.string().min(1) });
+
 /**
  * The execution's state as the tasks receive it ("input.$": "$"): the breach that started it plus what
  * earlier states added (ResultPath). Unknown fields are dropped, not refused: the ASL owns the rest.
  */
-export const BreakerExecutionStateSchema = z.object({
-  breachId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, { error: 'must be 1-80 characters usable as a Step Functions execution name' }),
-  account: AccountIdSchema,
-  kind: BreakerTripKindSchema,
-  reason: z.string().min(1),
-  detectedAt: UtcTimestampSchema,
-  recovery: RecoveryResultSchema.optional(),
-  probation: RecoveryResultSchema.optional(),
-  approvalError: StepErrorSchema.optional(),
-  error: StepErrorSchema.optional(),
-});
+export const BreakerExecutionStateSchema = z
+  .object({
+    breachId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, { error: 'must be 1-80 characters usable as a Step Functions execution name' }),
+    account: AccountIdSchema,
+    kind: BreakerTripKindSchema,
+    reason: z.string().min(1),
+    detectedAt: UtcTimestampSchema,
+    /** Absent: a trip (halt first). 'recovery': the ASL's Entry choice skips the halt and the trip count. */
+    mode: z.literal('recovery', { error: 'must be "recovery" or absent' }).optional(),
+    release: ReleasePartiesSchema.optional(),
+    recovery: RecoveryResultSchema.optional(),
+    probation: RecoveryResultSchema.optional(),
+    approvalError: StepErrorSchema.optional(),
+    error: StepErrorSchema.optional(),
+  })
+  // A release without its parties could not enforce four eyes on the approval: refused (fail closed).
+  .refine((s) => s.kind !== 'RELEASE' || (s.mode === 'recovery' && s.release !== undefined), {
+    error: 'a RELEASE starts in mode "recovery" and names who activated and who released',
+    path: ['release'],
+  });
 export type BreakerExecutionState = z.infer<typeof BreakerExecutionStateSchema>;
 /** What starts an execution (the execution is named after breachId). */
-export type BreakerTrip = Pick<BreakerExecutionState, 'breachId' | 'account' | 'kind' | 'reason' | 'detectedAt'>;
+export type BreakerTrip = Pick<BreakerExecutionState, 'breachId' | 'account' | 'kind' | 'reason' | 'detectedAt' | 'mode' | 'release'>;
 
 export interface CancelAllSummary {
   requested: number;
@@ -82,12 +97,48 @@ export interface TripRecord {
   config: BreakerConfig;
 }
 
-/** Stores the trip (once per breach id) and counts the account's trips in the escalation window. */
+/**
+ * Stores the trip (once per breach id) and counts the account's trips in the escalation window. Runs after
+ * SetHalted, so the execution record (stage TRIPPED, claimed by this execution) never delays the halt.
+ */
 export const recordTrip = async (deps: BreakerDeps, trip: BreakerTrip): Promise<TripRecord> => {
   const windowMs = deps.config.escalation.windowMinutes * 60_000;
   const trips = await deps.store.recordBreakerTrip(trip.account, trip.breachId, isoToEpochMs(trip.detectedAt), windowMs);
+  await recordStage(deps, trip, 'TRIPPED', true);
   return { trips: trips.length, escalate: trips.length >= deps.config.escalation.trips, config: deps.config };
 };
+
+// --- LoadRecoveryConfig / StartRecovery (the recovery entry after a kill-switch release) ------------------
+
+/**
+ * The recovery entry's stand-in for RecordTrip: no trip is recorded (a release is not a breach, and
+ * counting it would escalate a kill from repeated trips straight back to KILLED), but the resolved config
+ * is returned in the same shape, so the waits read `$.trip.config` whichever way the execution entered.
+ */
+export const recoveryConfig = async (deps: BreakerDeps, state: BreakerTrip): Promise<TripRecord> => {
+  await recordStage(deps, state, 'COOLDOWN', true);
+  return { trips: 0, escalate: false, config: deps.config };
+};
+
+/** StartRecovery: the execution cools down (and evaluates) from here. The ASL itself resets its evaluation counter. */
+export const enterCooldown = async (deps: BreakerDeps, state: BreakerTrip): Promise<{ stage: BreakerStage }> => {
+  await recordStage(deps, state, 'COOLDOWN');
+  return { stage: 'COOLDOWN' };
+};
+
+// --- The execution record (GET /status) ------------------------------------------------------------------
+
+/**
+ * Writes the execution's stage. `start` claims the account's record (RecordTrip, LoadRecoveryConfig); later
+ * stages are written only while this execution owns it, so a superseded execution's 'superseded' is
+ * ignored: its stage no longer describes the account. A failed write throws like any task failure (Retry,
+ * then FailClosed): by then trading is already halted, and the halt itself never waits for this.
+ */
+export const recordStage = (deps: Pick<BreakerDeps, 'store' | 'clock'>, state: BreakerTrip, stage: BreakerStage, start = false): Promise<'recorded' | 'superseded'> =>
+  deps.store.recordBreakerStage(
+    { account: state.account, breachId: state.breachId, kind: state.kind, stage, since: new Date(deps.clock.now()).toISOString(), detectedAtMs: isoToEpochMs(state.detectedAt) },
+    start,
+  );
 
 // --- SetHalted / SetKilled / SetReducing / SetActive -----------------------------------------------------
 
@@ -110,6 +161,8 @@ export const setState = async (
   to: TradingState,
   from: readonly TradingState[],
   reason: string,
+  /** The execution's stage once the state is set (SetHalted names none: the halt never waits for bookkeeping). */
+  stage?: BreakerStage,
 ): Promise<SetStateResult> => {
   const change = await deps.store.changeTradingState({
     account: trip.account,
@@ -127,6 +180,8 @@ export const setState = async (
       throw new BreakerStateRefusedError(`trading state of ${trip.account} is ${change.previous ?? 'missing'}: the breaker may not move it to ${to}`);
     }
   }
+  // After the state: the record follows what happened, never the other way round.
+  if (stage) await recordStage(deps, trip, stage);
   return { outcome: change.outcome, previous: change.previous ?? null };
 };
 
@@ -144,7 +199,9 @@ const failedChecks = (result: z.infer<typeof RecoveryResultSchema> | undefined):
 
 /** Why the breaker leaves trading halted, from what the execution state carries. */
 const stayingHaltedBecause = (state: BreakerExecutionState): string => {
-  if (state.approvalError) return `no approval (${state.approvalError.Error})`;
+  const { approvalError } = state;
+  if (approvalError?.Error === 'Breaker.ApprovalRejected' && approvalError.Cause) return `no approval (${approvalError.Error}: ${approvalError.Cause})`;
+  if (approvalError) return `no approval (${approvalError.Error})`;
   if (state.probation && !state.probation.ok) return `probation evaluation failed: ${failedChecks(state.probation)}`;
   if (state.recovery && !state.recovery.ok) return `recovery evaluation failed: ${failedChecks(state.recovery)}`;
   return 'recovery not completed';
@@ -167,13 +224,43 @@ export const composePage = (state: BreakerExecutionState, event: BreakerPageEven
         message: state.error ? `${state.error.Error}: ${state.error.Cause ?? ''}` : 'a breaker task failed',
       };
     case 'AWAITING_APPROVAL':
-      return { ...base, severity: 'warning', subject: `approve return to ACTIVE on ${state.account}`, message: `recovery checks passed after ${state.kind}; trading is REDUCING until approved` };
+      return {
+        ...base,
+        severity: 'warning',
+        subject: `approve return to ACTIVE on ${state.account}`,
+        message: [
+          `recovery checks passed after ${state.kind}; trading is REDUCING until approved`,
+          `POST /breaker/approve or /breaker/reject with { "account": "${state.account}", "reason": "..." }`,
+          ...(state.release ? [`not approvable by ${state.release.activatedBy} (activated the kill switch) or ${state.release.releasedBy} (released it)`] : []),
+        ].join('\n'),
+      };
   }
 };
 
 export const page = async (deps: BreakerDeps, state: BreakerExecutionState, event: BreakerPageEvent): Promise<{ paged: BreakerPageEvent }> => {
   await deps.pager.page(composePage(state, event));
   return { paged: event };
+};
+
+// --- AwaitApproval (lambda:invoke.waitForTaskToken) ------------------------------------------------------
+
+/** Who may never approve this execution's recovery (docs/kill-switch.md, "Approval rule"). */
+export const excludedApproversOf = (state: BreakerTrip): string[] =>
+  [...new Set([BREAKER_ACTOR, ...(state.release ? [state.release.activatedBy, state.release.releasedBy] : [])])];
+
+/**
+ * Stores the task token as the account's pending approval (the approval API sends it back), then pages for
+ * a person. An execution that no longer owns the account's record (a newer breach started meanwhile) must
+ * not ask: nobody could find its token, and the newer execution decides; Breaker.StateRefused → FailClosed.
+ */
+export const requestApproval = async (deps: BreakerDeps, state: BreakerExecutionState, taskToken: string): Promise<{ paged: BreakerPageEvent }> => {
+  const requestedAt = new Date(deps.clock.now()).toISOString();
+  const stored = await deps.store.recordBreakerApproval(
+    { account: state.account, breachId: state.breachId, taskToken, requestedAt, excludedApprovers: excludedApproversOf(state) },
+    { account: state.account, breachId: state.breachId, kind: state.kind, since: requestedAt, detectedAtMs: isoToEpochMs(state.detectedAt) },
+  );
+  if (stored === 'superseded') throw new BreakerStateRefusedError(`execution ${state.breachId} was superseded on ${state.account}: it does not ask for approval`);
+  return page(deps, state, 'AWAITING_APPROVAL');
 };
 
 // --- EvaluateRecovery ------------------------------------------------------------------------------------

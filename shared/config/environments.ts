@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
-import { BreakerConfigSchema } from '../breaker/breaker-config';
+import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-config';
+import { DeadManSwitchConfigSchema, resolveDeadManSwitchConfig } from '../watchdog/dead-man-switch-config';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
@@ -49,8 +50,31 @@ export const EnvironmentConfigSchema = z
     retainData: z.boolean(),
     /** Circuit-breaker waits and bounds; absent fields (or the whole section) take resolveBreakerConfig's defaults. */
     breaker: BreakerConfigSchema.optional(),
+    /**
+     * The feed's strategy host: a strategy proposing more than maxIntents intents within windowMs is stopped
+     * and an INTENT_RATE breach halts the account (the runaway guard, a message throttle at the source).
+     */
+    strategyHost: z
+      .object({ runawayGuard: z.object({ maxIntents: z.number().int().positive(), windowMs: z.number().int().min(100).max(60_000) }).strict() })
+      .strict()
+      .optional(),
+    /** Dead-man switch limits (heartbeat and mark age); absent fields take resolveDeadManSwitchConfig's defaults. */
+    deadManSwitch: DeadManSwitchConfigSchema.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((config, ctx) => {
+    // The feed limits must agree, or two controls fight: the risk function denies on a stale mark first (within
+    // seconds), the dead-man switch halts later, and the breaker's recovery never accepts marks the dead-man
+    // switch would call stale (it would trip again at once and escalate to KILLED).
+    const deadMan = resolveDeadManSwitchConfig(config.deadManSwitch);
+    const breaker = resolveBreakerConfig(config.breaker);
+    if (deadMan.maxMarkAgeSeconds < breaker.feedMaxAgeSeconds) {
+      ctx.addIssue({ code: 'custom', path: ['deadManSwitch', 'maxMarkAgeSeconds'], message: `must be at least breaker.feedMaxAgeSeconds (${breaker.feedMaxAgeSeconds})` });
+    }
+    if (deadMan.maxMarkAgeSeconds * 1000 < config.riskLimits.priceCollar.markMaxAgeMs) {
+      ctx.addIssue({ code: 'custom', path: ['deadManSwitch', 'maxMarkAgeSeconds'], message: `must be at least riskLimits.priceCollar.markMaxAgeMs (${config.riskLimits.priceCollar.markMaxAgeMs} ms)` });
+    }
+  });
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 
 const DEFAULT_LIMITS: RiskLimits = {

@@ -16,7 +16,7 @@ export const RUNTIME_ENV = {
   intentRuleName: 'INTENT_RULE_NAME',
   /** The on-call SNS topic the breaker and the kill switch page through. */
   onCallTopicArn: 'ON_CALL_TOPIC_ARN',
-  /** The circuit-breaker state machine the breaker function starts executions of (on breach events). */
+  /** The circuit-breaker state machine: the breaker function starts it on breach events, the kill switch on a release. */
   breakerStateMachineArn: 'BREAKER_STATE_MACHINE_ARN',
 } as const;
 

@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { AccountIdSchema, StrategyIdSchema, UtcTimestampSchema, deterministicId } from './ids';
 
-export const PRODUCERS = ['feed', 'risk', 'order', 'reconciliation', 'operator', 'breaker'] as const;
+/** `watchdog`: the dead-man switch (the watchdog function in AWS, the session locally). */
+export const PRODUCERS = ['feed', 'risk', 'order', 'reconciliation', 'operator', 'breaker', 'watchdog'] as const;
 export type Producer = (typeof PRODUCERS)[number];
 
 /** EventBridge `source` per producer: rules match on it, so it never changes. */
@@ -14,6 +15,7 @@ export const EVENT_SOURCES: Record<Producer, string> = {
   reconciliation: 'trading.reconciliation',
   operator: 'trading.operator',
   breaker: 'trading.breaker',
+  watchdog: 'trading.watchdog',
 };
 
 export const MetaSchema = z.object({

@@ -31,6 +31,11 @@ export const ReconciliationBreakSchema = z
     brokerCash: DecimalStringSchema.optional(),
     localCash: DecimalStringSchema.optional(),
     message: z.string(),
+    /**
+     * How many consecutive runs of the account reported this break (same kind and symbol/order), this run
+     * included: 1 the first time. The breaker acts from 2 on. Absent from older producers: counts as 1.
+     */
+    consecutiveRuns: z.number().int().positive().optional(),
   })
   .strict();
 export type ReconciliationBreak = z.infer<typeof ReconciliationBreakSchema>;

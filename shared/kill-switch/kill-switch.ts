@@ -14,6 +14,8 @@ import type { Clock } from '../ports/clock';
 import type { ControlPlane, IntakeStatus } from '../ports/control-plane';
 import type { Pager } from '../ports/pager';
 import type { KillSwitchRecord, ReconciliationRecord, TradingStore } from '../ports/trading-store';
+import type { BreakerStage } from '../breaker/breaker-execution';
+import type { RecoveryStart } from '../breaker/release-trip';
 import type { StateChangeOutcome } from '../trading-state/state-change';
 import type { TradingState } from '../trading-state/trading-state';
 
@@ -36,8 +38,11 @@ export interface KillSwitchDeps {
   clock: Clock;
   /** Cancels every open order of the account (the order service's cancelAllOrders in production). */
   cancelAll(account: string, requestedBy: string, requestId: string, reason?: string): Promise<CancelAllResult>;
-  /** Starts the breaker's recovery (cooldown → evaluate → reducing → approval) for a released account. */
-  startRecovery(account: string, requestId: string): Promise<void>;
+  /**
+   * Starts the breaker's recovery (cooldown → evaluate → reducing → approval) for a released account: an
+   * execution in mode 'recovery' (shared/breaker/release-trip.ts). A duplicate start is done; a failure throws.
+   */
+  startRecovery(release: RecoveryStart): Promise<void>;
 }
 
 export type KillSwitchStep = 'state' | 'record' | 'stop-intake' | 'cancel-orders' | 'page' | 'resume-intake' | 'start-recovery';
@@ -186,7 +191,7 @@ export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): P
   }
   // Safe while HALTED: risk denies new intents and the order function blocks queued approvals at its re-check.
   await runStep(steps, 'resume-intake', () => deps.controlPlane.resumeOrderIntake());
-  await runStep(steps, 'start-recovery', () => deps.startRecovery(account, requestId));
+  await runStep(steps, 'start-recovery', () => deps.startRecovery({ account, reason, releasedAt: at, activatedBy: activator, releasedBy: principal }));
   await runStep(steps, 'page', () =>
     deps.pager.page({
       severity: 'warning',
@@ -219,12 +224,24 @@ export interface KillSwitchStatus {
   totals: LedgerTotals;
   unpriced: string[];
   lastReconciliation: ReconciliationRecord | null;
+  /** The account's current (or last) breaker execution; null when none has run. Never the approval token. */
+  breaker: BreakerStatus | null;
+}
+
+export interface BreakerStatus {
+  breachId: string;
+  kind: string;
+  stage: BreakerStage;
+  /** ISO-8601: when the execution entered the stage. */
+  since: string;
+  /** An approval is pending: POST /breaker/approve or /breaker/reject decides it. */
+  awaitingApproval: boolean;
 }
 
 const OPEN_STATUSES = ORDER_STATUSES.filter(isOpenStatus);
 
 export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'store' | 'controlPlane'>, account: string): Promise<KillSwitchStatus> => {
-  const [tradingState, killSwitch, orders, positions, marks, lastReconciliation, intake] = await Promise.all([
+  const [tradingState, killSwitch, orders, positions, marks, lastReconciliation, intake, execution] = await Promise.all([
     deps.store.getTradingState(account),
     deps.store.getKillSwitch(account),
     deps.store.listOrders(account, OPEN_STATUSES),
@@ -232,6 +249,7 @@ export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'store' | 'con
     deps.store.getMarks(),
     deps.store.getReconciliation(account),
     deps.controlPlane.intakeStatus().catch((): IntakeStatus => 'unknown'),
+    deps.store.getBreakerExecution(account),
   ]);
   const valuation = valueLedger(positions, marks);
   return {
@@ -254,5 +272,8 @@ export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'store' | 'con
     totals: valuation.totals,
     unpriced: valuation.unpriced,
     lastReconciliation: lastReconciliation ?? null,
+    breaker: execution
+      ? { breachId: execution.breachId, kind: execution.kind, stage: execution.stage, since: execution.since, awaitingApproval: execution.approval !== undefined }
+      : null,
   };
 };

@@ -9,6 +9,7 @@ import type { ReconciliationBreak } from '../events/reconciliation-events';
 import type { DenialReason } from '../risk/reasons';
 import type { StateChangeOutcome, TradingStateChange } from '../trading-state/state-change';
 import type { TradingState } from '../trading-state/trading-state';
+import type { BreakerExecutionRecord, BreakerStageWrite, PendingBreakerApproval } from '../breaker/breaker-execution';
 
 /** One symbol of the account book: the position's quantity and the sizes of approved orders in flight. */
 export interface BookEntry {
@@ -268,6 +269,12 @@ export interface TradingStore {
   getReconciliation(account: string): Promise<ReconciliationRecord | undefined>;
   /** Every symbol's latest mark (status valuation). */
   getMarks(): Promise<Record<string, Mark>>;
+
+  // Dead-man switch (issue 5)
+  /** The feed says it is alive; the stored time only moves forward (an older heartbeat changes nothing). */
+  putFeedHeartbeat(feedId: string, at: string): Promise<void>;
+  /** The latest heartbeat, strongly consistent; undefined when no feed ever wrote one. */
+  getFeedHeartbeat(): Promise<FeedHeartbeat | undefined>;
   /**
    * Stores who activated the kill switch, unless an activation not yet released is stored: 'exists' then,
    * and the first activator is kept (release is judged against the person who pulled the switch).
@@ -285,6 +292,32 @@ export interface TradingStore {
    * account's trips within [atMs - windowMs, atMs], this one included; older trips are dropped from the item.
    */
   recordBreakerTrip(account: string, breachId: string, atMs: number, windowMs: number): Promise<readonly BreakerTripEntry[]>;
+
+  // The breaker's current execution and its pending approval (one item per account, BREAKER#EXECUTION)
+  /**
+   * Writes the stage of an execution. `start`: the execution claims the record, replacing the one of an
+   * execution whose breach was detected no later than this one; otherwise only the record's owner (or the
+   * first writer) moves it. Any stage but AWAITING_APPROVAL drops a pending approval. 'superseded': a newer
+   * execution owns the record and nothing was written.
+   */
+  recordBreakerStage(write: BreakerStageWrite, start: boolean): Promise<'recorded' | 'superseded'>;
+  /** The owner stores its approval token and moves to AWAITING_APPROVAL; 'superseded' as above. */
+  recordBreakerApproval(approval: PendingBreakerApproval, write: Omit<BreakerStageWrite, 'stage'>): Promise<'recorded' | 'superseded'>;
+  /** Strongly consistent. */
+  getBreakerExecution(account: string): Promise<BreakerExecutionRecord | undefined>;
+  /**
+   * Removes the pending approval if it still holds `taskToken`, with the audit entry of the person's decision,
+   * in one write: 'gone' when another decision (or the execution moving on) removed it first.
+   */
+  takeBreakerApproval(account: string, taskToken: string, audit: AuditEntry): Promise<'taken' | 'gone'>;
+  /** Puts a taken approval back after its delivery failed, only if the execution still waits for it. */
+  restoreBreakerApproval(approval: PendingBreakerApproval): Promise<'restored' | 'moved'>;
+}
+
+/** The feed's latest heartbeat: which feed task wrote it and when (ISO-8601). */
+export interface FeedHeartbeat {
+  feedId: string;
+  at: string;
 }
 
 /** One breaker trip remembered for the escalation window. */

@@ -22,6 +22,7 @@ import { InfrastructureError } from '../errors/errors';
 import { jitteredBackoff } from '../retry/backoff';
 import { METRICS, type Telemetry } from '../telemetry/telemetry';
 import { isoToEpochMs } from '../time/iso-time';
+import { countConsecutiveRuns } from './break-persistence';
 import { DEFAULT_CASH_TOLERANCE, diffCash, planCash } from './cash-diff';
 import { diffPositions } from './diff';
 import { EXTERNAL_STRATEGY, externalIntentId, externalOrderRecord } from './external-order';
@@ -339,6 +340,9 @@ export const reconcileAccount = async (deps: ReconciliationDeps, account: string
     ...(deps.inFlightGraceMs !== undefined ? { inFlightGraceMs: deps.inFlightGraceMs } : {}),
   };
   const c: Ctx = { deps, orderDeps, account, runId, run };
+  // The previous run, to count how many runs in a row each break persists (the breaker acts from two). An
+  // unreadable one is a LOCAL_STATE_UNREADABLE break of its own, and every break then counts as new.
+  const previous = await run.local('previous run', () => deps.store.getReconciliation(account));
 
   // 1. In-flight orders first: once settled they are live or final, and step 2 compares them like any other.
   try {
@@ -351,7 +355,7 @@ export const reconcileAccount = async (deps: ReconciliationDeps, account: string
   const positionsCompared = await comparePositions(c);
   const cash = await compareCash(c);
 
-  const breaks = run.allBreaks();
+  const breaks = countConsecutiveRuns(run.allBreaks(), previous, runId);
   const failed = run.brokerFailures.length > 0 || run.localFailures.length > 0;
   const completedAt = utcNow(deps.clock.now());
   const record: ReconciliationRecord = {

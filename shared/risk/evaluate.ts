@@ -10,7 +10,8 @@ import type { AccountBook, ApprovalEntry, ExecutionThrottleState, InstrumentRefe
 import { isoToEpochMs } from '../time/iso-time';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { assessExecutionThrottle } from './execution-throttle';
-import { approvalsHorizonMs, resolveCompiledLimits, type RiskLimits } from './limits';
+import { approvalsHorizonMs, resolveCompiledLimits, saturatedWindowsOf, type RiskLimits } from './limits';
+import { compactUtcMinute, type BreachKind } from '../events/risk-events';
 import { assessLoss, type LossFinding } from './loss';
 import { symbolExposure, UNCLASSIFIED_SECTOR, valueAccount, type SymbolExposure, type Valuation } from './portfolio';
 import type { DenialReason } from './reasons';
@@ -45,14 +46,22 @@ export interface RiskInputs {
   nowMs: number;
 }
 
+export interface BreachFinding {
+  kind: Extract<BreachKind, LossFinding['kind'] | 'ORDER_RATE'>;
+  observed: string;
+  threshold: string;
+  /** The breach id's last part when it is not the loss session's start (ORDER_RATE: the UTC minute). */
+  idSuffix?: string;
+}
+
 /** What a decision changes besides the order itself, whatever its outcome. */
 export interface RiskEffects {
   /** The risk session to store: a new session or a higher peak. */
   session?: RiskSession;
   /** The loss warning moves ACTIVE to WARNING. */
   tradingState?: { from: TradingState; to: TradingState; reason: string };
-  /** Breaker-level loss findings: each becomes a RiskBreach event. */
-  breaches: LossFinding[];
+  /** Breaker-level findings (loss, drawdown, a saturated message rate): each becomes a RiskBreach event. */
+  breaches: BreachFinding[];
   sessionStartMs?: number;
   /** The execution throttle tripped in this scope ('*': the account). */
   throttleTrip?: { strategy: string; fills: number };
@@ -116,6 +125,28 @@ const exceedsShare = (value: Fixed, fraction: Fixed, base: Fixed): boolean => fx
 
 const text = fx.toDecimalString;
 
+/**
+ * ORDER_RATE: the account's messages reached the maximum in each of the last `windows` consecutive windows
+ * ((now − (k+1)·w, now − k·w] for k = 0…windows−1). Only called for a message the account rate denies.
+ */
+const saturatedRate = (approvals: readonly ApprovalEntry[], nowMs: number, windowMs: number, maxOrders: number, windows: number): BreachFinding | undefined => {
+  if (windows <= 0) return undefined;
+  const counts = new Array<number>(windows).fill(0);
+  for (const e of approvals) {
+    const age = nowMs - e.at;
+    if (age < 0) continue;
+    const k = Math.floor(age / windowMs);
+    if (k < windows) counts[k] = (counts[k] ?? 0) + 1;
+  }
+  if (!counts.every((c) => c >= maxOrders)) return undefined;
+  return {
+    kind: 'ORDER_RATE',
+    observed: String(counts.reduce((a, b) => a + b, 0)),
+    threshold: String(maxOrders * windows),
+    idSuffix: compactUtcMinute(nowMs),
+  };
+};
+
 const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   const failures: { reason: DenialReason; message: string }[] = [];
   const fail = (reason: DenialReason, message: string) => void failures.push({ reason, message });
@@ -154,8 +185,9 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
       effects.tradingState = { from: 'ACTIVE', to: 'WARNING', reason: loss.findings.map((f) => `${f.kind} ${f.observed} >= ${f.threshold}`).join('; ') };
       state = 'WARNING';
     }
-    effects.breaches = loss.findings.filter((f) => f.level === 'breaker');
-    for (const breach of effects.breaches) {
+    const lossBreaches = loss.findings.filter((f) => f.level === 'breaker');
+    effects.breaches.push(...lossBreaches);
+    for (const breach of lossBreaches) {
       if (reduces) continue;
       fail(
         breach.kind === 'DAILY_LOSS' ? 'DAILY_LOSS_LIMIT_BREACHED' : 'DRAWDOWN_LIMIT_BREACHED',
@@ -339,7 +371,11 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
         twinAt = e.at;
       }
     }
-    if (accountCount >= rate.maxOrders) fail('RATE_LIMIT_EXCEEDED', `${accountCount} messages in the last ${rate.windowMs} ms reach the maximum ${rate.maxOrders}`);
+    if (accountCount >= rate.maxOrders) {
+      fail('RATE_LIMIT_EXCEEDED', `${accountCount} messages in the last ${rate.windowMs} ms reach the maximum ${rate.maxOrders}`);
+      const saturation = saturatedRate(inputs.recentApprovals, nowMs, rate.windowMs, rate.maxOrders, saturatedWindowsOf(limits.raw));
+      if (saturation) effects.breaches.push(saturation);
+    }
     if (symbolCount >= rate.perSymbol.maxOrders) {
       fail('SYMBOL_RATE_LIMIT_EXCEEDED', `${symbolCount} ${intent.symbol} messages in the last ${rate.perSymbol.windowMs} ms reach the maximum ${rate.perSymbol.maxOrders}`);
     }

@@ -62,6 +62,12 @@ export const RiskLimitsSchema = z
         maxOrders: z.number().int().positive(),
         windowMs: z.number().int().min(100).max(3_600_000),
         perSymbol: z.object({ maxOrders: z.number().int().positive(), windowMs: z.number().int().min(100).max(3_600_000) }).strict(),
+        /**
+         * A message denied by the account rate while the account was at its maximum in each of this many
+         * consecutive windows (the current one included) is an ORDER_RATE breach: a runaway, not a burst.
+         * 0 turns the breach off; absent means DEFAULT_SATURATED_WINDOWS.
+         */
+        breakerAfterSaturatedWindows: z.number().int().min(0).max(60).optional(),
       })
       .strict(),
     /** An order with the same symbol, side and size as one approved within this window is refused. */
@@ -124,9 +130,19 @@ export const RiskLimitsSchema = z
   })
   .strict();
 
+/** Three seconds at the default one-second window: longer than any legitimate burst at the hard limit. */
+export const DEFAULT_SATURATED_WINDOWS = 3;
+
+export const saturatedWindowsOf = (limits: RiskLimits): number => limits.orderRate.breakerAfterSaturatedWindows ?? DEFAULT_SATURATED_WINDOWS;
+
 /** How far back the approvals window must reach to serve every check that reads it. */
 export const approvalsHorizonMs = (limits: RiskLimits): number =>
-  Math.max(limits.orderRate.windowMs, limits.orderRate.perSymbol.windowMs, limits.duplicative.windowMs, limits.periodCollar.windowMs);
+  Math.max(
+    limits.orderRate.windowMs * Math.max(1, saturatedWindowsOf(limits)),
+    limits.orderRate.perSymbol.windowMs,
+    limits.duplicative.windowMs,
+    limits.periodCollar.windowMs,
+  );
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
 
 export const RiskLimitsOverrideSchema = RiskLimitsSchema.partial().strict();

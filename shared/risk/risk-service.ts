@@ -2,7 +2,7 @@
 // conditional transaction, then queues approvals and publishes the outcome. It never approves on error: a
 // failure before the decision is recorded leaves nothing queued, and the caller retries.
 import { auditEntry, type AuditEntry } from '../audit/audit-entry';
-import { breachIdFor } from '../events/risk-events';
+import { boundedBreachId, breachIdFor } from '../events/risk-events';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
@@ -103,7 +103,10 @@ const breachEvents = (intended: IntendedDetail, decision: RiskDecision, nowIso: 
     domainEvent(DETAIL_TYPES.RiskBreach, {
       meta: riskMeta(intended, DETAIL_TYPES.RiskBreach, nowIso),
       data: {
-        breachId: breachIdFor(breach.kind, intended.meta.account, decision.effects.sessionStartMs ?? 0),
+        breachId:
+          breach.idSuffix !== undefined
+            ? boundedBreachId(breach.kind, intended.meta.account, breach.idSuffix)
+            : breachIdFor(breach.kind, intended.meta.account, decision.effects.sessionStartMs ?? 0),
         kind: breach.kind,
         account: intended.meta.account,
         observed: breach.observed,

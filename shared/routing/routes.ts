@@ -1,19 +1,31 @@
 // The event route table: which events reach which function. The CDK app turns each route into an
 // EventBridge rule and the local runtime's router matches the same patterns, so both route alike.
+import { MIN_CONSECUTIVE_RUNS } from '../breaker/breach-trip';
 import { DETAIL_TYPES } from '../events/catalog';
 import { EVENT_SOURCES } from '../events/envelope';
 
 /** The functions an event or schedule route may target; the others are invoked by a state machine or an API. */
-export const ROUTED_FUNCTION_NAMES = ['risk', 'order', 'reconciliation', 'breaker'] as const;
+export const ROUTED_FUNCTION_NAMES = ['risk', 'order', 'reconciliation', 'breaker', 'watchdog'] as const;
 export type RoutedFunctionName = (typeof ROUTED_FUNCTION_NAMES)[number];
 /** Every deployed function (one folder under functions/ each). */
 export const FUNCTION_NAMES = [...ROUTED_FUNCTION_NAMES, 'kill-switch'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
-/** The subset of EventBridge pattern syntax the project uses: exact-match lists on top-level fields. */
+/** One leaf of a detail pattern: exact values, or EventBridge's numeric ">=" matcher. */
+export type DetailMatcher = string | number | { numeric: ['>=', number] };
+/** Nested fields of the detail, as EventBridge writes them: objects down to a list of matchers. */
+export interface DetailPattern {
+  [field: string]: DetailPattern | DetailMatcher[];
+}
+
+/**
+ * The subset of EventBridge pattern syntax the project uses: exact-match lists on top-level fields, and in
+ * the detail exact values or a numeric lower bound (one matcher of a list must match; an absent field never does).
+ */
 export interface EventPattern {
   source?: string[];
   'detail-type'?: string[];
+  detail?: DetailPattern;
 }
 
 export interface EventRoute {
@@ -27,8 +39,9 @@ export interface EventRoute {
 export interface ScheduleRoute {
   id: string;
   description: string;
-  /** Minutes between runs; the environment config may override it. */
   target: RoutedFunctionName;
+  /** Minutes between runs; absent: the environment's reconciliation.scheduleMinutes. */
+  everyMinutes?: number;
 }
 
 export const EVENT_ROUTES: readonly EventRoute[] = [
@@ -41,19 +54,49 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
   {
     id: 'RiskBreachToBreaker',
     description: 'A breach (loss, drawdown, runaway intent rate, stale feed) starts the circuit breaker (one execution per breach id).',
-    pattern: { source: [EVENT_SOURCES.risk, EVENT_SOURCES.feed], 'detail-type': [DETAIL_TYPES.RiskBreach] },
+    pattern: { source: [EVENT_SOURCES.risk, EVENT_SOURCES.feed, EVENT_SOURCES.watchdog], 'detail-type': [DETAIL_TYPES.RiskBreach] },
     target: 'breaker',
   },
-  // Reconciliation breaks do not start the breaker yet: during active trading a comparison still races fills in
-  // transit, and a transient break would halt trading (seen under the broker-faults scenario). They will once
-  // a break must persist across two runs; the breaker handler already maps them (shared/breaker/breach-trip.ts).
+  {
+    // Only a break two consecutive runs reported: during active trading one comparison can still race a fill
+    // in transit, and transient breaks halted trading under the broker-faults scenario. The rule filters on the
+    // count and the breaker ignores a lower one too (shared/breaker/breach-trip.ts, isPersistentBreak).
+    id: 'ReconciliationBreakToBreaker',
+    description: 'A reconciliation break that persisted across two consecutive runs starts the circuit breaker.',
+    pattern: {
+      source: [EVENT_SOURCES.reconciliation],
+      'detail-type': [DETAIL_TYPES.ReconciliationBreakFound],
+      detail: { data: { break: { consecutiveRuns: [{ numeric: ['>=', MIN_CONSECUTIVE_RUNS] }] } } },
+    },
+    target: 'breaker',
+  },
+  // CloudWatch alarms reach the breaker through a rule on the default bus that the CDK app builds from the
+  // alarms themselves (infra/halting-alarms.ts): they exist only in AWS, so they are not in this table.
 ];
 
 export const SCHEDULE_ROUTES: readonly ScheduleRoute[] = [
   { id: 'ReconciliationSchedule', description: 'Compare broker positions with the table.', target: 'reconciliation' },
+  {
+    // Once a minute is the finest an EventBridge schedule fires; the risk function's mark age denies within
+    // seconds, and the feed task (and the local session) runs the same check every second in process.
+    id: 'DeadManSwitchSchedule',
+    description: 'Dead-man switch: cancel open orders and start the breaker when the feed heartbeat or the marks are stale.',
+    target: 'watchdog',
+    everyMinutes: 1,
+  },
 ];
 
-/** Matches an event against a pattern the way EventBridge does for exact-match lists. */
-export const matchesPattern = (pattern: EventPattern, event: { source: string; 'detail-type': string }): boolean =>
+const matchesLeaf = (matchers: readonly DetailMatcher[], value: unknown): boolean =>
+  matchers.some((m) => (typeof m === 'object' ? typeof value === 'number' && value >= m.numeric[1] : value === m));
+
+const matchesDetail = (pattern: DetailPattern, value: unknown): boolean =>
+  Object.entries(pattern).every(([field, sub]) => {
+    const inner = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[field] : undefined;
+    return Array.isArray(sub) ? matchesLeaf(sub, inner) : matchesDetail(sub, inner);
+  });
+
+/** Matches an event against a pattern the way EventBridge does for the subset above. */
+export const matchesPattern = (pattern: EventPattern, event: { source: string; 'detail-type': string; detail?: unknown }): boolean =>
   (pattern.source === undefined || pattern.source.includes(event.source)) &&
-  (pattern['detail-type'] === undefined || pattern['detail-type'].includes(event['detail-type']));
+  (pattern['detail-type'] === undefined || pattern['detail-type'].includes(event['detail-type'])) &&
+  (pattern.detail === undefined || matchesDetail(pattern.detail, event.detail));

@@ -39,12 +39,16 @@ export const keys = {
   reconciliation: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RECONCILIATION#LATEST' }),
   /** The breaker's recent trips of the account (escalation to KILLED counts them within a window). */
   breakerTrips: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'BREAKER#TRIPS' }),
+  /** The account's current breaker execution (breach id, kind, stage, since) and its pending approval token. */
+  breakerExecution: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'BREAKER#EXECUTION' }),
   /** Who activated the kill switch, why and when, and its release (one item per account, kept). */
   killSwitch: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'KILL_SWITCH' }),
   /** Every symbol's latest mark in one item (attributes M# + symbol), written by the feed. */
   marks: () => ({ pk: 'MARKET', sk: 'MARKS' }),
   /** Reference data per symbol (attributes R# + symbol): average daily volume and sector. */
   reference: () => ({ pk: 'MARKET', sk: 'REFERENCE' }),
+  /** The feed's heartbeat (`feedId`, `at`): the dead-man switch reads its age. */
+  feedHeartbeat: () => ({ pk: 'MARKET', sk: 'FEED#HEARTBEAT' }),
   audit: (account: string, occurredAt: string, entryId: string) => ({
     pk: `AUDIT#${account}#${occurredAt.slice(0, 10)}`,
     sk: `${occurredAt}#${entryId}`,

@@ -1,13 +1,30 @@
 // Hosts one strategy: feeds it ticks, validates what it proposes and publishes each valid proposal as an
 // OrderIntended event with a deterministic intent id (run id + sequence), so a replayed run dedupes.
 // A strategy that throws or proposes garbage gets nothing through; the failure is counted.
+// Runaway guard (a message throttle at the source): a strategy that proposes more than `intentRate.maxIntents`
+// intents within `intentRate.windowMs` is stopped in this host for good (a person restarts it) and an
+// INTENT_RATE RiskBreach halts the account through the circuit breaker. Nothing it proposes afterwards is
+// published; every refused proposal is counted. The breach is retried on later ticks until the bus takes it.
 import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
+import { boundedBreachId, compactUtcSecond } from '../events/risk-events';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
 import type { Telemetry } from '../telemetry/telemetry';
 import { StrategyOrderSchema, type MarketTick, type Strategy } from './strategy';
+
+export interface IntentRateLimit {
+  /** Intents allowed within any window of windowMs; the next one trips the guard. */
+  maxIntents: number;
+  windowMs: number;
+}
+
+/**
+ * 100 intents in any second: five times the default account order-rate limit (20 a second). A strategy
+ * that proposes far more orders than risk may ever approve is broken, not busy.
+ */
+export const DEFAULT_RUNAWAY_GUARD: IntentRateLimit = { maxIntents: 100, windowMs: 1000 };
 
 export interface StrategyHostOptions {
   strategy: Strategy;
@@ -17,14 +34,54 @@ export interface StrategyHostOptions {
   bus: EventBus;
   clock: Clock;
   telemetry: Telemetry;
+  /** The runaway guard; absent: no guard in the host (risk's order-rate limit still applies). */
+  intentRate?: IntentRateLimit;
 }
+
+export interface RunawayTrip {
+  breachId: string;
+  /** Epoch ms of the tick that tripped the guard. */
+  at: number;
+  /** Intents within the window when the guard tripped, the refused one included (limit + 1). */
+  observed: number;
+  /** Whether the breach reached the bus (it is retried on every later tick until it does). */
+  published: boolean;
+}
+
+export const STRATEGY_METRICS = {
+  proposalInvalid: 'StrategyProposalInvalid',
+  failed: 'StrategyFailed',
+  /** A valid proposal the runaway guard did not publish. */
+  intentRefused: 'StrategyIntentRefused',
+  runawayTripped: 'StrategyRunawayTripped',
+  breachUnpublished: 'StrategyRunawayBreachUnpublished',
+} as const;
 
 export class StrategyHost {
   private sequence = 0;
   readonly intentIds: string[] = [];
+  /** Valid proposals the guard refused. */
+  refused = 0;
+  /** Valid proposals the strategy made, published or not. */
+  proposed = 0;
+  private readonly recent: number[] = [];
+  private trip: (RunawayTrip & { event: DomainEvent }) | undefined;
+  private readonly startedAt: number;
 
   constructor(private readonly options: StrategyHostOptions) {
     if (!/^[A-Za-z0-9-]{1,24}$/.test(options.runId)) throw new RangeError('runId must be 1-24 letters, digits or "-"');
+    const limit = options.intentRate;
+    if (limit && (!Number.isInteger(limit.maxIntents) || limit.maxIntents < 1 || !(limit.windowMs > 0))) {
+      throw new RangeError('intentRate needs a positive integer maxIntents and a positive windowMs');
+    }
+    this.startedAt = options.clock.now();
+  }
+
+  /** The guard's trip, once it has tripped. */
+  get runaway(): RunawayTrip | undefined {
+    if (!this.trip) return undefined;
+    const { event: _event, ...trip } = this.trip;
+    return trip;
   }
 
   async onTicks(ticks: readonly MarketTick[]): Promise<number> {
@@ -34,14 +91,20 @@ export class StrategyHost {
     try {
       proposals = await strategy.onTicks(ticks, { account, nowMs });
     } catch {
-      telemetry.count('StrategyFailed', { strategy: strategy.name });
+      telemetry.count(STRATEGY_METRICS.failed, { strategy: strategy.name });
       return 0;
     }
     const events: DomainEvent[] = [];
     for (const proposal of proposals ?? []) {
       const parsed = StrategyOrderSchema.safeParse(proposal);
       if (!parsed.success) {
-        telemetry.count('StrategyProposalInvalid', { strategy: strategy.name });
+        telemetry.count(STRATEGY_METRICS.proposalInvalid, { strategy: strategy.name });
+        continue;
+      }
+      this.proposed++;
+      if (!this.admit(nowMs)) {
+        this.refused++;
+        telemetry.count(STRATEGY_METRICS.intentRefused, { strategy: strategy.name, reason: 'INTENT_RATE' });
         continue;
       }
       const intentId = `${runId}-${++this.sequence}`;
@@ -62,7 +125,75 @@ export class StrategyHost {
       );
       this.intentIds.push(intentId);
     }
+    // The breach goes out first: the halt must not wait behind the intents the guard still let through.
+    await this.publishBreach();
     if (events.length > 0) await bus.publish(events);
     return events.length;
+  }
+
+  /** Within the limit: count the intent. Over it: trip (once) and refuse this and every later proposal. */
+  private admit(nowMs: number): boolean {
+    const limit = this.options.intentRate;
+    if (this.trip) return false;
+    if (!limit) return true;
+    const inWindow = this.inWindow(nowMs);
+    if (inWindow < limit.maxIntents) {
+      this.recent.push(nowMs);
+      return true;
+    }
+    this.tripGuard(nowMs, inWindow + 1, limit);
+    return false;
+  }
+
+  private inWindow(nowMs: number): number {
+    const windowMs = this.options.intentRate?.windowMs ?? 0;
+    while (this.recent.length > 0 && (this.recent[0] ?? 0) <= nowMs - windowMs) this.recent.shift();
+    return this.recent.length;
+  }
+
+  private tripGuard(nowMs: number, observed: number, limit: IntentRateLimit): void {
+    const { strategy, account, telemetry } = this.options;
+    const breachId = boundedBreachId('INTENT_RATE', account, compactUtcSecond(nowMs));
+    const detectedAt = utcNow(nowMs);
+    telemetry.count(STRATEGY_METRICS.runawayTripped, { strategy: strategy.name });
+    this.trip = {
+      breachId,
+      at: nowMs,
+      observed,
+      published: false,
+      event: domainEvent(DETAIL_TYPES.RiskBreach, {
+        meta: buildMeta({
+          detailType: DETAIL_TYPES.RiskBreach,
+          occurredAt: detectedAt,
+          correlationId: breachId,
+          causationId: `strategy-host:${this.options.runId}`,
+          account,
+          strategy: strategy.name,
+          producer: 'feed',
+        }),
+        data: {
+          breachId,
+          kind: 'INTENT_RATE',
+          account,
+          observed: String(observed),
+          threshold: String(limit.maxIntents),
+          // The host's start stands for the session: the guard's count starts with it.
+          sessionStart: utcNow(this.startedAt),
+          detectedAt,
+        },
+      }),
+    };
+  }
+
+  private async publishBreach(): Promise<void> {
+    const trip = this.trip;
+    if (!trip || trip.published) return;
+    try {
+      await this.options.bus.publish([trip.event]);
+      trip.published = true;
+    } catch {
+      // The strategy stays stopped either way; the breach is sent again on the next tick.
+      this.options.telemetry.count(STRATEGY_METRICS.breachUnpublished, { strategy: this.options.strategy.name });
+    }
   }
 }

@@ -71,4 +71,10 @@ export const METRICS = {
   brokerUpdateNotRelayed: 'BrokerUpdateNotRelayed',
   /** The broker's update stream dropped; updates may have been missed until reconciliation runs. */
   brokerStreamDisconnected: 'BrokerStreamDisconnected',
+  /** The dead-man switch found the feed stale for an account (per check); it cancelled and raised FEED_STALE. */
+  feedStale: 'FeedStale',
+  /** A dead-man switch step failed (a read, the breach, a cancel-all): a read failure counts as stale (fail closed). */
+  deadManSwitchFailure: 'DeadManSwitchFailure',
+  /** Breach events the breaker function ignored (an alarm that is not ALARM, a break seen in one run only). */
+  breakerEventIgnored: 'BreakerEventIgnored',
 } as const;

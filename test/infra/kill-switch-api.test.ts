@@ -1,6 +1,7 @@
-// Specification of the deployed kill switch: a regional REST API whose three routes all require IAM
+// Specification of the deployed kill switch: a regional REST API whose five routes all require IAM
 // authorization and proxy to the kill-switch live alias, and a function that knows the order intake it stops
-// and may touch exactly that (the order queue's event source mapping, the intent rule) and nothing more.
+// and the breaker it hands recovery to, and may touch exactly those (the order queue's event source mapping,
+// the intent rule, the breaker state machine's executions and task tokens) and nothing more.
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
@@ -32,13 +33,13 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
   const mapping = () => Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as string;
   const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
 
-  it('serves exactly POST /kill-switch, POST /kill-switch/release and GET /status', () => {
-    expect(routes(template)).toEqual(['GET /status', 'POST /kill-switch', 'POST /kill-switch/release']);
+  it('serves exactly POST /kill-switch, POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject and GET /status', () => {
+    expect(routes(template)).toEqual(['GET /status', 'POST /breaker/approve', 'POST /breaker/reject', 'POST /kill-switch', 'POST /kill-switch/release']);
   });
 
   it('requires IAM authorization on every method', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
-    expect(methods).toHaveLength(3);
+    expect(methods).toHaveLength(5);
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 
@@ -68,13 +69,14 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
     expect(JSON.stringify(template.findOutputs('KillSwitchApiUrl').KillSwitchApiUrl?.Value)).toContain(logicalId(template, 'AWS::ApiGateway::RestApi', API));
   });
 
-  it('tells the function the order event source mapping, the bare intent rule name, the on-call topic and the broker secret', () => {
+  it('tells the function the order event source mapping, the bare intent rule name, the on-call topic, the breaker state machine and the broker secret', () => {
     const vars = (resource(template, 'AWS::Lambda::Function', `${KILL_SWITCH}/Function`).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     expect(vars).toMatchObject({
       [RUNTIME_ENV.orderEventSourceMappingId]: { Ref: mapping() },
       // The rule's Ref on a custom bus is `bus|rule`; DisableRule wants the name, the last part of the ARN.
       [RUNTIME_ENV.intentRuleName]: { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [rule(), 'Arn'] }] }] },
       [RUNTIME_ENV.onCallTopicArn]: { Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCall/Topic') },
+      [RUNTIME_ENV.breakerStateMachineArn]: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') },
       [RUNTIME_ENV.brokerSecretId]: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'BrokerCredentials/Secret') },
     });
   });
@@ -91,13 +93,17 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
     expect(rules).toEqual([{ Effect: 'Allow', Action: ['events:DisableRule', 'events:EnableRule', 'events:DescribeRule'], Resource: { 'Fn::GetAtt': [rule(), 'Arn'] } }]);
   });
 
-  it('may start executions of the breaker state machine only', () => {
+  it('may start executions of the breaker state machine and answer its task tokens, on that machine only', () => {
     expect(statements().filter((s) => actionsOf(s).some((a) => a.startsWith('states:')))).toEqual([
-      { Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') } },
+      {
+        Effect: 'Allow',
+        Action: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],
+        Resource: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') },
+      },
     ]);
   });
 
-  it('has no rights beyond the table, the secret, the page, the bus, the intake switches, the breaker start and tracing', () => {
+  it('has no rights beyond the table, the secret, the page, the bus, the intake switches, the breaker start and approvals, and tracing', () => {
     const allowed = new Set([
       'sns:Publish',
       'events:PutEvents',
@@ -109,6 +115,8 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
       'events:EnableRule',
       'events:DescribeRule',
       'states:StartExecution',
+      'states:SendTaskSuccess',
+      'states:SendTaskFailure',
       'xray:PutTraceSegments',
       'xray:PutTelemetryRecords',
     ]);

@@ -17,6 +17,7 @@ const CONSTRUCT_PATHS: Record<FunctionName, string> = {
   order: 'OrderFunction',
   reconciliation: 'ReconciliationFunction',
   breaker: 'CircuitBreaker/BreakerFunction',
+  watchdog: 'Watchdog/WatchdogFunction',
   'kill-switch': 'KillSwitchApi/KillSwitchFunction',
 };
 const constructId = (name: FunctionName) => CONSTRUCT_PATHS[name];
@@ -28,7 +29,7 @@ const ORDER_QUEUE = 'OrderQueue/Queue';
 const ORDER_DLQ = 'OrderQueue/DeadLetterQueue';
 const TABLE = 'TradingTable/Table';
 const BROKER_SECRET = 'BrokerCredentials/Secret';
-const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation', 'breaker', 'kill-switch'];
+const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation', 'breaker', 'watchdog', 'kill-switch'];
 
 describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: DeployableEnv) => {
   const template = templateFor(env);
@@ -126,17 +127,74 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     }
   });
 
-  it('routes breaches from the risk function and the feed to the breaker live alias', () => {
+  it('routes breaches from the risk function, the feed and the dead-man switch to the breaker live alias', () => {
     const breakerAlias = liveAlias(template, 'breaker');
     expect(resource(template, 'AWS::Events::Rule', 'EventRouting/RiskBreachToBreaker').Properties).toMatchObject({
-      EventPattern: { source: ['trading.risk', 'trading.feed'], 'detail-type': ['RiskBreach.v1'] },
+      EventPattern: { source: ['trading.risk', 'trading.feed', 'trading.watchdog'], 'detail-type': ['RiskBreach.v1'] },
       Targets: [expect.objectContaining({ Arn: { Ref: breakerAlias } })],
     });
   });
 
-  it('retries the asynchronous risk, reconciliation and breaker invocations, then keeps them in FailedInvocations', () => {
+  it('routes only reconciliation breaks two consecutive runs reported to the breaker live alias', () => {
+    expect(resource(template, 'AWS::Events::Rule', 'EventRouting/ReconciliationBreakToBreaker').Properties).toMatchObject({
+      EventPattern: {
+        source: ['trading.reconciliation'],
+        'detail-type': ['ReconciliationBreak.v1'],
+        detail: { data: { break: { consecutiveRuns: [{ numeric: ['>=', 2] }] } } },
+      },
+      Targets: [expect.objectContaining({ Arn: { Ref: liveAlias(template, 'breaker') } })],
+    });
+  });
+
+  describe('the alarms that halt trading', () => {
+    const rule = () => resource(template, 'AWS::Events::Rule', 'HaltingAlarms/AlarmToBreaker').Properties;
+    const alarmArn = (path: string) => ({ 'Fn::GetAtt': [logicalId(template, 'AWS::CloudWatch::Alarm', path), 'Arn'] });
+
+    it('are matched on the default bus in state ALARM, by the ARNs of exactly the safety alarms', () => {
+      expect(rule()).not.toHaveProperty('EventBusName');
+      expect(rule().EventPattern).toEqual({
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        resources: [
+          alarmArn('OrderDeadLetterAlarm'),
+          alarmArn('EventDeadLetterAlarm'),
+          alarmArn('FailedInvocationsAlarm'),
+          alarmArn('Watchdog/WatchdogFunction/ErrorAlarm'),
+          alarmArn('Watchdog/SilentAlarm'),
+        ],
+        detail: { state: { value: ['ALARM'] } },
+      });
+    });
+
+    it('start the breaker through its live alias with the breach rules retries and dead-letter queue', () => {
+      expect(rule().Targets).toEqual([
+        expect.objectContaining({
+          Arn: { Ref: liveAlias(template, 'breaker') },
+          RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
+          DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'EventRouting/DeadLetterQueue'), 'Arn'] } },
+        }),
+      ]);
+    });
+
+    it('leave out the breaker failure alarm, whose fail-closed path has halted already', () => {
+      expect(JSON.stringify(rule().EventPattern)).not.toContain(logicalId(template, 'AWS::CloudWatch::Alarm', 'CircuitBreaker/FailedExecutionsAlarm'));
+    });
+  });
+
+  it('pages on-call and halts when the dead-man switch has not run for five minutes', () => {
+    expect(resource(template, 'AWS::CloudWatch::Alarm', 'Watchdog/SilentAlarm').Properties).toMatchObject({
+      MetricName: 'Invocations',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      TreatMissingData: 'breaching',
+      AlarmActions: [{ Ref: topicId(template) }],
+    });
+  });
+
+  it('retries the asynchronous risk, reconciliation, breaker and watchdog invocations, then keeps them in FailedInvocations', () => {
     const failed = logicalId(template, 'AWS::SQS::Queue', 'FailedInvocations');
-    for (const name of ['risk', 'reconciliation', 'breaker'] as const) {
+    for (const name of ['risk', 'reconciliation', 'breaker', 'watchdog'] as const) {
       expect(resource(template, 'AWS::Lambda::EventInvokeConfig', `${constructId(name)}/LiveAlias/EventInvokeConfig`).Properties).toMatchObject({
         Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: liveAlias(template, name) }] }] },
         MaximumRetryAttempts: 2,
@@ -151,13 +209,31 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     template.hasResourceProperties('AWS::Events::EventBus', { Name: `trading-${env}` });
   });
 
-  it('runs each scheduled route at the configured interval into the live alias', () => {
-    const minutes = config.reconciliation.scheduleMinutes;
+  it('runs each scheduled route at its interval (or the configured reconciliation interval) into the live alias', () => {
     for (const route of SCHEDULE_ROUTES) {
+      const minutes = route.everyMinutes ?? config.reconciliation.scheduleMinutes;
       expect(resource(template, 'AWS::Events::Rule', `EventRouting/${route.id}`).Properties).toMatchObject({
         ScheduleExpression: `rate(${minutes} ${minutes === 1 ? 'minute' : 'minutes'})`,
         Targets: [expect.objectContaining({ Arn: { Ref: liveAlias(template, route.target) } })],
       });
+    }
+  });
+
+  it('runs the dead-man switch every minute, the finest an EventBridge schedule fires', () => {
+    expect(resource(template, 'AWS::Events::Rule', 'EventRouting/DeadManSwitchSchedule').Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [expect.objectContaining({ Arn: { Ref: liveAlias(template, 'watchdog') } })],
+    });
+  });
+
+  it('gives the watchdog function no rights beyond the table, the bus, the broker secret, its failure queue and tracing', () => {
+    const { Statement } = resource(template, 'AWS::IAM::Policy', `${constructId('watchdog')}/Function/ServiceRole/DefaultPolicy`)
+      .Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] };
+    const services = new Set(Statement.flatMap((s) => [s.Action].flat()).map((a) => a.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'events', 'secretsmanager', 'sqs', 'xray']);
+    const failed = logicalId(template, 'AWS::SQS::Queue', 'FailedInvocations');
+    for (const s of Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith('sqs:')))) {
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [failed, 'Arn'] });
     }
   });
 

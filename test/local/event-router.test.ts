@@ -53,6 +53,41 @@ describe('local event router', () => {
     expect(router.deadLetters).toHaveLength(1);
   });
 
+  it('delivers a breach to the breaker while the risk function still has a backlog of intents', async () => {
+    const router = new LocalEventRouter({ concurrency: 1 });
+    let releaseRisk!: () => void;
+    const riskBlocked = new Promise<void>((resolve) => (releaseRisk = resolve));
+    let decided = 0;
+    router.register('risk', async () => {
+      await riskBlocked;
+      decided++;
+    });
+    const breaches: LocalEvent[] = [];
+    router.register('breaker', async (e) => void breaches.push(e));
+    await router.publish(Array.from({ length: 50 }, (_, i) => intended(`i-b${i}`)));
+    await router.publish([
+      domainEvent(DETAIL_TYPES.RiskBreach, {
+        meta: buildMeta({ detailType: DETAIL_TYPES.RiskBreach, occurredAt: '2026-11-23T15:00:00.000Z', correlationId: 'b-1', causationId: 'host', account: 'a', strategy: 's', producer: 'feed' }),
+        data: {
+          breachId: 'INTENT_RATE.a.20261123T150000Z',
+          kind: 'INTENT_RATE',
+          account: 'a',
+          observed: '101',
+          threshold: '100',
+          sessionStart: '2026-11-23T15:00:00.000Z',
+          detectedAt: '2026-11-23T15:00:00.000Z',
+        },
+      }),
+    ]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(breaches).toHaveLength(1);
+    expect(decided).toBe(0);
+    expect(router.pending).toBe(50);
+    releaseRisk();
+    await router.drain();
+    expect(decided).toBe(50);
+  });
+
   it('refuses to publish an event its own schema rejects', async () => {
     const router = new LocalEventRouter();
     const bad = intended('i-4');

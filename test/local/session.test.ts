@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalReportSchema } from '../../local/report';
 import { runSession } from '../../local/session';
+import { dec } from '../../shared/money/decimal';
 
 describe('local session', () => {
   it('runs the sample strategy end to end with fills and zero reconciliation breaks', { timeout: 120_000 }, async () => {
@@ -24,6 +25,53 @@ describe('local session', () => {
     expect(report.fills).toBe(report.brokerFills);
     expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
     expect(Object.keys(report.orderStatuses).filter((s) => !['FILLED', 'DENIED', 'BLOCKED', 'REJECTED', 'CANCELED'].includes(s))).toEqual([]);
+  });
+
+  it('halts a runaway strategy firing 1,500 intents a second: nothing reaches the broker after HALTED and exposure stays under its cap', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 5000, seed: 5, scenario: 'runaway' });
+    expect(LocalReportSchema.parse(report)).toBeTruthy();
+    // The strategy fired at Knight's rate; the host's guard published at most its limit.
+    expect(report.intentsProposed).toBeGreaterThan(1500);
+    expect(report.intentsRefusedBySource).toBe(report.intentsProposed - report.intents);
+    expect(report.breakerExecutions.map((e) => e.name)).toEqual([expect.stringMatching(/^INTENT_RATE\.paper-1\./)]);
+    // The latency itself is a figure of the `npm start -- --scenario runaway` run, not asserted here (timing).
+    expect(report.haltLatencyMs).not.toBeNull();
+    expect(report.ordersAfterHalt).toBe(0);
+    expect(dec(report.peakGrossExposure).lte(dec(report.grossExposureCap))).toBe(true);
+    expect(report.denied.TRADING_HALTED).toBeGreaterThan(0);
+    expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
+  });
+
+  it('serves the kill-switch API on localhost: a kill stops every order reaching the broker, and its activator cannot release it', { timeout: 180_000 }, async () => {
+    const calls: Promise<{ status: number; body: Record<string, unknown> }>[] = [];
+    const call = async (url: string, init: RequestInit) => {
+      const response = await fetch(url, init);
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const report = await runSession({
+      durationMs: 6000,
+      seed: 9,
+      tickMs: 50,
+      apiPort: 0,
+      onApiReady: (url) => {
+        const post = (path: string, principal: string, body: unknown) =>
+          call(`${url}${path}`, { method: 'POST', headers: { 'x-principal': principal, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        calls.push(
+          new Promise((resolve) => setTimeout(resolve, 2500)).then(() => post('/kill-switch', 'alice', { account: 'paper-1', reason: 'test kill' })),
+          new Promise((resolve) => setTimeout(resolve, 3500)).then(() => post('/kill-switch/release', 'alice', { account: 'paper-1', reason: 'me again' })),
+          new Promise((resolve) => setTimeout(resolve, 4000)).then(() => call(`${url}/status?account=paper-1`, { headers: { 'x-principal': 'bob' } })),
+          new Promise((resolve) => setTimeout(resolve, 4000)).then(() => post('/kill-switch', '', { account: 'paper-1', reason: 'anonymous' })),
+        );
+      },
+    });
+    const [kill, ownRelease, status, anonymous] = await Promise.all(calls);
+    expect(kill).toMatchObject({ status: 200, body: { state: 'KILLED' } });
+    expect(ownRelease).toMatchObject({ status: 409, body: { reason: 'SAME_PRINCIPAL' } });
+    expect(status).toMatchObject({ status: 200, body: { tradingState: 'KILLED', intake: 'stopped', killSwitch: { activatedBy: 'alice' } } });
+    expect(anonymous?.status).toBe(403);
+    expect(report.haltLatencyMs).toBeNull(); // no breach: a person stopped it
+    expect(report.ordersAfterHalt).toBe(0);
+    expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
   });
 
   it('stops early on a signal and still drains, reconciles and reports', { timeout: 120_000 }, async () => {

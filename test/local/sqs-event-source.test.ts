@@ -50,4 +50,22 @@ describe('local SQS event source', () => {
     for (const group of groups) expect(seen.get(group)).toEqual([0, 1, 2, 3, 4]);
     expect(maxInHandler).toBeGreaterThan(1);
   });
+
+  it('reports idle after a moment even when the queue has been empty since before it', async () => {
+    const { client } = local;
+    const { queueUrl } = await createFifoQueues(client, 'always-empty');
+    const source = new SqsEventSource({
+      client,
+      queueUrl,
+      queueArn: 'arn:aws:sqs:us-east-1:000000000000:always-empty.fifo',
+      waitTimeSeconds: 0,
+      invoke: async () => ({ batchItemFailures: [] }),
+    });
+    await source.pollOnce(0);
+    await new Promise((r) => setTimeout(r, 5));
+    const later = Date.now();
+    expect(source.idleAfter(later)).toBe(false);
+    await source.pollOnce(0);
+    expect(source.idleAfter(later)).toBe(true);
+  });
 });

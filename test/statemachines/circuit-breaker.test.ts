@@ -12,6 +12,7 @@ import { resolveBreakerConfig, type BreakerConfig } from '../../shared/breaker/b
 import type { BreakerTrip } from '../../shared/breaker/breaker-tasks';
 import { cancelAllOrders } from '../../shared/orders/order-service';
 import type { Page, Pager } from '../../shared/ports/pager';
+import type { TradingStore } from '../../shared/ports/trading-store';
 import { sessionStartMs } from '../../shared/calendar/trading-calendar';
 import { resolveCompiledLimits } from '../../shared/risk/limits';
 import { keys } from '../../shared/storage/table-definition';
@@ -58,7 +59,7 @@ const trip = (breachId: string, over: Partial<BreakerTrip> = {}): BreakerTrip =>
   ...over,
 });
 
-const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
+const setup = async (config: Partial<BreakerConfig> = {}, tasksStore: (store: DynamoTradingStore) => TradingStore = (store) => store): Promise<Fixture> => {
   const { client, tableName } = await freshTable();
   const store = new DynamoTradingStore(client, tableName);
   const clock = new ManualClock();
@@ -70,7 +71,7 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
   const cancelAllCalls: Fixture['cancelAllCalls'] = [];
   const resolved = resolveBreakerConfig({ escalation: { trips: 3, windowMinutes: 60 }, maxEvaluations: 2, ...config });
   const handler = createBreakerHandler(() => ({
-    store,
+    store: tasksStore(store),
     pager: attempts,
     clock,
     config: resolved,
@@ -128,6 +129,31 @@ describe('circuit-breaker.asl.json', () => {
   it('is a valid Amazon States Language definition', () => {
     const { isValid, errorsText } = aslValidator(loadCircuitBreakerDefinition());
     expect(isValid, errorsText('\n')).toBe(true);
+  });
+
+  it('gives every Task a Retry and a Catch of States.ALL, which leads to the fail-closed path', () => {
+    const states = loadCircuitBreakerDefinition().States as Record<string, { Type: string; Retry?: unknown[]; Catch?: { ErrorEquals: string[]; Next: string }[] }>;
+    const tasks = Object.entries(states).filter(([, s]) => s.Type === 'Task');
+    for (const [name, task] of tasks) {
+      expect(task.Retry?.length, name).toBeGreaterThan(0);
+      const all = task.Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+      // The fail-closed path's own steps go on to the page and the Fail state instead of looping.
+      expect(all?.Next, name).toBe(name === 'FailClosed' ? 'FailClosedPage' : name === 'FailClosedPage' ? 'BreakerFailed' : 'FailClosed');
+    }
+    expect(tasks.map(([name]) => name)).toEqual(expect.arrayContaining(['LoadRecoveryConfig', 'StartRecovery']));
+  });
+
+  it('halts first for a trip and enters at the recovery part for mode "recovery"', () => {
+    const definition = loadCircuitBreakerDefinition();
+    expect(definition.StartAt).toBe('Entry');
+    expect(definition.States.Entry).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ And: [{ Variable: '$.mode', IsPresent: true }, { Variable: '$.mode', StringEquals: 'recovery' }], Next: 'LoadRecoveryConfig' }],
+      Default: 'SetHalted',
+    });
+    expect(definition.States.LoadRecoveryConfig).toMatchObject({ Next: 'StartRecovery', ResultPath: '$.trip' });
+    // The halt never waits for the status bookkeeping: SetHalted names no stage.
+    expect((definition.States.SetHalted as unknown as { Parameters: { Payload: Record<string, unknown> } }).Parameters.Payload).not.toHaveProperty('stage');
   });
 });
 
@@ -269,6 +295,85 @@ describe('the circuit breaker, executed locally against the real task handler', 
     expect([first, second]).toEqual(['started', 'duplicate']);
     expect(f.cancelAllCalls).toHaveLength(1);
     expect(f.pager.pages.filter((p) => p.subject.startsWith('trading HALTED'))).toHaveLength(1);
+  });
+
+  it('enters at the recovery part for mode "recovery": no halt, no trip, no cancel-all, no HALTED page, then REDUCING and approval', async () => {
+    await f.store.putTradingState(ACCOUNT, 'HALTED', 'bob', '2026-11-23T15:00:00.000Z');
+    await cleanReconciliation(f);
+    const recovery = trip('RELEASE.acct-1.20261123T150000Z', {
+      kind: 'RELEASE',
+      reason: 'kill switch released by bob: fixed',
+      detectedAt: '2026-11-23T15:00:00.000Z',
+      mode: 'recovery',
+      release: { activatedBy: 'alice', releasedBy: 'bob' },
+    });
+
+    await f.breaker.start(recovery);
+    await f.breaker.approvalRequested(recovery.breachId);
+
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+    expect(await f.store.recordBreakerTrip(ACCOUNT, 'probe', Date.parse('2026-11-23T15:00:00.000Z'), 3_600_000)).toEqual([{ breachId: 'probe', atMs: Date.parse('2026-11-23T15:00:00.000Z') }]);
+    expect(f.cancelAllCalls).toEqual([]);
+    expect(f.pager.pages.map((p) => p.subject)).toEqual([`approve return to ACTIVE on ${ACCOUNT}`]);
+    expect(f.pager.pages[0]?.message).toMatch(/not approvable by alice \(activated the kill switch\) or bob \(released it\)/);
+    expect(await f.store.getBreakerExecution(ACCOUNT)).toMatchObject({
+      breachId: recovery.breachId,
+      kind: 'RELEASE',
+      stage: 'AWAITING_APPROVAL',
+      approval: { taskToken: `local-token:${recovery.breachId}`, excludedApprovers: ['breaker', 'alice', 'bob'] },
+    });
+
+    f.breaker.approve(recovery.breachId, 'carol');
+    expect(await f.breaker.outcome(recovery.breachId)).toMatchObject({ status: 'SUCCEEDED' });
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+  });
+
+  it('records the execution’s stage for status as it goes: TRIPPED, then COOLDOWN, and KILLED on escalation', async () => {
+    const stages: string[] = [];
+    const g = await setup({}, (store) =>
+      Object.assign(Object.create(store) as TradingStore, {
+        recordBreakerStage: async (...args: Parameters<TradingStore['recordBreakerStage']>) => {
+          stages.push(args[0].stage);
+          return store.recordBreakerStage(...args);
+        },
+      }),
+    );
+    for (const [i, id] of ['s-1', 's-2', 's-3'].entries()) {
+      const breach = trip(`DRAWDOWN.acct-1.${id}`, { detectedAt: `2026-11-23T14:5${i}:00.000Z` });
+      await g.breaker.start(breach);
+      await g.breaker.outcome(breach.breachId);
+    }
+
+    expect(stages).toEqual(['TRIPPED', 'COOLDOWN', 'STAYED_HALTED', 'TRIPPED', 'COOLDOWN', 'STAYED_HALTED', 'TRIPPED', 'KILLED']);
+    expect(await g.store.getBreakerExecution(ACCOUNT)).toMatchObject({ breachId: 'DRAWDOWN.acct-1.s-3', stage: 'KILLED' });
+  });
+
+  it('halts even when the status bookkeeping cannot be written: the write failure takes the fail-closed path, trading stays HALTED', async () => {
+    const g = await setup({}, (store) =>
+      Object.assign(Object.create(store) as TradingStore, { recordBreakerStage: () => Promise.reject(new Error('throttled')) }),
+    );
+    const breach = trip('DRAWDOWN.acct-1.no-bookkeeping');
+
+    await g.breaker.start(breach);
+    const outcome = await g.breaker.outcome(breach.breachId);
+
+    expect(outcome).toEqual({ status: 'FAILED', error: 'Breaker.FailedClosed' });
+    expect(await g.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(g.pager.pages.at(-1)?.subject).toBe(`circuit breaker failed on ${ACCOUNT}: trading kept HALTED`);
+  });
+
+  it('does not ask for approval in an execution a newer breach superseded: it fails closed and the newer one owns the status', async () => {
+    await cleanReconciliation(f);
+    await f.store.recordBreakerStage({ account: ACCOUNT, breachId: 'DRAWDOWN.acct-1.newer', kind: 'DRAWDOWN', stage: 'TRIPPED', since: '2026-11-23T15:00:00.000Z', detectedAtMs: Date.parse('2026-11-23T15:00:00.000Z') }, true);
+    const older = trip('DRAWDOWN.acct-1.older', { detectedAt: '2026-11-23T14:59:00.000Z' });
+
+    await f.breaker.start(older);
+    const outcome = await f.breaker.outcome(older.breachId);
+
+    expect(outcome).toEqual({ status: 'FAILED', error: 'Breaker.FailedClosed' });
+    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.store.getBreakerExecution(ACCOUNT)).toMatchObject({ breachId: 'DRAWDOWN.acct-1.newer', stage: 'TRIPPED' });
+    expect(f.pager.pages.map((p) => p.subject)).not.toContain(`approve return to ACTIVE on ${ACCOUNT}`);
   });
 
   it('rejects a payload with a bad field, naming it', async () => {

@@ -716,3 +716,25 @@ describe('simulated broker: book invariants (property)', () => {
     );
   });
 });
+
+describe('simulated broker gross exposure', () => {
+  it('counts open orders as if they filled, on the side that makes the symbol larger', async () => {
+    const { broker } = setup();
+    await broker.submitOrder(market({ clientOrderId: 'g-1', quantity: '10' })); // AAPL long 10, filled on arrival
+    await broker.submitOrder(limit('300', { clientOrderId: 'g-2', side: 'sell', quantity: '30' })); // rests: worst case short 20
+    await broker.submitOrder(limit('400', { clientOrderId: 'g-3', symbol: 'MSFT', quantity: '5' })); // rests: worst case long 5
+    // AAPL max(|10 + 0|, |10 - 30|) = 20 x 190.05; MSFT 5 x 410.
+    expect(toDecimalString(broker.grossExposure())).toBe('5851');
+    expect(broker.peakGrossExposure()).toBe('5851');
+  });
+
+  it('keeps the peak after exposure falls', async () => {
+    const { broker } = setup();
+    const resting = await broker.submitOrder(limit('100', { clientOrderId: 'p-1', quantity: '100' }));
+    expect(broker.peakGrossExposure()).toBe('19005');
+    await broker.cancelOrder(resting.brokerOrderId);
+    expect(toDecimalString(broker.grossExposure())).toBe('0');
+    expect(broker.peakGrossExposure()).toBe('19005');
+  });
+});
+

@@ -1,8 +1,9 @@
-// Specification of the breaker function as the breach rules' target: a RiskBreach.v1 or
-// ReconciliationBreak.v1 event starts one execution named after the breach id; bad input is refused,
-// naming the field, and counted; the state machine's task payloads keep reaching their tasks.
+// Specification of the breaker function as the breach rules' target: a RiskBreach.v1 or a persistent
+// ReconciliationBreak.v1 event starts one execution named after the breach id, a safety alarm in ALARM one
+// per account; bad input is refused, naming the field, and counted; the state machine's task payloads keep
+// reaching their tasks.
 import { describe, expect, it } from 'vitest';
-import { createBreakerHandler, type BreakerHandlerDeps } from '../../../functions/breaker/handler';
+import { createBreakerHandler, type AlarmStartResult, type BreakerHandlerDeps } from '../../../functions/breaker/handler';
 import { resolveBreakerConfig } from '../../../shared/breaker/breaker-config';
 import type { BreakerStarter } from '../../../shared/breaker/breaker-starter';
 import type { BreakerTrip } from '../../../shared/breaker/breaker-tasks';
@@ -21,7 +22,8 @@ class RecordingStarter implements BreakerStarter {
   }
 }
 
-const setup = () => {
+/** `null`: no accounts configured at all. */
+const setup = (accounts: readonly string[] | null = ['acct-1', 'acct-2']) => {
   const starter = new RecordingStarter();
   const telemetry = new InMemoryTelemetry();
   const pager = new RecordingPager();
@@ -36,6 +38,7 @@ const setup = () => {
     starter,
     telemetry,
     logger: silentLogger,
+    ...(accounts ? { accounts } : {}),
   };
   return { handler: createBreakerHandler(() => deps), starter, telemetry, pager };
 };
@@ -70,11 +73,27 @@ const riskBreach = (over: Record<string, unknown> = {}) =>
     },
   });
 
-const reconciliationBreak = () =>
+/** `null`: a break without a count (an older producer). */
+const reconciliationBreak = (consecutiveRuns: number | null = 2) =>
   eventBridge('ReconciliationBreak.v1', 'trading.reconciliation', {
     meta: meta('reconciliation'),
-    data: { runId: 'run-7', break: { kind: 'CASH_MISMATCH', brokerCash: '10', localCash: '5', message: 'cash differs' } },
+    data: {
+      runId: 'run-7',
+      break: { kind: 'CASH_MISMATCH', brokerCash: '10', localCash: '5', message: 'cash differs', ...(consecutiveRuns === null ? {} : { consecutiveRuns }) },
+    },
   });
+
+/** A CloudWatch alarm state change as EventBridge delivers it from the default bus. */
+const alarmEvent = (value: string, over: Record<string, unknown> = {}) => ({
+  ...eventBridge('CloudWatch Alarm State Change', 'aws.cloudwatch', {
+    alarmName: 'TradingSafety-prod-OrderDeadLetterAlarm1A2B3C4D-ABCDEF123456',
+    state: { value, reason: 'Threshold Crossed: 1 datapoint [1.0] >= 1.0', timestamp: '2026-11-23T14:59:00.123+0000' },
+    previousState: { value: 'OK' },
+    configuration: { metrics: [] },
+    ...over,
+  }),
+  resources: ['arn:aws:cloudwatch:us-east-1:000000000000:alarm:TradingSafety-prod-OrderDeadLetterAlarm1A2B3C4D-ABCDEF123456'],
+});
 
 describe('the breaker function on breach events', () => {
   it('starts the breaker for a RiskBreach under the breach id the risk function gave it', async () => {
@@ -85,7 +104,7 @@ describe('the breaker function on breach events', () => {
     ]);
   });
 
-  it('starts the breaker for a ReconciliationBreak under the account, break kind and UTC hour', async () => {
+  it('starts the breaker for a ReconciliationBreak two consecutive runs reported, under the account, break kind and UTC hour', async () => {
     const f = setup();
     await expect(f.handler(reconciliationBreak())).resolves.toEqual({ breachId: 'RECONCILIATION.acct-1.CASH_MISMATCH.20261123T14', outcome: 'started' });
     expect(f.starter.trips[0]).toMatchObject({ kind: 'RECONCILIATION_BREAK', account: 'acct-1' });
@@ -106,6 +125,23 @@ describe('the breaker function on breach events', () => {
     expect(f.starter.trips).toEqual([]);
   });
 
+  it('ignores (and counts) a break only one run reported, or one without a count, starting nothing', async () => {
+    const f = setup();
+    await expect(f.handler(reconciliationBreak(1))).resolves.toMatchObject({ outcome: 'ignored', reason: 'BREAK_NOT_PERSISTENT' });
+    await expect(f.handler(reconciliationBreak(null))).resolves.toMatchObject({ outcome: 'ignored', reason: 'BREAK_NOT_PERSISTENT' });
+    expect(f.telemetry.countOf(METRICS.breakerEventIgnored, { reason: 'BREAK_NOT_PERSISTENT' })).toBe(2);
+    expect(f.starter.trips).toEqual([]);
+  });
+
+  it('starts a BROKER_UNREACHABLE break that persisted across two consecutive runs', async () => {
+    const f = setup();
+    const event = eventBridge('ReconciliationBreak.v1', 'trading.reconciliation', {
+      meta: meta('reconciliation'),
+      data: { runId: 'run-8', break: { kind: 'BROKER_UNREACHABLE', message: 'broker unavailable: positions: 503', consecutiveRuns: 2 } },
+    });
+    await expect(f.handler(event)).resolves.toEqual({ breachId: 'RECONCILIATION.acct-1.BROKER_UNREACHABLE.20261123T14', outcome: 'started' });
+  });
+
   it('refuses an event of any other detail type, naming detail-type', async () => {
     const f = setup();
     const error = await f.handler(eventBridge('OrderIntended.v1', 'trading.feed', {})).catch((e: unknown) => e);
@@ -114,11 +150,83 @@ describe('the breaker function on breach events', () => {
     expect(f.starter.trips).toEqual([]);
   });
 
+  it('refuses a break count that is not a positive integer, naming the field', async () => {
+    const f = setup();
+    const error = await f.handler(reconciliationBreak(0)).catch((e: unknown) => e);
+    expect((error as InvalidInputError).issues[0]?.path).toBe('detail.data.break.consecutiveRuns');
+  });
+
   it('still runs the state machine task payloads', async () => {
     const f = setup();
     const input = { breachId: 'b-1', account: 'acct-1', kind: 'MANUAL', reason: 'test', detectedAt: '2026-11-23T14:59:00.000Z' };
     await expect(f.handler({ task: 'page', event: 'HALTED', input })).resolves.toEqual({ paged: 'HALTED' });
     expect(f.pager.pages).toHaveLength(1);
     expect(f.starter.trips).toEqual([]);
+  });
+});
+
+describe('the breaker function on alarm state changes', () => {
+  it('starts one execution per configured account for a safety alarm in ALARM, named after the account, alarm and UTC hour', async () => {
+    const f = setup();
+    const result = await f.handler(alarmEvent('ALARM', { alarmName: 'TradingSafety-prod-OrderDeadLetterAlarm' }));
+    expect(result).toEqual({
+      alarmName: 'TradingSafety-prod-OrderDeadLetterAlarm',
+      outcome: 'started',
+      starts: [
+        { account: 'acct-1', breachId: 'ALARM.acct-1.TradingSafety-prod-OrderDeadLetterAlarm.20261123T14', outcome: 'started' },
+        { account: 'acct-2', breachId: 'ALARM.acct-2.TradingSafety-prod-OrderDeadLetterAlarm.20261123T14', outcome: 'started' },
+      ],
+    });
+    expect(f.starter.trips.map((t) => [t.account, t.kind, t.detectedAt])).toEqual([
+      ['acct-1', 'ALARM', '2026-11-23T14:59:00.000Z'],
+      ['acct-2', 'ALARM', '2026-11-23T14:59:00.000Z'],
+    ]);
+    expect(f.starter.trips[0]?.reason).toBe('alarm TradingSafety-prod-OrderDeadLetterAlarm is ALARM: Threshold Crossed: 1 datapoint [1.0] >= 1.0');
+  });
+
+  it('keeps the ids of a generated alarm name within 80 characters, distinct per account', async () => {
+    const f = setup();
+    const result = (await f.handler(alarmEvent('ALARM'))) as AlarmStartResult;
+    const ids = result.starts.map((s) => s.breachId);
+    for (const id of ids) expect(id).toMatch(/^ALARM\.acct-[12]\.TradingSafety-prod-OrderDeadLetterAlarm[0-9A-Z]*-[0-9a-f]{8}\.20261123T14$/);
+    for (const id of ids) expect(id.length).toBeLessThanOrEqual(80);
+    expect(new Set(ids).size).toBe(2);
+  });
+
+  it('answers duplicate when the same alarm goes off again within the hour', async () => {
+    const f = setup();
+    await f.handler(alarmEvent('ALARM'));
+    await expect(f.handler(alarmEvent('ALARM'))).resolves.toMatchObject({ outcome: 'duplicate' });
+  });
+
+  it.each(['OK', 'INSUFFICIENT_DATA'])('ignores (and counts) an alarm that went to %s: recovery is the breaker’s own path', async (value) => {
+    const f = setup();
+    await expect(f.handler(alarmEvent(value))).resolves.toMatchObject({ outcome: 'ignored', reason: 'ALARM_NOT_IN_ALARM_STATE' });
+    expect(f.telemetry.countOf(METRICS.breakerEventIgnored, { reason: 'ALARM_NOT_IN_ALARM_STATE' })).toBe(1);
+    expect(f.starter.trips).toEqual([]);
+  });
+
+  it('refuses an alarm event without an alarm name or with an unknown state, naming the field and counting it', async () => {
+    const f = setup();
+    const noName = await f.handler(alarmEvent('ALARM', { alarmName: '' })).catch((e: unknown) => e);
+    expect((noName as InvalidInputError).issues[0]?.path).toBe('detail.alarmName');
+    const badState = await f.handler(alarmEvent('FIRING')).catch((e: unknown) => e);
+    expect(badState).toBeInstanceOf(InvalidInputError);
+    expect((badState as InvalidInputError).issues[0]?.path).toBe('detail.state.value');
+    expect(f.telemetry.countOf(METRICS.invalidInput, { function: 'breaker', field: 'detail.state.value' })).toBe(1);
+    expect(f.starter.trips).toEqual([]);
+  });
+
+  it('fails loudly when no accounts are configured, since it could halt none', async () => {
+    const f = setup(null);
+    await expect(f.handler(alarmEvent('ALARM'))).rejects.toThrow(/no accounts configured/);
+  });
+
+  it('tries every account when one start fails, then fails the invocation so EventBridge retries it', async () => {
+    const f = setup();
+    const start = f.starter.start.bind(f.starter);
+    f.starter.start = (trip) => (trip.account === 'acct-1' ? Promise.reject(new Error('StartExecution throttled')) : start(trip));
+    await expect(f.handler(alarmEvent('ALARM'))).rejects.toThrow(/could not be started for acct-1/);
+    expect(f.starter.trips.map((t) => t.account)).toEqual(['acct-2']);
   });
 });

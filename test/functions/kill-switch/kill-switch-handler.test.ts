@@ -28,7 +28,9 @@ const deps = (): KillSwitchHandlerDeps => ({
   pager,
   clock: new ManualClock(),
   cancelAll: async () => ({ requested: 0, canceledLocally: 0, waiting: 0 }),
-  startRecovery: async (account) => void recoveries.push(account),
+  startRecovery: async (release) => void recoveries.push(release.account),
+  // The full approval flow runs against the local breaker (test/functions/kill-switch/breaker-recovery.test.ts).
+  approvals: { approve: () => Promise.reject(new Error('not expected')), reject: () => Promise.reject(new Error('not expected')) },
   telemetry,
   logger: silentLogger,
 });
@@ -115,6 +117,28 @@ describe('kill-switch API', () => {
   it('answers 404 for an unknown route or method', async () => {
     expect((await iamHandler()(apiEvent('POST', '/kill-switch/override', { body: {} }))).statusCode).toBe(404);
     expect((await iamHandler()(apiEvent('GET', '/kill-switch'))).statusCode).toBe(404);
+    expect((await iamHandler()(apiEvent('GET', '/breaker/approve'))).statusCode).toBe(404);
+    expect((await iamHandler()(apiEvent('POST', '/breaker/override', { body: {} }))).statusCode).toBe(404);
+  });
+
+  it.each(['/breaker/approve', '/breaker/reject'])('POST %s answers 400 naming the field for a missing reason or a bad account, writing nothing', async (path) => {
+    const before = await scanAll(client, tableName);
+    const missingReason = await iamHandler()(apiEvent('POST', path, { body: { account: ACCOUNT } }));
+    expect(missingReason.statusCode).toBe(400);
+    expect(bodyOf(missingReason)).toEqual({ error: 'InvalidInput', issues: [{ path: 'reason', rule: 'must give a reason' }] });
+    const badAccount = await iamHandler()(apiEvent('POST', path, { body: { account: 'not an account!', reason: 'ok' } }));
+    expect(bodyOf(badAccount)).toMatchObject({ issues: [expect.objectContaining({ path: 'account' })] });
+    expect(await scanAll(client, tableName)).toEqual(before);
+  });
+
+  it.each(['/breaker/approve', '/breaker/reject'])('POST %s answers 409 NO_PENDING_APPROVAL when no breaker execution waits', async (path) => {
+    const response = await iamHandler()(apiEvent('POST', path, { body: { account: ACCOUNT, reason: 'checked' } }));
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({ error: 'ApprovalRefused', reason: 'NO_PENDING_APPROVAL' });
+  });
+
+  it('answers 403 on the breaker routes when the request carries no IAM principal', async () => {
+    expect((await iamHandler()(apiEvent('POST', '/breaker/approve', { body: { account: ACCOUNT, reason: 'ok' }, principal: null }))).statusCode).toBe(403);
   });
 
   it('answers 409 SAME_PRINCIPAL when the activator tries to release', async () => {
@@ -149,7 +173,7 @@ describe('kill-switch API', () => {
     const response = await iamHandler()(apiEvent('GET', '/status', { query: { account: ACCOUNT } }));
     expect(response.statusCode).toBe(200);
     const body = bodyOf(response);
-    expect(body).toMatchObject({ account: ACCOUNT, tradingState: 'KILLED', killSwitch: { activatedBy: ALICE }, intake: 'stopped', openOrders: { count: 0, orders: [] }, positions: [], lastReconciliation: null });
+    expect(body).toMatchObject({ account: ACCOUNT, tradingState: 'KILLED', killSwitch: { activatedBy: ALICE }, intake: 'stopped', openOrders: { count: 0, orders: [] }, positions: [], lastReconciliation: null, breaker: null });
     expect(body).toHaveProperty('totals.grossExposure');
   });
 

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { auditEntry } from '../../../shared/audit/audit-entry';
+import type { RecoveryStart } from '../../../shared/breaker/release-trip';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { activateKillSwitch, killSwitchStatus, releaseKillSwitch, type KillSwitchDeps } from '../../../shared/kill-switch/kill-switch';
 import { cancelAllOrders, processApprovedOrder, type OrderServiceDeps } from '../../../shared/orders/order-service';
@@ -26,7 +27,7 @@ let clock: ManualClock;
 let broker: SimulatedBroker;
 let pager: RecordingPager;
 let controlPlane: RecordingControlPlane;
-let recoveries: string[];
+let recoveries: RecoveryStart[];
 let cancelFails: boolean;
 
 const orderDeps = (): OrderServiceDeps => ({ store, broker, bus: new RecordingBus(), clock, telemetry: new InMemoryTelemetry(), workerId: 'w-1', leaseMs: 10_000 });
@@ -40,7 +41,7 @@ const deps = (): KillSwitchDeps => ({
     if (cancelFails) throw new Error('broker unreachable');
     return cancelAllOrders(orderDeps(), { account, requestedBy, requestId, ...(reason ? { reason } : {}) });
   },
-  startRecovery: async (account, requestId) => void recoveries.push(`${account}:${requestId}`),
+  startRecovery: async (release) => void recoveries.push(release),
 });
 
 const kill = (over: Record<string, unknown> = {}) => activateKillSwitch(deps(), { account: ACCOUNT, principal: ALICE, reason: 'runaway strategy', requestId: 'req-kill-1', ...over });
@@ -185,9 +186,33 @@ describe('kill switch release', () => {
     const result = await release();
     expect(result).toMatchObject({ outcome: 'released', state: 'HALTED', complete: true });
     expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
-    expect(recoveries).toEqual([`${ACCOUNT}:req-release-1`]);
+    // The release's time, reason and both people: the recovery execution's name, and who may not approve it.
+    expect(recoveries).toEqual([{ account: ACCOUNT, reason: 'root cause fixed', releasedAt: new Date(clock.now()).toISOString(), activatedBy: ALICE, releasedBy: BOB }]);
     expect(controlPlane.calls).toEqual(['stop:runaway strategy', 'resume']);
     expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE, release: { releasedBy: BOB, requestId: 'req-release-1' } });
+  });
+
+  it('reports start-recovery failed (never done) and stays HALTED when the breaker cannot be started', async () => {
+    await reconciled('clean');
+    const result = await releaseKillSwitch({ ...deps(), startRecovery: () => Promise.reject(new Error('BREAKER_STATE_MACHINE_ARN is not set')) }, {
+      account: ACCOUNT,
+      principal: BOB,
+      reason: 'root cause fixed',
+      requestId: 'req-release-1',
+    });
+    expect(result).toMatchObject({ outcome: 'released', state: 'HALTED', complete: false });
+    expect(result.outcome === 'released' && result.steps.find((s) => s.step === 'start-recovery')).toEqual({ step: 'start-recovery', status: 'failed', detail: 'BREAKER_STATE_MACHINE_ARN is not set' });
+    expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
+  });
+
+  it('hands the breaker the state’s writer as the activator when the breaker set KILLED', async () => {
+    await store.putTradingState('acct-3', 'KILLED', 'breaker', '2026-11-23T15:00:30.000Z');
+    await store.recordReconciliation(
+      { account: 'acct-3', runId: 'run-3', status: 'clean', completedAt: '2026-11-23T15:02:00.000Z', breaks: [] },
+      auditEntry({ account: 'acct-3', occurredAt: '2026-11-23T15:02:00.000Z', kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-3', causationId: 'test', detail: {} }),
+    );
+    await release({ account: 'acct-3' });
+    expect(recoveries).toEqual([expect.objectContaining({ account: 'acct-3', activatedBy: 'breaker', releasedBy: BOB })]);
   });
 
   it('refuses a second release once the account is no longer KILLED (NOT_KILLED)', async () => {
@@ -231,6 +256,17 @@ describe('kill switch status', () => {
       totals: expect.objectContaining({ grossExposure: '1000', netExposure: '1000' }),
       unpriced: [],
       lastReconciliation: expect.objectContaining({ status: 'clean' }),
+      breaker: null,
     });
+  });
+
+  it('shows the breaker’s current execution and whether it waits for approval, never its task token', async () => {
+    const write = { account: ACCOUNT, breachId: 'DRAWDOWN.acct-1.x', kind: 'DRAWDOWN', since: '2026-11-23T15:20:00.000Z', detectedAtMs: Date.parse('2026-11-23T14:59:00.000Z') };
+    await store.recordBreakerStage({ ...write, stage: 'REDUCING' }, true);
+    await store.recordBreakerApproval({ account: ACCOUNT, breachId: write.breachId, taskToken: 'secret-token', requestedAt: write.since, excludedApprovers: ['breaker'] }, write);
+
+    const status = await killSwitchStatus(deps(), ACCOUNT);
+    expect(status.breaker).toEqual({ breachId: 'DRAWDOWN.acct-1.x', kind: 'DRAWDOWN', stage: 'AWAITING_APPROVAL', since: '2026-11-23T15:20:00.000Z', awaitingApproval: true });
+    expect(JSON.stringify(status)).not.toContain('secret-token');
   });
 });

@@ -234,6 +234,23 @@ describe('reconciliation run', () => {
     expect(await w.store.getBook(ACCOUNT)).toEqual(book);
   });
 
+  it('counts the consecutive runs a break persists, in the record and the break event, and starts again after a clean run', async () => {
+    await reconcile(w); // the first cash sync
+    w.broker.setUnavailable(true);
+    const counts = async () => {
+      const run = await reconcile(w);
+      const events = w.bus.ofType('ReconciliationBreak.v1').filter((e) => (e.detail as { data: { runId: string } }).data.runId === run.runId);
+      return [run.breaks.map((b) => b.consecutiveRuns), events.map((e) => (e.detail as { data: { break: { consecutiveRuns?: number } } }).data.break.consecutiveRuns)];
+    };
+    expect(await counts()).toEqual([[1], [1]]);
+    expect(await counts()).toEqual([[2], [2]]);
+    expect(await counts()).toEqual([[3], [3]]);
+    w.broker.setUnavailable(false);
+    expect((await reconcile(w)).status).toBe('clean');
+    w.broker.setUnavailable(true);
+    expect(await counts()).toEqual([[1], [1]]);
+  });
+
   it('treats a broker whose open orders cannot be read as a failed run, never as "no orders"', async () => {
     await place(w, 'o-1', { orderType: 'limit', limitPrice: '90', quantity: '3' });
     const blind = delegate(w.broker, { listOpenOrders: () => Promise.reject(new BrokerCallError('503', 'ambiguous', { status: 503 })) });

@@ -241,6 +241,51 @@ describe('pre-trade evaluation', () => {
     });
   });
 
+  describe('runaway message rate (ORDER_RATE breach)', () => {
+    // testLimits: 3 messages per 1000 ms; the breach needs the default 3 saturated windows.
+    const full = (windowIndex: number, count = 3) => Array.from({ length: count }, (_, i) => ago(windowIndex * 1000 + 100 + i, { symbol: i % 2 ? 'MSFT' : 'AAPL', quantity: String(i + 1) }));
+    const breachesOf = (approvals: ApprovalEntry[], over: TestInputs = {}) => evaluateIntent(inputs({ recentApprovals: approvals, ...over })).effects.breaches;
+
+    it('reports an ORDER_RATE breach when the account was at its maximum in each of the last three windows', () => {
+      const decision = evaluateIntent(inputs({ recentApprovals: [...full(0), ...full(1), ...full(2)] }));
+      expect(decision).toMatchObject({ outcome: 'denied', reason: 'RATE_LIMIT_EXCEEDED' });
+      expect(decision.effects.breaches).toEqual([{ kind: 'ORDER_RATE', observed: '9', threshold: '9', idSuffix: '20261123T1500Z' }]);
+    });
+
+    it('reports no breach when one of the three windows had room left', () => {
+      expect(breachesOf([...full(0), ...full(1), ...full(2, 2)])).toEqual([]);
+      expect(breachesOf([...full(0), ...full(1)])).toEqual([]);
+    });
+
+    it('counts the window edges as the rate limit does: an approval exactly one window old belongs to the older window', () => {
+      const edge = [ago(1000), ago(1001), ago(1999)];
+      expect(breachesOf([...full(0), ...edge, ...full(2)])).toHaveLength(1);
+      expect(breachesOf([...full(0), ago(1000), ago(1001), ago(2000), ...full(2)])).toEqual([]);
+    });
+
+    it('reports no breach for a message the account rate allows', () => {
+      expect(breachesOf([...full(0, 2), ...full(1), ...full(2)])).toEqual([]);
+    });
+
+    it('breaches exactly when the message is rate-denied and every one of the three windows is full (property)', () => {
+      fc.assert(
+        fc.property(fc.array(fc.integer({ min: 0, max: 3_500 }), { maxLength: 14 }), (ages) => {
+          const approvals = ages.map((ms, i) => ago(ms, { quantity: String(i + 1) }));
+          const perWindow = [0, 1, 2].map((k) => ages.filter((a) => a >= k * 1000 && a < (k + 1) * 1000).length);
+          const expected = perWindow.every((c) => c >= 3);
+          const breaches = breachesOf(approvals);
+          expect(breaches.some((b) => b.kind === 'ORDER_RATE')).toBe(expected);
+        }),
+        { numRuns: 300 },
+      );
+    });
+
+    it('can be turned off with zero windows', () => {
+      const off = testLimits({ orderRate: { ...defaults.orderRate, breakerAfterSaturatedWindows: 0 } });
+      expect(breachesOf([...full(0), ...full(1), ...full(2)], { defaults: off })).toEqual([]);
+    });
+  });
+
   describe('duplicative orders', () => {
     const twin = (ms: number, over: Partial<ApprovalEntry> = {}) => ago(ms, { symbol: 'AAPL', side: 'buy', quantity: '10', ...over });
 

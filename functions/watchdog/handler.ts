@@ -1,0 +1,59 @@
+// Watchdog function: the dead-man switch on its one-minute schedule (SCHEDULE_ROUTES). Thin: validate the
+// schedule event, run one check of every configured account (shared/watchdog/dead-man-switch.ts), and fail
+// the invocation when a step failed (a breach not published, a cancel-all not done), so it is retried and
+// its error alarm, which halts trading through the breaker, goes off.
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { z } from 'zod';
+import { awsAdapters } from '../../adapters/aws-wiring';
+import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
+import { InfrastructureError } from '../../shared/errors/errors';
+import { cancelAllFrom } from '../../shared/orders/order-service';
+import { systemClock } from '../../shared/ports/clock';
+import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/watchdog/dead-man-switch';
+import { resolveDeadManSwitchConfig } from '../../shared/watchdog/dead-man-switch-config';
+import { createLogger, parseInput } from '../support/handler-support';
+
+const ScheduledEventSchema = EventBridgeSchema.extend({
+  source: z.literal('aws.events', { error: 'must be aws.events' }),
+  'detail-type': z.literal('Scheduled Event', { error: 'must be "Scheduled Event"' }),
+});
+
+export type WatchdogHandlerDeps = DeadManSwitchDeps & { logger: Pick<Logger, 'error' | 'info'> };
+
+export const createWatchdogHandler =
+  (deps: () => WatchdogHandlerDeps) =>
+  async (event: unknown): Promise<DeadManSwitchResult> => {
+    const d = deps();
+    parseInput(d, 'watchdog', ScheduledEventSchema, event);
+    const result = await checkFeedLiveness(d, d.clock.now());
+    if (result.stale) d.logger.error('feed stale', { accounts: result.accounts });
+    else d.logger.info('feed live', { checkedAt: result.checkedAt });
+    const failed = result.accounts.filter((a) => a.errors.length > 0);
+    if (failed.length > 0) {
+      throw new InfrastructureError(`dead-man switch incomplete: ${failed.map((a) => `${a.account}: ${a.errors.join('; ')}`).join(' | ')}`, 'watchdog');
+    }
+    return result;
+  };
+
+let awsDeps: WatchdogHandlerDeps | undefined;
+const fromEnvironment = (): WatchdogHandlerDeps => {
+  if (awsDeps) return awsDeps;
+  const adapters = awsAdapters();
+  const telemetry = new PowertoolsTelemetry();
+  awsDeps = {
+    store: adapters.store,
+    bus: adapters.bus,
+    // Cancel-all talks to the broker: this function gets BROKER_SECRET_ID like the breaker.
+    cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
+    clock: systemClock,
+    accounts: adapters.config.accounts,
+    config: resolveDeadManSwitchConfig(adapters.config.deadManSwitch),
+    riskLimits: adapters.config.riskLimits,
+    telemetry,
+    logger: createLogger('watchdog'),
+  };
+  return awsDeps;
+};
+
+export const handler = createWatchdogHandler(fromEnvironment);

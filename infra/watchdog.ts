@@ -1,0 +1,52 @@
+// The dead-man switch in AWS: the watchdog function (a TradingFunction: live alias, CodeDeploy, error and
+// throttle alarms), run every minute by the DeadManSwitchSchedule route, and an alarm for when it stops
+// running. Invariants: it may read and write the table, read the broker secret (its cancel-all talks to the
+// broker) and, granted by the stack once the bus exists, put events on the bus; nothing else.
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { Construct } from 'constructs';
+import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import type { BrokerFunctionContext } from './circuit-breaker';
+import { TradingFunction } from './trading-function';
+
+/**
+ * No bus: the function is the target of a schedule rule of EventRouting, so it exists before the bus; the
+ * stack grants it PutEvents (the FEED_STALE breach, the cancellations' order events) once the bus exists.
+ */
+export type WatchdogProps = Omit<BrokerFunctionContext, 'bus'>;
+
+export class Watchdog extends Construct {
+  readonly fn: TradingFunction;
+  /** The switch itself stopped: no invocation for five minutes (a disabled schedule, a broken deployment). */
+  readonly silentAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: WatchdogProps) {
+    super(scope, id);
+    const { config, table, onCall, brokerCredentials } = props;
+    this.fn = new TradingFunction(this, 'WatchdogFunction', {
+      name: 'watchdog',
+      config,
+      // A cancel-all calls the broker for every open order of every account; the next minute checks again.
+      timeout: Duration.seconds(50),
+      environment: {
+        ...props.baseEnv,
+        ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
+      },
+      onCall,
+    });
+    table.grantReadWriteData(this.fn.fn);
+    brokerCredentials.grantRead(this.fn.fn);
+
+    // Missing data is breaching: a switch that is not invoked at all is as bad as a dead feed.
+    this.silentAlarm = new Alarm(this, 'SilentAlarm', {
+      alarmDescription: 'the dead-man switch has not run for 5 minutes: a dead feed would go unnoticed (halts trading, pages on-call)',
+      metric: this.fn.alias.metricInvocations({ period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+      treatMissingData: TreatMissingData.BREACHING,
+    });
+    this.silentAlarm.addAlarmAction(new SnsAction(onCall));
+  }
+}
