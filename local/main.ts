@@ -1,6 +1,6 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
 // report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>,
-// --scenario normal|broker-faults|runaway, --api-port <n> (the kill-switch API on localhost; 0 = any free port).
+// --scenario normal|broker-faults|runaway|feed-stall, --api-port <n> (the kill-switch API on localhost; 0 = any free port).
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatSummary } from './report';
@@ -106,8 +106,8 @@ const main = async (): Promise<number> => {
     console.error(`gross exposure peaked at ${report.peakGrossExposure}, over the cap of ${report.grossExposureCap}`);
     return 2;
   }
-  if (scenario === 'runaway' && report.haltLatencyMs === null) {
-    console.error('the runaway was never halted');
+  if ((scenario === 'runaway' || scenario === 'feed-stall') && report.haltLatencyMs === null) {
+    console.error(`the ${scenario} scenario never halted trading`);
     return 2;
   }
   return 0;

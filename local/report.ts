@@ -5,7 +5,7 @@ export const LocalReportSchema = z.object({
   durationMs: z.number(),
   strategy: z.string(),
   seed: z.number(),
-  scenario: z.enum(['normal', 'broker-faults', 'runaway']),
+  scenario: z.enum(['normal', 'broker-faults', 'runaway', 'feed-stall']),
   intents: z.number().int(),
   approved: z.number().int(),
   denied: z.record(z.string(), z.number().int()),

@@ -85,12 +85,18 @@ class HaltObservingStore extends DynamoTradingStore {
  * `runaway`: Knight Capital on purpose. A strategy fires 1,500 market orders a second round-robin over 40
  * symbols (strategies/runaway.ts) into a well-funded account; the report measures how fast trading halts
  * and whether anything reached the broker after it (haltLatencyMs, ordersAfterHalt, peakGrossExposure).
+ * `feed-stall`: the feed task hangs 3 s into the run (no ticks, marks, intents or heartbeat); the dead-man
+ * switch, which allows a 5 s old heartbeat in this scenario, must cancel and halt through a FEED_STALE breach.
  * What the simulated venue does besides filling orders. `broker-faults`: a fifth of all broker calls fail
  * (5xx, 429, resets, timeouts before and after the effect), a fifth of the stream's updates are lost,
  * fills come in slices and cancels race fills; the venue does not deduplicate client order ids, so any
  * re-send of an order the broker already has would show up as a duplicate.
  */
-export const SCENARIOS = ['normal', 'broker-faults', 'runaway'] as const;
+export const SCENARIOS = ['normal', 'broker-faults', 'runaway', 'feed-stall'] as const;
+
+/** feed-stall: the feed hangs this long after the start, and the dead-man switch allows a 5 s old heartbeat. */
+const FEED_STALL_AFTER_MS = 3_000;
+const FEED_STALL_HEARTBEAT_LIMIT_S = 5;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
@@ -350,7 +356,8 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'dead-man-switch', 'feed stale'),
       clock,
       accounts: [account],
-      config: resolveDeadManSwitchConfig(config.deadManSwitch),
+      // feed-stall: a 5 s heartbeat limit (the local feed beats every second) so the run shows the trip soon.
+      config: resolveDeadManSwitchConfig(scenario === 'feed-stall' ? { ...config.deadManSwitch, maxHeartbeatAgeSeconds: FEED_STALL_HEARTBEAT_LIMIT_S } : config.deadManSwitch),
       riskLimits: config.riskLimits,
       telemetry,
     });
@@ -378,21 +385,24 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
         break;
       }
       const now = clock.now();
-      const ticks = market.step(now);
+      // feed-stall: the feed task hangs; no ticks, marks, intents or heartbeat from then on. The venue,
+      // reconciliation and the dead-man switch (the watchdog, not part of the feed) carry on.
+      const feedAlive = scenario !== 'feed-stall' || Date.now() - started < FEED_STALL_AFTER_MS;
+      const ticks = feedAlive ? market.step(now) : [];
       // Conflated like the feed: each symbol's mark is written at most once a second, all in one update.
       const due = ticks.filter((tick) => now - (lastMarkWrite.get(tick.symbol) ?? 0) >= 1000);
       for (const tick of due) lastMarkWrite.set(tick.symbol, now);
       await store.putMarks(due);
       if (Date.now() - lastBeat >= 1000) {
         lastBeat = Date.now();
-        await heartbeat();
+        if (feedAlive) await heartbeat();
         // Beside the loop, one check at a time (check() joins a running one); it never throws.
         watching = deadMan.check().then((r) => {
           if (r.stale) deadManStale++;
         });
       }
       broker.advance(); // the venue matches resting orders and the next slices of partial fills
-      await host.onTicks(ticks);
+      if (feedAlive) await host.onTicks(ticks);
       if (!reconciling && Date.now() - lastReconcile >= (options.reconcileEveryMs ?? 5000)) {
         reconciling = true;
         lastReconcile = Date.now();

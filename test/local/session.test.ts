@@ -42,6 +42,15 @@ describe('local session', () => {
     expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
   });
 
+  it('halts through the dead-man switch when the feed hangs: a FEED_STALE breach, nothing sent while stopped', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 10_000, seed: 3, tickMs: 50, scenario: 'feed-stall' });
+    expect(report.deadManStaleChecks).toBeGreaterThan(0);
+    expect(report.breakerExecutions.map((e) => e.name)).toEqual([expect.stringMatching(/^FEED_STALE\.paper-1\.HB/)]);
+    expect(report.haltLatencyMs).not.toBeNull();
+    expect(report.ordersAfterHalt).toBe(0);
+    expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
+  });
+
   it('serves the kill-switch API on localhost: a kill stops every order reaching the broker, and its activator cannot release it', { timeout: 180_000 }, async () => {
     const calls: Promise<{ status: number; body: Record<string, unknown> }>[] = [];
     const call = async (url: string, init: RequestInit) => {
