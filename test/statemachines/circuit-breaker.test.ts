@@ -59,7 +59,14 @@ const trip = (breachId: string, over: Partial<BreakerTrip> = {}): BreakerTrip =>
   ...over,
 });
 
-const setup = async (config: Partial<BreakerConfig> = {}, tasksStore: (store: DynamoTradingStore) => TradingStore = (store) => store): Promise<Fixture> => {
+/** What the n-th cancel-all (1-based) reports instead of the real one's counts, when a test needs orders still being submitted. */
+type CancelCounts = (call: number) => { requested: number; canceledLocally: number; waiting: number } | undefined;
+
+const setup = async (
+  config: Partial<BreakerConfig> = {},
+  tasksStore: (store: DynamoTradingStore) => TradingStore = (store) => store,
+  cancelCounts: CancelCounts = () => undefined,
+): Promise<Fixture> => {
   const { client, tableName } = await freshTable();
   const store = new DynamoTradingStore(client, tableName);
   const clock = new ManualClock();
@@ -82,6 +89,8 @@ const setup = async (config: Partial<BreakerConfig> = {}, tasksStore: (store: Dy
     starter: breaker,
     cancelAll: async (account, requestedBy, requestId) => {
       cancelAllCalls.push({ account, requestedBy, requestId });
+      const counts = cancelCounts(cancelAllCalls.length);
+      if (counts) return counts;
       return cancelAllOrders({ store, broker, bus: new RecordingBus(), clock, telemetry, workerId: 'breaker-test', leaseMs: 60_000 }, { account, requestedBy, requestId });
     },
   }));
@@ -182,6 +191,25 @@ describe('the circuit breaker, executed locally against the real task handler', 
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+  });
+
+  it('cancels again, 5 s apart, while orders were still being submitted at the last round, then goes on', async () => {
+    const g = await setup({}, undefined, (call) => (call <= 2 ? { requested: 1, canceledLocally: 0, waiting: 1 } : undefined));
+    await cleanReconciliation(g);
+    const breach = trip('DRAWDOWN.acct-1.waiting-orders');
+    await g.breaker.start(breach);
+    await g.breaker.approvalRequested(breach.breachId);
+    expect(g.cancelAllCalls).toHaveLength(3);
+    expect(await g.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+  });
+
+  it('stops cancelling again after six extra rounds when orders stay without a broker id, and still recovers', async () => {
+    const g = await setup({}, undefined, () => ({ requested: 1, canceledLocally: 0, waiting: 1 }));
+    await cleanReconciliation(g);
+    const breach = trip('DRAWDOWN.acct-1.always-waiting');
+    await g.breaker.start(breach);
+    await g.breaker.approvalRequested(breach.breachId);
+    expect(g.cancelAllCalls).toHaveLength(7);
   });
 
   it('keeps trading HALTED and pages when the recovery evaluation keeps failing', async () => {
