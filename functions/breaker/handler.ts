@@ -116,8 +116,29 @@ const ignore = (d: BreakerHandlerDeps, reason: IgnoredEventResult['reason'], det
   return { outcome: 'ignored', reason, detail };
 };
 
+/** The states a trip halts from: the ASL's SetHalted uses the same list. */
+const HALT_FROM = ['ACTIVE', 'WARNING', 'REDUCING'] as const;
+
+/**
+ * A new execution halts the account from here as well, without waiting for Step Functions to schedule its
+ * first task (a state transition and a second invocation, each of which may start cold): the halt latency is
+ * that of one conditional write after the start. The execution's SetHalted then finds HALTED and writes
+ * nothing. Only after a start, never for a duplicate: a late copy of an old breach must not halt an account a
+ * person has since brought back. A failure here is logged and counted, not thrown: SetHalted retries and
+ * fails closed.
+ */
+const haltOnStart = async (d: BreakerHandlerDeps, trip: BreakerTrip): Promise<void> => {
+  try {
+    await setState(d, trip, 'HALTED', HALT_FROM, 'circuit breaker tripped');
+  } catch (error) {
+    d.telemetry.count(METRICS.breakerHaltOnStartFailed);
+    d.logger.error('halt on start failed; the execution halts', { breachId: trip.breachId, account: trip.account, error });
+  }
+};
+
 const startTrip = async (d: BreakerHandlerDeps, trip: BreakerTrip): Promise<BreachStartResult> => {
   const outcome = await d.starter.start(trip);
+  if (outcome === 'started') await haltOnStart(d, trip);
   d.logger.info('breaker start', { breachId: trip.breachId, kind: trip.kind, account: trip.account, outcome });
   return { breachId: trip.breachId, outcome };
 };

@@ -77,4 +77,6 @@ export const METRICS = {
   deadManSwitchFailure: 'DeadManSwitchFailure',
   /** Breach events the breaker function ignored (an alarm that is not ALARM, a break seen in one run only). */
   breakerEventIgnored: 'BreakerEventIgnored',
+  /** The breaker function's own halt right after a start failed (the execution's SetHalted still halts). */
+  breakerHaltOnStartFailed: 'BreakerHaltOnStartFailed',
 } as const;

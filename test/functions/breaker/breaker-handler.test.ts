@@ -10,6 +10,7 @@ import type { BreakerTrip } from '../../../shared/breaker/breaker-tasks';
 import { buildMeta } from '../../../shared/events/envelope';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import type { TradingStore } from '../../../shared/ports/trading-store';
+import type { StateChangeOutcome, TradingStateChange } from '../../../shared/trading-state/state-change';
 import { InMemoryTelemetry, METRICS } from '../../../shared/telemetry/telemetry';
 import { ManualClock, RecordingPager, silentLogger, testLimits } from '../../support/fixtures';
 
@@ -22,14 +23,25 @@ class RecordingStarter implements BreakerStarter {
   }
 }
 
+/** The one store call the breach path makes: the halt right after a start (the tasks' store is tested on DynamoDB Local). */
+class StateChangeRecorder {
+  readonly changes: TradingStateChange[] = [];
+  failing = false;
+  async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
+    if (this.failing) throw new Error('table unavailable');
+    this.changes.push(change);
+    return { outcome: 'changed', previous: 'ACTIVE' };
+  }
+}
+
 /** `null`: no accounts configured at all. */
 const setup = (accounts: readonly string[] | null = ['acct-1', 'acct-2']) => {
   const starter = new RecordingStarter();
   const telemetry = new InMemoryTelemetry();
   const pager = new RecordingPager();
+  const states = new StateChangeRecorder();
   const deps: BreakerHandlerDeps = {
-    // The breach path never touches the store; a task payload below pages only.
-    store: {} as TradingStore,
+    store: states as unknown as TradingStore,
     pager,
     clock: new ManualClock(),
     config: resolveBreakerConfig(undefined),
@@ -40,7 +52,7 @@ const setup = (accounts: readonly string[] | null = ['acct-1', 'acct-2']) => {
     logger: silentLogger,
     ...(accounts ? { accounts } : {}),
   };
-  return { handler: createBreakerHandler(() => deps), starter, telemetry, pager };
+  return { handler: createBreakerHandler(() => deps), starter, telemetry, pager, states };
 };
 
 const eventBridge = (detailType: string, source: string, detail: unknown) => ({
@@ -108,6 +120,28 @@ describe('the breaker function on breach events', () => {
     const f = setup();
     await expect(f.handler(reconciliationBreak())).resolves.toEqual({ breachId: 'RECONCILIATION.acct-1.CASH_MISMATCH.20261123T14', outcome: 'started' });
     expect(f.starter.trips[0]).toMatchObject({ kind: 'RECONCILIATION_BREAK', account: 'acct-1' });
+  });
+
+  it('halts the account itself right after the start, without waiting for the first task of the execution', async () => {
+    const { handler, states } = setup();
+    await handler(riskBreach());
+    expect(states.changes).toEqual([
+      expect.objectContaining({ account: 'acct-1', to: 'HALTED', from: ['ACTIVE', 'WARNING', 'REDUCING'], actor: 'breaker', correlationId: 'DRAWDOWN.acct-1.20261123T1430Z' }),
+    ]);
+  });
+
+  it('leaves the trading state alone for a duplicate breach, so a late copy cannot halt an account a person brought back', async () => {
+    const { handler, states } = setup();
+    await handler(riskBreach());
+    await handler(riskBreach());
+    expect(states.changes).toHaveLength(1);
+  });
+
+  it('still answers started when its own halt fails, counting it: the execution halts', async () => {
+    const { handler, states, telemetry } = setup();
+    states.failing = true;
+    await expect(handler(riskBreach())).resolves.toMatchObject({ outcome: 'started' });
+    expect(telemetry.countOf(METRICS.breakerHaltOnStartFailed)).toBe(1);
   });
 
   it('answers duplicate when the same breach is delivered again', async () => {
