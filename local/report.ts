@@ -96,7 +96,7 @@ export const formatSummary = (r: LocalReport): string => {
     `  halt           ${
       r.ordersAfterHalt === null
         ? 'trading never stopped'
-        : `${r.haltLatencyMs === null ? 'stopped by a person (no breach)' : `${r.haltLatencyMs.toFixed(0)} ms from the first breach to HALTED`}; ${r.ordersAfterHalt} order(s) reached the broker while stopped`
+        : `${r.haltLatencyMs === null ? 'stopped before any breach (by a person)' : `${r.haltLatencyMs.toFixed(0)} ms from the first breach to HALTED`}; ${r.ordersAfterHalt} order(s) reached the broker while stopped`
     }`,
     `  gross exposure peak ${r.peakGrossExposure} (cap ${r.grossExposureCap})`,
     `  breaker        ${r.breakerExecutions.length ? r.breakerExecutions.map((e) => `${e.name} ${e.status}`).join(', ') : 'not tripped'}${r.breakerPages ? `, ${r.breakerPages} page(s)` : ''}`,

@@ -239,6 +239,8 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     // The circuit breaker: breach events reach the same breaker handler as in AWS, which starts the ASL
     // locally (LocalBreaker) with that handler running its tasks. Pages are collected, not sent.
     const pages: Page[] = [];
+    /** detectedAt (epoch ms) of every breach that started a breaker execution. */
+    const breachTimes: number[] = [];
     const breakerHandler = createBreakerHandler(() => ({
       store,
       pager: { page: async (p) => void pages.push(p) },
@@ -246,7 +248,14 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       config: resolveBreakerConfig(config.breaker),
       riskLimits: config.riskLimits,
       cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'breaker', 'circuit breaker tripped'),
-      starter: localBreaker,
+      // Every trip that starts an execution (all breach sources; not a release's recovery) is a breach for the report.
+      starter: {
+        start: async (trip) => {
+          const outcome = await localBreaker.start(trip);
+          if (outcome === 'started' && trip.kind !== 'RELEASE') breachTimes.push(Date.parse(trip.detectedAt));
+          return outcome;
+        },
+      },
       telemetry,
       logger,
     }));
@@ -474,11 +483,8 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const positions = Object.fromEntries(ledger.filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]));
     const valuation = valueLedger(ledger, await store.getMarks());
     progress();
-    // The halt, measured from the earliest breach any component reported to the moment HALTED was durable;
-    // orders count as after the halt when the venue stamped them later than that moment.
-    const breachTimes = router.seen
-      .filter((e) => e['detail-type'] === DETAIL_TYPES.RiskBreach)
-      .map((e) => Date.parse((e.detail as { data: { detectedAt: string } }).data.detectedAt));
+    // The halt, measured from the earliest breach that started the breaker (any source) to the moment HALTED
+    // or KILLED was durable; not measured when trading was stopped before any breach (a person's kill).
     const firstBreachMs = breachTimes.length > 0 ? Math.min(...breachTimes) : undefined;
     const haltedAtMs = store.haltedAtMs;
     const brokerOrderList = broker.orders();
@@ -502,7 +508,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       },
       intentsProposed: host.proposed,
       intentsRefusedBySource: host.refused,
-      haltLatencyMs: firstBreachMs !== undefined && haltedAtMs !== undefined ? haltedAtMs - firstBreachMs : null,
+      haltLatencyMs: firstBreachMs !== undefined && haltedAtMs !== undefined && haltedAtMs >= firstBreachMs ? haltedAtMs - firstBreachMs : null,
       ordersAfterHalt: haltedAtMs !== undefined ? brokerOrderList.filter((o) => store.stoppedAt(Date.parse(o.submittedAt))).length : null,
       peakGrossExposure: broker.peakGrossExposure(),
       grossExposureCap: config.riskLimits.exposure.maxGrossNotional,

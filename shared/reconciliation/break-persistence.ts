@@ -2,14 +2,26 @@
 // kind and symbol/order), so the breaker can act only on breaks two consecutive runs saw. Pure. Invariant: a
 // rerun of the same run (same run id) never counts itself as the run before.
 import type { ReconciliationBreak } from '../events/reconciliation-events';
+import { dec, toDecimalString } from '../money/decimal';
 import type { ReconciliationRecord } from '../ports/trading-store';
 
 /**
  * What makes two runs' breaks "the same break": the kind and whatever it is about (symbol, order). The
  * message is left out: it carries figures and failure texts that change from run to run (a broker that
- * stays unreachable fails with other errors; a mismatch may change size) while the break persists.
+ * stays unreachable fails with other errors; a position mismatch may change size) while the break persists.
+ * Cash is the exception: its difference is part of the key. While orders trade, the gap between the two
+ * figures is mostly fills on their way to the table, and it changes from run to run; two runs seeing the
+ * same gap is a cash break that stays. (A fill that is never booked also shows as a position break, keyed
+ * by symbol; and once the account is quiescent, the table takes the broker's figure.)
  */
-export const breakKey = (b: ReconciliationBreak): string => [b.kind, b.symbol ?? '', b.intentId ?? '', b.brokerOrderId ?? ''].join('|');
+export const breakKey = (b: ReconciliationBreak): string =>
+  [
+    b.kind,
+    b.symbol ?? '',
+    b.intentId ?? '',
+    b.brokerOrderId ?? '',
+    b.kind === 'CASH_MISMATCH' && b.brokerCash !== undefined && b.localCash !== undefined ? toDecimalString(dec(b.brokerCash).minus(dec(b.localCash))) : '',
+  ].join('|');
 
 /**
  * Stamps every break with `consecutiveRuns`: 1 + the count the previous run stored for the same break, or 1

@@ -20,6 +20,13 @@ describe('consecutive runs of a break', () => {
     expect(countConsecutiveRuns([unreachable()], third, 'run-3')[0]?.consecutiveRuns).toBe(3);
   });
 
+  it('counts a cash break as persisting only while the difference stays the same, since fills in transit change it', () => {
+    const cash = (brokerCash: string, localCash: string): ReconciliationBreak => ({ kind: 'CASH_MISMATCH', brokerCash, localCash, message: 'cash differs' });
+    const previous = { runId: 'run-1', breaks: [{ ...cash('1000', '990'), consecutiveRuns: 1 }] };
+    expect(countConsecutiveRuns([cash('1500.00', '1490')], previous, 'run-2')[0]?.consecutiveRuns).toBe(2);
+    expect(countConsecutiveRuns([cash('1000', '985')], previous, 'run-2')[0]?.consecutiveRuns).toBe(1);
+  });
+
   it('tells breaks of one kind apart by symbol', () => {
     const previous = { runId: 'run-1', breaks: [{ ...mismatch('AAPL'), consecutiveRuns: 1 }] };
     const counted = countConsecutiveRuns([mismatch('AAPL', '11'), mismatch('MSFT')], previous, 'run-2');
