@@ -23,6 +23,9 @@ export interface AwsAdapters {
   broker: Broker;
 }
 
+/** How long a worker's claim on an order lasts in AWS (the order function's and every cancel-all's). */
+export const ORDER_LEASE_MS = 60_000;
+
 let cached: AwsAdapters | undefined;
 
 export const awsAdapters = (env: NodeJS.ProcessEnv = process.env): AwsAdapters => {

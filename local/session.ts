@@ -224,7 +224,9 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     }));
     // The simulated venue never takes an order late, so "not at the broker" is trusted after 2 s, not 30.
     const inFlightGraceMs = 2_000;
-    const order = createOrderHandler(() => ({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000, inFlightGraceMs, logger }));
+    // What the order function and every cancel-all (breaker, kill switch, dead-man switch) work with.
+    const orderDeps = { store, broker, bus: router, clock, telemetry, leaseMs: 30_000 };
+    const order = createOrderHandler(() => ({ ...orderDeps, inFlightGraceMs, logger }));
     const reconciliation = createReconciliationHandler(() => ({
       store,
       broker,
@@ -247,7 +249,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       clock,
       config: resolveBreakerConfig(config.breaker),
       riskLimits: config.riskLimits,
-      cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'breaker', 'circuit breaker tripped'),
+      cancelAll: cancelAllFrom(orderDeps, 'breaker', 'circuit breaker tripped'),
       // Every trip that starts an execution (all breach sources; not a release's recovery) is a breach for the report.
       starter: {
         start: async (trip) => {
@@ -325,7 +327,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
         controlPlane,
         pager: { page: async (p) => void pages.push(p) },
         clock,
-        cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'kill-switch'),
+        cancelAll: cancelAllFrom(orderDeps, 'kill-switch'),
         startRecovery: startRecoveryWith(localBreaker),
         approvals: new LocalBreakerApprovals(localBreaker),
         telemetry,
@@ -362,7 +364,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const deadMan = createDeadManSwitch({
       store,
       bus: router,
-      cancelAll: cancelAllFrom({ store, broker, bus: router, clock, telemetry, leaseMs: 30_000 }, 'dead-man-switch', 'feed stale'),
+      cancelAll: cancelAllFrom(orderDeps, 'dead-man-switch', 'feed stale'),
       clock,
       accounts: [account],
       // feed-stall: a 5 s heartbeat limit (the local feed beats every second) so the run shows the trip soon.

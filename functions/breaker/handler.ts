@@ -4,12 +4,9 @@
 // breach id; an alarm starts one per account). Thin: validate the
 // input (bad input names the field), call the core in shared/breaker, return its result; any error
 // propagates so the state machine's Retry/Catch (or EventBridge's retries and the DLQ) decide.
+import { awsCancelAll, breakerStarter, onCallPager } from '../../adapters/aws/safety-wiring';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SfnBreakerStarter } from '../../adapters/aws/sfn-breaker-starter';
-import { SnsPager } from '../../adapters/sns/sns-pager';
-import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
@@ -39,9 +36,7 @@ import {
   type BreakerTrip,
 } from '../../shared/breaker/breaker-tasks';
 import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
-import { cancelAllFrom } from '../../shared/orders/order-service';
 import { systemClock } from '../../shared/ports/clock';
-import type { Pager } from '../../shared/ports/pager';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { METRICS, type Telemetry } from '../../shared/telemetry/telemetry';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
@@ -211,22 +206,6 @@ export const createBreakerHandler =
     }
   };
 
-/** Without a topic every page throws: the state machine retries, then takes its fail-closed path. */
-const onCallPager = (topicArn: string | undefined): Pager =>
-  topicArn
-    ? new SnsPager(new SNSClient({}), topicArn)
-    : {
-        page: () => Promise.reject(new InfrastructureError(`${RUNTIME_ENV.onCallTopicArn} is not set: cannot page`, 'sns')),
-      };
-
-/** Without the state machine ARN every start throws: the rule's retries and DLQ show the breach was not acted on. */
-const breakerStarter = (stateMachineArn: string | undefined): BreakerStarter =>
-  stateMachineArn
-    ? new SfnBreakerStarter(new SFNClient({}), stateMachineArn)
-    : {
-        start: () => Promise.reject(new InfrastructureError(`${RUNTIME_ENV.breakerStateMachineArn} is not set: cannot start the breaker`, 'sfn')),
-      };
-
 let awsDeps: BreakerHandlerDeps | undefined;
 const fromEnvironment = (): BreakerHandlerDeps => {
   if (awsDeps) return awsDeps;
@@ -234,13 +213,15 @@ const fromEnvironment = (): BreakerHandlerDeps => {
   const telemetry = new PowertoolsTelemetry();
   awsDeps = {
     store: adapters.store,
-    pager: onCallPager(process.env[RUNTIME_ENV.onCallTopicArn]),
-    starter: breakerStarter(process.env[RUNTIME_ENV.breakerStateMachineArn]),
+    // Without a topic every page throws: the state machine retries, then takes its fail-closed path. Without
+    // the state machine ARN every start throws: the rule's retries and DLQ show the breach was not acted on.
+    pager: onCallPager(),
+    starter: breakerStarter(new SFNClient({})),
     clock: systemClock,
     config: resolveBreakerConfig(adapters.config.breaker),
     riskLimits: adapters.config.riskLimits,
     accounts: adapters.config.accounts,
-    cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, 'breaker', 'circuit breaker tripped'),
+    cancelAll: awsCancelAll(adapters, telemetry, 'breaker', 'circuit breaker tripped'),
     telemetry,
     logger: createLogger('breaker'),
   };

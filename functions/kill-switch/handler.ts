@@ -6,18 +6,16 @@
 // when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
 // say which), 503 when KILLED could not be stored. A refused release, approval or rejection is 409 with its
 // coded reason.
+import { awsCancelAll, breakerStarter, onCallPager } from '../../adapters/aws/safety-wiring';
 import { Buffer } from 'node:buffer';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { SnsPager } from '../../adapters/sns/sns-pager';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { LambdaControlPlane } from '../../adapters/aws/lambda-control-plane';
 import { SfnBreakerApprovals } from '../../adapters/aws/sfn-breaker-approvals';
-import { SfnBreakerStarter } from '../../adapters/aws/sfn-breaker-starter';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
@@ -32,7 +30,6 @@ import {
   releaseKillSwitch,
   type KillSwitchDeps,
 } from '../../shared/kill-switch/kill-switch';
-import { cancelAllFrom } from '../../shared/orders/order-service';
 import type { BreakerApprovals } from '../../shared/ports/breaker-approvals';
 import { systemClock } from '../../shared/ports/clock';
 import type { ControlPlane } from '../../shared/ports/control-plane';
@@ -150,25 +147,23 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
   const env = process.env;
   const mappingId = env[RUNTIME_ENV.orderEventSourceMappingId];
   const ruleName = env[RUNTIME_ENV.intentRuleName];
-  const onCallTopicArn = env[RUNTIME_ENV.onCallTopicArn];
   const busName = env[RUNTIME_ENV.eventBusName];
   const controlPlane: ControlPlane =
     mappingId && ruleName && busName
       ? new LambdaControlPlane({ lambda: new LambdaClient({}), events: new EventBridgeClient({}), orderEventSourceMappingId: mappingId, intentRuleName: ruleName, eventBusName: busName })
       : { stopOrderIntake: notWired('the hard stop'), resumeOrderIntake: notWired('the hard stop'), intakeStatus: async () => 'unknown' };
   const telemetry = new PowertoolsTelemetry();
-  const breakerArn = env[RUNTIME_ENV.breakerStateMachineArn];
   const sfn = new SFNClient({});
   awsDeps = {
     store: adapters.store,
     controlPlane,
     // Without a topic the page step reports failed (fail closed), never done.
-    pager: onCallTopicArn ? new SnsPager(new SNSClient({}), onCallTopicArn) : { page: notWired('the SNS pager') },
+    pager: onCallPager(env),
     clock: systemClock,
     // The order function's consumer is stopped by now, so the cancels go to the broker from here.
-    cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, 'kill-switch'),
+    cancelAll: awsCancelAll(adapters, telemetry, 'kill-switch'),
     // The breaker state machine owns recovery. Without its ARN the step fails (the account stays HALTED).
-    startRecovery: breakerArn ? startRecoveryWith(new SfnBreakerStarter(sfn, breakerArn)) : notWired(`the breaker recovery start (${RUNTIME_ENV.breakerStateMachineArn})`),
+    startRecovery: startRecoveryWith(breakerStarter(sfn, env)),
     // A token names its execution: no ARN needed, and IAM limits the sends to the breaker state machine.
     approvals: new SfnBreakerApprovals(sfn),
     telemetry,

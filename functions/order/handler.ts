@@ -5,7 +5,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { awsAdapters } from '../../adapters/aws-wiring';
+import { awsAdapters, ORDER_LEASE_MS } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { OrderQueueMessageSchema } from '../../shared/events/order-queue-messages';
 import { systemClock } from '../../shared/ports/clock';
@@ -43,7 +43,7 @@ const fromEnvironment = (): OrderHandlerDeps => {
     bus: adapters.bus,
     clock: systemClock,
     telemetry: new PowertoolsTelemetry(),
-    leaseMs: 60_000,
+    leaseMs: ORDER_LEASE_MS,
     logger: createLogger('order'),
   };
   return awsDeps;

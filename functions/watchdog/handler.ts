@@ -2,13 +2,13 @@
 // schedule event, run one check of every configured account (shared/watchdog/dead-man-switch.ts), and fail
 // the invocation when a step failed (a breach not published, a cancel-all not done), so it is retried and
 // its error alarm, which halts trading through the breaker, goes off.
+import { awsCancelAll } from '../../adapters/aws/safety-wiring';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { cancelAllFrom } from '../../shared/orders/order-service';
 import { systemClock } from '../../shared/ports/clock';
 import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/watchdog/dead-man-switch';
 import { resolveDeadManSwitchConfig } from '../../shared/watchdog/dead-man-switch-config';
@@ -45,7 +45,7 @@ const fromEnvironment = (): WatchdogHandlerDeps => {
     store: adapters.store,
     bus: adapters.bus,
     // Cancel-all talks to the broker: this function gets BROKER_SECRET_ID like the breaker.
-    cancelAll: cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: 60_000 }, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
+    cancelAll: awsCancelAll(adapters, telemetry, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
     clock: systemClock,
     accounts: adapters.config.accounts,
     config: resolveDeadManSwitchConfig(adapters.config.deadManSwitch),

@@ -2,21 +2,14 @@
 // alarm state changes to the state machine's input (BreakerTrip). Pure. Invariant: every breachId is a valid Step Functions
 // execution name (1-80 characters of [A-Za-z0-9_.:-]), because the execution is named after it and a
 // second start with the same name is refused: the id decides how often one breach trips the breaker.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { breachIdOf, utcHourBucket } from '../events/breach-id';
 import type { ReconciliationBreakFoundDetailSchema } from '../events/reconciliation-events';
 import type { RiskBreachDetail } from '../events/risk-events';
 import type { BreakerTrip } from './breaker-tasks';
 
 export type ReconciliationBreakDetail = z.infer<typeof ReconciliationBreakFoundDetailSchema>;
 
-const EXECUTION_NAME_MAX = 80;
-const INVALID_NAME_CHARS = /[^A-Za-z0-9_.:-]/g;
-
-const sanitize = (part: string): string => part.replace(INVALID_NAME_CHARS, '_');
-
-/** "2026-11-23T14:59:00.000Z" → "20261123T14": the UTC hour the break was seen in. */
-export const utcHourBucket = (iso: string): string => new Date(iso).toISOString().slice(0, 13).replace(/-/g, '');
 
 /** The risk function already builds a stable, valid id per kind, account and session: used as given. */
 export const tripFromRiskBreach = (detail: RiskBreachDetail): BreakerTrip => {
@@ -42,18 +35,8 @@ export const tripFromRiskBreach = (detail: RiskBreachDetail): BreakerTrip => {
  * break has persisted across hours (or several kinds broke at once): counting trips keeps meaning "repeated".
  * The hour is that of the event's occurredAt (the run that saw the break), so retries of one event agree.
  */
-export const reconciliationBreachId = (account: string, breakKind: string, occurredAt: string): string => {
-  const kind = sanitize(breakKind);
-  const hour = utcHourBucket(occurredAt);
-  const build = (acct: string) => `RECONCILIATION.${acct}.${kind}.${hour}`;
-  const full = build(sanitize(account));
-  if (full.length <= EXECUTION_NAME_MAX) return full;
-  // Too long (accounts may have 64 characters): keep a prefix of the account and a hash of all of it, so
-  // two long accounts sharing a prefix still get distinct ids.
-  const hash = createHash('sha256').update(account).digest('hex').slice(0, 8);
-  const room = EXECUTION_NAME_MAX - build(`-${hash}`).length;
-  return build(`${sanitize(account).slice(0, Math.max(0, room))}-${hash}`).slice(0, EXECUTION_NAME_MAX);
-};
+export const reconciliationBreachId = (account: string, breakKind: string, occurredAt: string): string =>
+  breachIdOf('RECONCILIATION', account, `${breakKind}.${utcHourBucket(occurredAt)}`);
 
 export const tripFromReconciliationBreak = (detail: ReconciliationBreakDetail): BreakerTrip => {
   const { meta, data } = detail;
@@ -104,15 +87,8 @@ export type AlarmStateChangeEvent = z.infer<typeof AlarmStateChangeEventSchema>;
  * ALARM) trips once per hour, not once per flap, so escalation to KILLED still means repeated trouble. A
  * too long id keeps a prefix of `<account>.<alarm name>` and appends a hash of both, so ids stay distinct.
  */
-export const alarmBreachId = (account: string, alarmName: string, time: string): string => {
-  const hour = utcHourBucket(time);
-  const middle = `${sanitize(account)}.${sanitize(alarmName)}`;
-  const full = `ALARM.${middle}.${hour}`;
-  if (full.length <= EXECUTION_NAME_MAX) return full;
-  const hash = createHash('sha256').update(`${account}\u001f${alarmName}`).digest('hex').slice(0, 8);
-  const room = EXECUTION_NAME_MAX - `ALARM..${hour}`.length - hash.length - 1;
-  return `ALARM.${middle.slice(0, Math.max(0, room))}-${hash}.${hour}`.slice(0, EXECUTION_NAME_MAX);
-};
+export const alarmBreachId = (account: string, alarmName: string, time: string): string =>
+  breachIdOf('ALARM', `${account}.${alarmName}`, utcHourBucket(time), `${account}\u001f${alarmName}`);
 
 /**
  * One trip per account: an alarm says something about the whole deployment (a dead-letter queue, failed

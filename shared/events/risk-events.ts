@@ -2,9 +2,9 @@
 // a strategy's intent rate or the feed's age reached its breaker threshold. The breach id is stable for one
 // incident (kind, account and session or episode), so the breaker, whose executions are named after it,
 // starts once however many reports of the same breach arrive.
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { DecimalStringSchema } from '../money/decimal';
+import { breachIdOf, compactUtcMinute } from './breach-id';
 import { MetaSchema } from './envelope';
 import { AccountIdSchema, UtcTimestampSchema } from './ids';
 
@@ -43,26 +43,8 @@ export const RiskBreachDetailSchema = z
   .strict();
 export type RiskBreachDetail = z.infer<typeof RiskBreachDetailSchema>;
 
-const BREACH_ID_MAX = 80;
-
-/**
- * `<kind>.<account>.<suffix>`, at most 80 characters (a Step Functions execution name). Accounts may have
- * 64 characters: a too long id keeps a prefix of the account and appends a hash of all of it, so two long
- * accounts sharing a prefix still get distinct ids.
- */
-export const boundedBreachId = (kind: BreachKind, account: string, suffix: string): string => {
-  const full = `${kind}.${account}.${suffix}`;
-  if (full.length <= BREACH_ID_MAX) return full;
-  const hash = createHash('sha256').update(account).digest('hex').slice(0, 8);
-  const room = BREACH_ID_MAX - `${kind}..${suffix}`.length - hash.length - 1;
-  return `${kind}.${account.slice(0, Math.max(0, room))}-${hash}.${suffix}`.slice(0, BREACH_ID_MAX);
-};
-
-/** "2026-11-23T14:30:05.123Z" → "20261123T143005Z" (to the second, UTC). */
-/** "2026-11-23T14:30:05.123Z" → "20261123T1430Z" (to the minute, UTC). */
-export const compactUtcMinute = (ms: number): string => `${new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 13)}Z`;
-
-export const compactUtcSecond = (ms: number): string => `${new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
+/** `<kind>.<account>.<suffix>` as a valid execution name (shared/events/breach-id.ts). */
+export const boundedBreachId = (kind: BreachKind, account: string, suffix: string): string => breachIdOf(kind, account, suffix);
 
 /** One id per kind, account and session: "DAILY_LOSS.acct-1.20261123T1430Z". */
 export const breachIdFor = (kind: BreachKind, account: string, sessionStartMs: number): string =>

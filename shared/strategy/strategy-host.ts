@@ -8,7 +8,8 @@
 import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
-import { boundedBreachId, compactUtcSecond } from '../events/risk-events';
+import { compactUtcSecond } from '../events/breach-id';
+import { boundedBreachId } from '../events/risk-events';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
 import type { Telemetry } from '../telemetry/telemetry';

@@ -6,7 +6,8 @@ import { compileMarket, isMarketOpen, latestSession, nextSessionOpenMs } from '.
 import { DETAIL_TYPES, domainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { utcNow } from '../events/ids';
-import { boundedBreachId, compactUtcSecond } from '../events/risk-events';
+import { compactUtcSecond } from '../events/breach-id';
+import { boundedBreachId } from '../events/risk-events';
 import { dec } from '../money/decimal';
 import type { CancelAllResult } from '../orders/order-service';
 import { isOpenStatus, ORDER_STATUSES } from '../orders/order-record';

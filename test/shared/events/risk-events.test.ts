@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boundedBreachId, breachIdFor, compactUtcSecond } from '../../../shared/events/risk-events';
+import { compactUtcSecond } from '../../../shared/events/breach-id';
+import { boundedBreachId, breachIdFor } from '../../../shared/events/risk-events';
 
 const EXECUTION_NAME = /^[A-Za-z0-9_.:-]{1,80}$/;
 

@@ -1,0 +1,36 @@
+// The AWS pieces the safety functions (breaker, kill switch, watchdog) share, built from the environment.
+// Kept out of aws-wiring.ts so the risk and order functions do not bundle the SNS and Step Functions
+// clients. Invariant: a piece whose configuration is missing throws on every call (fail loudly), so the
+// step that needed it is reported failed, never done.
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { BreakerStarter } from '../../shared/breaker/breaker-starter';
+import { RUNTIME_ENV } from '../../shared/config/runtime-env';
+import { InfrastructureError } from '../../shared/errors/errors';
+import { cancelAllFrom } from '../../shared/orders/order-service';
+import { systemClock } from '../../shared/ports/clock';
+import type { Pager } from '../../shared/ports/pager';
+import type { Telemetry } from '../../shared/telemetry/telemetry';
+import { ORDER_LEASE_MS, type AwsAdapters } from '../aws-wiring';
+import { SnsPager } from '../sns/sns-pager';
+import { SfnBreakerStarter } from './sfn-breaker-starter';
+
+/** The on-call pager; without ON_CALL_TOPIC_ARN every page throws. */
+export const onCallPager = (env: NodeJS.ProcessEnv = process.env): Pager => {
+  const topicArn = env[RUNTIME_ENV.onCallTopicArn];
+  return topicArn
+    ? new SnsPager(new SNSClient({}), topicArn)
+    : { page: () => Promise.reject(new InfrastructureError(`${RUNTIME_ENV.onCallTopicArn} is not set: cannot page`, 'sns')) };
+};
+
+/** Starts breaker executions; without BREAKER_STATE_MACHINE_ARN every start throws. */
+export const breakerStarter = (sfn: SFNClient, env: NodeJS.ProcessEnv = process.env): BreakerStarter => {
+  const stateMachineArn = env[RUNTIME_ENV.breakerStateMachineArn];
+  return stateMachineArn
+    ? new SfnBreakerStarter(sfn, stateMachineArn)
+    : { start: () => Promise.reject(new InfrastructureError(`${RUNTIME_ENV.breakerStateMachineArn} is not set: cannot start the breaker`, 'sfn')) };
+};
+
+/** The order service's cancel-all over the function's adapters, requested by `component`. */
+export const awsCancelAll = (adapters: AwsAdapters, telemetry: Telemetry, component: string, defaultReason?: string) =>
+  cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: ORDER_LEASE_MS }, component, defaultReason);
