@@ -10,13 +10,14 @@ import { RUNTIME_ENV, RuntimeEnvSchema } from '../shared/config/runtime-env';
 import { parseOrThrow } from '../shared/errors/zod-issues';
 import type { Broker } from '../shared/ports/broker';
 import { createBroker } from './broker/broker-from-config';
-import { DynamoTradingStore } from './dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf, type TradingStores } from './dynamodb/dynamo-trading-store';
 import { EventBridgeBus } from './eventbridge/eventbridge-bus';
 import { SqsOrderQueue } from './sqs/sqs-order-queue';
 
 export interface AwsAdapters {
   config: EnvironmentConfig;
-  store: DynamoTradingStore;
+  /** The trading table, one adapter per role port. */
+  stores: TradingStores;
   bus: EventBridgeBus;
   queue: SqsOrderQueue | undefined;
   /** The configured broker; reading it throws when the environment cannot trade (see createBroker). */
@@ -36,7 +37,7 @@ export const awsAdapters = (env: NodeJS.ProcessEnv = process.env): AwsAdapters =
   let broker: Broker | undefined;
   cached = {
     config,
-    store: new DynamoTradingStore(new DynamoDBClient({}), runtime[RUNTIME_ENV.tableName]),
+    stores: storesOf(new DynamoTradingStore(new DynamoDBClient({}), runtime[RUNTIME_ENV.tableName])),
     bus: new EventBridgeBus(new EventBridgeClient({}), runtime[RUNTIME_ENV.eventBusName]),
     queue: queueUrl ? new SqsOrderQueue(new SQSClient({}), queueUrl) : undefined,
     get broker(): Broker {

@@ -36,7 +36,7 @@ const freshInputs = (): RiskInputs => ({
   marks: Object.fromEntries(SYMBOLS.map((s, i) => [s, { price: i === 0 ? '190.00' : `${40 + i}.25`, at }])),
   book: {
     cash: '2500000.00',
-    positions: Object.fromEntries(SYMBOLS.map((s, i) => [s, { quantity: `${100 + i}`, inflightBuy: i % 3 ? '0' : '10', inflightSell: '0' }])),
+    positions: Object.fromEntries(SYMBOLS.map((s, i) => [s, { quantity: `${100 + i}`, inFlightBuy: i % 3 ? '0' : '10', inFlightSell: '0' }])),
   },
   reference: Object.fromEntries(SYMBOLS.map((s, i) => [s, { adv: '25000000', sector: `SECTOR${i % 11}` }])),
   // Equity is 3,940,062.50: a little below the stored peak, as between new highs (a new peak is written once).

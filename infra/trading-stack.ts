@@ -1,5 +1,5 @@
 // The stack of one environment: table, bus and rules, order queue, the three pipeline functions with their
-// deployment safety, the circuit breaker (function + state machine), the dead-man switch (watchdog), the
+// deployment safety, the circuit breaker (function + state machine), the dead-man switch, the
 // kill-switch API, the broker credentials secret (readable only by the functions that talk to the broker),
 // dead-letter alarms, the alarms that halt trading, and the on-call topic. Construct ids never change once deployed.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
@@ -21,7 +21,7 @@ import { OnCall } from './on-call';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
 import { TradingTable } from './trading-table';
-import { Watchdog } from './watchdog';
+import { DeadManSwitch } from './dead-man-switch';
 
 export interface TradingStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -32,7 +32,7 @@ const ORDER_TIMEOUT = Duration.seconds(30);
 export class TradingStack extends Stack {
   readonly functions: Record<'risk' | 'order' | 'reconciliation', TradingFunction>;
   readonly circuitBreaker: CircuitBreaker;
-  readonly watchdog: Watchdog;
+  readonly deadManSwitch: DeadManSwitch;
   readonly killSwitchApi: KillSwitchApi;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
@@ -78,7 +78,7 @@ export class TradingStack extends Stack {
     const shared = { config, table, onCall: onCall.topic, brokerCredentials, baseEnv };
     this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', shared);
     // Before the routing too: the dead-man switch's schedule targets it.
-    this.watchdog = new Watchdog(this, 'Watchdog', shared);
+    this.deadManSwitch = new DeadManSwitch(this, 'Watchdog', shared);
 
     const routing = new EventRouting(this, 'EventRouting', {
       config,
@@ -87,7 +87,7 @@ export class TradingStack extends Stack {
         order: this.functions.order.alias,
         reconciliation: this.functions.reconciliation.alias,
         breaker: this.circuitBreaker.fn.alias,
-        watchdog: this.watchdog.fn.alias,
+        'dead-man-switch': this.deadManSwitch.fn.alias,
       },
     });
 
@@ -98,11 +98,11 @@ export class TradingStack extends Stack {
     // The breaker's cancelAllOrders publishes the order events a cancellation produces on the bus.
     routing.bus.grantPutEventsTo(this.circuitBreaker.fn.fn);
     // The dead-man switch publishes its FEED_STALE breach and its cancellations' order events.
-    routing.bus.grantPutEventsTo(this.watchdog.fn.fn);
+    routing.bus.grantPutEventsTo(this.deadManSwitch.fn.fn);
     orders.queue.grantSendMessages(this.functions.risk.fn);
     // Asynchronous (EventBridge) invocations: retried, then kept in FailedInvocations (which pages). The
     // state machine's synchronous task invocations of the breaker alias are not affected.
-    for (const fn of [this.functions.risk, this.functions.reconciliation, this.circuitBreaker.fn, this.watchdog.fn]) {
+    for (const fn of [this.functions.risk, this.functions.reconciliation, this.circuitBreaker.fn, this.deadManSwitch.fn]) {
       fn.alias.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.minutes(5), onFailure: new SqsDestination(failedInvocations) });
     }
     // Reconciliation at start-up: after every deploy that changes the function, once the table, bus, secret and
@@ -153,8 +153,8 @@ export class TradingStack extends Stack {
         { alarm: orderDeadLetters, why: 'an approved order could not be processed: whether it reached the broker is unknown' },
         { alarm: eventDeadLetters, why: 'an event was not delivered: it may be a breach that never reached the breaker' },
         { alarm: failedInvocationsAlarm, why: 'a risk, reconciliation, breaker-start or dead-man switch invocation failed for good' },
-        { alarm: this.watchdog.fn.errorAlarm, why: 'the dead-man switch could not complete a check: the feed may be dead with orders open' },
-        { alarm: this.watchdog.silentAlarm, why: 'the dead-man switch is not running: a dead feed would go unnoticed' },
+        { alarm: this.deadManSwitch.fn.errorAlarm, why: 'the dead-man switch could not complete a check: the feed may be dead with orders open' },
+        { alarm: this.deadManSwitch.silentAlarm, why: 'the dead-man switch is not running: a dead feed would go unnoticed' },
       ],
     });
 

@@ -8,8 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
-import type { BreakerStarter } from '../shared/breaker/breaker-starter';
-import type { BreakerTrip } from '../shared/breaker/breaker-tasks';
+import type { BreakerStarter, BreakerTrip } from '../shared/ports/breaker-starter';
 import type { ApprovalDelivery } from '../shared/ports/breaker-approvals';
 
 /** What a Task override may return (JSON, as Lambda's Payload is). */

@@ -1,7 +1,7 @@
 // The simulated market: a seeded random walk over several symbols on a tick grid. Prices are exact decimal
 // strings, always at least one tick; the same seed replays the same path.
-import type { InstrumentReference } from '../shared/ports/trading-store';
 import { dec, toDecimalString, type Decimal } from '../shared/money/decimal';
+import type { InstrumentReference } from '../shared/market/marks';
 import { seededRandom } from '../shared/random/seeded';
 import type { MarketTick } from '../shared/strategy/strategy';
 

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
-import { DynamoTradingStore } from '../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../adapters/dynamodb/dynamo-trading-store';
 import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
 import { SimulatedBroker, type SimulatedBrokerOptions } from '../adapters/broker/simulated-broker';
 import { createRiskHandler } from '../functions/risk/handler';
@@ -15,18 +15,15 @@ import { createOrderHandler } from '../functions/order/handler';
 import { createReconciliationHandler } from '../functions/reconciliation/handler';
 import { createBreakerHandler } from '../functions/breaker/handler';
 import { createKillSwitchHandler } from '../functions/kill-switch/handler';
-import { startRecoveryWith } from '../shared/breaker/release-trip';
-import { createDeadManSwitch } from '../shared/watchdog/dead-man-switch';
-import { resolveDeadManSwitchConfig } from '../shared/watchdog/dead-man-switch-config';
+import { startRecoveryWith } from '../shared/kill-switch/release-trip';
+import { createDeadManSwitch } from '../shared/dead-man-switch/dead-man-switch';
+import { resolveDeadManSwitchConfig } from '../shared/dead-man-switch/dead-man-switch-config';
 import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
-import { cancelAllFrom } from '../shared/orders/order-service';
 import type { Page } from '../shared/ports/pager';
 import { loadEnvironmentConfig } from '../shared/config/environments';
 import { DETAIL_TYPES } from '../shared/events/catalog';
 import { EVENT_ROUTES } from '../shared/routing/routes';
 import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
-import type { ReconciliationRecord } from '../shared/ports/trading-store';
-import { utcNow } from '../shared/events/ids';
 import { systemClock } from '../shared/ports/clock';
 import type { IntentOutcome } from '../shared/risk/risk-service';
 import { DEFAULT_RUNAWAY_GUARD, StrategyHost } from '../shared/strategy/strategy-host';
@@ -34,7 +31,7 @@ import type { StateChangeOutcome, TradingStateChange } from '../shared/trading-s
 import { valueLedger } from '../shared/ledger/valuation';
 import { ORDER_STATUSES } from '../shared/orders/order-record';
 import type { Strategy, StrategyModule, StrategyOptions } from '../shared/strategy/strategy';
-import { InMemoryTelemetry, METRICS } from '../shared/telemetry/telemetry';
+import { METRICS } from '../shared/telemetry/metrics';
 import createSampleMomentum from '../strategies/sample-momentum';
 import createRunaway from '../strategies/runaway';
 import { startDynamoDbLocal, localDynamoClientConfig } from './dynamodb-local';
@@ -44,6 +41,10 @@ import { LocalBreakerApprovals } from './local-breaker-approvals';
 import { startLocalApi, type LocalApi } from './local-api';
 import { LocalControlPlane } from './local-control-plane';
 import { DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS, SimulatedMarket } from './market';
+import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
+import { utcNow } from '../shared/time/utc';
+import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
+import { cancelAllFrom } from '../shared/order-service/cancellation';
 import { percentile, type LocalReport } from './report';
 import { SqsEventSource } from './sqs-event-source';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from './sqs-local';
@@ -197,6 +198,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
 
     const store = new HaltObservingStore(ddb, tableName);
+    const stores = storesOf(store);
     const scenario = options.scenario ?? 'normal';
     const symbols = scenario === 'runaway' ? RUNAWAY_SYMBOLS : DEFAULT_SYMBOLS;
     const market = new SimulatedMarket({ seed, symbols });
@@ -214,7 +216,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     await store.depositCash(account, startingCash, nowIso);
 
     const risk = createRiskHandler(() => ({
-      store,
+      ...stores,
       queue: new SqsOrderQueue(sqsClient, queueUrl),
       bus: router,
       clock,
@@ -225,10 +227,10 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     // The simulated venue never takes an order late, so "not at the broker" is trusted after 2 s, not 30.
     const inFlightGraceMs = 2_000;
     // What the order function and every cancel-all (breaker, kill switch, dead-man switch) work with.
-    const orderDeps = { store, broker, bus: router, clock, telemetry, leaseMs: 30_000 };
+    const orderDeps = { ...stores, broker, bus: router, clock, telemetry, leaseMs: 30_000 };
     const order = createOrderHandler(() => ({ ...orderDeps, inFlightGraceMs, logger }));
     const reconciliation = createReconciliationHandler(() => ({
-      store,
+      ...stores,
       broker,
       bus: router,
       clock,
@@ -244,7 +246,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     /** detectedAt (epoch ms) of every breach that started a breaker execution. */
     const breachTimes: number[] = [];
     const breakerHandler = createBreakerHandler(() => ({
-      store,
+      ...stores,
       pager: { page: async (p) => void pages.push(p) },
       clock,
       config: resolveBreakerConfig(config.breaker),
@@ -323,7 +325,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     });
     const killSwitch = createKillSwitchHandler(
       () => ({
-        store,
+        ...stores,
         controlPlane,
         pager: { page: async (p) => void pages.push(p) },
         clock,
@@ -362,7 +364,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const heartbeat = () => store.putFeedHeartbeat(FEED_ID, new Date(clock.now()).toISOString());
     await heartbeat();
     const deadMan = createDeadManSwitch({
-      store,
+      ...stores,
       bus: router,
       cancelAll: cancelAllFrom(orderDeps, 'dead-man-switch', 'feed stale'),
       clock,
@@ -397,7 +399,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       }
       const now = clock.now();
       // feed-stall: the feed task hangs; no ticks, marks, intents or heartbeat from then on. The venue,
-      // reconciliation and the dead-man switch (the watchdog, not part of the feed) carry on.
+      // reconciliation and the dead-man switch (not part of the feed) carry on.
       const feedAlive = scenario !== 'feed-stall' || Date.now() - started < FEED_STALL_AFTER_MS;
       const ticks = feedAlive ? market.step(now) : [];
       // Conflated like the feed: each symbol's mark is written at most once a second, all in one update.

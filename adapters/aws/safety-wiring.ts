@@ -1,16 +1,16 @@
-// The AWS pieces the safety functions (breaker, kill switch, watchdog) share, built from the environment.
+// The AWS pieces the safety functions (breaker, kill switch, dead-man switch) share, built from the environment.
 // Kept out of aws-wiring.ts so the risk and order functions do not bundle the SNS and Step Functions
 // clients. Invariant: a piece whose configuration is missing throws on every call (fail loudly), so the
 // step that needed it is reported failed, never done.
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { BreakerStarter } from '../../shared/breaker/breaker-starter';
+import type { BreakerStarter } from '../../shared/ports/breaker-starter';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { cancelAllFrom } from '../../shared/orders/order-service';
 import { systemClock } from '../../shared/ports/clock';
+import type { Telemetry } from '../../shared/ports/telemetry';
+import { cancelAllFrom } from '../../shared/order-service/cancellation';
 import type { Pager } from '../../shared/ports/pager';
-import type { Telemetry } from '../../shared/telemetry/telemetry';
 import { ORDER_LEASE_MS, type AwsAdapters } from '../aws-wiring';
 import { SnsPager } from '../sns/sns-pager';
 import { SfnBreakerStarter } from './sfn-breaker-starter';
@@ -33,4 +33,4 @@ export const breakerStarter = (sfn: SFNClient, env: NodeJS.ProcessEnv = process.
 
 /** The order service's cancel-all over the function's adapters, requested by `component`. */
 export const awsCancelAll = (adapters: AwsAdapters, telemetry: Telemetry, component: string, defaultReason?: string) =>
-  cancelAllFrom({ store: adapters.store, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: ORDER_LEASE_MS }, component, defaultReason);
+  cancelAllFrom({ orderStore: adapters.stores.orderStore, tradingStateStore: adapters.stores.tradingStateStore, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: ORDER_LEASE_MS }, component, defaultReason);

@@ -4,8 +4,7 @@
 // that refusal is 'duplicate', any other failure an InfrastructureError with its cause (so the invocation
 // fails, and EventBridge retries it, then dead-letters it: a breach is never silently dropped).
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
-import type { BreakerStarter } from '../../shared/breaker/breaker-starter';
-import type { BreakerTrip } from '../../shared/breaker/breaker-tasks';
+import type { BreakerStarter, BreakerTrip } from '../../shared/ports/breaker-starter';
 import { InfrastructureError } from '../../shared/errors/errors';
 
 export class SfnBreakerStarter implements BreakerStarter {

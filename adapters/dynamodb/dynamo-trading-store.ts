@@ -23,28 +23,16 @@ import { OrderIntentSchema } from '../../shared/events/order-events';
 import { flatPosition, type Position } from '../../shared/ledger/position';
 import { isOpenStatus, ORDER_STATUSES, type OrderRecord, type OrderStatus } from '../../shared/orders/order-record';
 import { dec, toDecimalString } from '../../shared/money/decimal';
-import type {
-  AccountBook,
-  ApprovalEntry,
-  BookEntry,
-  CashSyncInput,
-  ClaimResult,
-  OrderUpdateInput,
-  ExecutionThrottleState,
-  InflightChange,
-  InstrumentReference,
-  ItemRevision,
-  RecordDecisionInput,
-  ReconciliationRecord,
-  RiskSnapshot,
-  TradingStore,
-} from '../../shared/ports/trading-store';
-import type { Mark } from '../../shared/risk/evaluate';
+import type { BreakerStore } from '../../shared/ports/breaker-store';
+import type { MarketDataStore } from '../../shared/ports/market-data-store';
+import type { OrderStore } from '../../shared/ports/order-store';
+import type { ReconciliationStore } from '../../shared/ports/reconciliation-store';
+import type { RiskStore } from '../../shared/ports/risk-store';
+import type { TradingStateStore } from '../../shared/ports/trading-state-store';
 import {
-  ACCOUNT_SCOPE,
   ORDER_PREFIX,
-  BOOK_INFLIGHT_BUY,
-  BOOK_INFLIGHT_SELL,
+  BOOK_IN_FLIGHT_BUY,
+  BOOK_IN_FLIGHT_SELL,
   BOOK_QUANTITY,
   FILL_BUCKET_PREFIX,
   keys,
@@ -53,11 +41,15 @@ import {
   REFERENCE_PREFIX,
 } from '../../shared/storage/table-definition';
 import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
-import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease } from '../../shared/ports/trading-store';
-import type { BreakerTripEntry } from '../../shared/ports/trading-store';
-import { BreakerStageSchema, type BreakerExecutionRecord, type BreakerStageWrite, type PendingBreakerApproval } from '../../shared/breaker/breaker-execution';
-import type { FeedHeartbeat } from '../../shared/ports/trading-store';
-
+import type { AccountBook, BookEntry, InFlightChange } from '../../shared/ledger/account-book';
+import type { ItemRevision } from '../../shared/market/item-revision';
+import type { ApprovalEntry, ExecutionThrottleState, RecordDecisionInput, RiskSnapshot } from '../../shared/ports/risk-store';
+import type { ClaimResult, OrderUpdateInput } from '../../shared/ports/order-store';
+import type { CashSyncInput, ReconciliationRecord } from '../../shared/ports/reconciliation-store';
+import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
+import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease } from '../../shared/ports/trading-state-store';
+import type { InstrumentReference, FeedHeartbeat, Mark } from '../../shared/market/marks';
+import { BreakerStageSchema, type BreakerExecutionRecord, type BreakerStageWrite, type PendingBreakerApproval, type BreakerTripEntry } from '../../shared/ports/breaker-store';
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -96,7 +88,7 @@ const orderToItem = (order: OrderRecord): Item => ({
   filledNotional: order.filledNotional,
   brokerFilledQuantity: order.brokerFilledQuantity,
   brokerUpdatedAt: order.brokerUpdatedAt,
-  inflight: order.inflight,
+  inFlight: order.inFlight,
   origin: order.origin,
   createdAt: order.createdAt,
   updatedAt: order.updatedAt,
@@ -125,7 +117,7 @@ const itemToOrder = (item: Item): OrderRecord => {
     ...(item.filledNotional !== undefined ? { filledNotional: String(item.filledNotional) } : {}),
     ...(item.brokerFilledQuantity !== undefined ? { brokerFilledQuantity: String(item.brokerFilledQuantity) } : {}),
     ...(item.brokerUpdatedAt ? { brokerUpdatedAt: String(item.brokerUpdatedAt) } : {}),
-    ...(item.inflight !== undefined ? { inflight: String(item.inflight) } : {}),
+    ...(item.inFlight !== undefined ? { inFlight: String(item.inFlight) } : {}),
     ...(item.origin === 'external' ? { origin: 'external' as const } : {}),
     createdAt: String(item.createdAt),
     updatedAt: String(item.updatedAt),
@@ -167,11 +159,11 @@ const revise = (changed: readonly string[]) => ({
 /** The book item's Q#/B#/S# attributes, one entry per symbol ever traded. */
 const itemToBook = (item: Item | undefined): AccountBook => {
   const positions: Record<string, BookEntry> = {};
-  const entry = (symbol: string): BookEntry => (positions[symbol] ??= { quantity: '0', inflightBuy: '0', inflightSell: '0' });
+  const entry = (symbol: string): BookEntry => (positions[symbol] ??= { quantity: '0', inFlightBuy: '0', inFlightSell: '0' });
   for (const [name, value] of Object.entries(item ?? {})) {
     if (name.startsWith(BOOK_QUANTITY)) entry(name.slice(BOOK_QUANTITY.length)).quantity = String(value);
-    else if (name.startsWith(BOOK_INFLIGHT_BUY)) entry(name.slice(BOOK_INFLIGHT_BUY.length)).inflightBuy = String(value);
-    else if (name.startsWith(BOOK_INFLIGHT_SELL)) entry(name.slice(BOOK_INFLIGHT_SELL.length)).inflightSell = String(value);
+    else if (name.startsWith(BOOK_IN_FLIGHT_BUY)) entry(name.slice(BOOK_IN_FLIGHT_BUY.length)).inFlightBuy = String(value);
+    else if (name.startsWith(BOOK_IN_FLIGHT_SELL)) entry(name.slice(BOOK_IN_FLIGHT_SELL.length)).inFlightSell = String(value);
   }
   const revision = itemToRevision(item);
   const cashSyncedAt = str(item?.cashSyncedAt);
@@ -215,14 +207,14 @@ const itemToThrottle = (item: Item | undefined): ExecutionThrottleState => {
  * Moves in-flight exposure with ADD on the book, which never conflicts logically with the ledger's versioned
  * write of a position: approvals and fills stay independent.
  */
-const inflightUpdate = (tableName: string, account: string, change: InflightChange): TransactItem => {
+const inFlightUpdate = (tableName: string, account: string, change: InFlightChange): TransactItem => {
   const revision = revise([change.symbol]);
   return {
     Update: {
       TableName: tableName,
       Key: keys.book(account),
-      UpdateExpression: `ADD #inflight :q, ${revision.add} SET ${revision.set}`,
-      ExpressionAttributeNames: { '#inflight': `${change.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${change.symbol}`, ...revision.names },
+      UpdateExpression: `ADD #inFlight :q, ${revision.add} SET ${revision.set}`,
+      ExpressionAttributeNames: { '#inFlight': `${change.side === 'buy' ? BOOK_IN_FLIGHT_BUY : BOOK_IN_FLIGHT_SELL}${change.symbol}`, ...revision.names },
       ExpressionAttributeValues: { ':q': n(change.quantity), ...revision.values },
     },
   };
@@ -277,7 +269,26 @@ const cancellationCodes = (error: unknown): (string | undefined)[] | undefined =
 
 const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
-export class DynamoTradingStore implements TradingStore {
+/** Every role port of the trading table, one field each: what a deployment wires its handlers from. */
+export interface TradingStores {
+  riskStore: RiskStore;
+  orderStore: OrderStore;
+  tradingStateStore: TradingStateStore;
+  breakerStore: BreakerStore;
+  reconciliationStore: ReconciliationStore;
+  marketDataStore: MarketDataStore;
+}
+
+export const storesOf = (store: DynamoTradingStore): TradingStores => ({
+  riskStore: store,
+  orderStore: store,
+  tradingStateStore: store,
+  breakerStore: store,
+  reconciliationStore: store,
+  marketDataStore: store,
+});
+
+export class DynamoTradingStore implements RiskStore, OrderStore, TradingStateStore, BreakerStore, ReconciliationStore, MarketDataStore {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(
@@ -390,8 +401,8 @@ export class DynamoTradingStore implements TradingStore {
     };
     add('order', { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } });
     for (const entry of input.audit) add('plain', auditPut(this.tableName, entry));
-    if (input.inflight) {
-      add('plain', inflightUpdate(this.tableName, account, input.inflight));
+    if (input.inFlight) {
+      add('plain', inFlightUpdate(this.tableName, account, input.inFlight));
       add('plain', openOrdersUpdate(this.tableName, account, 1));
     }
     if (input.orderRate) {
@@ -590,7 +601,7 @@ export class DynamoTradingStore implements TradingStore {
   }
 
   async getBookEntry(account: string, symbol: string): Promise<BookEntry> {
-    const names = [BOOK_QUANTITY, BOOK_INFLIGHT_BUY, BOOK_INFLIGHT_SELL].map((prefix) => `${prefix}${symbol}`);
+    const names = [BOOK_QUANTITY, BOOK_IN_FLIGHT_BUY, BOOK_IN_FLIGHT_SELL].map((prefix) => `${prefix}${symbol}`);
     const out = await this.call('GetItem (book entry)', () =>
       this.doc.send(
         new GetCommand({
@@ -602,7 +613,7 @@ export class DynamoTradingStore implements TradingStore {
         }),
       ),
     );
-    return itemToBook(out.Item).positions[symbol] ?? { quantity: '0', inflightBuy: '0', inflightSell: '0' };
+    return itemToBook(out.Item).positions[symbol] ?? { quantity: '0', inFlightBuy: '0', inFlightSell: '0' };
   }
 
   async recordCancelMessage(account: string, entry: ApprovalEntry, audit: AuditEntry): Promise<'recorded' | 'duplicate'> {
@@ -679,7 +690,7 @@ export class DynamoTradingStore implements TradingStore {
       ['filledNotional', set.filledNotional],
       ['brokerFilledQuantity', set.brokerFilledQuantity],
       ['brokerUpdatedAt', set.brokerUpdatedAt],
-      ['inflight', set.inflight],
+      ['inFlight', set.inFlight],
       ['reason', set.reason],
       ['rejectReason', set.rejectReason],
       ['inFlightSince', set.inFlightSince],
@@ -758,9 +769,9 @@ export class DynamoTradingStore implements TradingStore {
       if (delta !== '0') bookAdds.push([`${BOOK_QUANTITY}${input.position.after.symbol}`, delta]);
       bookSymbol = input.position.after.symbol;
     }
-    if (input.inflight && !dec(input.inflight.quantity).isZero()) {
-      bookAdds.push([`${input.inflight.side === 'buy' ? BOOK_INFLIGHT_BUY : BOOK_INFLIGHT_SELL}${input.inflight.symbol}`, input.inflight.quantity]);
-      bookSymbol = input.inflight.symbol;
+    if (input.inFlight && !dec(input.inFlight.quantity).isZero()) {
+      bookAdds.push([`${input.inFlight.side === 'buy' ? BOOK_IN_FLIGHT_BUY : BOOK_IN_FLIGHT_SELL}${input.inFlight.symbol}`, input.inFlight.quantity]);
+      bookSymbol = input.inFlight.symbol;
     }
     if (!dec(input.cashDelta).isZero()) bookAdds.push(['cash', input.cashDelta]);
     if (bookAdds.length > 0) {
@@ -831,14 +842,14 @@ export class DynamoTradingStore implements TradingStore {
     return orders;
   }
 
-  async adoptOrder(order: OrderRecord, audit: AuditEntry, inflight?: InflightChange): Promise<boolean> {
+  async adoptOrder(order: OrderRecord, audit: AuditEntry, inFlight?: InFlightChange): Promise<boolean> {
     const items: TransactItem[] = [
       { Put: { TableName: this.tableName, Item: orderToItem(order), ConditionExpression: 'attribute_not_exists(pk)' } },
       auditPut(this.tableName, audit),
     ];
     if (isOpenStatus(order.status)) items.push(openOrdersUpdate(this.tableName, order.account, 1));
     // Like an approval: the adopted order's size is in flight on the book in the same write as the order.
-    if (inflight && !dec(inflight.quantity).isZero()) items.push(inflightUpdate(this.tableName, order.account, inflight));
+    if (inFlight && !dec(inFlight.quantity).isZero()) items.push(inFlightUpdate(this.tableName, order.account, inFlight));
     try {
       await this.doc.send(new TransactWriteCommand({ TransactItems: items }));
       return true;

@@ -1,7 +1,8 @@
 // Telemetry port over Powertools Metrics: each count is a single EMF metric with its own dimensions (the
+import type { Telemetry } from '../../shared/ports/telemetry';
+
 // denial reason is a dimension), flushed immediately so nothing is lost if the invocation dies.
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { Telemetry } from '../../shared/telemetry/telemetry';
 
 export class PowertoolsTelemetry implements Telemetry {
   constructor(private readonly metrics: Metrics = new Metrics({ namespace: 'TradingSafety' })) {}

@@ -19,8 +19,8 @@ import {
   tripsFromAlarm,
 } from '../../shared/breaker/breach-trip';
 import { resolveBreakerConfig } from '../../shared/breaker/breaker-config';
-import { BreakerStageSchema } from '../../shared/breaker/breaker-execution';
-import type { BreakerStarter } from '../../shared/breaker/breaker-starter';
+import { BreakerStageSchema } from '../../shared/ports/breaker-store';
+import type { BreakerStarter, BreakerTrip } from '../../shared/ports/breaker-starter';
 import {
   BreakerExecutionStateSchema,
   BreakerPageEventSchema,
@@ -32,13 +32,13 @@ import {
   recoveryConfig,
   requestApproval,
   setState,
-  type BreakerDeps,
-  type BreakerTrip,
+  type BreakerDeps
 } from '../../shared/breaker/breaker-tasks';
+import type { Telemetry } from '../../shared/ports/telemetry';
 import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
 import { systemClock } from '../../shared/ports/clock';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { METRICS, type Telemetry } from '../../shared/telemetry/telemetry';
+import { METRICS } from '../../shared/telemetry/metrics';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { createLogger, parseInput } from '../support/handler-support';
 
@@ -212,7 +212,10 @@ const fromEnvironment = (): BreakerHandlerDeps => {
   const adapters = awsAdapters();
   const telemetry = new PowertoolsTelemetry();
   awsDeps = {
-    store: adapters.store,
+    breakerStore: adapters.stores.breakerStore,
+    tradingStateStore: adapters.stores.tradingStateStore,
+    riskStore: adapters.stores.riskStore,
+    reconciliationStore: adapters.stores.reconciliationStore,
     // Without a topic every page throws: the state machine retries, then takes its fail-closed path. Without
     // the state machine ARN every start throws: the rule's retries and DLQ show the breach was not acted on.
     pager: onCallPager(),

@@ -19,8 +19,9 @@ import { SfnBreakerApprovals } from '../../adapters/aws/sfn-breaker-approvals';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
-import { approveRecovery, rejectRecovery } from '../../shared/breaker/approval';
-import { startRecoveryWith } from '../../shared/breaker/release-trip';
+import { approveRecovery, rejectRecovery, type BreakerApprovalDeps } from '../../shared/breaker/approval';
+import type { Telemetry } from '../../shared/ports/telemetry';
+import { startRecoveryWith } from '../../shared/kill-switch/release-trip';
 import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
 import { AccountIdSchema } from '../../shared/events/ids';
 import {
@@ -30,17 +31,15 @@ import {
   releaseKillSwitch,
   type KillSwitchDeps,
 } from '../../shared/kill-switch/kill-switch';
-import type { BreakerApprovals } from '../../shared/ports/breaker-approvals';
 import { systemClock } from '../../shared/ports/clock';
 import type { ControlPlane } from '../../shared/ports/control-plane';
-import type { Telemetry } from '../../shared/telemetry/telemetry';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 
 const FUNCTION = 'kill-switch';
 
-export type KillSwitchHandlerDeps = KillSwitchDeps & {
-  /** Answers the breaker execution waiting for approval (SendTaskSuccess / SendTaskFailure). */
-  approvals: BreakerApprovals;
+/** The approval routes answer the breaker execution waiting for a person (SendTaskSuccess / SendTaskFailure). */
+export type KillSwitchHandlerDeps = KillSwitchDeps &
+  BreakerApprovalDeps & {
   telemetry: Telemetry;
   logger: Pick<Logger, 'error' | 'info'>;
 };
@@ -155,7 +154,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
   const telemetry = new PowertoolsTelemetry();
   const sfn = new SFNClient({});
   awsDeps = {
-    store: adapters.store,
+    ...adapters.stores,
     controlPlane,
     // Without a topic the page step reports failed (fail closed), never done.
     pager: onCallPager(env),

@@ -8,8 +8,9 @@ import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { awsAdapters, ORDER_LEASE_MS } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { OrderQueueMessageSchema } from '../../shared/events/order-queue-messages';
+import { handleOrderQueueMessage } from '../../shared/order-service/queue-dispatch';
+import type { OrderServiceDeps } from '../../shared/order-service/context';
 import { systemClock } from '../../shared/ports/clock';
-import { handleOrderQueueMessage, type OrderServiceDeps } from '../../shared/orders/order-service';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 
 export type OrderHandlerDeps = Omit<OrderServiceDeps, 'workerId'> & { logger: Pick<Logger, 'error' | 'info'> };
@@ -38,7 +39,8 @@ const fromEnvironment = (): OrderHandlerDeps => {
   if (awsDeps) return awsDeps;
   const adapters = awsAdapters();
   awsDeps = {
-    store: adapters.store,
+    orderStore: adapters.stores.orderStore,
+    tradingStateStore: adapters.stores.tradingStateStore,
     broker: adapters.broker,
     bus: adapters.bus,
     clock: systemClock,

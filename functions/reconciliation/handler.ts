@@ -8,8 +8,8 @@ import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { deterministicId } from '../../shared/events/ids';
+import type { ReconciliationRecord } from '../../shared/ports/reconciliation-store';
 import { systemClock } from '../../shared/ports/clock';
-import type { ReconciliationRecord } from '../../shared/ports/trading-store';
 import { reconcileAccount, type ReconciliationDeps } from '../../shared/reconciliation/reconciliation-service';
 import { createLogger, parseInput } from '../support/handler-support';
 
@@ -50,7 +50,9 @@ const fromEnvironment = (): ReconciliationHandlerDeps => {
   if (awsDeps) return awsDeps;
   const adapters = awsAdapters();
   awsDeps = {
-    store: adapters.store,
+    reconciliationStore: adapters.stores.reconciliationStore,
+    orderStore: adapters.stores.orderStore,
+    tradingStateStore: adapters.stores.tradingStateStore,
     broker: adapters.broker,
     bus: adapters.bus,
     clock: systemClock,

@@ -37,7 +37,7 @@ const fromEnvironment = (): RiskHandlerDeps => {
   const adapters = awsAdapters();
   if (!adapters.queue) throw new InfrastructureError('ORDER_QUEUE_URL is required by the risk function', 'config');
   awsDeps = {
-    store: adapters.store,
+    riskStore: adapters.stores.riskStore,
     queue: adapters.queue,
     bus: adapters.bus,
     clock: systemClock,

@@ -3,8 +3,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
 import { InvalidInputError } from '../../shared/errors/errors';
+import type { Telemetry } from '../../shared/ports/telemetry';
 import { parseOrThrow } from '../../shared/errors/zod-issues';
-import { METRICS, type Telemetry } from '../../shared/telemetry/telemetry';
+import { METRICS } from '../../shared/telemetry/metrics';
 
 export const createLogger = (serviceName: string): Logger => new Logger({ serviceName });
 

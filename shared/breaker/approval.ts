@@ -4,11 +4,12 @@
 // stopped and released the account (four eyes); rejecting only keeps trading halted, so anyone may.
 import { auditEntry } from '../audit/audit-entry';
 import { parseOrThrow } from '../errors/zod-issues';
-import { utcNow } from '../events/ids';
+import { utcNow } from '../time/utc';
 import { KillSwitchRequestSchema } from '../kill-switch/kill-switch';
 import { APPROVAL_REJECTED_ERROR, type ApprovalDelivery, type BreakerApprovals } from '../ports/breaker-approvals';
 import type { Clock } from '../ports/clock';
-import type { TradingStore } from '../ports/trading-store';
+import type { BreakerStore } from '../ports/breaker-store';
+import type { TradingStateStore } from '../ports/trading-state-store';
 
 /** `{ account, principal, reason, requestId }`, validated as the kill switch's requests are. */
 export const BreakerDecisionRequestSchema = KillSwitchRequestSchema;
@@ -21,7 +22,8 @@ export type BreakerDecisionResult =
   | { outcome: 'approved' | 'rejected'; account: string; breachId: string; decidedBy: string };
 
 export interface BreakerApprovalDeps {
-  store: TradingStore;
+  breakerStore: Pick<BreakerStore, 'getBreakerExecution' | 'takeBreakerApproval' | 'restoreBreakerApproval'>;
+  tradingStateStore: Pick<TradingStateStore, 'getTradingState'>;
   approvals: BreakerApprovals;
   clock: Clock;
 }
@@ -34,12 +36,12 @@ const decide = async (deps: BreakerApprovalDeps, input: unknown, decision: Decis
   const { account, principal, reason, requestId } = parseOrThrow(BreakerDecisionRequestSchema, input);
   const at = utcNow(deps.clock.now());
 
-  const pending = (await deps.store.getBreakerExecution(account))?.approval;
+  const pending = (await deps.breakerStore.getBreakerExecution(account))?.approval;
   if (!pending) return refuse(account, 'NO_PENDING_APPROVAL', `no breaker execution of ${account} is waiting for approval`);
 
   if (decision === 'approve') {
     // Read right before the decision: approving only ever lets REDUCING become ACTIVE.
-    const state = await deps.store.getTradingState(account);
+    const state = await deps.tradingStateStore.getTradingState(account);
     if (state !== 'REDUCING') return refuse(account, 'STATE_NOT_REDUCING', `trading state of ${account} is ${state ?? 'missing'}, not REDUCING`);
     if (pending.excludedApprovers.includes(principal)) {
       return refuse(account, 'SAME_PRINCIPAL', `${principal} stopped or released this account: a different person must approve its return to ACTIVE`);
@@ -57,7 +59,7 @@ const decide = async (deps: BreakerApprovalDeps, input: unknown, decision: Decis
     discriminator: requestId,
     detail: { reason, requestId, requestedAt: pending.requestedAt },
   });
-  if ((await deps.store.takeBreakerApproval(account, pending.taskToken, audit)) === 'gone') {
+  if ((await deps.breakerStore.takeBreakerApproval(account, pending.taskToken, audit)) === 'gone') {
     return refuse(account, 'NO_PENDING_APPROVAL', `the approval of ${pending.breachId} was decided meanwhile or the execution moved on`);
   }
 
@@ -70,7 +72,7 @@ const decide = async (deps: BreakerApprovalDeps, input: unknown, decision: Decis
   } catch (error) {
     // Not known to have arrived: the approval goes back (if the execution still waits) so a person can retry.
     // A token that did arrive makes that retry 'expired', never a second effect.
-    await deps.store.restoreBreakerApproval(pending).catch(() => undefined);
+    await deps.breakerStore.restoreBreakerApproval(pending).catch(() => undefined);
     throw error;
   }
   if (delivery === 'expired') {

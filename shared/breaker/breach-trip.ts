@@ -3,11 +3,11 @@
 // execution name (1-80 characters of [A-Za-z0-9_.:-]), because the execution is named after it and a
 // second start with the same name is refused: the id decides how often one breach trips the breaker.
 import { z } from 'zod';
-import { breachIdOf, utcHourBucket } from '../events/breach-id';
+import type { BreakerTrip } from '../ports/breaker-starter';
+import { utcHourBucket } from '../time/utc';
+import { breachIdOf } from '../events/breach-id';
 import type { ReconciliationBreakFoundDetailSchema } from '../events/reconciliation-events';
 import type { RiskBreachDetail } from '../events/risk-events';
-import type { BreakerTrip } from './breaker-tasks';
-
 export type ReconciliationBreakDetail = z.infer<typeof ReconciliationBreakFoundDetailSchema>;
 
 

@@ -1,14 +1,16 @@
 // The circuit breaker's task cores, one per Task state of statemachines/circuit-breaker.asl.json, over
-// ports only. Invariants: a state change goes through the store's conditional, audited changeTradingState
+// ports only. Invariants: a state change goes through the trading-state store's conditional, audited changeTradingState
 // (actor 'breaker', correlation = breach id); a recovery evaluation that cannot read something says "not ok"
 // (fail closed); a page that cannot be sent throws, so the state machine's Catch keeps trading halted.
 import { z } from 'zod';
 import { sessionStartMs } from '../calendar/trading-calendar';
-import { AccountIdSchema, UtcTimestampSchema } from '../events/ids';
 import * as fx from '../money/fixed';
 import type { Clock } from '../ports/clock';
 import type { Pager } from '../ports/pager';
-import type { TradingStore } from '../ports/trading-store';
+import { BreakerTripSchema, type BreakerTrip } from '../ports/breaker-starter';
+import type { ReconciliationStore } from '../ports/reconciliation-store';
+import type { RiskStore } from '../ports/risk-store';
+import type { TradingStateStore } from '../ports/trading-state-store';
 import { resolveCompiledLimits, type RiskLimits } from '../risk/limits';
 import { assessLoss } from '../risk/loss';
 import { valueAccount } from '../risk/portfolio';
@@ -16,14 +18,10 @@ import { isoToEpochMs } from '../time/iso-time';
 import type { StateChangeOutcome } from '../trading-state/state-change';
 import type { TradingState } from '../trading-state/trading-state';
 import type { BreakerConfig } from './breaker-config';
-import type { BreakerStage } from './breaker-execution';
+import type { BreakerStage, BreakerStore } from '../ports/breaker-store';
 
 /** The actor every breaker state change and page is attributed to. */
 export const BREAKER_ACTOR = 'breaker';
-
-/** RELEASE: not a trip but a kill-switch release handing the account to the recovery part (mode 'recovery'). */
-export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'ORDER_RATE', 'INTENT_RATE', 'FEED_STALE', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL', 'RELEASE']);
-export type BreakerTripKind = z.infer<typeof BreakerTripKindSchema>;
 
 const StepErrorSchema = z.object({ Error: z.string(), Cause: z.string().optional() });
 const RecoveryResultSchema = z.object({
@@ -31,36 +29,22 @@ const RecoveryResultSchema = z.object({
   checks: z.array(z.object({ name: z.string(), ok: z.boolean(), detail: z.string() })),
 });
 
-/** Who stopped and who released the account, carried by a release's recovery execution (four eyes on approval). */
-const ReleasePartiesSchema = z.object({ activatedBy: z.string().min(1), releasedBy: z.string().min(1) });
-
 /**
  * The execution's state as the tasks receive it ("input.$": "$"): the breach that started it plus what
  * earlier states added (ResultPath). Unknown fields are dropped, not refused: the ASL owns the rest.
  */
-export const BreakerExecutionStateSchema = z
-  .object({
-    breachId: z.string().regex(/^[A-Za-z0-9_.:-]{1,80}$/, { error: 'must be 1-80 characters usable as a Step Functions execution name' }),
-    account: AccountIdSchema,
-    kind: BreakerTripKindSchema,
-    reason: z.string().min(1),
-    detectedAt: UtcTimestampSchema,
-    /** Absent: a trip (halt first). 'recovery': the ASL's Entry choice skips the halt and the trip count. */
-    mode: z.literal('recovery', { error: 'must be "recovery" or absent' }).optional(),
-    release: ReleasePartiesSchema.optional(),
-    recovery: RecoveryResultSchema.optional(),
-    probation: RecoveryResultSchema.optional(),
-    approvalError: StepErrorSchema.optional(),
-    error: StepErrorSchema.optional(),
-  })
+export const BreakerExecutionStateSchema = BreakerTripSchema.extend({
+  recovery: RecoveryResultSchema.optional(),
+  probation: RecoveryResultSchema.optional(),
+  approvalError: StepErrorSchema.optional(),
+  error: StepErrorSchema.optional(),
+})
   // A release without its parties could not enforce four eyes on the approval: refused (fail closed).
   .refine((s) => s.kind !== 'RELEASE' || (s.mode === 'recovery' && s.release !== undefined), {
     error: 'a RELEASE starts in mode "recovery" and names who activated and who released',
     path: ['release'],
   });
 export type BreakerExecutionState = z.infer<typeof BreakerExecutionStateSchema>;
-/** What starts an execution (the execution is named after breachId). */
-export type BreakerTrip = Pick<BreakerExecutionState, 'breachId' | 'account' | 'kind' | 'reason' | 'detectedAt' | 'mode' | 'release'>;
 
 export interface CancelAllSummary {
   requested: number;
@@ -69,7 +53,11 @@ export interface CancelAllSummary {
 }
 
 export interface BreakerDeps {
-  store: TradingStore;
+  breakerStore: Pick<BreakerStore, 'recordBreakerTrip' | 'recordBreakerStage' | 'recordBreakerApproval'>;
+  tradingStateStore: Pick<TradingStateStore, 'changeTradingState'>;
+  /** The recovery evaluation reads the account as risk does (book, marks, session, limits) and the latest reconciliation. */
+  riskStore: Pick<RiskStore, 'loadRiskSnapshot'>;
+  reconciliationStore: Pick<ReconciliationStore, 'getReconciliation'>;
   pager: Pager;
   clock: Clock;
   /** Cancels every open order of the account (the order service's cancelAllOrders in production). */
@@ -103,7 +91,7 @@ export interface TripRecord {
  */
 export const recordTrip = async (deps: BreakerDeps, trip: BreakerTrip): Promise<TripRecord> => {
   const windowMs = deps.config.escalation.windowMinutes * 60_000;
-  const trips = await deps.store.recordBreakerTrip(trip.account, trip.breachId, isoToEpochMs(trip.detectedAt), windowMs);
+  const trips = await deps.breakerStore.recordBreakerTrip(trip.account, trip.breachId, isoToEpochMs(trip.detectedAt), windowMs);
   await recordStage(deps, trip, 'TRIPPED', true);
   return { trips: trips.length, escalate: trips.length >= deps.config.escalation.trips, config: deps.config };
 };
@@ -134,8 +122,8 @@ export const enterCooldown = async (deps: BreakerDeps, state: BreakerTrip): Prom
  * ignored: its stage no longer describes the account. A failed write throws like any task failure (Retry,
  * then FailClosed): by then trading is already halted, and the halt itself never waits for this.
  */
-export const recordStage = (deps: Pick<BreakerDeps, 'store' | 'clock'>, state: BreakerTrip, stage: BreakerStage, start = false): Promise<'recorded' | 'superseded'> =>
-  deps.store.recordBreakerStage(
+export const recordStage = (deps: Pick<BreakerDeps, 'breakerStore' | 'clock'>, state: BreakerTrip, stage: BreakerStage, start = false): Promise<'recorded' | 'superseded'> =>
+  deps.breakerStore.recordBreakerStage(
     { account: state.account, breachId: state.breachId, kind: state.kind, stage, since: new Date(deps.clock.now()).toISOString(), detectedAtMs: isoToEpochMs(state.detectedAt) },
     start,
   );
@@ -164,7 +152,7 @@ export const setState = async (
   /** The execution's stage once the state is set (SetHalted names none: the halt never waits for bookkeeping). */
   stage?: BreakerStage,
 ): Promise<SetStateResult> => {
-  const change = await deps.store.changeTradingState({
+  const change = await deps.tradingStateStore.changeTradingState({
     account: trip.account,
     from,
     to,
@@ -255,7 +243,7 @@ export const excludedApproversOf = (state: BreakerTrip): string[] =>
  */
 export const requestApproval = async (deps: BreakerDeps, state: BreakerExecutionState, taskToken: string): Promise<{ paged: BreakerPageEvent }> => {
   const requestedAt = new Date(deps.clock.now()).toISOString();
-  const stored = await deps.store.recordBreakerApproval(
+  const stored = await deps.breakerStore.recordBreakerApproval(
     { account: state.account, breachId: state.breachId, taskToken, requestedAt, excludedApprovers: excludedApproversOf(state) },
     { account: state.account, breachId: state.breachId, kind: state.kind, since: requestedAt, detectedAtMs: isoToEpochMs(state.detectedAt) },
   );
@@ -295,7 +283,7 @@ export const evaluateRecovery = async (deps: BreakerDeps, trip: BreakerTrip): Pr
   const nowMs = deps.clock.now();
   // One consistent read of the book, marks, session and limits override (the order looked up never exists).
   // Strategy 'breaker' is never a real strategy: '*' would repeat the account-scope throttle key in the BatchGet.
-  const snapshot = deps.store.loadRiskSnapshot(trip.account, BREAKER_ACTOR, `breaker-${trip.breachId}`);
+  const snapshot = deps.riskStore.loadRiskSnapshot(trip.account, BREAKER_ACTOR, `breaker-${trip.breachId}`);
   // Each check that reads the snapshot reports its failure; this only keeps the rejection from going unhandled.
   snapshot.catch(() => undefined);
 
@@ -314,7 +302,7 @@ export const evaluateRecovery = async (deps: BreakerDeps, trip: BreakerTrip): Pr
         : { ok: true, detail: `below breaker thresholds (equity ${fx.toDecimalString(valuation.equity)})` };
     }),
     await guarded('reconciliation', async () => {
-      const latest = await deps.store.getReconciliation(trip.account);
+      const latest = await deps.reconciliationStore.getReconciliation(trip.account);
       if (!latest) return { ok: false, detail: 'no reconciliation recorded' };
       if (latest.status !== 'clean') return { ok: false, detail: `latest run ${latest.runId} is ${latest.status}` };
       if (isoToEpochMs(latest.completedAt) < isoToEpochMs(trip.detectedAt)) {

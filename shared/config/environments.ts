@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
 import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-config';
-import { DeadManSwitchConfigSchema, resolveDeadManSwitchConfig } from '../watchdog/dead-man-switch-config';
+import { DeadManSwitchConfigSchema, resolveDeadManSwitchConfig } from '../dead-man-switch/dead-man-switch-config';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);

@@ -23,12 +23,3 @@ export const breachIdOf = (prefix: string, subject: string, suffix: string, hash
   const room = EXECUTION_NAME_MAX - `${p}..${s}`.length - hash.length - 1;
   return `${p}.${sanitize(subject).slice(0, Math.max(0, room))}-${hash}.${s}`.slice(0, EXECUTION_NAME_MAX);
 };
-
-/** "2026-11-23T14:30:05.123Z" → "20261123T143005Z" (to the second, UTC). */
-export const compactUtcSecond = (ms: number): string => `${new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 15)}Z`;
-
-/** "2026-11-23T14:30:05.123Z" → "20261123T1430Z" (to the minute, UTC). */
-export const compactUtcMinute = (ms: number): string => `${new Date(ms).toISOString().replace(/[-:]/g, '').slice(0, 13)}Z`;
-
-/** "2026-11-23T14:59:00.000Z" → "20261123T14": the UTC hour (no trailing Z: the ids already deployed have none). */
-export const utcHourBucket = (iso: string): string => new Date(iso).toISOString().slice(0, 13).replace(/-/g, '');

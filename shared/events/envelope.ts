@@ -3,8 +3,7 @@
 import { z } from 'zod';
 import { AccountIdSchema, StrategyIdSchema, UtcTimestampSchema, deterministicId } from './ids';
 
-/** `watchdog`: the dead-man switch (the watchdog function in AWS, the session locally). */
-export const PRODUCERS = ['feed', 'risk', 'order', 'reconciliation', 'operator', 'breaker', 'watchdog'] as const;
+export const PRODUCERS = ['feed', 'risk', 'order', 'reconciliation', 'operator', 'breaker', 'dead-man-switch'] as const;
 export type Producer = (typeof PRODUCERS)[number];
 
 /** EventBridge `source` per producer: rules match on it, so it never changes. */
@@ -15,7 +14,7 @@ export const EVENT_SOURCES: Record<Producer, string> = {
   reconciliation: 'trading.reconciliation',
   operator: 'trading.operator',
   breaker: 'trading.breaker',
-  watchdog: 'trading.watchdog',
+  'dead-man-switch': 'trading.dead-man-switch',
 };
 
 export const MetaSchema = z.object({

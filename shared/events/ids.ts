@@ -25,4 +25,3 @@ export const UtcTimestampSchema = z
 export const deterministicId = (prefix: string, ...parts: string[]): string =>
   `${prefix}_${createHash('sha256').update(parts.join('\u001f')).digest('hex').slice(0, 32)}`;
 
-export const utcNow = (clockMs: number): string => new Date(clockMs).toISOString();

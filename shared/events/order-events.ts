@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DecimalStringSchema, PositiveDecimalStringSchema } from '../money/decimal';
 import { MetaSchema } from './envelope';
 import { IntentIdSchema, SymbolSchema, UtcTimestampSchema } from './ids';
-import { DENIAL_REASONS } from '../risk/reasons';
+import { DENIAL_REASONS } from '../reasons/denial-reasons';
 
 export const SideSchema = z.enum(['buy', 'sell']);
 export type Side = z.infer<typeof SideSchema>;

@@ -3,8 +3,8 @@
 // bus. Broker updates and cancels share the account#symbol group with the order they concern, so the
 // order function sees a symbol's submissions, updates and cancels in the order they were queued.
 import { z } from 'zod';
-import { BROKER_ORDER_STATUSES } from '../ports/broker';
 import { DecimalStringSchema, PositiveDecimalStringSchema } from '../money/decimal';
+import { BROKER_ORDER_STATUSES } from '../broker/broker-order';
 import { isoToEpochMs } from '../time/iso-time';
 import { MetaSchema } from './envelope';
 import { IntentIdSchema, SymbolSchema } from './ids';

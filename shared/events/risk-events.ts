@@ -3,8 +3,9 @@
 // incident (kind, account and session or episode), so the breaker, whose executions are named after it,
 // starts once however many reports of the same breach arrive.
 import { z } from 'zod';
+import { compactUtcMinute } from '../time/utc';
 import { DecimalStringSchema } from '../money/decimal';
-import { breachIdOf, compactUtcMinute } from './breach-id';
+import { breachIdOf } from './breach-id';
 import { MetaSchema } from './envelope';
 import { AccountIdSchema, UtcTimestampSchema } from './ids';
 

@@ -3,12 +3,15 @@
 // line with the order's submission and cancels. The relay decides nothing: a malformed update or one the
 // queue would not take is counted and left to reconciliation, which asks the broker for every live order.
 import { buildMeta } from '../events/envelope';
-import { deterministicId, utcNow } from '../events/ids';
+import { deterministicId } from '../events/ids';
 import { BrokerUpdateSchema, ORDER_QUEUE_MESSAGE_TYPES, type OrderQueueMessage } from '../events/order-queue-messages';
-import type { BrokerUpdate, BrokerUpdateStream } from '../ports/broker';
+import type { BrokerUpdate } from '../broker/broker-order';
+import { utcNow } from '../time/utc';
+import type { Telemetry } from '../ports/telemetry';
+import type { BrokerUpdateStream } from '../ports/broker';
 import type { Clock } from '../ports/clock';
 import type { OrderQueue } from '../ports/order-queue';
-import { METRICS, type Telemetry } from '../telemetry/telemetry';
+import { METRICS } from '../telemetry/metrics';
 
 /** Broker updates are not a strategy's; the envelope names the broker as their strategy. */
 export const BROKER_STRATEGY = 'broker';

@@ -5,17 +5,20 @@
 // (fail closed); a repeated activation pages nobody again. Release never goes straight to ACTIVE: it moves
 // KILLED → HALTED and hands recovery to the breaker's state machine.
 import { z } from 'zod';
-import { AccountIdSchema, utcNow } from '../events/ids';
+import { AccountIdSchema } from '../events/ids';
 import { parseOrThrow } from '../errors/zod-issues';
 import { valueLedger, type LedgerTotals, type PositionValuation } from '../ledger/valuation';
-import type { CancelAllResult } from '../orders/order-service';
 import { isOpenStatus, ORDER_STATUSES, type OrderStatus } from '../orders/order-record';
 import type { Clock } from '../ports/clock';
 import type { ControlPlane, IntakeStatus } from '../ports/control-plane';
+import type { ReconciliationRecord, ReconciliationStore } from '../ports/reconciliation-store';
+import type { KillSwitchRecord, TradingStateStore } from '../ports/trading-state-store';
+import { utcNow } from '../time/utc';
+import type { CancelAllResult } from '../order-service/cancellation';
 import type { Pager } from '../ports/pager';
-import type { KillSwitchRecord, ReconciliationRecord, TradingStore } from '../ports/trading-store';
-import type { BreakerStage } from '../breaker/breaker-execution';
-import type { RecoveryStart } from '../breaker/release-trip';
+import type { BreakerStage, BreakerStore } from '../ports/breaker-store';
+import type { MarketDataStore } from '../ports/market-data-store';
+import type { RecoveryStart } from './release-trip';
 import type { StateChangeOutcome } from '../trading-state/state-change';
 import type { TradingState } from '../trading-state/trading-state';
 
@@ -32,7 +35,11 @@ export const KillSwitchRequestSchema = z
 export type KillSwitchRequest = z.infer<typeof KillSwitchRequestSchema>;
 
 export interface KillSwitchDeps {
-  store: TradingStore;
+  tradingStateStore: TradingStateStore;
+  /** Status reads: the breaker's execution, the open orders and positions valued at the latest marks, the latest reconciliation. */
+  breakerStore: Pick<BreakerStore, 'getBreakerExecution'>;
+  reconciliationStore: Pick<ReconciliationStore, 'getReconciliation' | 'listOrders' | 'listPositions'>;
+  marketDataStore: Pick<MarketDataStore, 'getMarks'>;
   controlPlane: ControlPlane;
   pager: Pager;
   clock: Clock;
@@ -99,7 +106,7 @@ export const activateKillSwitch = async (deps: KillSwitchDeps, input: unknown): 
 
   await runStep(steps, 'state', async () => {
     // From any state: the kill switch outranks every other state, including one the breaker set.
-    outcome = await deps.store.changeTradingState({ account, from: [], to: 'KILLED', actor: principal, reason, correlationId: requestId, at });
+    outcome = await deps.tradingStateStore.changeTradingState({ account, from: [], to: 'KILLED', actor: principal, reason, correlationId: requestId, at });
     if (outcome.outcome === 'refused') return { status: 'failed', detail: `state change refused from ${outcome.previous ?? 'none'}` };
     return { status: 'done', detail: outcome.outcome === 'changed' ? `${outcome.previous ?? 'NONE'} -> KILLED` : 'already KILLED' };
   });
@@ -108,9 +115,9 @@ export const activateKillSwitch = async (deps: KillSwitchDeps, input: unknown): 
 
   if (killed) {
     await runStep(steps, 'record', async () => {
-      const stored = await deps.store.recordKillSwitch(account, { activatedBy: principal, reason, at, requestId });
+      const stored = await deps.tradingStateStore.recordKillSwitch(account, { activatedBy: principal, reason, at, requestId });
       if (stored === 'recorded') return;
-      const existing = await deps.store.getKillSwitch(account);
+      const existing = await deps.tradingStateStore.getKillSwitch(account);
       activatedBy = existing?.activatedBy ?? principal;
       return { status: 'skipped', detail: `activation by ${activatedBy} at ${existing?.at ?? '?'} kept` };
     });
@@ -157,19 +164,19 @@ export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): P
   const { account, principal, reason, requestId } = parseOrThrow(KillSwitchRequestSchema, input);
   const at = utcNow(deps.clock.now());
 
-  const stateRecord = await deps.store.getTradingStateRecord(account);
+  const stateRecord = await deps.tradingStateStore.getTradingStateRecord(account);
   const { state } = stateRecord;
   if (state !== 'KILLED') return refuse(account, 'NOT_KILLED', `trading state is ${state ?? 'missing'}, not KILLED`);
 
   // The activator: the stored activation, or whoever set KILLED (the breaker's escalation writes no record).
-  const record = await deps.store.getKillSwitch(account);
+  const record = await deps.tradingStateStore.getKillSwitch(account);
   const active = record && !record.release ? record : undefined;
   const activator = active?.activatedBy ?? stateRecord.updatedBy;
   const activatedAt = active?.at ?? stateRecord.updatedAt;
   if (!activator || !activatedAt) return refuse(account, 'ACTIVATOR_UNKNOWN', 'who set KILLED is not recorded: release refused (fail closed)');
   if (activator === principal) return refuse(account, 'SAME_PRINCIPAL', `${principal} activated the kill switch; a different person must release it`);
 
-  const reconciliation = await deps.store.getReconciliation(account);
+  const reconciliation = await deps.reconciliationStore.getReconciliation(account);
   if (!reconciliation) return refuse(account, 'RECONCILIATION_MISSING', 'no reconciliation has run for the account');
   if (reconciliation.status !== 'clean') {
     return refuse(account, 'RECONCILIATION_NOT_CLEAN', `last reconciliation ${reconciliation.runId} is ${reconciliation.status} (${reconciliation.breaks.length} break(s))`);
@@ -179,13 +186,13 @@ export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): P
   }
 
   // Conditional on KILLED: a racing release (or anything else moving the state) makes this one refused.
-  const change = await deps.store.changeTradingState({ account, from: ['KILLED'], to: 'HALTED', actor: principal, reason, correlationId: requestId, at });
+  const change = await deps.tradingStateStore.changeTradingState({ account, from: ['KILLED'], to: 'HALTED', actor: principal, reason, correlationId: requestId, at });
   if (change.outcome !== 'changed') return refuse(account, 'NOT_KILLED', `trading state moved to ${change.previous ?? 'missing'} meanwhile`);
 
   const steps: StepResult[] = [{ step: 'state', status: 'done', detail: 'KILLED -> HALTED' }];
   if (active) {
     await runStep(steps, 'record', async () => {
-      const released = await deps.store.releaseKillSwitch(account, { releasedBy: principal, reason, at, requestId });
+      const released = await deps.tradingStateStore.releaseKillSwitch(account, { releasedBy: principal, reason, at, requestId });
       return released === 'released' ? undefined : { status: 'skipped', detail: 'activation already released' };
     });
   }
@@ -240,16 +247,16 @@ export interface BreakerStatus {
 
 const OPEN_STATUSES = ORDER_STATUSES.filter(isOpenStatus);
 
-export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'store' | 'controlPlane'>, account: string): Promise<KillSwitchStatus> => {
+export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'tradingStateStore' | 'breakerStore' | 'reconciliationStore' | 'marketDataStore' | 'controlPlane'>, account: string): Promise<KillSwitchStatus> => {
   const [tradingState, killSwitch, orders, positions, marks, lastReconciliation, intake, execution] = await Promise.all([
-    deps.store.getTradingState(account),
-    deps.store.getKillSwitch(account),
-    deps.store.listOrders(account, OPEN_STATUSES),
-    deps.store.listPositions(account),
-    deps.store.getMarks(),
-    deps.store.getReconciliation(account),
+    deps.tradingStateStore.getTradingState(account),
+    deps.tradingStateStore.getKillSwitch(account),
+    deps.reconciliationStore.listOrders(account, OPEN_STATUSES),
+    deps.reconciliationStore.listPositions(account),
+    deps.marketDataStore.getMarks(),
+    deps.reconciliationStore.getReconciliation(account),
     deps.controlPlane.intakeStatus().catch((): IntakeStatus => 'unknown'),
-    deps.store.getBreakerExecution(account),
+    deps.breakerStore.getBreakerExecution(account),
   ]);
   const valuation = valueLedger(positions, marks);
   return {

@@ -2,8 +2,9 @@
 // response, the update stream, a query or reconciliation) does to a stored order. Fills are applied exactly
 // once and in cumulative order (the watermark is the order's filledQuantity); the status follows the broker
 // along ORDER_TRANSITIONS, older snapshots never move it back, and a move the table does not allow is
+import type { BrokerFill, BrokerOrder, BrokerOrderStatus } from '../broker/broker-order';
+
 // reported, not applied. Exact arithmetic throughout.
-import type { BrokerFill, BrokerOrder, BrokerOrderStatus } from '../ports/broker';
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';
 import { isoToEpochMs } from '../time/iso-time';
@@ -41,8 +42,8 @@ export interface LifecycleStep {
   brokerFilledQuantity: string;
   brokerUpdatedAt: string | undefined;
   /** The order's in-flight contribution to the book after this step, and the change to ADD. */
-  inflight: string;
-  inflightDelta: string;
+  inFlight: string;
+  inFlightDelta: string;
   /** -1 when the order stops counting as open, +1 when it starts again, else 0. */
   openOrdersDelta: -1 | 0 | 1;
   /** The snapshot was older than the one already applied: its status was ignored. */
@@ -63,7 +64,7 @@ export const orderedQuantity = (order: OrderRecord): string => order.approvedQua
  * In-flight exposure an order adds to the book: while it can still fill, everything approved but not yet
  * booked; once final, only what the broker filled and the ledger has not booked yet (never less than zero).
  */
-export const inflightOf = (status: OrderStatus, ordered: Fixed, watermark: Fixed, brokerFilled: Fixed): Fixed => {
+export const inFlightOf = (status: OrderStatus, ordered: Fixed, watermark: Fixed, brokerFilled: Fixed): Fixed => {
   const ceiling = isOpenStatus(status) ? fx.max(ordered, brokerFilled) : brokerFilled;
   return fx.max(fx.sub(ceiling, watermark), ZERO);
 };
@@ -136,8 +137,8 @@ export const reduceBrokerView = (order: OrderRecord, view: BrokerView): Lifecycl
     status = fx.gte(watermark, ordered) ? 'FILLED' : 'PARTIALLY_FILLED';
   }
 
-  const oldInflight = parse(order.inflight);
-  const inflight = inflightOf(status, ordered, watermark, brokerFilled);
+  const oldInFlight = parse(order.inFlight);
+  const inFlight = inFlightOf(status, ordered, watermark, brokerFilled);
   const wasOpen = isOpenStatus(order.status);
   const isOpen = isOpenStatus(status);
   return {
@@ -149,8 +150,8 @@ export const reduceBrokerView = (order: OrderRecord, view: BrokerView): Lifecycl
     brokerOrderId,
     brokerFilledQuantity: text(brokerFilled),
     brokerUpdatedAt,
-    inflight: text(inflight),
-    inflightDelta: text(fx.sub(inflight, oldInflight)),
+    inFlight: text(inFlight),
+    inFlightDelta: text(fx.sub(inFlight, oldInFlight)),
     openOrdersDelta: wasOpen === isOpen ? 0 : isOpen ? 1 : -1,
     stale,
     missingFills: gap || fx.gt(brokerFilled, watermark),

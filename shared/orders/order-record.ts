@@ -2,7 +2,7 @@
 // Status moves only along ORDER_TRANSITIONS; a move the table does not allow is recorded and alarmed, never
 // applied. `filledQuantity` is the ledger's watermark: the fills applied so far, in cumulative order.
 import type { OrderIntent } from '../events/order-events';
-import type { DenialReason } from '../risk/reasons';
+import type { DenialReason } from '../reasons/denial-reasons';
 
 export const ORDER_STATUSES = [
   /** Approved by risk, queued, not yet sent. */
@@ -83,7 +83,7 @@ export interface OrderRecord {
   /** The broker's updated-at of the last snapshot applied: older snapshots do not move the status. */
   brokerUpdatedAt?: string;
   /** How much this order currently adds to the book's in-flight size (approved − filled while open, else 0). */
-  inflight?: string;
+  inFlight?: string;
   /** 'external': found at the broker without an intent of ours, adopted by reconciliation. */
   origin?: 'strategy' | 'external';
   createdAt: string;

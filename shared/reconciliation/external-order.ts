@@ -1,14 +1,15 @@
 // Adoption of a broker order that has no intent of ours (placed by hand, by another tool, or lost before its
 // record was written): the pure construction of its order record. Invariants: the record's intent id is a
 // valid IntentId and the same for the same broker order on every run (so a second run finds it known); the
-// record starts with nothing booked (watermark 0) and its in-flight size follows inflightOf like any order,
+// record starts with nothing booked (watermark 0) and its in-flight size follows inFlightOf like any order,
 // so applying the broker's view afterwards books its fills exactly once and releases exactly what it books.
 import { OrderIntentSchema, type OrderIntent } from '../events/order-events';
-import { deterministicId, IntentIdSchema, utcNow } from '../events/ids';
+import type { BrokerOrder } from '../broker/broker-order';
+import { utcNow } from '../time/utc';
+import { deterministicId, IntentIdSchema } from '../events/ids';
 import * as fx from '../money/fixed';
-import { inflightOf, STATUS_FROM_BROKER } from '../orders/order-lifecycle';
+import { inFlightOf, STATUS_FROM_BROKER } from '../orders/order-lifecycle';
 import type { OrderRecord } from '../orders/order-record';
-import type { BrokerOrder } from '../ports/broker';
 import { isoToEpochMs } from '../time/iso-time';
 
 export const EXTERNAL_STRATEGY = 'external';
@@ -53,7 +54,7 @@ export const externalOrderRecord = (account: string, order: BrokerOrder, at: str
     return { ok: false, why: parsed.error.issues.map((i) => `${i.path.join('.') || 'order'}: ${i.message}`).join('; ') };
   }
   const status = STATUS_FROM_BROKER[order.status];
-  const inflight = inflightOf(status, fx.parseFixed(parsed.data.quantity), fx.fixedFromInt(0), fx.fixedFromInt(0));
+  const inFlight = inFlightOf(status, fx.parseFixed(parsed.data.quantity), fx.fixedFromInt(0), fx.fixedFromInt(0));
   return {
     ok: true,
     order: {
@@ -64,7 +65,7 @@ export const externalOrderRecord = (account: string, order: BrokerOrder, at: str
       brokerOrderId: order.brokerOrderId,
       filledQuantity: '0',
       filledNotional: '0',
-      inflight: fx.toDecimalString(inflight),
+      inFlight: fx.toDecimalString(inFlight),
       origin: 'external',
       createdAt,
       updatedAt: at,

@@ -7,20 +7,29 @@
 import { auditEntry } from '../audit/audit-entry';
 import { DETAIL_TYPES, domainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
-import { SymbolSchema, utcNow } from '../events/ids';
+import { SymbolSchema } from '../events/ids';
 import type { ReconciliationBreak } from '../events/reconciliation-events';
 import type { Position } from '../ledger/position';
 import { DecimalStringSchema, dec, toDecimalString } from '../money/decimal';
 import type { BrokerView } from '../orders/order-lifecycle';
-import { applyBrokerView, settleInFlightOrders, type OrderServiceDeps } from '../orders/order-service';
 import { isOpenStatus, ORDER_STATUSES, type OrderRecord, type OrderStatus } from '../orders/order-record';
-import { BrokerCallError, type Broker, type BrokerOrder, type BrokerPosition } from '../ports/broker';
+import { type Broker } from '../ports/broker';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
-import type { AccountBook, ReconciliationRecord, TradingStore } from '../ports/trading-store';
 import { InfrastructureError } from '../errors/errors';
 import { jitteredBackoff } from '../retry/backoff';
-import { METRICS, type Telemetry } from '../telemetry/telemetry';
+import type { AccountBook } from '../ledger/account-book';
+import type { ReconciliationRecord, ReconciliationStore } from '../ports/reconciliation-store';
+import type { OrderStore } from '../ports/order-store';
+import type { TradingStateStore } from '../ports/trading-state-store';
+import type { BrokerOrder, BrokerPosition } from '../broker/broker-order';
+import { BrokerCallError } from '../broker/broker-call-error';
+import { utcNow } from '../time/utc';
+import type { Telemetry } from '../ports/telemetry';
+import type { OrderServiceDeps } from '../order-service/context';
+import { settleInFlightOrders } from '../order-service/submission';
+import { applyBrokerView } from '../order-service/broker-view';
+import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
 import { countConsecutiveRuns } from './break-persistence';
 import { DEFAULT_CASH_TOLERANCE, diffCash, planCash } from './cash-diff';
@@ -28,7 +37,10 @@ import { diffPositions } from './diff';
 import { EXTERNAL_STRATEGY, externalIntentId, externalOrderRecord } from './external-order';
 
 export interface ReconciliationDeps {
-  store: TradingStore;
+  reconciliationStore: ReconciliationStore;
+  /** In-flight orders are settled, and the broker's view applied, through the order service. */
+  orderStore: OrderStore;
+  tradingStateStore: Pick<TradingStateStore, 'getTradingState'>;
   broker: Broker;
   bus: EventBus;
   clock: Clock;
@@ -76,7 +88,7 @@ export const confirmBreaks = (first: readonly ReconciliationBreak[], second: rea
 
 /** Nothing in flight on the book: every symbol's in-flight buy and sell size is zero. */
 const nothingInFlight = (book: AccountBook): boolean =>
-  Object.values(book.positions).every((entry) => dec(entry.inflightBuy).isZero() && dec(entry.inflightSell).isZero());
+  Object.values(book.positions).every((entry) => dec(entry.inFlightBuy).isZero() && dec(entry.inFlightSell).isZero());
 
 /**
  * Broker reads are idempotent, so a transient failure (a 5xx, a reset, a 429) is retried a few times before
@@ -195,7 +207,7 @@ const bookFillsOnly = async (c: Ctx, order: OrderRecord, brokerOrderId: string):
 const compareBrokerOrder = async (c: Ctx, brokerOrder: BrokerOrder): Promise<void> => {
   c.run.ordersCompared++;
   const intentId = externalIntentId(brokerOrder);
-  const known = await c.run.local(`order ${intentId}`, async () => ({ order: await c.deps.store.getOrder(c.account, intentId) }));
+  const known = await c.run.local(`order ${intentId}`, async () => ({ order: await c.deps.reconciliationStore.getOrder(c.account, intentId) }));
   if (!known) return;
   if (known.order) {
     // Final in the table but open at the broker: its fills are still booked (the status move is alarmed).
@@ -220,8 +232,8 @@ const compareBrokerOrder = async (c: Ctx, brokerOrder: BrokerOrder): Promise<voi
     causationId: c.runId,
     detail: { brokerOrderId: brokerOrder.brokerOrderId, clientOrderId: brokerOrder.clientOrderId, symbol: brokerOrder.symbol, side: brokerOrder.side, quantity: brokerOrder.quantity, brokerStatus: brokerOrder.status, filledQuantity: brokerOrder.filledQuantity },
   });
-  const inflight = { symbol: order.intent.symbol, side: order.intent.side, quantity: order.inflight ?? '0' };
-  const created = await c.run.local(`adopting ${intentId}`, () => c.deps.store.adoptOrder(order, audit, inflight));
+  const inFlight = { symbol: order.intent.symbol, side: order.intent.side, quantity: order.inFlight ?? '0' };
+  const created = await c.run.local(`adopting ${intentId}`, () => c.deps.reconciliationStore.adoptOrder(order, audit, inFlight));
   if (created === undefined) return;
   if (created) {
     c.run.adopted++;
@@ -239,7 +251,7 @@ const compareBrokerOrder = async (c: Ctx, brokerOrder: BrokerOrder): Promise<voi
 
 const compareOrders = async (c: Ctx): Promise<void> => {
   const open = await c.run.broker('open orders', () => c.deps.broker.listOpenOrders());
-  const live = await c.run.local('live orders', () => c.deps.store.listOrders(c.account, LOCAL_LIVE));
+  const live = await c.run.local('live orders', () => c.deps.reconciliationStore.listOrders(c.account, LOCAL_LIVE));
   // An unreadable side is never "no orders": without both lists nothing is compared.
   if (!open || !live) return;
   const openByBrokerId = new Map(open.map((o) => [o.brokerOrderId, o]));
@@ -255,7 +267,7 @@ const compareOrders = async (c: Ctx): Promise<void> => {
 const comparePositions = async (c: Ctx): Promise<number> => {
   const read = async (): Promise<[BrokerPosition[], Position[]] | undefined> => {
     const broker = await c.run.broker('positions', () => c.deps.broker.getPositions());
-    const local = await c.run.local('positions', () => c.deps.store.listPositions(c.account));
+    const local = await c.run.local('positions', () => c.deps.reconciliationStore.listPositions(c.account));
     return broker && local ? [broker, local] : undefined;
   };
   const symbolsOf = ([broker, local]: [BrokerPosition[], Position[]]) => new Set([...broker, ...local].map((p) => p.symbol)).size;
@@ -279,8 +291,8 @@ const compareCash = async (c: Ctx): Promise<{ broker: string; local: string } | 
       return undefined;
     }
     // Read after the broker: an order open now could have a fill the broker counted and the table not yet.
-    const open = await c.run.local('open orders', () => c.deps.store.listOrders(c.account, LOCAL_OPEN));
-    const book = await c.run.local('cash', () => c.deps.store.getBook(c.account));
+    const open = await c.run.local('open orders', () => c.deps.reconciliationStore.listOrders(c.account, LOCAL_OPEN));
+    const book = await c.run.local('cash', () => c.deps.reconciliationStore.getBook(c.account));
     if (!open || !book) return undefined;
     return {
       brokerCash: toDecimalString(dec(account.cash)),
@@ -306,7 +318,7 @@ const compareCash = async (c: Ctx): Promise<{ broker: string; local: string } | 
   if (plan.sync) {
     const at = utcNow(c.deps.clock.now());
     await c.run.local('cash sync', () =>
-      c.deps.store.syncCash(c.account, {
+      c.deps.reconciliationStore.syncCash(c.account, {
         brokerCash: situation.brokerCash,
         expectedLocalCash: situation.localCash,
         at,
@@ -330,7 +342,8 @@ const compareCash = async (c: Ctx): Promise<{ broker: string; local: string } | 
 export const reconcileAccount = async (deps: ReconciliationDeps, account: string, runId: string): Promise<ReconciliationRecord> => {
   const run = new Run();
   const orderDeps: OrderServiceDeps = {
-    store: deps.store,
+    orderStore: deps.orderStore,
+    tradingStateStore: deps.tradingStateStore,
     broker: deps.broker,
     bus: deps.bus,
     clock: deps.clock,
@@ -342,7 +355,7 @@ export const reconcileAccount = async (deps: ReconciliationDeps, account: string
   const c: Ctx = { deps, orderDeps, account, runId, run };
   // The previous run, to count how many runs in a row each break persists (the breaker acts from two). An
   // unreadable one is a LOCAL_STATE_UNREADABLE break of its own, and every break then counts as new.
-  const previous = await run.local('previous run', () => deps.store.getReconciliation(account));
+  const previous = await run.local('previous run', () => deps.reconciliationStore.getReconciliation(account));
 
   // 1. In-flight orders first: once settled they are live or final, and step 2 compares them like any other.
   try {
@@ -395,7 +408,7 @@ export const reconcileAccount = async (deps: ReconciliationDeps, account: string
       data: { runId, status: record.status, positionsCompared, breaks },
     }),
   ]);
-  await deps.store.recordReconciliation(
+  await deps.reconciliationStore.recordReconciliation(
     record,
     auditEntry({
       account,

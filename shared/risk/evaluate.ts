@@ -6,21 +6,20 @@ import { describeClosure, isMarketOpen, sessionStartMs } from '../calendar/tradi
 import type { OrderIntent } from '../events/order-events';
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';
-import type { AccountBook, ApprovalEntry, ExecutionThrottleState, InstrumentReference, ItemRevision, RiskSession } from '../ports/trading-store';
 import { isoToEpochMs } from '../time/iso-time';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { assessExecutionThrottle } from './execution-throttle';
 import { approvalsHorizonMs, resolveCompiledLimits, saturatedWindowsOf, type RiskLimits } from './limits';
-import { compactUtcMinute } from '../events/breach-id';
+import type { AccountBook } from '../ledger/account-book';
+import type { ItemRevision } from '../market/item-revision';
+import type { InstrumentReference } from '../market/marks';
+import type { ApprovalEntry, ExecutionThrottleState, RiskSession } from '../ports/risk-store';
+import { compactUtcMinute } from '../time/utc';
 import type { BreachKind } from '../events/risk-events';
 import { assessLoss, type LossFinding } from './loss';
 import { symbolExposure, UNCLASSIFIED_SECTOR, valueAccount, type SymbolExposure, type Valuation } from './portfolio';
-import type { DenialReason } from './reasons';
-
-export interface Mark {
-  price: string;
-  at: string;
-}
+import type { DenialReason } from '../reasons/denial-reasons';
+import type { Mark } from '../market/marks';
 
 export interface RiskInputs {
   intent: OrderIntent;

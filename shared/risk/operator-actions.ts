@@ -2,12 +2,12 @@
 // actor; the kill-switch API (issue 5) exposes them over IAM-authenticated HTTP.
 import { z } from 'zod';
 import { auditEntry } from '../audit/audit-entry';
-import { AccountIdSchema, StrategyIdSchema, utcNow } from '../events/ids';
+import { AccountIdSchema, StrategyIdSchema } from '../events/ids';
 import { parseOrThrow } from '../errors/zod-issues';
+import { ACCOUNT_SCOPE } from './scopes';
+import { utcNow } from '../time/utc';
 import type { Clock } from '../ports/clock';
-import type { TradingStore } from '../ports/trading-store';
-import { ACCOUNT_SCOPE } from '../storage/table-definition';
-
+import type { RiskStore } from '../ports/risk-store';
 export const ReenableExecutionSchema = z
   .object({
     account: AccountIdSchema,
@@ -21,11 +21,11 @@ export const ReenableExecutionSchema = z
 export type ReenableExecution = z.infer<typeof ReenableExecutionSchema>;
 
 /** Lifts an execution-throttle trip; fills before this moment no longer count towards the throttle. */
-export const reenableExecution = async (deps: { store: TradingStore; clock: Clock }, input: unknown): Promise<'reenabled' | 'not-disabled'> => {
+export const reenableExecution = async (deps: { riskStore: Pick<RiskStore, 'reenableExecution'>; clock: Clock }, input: unknown): Promise<'reenabled' | 'not-disabled'> => {
   const { account, strategy, person, reason } = parseOrThrow(ReenableExecutionSchema, input);
   const nowMs = deps.clock.now();
   const at = utcNow(nowMs);
-  return deps.store.reenableExecution(
+  return deps.riskStore.reenableExecution(
     account,
     strategy,
     person,

@@ -2,12 +2,13 @@
 // worst-case gross, net and sector exposure if every in-flight order fills, exact (Fixed) at the latest marks.
 // A per-account memo keyed by the raw strings re-values only the symbols whose book entry, mark or sector
 // changed since the previous decision: n string comparisons for n positions, or, when the stored items'
+import type { AccountBook, BookEntry } from '../ledger/account-book';
+import type { InstrumentReference, Mark } from '../market/marks';
+import type { ItemRevision } from '../market/item-revision';
+
 // revisions say which symbols one write touched, only those.
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';
-import type { AccountBook, BookEntry, InstrumentReference, ItemRevision } from '../ports/trading-store';
-import type { Mark } from './evaluate';
-
 export const UNCLASSIFIED_SECTOR = 'UNCLASSIFIED';
 
 /** One symbol's contribution; `long` and `short` are the position if every in-flight buy (sell) fills. */
@@ -46,9 +47,9 @@ export interface Valuation {
 
 const ZERO = fx.fixedFromInt(0);
 
-export const symbolExposure = (quantity: Fixed, inflightBuy: Fixed, inflightSell: Fixed, mark: Fixed, sector: string): SymbolExposure => {
-  const long = fx.add(quantity, inflightBuy);
-  const short = fx.sub(quantity, inflightSell);
+export const symbolExposure = (quantity: Fixed, inFlightBuy: Fixed, inFlightSell: Fixed, mark: Fixed, sector: string): SymbolExposure => {
+  const long = fx.add(quantity, inFlightBuy);
+  const short = fx.sub(quantity, inFlightSell);
   const netHigh = fx.mul(long, mark);
   const netLow = fx.mul(short, mark);
   return {
@@ -66,8 +67,8 @@ export const symbolExposure = (quantity: Fixed, inflightBuy: Fixed, inflightSell
 
 interface MemoEntry {
   quantity: string;
-  inflightBuy: string;
-  inflightSell: string;
+  inFlightBuy: string;
+  inFlightSell: string;
   price: string | undefined;
   sector: string;
   exposure: SymbolExposure | undefined;
@@ -115,7 +116,7 @@ const newMemo = (): AccountMemo => ({
   reference: undefined,
 });
 
-const isFlat = (e: BookEntry): boolean => e.quantity === '0' && e.inflightBuy === '0' && e.inflightSell === '0';
+const isFlat = (e: BookEntry): boolean => e.quantity === '0' && e.inFlightBuy === '0' && e.inFlightSell === '0';
 
 /** Removes one symbol's contribution from the running totals. */
 const remove = (memo: AccountMemo, symbol: string, entry: MemoEntry): void => {
@@ -181,8 +182,8 @@ const refresh = (
     known &&
     known.price === price &&
     known.quantity === entry.quantity &&
-    known.inflightBuy === entry.inflightBuy &&
-    known.inflightSell === entry.inflightSell &&
+    known.inFlightBuy === entry.inFlightBuy &&
+    known.inFlightSell === entry.inFlightSell &&
     known.sector === sector
   ) {
     known.generation = generation;
@@ -191,10 +192,10 @@ const refresh = (
   const exposure =
     price === undefined
       ? undefined
-      : symbolExposure(fx.parseFixed(entry.quantity), fx.parseFixed(entry.inflightBuy), fx.parseFixed(entry.inflightSell), fx.parseFixed(price), sector);
+      : symbolExposure(fx.parseFixed(entry.quantity), fx.parseFixed(entry.inFlightBuy), fx.parseFixed(entry.inFlightSell), fx.parseFixed(price), sector);
   const sectorTotal = exposure ? sectorTotalOf(memo, sector, known) : undefined;
   if (known) remove(memo, symbol, known);
-  const fresh: MemoEntry = { quantity: entry.quantity, inflightBuy: entry.inflightBuy, inflightSell: entry.inflightSell, price, sector, exposure, sectorTotal, generation };
+  const fresh: MemoEntry = { quantity: entry.quantity, inFlightBuy: entry.inFlightBuy, inFlightSell: entry.inFlightSell, price, sector, exposure, sectorTotal, generation };
   memo.entries.set(symbol, fresh);
   include(memo, symbol, fresh);
   return true;

@@ -5,7 +5,6 @@ import { auditEntry, type AuditEntry } from '../audit/audit-entry';
 import { boundedBreachId, breachIdFor } from '../events/risk-events';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
-import { utcNow } from '../events/ids';
 import type { RiskLimits } from './limits';
 import { ConcurrentUpdateError } from '../errors/errors';
 import { jitteredBackoff } from '../retry/backoff';
@@ -13,12 +12,14 @@ import type { OrderRecord } from '../orders/order-record';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
 import { approvedOrderMessage, type OrderQueue } from '../ports/order-queue';
-import type { TradingStore } from '../ports/trading-store';
-import { METRICS, type Telemetry } from '../telemetry/telemetry';
+import { utcNow } from '../time/utc';
+import type { Telemetry } from '../ports/telemetry';
+import type { RiskStore } from '../ports/risk-store';
+import { METRICS } from '../telemetry/metrics';
 import { approvalsInWindow, evaluateIntent, type RiskDecision } from './evaluate';
 
 export interface RiskServiceDeps {
-  store: TradingStore;
+  riskStore: RiskStore;
   queue: OrderQueue;
   bus: EventBus;
   clock: Clock;
@@ -77,7 +78,7 @@ const orderFromDecision = (intended: IntendedDetail, decision: RiskDecision, now
   status: decision.outcome === 'approved' ? 'PENDING' : 'DENIED',
   ...(decision.outcome === 'approved'
     ? // The approved size is in flight on the book from this write on (recordDecision adds it).
-      { notional: decision.notional, approvedQuantity: decision.approvedQuantity, inflight: decision.approvedQuantity }
+      { notional: decision.notional, approvedQuantity: decision.approvedQuantity, inFlight: decision.approvedQuantity }
     : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
   filledQuantity: '0',
   origin: 'strategy',
@@ -150,7 +151,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const started = deps.clock.now();
-    const snapshot = await deps.store.loadRiskSnapshot(account, strategy, intentId);
+    const snapshot = await deps.riskStore.loadRiskSnapshot(account, strategy, intentId);
     if (snapshot.existingOrder) return replay(deps, intended, snapshot.existingOrder);
 
     const nowMs = deps.clock.now();
@@ -179,7 +180,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
 
     let recorded: 'recorded' | 'duplicate';
     try {
-      recorded = await deps.store.recordDecision({
+      recorded = await deps.riskStore.recordDecision({
         order,
         ...(decision.outcome === 'approved'
           ? {
@@ -190,7 +191,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
                 ],
                 expectedVersion: snapshot.orderRate.version,
               },
-              inflight: { symbol, side: intended.data.side, quantity: decision.approvedQuantity },
+              inFlight: { symbol, side: intended.data.side, quantity: decision.approvedQuantity },
             }
           : {}),
         ...(effects.session ? { session: { next: effects.session, expectedVersion: snapshot.session?.version ?? 0 } } : {}),
@@ -208,7 +209,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       throw error;
     }
     if (recorded === 'duplicate') {
-      const existing = await deps.store.getOrder(account, intentId);
+      const existing = await deps.riskStore.getOrder(account, intentId);
       if (!existing) throw new Error(`order ${intentId} reported as duplicate but not found`);
       return replay(deps, intended, existing);
     }

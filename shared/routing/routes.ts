@@ -5,7 +5,7 @@ import { DETAIL_TYPES } from '../events/catalog';
 import { EVENT_SOURCES } from '../events/envelope';
 
 /** The functions an event or schedule route may target; the others are invoked by a state machine or an API. */
-export const ROUTED_FUNCTION_NAMES = ['risk', 'order', 'reconciliation', 'breaker', 'watchdog'] as const;
+export const ROUTED_FUNCTION_NAMES = ['risk', 'order', 'reconciliation', 'breaker', 'dead-man-switch'] as const;
 export type RoutedFunctionName = (typeof ROUTED_FUNCTION_NAMES)[number];
 /** Every deployed function (one folder under functions/ each). */
 export const FUNCTION_NAMES = [...ROUTED_FUNCTION_NAMES, 'kill-switch'] as const;
@@ -54,7 +54,7 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
   {
     id: 'RiskBreachToBreaker',
     description: 'A breach (loss, drawdown, runaway intent rate, stale feed) starts the circuit breaker (one execution per breach id).',
-    pattern: { source: [EVENT_SOURCES.risk, EVENT_SOURCES.feed, EVENT_SOURCES.watchdog], 'detail-type': [DETAIL_TYPES.RiskBreach] },
+    pattern: { source: [EVENT_SOURCES.risk, EVENT_SOURCES.feed, EVENT_SOURCES['dead-man-switch']], 'detail-type': [DETAIL_TYPES.RiskBreach] },
     target: 'breaker',
   },
   {
@@ -81,7 +81,7 @@ export const SCHEDULE_ROUTES: readonly ScheduleRoute[] = [
     // seconds, and the feed task (and the local session) runs the same check every second in process.
     id: 'DeadManSwitchSchedule',
     description: 'Dead-man switch: cancel open orders and start the breaker when the feed heartbeat or the marks are stale.',
-    target: 'watchdog',
+    target: 'dead-man-switch',
     everyMinutes: 1,
   },
 ];

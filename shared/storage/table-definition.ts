@@ -62,10 +62,9 @@ export const keys = {
 export const POSITION_PREFIX = 'POSITION#';
 /** Attribute-name prefixes inside the book, marks, reference and throttle items. */
 export const BOOK_QUANTITY = 'Q#';
-export const BOOK_INFLIGHT_BUY = 'B#';
-export const BOOK_INFLIGHT_SELL = 'S#';
+export const BOOK_IN_FLIGHT_BUY = 'B#';
+export const BOOK_IN_FLIGHT_SELL = 'S#';
 export const MARK_PREFIX = 'M#';
 export const REFERENCE_PREFIX = 'R#';
 export const FILL_BUCKET_PREFIX = 'F#';
-export const ACCOUNT_SCOPE = '*';
 export const ORDER_PREFIX = 'ORDER#';

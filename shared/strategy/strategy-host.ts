@@ -5,14 +5,13 @@
 // intents within `intentRate.windowMs` is stopped in this host for good (a person restarts it) and an
 // INTENT_RATE RiskBreach halts the account through the circuit breaker. Nothing it proposes afterwards is
 // published; every refused proposal is counted. The breach is retried on later ticks until the bus takes it.
+import type { Telemetry } from '../ports/telemetry';
 import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
+import { utcNow, compactUtcSecond } from '../time/utc';
 import { buildMeta } from '../events/envelope';
-import { utcNow } from '../events/ids';
-import { compactUtcSecond } from '../events/breach-id';
 import { boundedBreachId } from '../events/risk-events';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
-import type { Telemetry } from '../telemetry/telemetry';
 import { StrategyOrderSchema, type MarketTick, type Strategy } from './strategy';
 
 export interface IntentRateLimit {

@@ -2,7 +2,7 @@
 // REDUCING: only orders that reduce the position; HALTED: no new orders (cancels allowed); KILLED: only
 // cancels, left only by a person's release. Anything unrecognised denies (fail closed).
 import { z } from 'zod';
-import type { DenialReason } from '../risk/reasons';
+import type { DenialReason } from '../reasons/denial-reasons';
 
 export const TradingStateSchema = z.enum(['ACTIVE', 'WARNING', 'REDUCING', 'HALTED', 'KILLED']);
 export type TradingState = z.infer<typeof TradingStateSchema>;

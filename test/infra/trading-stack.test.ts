@@ -17,7 +17,7 @@ const CONSTRUCT_PATHS: Record<FunctionName, string> = {
   order: 'OrderFunction',
   reconciliation: 'ReconciliationFunction',
   breaker: 'CircuitBreaker/BreakerFunction',
-  watchdog: 'Watchdog/WatchdogFunction',
+  'dead-man-switch': 'Watchdog/WatchdogFunction',
   'kill-switch': 'KillSwitchApi/KillSwitchFunction',
 };
 const constructId = (name: FunctionName) => CONSTRUCT_PATHS[name];
@@ -29,7 +29,7 @@ const ORDER_QUEUE = 'OrderQueue/Queue';
 const ORDER_DLQ = 'OrderQueue/DeadLetterQueue';
 const TABLE = 'TradingTable/Table';
 const BROKER_SECRET = 'BrokerCredentials/Secret';
-const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation', 'breaker', 'watchdog', 'kill-switch'];
+const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation', 'breaker', 'dead-man-switch', 'kill-switch'];
 
 describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: DeployableEnv) => {
   const template = templateFor(env);
@@ -130,7 +130,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
   it('routes breaches from the risk function, the feed and the dead-man switch to the breaker live alias', () => {
     const breakerAlias = liveAlias(template, 'breaker');
     expect(resource(template, 'AWS::Events::Rule', 'EventRouting/RiskBreachToBreaker').Properties).toMatchObject({
-      EventPattern: { source: ['trading.risk', 'trading.feed', 'trading.watchdog'], 'detail-type': ['RiskBreach.v1'] },
+      EventPattern: { source: ['trading.risk', 'trading.feed', 'trading.dead-man-switch'], 'detail-type': ['RiskBreach.v1'] },
       Targets: [expect.objectContaining({ Arn: { Ref: breakerAlias } })],
     });
   });
@@ -192,9 +192,9 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     });
   });
 
-  it('retries the asynchronous risk, reconciliation, breaker and watchdog invocations, then keeps them in FailedInvocations', () => {
+  it('retries the asynchronous risk, reconciliation, breaker and dead-man-switch invocations, then keeps them in FailedInvocations', () => {
     const failed = logicalId(template, 'AWS::SQS::Queue', 'FailedInvocations');
-    for (const name of ['risk', 'reconciliation', 'breaker', 'watchdog'] as const) {
+    for (const name of ['risk', 'reconciliation', 'breaker', 'dead-man-switch'] as const) {
       expect(resource(template, 'AWS::Lambda::EventInvokeConfig', `${constructId(name)}/LiveAlias/EventInvokeConfig`).Properties).toMatchObject({
         Qualifier: { 'Fn::Select': [7, { 'Fn::Split': [':', { Ref: liveAlias(template, name) }] }] },
         MaximumRetryAttempts: 2,
@@ -222,12 +222,12 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
   it('runs the dead-man switch every minute, the finest an EventBridge schedule fires', () => {
     expect(resource(template, 'AWS::Events::Rule', 'EventRouting/DeadManSwitchSchedule').Properties).toMatchObject({
       ScheduleExpression: 'rate(1 minute)',
-      Targets: [expect.objectContaining({ Arn: { Ref: liveAlias(template, 'watchdog') } })],
+      Targets: [expect.objectContaining({ Arn: { Ref: liveAlias(template, 'dead-man-switch') } })],
     });
   });
 
-  it('gives the watchdog function no rights beyond the table, the bus, the broker secret, its failure queue and tracing', () => {
-    const { Statement } = resource(template, 'AWS::IAM::Policy', `${constructId('watchdog')}/Function/ServiceRole/DefaultPolicy`)
+  it('gives the dead-man-switch function no rights beyond the table, the bus, the broker secret, its failure queue and tracing', () => {
+    const { Statement } = resource(template, 'AWS::IAM::Policy', `${constructId('dead-man-switch')}/Function/ServiceRole/DefaultPolicy`)
       .Properties.PolicyDocument as { Statement: { Action: string | string[]; Resource: unknown }[] };
     const services = new Set(Statement.flatMap((s) => [s.Action].flat()).map((a) => a.split(':')[0]));
     expect([...services].sort()).toEqual(['dynamodb', 'events', 'secretsmanager', 'sqs', 'xray']);

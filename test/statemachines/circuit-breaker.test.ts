@@ -5,19 +5,19 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createRequire } from 'node:module';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentClient, DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
+import { createDocumentClient, DynamoTradingStore, storesOf } from '../../adapters/dynamodb/dynamo-trading-store';
 import { SimulatedBroker } from '../../adapters/broker/simulated-broker';
 import { auditEntry } from '../../shared/audit/audit-entry';
 import { resolveBreakerConfig, type BreakerConfig } from '../../shared/breaker/breaker-config';
-import type { BreakerTrip } from '../../shared/breaker/breaker-tasks';
-import { cancelAllOrders } from '../../shared/orders/order-service';
 import type { Page, Pager } from '../../shared/ports/pager';
-import type { TradingStore } from '../../shared/ports/trading-store';
+import type { BreakerStore } from '../../shared/ports/breaker-store';
 import { sessionStartMs } from '../../shared/calendar/trading-calendar';
 import { resolveCompiledLimits } from '../../shared/risk/limits';
 import { keys } from '../../shared/storage/table-definition';
-import { InMemoryTelemetry } from '../../shared/telemetry/telemetry';
 import { createBreakerHandler } from '../../functions/breaker/handler';
+import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
+import type { BreakerTrip } from '../../shared/ports/breaker-starter';
+import { cancelAllOrders } from '../../shared/order-service/cancellation';
 import { loadCircuitBreakerDefinition, LocalBreaker } from '../../local/local-breaker';
 import { freshTable } from '../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, silentLogger, testLimits } from '../support/fixtures';
@@ -64,7 +64,7 @@ type CancelCounts = (call: number) => { requested: number; canceledLocally: numb
 
 const setup = async (
   config: Partial<BreakerConfig> = {},
-  tasksStore: (store: DynamoTradingStore) => TradingStore = (store) => store,
+  tasksStore: (store: DynamoTradingStore) => BreakerStore = (store) => store,
   cancelCounts: CancelCounts = () => undefined,
 ): Promise<Fixture> => {
   const { client, tableName } = await freshTable();
@@ -78,7 +78,8 @@ const setup = async (
   const cancelAllCalls: Fixture['cancelAllCalls'] = [];
   const resolved = resolveBreakerConfig({ escalation: { trips: 3, windowMinutes: 60 }, maxEvaluations: 2, ...config });
   const handler = createBreakerHandler(() => ({
-    store: tasksStore(store),
+    ...storesOf(store),
+    breakerStore: tasksStore(store),
     pager: attempts,
     clock,
     config: resolved,
@@ -91,7 +92,7 @@ const setup = async (
       cancelAllCalls.push({ account, requestedBy, requestId });
       const counts = cancelCounts(cancelAllCalls.length);
       if (counts) return counts;
-      return cancelAllOrders({ store, broker, bus: new RecordingBus(), clock, telemetry, workerId: 'breaker-test', leaseMs: 60_000 }, { account, requestedBy, requestId });
+      return cancelAllOrders({ ...storesOf(store), broker, bus: new RecordingBus(), clock, telemetry, workerId: 'breaker-test', leaseMs: 60_000 }, { account, requestedBy, requestId });
     },
   }));
   const breaker = new LocalBreaker({ invoke: handler, waitMs: 0, retryIntervalMs: 0 });
@@ -359,8 +360,8 @@ describe('the circuit breaker, executed locally against the real task handler', 
   it('records the execution’s stage for status as it goes: TRIPPED, then COOLDOWN, and KILLED on escalation', async () => {
     const stages: string[] = [];
     const g = await setup({}, (store) =>
-      Object.assign(Object.create(store) as TradingStore, {
-        recordBreakerStage: async (...args: Parameters<TradingStore['recordBreakerStage']>) => {
+      Object.assign(Object.create(store) as BreakerStore, {
+        recordBreakerStage: async (...args: Parameters<BreakerStore['recordBreakerStage']>) => {
           stages.push(args[0].stage);
           return store.recordBreakerStage(...args);
         },
@@ -378,7 +379,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
 
   it('halts even when the status bookkeeping cannot be written: the write failure takes the fail-closed path, trading stays HALTED', async () => {
     const g = await setup({}, (store) =>
-      Object.assign(Object.create(store) as TradingStore, { recordBreakerStage: () => Promise.reject(new Error('throttled')) }),
+      Object.assign(Object.create(store) as BreakerStore, { recordBreakerStage: () => Promise.reject(new Error('throttled')) }),
     );
     const breach = trip('DRAWDOWN.acct-1.no-bookkeeping');
 
@@ -406,7 +407,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
 
   it('rejects a payload with a bad field, naming it', async () => {
     const handler = createBreakerHandler(() => ({
-      store: f.store,
+      ...storesOf(f.store),
       pager: f.pager,
       clock: f.clock,
       config: f.config,

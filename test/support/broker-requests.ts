@@ -1,7 +1,9 @@
 // Broker-port test helpers: an order request with the usual defaults, the BrokerCallError a call rejected
 // with, and a broker that forwards to another except for the calls a test overrides.
+import type { BrokerOrderRequest } from '../../shared/broker/broker-order';
+import { BrokerCallError } from '../../shared/broker/broker-call-error';
 import { expect } from 'vitest';
-import { BrokerCallError, type Broker, type BrokerOrderRequest } from '../../shared/ports/broker';
+import { type Broker } from '../../shared/ports/broker';
 
 /** A 10-share AAPL market buy, day order, under `clientOrderId`. */
 export const marketRequest = (clientOrderId: string, over: Partial<BrokerOrderRequest> = {}): BrokerOrderRequest => ({

@@ -3,10 +3,10 @@
 import { auditEntry } from '../../shared/audit/audit-entry';
 import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { buildMeta } from '../../shared/events/envelope';
-import { processApprovedOrder } from '../../shared/orders/order-service';
 import type { Broker } from '../../shared/ports/broker';
-import type { DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
-import { InMemoryTelemetry } from '../../shared/telemetry/telemetry';
+import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
+import { processApprovedOrder } from '../../shared/order-service/submission';
+import { storesOf, type DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
 import { ACCOUNT, intentFor, ManualClock, RecordingBus, STRATEGY } from './fixtures';
 
 export const executeIntent = async (
@@ -32,7 +32,7 @@ export const executeIntent = async (
   });
   await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', at);
   const outcome = await processApprovedOrder(
-    { store, broker, bus: new RecordingBus(), clock: new ManualClock(), telemetry: new InMemoryTelemetry(), workerId: 'test', leaseMs: 10_000 },
+    { ...storesOf(store), broker, bus: new RecordingBus(), clock: new ManualClock(), telemetry: new InMemoryTelemetry(), workerId: 'test', leaseMs: 10_000 },
     { meta, data: { intent, approvedAt: at, approvedQuantity: intent.quantity, notional: '0' } },
   );
   if (outcome !== 'submitted') throw new Error(`expected ${intentId} to be submitted, got ${outcome}`);

@@ -5,7 +5,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
-import { InMemoryTelemetry } from '../../shared/telemetry/telemetry';
+import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
 import { freshTable } from './dynamo';
 import { ACCOUNT, ManualClock, RecordingBus } from './fixtures';
 

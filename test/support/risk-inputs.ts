@@ -1,8 +1,9 @@
 // Builders for pure risk-evaluation inputs: an account in a known state at 2026-11-23T15:00Z (a Monday,
 // 10:00 in New York), with generous limits except where a test tightens one control.
 import type { OrderIntent } from '../../shared/events/order-events';
-import type { ApprovalEntry, BookEntry } from '../../shared/ports/trading-store';
 import type { RiskInputs } from '../../shared/risk/evaluate';
+import type { BookEntry } from '../../shared/ledger/account-book';
+import type { ApprovalEntry } from '../../shared/ports/risk-store';
 import type { RiskLimits } from '../../shared/risk/limits';
 import { intentFor, STRATEGY, testLimits } from './fixtures';
 
@@ -25,7 +26,7 @@ export const generousLimits: RiskLimits = testLimits({
   executionThrottle: { maxFills: 1000, windowMs: 60_000, scope: 'strategy' },
 });
 
-export const entry = (quantity: string, inflightBuy = '0', inflightSell = '0'): BookEntry => ({ quantity, inflightBuy, inflightSell });
+export const entry = (quantity: string, inFlightBuy = '0', inFlightSell = '0'): BookEntry => ({ quantity, inFlightBuy, inFlightSell });
 
 export const order = (over: Partial<OrderIntent> = {}): OrderIntent => intentFor('i-1', over);
 

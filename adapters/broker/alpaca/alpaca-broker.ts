@@ -4,15 +4,11 @@
 // headers and nowhere else — never into a message, a cause, or a redirect to another host.
 import { inspect } from 'node:util';
 import { z } from 'zod';
+import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition } from '../../../shared/broker/broker-order';
+import { BrokerCallError } from '../../../shared/broker/broker-call-error';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import {
-  BrokerCallError,
-  type Broker,
-  type BrokerAccount,
-  type BrokerFill,
-  type BrokerOrder,
-  type BrokerOrderRequest,
-  type BrokerPosition,
+  type Broker
 } from '../../../shared/ports/broker';
 import {
   AlpacaCancelResultSchema,

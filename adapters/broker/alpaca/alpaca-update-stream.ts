@@ -3,8 +3,9 @@
 // reported through onError and skipped, never ending the stream; every lost session is reported as
 // 'disconnected' and followed by a reconnect with jittered backoff until close().
 import { setTimeout as delay } from 'node:timers/promises';
+import type { BrokerUpdate } from '../../../shared/broker/broker-order';
 import { InfrastructureError } from '../../../shared/errors/errors';
-import type { BrokerUpdate, BrokerUpdateStream } from '../../../shared/ports/broker';
+import type { BrokerUpdateStream } from '../../../shared/ports/broker';
 import { parseStreamMessage, toBrokerUpdate } from './alpaca-wire';
 import type { AlpacaCredentials } from './credentials';
 

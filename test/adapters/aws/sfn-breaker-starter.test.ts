@@ -3,8 +3,8 @@
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { BreakerTrip } from '../../../shared/ports/breaker-starter';
 import { SfnBreakerStarter } from '../../../adapters/aws/sfn-breaker-starter';
-import type { BreakerTrip } from '../../../shared/breaker/breaker-tasks';
 import { InfrastructureError } from '../../../shared/errors/errors';
 
 const sfnMock = mockClient(SFNClient);

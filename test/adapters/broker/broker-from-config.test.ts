@@ -10,8 +10,9 @@ import { ALPACA_LIVE_URL, ALPACA_PAPER_URL } from '../../../adapters/broker/alpa
 import { ALPACA_BASE_URLS, createBroker } from '../../../adapters/broker/broker-from-config';
 import { LazyBroker } from '../../../adapters/broker/lazy-broker';
 import { loadEnvironmentConfig } from '../../../shared/config/environments';
+import { BrokerCallError } from '../../../shared/broker/broker-call-error';
 import { InfrastructureError } from '../../../shared/errors/errors';
-import { BROKER_CALL_NAMES, BrokerCallError, type Broker } from '../../../shared/ports/broker';
+import { BROKER_CALL_NAMES, type Broker } from '../../../shared/ports/broker';
 import { brokerFailureOf, marketRequest } from '../../support/broker-requests';
 import { FakeAlpaca } from '../../support/fake-alpaca';
 

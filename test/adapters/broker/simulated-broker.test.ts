@@ -7,9 +7,10 @@ import {
   type SimulatedFaultKind,
 } from '../../../adapters/broker/simulated-broker';
 import { dec, toDecimalString, ZERO, type Decimal } from '../../../shared/money/decimal';
-import { BrokerCallError, type BrokerOrderRequest, type BrokerUpdate } from '../../../shared/ports/broker';
 import { ManualClock } from '../../support/fixtures';
 import { brokerFailureOf, marketRequest } from '../../support/broker-requests';
+import type { BrokerOrderRequest, BrokerUpdate } from '../../../shared/broker/broker-order';
+import { BrokerCallError } from '../../../shared/broker/broker-call-error';
 
 const T0 = '2026-11-23T15:00:00.000Z';
 

@@ -4,7 +4,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { auditEntry } from '../../../shared/audit/audit-entry';
-import type { BreakerStageWrite, PendingBreakerApproval } from '../../../shared/breaker/breaker-execution';
+import type { BreakerStageWrite, PendingBreakerApproval } from '../../../shared/ports/breaker-store';
 import { freshTable } from '../../support/dynamo';
 import { ACCOUNT } from '../../support/fixtures';
 

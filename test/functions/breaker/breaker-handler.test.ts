@@ -5,13 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { createBreakerHandler, type AlarmStartResult, type BreakerHandlerDeps } from '../../../functions/breaker/handler';
 import { resolveBreakerConfig } from '../../../shared/breaker/breaker-config';
-import type { BreakerStarter } from '../../../shared/breaker/breaker-starter';
-import type { BreakerTrip } from '../../../shared/breaker/breaker-tasks';
+import type { BreakerStarter, BreakerTrip } from '../../../shared/ports/breaker-starter';
 import { buildMeta } from '../../../shared/events/envelope';
 import { InvalidInputError } from '../../../shared/errors/errors';
-import type { TradingStore } from '../../../shared/ports/trading-store';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import type { StateChangeOutcome, TradingStateChange } from '../../../shared/trading-state/state-change';
-import { InMemoryTelemetry, METRICS } from '../../../shared/telemetry/telemetry';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import { ManualClock, RecordingPager, silentLogger, testLimits } from '../../support/fixtures';
 
 class RecordingStarter implements BreakerStarter {
@@ -34,6 +33,8 @@ class StateChangeRecorder {
   }
 }
 
+const unexpected = (): Promise<never> => Promise.reject(new Error('not expected'));
+
 /** `null`: no accounts configured at all. */
 const setup = (accounts: readonly string[] | null = ['acct-1', 'acct-2']) => {
   const starter = new RecordingStarter();
@@ -41,12 +42,16 @@ const setup = (accounts: readonly string[] | null = ['acct-1', 'acct-2']) => {
   const pager = new RecordingPager();
   const states = new StateChangeRecorder();
   const deps: BreakerHandlerDeps = {
-    store: states as unknown as TradingStore,
+    tradingStateStore: states,
+    // The breach path writes nothing else: the tasks' stores are tested on DynamoDB Local.
+    breakerStore: { recordBreakerTrip: unexpected, recordBreakerStage: unexpected, recordBreakerApproval: unexpected },
+    riskStore: { loadRiskSnapshot: unexpected },
+    reconciliationStore: { getReconciliation: unexpected },
     pager,
     clock: new ManualClock(),
     config: resolveBreakerConfig(undefined),
     riskLimits: testLimits(),
-    cancelAll: () => Promise.reject(new Error('not expected')),
+    cancelAll: unexpected,
     starter,
     telemetry,
     logger: silentLogger,

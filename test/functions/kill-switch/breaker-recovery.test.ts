@@ -7,21 +7,21 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { createDocumentClient, DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { createDocumentClient, DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { createBreakerHandler } from '../../../functions/breaker/handler';
 import { createKillSwitchHandler } from '../../../functions/kill-switch/handler';
 import { LocalBreaker } from '../../../local/local-breaker';
 import { LocalBreakerApprovals } from '../../../local/local-breaker-approvals';
 import { auditEntry } from '../../../shared/audit/audit-entry';
 import { resolveBreakerConfig, type BreakerConfig } from '../../../shared/breaker/breaker-config';
-import type { BreakerTrip } from '../../../shared/breaker/breaker-tasks';
-import { releaseBreachId, startRecoveryWith } from '../../../shared/breaker/release-trip';
+import { releaseBreachId, startRecoveryWith } from '../../../shared/kill-switch/release-trip';
 import { sessionStartMs } from '../../../shared/calendar/trading-calendar';
-import { cancelAllFrom } from '../../../shared/orders/order-service';
 import type { ApprovalDelivery, ApprovalOutput, BreakerApprovals } from '../../../shared/ports/breaker-approvals';
 import { resolveCompiledLimits } from '../../../shared/risk/limits';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
+import type { BreakerTrip } from '../../../shared/ports/breaker-starter';
+import { cancelAllFrom } from '../../../shared/order-service/cancellation';
 import { keys } from '../../../shared/storage/table-definition';
-import { InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { freshTable } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, silentLogger, testLimits } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
@@ -80,12 +80,12 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
   const broker = new SimulatedBroker({ priceOf: () => '100', clock, seed: 5 });
   const telemetry = new InMemoryTelemetry();
   const limits = testLimits();
-  const orderDeps = { store, broker, bus: new RecordingBus(), clock, telemetry, leaseMs: 60_000 };
+  const orderDeps = { ...storesOf(store), broker, bus: new RecordingBus(), clock, telemetry, leaseMs: 60_000 };
   const resolved = resolveBreakerConfig({ escalation: { trips: 3, windowMinutes: 60 }, maxEvaluations: 2, ...config });
 
   const f = { client, tableName, store, clock, pager, stagesSeen: [] as (string | null)[], world: async () => undefined } as unknown as Fixture;
   const breakerTasks = createBreakerHandler(() => ({
-    store,
+    ...storesOf(store),
     pager,
     clock,
     config: resolved,
@@ -109,7 +109,7 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
   });
   f.approvals = new CountingApprovals(new LocalBreakerApprovals(f.breaker));
   f.api = createKillSwitchHandler(() => ({
-    store,
+    ...storesOf(store),
     controlPlane: new RecordingControlPlane(),
     pager,
     clock,

@@ -3,11 +3,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { createKillSwitchHandler, type KillSwitchHandlerDeps } from '../../../functions/kill-switch/handler';
 import { auditEntry } from '../../../shared/audit/audit-entry';
-import { METRICS, InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import { freshTable } from '../../support/dynamo';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import { ACCOUNT, ManualClock, RecordingPager, scanAll, silentLogger } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
 
@@ -23,7 +24,7 @@ let pager: RecordingPager;
 let recoveries: string[];
 
 const deps = (): KillSwitchHandlerDeps => ({
-  store,
+  ...storesOf(store),
   controlPlane,
   pager,
   clock: new ManualClock(),

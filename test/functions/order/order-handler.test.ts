@@ -1,5 +1,6 @@
 // The order function against DynamoDB Local, with approvals that went through the real risk function and
 // the real SQS client: duplicates and races give exactly one broker order and one position change.
+import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
@@ -7,8 +8,8 @@ import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { createRiskHandler } from '../../../functions/risk/handler';
 import { createOrderHandler, type OrderHandlerDeps } from '../../../functions/order/handler';
 import type { Broker } from '../../../shared/ports/broker';
-import type { TradingStore } from '../../../shared/ports/trading-store';
-import { METRICS } from '../../../shared/telemetry/telemetry';
+import type { OrderStore } from '../../../shared/ports/order-store';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import { toSqsEvent } from '../../../local/sqs-event-source';
 import { BrokerUpdateRelay } from '../../../shared/feed/broker-update-relay';
 import { buildMeta } from '../../../shared/events/envelope';
@@ -26,12 +27,12 @@ beforeEach(() => {
 });
 
 const orderHandler = (over: Partial<OrderHandlerDeps> = {}) =>
-  createOrderHandler(() => ({ store: f.store, broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger, ...over }));
+  createOrderHandler(() => ({ ...storesOf(f.store), broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger, ...over }));
 
 /** Approves an intent through the real risk function and receives the queued message. */
 const approveAndReceive = async (intentId: string, quantity = '10', over: Parameters<typeof intentFor>[1] = {}): Promise<Message> => {
   const risk = createRiskHandler(() => ({
-    store: f.store,
+    ...storesOf(f.store),
     queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
     bus: f.bus,
     clock: f.clock,
@@ -86,9 +87,9 @@ describe('order function', () => {
 
   it('counts an approved order as open and in flight until its fill moves it into the position', async () => {
     const message = await approveAndReceive('o-if', '10');
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inflightBuy: '10' } } }, openOrders: 1 });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inFlightBuy: '10' } } }, openOrders: 1 });
     await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '10', inflightBuy: '0' } } }, openOrders: 0 });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '10', inFlightBuy: '0' } } }, openOrders: 0 });
   });
 
   it('keeps a resting limit order open and in flight and releases a blocked one', async () => {
@@ -99,7 +100,7 @@ describe('order function', () => {
     const blocked = await approveAndReceive('o-blk', '6');
     await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     await orderHandler()(toSqsEvent([blocked], QUEUE_ARN), { awsRequestId: 'req-2' });
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inflightBuy: '4' } } }, openOrders: 1 });
+    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inFlightBuy: '4' } } }, openOrders: 1 });
   });
 
   it('gives one broker order and one position change when a message is delivered twice', async () => {
@@ -133,10 +134,10 @@ describe('order function', () => {
 
   it('books the broker order once after a worker died between the broker call and the write', async () => {
     const message = await approveAndReceive('o-4');
-    const crashing: TradingStore = Object.assign(Object.create(f.store) as TradingStore, {
+    const crashing: OrderStore = Object.assign(Object.create(f.store) as OrderStore, {
       recordOrderUpdate: () => Promise.reject(new Error('process died')),
     });
-    const first = await orderHandler({ store: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
+    const first = await orderHandler({ orderStore: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     expect(first.batchItemFailures).toHaveLength(1);
     f.clock.advance(1001); // the dead worker's lease expires
     const second = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-2' });
@@ -148,10 +149,10 @@ describe('order function', () => {
 
   it('books the order a dead predecessor placed even though trading was halted since', async () => {
     const message = await approveAndReceive('o-9');
-    const crashing: TradingStore = Object.assign(Object.create(f.store) as TradingStore, {
+    const crashing: OrderStore = Object.assign(Object.create(f.store) as OrderStore, {
       recordOrderUpdate: () => Promise.reject(new Error('process died')),
     });
-    await orderHandler({ store: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
+    await orderHandler({ orderStore: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     f.clock.advance(1001);
     const second = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-2' });

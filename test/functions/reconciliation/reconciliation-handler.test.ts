@@ -1,13 +1,14 @@
 // The reconciliation function against DynamoDB Local and the simulated broker's independent book.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { createReconciliationHandler } from '../../../functions/reconciliation/handler';
 import { InvalidInputError } from '../../../shared/errors/errors';
-import { InMemoryTelemetry, METRICS } from '../../../shared/telemetry/telemetry';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import { freshTable } from '../../support/dynamo';
 import { executeIntent } from '../../support/execute-intent';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, scheduledEvent, silentLogger } from '../../support/fixtures';
 
 let client: DynamoDBClient;
@@ -27,7 +28,7 @@ beforeEach(async () => {
 });
 
 const handler = () =>
-  createReconciliationHandler(() => ({ store, broker, bus, clock: new ManualClock(), telemetry, accounts: [ACCOUNT], logger: silentLogger }));
+  createReconciliationHandler(() => ({ ...storesOf(store), broker, bus, clock: new ManualClock(), telemetry, accounts: [ACCOUNT], logger: silentLogger }));
 
 describe('reconciliation function', () => {
   it('reports a clean run when the broker and the table agree', async () => {

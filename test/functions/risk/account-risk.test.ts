@@ -1,6 +1,7 @@
 // Account-level risk through the real risk and order functions on DynamoDB Local: loss thresholds move the
 // stored trading state and raise breaches, fills feed the execution throttle, and a trip holds until a
 // named person re-enables trading.
+import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
@@ -22,7 +23,7 @@ beforeEach(() => {
 
 const risk = (over: Partial<RiskLimits> = {}) =>
   createRiskHandler(() => ({
-    store: f.store,
+    ...storesOf(f.store),
     queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
     bus: f.bus,
     clock: f.clock,
@@ -31,7 +32,7 @@ const risk = (over: Partial<RiskLimits> = {}) =>
     logger: silentLogger,
   }));
 
-const orders = createOrderHandler(() => ({ store: f.store, broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger }));
+const orders = createOrderHandler(() => ({ ...storesOf(f.store), broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger }));
 
 const receiveOne = async (): Promise<Message> => {
   const out = await f.sqsClient.send(new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
@@ -84,11 +85,11 @@ describe('account risk through the functions', () => {
     f.clock.advance(60_000); // the fills have long left the window
     await expect(risk(limits)(intendedEvent(intentFor('t-4', { quantity: '4' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_DISABLED' });
 
-    await expect(reenableExecution({ store: f.store, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'x', reason: 'ok' })).rejects.toThrow(
+    await expect(reenableExecution({ ...storesOf(f.store), clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'x', reason: 'ok' })).rejects.toThrow(
       InvalidInputError,
     );
     await expect(
-      reenableExecution({ store: f.store, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'runaway fixed in v1.2.4' }),
+      reenableExecution({ ...storesOf(f.store), clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'runaway fixed in v1.2.4' }),
     ).resolves.toBe('reenabled');
     await f.store.putMark('AAPL', '100', '2026-11-23T15:00:59.000Z');
     await expect(risk(limits)(intendedEvent(intentFor('t-5', { quantity: '5' })))).resolves.toMatchObject({ outcome: 'approved' });
@@ -97,7 +98,7 @@ describe('account risk through the functions', () => {
 
   it('re-enabling what no trip disabled changes nothing', async () => {
     await expect(
-      reenableExecution({ store: f.store, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'checking' }),
+      reenableExecution({ ...storesOf(f.store), clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'checking' }),
     ).resolves.toBe('not-disabled');
   });
 

@@ -1,10 +1,11 @@
 // The risk function against DynamoDB Local and an in-process SQS reached through the real SQS client.
+import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { createRiskHandler } from '../../../functions/risk/handler';
 import { InvalidInputError } from '../../../shared/errors/errors';
-import { METRICS } from '../../../shared/telemetry/telemetry';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, testLimits } from '../../support/fixtures';
 import { usePipelineFixture } from '../../support/pipeline';
 
@@ -13,7 +14,7 @@ let risk: ReturnType<typeof createRiskHandler>;
 
 beforeEach(() => {
   risk = createRiskHandler(() => ({
-    store: f.store,
+    ...storesOf(f.store),
     queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
     bus: f.bus,
     clock: f.clock,

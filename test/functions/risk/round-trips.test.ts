@@ -2,7 +2,7 @@
 // own middleware stack, so a new call anywhere in the path shows up here.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { createRiskHandler } from '../../../functions/risk/handler';
 import { localDynamoClientConfig } from '../../../local/dynamodb-local';
@@ -33,7 +33,7 @@ describe('risk decision round trips', () => {
     const { client, commands } = countingClient();
     const store = new DynamoTradingStore(client, f.tableName);
     const risk = createRiskHandler(() => ({
-      store,
+      ...storesOf(store),
       queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
       bus: f.bus,
       clock: f.clock,

@@ -3,7 +3,7 @@
 // once, and that every decision is audited.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { approveRecovery, rejectRecovery } from '../../../shared/breaker/approval';
 import { InfrastructureError, InvalidInputError } from '../../../shared/errors/errors';
 import type { ApprovalDelivery, ApprovalOutput, BreakerApprovals } from '../../../shared/ports/breaker-approvals';
@@ -38,7 +38,7 @@ let store: DynamoTradingStore;
 let approvals: RecordingApprovals;
 const clock = new ManualClock(Date.parse('2026-11-23T15:30:00.000Z'));
 
-const deps = () => ({ store, approvals, clock });
+const deps = () => ({ ...storesOf(store), approvals, clock });
 const request = (principal: string, over: Record<string, unknown> = {}) => ({ account: ACCOUNT, principal, reason: 'checks are fine', requestId: `req-${principal.slice(-5)}`, ...over });
 
 /** An execution of the release's recovery waiting at AwaitApproval, trading REDUCING. */

@@ -3,7 +3,7 @@
 // marks the dead-man switch would call stale.
 import { describe, expect, it } from 'vitest';
 import { EnvironmentConfigSchema, loadEnvironmentConfig } from '../../../shared/config/environments';
-import { resolveDeadManSwitchConfig } from '../../../shared/watchdog/dead-man-switch-config';
+import { resolveDeadManSwitchConfig } from '../../../shared/dead-man-switch/dead-man-switch-config';
 
 const base = () => loadEnvironmentConfig('dev');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compactUtcSecond } from '../../../shared/events/breach-id';
 import { boundedBreachId, breachIdFor } from '../../../shared/events/risk-events';
+import { compactUtcSecond } from '../../../shared/time/utc';
 
 const EXECUTION_NAME = /^[A-Za-z0-9_.:-]{1,80}$/;
 

@@ -4,15 +4,17 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { auditEntry } from '../../../shared/audit/audit-entry';
-import type { RecoveryStart } from '../../../shared/breaker/release-trip';
+import type { RecoveryStart } from '../../../shared/kill-switch/release-trip';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { activateKillSwitch, killSwitchStatus, releaseKillSwitch, type KillSwitchDeps } from '../../../shared/kill-switch/kill-switch';
-import { cancelAllOrders, processApprovedOrder, type OrderServiceDeps } from '../../../shared/orders/order-service';
-import type { ReconciliationRecord } from '../../../shared/ports/trading-store';
-import { InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { recordApproval } from '../../support/approvals';
+import type { ReconciliationRecord } from '../../../shared/ports/reconciliation-store';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
+import type { OrderServiceDeps } from '../../../shared/order-service/context';
+import { processApprovedOrder } from '../../../shared/order-service/submission';
+import { cancelAllOrders } from '../../../shared/order-service/cancellation';
 import { freshTable } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, scanAll } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
@@ -30,10 +32,10 @@ let controlPlane: RecordingControlPlane;
 let recoveries: RecoveryStart[];
 let cancelFails: boolean;
 
-const orderDeps = (): OrderServiceDeps => ({ store, broker, bus: new RecordingBus(), clock, telemetry: new InMemoryTelemetry(), workerId: 'w-1', leaseMs: 10_000 });
+const orderDeps = (): OrderServiceDeps => ({ ...storesOf(store), broker, bus: new RecordingBus(), clock, telemetry: new InMemoryTelemetry(), workerId: 'w-1', leaseMs: 10_000 });
 
 const deps = (): KillSwitchDeps => ({
-  store,
+  ...storesOf(store),
   controlPlane,
   pager,
   clock,

@@ -4,9 +4,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../../shared/money/decimal';
+import type { BrokerFill, BrokerOrder, BrokerOrderStatus } from '../../../shared/broker/broker-order';
 import { reduceBrokerView, type BrokerView } from '../../../shared/orders/order-lifecycle';
 import { canTransition, ORDER_STATUSES, type OrderRecord } from '../../../shared/orders/order-record';
-import type { BrokerFill, BrokerOrder, BrokerOrderStatus } from '../../../shared/ports/broker';
 import { intentFor } from '../../support/fixtures';
 
 const T0 = Date.parse('2026-11-23T15:00:00.000Z');
@@ -18,7 +18,7 @@ const pending = (quantity = '10'): OrderRecord => ({
   intent: intentFor('o-1', { quantity }),
   status: 'SUBMITTED',
   approvedQuantity: quantity,
-  inflight: quantity,
+  inFlight: quantity,
   filledQuantity: '0',
   createdAt: iso(T0),
   updatedAt: iso(T0),
@@ -59,7 +59,7 @@ const apply = (order: OrderRecord, view: BrokerView): OrderRecord => {
     filledQuantity: step.filledQuantity,
     filledNotional: step.filledNotional,
     brokerFilledQuantity: step.brokerFilledQuantity,
-    inflight: step.inflight,
+    inFlight: step.inFlight,
     ...(step.brokerOrderId ? { brokerOrderId: step.brokerOrderId } : {}),
     ...(step.brokerUpdatedAt ? { brokerUpdatedAt: step.brokerUpdatedAt } : {}),
   };
@@ -74,7 +74,7 @@ describe('order lifecycle', () => {
     order = apply(order, { order: brokerOrder('partially_filled', '4', T0 + 1), fills: [f1] });
     const step = reduceBrokerView(order, { order: brokerOrder('filled', '10', T0 + 2), fills: [f2, f1, f2] });
     expect(step.fills.map((f) => f.executionId)).toEqual(['e-2']);
-    expect(step).toMatchObject({ status: 'FILLED', filledQuantity: '10', filledNotional: '1008', inflight: '0', inflightDelta: '-6', openOrdersDelta: -1 });
+    expect(step).toMatchObject({ status: 'FILLED', filledQuantity: '10', filledNotional: '1008', inFlight: '0', inFlightDelta: '-6', openOrdersDelta: -1 });
   });
 
   it('waits for the missing fill instead of booking past a gap', () => {
@@ -83,7 +83,7 @@ describe('order lifecycle', () => {
     expect(step.missingFills).toBe(true);
     expect(step.anomalies).toContainEqual({ kind: 'FILL_GAP', watermark: '0', nextStart: '4' });
     // Until the fills are booked, the unbooked filled size still counts as in-flight exposure.
-    expect(step).toMatchObject({ status: 'FILLED', inflight: '10', inflightDelta: '0' });
+    expect(step).toMatchObject({ status: 'FILLED', inFlight: '10', inFlightDelta: '0' });
   });
 
   it('ignores an older snapshot and reports a move the table does not allow', () => {
@@ -97,7 +97,7 @@ describe('order lifecycle', () => {
   it('takes a late fill after the cancel was confirmed to FILLED', () => {
     let order = apply(pending(), { order: brokerOrder('accepted', '0', T0 + 1) });
     order = apply(order, { order: brokerOrder('canceled', '0', T0 + 2) });
-    expect(order).toMatchObject({ status: 'CANCELED', inflight: '0' });
+    expect(order).toMatchObject({ status: 'CANCELED', inFlight: '0' });
     const step = reduceBrokerView(order, { order: brokerOrder('filled', '10', T0 + 3), fills: [fill(1, '10', '10')] });
     expect(step).toMatchObject({ status: 'FILLED', filledQuantity: '10', openOrdersDelta: 0, anomalies: [] });
   });
@@ -155,7 +155,7 @@ describe('order lifecycle', () => {
         expect(dec(order.filledNotional ?? '0').eq(notional)).toBe(true);
         expect(order.status).toBe({ accepted: 'ACCEPTED', partially_filled: 'PARTIALLY_FILLED', filled: 'FILLED', canceled: 'CANCELED' }[final as string]);
         // Open orders keep their unfilled size in flight; final ones keep nothing.
-        expect(order.inflight).toBe(final === 'filled' || final === 'canceled' ? '0' : String(10 - cumulative));
+        expect(order.inFlight).toBe(final === 'filled' || final === 'canceled' ? '0' : String(10 - cumulative));
       }),
       { numRuns: 400 },
     );

@@ -5,17 +5,20 @@
 // intent reached the broker twice, every order agrees with the broker, and reconciliation is clean.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { dec, toDecimalString, ZERO } from '../../../shared/money/decimal';
 import { STATUS_FROM_BROKER } from '../../../shared/orders/order-lifecycle';
 import { ORDER_STATUSES, isOpenStatus } from '../../../shared/orders/order-record';
-import { cancelOrder, processApprovedOrder, processBrokerUpdate, type OrderServiceDeps } from '../../../shared/orders/order-service';
-import type { BrokerUpdate } from '../../../shared/ports/broker';
 import type { ApprovedOrderMessage } from '../../../shared/ports/order-queue';
-import type { TradingStore } from '../../../shared/ports/trading-store';
+import type { OrderStore } from '../../../shared/ports/order-store';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
+import type { OrderServiceDeps } from '../../../shared/order-service/context';
+import { processApprovedOrder } from '../../../shared/order-service/submission';
+import { processBrokerUpdate } from '../../../shared/order-service/broker-view';
+import { cancelOrder } from '../../../shared/order-service/cancellation';
+import type { BrokerUpdate } from '../../../shared/broker/broker-order';
 import { reconcileAccount } from '../../../shared/reconciliation/reconciliation-service';
-import { InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { recordApproval } from '../../support/approvals';
 import { freshTable } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, STRATEGY } from '../../support/fixtures';
@@ -51,11 +54,11 @@ const OpArb = fc.oneof(
 type Op = typeof OpArb extends fc.Arbitrary<infer T> ? T : never;
 
 /** A store whose next order write dies before or after it reaches the table, as a worker process would. */
-const crashingStore = (store: TradingStore, crash: Crash): TradingStore =>
+const crashingStore = (store: OrderStore, crash: Crash): OrderStore =>
   crash === 'none'
     ? store
-    : Object.assign(Object.create(store) as TradingStore, {
-        recordOrderUpdate: async (input: Parameters<TradingStore['recordOrderUpdate']>[0]) => {
+    : Object.assign(Object.create(store) as OrderStore, {
+        recordOrderUpdate: async (input: Parameters<OrderStore['recordOrderUpdate']>[0]) => {
           if (crash === 'after-write') await store.recordOrderUpdate(input);
           throw new Error(`worker died ${crash}`);
         },
@@ -93,7 +96,8 @@ const runHistory = async (seed: number, ops: readonly Op[]) => {
   const bus = new RecordingBus();
   const telemetry = new InMemoryTelemetry();
   const deps = (workerId: string, crash: Crash = 'none'): OrderServiceDeps => ({
-    store: crashingStore(store, crash),
+    ...storesOf(store),
+    orderStore: crashingStore(store, crash),
     broker,
     bus,
     clock,
@@ -160,7 +164,7 @@ const runHistory = async (seed: number, ops: readonly Op[]) => {
   let run;
   for (let attempt = 1; attempt <= 10; attempt++) {
     clock.advance(LEASE_MS + GRACE_MS);
-    run = await reconcileAccount({ store, broker, bus, clock, telemetry, leaseMs: LEASE_MS, inFlightGraceMs: GRACE_MS }, ACCOUNT, `rec-${attempt}`);
+    run = await reconcileAccount({ ...storesOf(store), broker, bus, clock, telemetry, leaseMs: LEASE_MS, inFlightGraceMs: GRACE_MS }, ACCOUNT, `rec-${attempt}`);
     if (run.status === 'clean') break;
   }
   return { store, broker, run, client, tableName, approved };
@@ -202,8 +206,8 @@ describe('order pipeline properties', () => {
           // Every order is in a possible state and agrees with the broker.
           const brokerByClientId = new Map(broker.orders().map((o) => [o.clientOrderId, o]));
           let openCount = 0;
-          let inflightBuy = ZERO;
-          let inflightSell = ZERO;
+          let inFlightBuy = ZERO;
+          let inFlightSell = ZERO;
           for (const message of approved) {
             const order = await store.getOrder(ACCOUNT, message.data.intent.intentId);
             expect(order).toBeDefined();
@@ -219,16 +223,16 @@ describe('order pipeline properties', () => {
               expect(order.filledQuantity).toBe('0');
             }
             if (isOpenStatus(order.status)) openCount++;
-            const inflight = dec(order.inflight ?? '0');
-            if (order.intent.side === 'buy') inflightBuy = inflightBuy.plus(inflight);
-            else inflightSell = inflightSell.plus(inflight);
+            const inFlight = dec(order.inFlight ?? '0');
+            if (order.intent.side === 'buy') inFlightBuy = inFlightBuy.plus(inFlight);
+            else inFlightSell = inFlightSell.plus(inFlight);
           }
 
           // The book's in-flight sizes and open-order count are exactly what the orders say.
           const snapshot = await store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'check');
           expect(snapshot.openOrders).toBe(openCount);
-          expect(snapshot.book.positions.AAPL?.inflightBuy ?? '0').toBe(toDecimalString(inflightBuy));
-          expect(snapshot.book.positions.AAPL?.inflightSell ?? '0').toBe(toDecimalString(inflightSell));
+          expect(snapshot.book.positions.AAPL?.inFlightBuy ?? '0').toBe(toDecimalString(inFlightBuy));
+          expect(snapshot.book.positions.AAPL?.inFlightSell ?? '0').toBe(toDecimalString(inFlightSell));
         }),
         // Each run builds its own table: shrinking would take minutes, so a counterexample is printed as found.
         { numRuns: 40, endOnFailure: true },

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntentIdSchema } from '../../../shared/events/ids';
-import type { BrokerOrder } from '../../../shared/ports/broker';
 import { externalIntentId, externalOrderRecord } from '../../../shared/reconciliation/external-order';
+import type { BrokerOrder } from '../../../shared/broker/broker-order';
 
 const brokerOrder = (over: Partial<BrokerOrder> = {}): BrokerOrder => ({
   clientOrderId: 'manual-1',
@@ -58,7 +58,7 @@ describe('external order record', () => {
         filledQuantity: '0',
         filledNotional: '0',
         // The 4 filled are not booked yet: booking them releases them, leaving the remaining 6.
-        inflight: '10',
+        inFlight: '10',
         origin: 'external',
         createdAt: '2026-11-23T14:00:00.000Z',
         updatedAt: AT,

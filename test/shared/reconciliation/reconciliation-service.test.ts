@@ -4,19 +4,23 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker, type SimulatedBrokerOptions } from '../../../adapters/broker/simulated-broker';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { auditEntry } from '../../../shared/audit/audit-entry';
 import { RetryLaterError } from '../../../shared/errors/errors';
 import { DETAIL_TYPES } from '../../../shared/events/catalog';
 import type { ReconciliationBreak } from '../../../shared/events/reconciliation-events';
-import { processApprovedOrder, processBrokerUpdate, type OrderServiceDeps, type SubmissionOutcome } from '../../../shared/orders/order-service';
-import { BrokerCallError, type Broker, type BrokerUpdate } from '../../../shared/ports/broker';
+import { type Broker } from '../../../shared/ports/broker';
 import { diffPositions } from '../../../shared/reconciliation/diff';
 import { confirmBreaks, reconcileAccount, type ReconciliationDeps } from '../../../shared/reconciliation/reconciliation-service';
-import { InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { recordApproval } from '../../support/approvals';
 import { delegatingBroker } from '../../support/broker-requests';
 import { freshTable } from '../../support/dynamo';
+import type { BrokerUpdate } from '../../../shared/broker/broker-order';
+import { BrokerCallError } from '../../../shared/broker/broker-call-error';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
+import type { OrderServiceDeps } from '../../../shared/order-service/context';
+import { processApprovedOrder, type SubmissionOutcome } from '../../../shared/order-service/submission';
+import { processBrokerUpdate } from '../../../shared/order-service/broker-view';
 import type { intentFor} from '../../support/fixtures';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, STRATEGY } from '../../support/fixtures';
 
@@ -47,7 +51,7 @@ const newWorld = async (options: Partial<SimulatedBrokerOptions> = {}): Promise<
 };
 
 const orderDeps = (w: World, broker: Broker = w.broker): OrderServiceDeps => ({
-  store: w.store,
+  ...storesOf(w.store),
   broker,
   bus: w.bus,
   clock: w.clock,
@@ -81,7 +85,7 @@ const answerLost = (inner: Broker): Broker =>
   });
 
 const reconcile = (w: World, over: Partial<ReconciliationDeps> = {}) =>
-  reconcileAccount({ store: w.store, broker: w.broker, bus: w.bus, clock: w.clock, telemetry: w.telemetry, ...over }, ACCOUNT, `run-${++w.runs}`);
+  reconcileAccount({ ...storesOf(w.store), broker: w.broker, bus: w.bus, clock: w.clock, telemetry: w.telemetry, ...over }, ACCOUNT, `run-${++w.runs}`);
 
 const auditKinds = async (w: World) =>
   (await scanAll(w.client, w.tableName)).filter((i) => (i.type as { S: string } | undefined)?.S === 'AUDIT').map((i) => (i.kind as { S: string }).S);
@@ -111,7 +115,7 @@ describe('reconciliation run', () => {
     await place(w, 'o-2', { symbol: 'MSFT', orderType: 'limit', limitPrice: '40', quantity: '4' }); // rests at the broker
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'clean', breaks: [], ordersCompared: 1, adopted: 0, settled: 0, cash: { broker: '999000', local: '999000' } });
-    expect(await w.store.getOrder(ACCOUNT, 'o-2')).toMatchObject({ status: 'ACCEPTED', inflight: '4' });
+    expect(await w.store.getOrder(ACCOUNT, 'o-2')).toMatchObject({ status: 'ACCEPTED', inFlight: '4' });
     expect(w.bus.ofType('ReconciliationCompleted.v1')).toHaveLength(1);
     expect(w.bus.ofType('ReconciliationBreak.v1')).toHaveLength(0);
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
@@ -124,9 +128,9 @@ describe('reconciliation run', () => {
     w.broker.advance(); // the rest fills; nobody hears of it
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'clean', breaks: [], ordersCompared: 1 });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inflight: '0' });
+    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
     expect(await w.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
-    expect((await w.store.getBook(ACCOUNT)).positions.AAPL).toEqual({ quantity: '10', inflightBuy: '0', inflightSell: '0' });
+    expect((await w.store.getBook(ACCOUNT)).positions.AAPL).toEqual({ quantity: '10', inFlightBuy: '0', inFlightSell: '0' });
     expect(w.bus.ofType(DETAIL_TYPES.FillApplied).at(-1)).toMatchObject({ detail: { meta: { causationId: 'run-1' }, data: { intentId: 'o-1', quantity: '5', positionQuantity: '10' } } });
   });
 
@@ -135,8 +139,8 @@ describe('reconciliation run', () => {
     const brokerOrderId = (await w.store.getOrder(ACCOUNT, 'o-1'))?.brokerOrderId ?? '';
     await w.broker.cancelOrder(brokerOrderId); // canceled elsewhere (say, at the broker's console)
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED', inflight: '0' });
-    expect((await w.store.getBook(ACCOUNT)).positions.AAPL).toMatchObject({ inflightBuy: '0' });
+    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
+    expect((await w.store.getBook(ACCOUNT)).positions.AAPL).toMatchObject({ inFlightBuy: '0' });
   });
 
   it('settles an in-flight order found at the broker', async () => {
@@ -144,7 +148,7 @@ describe('reconciliation run', () => {
     expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT' });
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'clean', breaks: [], settled: 1 });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inflight: '0' });
+    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
     expect(await w.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
     expect(w.broker.submittedOrderCount()).toBe(1);
   });
@@ -154,7 +158,7 @@ describe('reconciliation run', () => {
     await place(w, 'o-1', { quantity: '10' }, lostBeforeEffect);
     const run = await reconcile(w, { inFlightGraceMs: 60_000 });
     expect(run).toMatchObject({ status: 'clean', settled: 0 });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT', inflight: '10' });
+    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT', inFlight: '10' });
     expect(w.broker.submittedOrderCount()).toBe(0);
   });
 
@@ -175,12 +179,12 @@ describe('reconciliation run', () => {
       status: 'PARTIALLY_FILLED',
       brokerOrderId: placed.brokerOrderId,
       filledQuantity: '5',
-      inflight: '5',
+      inFlight: '5',
     });
     // Its fill is booked and its unfilled size is exposure the risk engine now counts.
     expect(await w.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
     const snapshot = await w.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
-    expect(snapshot.book.positions.AAPL).toEqual({ quantity: '5', inflightBuy: '5', inflightSell: '0' });
+    expect(snapshot.book.positions.AAPL).toEqual({ quantity: '5', inFlightBuy: '5', inFlightSell: '0' });
     expect(snapshot.openOrders).toBe(1);
     expect(await auditKinds(w)).toContain('ORDER_ADOPTED');
 
@@ -189,16 +193,16 @@ describe('reconciliation run', () => {
 
     w.broker.advance(); // the external order fills; the next run books it like any other order
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
-    expect(await w.store.getOrder(ACCOUNT, 'manual-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inflight: '0' });
-    expect((await w.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).book.positions.AAPL).toEqual({ quantity: '10', inflightBuy: '0', inflightSell: '0' });
+    expect(await w.store.getOrder(ACCOUNT, 'manual-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect((await w.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).book.positions.AAPL).toEqual({ quantity: '10', inFlightBuy: '0', inFlightSell: '0' });
   });
 
   it('adopts a broker order whose client order id is not a valid intent id as ext-<broker order id>, and knows it next run', async () => {
     const placed = await w.broker.submitOrder({ clientOrderId: 'desk order #7', symbol: 'MSFT', side: 'sell', quantity: '2', orderType: 'limit', limitPrice: '60', timeInForce: 'gtc' });
     const first = await reconcile(w);
     expect(first).toMatchObject({ status: 'breaks', adopted: 1, breaks: [{ kind: 'UNKNOWN_BROKER_ORDER', intentId: `ext-${placed.brokerOrderId}` }] });
-    expect(await w.store.getOrder(ACCOUNT, `ext-${placed.brokerOrderId}`)).toMatchObject({ origin: 'external', status: 'ACCEPTED', inflight: '2' });
-    expect((await w.store.getBook(ACCOUNT)).positions.MSFT).toMatchObject({ inflightSell: '2' });
+    expect(await w.store.getOrder(ACCOUNT, `ext-${placed.brokerOrderId}`)).toMatchObject({ origin: 'external', status: 'ACCEPTED', inFlight: '2' });
+    expect((await w.store.getBook(ACCOUNT)).positions.MSFT).toMatchObject({ inFlightSell: '2' });
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [], adopted: 0 });
   });
 
@@ -256,7 +260,7 @@ describe('reconciliation run', () => {
     const blind = delegate(w.broker, { listOpenOrders: () => Promise.reject(new BrokerCallError('503', 'ambiguous', { status: 503 })) });
     const run = await reconcile(w, { broker: blind });
     expect(run).toMatchObject({ status: 'failed', ordersCompared: 0, breaks: [{ kind: 'BROKER_UNREACHABLE', message: expect.stringMatching(/open orders: 503/) }] });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'ACCEPTED', inflight: '3' });
+    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'ACCEPTED', inFlight: '3' });
   });
 
   it('a position mismatch that disappears on the re-read is not reported', async () => {

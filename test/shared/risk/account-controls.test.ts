@@ -8,7 +8,7 @@ const exposure = (over: Record<string, string>) => ({
   exposure: { maxGrossNotional: '100000000', maxNetNotional: '100000000', maxLeverage: '100', maxSymbolConcentration: '1', maxSectorConcentration: '1', ...over },
 });
 /** 100 MSFT at 300: 30,000 of technology exposure. */
-const msftLong = (inflightBuy = '0') => ({ cash: '970000', positions: { MSFT: entry('100', inflightBuy) } });
+const msftLong = (inFlightBuy = '0') => ({ cash: '970000', positions: { MSFT: entry('100', inFlightBuy) } });
 
 describe('account controls', () => {
   describe('gross and net exposure', () => {

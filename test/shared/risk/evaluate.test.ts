@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { OrderIntent } from '../../../shared/events/order-events';
-import type { ApprovalEntry, BookEntry } from '../../../shared/ports/trading-store';
 import { dec } from '../../../shared/money/decimal';
-import { evaluateIntent, type Mark, type RiskInputs } from '../../../shared/risk/evaluate';
+import { evaluateIntent, type RiskInputs } from '../../../shared/risk/evaluate';
 import type { RiskLimits } from '../../../shared/risk/limits';
 import { intentFor, testLimits } from '../../support/fixtures';
+import type { BookEntry } from '../../../shared/ledger/account-book';
+import type { ApprovalEntry } from '../../../shared/ports/risk-store';
+import type { Mark } from '../../../shared/market/marks';
 
 const NOW = Date.parse('2026-11-23T15:00:00.000Z');
 const defaults: RiskLimits = testLimits({
@@ -32,7 +34,7 @@ const ago = (ms: number, over: Partial<ApprovalEntry> = {}): ApprovalEntry => ({
 });
 
 const intent = (over: Partial<OrderIntent> = {}) => intentFor('i-1', over);
-const position = (quantity: string, inflightBuy = '0', inflightSell = '0'): BookEntry => ({ quantity, inflightBuy, inflightSell });
+const position = (quantity: string, inFlightBuy = '0', inFlightSell = '0'): BookEntry => ({ quantity, inFlightBuy, inFlightSell });
 
 /** RiskInputs with shorthands for the AAPL mark and position, the symbol nearly every test orders. */
 type TestInputs = Partial<RiskInputs> & { mark?: Mark | undefined; position?: BookEntry | undefined };
@@ -394,8 +396,8 @@ describe('pre-trade evaluation', () => {
       fc.assert(
         fc.property(fc.array(stepArb, { maxLength: 80 }), (steps) => {
           let held = dec(0);
-          let inflightBuy = dec(0);
-          let inflightSell = dec(0);
+          let inFlightBuy = dec(0);
+          let inFlightSell = dec(0);
           const open: { side: 'buy' | 'sell'; qty: number }[] = [];
           for (const step of steps) {
             if (step.kind === 'intent') {
@@ -403,24 +405,24 @@ describe('pre-trade evaluation', () => {
                 inputs({
                   intent: intent({ side: step.side, quantity: String(step.qty) }),
                   mark: { price: '10', at: '2026-11-23T14:59:59.000Z' },
-                  position: position(held.toFixed(), inflightBuy.toFixed(), inflightSell.toFixed()),
+                  position: position(held.toFixed(), inFlightBuy.toFixed(), inFlightSell.toFixed()),
                 }),
               );
               if (decision.outcome === 'approved') {
                 open.push({ side: step.side, qty: step.qty });
-                if (step.side === 'buy') inflightBuy = inflightBuy.plus(step.qty);
-                else inflightSell = inflightSell.plus(step.qty);
+                if (step.side === 'buy') inFlightBuy = inFlightBuy.plus(step.qty);
+                else inFlightSell = inFlightSell.plus(step.qty);
               }
             } else if (open.length > 0) {
               const [order] = open.splice(step.index % open.length, 1);
               if (!order) continue;
-              if (order.side === 'buy') inflightBuy = inflightBuy.minus(order.qty);
-              else inflightSell = inflightSell.minus(order.qty);
+              if (order.side === 'buy') inFlightBuy = inFlightBuy.minus(order.qty);
+              else inFlightSell = inFlightSell.minus(order.qty);
               if (step.kind === 'fill') held = held.plus(order.side === 'buy' ? order.qty : -order.qty);
             }
             // Even if every open order filled, no side would pass its limit.
-            expect(held.plus(inflightBuy).lte(300)).toBe(true);
-            expect(held.neg().plus(inflightSell).lte(200)).toBe(true);
+            expect(held.plus(inFlightBuy).lte(300)).toBe(true);
+            expect(held.neg().plus(inFlightSell).lte(200)).toBe(true);
           }
         }),
         { numRuns: 300 },

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { dec, type Decimal } from '../../../shared/money/decimal';
 import * as fx from '../../../shared/money/fixed';
-import type { BookEntry } from '../../../shared/ports/trading-store';
 import { evaluateIntent, type RiskInputs } from '../../../shared/risk/evaluate';
 import { clearValuationMemo, valueAccount } from '../../../shared/risk/portfolio';
 import { entry, order, riskInputs, XNYS_OPEN_TODAY } from '../../support/risk-inputs';
+import type { BookEntry } from '../../../shared/ledger/account-book';
 
 const MARKS: Record<string, string> = { AAPL: '100', MSFT: '300', SPY: '500' };
 const SYMBOLS = Object.keys(MARKS);

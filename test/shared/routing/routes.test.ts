@@ -24,7 +24,7 @@ describe('route patterns', () => {
 
   it('route breaches from the risk function, the feed and the dead-man switch to the breaker', () => {
     const { pattern } = route('RiskBreachToBreaker');
-    for (const source of ['trading.risk', 'trading.feed', 'trading.watchdog']) {
+    for (const source of ['trading.risk', 'trading.feed', 'trading.dead-man-switch']) {
       expect(matchesPattern(pattern, { source, 'detail-type': 'RiskBreach.v1', detail: {} })).toBe(true);
     }
     expect(matchesPattern(pattern, { source: 'trading.order', 'detail-type': 'RiskBreach.v1', detail: {} })).toBe(false);
@@ -49,7 +49,7 @@ describe('route patterns', () => {
   it('run the dead-man switch every minute and reconciliation at the configured interval', () => {
     expect(SCHEDULE_ROUTES.map((r) => [r.id, r.target, r.everyMinutes])).toEqual([
       ['ReconciliationSchedule', 'reconciliation', undefined],
-      ['DeadManSwitchSchedule', 'watchdog', 1],
+      ['DeadManSwitchSchedule', 'dead-man-switch', 1],
     ]);
   });
 });

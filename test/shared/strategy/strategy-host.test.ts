@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { DETAIL_SCHEMAS, DETAIL_TYPES, type DomainEvent } from '../../../shared/events/catalog';
 import { StrategyHost, STRATEGY_METRICS, type IntentRateLimit } from '../../../shared/strategy/strategy-host';
 import type { Strategy, StrategyOrder } from '../../../shared/strategy/strategy';
-import { InMemoryTelemetry } from '../../../shared/telemetry/telemetry';
 import { ManualClock, RecordingBus } from '../../support/fixtures';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 
 const order: StrategyOrder = { symbol: 'AAPL', side: 'buy', quantity: '1' };
 

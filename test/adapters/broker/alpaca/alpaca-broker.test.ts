@@ -10,9 +10,9 @@ import {
   credentialsFromSecretsManager,
 } from '../../../../adapters/broker/alpaca/credentials';
 import { InfrastructureError } from '../../../../shared/errors/errors';
-import type { BrokerOrderRequest } from '../../../../shared/ports/broker';
 import { FakeAlpaca } from '../../../support/fake-alpaca';
 import { brokerFailureOf, marketRequest } from '../../../support/broker-requests';
+import type { BrokerOrderRequest } from '../../../../shared/broker/broker-order';
 
 const START = Date.parse('2026-11-23T15:00:00.000Z');
 const SECRET = 'sk-do-not-leak-7f3a9c2e1b5d4e6f8a0b';

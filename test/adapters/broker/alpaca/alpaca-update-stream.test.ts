@@ -8,8 +8,8 @@ import {
   type AlpacaUpdateStreamOptions,
 } from '../../../../adapters/broker/alpaca/alpaca-update-stream';
 import { alpacaCredentials } from '../../../../adapters/broker/alpaca/credentials';
-import type { BrokerUpdate } from '../../../../shared/ports/broker';
 import { FakeAlpaca, type FakeAlpacaOptions } from '../../../support/fake-alpaca';
+import type { BrokerUpdate } from '../../../../shared/broker/broker-order';
 
 const SECRET = 'stream-secret-do-not-leak-91b2c3';
 

@@ -16,8 +16,8 @@ import {
   toOrderBody,
 } from '../../../../adapters/broker/alpaca/alpaca-wire';
 import { InvalidInputError } from '../../../../shared/errors/errors';
-import { BROKER_ORDER_STATUSES, type BrokerOrderRequest } from '../../../../shared/ports/broker';
 import { marketRequest } from '../../../support/broker-requests';
+import { BROKER_ORDER_STATUSES, type BrokerOrderRequest } from '../../../../shared/broker/broker-order';
 
 // An order as Alpaca's docs show it (GET /v2/orders/{id}), limit variant.
 const wireOrder = (over: Record<string, unknown> = {}): Record<string, unknown> => ({

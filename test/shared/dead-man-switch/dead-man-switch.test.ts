@@ -4,18 +4,19 @@
 import { describe, expect, it } from 'vitest';
 import { InfrastructureError } from '../../../shared/errors/errors';
 import { RiskBreachDetailSchema, type RiskBreachDetail } from '../../../shared/events/risk-events';
-import type { CancelAllResult } from '../../../shared/orders/order-service';
 import type { OrderRecord } from '../../../shared/orders/order-record';
 import type { EventBus } from '../../../shared/ports/event-bus';
-import type { AccountBook, FeedHeartbeat } from '../../../shared/ports/trading-store';
-import type { Mark } from '../../../shared/risk/evaluate';
 import type { MarketId } from '../../../shared/calendar/trading-calendar';
 import { EVENT_ROUTES, matchesPattern } from '../../../shared/routing/routes';
-import { InMemoryTelemetry, METRICS } from '../../../shared/telemetry/telemetry';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import type { TradingState } from '../../../shared/trading-state/trading-state';
-import { checkFeedLiveness, createDeadManSwitch, feedStaleBreachId, type DeadManSwitchDeps } from '../../../shared/watchdog/dead-man-switch';
-import { resolveDeadManSwitchConfig } from '../../../shared/watchdog/dead-man-switch-config';
-import { ManualClock, RecordingBus } from '../../support/fixtures';
+import type { AccountBook } from '../../../shared/ledger/account-book';
+import type { FeedHeartbeat, Mark } from '../../../shared/market/marks';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
+import type { CancelAllResult } from '../../../shared/order-service/cancellation';
+import { checkFeedLiveness, createDeadManSwitch, feedStaleBreachId, type DeadManSwitchDeps } from '../../../shared/dead-man-switch/dead-man-switch';
+import { resolveDeadManSwitchConfig } from '../../../shared/dead-man-switch/dead-man-switch-config';
+import { intentFor, ManualClock, RecordingBus } from '../../support/fixtures';
 
 const ACCT = 'acct-1';
 /** Monday 2026-11-23 15:00 UTC: XNYS has been open since 14:30 UTC. */
@@ -41,11 +42,19 @@ class FeedStore {
   getBook = async (account: string): Promise<AccountBook> => {
     this.guard('book');
     const held = this.positions[account] ?? {};
-    return { cash: '0', positions: Object.fromEntries(Object.entries(held).map(([s, q]) => [s, { quantity: q, inflightBuy: '0', inflightSell: '0' }])) };
+    return { cash: '0', positions: Object.fromEntries(Object.entries(held).map(([s, q]) => [s, { quantity: q, inFlightBuy: '0', inFlightSell: '0' }])) };
   };
   listOrders = async (account: string) => {
     this.guard('orders');
-    return (this.openOrderSymbols[account] ?? []).map((symbol) => ({ intent: { symbol } }) as unknown as OrderRecord);
+    return (this.openOrderSymbols[account] ?? []).map((symbol, i): OrderRecord => ({
+      account,
+      strategy: 'test',
+      intent: intentFor(`open-${i}`, { symbol }),
+      status: 'ACCEPTED',
+      filledQuantity: '0',
+      createdAt: iso(NOW),
+      updatedAt: iso(NOW),
+    }));
   };
   getTradingState = async (account: string) => (this.guard('state'), this.states[account]);
 }
@@ -64,7 +73,10 @@ const setup = (over: { accounts?: string[]; market?: MarketId; bus?: EventBus } 
   const telemetry = new InMemoryTelemetry();
   let cancelFails = false;
   const deps: DeadManSwitchDeps = {
-    store,
+    marketDataStore: store,
+    reconciliationStore: store,
+    orderStore: store,
+    tradingStateStore: store,
     bus: over.bus ?? bus,
     cancelAll: async (account, requestedBy, requestId): Promise<CancelAllResult> => {
       if (cancelFails) throw new InfrastructureError('broker unreachable', 'broker');
@@ -132,12 +144,12 @@ describe('the dead-man switch: heartbeat', () => {
     expect(f.cancels).toHaveLength(1);
   });
 
-  it('publishes a breach the catalog accepts, from trading.watchdog, which the RiskBreach route takes to the breaker', async () => {
+  it('publishes a breach the catalog accepts, from trading.dead-man-switch, which the RiskBreach route takes to the breaker', async () => {
     const f = setup();
     f.store.heartbeat = { feedId: 'feed-1', at: iso(NOW - 60_000) };
     await f.check();
     const [event] = f.bus.ofType('RiskBreach.v1');
-    expect(event?.source).toBe('trading.watchdog');
+    expect(event?.source).toBe('trading.dead-man-switch');
     expect(RiskBreachDetailSchema.safeParse(event?.detail).success).toBe(true);
     const route = EVENT_ROUTES.find((r) => r.id === 'RiskBreachToBreaker');
     expect(route && matchesPattern(route.pattern, { source: event?.source ?? '', 'detail-type': 'RiskBreach.v1', detail: event?.detail })).toBe(true);

@@ -1,4 +1,4 @@
-// The dead-man switch in AWS: the watchdog function (a TradingFunction: live alias, CodeDeploy, error and
+// The dead-man switch in AWS: its function (a TradingFunction: live alias, CodeDeploy, error and
 // throttle alarms), run every minute by the DeadManSwitchSchedule route, and an alarm for when it stops
 // running. Invariants: it may read and write the table, read the broker secret (its cancel-all talks to the
 // broker) and, granted by the stack once the bus exists, put events on the bus; nothing else.
@@ -14,18 +14,20 @@ import { TradingFunction } from './trading-function';
  * No bus: the function is the target of a schedule rule of EventRouting, so it exists before the bus; the
  * stack grants it PutEvents (the FEED_STALE breach, the cancellations' order events) once the bus exists.
  */
-export type WatchdogProps = Omit<BrokerFunctionContext, 'bus'>;
+export type DeadManSwitchProps = Omit<BrokerFunctionContext, 'bus'>;
 
-export class Watchdog extends Construct {
+export class DeadManSwitch extends Construct {
   readonly fn: TradingFunction;
   /** The switch itself stopped: no invocation for five minutes (a disabled schedule, a broken deployment). */
   readonly silentAlarm: Alarm;
 
-  constructor(scope: Construct, id: string, props: WatchdogProps) {
+  constructor(scope: Construct, id: string, props: DeadManSwitchProps) {
     super(scope, id);
     const { config, table, onCall, brokerCredentials } = props;
+    // The construct ids (here and the stack's 'Watchdog') are the switch's first name, kept: a new id would
+    // replace the deployed function, its alias and its alarms.
     this.fn = new TradingFunction(this, 'WatchdogFunction', {
-      name: 'watchdog',
+      name: 'dead-man-switch',
       config,
       // A cancel-all calls the broker for every open order of every account; the next minute checks again.
       timeout: Duration.seconds(50),

@@ -1,9 +1,9 @@
 // Specification of the execution a kill-switch release starts: the recovery entry (mode 'recovery', kind
 // RELEASE) named after the account and the release's UTC second, carrying who stopped and who released.
 import { describe, expect, it } from 'vitest';
-import type { BreakerStarter } from '../../../shared/breaker/breaker-starter';
-import { BreakerExecutionStateSchema, type BreakerTrip } from '../../../shared/breaker/breaker-tasks';
-import { releaseBreachId, startRecoveryWith, tripFromRelease, type RecoveryStart } from '../../../shared/breaker/release-trip';
+import type { BreakerStarter, BreakerTrip } from '../../../shared/ports/breaker-starter';
+import { BreakerExecutionStateSchema } from '../../../shared/breaker/breaker-tasks';
+import { releaseBreachId, startRecoveryWith, tripFromRelease, type RecoveryStart } from '../../../shared/kill-switch/release-trip';
 
 const ALICE = 'arn:aws:iam::123456789012:user/alice';
 const BOB = 'arn:aws:iam::123456789012:user/bob';

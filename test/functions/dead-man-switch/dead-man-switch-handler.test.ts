@@ -1,17 +1,18 @@
-// Specification of the watchdog function (the dead-man switch on its one-minute schedule) against DynamoDB
+// Specification of the dead-man-switch function (the dead-man switch on its one-minute schedule) against DynamoDB
 // Local and the simulated broker: a stale feed cancels the account's open orders through the order service
 // and raises FEED_STALE; bad input is refused, naming the field; a step that failed fails the invocation.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
-import { createWatchdogHandler, type WatchdogHandlerDeps } from '../../../functions/watchdog/handler';
+import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { createDeadManSwitchHandler, type DeadManSwitchHandlerDeps } from '../../../functions/dead-man-switch/handler';
 import { InfrastructureError, InvalidInputError } from '../../../shared/errors/errors';
-import { cancelAllFrom } from '../../../shared/orders/order-service';
 import type { EventBus } from '../../../shared/ports/event-bus';
-import { InMemoryTelemetry, METRICS } from '../../../shared/telemetry/telemetry';
-import { DEAD_MAN_SWITCH_ACTOR } from '../../../shared/watchdog/dead-man-switch';
-import { resolveDeadManSwitchConfig } from '../../../shared/watchdog/dead-man-switch-config';
+import { METRICS } from '../../../shared/telemetry/metrics';
+import { DEAD_MAN_SWITCH_ACTOR } from '../../../shared/dead-man-switch/dead-man-switch';
+import { resolveDeadManSwitchConfig } from '../../../shared/dead-man-switch/dead-man-switch-config';
+import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
+import { cancelAllFrom } from '../../../shared/order-service/cancellation';
 import { recordApproval } from '../../support/approvals';
 import { freshTable } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, scheduledEvent, silentLogger, testLimits } from '../../support/fixtures';
@@ -35,12 +36,12 @@ beforeEach(async () => {
   await store.putMark('AAPL', '100', now);
 });
 
-const handler = (over: Partial<WatchdogHandlerDeps> = {}) => {
+const handler = (over: Partial<DeadManSwitchHandlerDeps> = {}) => {
   const broker = new SimulatedBroker({ priceOf: () => '100', clock, seed: 1 });
-  return createWatchdogHandler(() => ({
-    store,
+  return createDeadManSwitchHandler(() => ({
+    ...storesOf(store),
     bus,
-    cancelAll: cancelAllFrom({ store, broker, bus, clock, telemetry, leaseMs: 10_000 }, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
+    cancelAll: cancelAllFrom({ ...storesOf(store), broker, bus, clock, telemetry, leaseMs: 10_000 }, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
     clock,
     accounts: [ACCOUNT],
     config: resolveDeadManSwitchConfig(undefined),
@@ -51,12 +52,12 @@ const handler = (over: Partial<WatchdogHandlerDeps> = {}) => {
   }));
 };
 
-describe('the watchdog function', () => {
+describe('the dead-man-switch function', () => {
   it('refuses an event that is not the schedule, naming the field and counting it', async () => {
     const error = await handler()({ ...scheduledEvent(), source: 'trading.feed' }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).issues[0]?.path).toBe('source');
-    expect(telemetry.countOf(METRICS.invalidInput, { function: 'watchdog', field: 'source' })).toBe(1);
+    expect(telemetry.countOf(METRICS.invalidInput, { function: 'dead-man-switch', field: 'source' })).toBe(1);
   });
 
   it('does nothing while the heartbeat and the marks are fresh', async () => {
@@ -73,7 +74,7 @@ describe('the watchdog function', () => {
     expect(result.accounts[0]).toMatchObject({ stale: true, breach: 'published', cancel: 'done', canceled: { canceledLocally: 1 } });
     expect(await store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED' });
     expect(bus.ofType('RiskBreach.v1').map((e) => [e.source, (e.detail as { data: { breachId: string } }).data.breachId])).toEqual([
-      ['trading.watchdog', 'FEED_STALE.acct-1.HB20261123T150000Z'],
+      ['trading.dead-man-switch', 'FEED_STALE.acct-1.HB20261123T150000Z'],
     ]);
     const cancelAudit = (await scanAll(client, tableName)).find((i) => (i.kind as { S?: string } | undefined)?.S === 'CANCEL_ALL_REQUESTED');
     expect(cancelAudit).toMatchObject({ actor: { S: 'dead-man-switch' } });

@@ -5,18 +5,21 @@
 import { compileMarket, isMarketOpen, latestSession, nextSessionOpenMs } from '../calendar/trading-calendar';
 import { DETAIL_TYPES, domainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
-import { utcNow } from '../events/ids';
-import { compactUtcSecond } from '../events/breach-id';
 import { boundedBreachId } from '../events/risk-events';
 import { dec } from '../money/decimal';
-import type { CancelAllResult } from '../orders/order-service';
 import { isOpenStatus, ORDER_STATUSES } from '../orders/order-record';
 import type { Clock } from '../ports/clock';
 import type { EventBus } from '../ports/event-bus';
-import type { FeedHeartbeat, TradingStore } from '../ports/trading-store';
-import type { Mark } from '../risk/evaluate';
+import type { MarketDataStore } from '../ports/market-data-store';
+import type { OrderStore } from '../ports/order-store';
+import type { ReconciliationStore } from '../ports/reconciliation-store';
+import type { TradingStateStore } from '../ports/trading-state-store';
 import type { RiskLimits } from '../risk/limits';
-import { METRICS, type Telemetry } from '../telemetry/telemetry';
+import type { FeedHeartbeat, Mark } from '../market/marks';
+import { utcNow, compactUtcSecond } from '../time/utc';
+import type { Telemetry } from '../ports/telemetry';
+import type { CancelAllResult } from '../order-service/cancellation';
+import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
 import type { TradingState } from '../trading-state/trading-state';
 import type { DeadManSwitchConfig } from './dead-man-switch-config';
@@ -25,7 +28,11 @@ import type { DeadManSwitchConfig } from './dead-man-switch-config';
 export const DEAD_MAN_SWITCH_ACTOR = 'dead-man-switch';
 
 export interface DeadManSwitchDeps {
-  store: Pick<TradingStore, 'getFeedHeartbeat' | 'getMarks' | 'getBook' | 'listOrders' | 'getTradingState'>;
+  marketDataStore: Pick<MarketDataStore, 'getFeedHeartbeat' | 'getMarks'>;
+  /** What the account holds (the book) and has open: the symbols whose marks must be fresh. */
+  reconciliationStore: Pick<ReconciliationStore, 'getBook'>;
+  orderStore: Pick<OrderStore, 'listOrders'>;
+  tradingStateStore: Pick<TradingStateStore, 'getTradingState'>;
   bus: EventBus;
   /** The order service's cancel-all (cancelAllFrom(..., 'dead-man-switch', ...) in production). */
   cancelAll: (account: string, requestedBy: string, requestId: string, reason?: string) => Promise<CancelAllResult>;
@@ -171,7 +178,7 @@ const newestMarkFindings = (deps: DeadManSwitchDeps, marks: Readonly<Record<stri
 const accountFindings = async (deps: DeadManSwitchDeps, account: string, marks: Readonly<Record<string, Mark>> | undefined, nowMs: number): Promise<StaleFinding[]> => {
   let symbols: Set<string>;
   try {
-    const [book, open] = await Promise.all([deps.store.getBook(account), deps.store.listOrders(account, OPEN_STATUSES)]);
+    const [book, open] = await Promise.all([deps.reconciliationStore.getBook(account), deps.orderStore.listOrders(account, OPEN_STATUSES)]);
     symbols = new Set([
       ...Object.entries(book.positions)
         .filter(([, entry]) => !dec(entry.quantity).isZero())
@@ -246,7 +253,7 @@ const breachEvent = (account: string, breachId: string, reasons: readonly StaleF
       causationId: breachId,
       account,
       strategy: DEAD_MAN_SWITCH_ACTOR,
-      producer: 'watchdog',
+      producer: 'dead-man-switch',
     }),
     data: {
       breachId,
@@ -267,7 +274,7 @@ const actOnAccount = async (deps: DeadManSwitchDeps, outcome: AccountOutcome, no
   outcome.breachId = breachId;
   deps.telemetry.count(METRICS.feedStale, { account });
   try {
-    const state = await deps.store.getTradingState(account);
+    const state = await deps.tradingStateStore.getTradingState(account);
     outcome.tradingState = state ?? 'NONE';
   } catch (error) {
     outcome.tradingState = 'UNREADABLE';
@@ -312,13 +319,13 @@ const actOnAccount = async (deps: DeadManSwitchDeps, outcome: AccountOutcome, no
 
 /**
  * One check of every configured account. Never throws: every failure is in the result (`errors` per account)
- * and counted; the caller decides (the watchdog function fails the invocation so it is retried and alarmed).
+ * and counted; the caller decides (the dead-man-switch function fails the invocation so it is retried and alarmed).
  */
 export const checkFeedLiveness = async (deps: DeadManSwitchDeps, nowMs: number, memory?: DeadManSwitchMemory): Promise<DeadManSwitchResult> => {
   const reasons: StaleFinding[] = [];
   let heartbeat: FeedHeartbeat | undefined;
   let marks: Record<string, Mark> | undefined;
-  const [hb, mk] = await Promise.allSettled([deps.store.getFeedHeartbeat(), deps.store.getMarks()]);
+  const [hb, mk] = await Promise.allSettled([deps.marketDataStore.getFeedHeartbeat(), deps.marketDataStore.getMarks()]);
   if (hb.status === 'fulfilled') heartbeat = hb.value;
   else reasons.push({ code: 'CHECK_FAILED', message: `could not read the feed heartbeat: ${messageOf(hb.reason)}` });
   if (mk.status === 'fulfilled') marks = mk.value;

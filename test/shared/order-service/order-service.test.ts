@@ -1,21 +1,20 @@
 // The order service against DynamoDB Local and the simulated broker: ambiguous submissions stay in flight
 // until a query settles them, definite refusals reject, stream updates book fills exactly once whatever
 // their order, and cancels finish through the broker's own answer.
+import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { RetryLaterError } from '../../../shared/errors/errors';
-import {
-  cancelAllOrders,
-  cancelOrder,
-  processApprovedOrder,
-  processBrokerUpdate,
-  settleInFlightOrders,
-  type OrderServiceDeps,
-} from '../../../shared/orders/order-service';
-import { BrokerCallError, type Broker, type BrokerUpdate } from '../../../shared/ports/broker';
+import { type Broker } from '../../../shared/ports/broker';
 import type { ApprovedOrderMessage } from '../../../shared/ports/order-queue';
-import { METRICS } from '../../../shared/telemetry/telemetry';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import type { intentFor} from '../../support/fixtures';
+import type { BrokerUpdate } from '../../../shared/broker/broker-order';
+import { BrokerCallError } from '../../../shared/broker/broker-call-error';
+import type { OrderServiceDeps } from '../../../shared/order-service/context';
+import { processApprovedOrder, settleInFlightOrders } from '../../../shared/order-service/submission';
+import { processBrokerUpdate } from '../../../shared/order-service/broker-view';
+import { cancelAllOrders, cancelOrder } from '../../../shared/order-service/cancellation';
 import { ACCOUNT, scanAll, STRATEGY } from '../../support/fixtures';
 import { recordApproval } from '../../support/approvals';
 import { usePipelineFixture } from '../../support/pipeline';
@@ -30,7 +29,7 @@ beforeEach(() => {
 });
 
 const deps = (over: Partial<OrderServiceDeps> = {}): OrderServiceDeps => ({
-  store: f.store,
+  ...storesOf(f.store),
   broker,
   bus: f.bus,
   clock: f.clock,
@@ -64,12 +63,12 @@ describe('order service', () => {
     const d = deps({ broker: failFirstSubmit(broker, true) });
     await expect(processApprovedOrder(d, message)).rejects.toBeInstanceOf(RetryLaterError);
     expect(await f.store.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'IN_FLIGHT' });
-    expect(await book()).toMatchObject({ inflightBuy: '10' }); // still counted against every limit
+    expect(await book()).toMatchObject({ inFlightBuy: '10' }); // still counted against every limit
     await expect(processApprovedOrder(d, message)).resolves.toBe('settled');
-    expect(await f.store.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inflight: '0' });
+    expect(await f.store.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
     expect(broker.submittedOrderCount()).toBe(1);
     expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
-    expect(await book()).toMatchObject({ quantity: '10', inflightBuy: '0' });
+    expect(await book()).toMatchObject({ quantity: '10', inFlightBuy: '0' });
   });
 
   it('does not trust "no such order" within the grace period, and sends again under the same id after it', async () => {
@@ -91,9 +90,9 @@ describe('order service', () => {
     await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     f.clock.advance(5_000);
     await expect(settleInFlightOrders(d, ACCOUNT, 'rec-1')).resolves.toBe(1);
-    expect(await f.store.getOrder(ACCOUNT, 't-3')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_HALTED', inflight: '0' });
+    expect(await f.store.getOrder(ACCOUNT, 't-3')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_HALTED', inFlight: '0' });
     expect(broker.submittedOrderCount()).toBe(0);
-    expect(await book()).toMatchObject({ inflightBuy: '0' });
+    expect(await book()).toMatchObject({ inFlightBuy: '0' });
   });
 
   it('rejects an order only on a definite refusal, and releases its exposure', async () => {
@@ -102,7 +101,7 @@ describe('order service', () => {
     await expect(processApprovedOrder(d, message)).resolves.toBe('rejected');
     expect(await f.store.getOrder(ACCOUNT, 't-4')).toMatchObject({ status: 'REJECTED', rejectReason: expect.stringMatching(/buying power/) });
     expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
-    expect(await book()).toMatchObject({ inflightBuy: '0' });
+    expect(await book()).toMatchObject({ inFlightBuy: '0' });
   });
 
   it('books partial fills from the stream exactly once when updates are duplicated and reordered', async () => {
@@ -116,7 +115,7 @@ describe('order service', () => {
     const fillUpdates = updates.filter((u) => u.fill);
     expect(fillUpdates.length).toBeGreaterThan(1);
     for (const update of [...fillUpdates].reverse().concat(fillUpdates)) await processBrokerUpdate(deps(), ACCOUNT, update, 'stream');
-    expect(await f.store.getOrder(ACCOUNT, 't-5')).toMatchObject({ status: 'FILLED', filledQuantity: '9', inflight: '0' });
+    expect(await f.store.getOrder(ACCOUNT, 't-5')).toMatchObject({ status: 'FILLED', filledQuantity: '9', inFlight: '0' });
     expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '9' });
     const fills = (await scanAll(f.client, f.tableName)).filter((i) => (i.type as { S: string } | undefined)?.S === 'FILL');
     expect(fills).toHaveLength(broker.fills().length);
@@ -140,14 +139,14 @@ describe('order service', () => {
   it('cancels an order not yet sent locally, and a resting one through the broker', async () => {
     await approve('c-1');
     await expect(cancelOrder(deps(), { account: ACCOUNT, intentId: 'c-1', requestedBy: 'jane.doe', requestId: 'r-1' })).resolves.toBe('canceled');
-    expect(await f.store.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED', inflight: '0' });
+    expect(await f.store.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
     const resting = await approve('c-2', { orderType: 'limit', limitPrice: '99' });
     await processApprovedOrder(deps(), resting);
     expect(await f.store.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'ACCEPTED' });
     await expect(cancelOrder(deps(), { account: ACCOUNT, intentId: 'c-2', requestedBy: 'jane.doe', requestId: 'r-2' })).resolves.toBe('requested');
-    expect(await f.store.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'CANCELED', inflight: '0' });
+    expect(await f.store.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
     expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
-    expect(await book()).toMatchObject({ inflightBuy: '0' });
+    expect(await book()).toMatchObject({ inFlightBuy: '0' });
   });
 
   it('cancels every open order of the account, at the broker and locally', async () => {

@@ -1,50 +1,5 @@
-// The telemetry port: counts and measurements the handlers emit. The Lambda adapter writes them as
-// CloudWatch EMF through Powertools Metrics; tests and the local runtime keep them in memory.
-export interface Telemetry {
-  count(metric: string, dimensions?: Record<string, string>, value?: number): void;
-  durationMs(metric: string, ms: number, dimensions?: Record<string, string>): void;
-}
-
-/** Keeps every emitted metric in memory: the local runtime's report and the tests read it. */
-export class InMemoryTelemetry implements Telemetry {
-  readonly counts = new Map<string, number>();
-  readonly durations = new Map<string, number[]>();
-
-  private static key(metric: string, dimensions?: Record<string, string>): string {
-    const dims = Object.entries(dimensions ?? {})
-      .sort(([a], [b]) => a.localeCompare(b))
-      .map(([k, v]) => `${k}=${v}`)
-      .join(',');
-    return dims ? `${metric}{${dims}}` : metric;
-  }
-
-  count(metric: string, dimensions?: Record<string, string>, value = 1): void {
-    const key = InMemoryTelemetry.key(metric, dimensions);
-    this.counts.set(key, (this.counts.get(key) ?? 0) + value);
-  }
-
-  durationMs(metric: string, ms: number, dimensions?: Record<string, string>): void {
-    const key = InMemoryTelemetry.key(metric, dimensions);
-    const list = this.durations.get(key) ?? [];
-    list.push(ms);
-    this.durations.set(key, list);
-  }
-
-  countOf(metric: string, dimensions?: Record<string, string>): number {
-    return this.counts.get(InMemoryTelemetry.key(metric, dimensions)) ?? 0;
-  }
-
-  /** Counts of a metric emitted with the single dimension `dimension`, by that dimension's value. */
-  countsBy(metric: string, dimension: string): Record<string, number> {
-    const prefix = `${metric}{${dimension}=`;
-    const result: Record<string, number> = {};
-    for (const [key, count] of this.counts) {
-      if (key.startsWith(prefix) && key.endsWith('}')) result[key.slice(prefix.length, -1)] = count;
-    }
-    return result;
-  }
-}
-
+// Metric names the core and the handlers emit through the Telemetry port (one name per thing counted; the
+// dimensions are coded values such as denial reasons, never symbols).
 export const METRICS = {
   invalidInput: 'InvalidInput',
   decision: 'RiskDecision',

@@ -1,5 +1,5 @@
-// Watchdog function: the dead-man switch on its one-minute schedule (SCHEDULE_ROUTES). Thin: validate the
-// schedule event, run one check of every configured account (shared/watchdog/dead-man-switch.ts), and fail
+// Dead-man-switch function: the dead-man switch on its one-minute schedule (SCHEDULE_ROUTES). Thin: validate the
+// schedule event, run one check of every configured account (shared/dead-man-switch/dead-man-switch.ts), and fail
 // the invocation when a step failed (a breach not published, a cancel-all not done), so it is retried and
 // its error alarm, which halts trading through the breaker, goes off.
 import { awsCancelAll } from '../../adapters/aws/safety-wiring';
@@ -10,8 +10,8 @@ import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { systemClock } from '../../shared/ports/clock';
-import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/watchdog/dead-man-switch';
-import { resolveDeadManSwitchConfig } from '../../shared/watchdog/dead-man-switch-config';
+import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/dead-man-switch/dead-man-switch';
+import { resolveDeadManSwitchConfig } from '../../shared/dead-man-switch/dead-man-switch-config';
 import { createLogger, parseInput } from '../support/handler-support';
 
 const ScheduledEventSchema = EventBridgeSchema.extend({
@@ -19,30 +19,33 @@ const ScheduledEventSchema = EventBridgeSchema.extend({
   'detail-type': z.literal('Scheduled Event', { error: 'must be "Scheduled Event"' }),
 });
 
-export type WatchdogHandlerDeps = DeadManSwitchDeps & { logger: Pick<Logger, 'error' | 'info'> };
+export type DeadManSwitchHandlerDeps = DeadManSwitchDeps & { logger: Pick<Logger, 'error' | 'info'> };
 
-export const createWatchdogHandler =
-  (deps: () => WatchdogHandlerDeps) =>
+export const createDeadManSwitchHandler =
+  (deps: () => DeadManSwitchHandlerDeps) =>
   async (event: unknown): Promise<DeadManSwitchResult> => {
     const d = deps();
-    parseInput(d, 'watchdog', ScheduledEventSchema, event);
+    parseInput(d, 'dead-man-switch', ScheduledEventSchema, event);
     const result = await checkFeedLiveness(d, d.clock.now());
     if (result.stale) d.logger.error('feed stale', { accounts: result.accounts });
     else d.logger.info('feed live', { checkedAt: result.checkedAt });
     const failed = result.accounts.filter((a) => a.errors.length > 0);
     if (failed.length > 0) {
-      throw new InfrastructureError(`dead-man switch incomplete: ${failed.map((a) => `${a.account}: ${a.errors.join('; ')}`).join(' | ')}`, 'watchdog');
+      throw new InfrastructureError(`dead-man switch incomplete: ${failed.map((a) => `${a.account}: ${a.errors.join('; ')}`).join(' | ')}`, 'dead-man-switch');
     }
     return result;
   };
 
-let awsDeps: WatchdogHandlerDeps | undefined;
-const fromEnvironment = (): WatchdogHandlerDeps => {
+let awsDeps: DeadManSwitchHandlerDeps | undefined;
+const fromEnvironment = (): DeadManSwitchHandlerDeps => {
   if (awsDeps) return awsDeps;
   const adapters = awsAdapters();
   const telemetry = new PowertoolsTelemetry();
   awsDeps = {
-    store: adapters.store,
+    marketDataStore: adapters.stores.marketDataStore,
+    reconciliationStore: adapters.stores.reconciliationStore,
+    orderStore: adapters.stores.orderStore,
+    tradingStateStore: adapters.stores.tradingStateStore,
     bus: adapters.bus,
     // Cancel-all talks to the broker: this function gets BROKER_SECRET_ID like the breaker.
     cancelAll: awsCancelAll(adapters, telemetry, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
@@ -51,9 +54,9 @@ const fromEnvironment = (): WatchdogHandlerDeps => {
     config: resolveDeadManSwitchConfig(adapters.config.deadManSwitch),
     riskLimits: adapters.config.riskLimits,
     telemetry,
-    logger: createLogger('watchdog'),
+    logger: createLogger('dead-man-switch'),
   };
   return awsDeps;
 };
 
-export const handler = createWatchdogHandler(fromEnvironment);
+export const handler = createDeadManSwitchHandler(fromEnvironment);

@@ -1,0 +1,21 @@
+// The market data the controls read: the latest mark of each symbol, its reference data and the feed's
+// heartbeat. Leaf types: the feed writes them, risk, the breaker, the kill switch and the dead-man switch
+// read them. Prices are decimal strings, times ISO-8601 UTC.
+
+/** A symbol's latest price and when it was seen. */
+export interface Mark {
+  price: string;
+  at: string;
+}
+
+/** Reference data per symbol, loaded daily: average daily volume and the sector used for concentration. */
+export interface InstrumentReference {
+  adv?: string;
+  sector?: string;
+}
+
+/** The feed's latest heartbeat: which feed task wrote it and when (ISO-8601). */
+export interface FeedHeartbeat {
+  feedId: string;
+  at: string;
+}

@@ -1,0 +1,207 @@
+// Applying the broker's view of an order: every view (submit response, stream update, query) goes through
+// reduceBrokerView and one conditional write of the order, its fills, the position, the book and the audit
+// entries, so fills are booked exactly once whatever order or how often the views arrive. Moves decided
+// here rather than by the broker (blocked, in flight, rejected, canceled before sending) are one such write too.
+import type { AuditEntry } from '../audit/audit-entry';
+import type { BrokerUpdate } from '../broker/broker-order';
+import { InfrastructureError } from '../errors/errors';
+import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
+import { applyFill, type Position } from '../ledger/position';
+import { dec, toDecimalString, ZERO } from '../money/decimal';
+import { reduceBrokerView, type BrokerView, type LifecycleStep } from '../orders/order-lifecycle';
+import type { OrderRecord, OrderStatus } from '../orders/order-record';
+import type { BookedFill } from '../ports/order-store';
+import type { DenialReason } from '../reasons/denial-reasons';
+import { EXECUTION_BUCKET_MS } from '../risk/limits';
+import { METRICS } from '../telemetry/metrics';
+import { isoToEpochMs } from '../time/iso-time';
+import { utcNow } from '../time/utc';
+import { audit, metaFor, signedRelease, withRetries, type OrderContext, type OrderServiceDeps } from './context';
+
+/**
+ * Applies one broker view to the stored order: fills beyond the watermark are booked (fetched from the
+ * broker when the view reports more filled than it carries), the status follows the broker, anomalies are
+ * audited and counted (the metric alarms). Returns the step that was written, or undefined when nothing
+ * changed.
+ */
+export const applyBrokerView = async (
+  deps: Omit<OrderServiceDeps, 'workerId' | 'leaseMs'> & { workerId?: string },
+  ctx: OrderContext,
+  intentId: string,
+  view: BrokerView,
+  options: { leaseOwner?: string } = {},
+): Promise<{ order: OrderRecord; step: LifecycleStep | undefined }> =>
+  withRetries(`order ${intentId}`, async () => {
+    const order = await deps.orderStore.getOrder(ctx.account, intentId);
+    if (!order) throw new InfrastructureError(`no order record for ${intentId}`, 'store');
+    let step = reduceBrokerView(order, view);
+    if (step.missingFills && step.brokerOrderId) {
+      // The broker reports fills this view does not carry (a lost update, an immediate fill): fetch them.
+      const brokerOrderId = step.brokerOrderId;
+      const after = new Date(isoToEpochMs(order.createdAt) - 60_000).toISOString();
+      const fetched = await deps.broker.listFills({ after, brokerOrderId });
+      step = reduceBrokerView(order, { ...view, fills: [...(view.fills ?? []), ...fetched] });
+    }
+    const nowIso = utcNow(deps.clock.now());
+    const holdsLease = options.leaseOwner !== undefined && order.leaseOwner === options.leaseOwner;
+    const leavesSubmission = holdsLease && step.status !== 'SUBMITTED';
+    const changed =
+      step.statusChanged ||
+      step.fills.length > 0 ||
+      step.brokerOrderId !== order.brokerOrderId ||
+      step.brokerUpdatedAt !== order.brokerUpdatedAt ||
+      step.brokerFilledQuantity !== (order.brokerFilledQuantity ?? '0') ||
+      leavesSubmission;
+    for (const anomaly of step.anomalies) deps.telemetry.count(METRICS.orderAnomaly, { kind: anomaly.kind });
+    if (!changed) {
+      if (step.stale) deps.telemetry.count(METRICS.staleBrokerUpdate);
+      return { order, step: undefined };
+    }
+
+    // The ledger: each fill moves the position and cash exactly once.
+    const before = step.fills.length ? await deps.orderStore.getPosition(ctx.account, order.intent.symbol) : undefined;
+    let position: Position | undefined = before;
+    let cash = ZERO;
+    const entries: AuditEntry[] = [];
+    const events: DomainEvent[] = [];
+    const booked: BookedFill[] = [];
+    for (const fill of step.fills) {
+      if (!position) break;
+      const effect = applyFill(position, { side: order.intent.side, quantity: fill.quantity, price: fill.price });
+      position = effect.position;
+      cash = cash.plus(dec(effect.cashDelta));
+      const key = `${fill.brokerOrderId}#${fill.cumulativeQuantity}`;
+      booked.push({ executionId: fill.executionId, brokerOrderId: fill.brokerOrderId, cumulativeQuantity: fill.cumulativeQuantity, quantity: fill.quantity, price: fill.price, at: fill.at });
+      entries.push(
+        audit(ctx, intentId, nowIso, 'FILL_APPLIED', {
+          executionId: fill.executionId,
+          brokerOrderId: fill.brokerOrderId,
+          cumulativeQuantity: fill.cumulativeQuantity,
+          quantity: fill.quantity,
+          price: fill.price,
+          positionQuantity: position.quantity,
+        }, key),
+      );
+      events.push(
+        domainEvent(DETAIL_TYPES.FillApplied, {
+          meta: metaFor(ctx, intentId, DETAIL_TYPES.FillApplied, nowIso, key),
+          data: {
+            intentId,
+            tradeId: fill.executionId,
+            symbol: order.intent.symbol,
+            side: order.intent.side,
+            quantity: fill.quantity,
+            price: fill.price,
+            positionQuantity: position.quantity,
+            cashDelta: effect.cashDelta,
+          },
+        }),
+      );
+    }
+    if (step.statusChanged) {
+      entries.push(audit(ctx, intentId, nowIso, 'ORDER_TRANSITION', { from: order.status, to: step.status, brokerOrderId: step.brokerOrderId }, `${order.version ?? 0}`));
+    }
+    for (const anomaly of step.anomalies) {
+      entries.push(audit(ctx, intentId, nowIso, 'ORDER_ANOMALY', { ...anomaly }, `${order.version ?? 0}:${anomaly.kind}`));
+    }
+    if (step.brokerOrderId && !order.brokerOrderId) {
+      events.push(
+        domainEvent(DETAIL_TYPES.OrderSubmitted, {
+          meta: metaFor(ctx, intentId, DETAIL_TYPES.OrderSubmitted, nowIso),
+          data: {
+            intentId,
+            clientOrderId: intentId,
+            brokerOrderId: step.brokerOrderId,
+            symbol: order.intent.symbol,
+            side: order.intent.side,
+            quantity: order.approvedQuantity ?? order.intent.quantity,
+            brokerStatus: view.order?.status ?? step.status.toLowerCase(),
+          },
+        }),
+      );
+    }
+
+    await deps.orderStore.recordOrderUpdate({
+      account: ctx.account,
+      intentId,
+      expectedVersion: order.version ?? 0,
+      set: {
+        status: step.status,
+        ...(step.brokerOrderId ? { brokerOrderId: step.brokerOrderId } : {}),
+        filledQuantity: step.filledQuantity,
+        filledNotional: step.filledNotional,
+        brokerFilledQuantity: step.brokerFilledQuantity,
+        ...(step.brokerUpdatedAt ? { brokerUpdatedAt: step.brokerUpdatedAt } : {}),
+        inFlight: step.inFlight,
+        ...(view.order?.rejectReason && step.status === 'REJECTED' ? { rejectReason: view.order.rejectReason } : {}),
+        updatedAt: nowIso,
+      },
+      releaseLease: leavesSubmission,
+      fills: booked,
+      ...(before && position ? { position: { before, after: position } } : {}),
+      cashDelta: toDecimalString(cash),
+      inFlight: signedRelease(order, step.inFlightDelta),
+      openOrdersDelta: step.openOrdersDelta,
+      ...(booked.length ? { throttle: { strategy: order.strategy, bucketStartMs: Math.floor(deps.clock.now() / EXECUTION_BUCKET_MS) * EXECUTION_BUCKET_MS } } : {}),
+      audit: entries,
+    });
+    deps.telemetry.count(METRICS.fillApplied, {}, booked.length);
+    if (step.statusChanged) deps.telemetry.count(METRICS.orderTransition, { to: step.status });
+    await deps.bus.publish(events);
+    return { order, step };
+  });
+
+/**
+ * A move decided here, not by the broker (blocked, in flight, rejected, canceled before sending):
+ * conditional on the order's version and, for a claimed order, on this worker's lease.
+ */
+export const recordLocalMove = async (
+  deps: OrderServiceDeps,
+  ctx: OrderContext,
+  order: OrderRecord,
+  to: OrderStatus,
+  detail: { reason?: DenialReason; rejectReason?: string; inFlightSince?: string; requestedBy?: string; cancelReason?: string },
+  options: { claimed: boolean } = { claimed: true },
+): Promise<void> => {
+  const nowIso = utcNow(deps.clock.now());
+  const final = to === 'BLOCKED' || to === 'REJECTED' || to === 'CANCELED';
+  const release = final ? toDecimalString(dec(order.inFlight ?? '0').neg()) : '0';
+  await deps.orderStore.recordOrderUpdate({
+    account: ctx.account,
+    intentId: order.intent.intentId,
+    expectedVersion: order.version ?? 0,
+    ...(options.claimed ? { leaseOwner: deps.workerId } : {}),
+    set: {
+      status: to,
+      ...(final ? { inFlight: '0' } : {}),
+      ...(detail.reason ? { reason: detail.reason } : {}),
+      ...(detail.rejectReason ? { rejectReason: detail.rejectReason } : {}),
+      ...(detail.inFlightSince ? { inFlightSince: detail.inFlightSince } : {}),
+      updatedAt: nowIso,
+    },
+    releaseLease: true,
+    fills: [],
+    cashDelta: '0',
+    inFlight: signedRelease(order, release),
+    openOrdersDelta: final ? -1 : 0,
+    audit: [audit(ctx, order.intent.intentId, nowIso, to === 'BLOCKED' ? 'ORDER_BLOCKED' : 'ORDER_TRANSITION', { from: order.status, to, ...detail, symbol: order.intent.symbol }, `${order.version ?? 0}`)],
+  });
+};
+
+/** One message of the broker's update stream; an order we do not know is left to reconciliation to adopt. */
+export const processBrokerUpdate = async (
+  deps: OrderServiceDeps,
+  account: string,
+  update: BrokerUpdate,
+  causationId: string,
+): Promise<'applied' | 'unchanged' | 'unknown'> => {
+  const intentId = update.order.clientOrderId;
+  const order = await deps.orderStore.getOrder(account, intentId);
+  if (!order) {
+    deps.telemetry.count(METRICS.orderAnomaly, { kind: 'UNKNOWN_BROKER_ORDER' });
+    return 'unknown';
+  }
+  const ctx: OrderContext = { account, strategy: order.strategy, causationId, actor: 'broker' };
+  const { step } = await applyBrokerView(deps, ctx, intentId, { order: update.order, ...(update.fill ? { fills: [update.fill] } : {}) });
+  return step ? 'applied' : 'unchanged';
+};

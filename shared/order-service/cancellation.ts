@@ -1,0 +1,123 @@
+// Cancellation: one order or all of an account's. Never refused by risk or the trading state (a cancel only
+// lowers exposure); every cancel sent to the broker joins the account's message-rate window with its audit
+// entry, and every cancel-all command is audited with who asked and why.
+import { auditEntry } from '../audit/audit-entry';
+import { InfrastructureError } from '../errors/errors';
+import { isBrokerLive, isSettledForSubmission, type OrderRecord } from '../orders/order-record';
+import { METRICS } from '../telemetry/metrics';
+import { utcNow } from '../time/utc';
+import { applyBrokerView, recordLocalMove } from './broker-view';
+import { audit, queryBroker, withRetries, type OrderContext, type OrderServiceDeps } from './context';
+
+export interface CancelRequest {
+  account: string;
+  /** The person or component asking, for the audit trail. */
+  requestedBy: string;
+  requestId: string;
+  reason?: string;
+}
+
+export type CancelOutcome = 'canceled' | 'requested' | 'final' | 'retry';
+
+/**
+ * A cancel sent to the broker is a message to the market: it joins the account's rate window (orders and
+ * cancels alike count against the message rate) together with its audit entry (who asked, why). Recording it
+ * never stops the cancel, which only lowers exposure; a failure is counted and alarmed instead.
+ */
+const recordCancelRequest = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord, reason: string | undefined): Promise<void> => {
+  const at = deps.clock.now();
+  try {
+    await deps.orderStore.recordCancelMessage(
+      order.account,
+      { at, kind: 'cancel', symbol: order.intent.symbol, side: order.intent.side, quantity: order.intent.quantity, strategy: order.strategy, price: order.intent.limitPrice ?? '0' },
+      audit(ctx, order.intent.intentId, utcNow(at), 'CANCEL_REQUESTED', { brokerOrderId: order.brokerOrderId, status: order.status, ...(reason ? { reason } : {}) }, ctx.causationId),
+    );
+  } catch {
+    deps.telemetry.count(METRICS.cancelNotCounted);
+  }
+};
+
+/**
+ * Cancels one order. Never refused by risk or the trading state: a cancel only lowers exposure. Not yet sent:
+ * canceled locally. Live at the broker: the broker is asked, and its answer (now or on the stream) finalises
+ * it. SUBMITTED or IN_FLIGHT: the broker's id is not known yet, so the caller retries once the order settles.
+ */
+export const cancelOrder = async (deps: OrderServiceDeps, request: CancelRequest & { intentId: string }): Promise<CancelOutcome> => {
+  const outcome = await cancelOne(deps, request);
+  deps.telemetry.count(METRICS.cancelRequested, { outcome });
+  return outcome;
+};
+
+const cancelOne = async (deps: OrderServiceDeps, request: CancelRequest & { intentId: string }): Promise<CancelOutcome> => {
+  const order = await deps.orderStore.getOrder(request.account, request.intentId);
+  if (!order) throw new InfrastructureError(`no order ${request.intentId} to cancel`, 'store');
+  const ctx: OrderContext = { account: request.account, strategy: order.strategy, causationId: request.requestId, actor: request.requestedBy };
+  if (order.status === 'PENDING') {
+    // Not sent, so nobody holds a lease: the version alone guards the move.
+    await recordLocalMove(deps, ctx, order, 'CANCELED', { requestedBy: request.requestedBy, ...(request.reason ? { cancelReason: request.reason } : {}) }, { claimed: false });
+    return 'canceled';
+  }
+  if (!isBrokerLive(order.status) || !order.brokerOrderId) {
+    return isSettledForSubmission(order.status) ? 'final' : 'retry';
+  }
+  await recordCancelRequest(deps, ctx, order, request.reason);
+  const answer = await deps.broker.cancelOrder(order.brokerOrderId);
+  // Either way the broker's own view says what happened; apply it now rather than wait for the stream.
+  const view = await queryBroker(deps, request.intentId);
+  if (view) await applyBrokerView(deps, ctx, request.intentId, { order: view });
+  return answer === 'requested' ? 'requested' : 'final';
+};
+
+export interface CancelAllResult {
+  /** Orders the broker's cancel-all accepted a cancel request for. */
+  requested: number;
+  /** Orders not yet sent, canceled here. */
+  canceledLocally: number;
+  /** Orders whose broker id is not known yet (SUBMITTED, IN_FLIGHT): the command must run again. */
+  waiting: number;
+}
+
+/**
+ * Cancels every open order of the account: the broker's cancel-all first (it also reaches orders this
+ * table does not know), then each local order that can still fill, including those still being submitted.
+ */
+export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelRequest): Promise<CancelAllResult> => {
+  const nowIso = utcNow(deps.clock.now());
+  try {
+    await deps.orderStore.recordAudit([
+      auditEntry({
+        account: request.account,
+        occurredAt: nowIso,
+        kind: 'CANCEL_ALL_REQUESTED',
+        actor: request.requestedBy,
+        correlationId: request.requestId,
+        causationId: request.requestId,
+        detail: request.reason ? { reason: request.reason } : {},
+      }),
+    ]);
+  } catch {
+    // The cancels go ahead (they only lower exposure); the missing entry is alarmed.
+    deps.telemetry.count(METRICS.cancelNotCounted);
+  }
+  const ids = await deps.broker.cancelAllOrders();
+  let canceledLocally = 0;
+  let waiting = 0;
+  const open = await deps.orderStore.listOrders(request.account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL']);
+  for (const order of open) {
+    const outcome = await withRetries(`cancel ${order.intent.intentId}`, () => cancelOrder(deps, { ...request, intentId: order.intent.intentId }));
+    if (outcome === 'canceled') canceledLocally++;
+    if (outcome === 'retry') waiting++;
+  }
+  return { requested: ids.length, canceledLocally, waiting };
+};
+
+/**
+ * Cancel-all as the breaker and the kill switch call it (they run outside the order queue, whose consumer the
+ * kill switch stops): each request gets its own worker id for the leases it takes.
+ */
+export const cancelAllFrom =
+  (deps: Omit<OrderServiceDeps, 'workerId'>, component: string, defaultReason?: string) =>
+  (account: string, requestedBy: string, requestId: string, reason?: string): Promise<CancelAllResult> => {
+    const why = reason ?? defaultReason;
+    return cancelAllOrders({ ...deps, workerId: `${component}/${requestId}` }, { account, requestedBy, requestId, ...(why ? { reason: why } : {}) });
+  };

@@ -1,0 +1,149 @@
+// Submission: turns an approved order into exactly one broker order. A lease on the order makes one worker
+// the submitter; the last gate re-reads the trading state just before the broker call; the call is
+// idempotent by client order id (= intent id). An ambiguous answer (timeout, 5xx, reset, 429) leaves the
+// order IN_FLIGHT until a query by client order id settles it; only a definite answer rejects it.
+import { BrokerCallError } from '../broker/broker-call-error';
+import type { BrokerOrder } from '../broker/broker-order';
+import { InfrastructureError, RetryLaterError } from '../errors/errors';
+import { DETAIL_TYPES, domainEvent } from '../events/catalog';
+import * as fx from '../money/fixed';
+import { isSettledForSubmission, type OrderRecord } from '../orders/order-record';
+import type { ApprovedOrderMessage } from '../ports/order-queue';
+import type { DenialReason } from '../reasons/denial-reasons';
+import { reducesExposure } from '../risk/evaluate';
+import { METRICS } from '../telemetry/metrics';
+import { isoToEpochMs } from '../time/iso-time';
+import { utcNow } from '../time/utc';
+import { tradingStateDenial } from '../trading-state/trading-state';
+import { applyBrokerView, recordLocalMove } from './broker-view';
+import { contextOf, metaFor, queryBroker, type OrderContext, type OrderServiceDeps } from './context';
+
+export type SubmissionOutcome = 'submitted' | 'duplicate' | 'blocked' | 'rejected' | 'settled';
+
+const DEFAULT_IN_FLIGHT_GRACE_MS = 30_000;
+const ZERO_FIXED = fx.fixedFromInt(0);
+
+/**
+ * The last gate before the broker, on strongly consistent reads: the trading state, and in REDUCING that the
+ * order still shrinks the position even if every other in-flight order on its side fills first (the book's
+ * in-flight size already includes this order).
+ */
+const submissionDenial = async (deps: OrderServiceDeps, account: string, order: OrderRecord): Promise<DenialReason | null> => {
+  const state = await deps.tradingStateStore.getTradingState(account);
+  const denial = tradingStateDenial(state);
+  if (denial || state !== 'REDUCING') return denial;
+  const { intent } = order;
+  const entry = await deps.orderStore.getBookEntry(account, intent.symbol);
+  const own = fx.parseFixed(order.inFlight ?? order.approvedQuantity ?? intent.quantity);
+  const quantity = fx.parseFixed(entry.quantity);
+  const long = fx.sub(fx.add(quantity, fx.parseFixed(entry.inFlightBuy)), intent.side === 'buy' ? own : ZERO_FIXED);
+  const short = fx.add(fx.sub(quantity, fx.parseFixed(entry.inFlightSell)), intent.side === 'sell' ? own : ZERO_FIXED);
+  return reducesExposure(intent.side, own, { quantity, long, short }) ? null : 'TRADING_REDUCING';
+};
+
+const block = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord, reason: DenialReason) => {
+  const nowIso = utcNow(deps.clock.now());
+  await recordLocalMove(deps, ctx, order, 'BLOCKED', { reason });
+  deps.telemetry.count(METRICS.orderBlocked, { reason });
+  await deps.bus.publish([
+    domainEvent(DETAIL_TYPES.OrderDenied, {
+      meta: metaFor(ctx, order.intent.intentId, DETAIL_TYPES.OrderDenied, nowIso),
+      data: { intent: order.intent, stage: 'pre-submit', reason, failedChecks: [reason], message: `trading state re-checked before submission: ${reason}` },
+    }),
+  ]);
+};
+
+/** Sends a claimed order: a definite answer is applied, an ambiguous one leaves it IN_FLIGHT and retries later. */
+const send = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord): Promise<SubmissionOutcome> => {
+  const denial = await submissionDenial(deps, ctx.account, order);
+  if (denial) {
+    await block(deps, ctx, order, denial);
+    return 'blocked';
+  }
+  const { intent } = order;
+  let response: BrokerOrder;
+  try {
+    response = await deps.broker.submitOrder({
+      clientOrderId: intent.intentId,
+      symbol: intent.symbol,
+      side: intent.side,
+      quantity: order.approvedQuantity ?? intent.quantity,
+      orderType: intent.orderType,
+      ...(intent.limitPrice ? { limitPrice: intent.limitPrice } : {}),
+      timeInForce: intent.timeInForce,
+    });
+  } catch (error) {
+    if (error instanceof BrokerCallError && error.outcome === 'refused') {
+      await recordLocalMove(deps, ctx, order, 'REJECTED', { rejectReason: `broker refused: ${error.message}` });
+      deps.telemetry.count(METRICS.orderSubmitted, { status: 'refused' });
+      return 'rejected';
+    }
+    // The broker may have the order: it stays in flight until a query by client order id settles it.
+    await recordLocalMove(deps, ctx, order, 'IN_FLIGHT', { inFlightSince: order.inFlightSince ?? utcNow(deps.clock.now()) });
+    deps.telemetry.count(METRICS.orderInFlight);
+    throw new RetryLaterError(`submission of ${intent.intentId} is ambiguous; it stays in flight until the broker is queried`, { cause: error });
+  }
+  await applyBrokerView(deps, ctx, intent.intentId, { order: response }, { leaseOwner: deps.workerId });
+  deps.telemetry.count(METRICS.orderSubmitted, { status: response.status });
+  return 'submitted';
+};
+
+/** An IN_FLIGHT order: the broker's answer to a query settles it; "none" is trusted only after the grace period. */
+const settleInFlight = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord): Promise<SubmissionOutcome> => {
+  const { intentId } = order.intent;
+  const found = await queryBroker(deps, intentId);
+  if (found) {
+    await applyBrokerView(deps, ctx, intentId, { order: found });
+    return 'settled';
+  }
+  const since = isoToEpochMs(order.inFlightSince ?? order.updatedAt);
+  const grace = deps.inFlightGraceMs ?? DEFAULT_IN_FLIGHT_GRACE_MS;
+  if (!(deps.clock.now() - since >= grace)) {
+    throw new RetryLaterError(`order ${intentId} is in flight and the broker does not show it yet`);
+  }
+  // The broker never got it: send it again under the same client order id (a late original is refused as a duplicate).
+  const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, deps.clock.now(), deps.leaseMs, ['IN_FLIGHT']);
+  if (!claim.claimed) throw new RetryLaterError(`order ${intentId} changed while settling it`);
+  return send(deps, ctx, claim.order);
+};
+
+export const processApprovedOrder = async (deps: OrderServiceDeps, message: ApprovedOrderMessage): Promise<SubmissionOutcome> => {
+  const ctx = contextOf(message);
+  const { intentId } = message.data.intent;
+  const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, deps.clock.now(), deps.leaseMs);
+  if (!claim.claimed) {
+    if (!claim.order) throw new InfrastructureError(`no order record for approved intent ${intentId}`, 'store');
+    if (claim.order.status === 'IN_FLIGHT') return settleInFlight(deps, ctx, claim.order);
+    if (isSettledForSubmission(claim.order.status)) {
+      deps.telemetry.count(METRICS.orderDuplicate);
+      return 'duplicate';
+    }
+    throw new RetryLaterError(`order ${intentId} is being submitted by ${claim.order.leaseOwner ?? 'another worker'}`);
+  }
+  // A dead predecessor may have reached the broker: what the broker holds is then a fact to book, not a
+  // decision to make again (blocking it locally would leave an untracked order at the broker).
+  if (claim.tookOverExpiredLease) {
+    const found = await queryBroker(deps, intentId);
+    if (found) {
+      await applyBrokerView(deps, ctx, intentId, { order: found }, { leaseOwner: deps.workerId });
+      return 'settled';
+    }
+  }
+  return send(deps, ctx, claim.order);
+};
+
+/** Settles every IN_FLIGHT order of the account (reconciliation runs this). */
+export const settleInFlightOrders = async (deps: OrderServiceDeps, account: string, runId: string): Promise<number> => {
+  const inFlight = await deps.orderStore.listOrders(account, ['IN_FLIGHT']);
+  let settled = 0;
+  for (const order of inFlight) {
+    const ctx: OrderContext = { account, strategy: order.strategy, causationId: runId, actor: 'reconciliation' };
+    try {
+      await settleInFlight(deps, ctx, order);
+      settled++;
+    } catch (error) {
+      if (!(error instanceof RetryLaterError)) throw error;
+    }
+  }
+  return settled;
+};
