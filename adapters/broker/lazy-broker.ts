@@ -1,11 +1,10 @@
 // A Broker built on its first call by an asynchronous factory (in AWS: read the credentials secret, then
-import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition } from '../../shared/broker/broker-order';
-import { BrokerCallError } from '../../shared/broker/broker-call-error';
-
 // build the Alpaca adapter). Invariants: concurrent first calls share one build; a failed build is not
 // kept, so the next call tries again; a build failure reaches the caller as an `ambiguous` BrokerCallError
 // keeping the original error as its cause. Once built, calls go straight to the built broker, whose own
 // errors pass through untouched.
+import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition } from '../../shared/broker/broker-order';
+import { BrokerCallError } from '../../shared/broker/broker-call-error';
 import {
   type Broker
 } from '../../shared/ports/broker';

@@ -2,10 +2,9 @@
 // so reconciliation compares the table against something independent. Invariants: an order's filledQuantity
 // is the exact sum of its fills and never exceeds its quantity; positions and cash are exactly the signed
 // sums of the fills; every random choice comes from PRNG streams derived from the seed (same seed + same calls
+// = same orders, fills, faults and lost updates); nothing returned shares memory with the broker's state.
 import { isLiveBrokerStatus, type BrokerAccount, type BrokerFill, type BrokerOrder, type BrokerOrderRequest, type BrokerPosition, type BrokerUpdate } from '../../shared/broker/broker-order';
 import { BrokerCallError } from '../../shared/broker/broker-call-error';
-
-// = same orders, fills, faults and lost updates); nothing returned shares memory with the broker's state.
 import { LEDGER_SCALE, PositiveDecimalStringSchema, ZERO, dec, toDecimalString, type Decimal } from '../../shared/money/decimal';
 import {
   type Broker,

@@ -50,6 +50,7 @@ import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
 import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease } from '../../shared/ports/trading-state-store';
 import type { InstrumentReference, FeedHeartbeat, Mark } from '../../shared/market/marks';
 import { BreakerStageSchema, type BreakerExecutionRecord, type BreakerStageWrite, type PendingBreakerApproval, type BreakerTripEntry } from '../../shared/ports/breaker-store';
+
 type Item = Record<string, unknown>;
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

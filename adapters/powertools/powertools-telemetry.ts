@@ -1,7 +1,6 @@
 // Telemetry port over Powertools Metrics: each count is a single EMF metric with its own dimensions (the
-import type { Telemetry } from '../../shared/ports/telemetry';
-
 // denial reason is a dimension), flushed immediately so nothing is lost if the invocation dies.
+import type { Telemetry } from '../../shared/ports/telemetry';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export class PowertoolsTelemetry implements Telemetry {

@@ -8,6 +8,7 @@ import { utcHourBucket } from '../time/utc';
 import { breachIdOf } from '../events/breach-id';
 import type { ReconciliationBreakFoundDetailSchema } from '../events/reconciliation-events';
 import type { RiskBreachDetail } from '../events/risk-events';
+
 export type ReconciliationBreakDetail = z.infer<typeof ReconciliationBreakFoundDetailSchema>;
 
 

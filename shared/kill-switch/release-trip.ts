@@ -1,9 +1,8 @@
 // Which breaker execution a kill-switch release starts: the recovery entry (mode 'recovery', kind RELEASE),
 // named RELEASE.<account>.<UTC second of the release>. Pure. Invariants: the id is a valid execution name
 // (1-80 characters of [A-Za-z0-9_.:-]); one release starts one execution, and a second start of the same
-import { compactUtcSecond } from '../time/utc';
-
 // release (a retried request) is a duplicate, which counts as done.
+import { compactUtcSecond } from '../time/utc';
 import { breachIdOf } from '../events/breach-id';
 import type { BreakerStarter, BreakerTrip } from '../ports/breaker-starter';
 

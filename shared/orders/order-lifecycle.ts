@@ -2,9 +2,8 @@
 // response, the update stream, a query or reconciliation) does to a stored order. Fills are applied exactly
 // once and in cumulative order (the watermark is the order's filledQuantity); the status follows the broker
 // along ORDER_TRANSITIONS, older snapshots never move it back, and a move the table does not allow is
-import type { BrokerFill, BrokerOrder, BrokerOrderStatus } from '../broker/broker-order';
-
 // reported, not applied. Exact arithmetic throughout.
+import type { BrokerFill, BrokerOrder, BrokerOrderStatus } from '../broker/broker-order';
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';
 import { isoToEpochMs } from '../time/iso-time';

@@ -1,10 +1,10 @@
 // How long a break has persisted: each break of a run is counted against the account's previous run (same
 // kind and symbol/order), so the breaker can act only on breaks two consecutive runs saw. Pure. Invariant: a
-import type { ReconciliationRecord } from '../ports/reconciliation-store';
-
 // rerun of the same run (same run id) never counts itself as the run before.
+import type { ReconciliationRecord } from '../ports/reconciliation-store';
 import type { ReconciliationBreak } from '../events/reconciliation-events';
 import { dec, toDecimalString } from '../money/decimal';
+
 /**
  * What makes two runs' breaks "the same break": the kind and whatever it is about (symbol, order). The
  * message is left out: it carries figures and failure texts that change from run to run (a broker that

@@ -1,10 +1,9 @@
 // The repeated automated execution throttle (MiFID II RTS 6 art. 15(3)): when the fills of a strategy (or of
 // the whole account) within the window reach the maximum, trading in that scope is disabled and stays
-import { ACCOUNT_SCOPE } from './scopes';
-import type { ExecutionThrottleState } from '../ports/risk-store';
-
 // disabled, however long ago the fills were, until a named person re-enables it. Fills are counted in
 // one-second buckets by the order function; fills in the second a person re-enables are not counted.
+import { ACCOUNT_SCOPE } from './scopes';
+import type { ExecutionThrottleState } from '../ports/risk-store';
 import { EXECUTION_BUCKET_MS, EXECUTION_WINDOW_MAX_MS, type RiskLimits } from './limits';
 
 export interface ThrottleAssessment {

@@ -1,11 +1,11 @@
 // Loss and drawdown within the risk session. Equity = cash + sum(quantity x mark). The session starts at the
 // latest session open of the loss market's calendar; its start equity and peak are taken from the first
-import type { RiskSession } from '../ports/risk-store';
-
 // decision in it, and the peak only rises. Daily loss = start equity - equity; drawdown = peak - equity, in
 // bps of the peak (undefined while the peak is not positive). Thresholds are reached at equality.
+import type { RiskSession } from '../ports/risk-store';
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';
+
 export type LossLevel = 'ok' | 'warning' | 'breaker';
 export type BreachKind = 'DAILY_LOSS' | 'DRAWDOWN';
 

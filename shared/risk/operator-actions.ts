@@ -8,6 +8,7 @@ import { ACCOUNT_SCOPE } from './scopes';
 import { utcNow } from '../time/utc';
 import type { Clock } from '../ports/clock';
 import type { RiskStore } from '../ports/risk-store';
+
 export const ReenableExecutionSchema = z
   .object({
     account: AccountIdSchema,

@@ -2,13 +2,13 @@
 // worst-case gross, net and sector exposure if every in-flight order fills, exact (Fixed) at the latest marks.
 // A per-account memo keyed by the raw strings re-values only the symbols whose book entry, mark or sector
 // changed since the previous decision: n string comparisons for n positions, or, when the stored items'
+// revisions say which symbols one write touched, only those.
 import type { AccountBook, BookEntry } from '../ledger/account-book';
 import type { InstrumentReference, Mark } from '../market/marks';
 import type { ItemRevision } from '../market/item-revision';
-
-// revisions say which symbols one write touched, only those.
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';
+
 export const UNCLASSIFIED_SECTOR = 'UNCLASSIFIED';
 
 /** One symbol's contribution; `long` and `short` are the position if every in-flight buy (sell) fills. */

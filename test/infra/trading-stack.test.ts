@@ -10,7 +10,6 @@ import { EVENT_ROUTES, FUNCTION_NAMES, SCHEDULE_ROUTES, type FunctionName } from
 import { fastApp, templateFor, type DeployableEnv } from './synth';
 import { logicalId, resource } from './template-paths';
 
-
 /** Construct paths of the functions; they never change once deployed. */
 const CONSTRUCT_PATHS: Record<FunctionName, string> = {
   risk: 'RiskFunction',

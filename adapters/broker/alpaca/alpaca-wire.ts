@@ -2,9 +2,8 @@
 // port. Invariants: quantities and prices stay decimal strings end to end (never JS numbers), timestamps leave
 // as canonical ISO-8601 UTC (`Date.toISOString()` form), and anything unexpected — an unknown status, a
 // non-decimal quantity, an order shape the port cannot represent — fails with InvalidInputError naming the
-import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerOrderStatus, BrokerPosition, BrokerUpdate } from '../../../shared/broker/broker-order';
-
 // field, never a silent default.
+import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerOrderStatus, BrokerPosition, BrokerUpdate } from '../../../shared/broker/broker-order';
 import { z } from 'zod';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { DecimalStringSchema } from '../../../shared/money/decimal';
