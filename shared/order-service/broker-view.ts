@@ -7,16 +7,141 @@ import type { BrokerUpdate } from '../broker/broker-order';
 import { InfrastructureError } from '../errors/errors';
 import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
 import { applyFill, type Position } from '../ledger/position';
-import { dec, toDecimalString, ZERO } from '../money/decimal';
+import { dec, toDecimalString, ZERO, type Decimal } from '../money/decimal';
 import { reduceBrokerView, type BrokerView, type LifecycleStep } from '../orders/order-lifecycle';
 import type { OrderRecord, OrderStatus } from '../orders/order-record';
-import type { BookedFill } from '../ports/order-store';
+import type { BookedFill, OrderUpdateInput } from '../ports/order-store';
 import type { DenialReason } from '../reasons/denial-reasons';
 import { EXECUTION_BUCKET_MS } from '../risk/limits';
 import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
 import { utcNow } from '../time/utc';
 import { audit, metaFor, signedRelease, withRetries, type OrderContext, type OrderServiceDeps } from './context';
+
+type ViewDeps = Omit<OrderServiceDeps, 'workerId' | 'leaseMs'> & { workerId?: string };
+
+/** The step a view makes; fills the broker reports but the view does not carry (a lost update, an immediate fill) are fetched. */
+const stepFor = async (deps: ViewDeps, order: OrderRecord, view: BrokerView): Promise<LifecycleStep> => {
+  const step = reduceBrokerView(order, view);
+  if (!step.missingFills || !step.brokerOrderId) return step;
+  const after = new Date(isoToEpochMs(order.createdAt) - 60_000).toISOString();
+  const fetched = await deps.broker.listFills({ after, brokerOrderId: step.brokerOrderId });
+  return reduceBrokerView(order, { ...view, fills: [...(view.fills ?? []), ...fetched] });
+};
+
+const changesOrder = (order: OrderRecord, step: LifecycleStep, leavesSubmission: boolean): boolean =>
+  step.statusChanged ||
+  step.fills.length > 0 ||
+  step.brokerOrderId !== order.brokerOrderId ||
+  step.brokerUpdatedAt !== order.brokerUpdatedAt ||
+  step.brokerFilledQuantity !== (order.brokerFilledQuantity ?? '0') ||
+  leavesSubmission;
+
+/** What one step writes besides the order: the booked fills, the position and cash they move, audit entries and events. */
+interface StepRecords {
+  before: Position | undefined;
+  position: Position | undefined;
+  cash: Decimal;
+  booked: BookedFill[];
+  entries: AuditEntry[];
+  events: DomainEvent[];
+}
+
+/** The ledger: each fill moves the position and cash exactly once, with its audit entry and FillApplied event. */
+const bookFills = (ctx: OrderContext, order: OrderRecord, step: LifecycleStep, before: Position | undefined, nowIso: string): StepRecords => {
+  const intentId = order.intent.intentId;
+  const records: StepRecords = { before, position: before, cash: ZERO, booked: [], entries: [], events: [] };
+  for (const fill of step.fills) {
+    if (!records.position) break;
+    const effect = applyFill(records.position, { side: order.intent.side, quantity: fill.quantity, price: fill.price });
+    const position = effect.position;
+    records.position = position;
+    records.cash = records.cash.plus(dec(effect.cashDelta));
+    const key = `${fill.brokerOrderId}#${fill.cumulativeQuantity}`;
+    records.booked.push({ executionId: fill.executionId, brokerOrderId: fill.brokerOrderId, cumulativeQuantity: fill.cumulativeQuantity, quantity: fill.quantity, price: fill.price, at: fill.at });
+    records.entries.push(
+      audit(ctx, intentId, nowIso, 'FILL_APPLIED', {
+        executionId: fill.executionId,
+        brokerOrderId: fill.brokerOrderId,
+        cumulativeQuantity: fill.cumulativeQuantity,
+        quantity: fill.quantity,
+        price: fill.price,
+        positionQuantity: position.quantity,
+      }, key),
+    );
+    records.events.push(
+      domainEvent(DETAIL_TYPES.FillApplied, {
+        meta: metaFor(ctx, intentId, DETAIL_TYPES.FillApplied, nowIso, key),
+        data: {
+          intentId,
+          tradeId: fill.executionId,
+          symbol: order.intent.symbol,
+          side: order.intent.side,
+          quantity: fill.quantity,
+          price: fill.price,
+          positionQuantity: position.quantity,
+          cashDelta: effect.cashDelta,
+        },
+      }),
+    );
+  }
+  return records;
+};
+
+/** The step's other records: its transition and anomalies (audited) and, for the first broker id, OrderSubmitted. */
+const recordStep = (records: StepRecords, ctx: OrderContext, order: OrderRecord, step: LifecycleStep, view: BrokerView, nowIso: string): void => {
+  const intentId = order.intent.intentId;
+  if (step.statusChanged) {
+    records.entries.push(audit(ctx, intentId, nowIso, 'ORDER_TRANSITION', { from: order.status, to: step.status, brokerOrderId: step.brokerOrderId }, `${order.version ?? 0}`));
+  }
+  for (const anomaly of step.anomalies) {
+    records.entries.push(audit(ctx, intentId, nowIso, 'ORDER_ANOMALY', { ...anomaly }, `${order.version ?? 0}:${anomaly.kind}`));
+  }
+  if (!step.brokerOrderId || order.brokerOrderId) return;
+  records.events.push(
+    domainEvent(DETAIL_TYPES.OrderSubmitted, {
+      meta: metaFor(ctx, intentId, DETAIL_TYPES.OrderSubmitted, nowIso),
+      data: {
+        intentId,
+        clientOrderId: intentId,
+        brokerOrderId: step.brokerOrderId,
+        symbol: order.intent.symbol,
+        side: order.intent.side,
+        quantity: order.approvedQuantity ?? order.intent.quantity,
+        brokerStatus: view.order?.status ?? step.status.toLowerCase(),
+      },
+    }),
+  );
+};
+
+/** The one conditional write of the order and everything the step moves. */
+const updateFor = (deps: ViewDeps, ctx: OrderContext, order: OrderRecord, step: LifecycleStep, view: BrokerView, records: StepRecords, leavesSubmission: boolean, nowIso: string): OrderUpdateInput => {
+  const { before, position, booked } = records;
+  return {
+    account: ctx.account,
+    intentId: order.intent.intentId,
+    expectedVersion: order.version ?? 0,
+    set: {
+      status: step.status,
+      ...(step.brokerOrderId ? { brokerOrderId: step.brokerOrderId } : {}),
+      filledQuantity: step.filledQuantity,
+      filledNotional: step.filledNotional,
+      brokerFilledQuantity: step.brokerFilledQuantity,
+      ...(step.brokerUpdatedAt ? { brokerUpdatedAt: step.brokerUpdatedAt } : {}),
+      inFlight: step.inFlight,
+      ...(view.order?.rejectReason && step.status === 'REJECTED' ? { rejectReason: view.order.rejectReason } : {}),
+      updatedAt: nowIso,
+    },
+    releaseLease: leavesSubmission,
+    fills: booked,
+    ...(before && position ? { position: { before, after: position } } : {}),
+    cashDelta: toDecimalString(records.cash),
+    inFlight: signedRelease(order, step.inFlightDelta),
+    openOrdersDelta: step.openOrdersDelta,
+    ...(booked.length ? { throttle: { strategy: order.strategy, bucketStartMs: Math.floor(deps.clock.now() / EXECUTION_BUCKET_MS) * EXECUTION_BUCKET_MS } } : {}),
+    audit: records.entries,
+  };
+};
 
 /**
  * Applies one broker view to the stored order: fills beyond the watermark are booked (fetched from the
@@ -25,7 +150,7 @@ import { audit, metaFor, signedRelease, withRetries, type OrderContext, type Ord
  * changed.
  */
 export const applyBrokerView = async (
-  deps: Omit<OrderServiceDeps, 'workerId' | 'leaseMs'> & { workerId?: string },
+  deps: ViewDeps,
   ctx: OrderContext,
   intentId: string,
   view: BrokerView,
@@ -34,120 +159,22 @@ export const applyBrokerView = async (
   withRetries(`order ${intentId}`, async () => {
     const order = await deps.orderStore.getOrder(ctx.account, intentId);
     if (!order) throw new InfrastructureError(`no order record for ${intentId}`, 'store');
-    let step = reduceBrokerView(order, view);
-    if (step.missingFills && step.brokerOrderId) {
-      // The broker reports fills this view does not carry (a lost update, an immediate fill): fetch them.
-      const brokerOrderId = step.brokerOrderId;
-      const after = new Date(isoToEpochMs(order.createdAt) - 60_000).toISOString();
-      const fetched = await deps.broker.listFills({ after, brokerOrderId });
-      step = reduceBrokerView(order, { ...view, fills: [...(view.fills ?? []), ...fetched] });
-    }
+    const step = await stepFor(deps, order, view);
     const nowIso = utcNow(deps.clock.now());
     const holdsLease = options.leaseOwner !== undefined && order.leaseOwner === options.leaseOwner;
     const leavesSubmission = holdsLease && step.status !== 'SUBMITTED';
-    const changed =
-      step.statusChanged ||
-      step.fills.length > 0 ||
-      step.brokerOrderId !== order.brokerOrderId ||
-      step.brokerUpdatedAt !== order.brokerUpdatedAt ||
-      step.brokerFilledQuantity !== (order.brokerFilledQuantity ?? '0') ||
-      leavesSubmission;
     for (const anomaly of step.anomalies) deps.telemetry.count(METRICS.orderAnomaly, { kind: anomaly.kind });
-    if (!changed) {
+    if (!changesOrder(order, step, leavesSubmission)) {
       if (step.stale) deps.telemetry.count(METRICS.staleBrokerUpdate);
       return { order, step: undefined };
     }
-
-    // The ledger: each fill moves the position and cash exactly once.
     const before = step.fills.length ? await deps.orderStore.getPosition(ctx.account, order.intent.symbol) : undefined;
-    let position: Position | undefined = before;
-    let cash = ZERO;
-    const entries: AuditEntry[] = [];
-    const events: DomainEvent[] = [];
-    const booked: BookedFill[] = [];
-    for (const fill of step.fills) {
-      if (!position) break;
-      const effect = applyFill(position, { side: order.intent.side, quantity: fill.quantity, price: fill.price });
-      position = effect.position;
-      cash = cash.plus(dec(effect.cashDelta));
-      const key = `${fill.brokerOrderId}#${fill.cumulativeQuantity}`;
-      booked.push({ executionId: fill.executionId, brokerOrderId: fill.brokerOrderId, cumulativeQuantity: fill.cumulativeQuantity, quantity: fill.quantity, price: fill.price, at: fill.at });
-      entries.push(
-        audit(ctx, intentId, nowIso, 'FILL_APPLIED', {
-          executionId: fill.executionId,
-          brokerOrderId: fill.brokerOrderId,
-          cumulativeQuantity: fill.cumulativeQuantity,
-          quantity: fill.quantity,
-          price: fill.price,
-          positionQuantity: position.quantity,
-        }, key),
-      );
-      events.push(
-        domainEvent(DETAIL_TYPES.FillApplied, {
-          meta: metaFor(ctx, intentId, DETAIL_TYPES.FillApplied, nowIso, key),
-          data: {
-            intentId,
-            tradeId: fill.executionId,
-            symbol: order.intent.symbol,
-            side: order.intent.side,
-            quantity: fill.quantity,
-            price: fill.price,
-            positionQuantity: position.quantity,
-            cashDelta: effect.cashDelta,
-          },
-        }),
-      );
-    }
-    if (step.statusChanged) {
-      entries.push(audit(ctx, intentId, nowIso, 'ORDER_TRANSITION', { from: order.status, to: step.status, brokerOrderId: step.brokerOrderId }, `${order.version ?? 0}`));
-    }
-    for (const anomaly of step.anomalies) {
-      entries.push(audit(ctx, intentId, nowIso, 'ORDER_ANOMALY', { ...anomaly }, `${order.version ?? 0}:${anomaly.kind}`));
-    }
-    if (step.brokerOrderId && !order.brokerOrderId) {
-      events.push(
-        domainEvent(DETAIL_TYPES.OrderSubmitted, {
-          meta: metaFor(ctx, intentId, DETAIL_TYPES.OrderSubmitted, nowIso),
-          data: {
-            intentId,
-            clientOrderId: intentId,
-            brokerOrderId: step.brokerOrderId,
-            symbol: order.intent.symbol,
-            side: order.intent.side,
-            quantity: order.approvedQuantity ?? order.intent.quantity,
-            brokerStatus: view.order?.status ?? step.status.toLowerCase(),
-          },
-        }),
-      );
-    }
-
-    await deps.orderStore.recordOrderUpdate({
-      account: ctx.account,
-      intentId,
-      expectedVersion: order.version ?? 0,
-      set: {
-        status: step.status,
-        ...(step.brokerOrderId ? { brokerOrderId: step.brokerOrderId } : {}),
-        filledQuantity: step.filledQuantity,
-        filledNotional: step.filledNotional,
-        brokerFilledQuantity: step.brokerFilledQuantity,
-        ...(step.brokerUpdatedAt ? { brokerUpdatedAt: step.brokerUpdatedAt } : {}),
-        inFlight: step.inFlight,
-        ...(view.order?.rejectReason && step.status === 'REJECTED' ? { rejectReason: view.order.rejectReason } : {}),
-        updatedAt: nowIso,
-      },
-      releaseLease: leavesSubmission,
-      fills: booked,
-      ...(before && position ? { position: { before, after: position } } : {}),
-      cashDelta: toDecimalString(cash),
-      inFlight: signedRelease(order, step.inFlightDelta),
-      openOrdersDelta: step.openOrdersDelta,
-      ...(booked.length ? { throttle: { strategy: order.strategy, bucketStartMs: Math.floor(deps.clock.now() / EXECUTION_BUCKET_MS) * EXECUTION_BUCKET_MS } } : {}),
-      audit: entries,
-    });
-    deps.telemetry.count(METRICS.fillApplied, {}, booked.length);
+    const records = bookFills(ctx, order, step, before, nowIso);
+    recordStep(records, ctx, order, step, view, nowIso);
+    await deps.orderStore.recordOrderUpdate(updateFor(deps, ctx, order, step, view, records, leavesSubmission, nowIso));
+    deps.telemetry.count(METRICS.fillApplied, {}, records.booked.length);
     if (step.statusChanged) deps.telemetry.count(METRICS.orderTransition, { to: step.status });
-    await deps.bus.publish(events);
+    await deps.bus.publish(records.events);
     return { order, step };
   });
 
