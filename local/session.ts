@@ -24,7 +24,7 @@ import { loadEnvironmentConfig } from '../shared/config/environments';
 import { DETAIL_TYPES } from '../shared/events/catalog';
 import { EVENT_ROUTES } from '../shared/routing/routes';
 import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
-import { systemClock } from '../shared/ports/clock';
+import { systemClock } from '../adapters/system/system-clock';
 import type { IntentOutcome } from '../shared/risk/risk-service';
 import { DEFAULT_RUNAWAY_GUARD, StrategyHost } from '../shared/strategy/strategy-host';
 import type { StateChangeOutcome, TradingStateChange } from '../shared/trading-state/state-change';

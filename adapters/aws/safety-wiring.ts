@@ -7,7 +7,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { BreakerStarter } from '../../shared/ports/breaker-starter';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { systemClock } from '../../shared/ports/clock';
+import { systemClock } from '../system/system-clock';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { cancelAllFrom } from '../../shared/order-service/cancellation';
 import type { Pager } from '../../shared/ports/pager';

@@ -36,7 +36,7 @@ import {
 } from '../../shared/breaker/breaker-tasks';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
-import { systemClock } from '../../shared/ports/clock';
+import { systemClock } from '../../adapters/system/system-clock';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { METRICS } from '../../shared/telemetry/metrics';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';

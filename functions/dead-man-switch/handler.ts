@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { systemClock } from '../../shared/ports/clock';
+import { systemClock } from '../../adapters/system/system-clock';
 import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/dead-man-switch/dead-man-switch';
 import { resolveDeadManSwitchConfig } from '../../shared/dead-man-switch/dead-man-switch-config';
 import { createLogger, parseInput } from '../support/handler-support';

@@ -31,7 +31,7 @@ import {
   releaseKillSwitch,
   type KillSwitchDeps,
 } from '../../shared/kill-switch/kill-switch';
-import { systemClock } from '../../shared/ports/clock';
+import { systemClock } from '../../adapters/system/system-clock';
 import type { ControlPlane } from '../../shared/ports/control-plane';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 

@@ -10,7 +10,7 @@ import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-teleme
 import { OrderQueueMessageSchema } from '../../shared/events/order-queue-messages';
 import { handleOrderQueueMessage } from '../../shared/order-service/queue-dispatch';
 import type { OrderServiceDeps } from '../../shared/order-service/context';
-import { systemClock } from '../../shared/ports/clock';
+import { systemClock } from '../../adapters/system/system-clock';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 
 export type OrderHandlerDeps = Omit<OrderServiceDeps, 'workerId'> & { logger: Pick<Logger, 'error' | 'info'> };

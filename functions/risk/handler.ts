@@ -8,7 +8,7 @@ import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-teleme
 import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { EVENT_SOURCES } from '../../shared/events/envelope';
 import { OrderIntendedEventDetailSchema } from '../../shared/events/order-events';
-import { systemClock } from '../../shared/ports/clock';
+import { systemClock } from '../../adapters/system/system-clock';
 import { decideIntent, type IntentOutcome, type RiskServiceDeps } from '../../shared/risk/risk-service';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { createLogger, parseInput } from '../support/handler-support';

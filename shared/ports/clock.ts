@@ -3,5 +3,3 @@ export interface Clock {
   /** Milliseconds since the Unix epoch, UTC. */
   now(): number;
 }
-
-export const systemClock: Clock = { now: () => Date.now() };
