@@ -2,7 +2,7 @@
 // Kept out of aws-wiring.ts so the risk and order functions do not bundle the SNS and Step Functions
 // clients. Invariant: a piece whose configuration is missing throws on every call (fail loudly), so the
 // step that needed it is reported failed, never done.
-import type { SFNClient } from '@aws-sdk/client-sfn';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { BreakerStarter } from '../../shared/ports/breaker-starter';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
@@ -24,7 +24,7 @@ export const onCallPager = (env: NodeJS.ProcessEnv = process.env): Pager => {
 };
 
 /** Starts breaker executions; without BREAKER_STATE_MACHINE_ARN every start throws. */
-export const breakerStarter = (sfn: SFNClient, env: NodeJS.ProcessEnv = process.env): BreakerStarter => {
+export const breakerStarter = (env: NodeJS.ProcessEnv = process.env, sfn: SFNClient = new SFNClient({})): BreakerStarter => {
   const stateMachineArn = env[RUNTIME_ENV.breakerStateMachineArn];
   return stateMachineArn
     ? new SfnBreakerStarter(sfn, stateMachineArn)

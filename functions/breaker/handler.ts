@@ -1,26 +1,16 @@
 // Breaker function: the one Lambda every Task state of the circuit-breaker state machine invokes
 // (lambda:invoke, Payload { task, input, ... }), and the target of the RiskBreach / ReconciliationBreak
-// rules and of the halting alarms' rule, which it turns into executions (BreakerStarter, named after the
-// breach id; an alarm starts one per account). Thin: validate the
-// input (bad input names the field), call the core in shared/breaker, return its result; any error
-// propagates so the state machine's Retry/Catch (or EventBridge's retries and the DLQ) decide.
+// rules and of the halting alarms' rule. Thin: validate the input (bad input names the field), hand it to
+// the core (the tasks in shared/breaker/breaker-tasks.ts, the breach intake in shared/breaker/intake.ts),
+// return its result; any error propagates so the state machine's Retry/Catch (or EventBridge's retries and
+// the DLQ) decide.
 import { awsCancelAll, breakerStarter, onCallPager } from '../../adapters/aws/safety-wiring';
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
-import {
-  ALARM_STATE_CHANGE,
-  AlarmStateChangeEventSchema,
-  isPersistentBreak,
-  tripFromReconciliationBreak,
-  tripFromRiskBreach,
-  tripsFromAlarm,
-} from '../../shared/breaker/breach-trip';
+import { ALARM_STATE_CHANGE, AlarmStateChangeEventSchema } from '../../shared/breaker/breach-trip';
 import { resolveBreakerConfig } from '../../shared/breaker/breaker-config';
 import { BreakerStageSchema } from '../../shared/ports/breaker-store';
-import type { BreakerStarter, BreakerTrip } from '../../shared/ports/breaker-starter';
 import {
   BreakerExecutionStateSchema,
   BreakerPageEventSchema,
@@ -34,11 +24,15 @@ import {
   setState,
   type BreakerDeps
 } from '../../shared/breaker/breaker-tasks';
-import type { Telemetry } from '../../shared/ports/telemetry';
+import {
+  startFromAlarm,
+  startFromReconciliationBreak,
+  startFromRiskBreach,
+  type BreakerEventResult,
+  type BreakerIntakeDeps,
+} from '../../shared/breaker/intake';
 import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
 import { systemClock } from '../../adapters/system/system-clock';
-import { InfrastructureError } from '../../shared/errors/errors';
-import { METRICS } from '../../shared/telemetry/metrics';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { createLogger, parseInput } from '../support/handler-support';
 
@@ -74,115 +68,22 @@ const BreachEventSchema = z.object({
   detail: z.unknown(),
 });
 
-export interface BreachStartResult {
-  breachId: string;
-  outcome: 'started' | 'duplicate';
-}
-
-/** An alarm halts every configured account: one start each ('started' when any of them started). */
-export interface AlarmStartResult {
-  alarmName: string;
-  outcome: 'started' | 'duplicate';
-  starts: (BreachStartResult & { account: string })[];
-}
-
-/** An event that by rule starts nothing (counted as BreakerEventIgnored{reason}). */
-export interface IgnoredEventResult {
-  outcome: 'ignored';
-  reason: 'ALARM_NOT_IN_ALARM_STATE' | 'BREAK_NOT_PERSISTENT';
-  detail: string;
-}
-
-export type BreakerEventResult = BreachStartResult | AlarmStartResult | IgnoredEventResult;
-
-export type BreakerHandlerDeps = BreakerDeps & {
-  starter: BreakerStarter;
-  telemetry: Telemetry;
-  logger: Pick<Logger, 'error' | 'info'>;
-  /** The accounts an alarm halts (the environment's accounts). Without them an alarm event fails, loudly. */
-  accounts?: readonly string[];
-};
+export type BreakerHandlerDeps = BreakerDeps & BreakerIntakeDeps;
 
 const isEventBridgeEvent = (event: unknown): event is Record<string, unknown> => typeof event === 'object' && event !== null && 'detail-type' in event;
 
-const ignore = (d: BreakerHandlerDeps, reason: IgnoredEventResult['reason'], detail: string): IgnoredEventResult => {
-  d.telemetry.count(METRICS.breakerEventIgnored, { reason });
-  d.logger.info('breaker event ignored', { reason, detail });
-  return { outcome: 'ignored', reason, detail };
-};
-
-/** The states a trip halts from: the ASL's SetHalted uses the same list. */
-const HALT_FROM = ['ACTIVE', 'WARNING', 'REDUCING'] as const;
-
-/**
- * A new execution halts the account from here as well, without waiting for Step Functions to schedule its
- * first task (a state transition and a second invocation, each of which may start cold): the halt latency is
- * that of one conditional write after the start. The execution's SetHalted then finds HALTED and writes
- * nothing. Only after a start, never for a duplicate: a late copy of an old breach must not halt an account a
- * person has since brought back. A failure here is logged and counted, not thrown: SetHalted retries and
- * fails closed.
- */
-const haltOnStart = async (d: BreakerHandlerDeps, trip: BreakerTrip): Promise<void> => {
-  try {
-    await setState(d, trip, 'HALTED', HALT_FROM, 'circuit breaker tripped');
-  } catch (error) {
-    d.telemetry.count(METRICS.breakerHaltOnStartFailed);
-    d.logger.error('halt on start failed; the execution halts', { breachId: trip.breachId, account: trip.account, error });
-  }
-};
-
-const startTrip = async (d: BreakerHandlerDeps, trip: BreakerTrip): Promise<BreachStartResult> => {
-  const outcome = await d.starter.start(trip);
-  if (outcome === 'started') await haltOnStart(d, trip);
-  d.logger.info('breaker start', { breachId: trip.breachId, kind: trip.kind, account: trip.account, outcome });
-  return { breachId: trip.breachId, outcome };
-};
-
-/**
- * Every account is tried even when one start fails; then the invocation fails, so EventBridge retries it
- * (the accounts already started answer duplicate) and finally keeps it in its dead-letter queue.
- */
-const startFromAlarm = async (d: BreakerHandlerDeps, event: unknown): Promise<AlarmStartResult | IgnoredEventResult> => {
-  const alarm = parseInput(d, 'breaker', AlarmStateChangeEventSchema, event);
-  const { alarmName, state } = alarm.detail;
-  // OK and INSUFFICIENT_DATA never loosen anything: recovery is the breaker's own path, through its checks.
-  if (state.value !== 'ALARM') return ignore(d, 'ALARM_NOT_IN_ALARM_STATE', `${alarmName} is ${state.value}`);
-  if (!d.accounts?.length) throw new InfrastructureError(`alarm ${alarmName}: no accounts configured, so none can be halted`, 'config');
-  const starts: AlarmStartResult['starts'] = [];
-  const failed: { account: string; error: unknown }[] = [];
-  for (const trip of tripsFromAlarm(alarm, d.accounts)) {
-    try {
-      starts.push({ account: trip.account, ...(await startTrip(d, trip)) });
-    } catch (error) {
-      failed.push({ account: trip.account, error });
-    }
-  }
-  if (failed.length > 0) {
-    throw new InfrastructureError(`alarm ${alarmName}: the breaker could not be started for ${failed.map((f) => f.account).join(', ')}`, 'sfn', { cause: failed[0]?.error });
-  }
-  return { alarmName, outcome: starts.some((s) => s.outcome === 'started') ? 'started' : 'duplicate', starts };
-};
-
-const startFromBreach = async (d: BreakerHandlerDeps, event: unknown): Promise<BreakerEventResult> => {
+const startFromEvent = async (d: BreakerHandlerDeps, event: unknown): Promise<BreakerEventResult> => {
   const envelope = parseInput(d, 'breaker', BreachEventSchema, event);
-  if (envelope['detail-type'] === ALARM_STATE_CHANGE.detailType) return startFromAlarm(d, event);
-  if (envelope['detail-type'] === DETAIL_TYPES.RiskBreach) {
-    return startTrip(d, tripFromRiskBreach(parseInput(d, 'breaker', DETAIL_SCHEMAS['RiskBreach.v1'], envelope.detail, 'detail')));
-  }
-  const found = parseInput(d, 'breaker', DETAIL_SCHEMAS['ReconciliationBreak.v1'], envelope.detail, 'detail');
-  // The rule already filters on the count; this keeps the rule for any other way the event arrives.
-  if (!isPersistentBreak(found)) {
-    const { break: brk, runId } = found.data;
-    return ignore(d, 'BREAK_NOT_PERSISTENT', `${brk.kind} in run ${runId} seen by ${brk.consecutiveRuns ?? 1} consecutive run(s)`);
-  }
-  return startTrip(d, tripFromReconciliationBreak(found));
+  if (envelope['detail-type'] === ALARM_STATE_CHANGE.detailType) return startFromAlarm(d, parseInput(d, 'breaker', AlarmStateChangeEventSchema, event));
+  if (envelope['detail-type'] === DETAIL_TYPES.RiskBreach) return startFromRiskBreach(d, parseInput(d, 'breaker', DETAIL_SCHEMAS['RiskBreach.v1'], envelope.detail, 'detail'));
+  return startFromReconciliationBreak(d, parseInput(d, 'breaker', DETAIL_SCHEMAS['ReconciliationBreak.v1'], envelope.detail, 'detail'));
 };
 
 export const createBreakerHandler =
   (deps: () => BreakerHandlerDeps) =>
   async (event: unknown): Promise<unknown> => {
     const d = deps();
-    if (isEventBridgeEvent(event)) return startFromBreach(d, event);
+    if (isEventBridgeEvent(event)) return startFromEvent(d, event);
     const payload = parseInput(d, 'breaker', BreakerTaskPayloadSchema, event);
     const input = payload.input;
     switch (payload.task) {
@@ -219,7 +120,7 @@ const fromEnvironment = (): BreakerHandlerDeps => {
     // Without a topic every page throws: the state machine retries, then takes its fail-closed path. Without
     // the state machine ARN every start throws: the rule's retries and DLQ show the breach was not acted on.
     pager: onCallPager(),
-    starter: breakerStarter(new SFNClient({})),
+    starter: breakerStarter(),
     clock: systemClock,
     config: resolveBreakerConfig(adapters.config.breaker),
     riskLimits: adapters.config.riskLimits,

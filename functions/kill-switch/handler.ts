@@ -6,19 +6,14 @@
 // when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
 // say which), 503 when KILLED could not be stored. A refused release, approval or rejection is 409 with its
 // coded reason.
-import { awsCancelAll, breakerStarter, onCallPager } from '../../adapters/aws/safety-wiring';
+import { awsCancelAll, onCallPager } from '../../adapters/aws/safety-wiring';
+import { breakerControl, orderIntakeControlPlane } from '../../adapters/aws/kill-switch-wiring';
 import { Buffer } from 'node:buffer';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
-import { LambdaControlPlane } from '../../adapters/aws/lambda-control-plane';
-import { SfnBreakerApprovals } from '../../adapters/aws/sfn-breaker-approvals';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
-import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { approveRecovery, rejectRecovery, type BreakerApprovalDeps } from '../../shared/breaker/approval';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { startRecoveryWith } from '../../shared/kill-switch/release-trip';
@@ -32,7 +27,6 @@ import {
   type KillSwitchDeps,
 } from '../../shared/kill-switch/kill-switch';
 import { systemClock } from '../../adapters/system/system-clock';
-import type { ControlPlane } from '../../shared/ports/control-plane';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 
 const FUNCTION = 'kill-switch';
@@ -134,37 +128,23 @@ export const createKillSwitchHandler =
     }
   };
 
-/** A part AWS cannot provide yet: every call throws, so the step is reported failed, never done. */
-const notWired = (what: string) => async (): Promise<never> => {
-  throw new InfrastructureError(`${what} is not wired in this deployment`, FUNCTION);
-};
-
 let awsDeps: KillSwitchHandlerDeps | undefined;
 const fromEnvironment = (): KillSwitchHandlerDeps => {
   if (awsDeps) return awsDeps;
   const adapters = awsAdapters();
-  const env = process.env;
-  const mappingId = env[RUNTIME_ENV.orderEventSourceMappingId];
-  const ruleName = env[RUNTIME_ENV.intentRuleName];
-  const busName = env[RUNTIME_ENV.eventBusName];
-  const controlPlane: ControlPlane =
-    mappingId && ruleName && busName
-      ? new LambdaControlPlane({ lambda: new LambdaClient({}), events: new EventBridgeClient({}), orderEventSourceMappingId: mappingId, intentRuleName: ruleName, eventBusName: busName })
-      : { stopOrderIntake: notWired('the hard stop'), resumeOrderIntake: notWired('the hard stop'), intakeStatus: async () => 'unknown' };
   const telemetry = new PowertoolsTelemetry();
-  const sfn = new SFNClient({});
+  const breaker = breakerControl();
   awsDeps = {
     ...adapters.stores,
-    controlPlane,
+    controlPlane: orderIntakeControlPlane(),
     // Without a topic the page step reports failed (fail closed), never done.
-    pager: onCallPager(env),
+    pager: onCallPager(),
     clock: systemClock,
     // The order function's consumer is stopped by now, so the cancels go to the broker from here.
-    cancelAll: awsCancelAll(adapters, telemetry, 'kill-switch'),
+    cancelAll: awsCancelAll(adapters, telemetry, FUNCTION),
     // The breaker state machine owns recovery. Without its ARN the step fails (the account stays HALTED).
-    startRecovery: startRecoveryWith(breakerStarter(sfn, env)),
-    // A token names its execution: no ARN needed, and IAM limits the sends to the breaker state machine.
-    approvals: new SfnBreakerApprovals(sfn),
+    startRecovery: startRecoveryWith(breaker.starter),
+    approvals: breaker.approvals,
     telemetry,
     logger: createLogger(FUNCTION),
   };

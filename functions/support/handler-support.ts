@@ -3,6 +3,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { z } from 'zod';
 import { InvalidInputError } from '../../shared/errors/errors';
+import type { Log } from '../../shared/ports/log';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { parseOrThrow } from '../../shared/errors/zod-issues';
 import { METRICS } from '../../shared/telemetry/metrics';
@@ -11,7 +12,7 @@ export const createLogger = (serviceName: string): Logger => new Logger({ servic
 
 export interface RejectionContext {
   telemetry: Telemetry;
-  logger: Pick<Logger, 'error'>;
+  logger: Pick<Log, 'error'>;
 }
 
 /** Parses `input`; on failure counts InvalidInput{function, field}, logs the issues and rethrows. */

@@ -143,14 +143,12 @@ export interface SetStateResult {
  * (e.g. REDUCING refused because a person re-activated): halting a KILLED account, or one with no state
  * (which denies every order anyway), leaves it at least as strict and is not a failure.
  */
-export const setState = async (
-  deps: BreakerDeps,
+export const changeState = async (
+  deps: Pick<BreakerDeps, 'tradingStateStore' | 'clock'>,
   trip: BreakerTrip,
   to: TradingState,
   from: readonly TradingState[],
   reason: string,
-  /** The execution's stage once the state is set (SetHalted names none: the halt never waits for bookkeeping). */
-  stage?: BreakerStage,
 ): Promise<SetStateResult> => {
   const change = await deps.tradingStateStore.changeTradingState({
     account: trip.account,
@@ -168,9 +166,23 @@ export const setState = async (
       throw new BreakerStateRefusedError(`trading state of ${trip.account} is ${change.previous ?? 'missing'}: the breaker may not move it to ${to}`);
     }
   }
+  return { outcome: change.outcome, previous: change.previous ?? null };
+};
+
+/** The Set* tasks: the state change, then the execution's stage when the task names one. */
+export const setState = async (
+  deps: BreakerDeps,
+  trip: BreakerTrip,
+  to: TradingState,
+  from: readonly TradingState[],
+  reason: string,
+  /** The execution's stage once the state is set (SetHalted names none: the halt never waits for bookkeeping). */
+  stage?: BreakerStage,
+): Promise<SetStateResult> => {
+  const result = await changeState(deps, trip, to, from, reason);
   // After the state: the record follows what happened, never the other way round.
   if (stage) await recordStage(deps, trip, stage);
-  return { outcome: change.outcome, previous: change.previous ?? null };
+  return result;
 };
 
 // --- CancelAll -------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import type { Telemetry } from '../ports/telemetry';
 import type { CancelAllResult } from '../order-service/cancellation';
 import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
-import type { TradingState } from '../trading-state/trading-state';
+import { isTradable, type TradingState } from '../trading-state/trading-state';
 import type { DeadManSwitchConfig } from './dead-man-switch-config';
 
 /** The actor of the cancel-all and the strategy field of the breach event. */
@@ -102,8 +102,6 @@ export interface DeadManSwitchResult {
  */
 export type DeadManSwitchMemory = Map<string, { breachId: string; canceledAtMs: number }>;
 
-/** States in which an account can still place orders: only these need the breaker started. */
-const CAN_TRADE: ReadonlySet<string> = new Set<TradingState>(['ACTIVE', 'WARNING', 'REDUCING']);
 const OPEN_STATUSES = ORDER_STATUSES.filter(isOpenStatus);
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
@@ -281,7 +279,8 @@ const actOnAccount = async (deps: DeadManSwitchDeps, outcome: AccountOutcome, no
     outcome.errors.push(`trading state: ${messageOf(error)}`);
     deps.telemetry.count(METRICS.deadManSwitchFailure, { step: 'state' });
   }
-  const canTrade = outcome.tradingState === 'UNREADABLE' || CAN_TRADE.has(outcome.tradingState);
+  // Only an account that can still place orders needs the breaker started.
+  const canTrade = outcome.tradingState === 'UNREADABLE' || isTradable(outcome.tradingState);
 
   // The breach first: the breaker's first state halts new orders, while a cancel-all may take seconds of
   // broker calls. Published on every check while the account can trade: a duplicate start is refused by

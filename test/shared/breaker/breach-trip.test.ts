@@ -14,26 +14,11 @@ import {
   type ReconciliationBreakDetail,
 } from '../../../shared/breaker/breach-trip';
 import { BreakerExecutionStateSchema } from '../../../shared/breaker/breaker-tasks';
-import { buildMeta } from '../../../shared/events/envelope';
 import { ReconciliationBreakFoundDetailSchema } from '../../../shared/events/reconciliation-events';
 import { RiskBreachDetailSchema, type RiskBreachDetail } from '../../../shared/events/risk-events';
+import { meta, riskBreach as riskBreachEvent } from '../../support/breaker-events';
 
-const meta = (producer: 'risk' | 'reconciliation', occurredAt: string, account = 'acct-1') =>
-  buildMeta({ detailType: 'x', occurredAt, correlationId: 'c-1', causationId: 'c-1', account, strategy: 'momentum', producer });
-
-const riskBreach = (): RiskBreachDetail =>
-  RiskBreachDetailSchema.parse({
-    meta: meta('risk', '2026-11-23T14:59:00.000Z'),
-    data: {
-      breachId: 'DRAWDOWN.acct-1.20261123T1430Z',
-      kind: 'DRAWDOWN',
-      account: 'acct-1',
-      observed: '520',
-      threshold: '500',
-      sessionStart: '2026-11-23T14:30:00.000Z',
-      detectedAt: '2026-11-23T14:59:00.000Z',
-    },
-  });
+const riskBreach = (): RiskBreachDetail => RiskBreachDetailSchema.parse(riskBreachEvent().detail);
 
 const reconciliationBreak = (occurredAt: string, kind: 'QUANTITY_MISMATCH' | 'CASH_MISMATCH' = 'QUANTITY_MISMATCH', account = 'acct-1'): ReconciliationBreakDetail =>
   ReconciliationBreakFoundDetailSchema.parse({

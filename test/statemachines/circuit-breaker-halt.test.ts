@@ -1,0 +1,23 @@
+// The state machine's SetHalted halts from the same states as the breaker's own halt on start and the
+// dead-man switch's "can still trade": the one list in shared/trading-state/trading-state.ts.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { TRADABLE_STATES, TradingStateSchema } from '../../shared/trading-state/trading-state';
+
+const ASL_PATH = join(import.meta.dirname, '..', '..', 'statemachines', 'circuit-breaker.asl.json');
+
+/** The part of the definition this reads: SetHalted's task payload. */
+const SetHaltedSchema = z.object({
+  States: z.object({
+    SetHalted: z.object({ Parameters: z.object({ Payload: z.object({ task: z.literal('setState'), to: z.literal('HALTED'), from: z.array(TradingStateSchema) }) }) }),
+  }),
+});
+
+describe('SetHalted in circuit-breaker.asl.json', () => {
+  it('halts from exactly the states in which an account can trade', () => {
+    const definition = SetHaltedSchema.parse(JSON.parse(readFileSync(ASL_PATH, 'utf8')));
+    expect(definition.States.SetHalted.Parameters.Payload.from).toEqual([...TRADABLE_STATES]);
+  });
+});
