@@ -35,6 +35,7 @@ import { METRICS } from '../shared/telemetry/metrics';
 import createSampleMomentum from '../strategies/sample-momentum';
 import createRunaway from '../strategies/runaway';
 import { startDynamoDbLocal, localDynamoClientConfig } from './dynamodb-local';
+import { CollectingLog } from './collecting-log';
 import { LocalEventRouter } from './event-router';
 import { LocalBreaker } from './local-breaker';
 import { LocalBreakerApprovals } from './local-breaker-approvals';
@@ -150,12 +151,6 @@ export interface ProgressCounters {
   fills: number;
 }
 
-/** A quiet logger for local runs: errors are kept for the report instead of flooding the terminal. */
-const collectingLogger = (errors: unknown[]) => ({
-  error: (message: string, ...rest: unknown[]) => void errors.push({ message, rest }),
-  info: () => undefined,
-});
-
 export const loadStrategy = async (path: string | undefined, options: StrategyOptions): Promise<Strategy> => {
   if (!path) return createSampleMomentum(options);
   const mod = (await import(pathToFileURL(resolve(path)).href)) as StrategyModule;
@@ -207,7 +202,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const telemetry = new InMemoryTelemetry();
     const router = new LocalEventRouter({ concurrency: 4 });
     const errors: unknown[] = [];
-    const logger = collectingLogger(errors);
+    const logger = new CollectingLog(errors);
 
     const nowIso = utcNow(clock.now());
     await store.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
