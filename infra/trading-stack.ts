@@ -5,6 +5,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
@@ -29,50 +30,32 @@ export interface TradingStackProps extends StackProps {
 
 const ORDER_TIMEOUT = Duration.seconds(30);
 
+type PipelineFunctionName = 'risk' | 'order' | 'reconciliation';
+
+/** What the rest of the stack builds on: created first, in this order. */
+interface Foundations {
+  config: EnvironmentConfig;
+  onCall: OnCall;
+  table: Table;
+  orders: OrderQueue;
+  brokerCredentials: BrokerCredentials;
+  /** Where failed asynchronous invocations (EventBridge → risk and breaker, schedule → reconciliation) end up. */
+  failedInvocations: Queue;
+  /** The variables every function gets (environment, table, bus). */
+  baseEnv: Record<string, string>;
+}
+
 export class TradingStack extends Stack {
-  readonly functions: Record<'risk' | 'order' | 'reconciliation', TradingFunction>;
+  readonly functions: Record<PipelineFunctionName, TradingFunction>;
   readonly circuitBreaker: CircuitBreaker;
   readonly deadManSwitch: DeadManSwitch;
   readonly killSwitchApi: KillSwitchApi;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
     super(scope, id, props);
-    const { config } = props;
-
-    const onCall = new OnCall(this, 'OnCall', { config });
-    const { table } = new TradingTable(this, 'TradingTable', { config });
-    const orders = new OrderQueue(this, 'OrderQueue', { consumerTimeout: ORDER_TIMEOUT });
-    const brokerCredentials = new BrokerCredentials(this, 'BrokerCredentials', { config });
-    // Where failed asynchronous invocations (EventBridge → risk and breaker, schedule → reconciliation) end up.
-    const failedInvocations = new Queue(this, 'FailedInvocations', {
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-    });
-
-    const baseEnv = {
-      [RUNTIME_ENV.environment]: config.name,
-      [RUNTIME_ENV.tableName]: table.tableName,
-      [RUNTIME_ENV.eventBusName]: eventBusNameFor(config),
-    };
-    const make = (name: 'risk' | 'order' | 'reconciliation', timeout: Duration, extra: Record<string, string> = {}) =>
-      new TradingFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
-        name,
-        config,
-        timeout,
-        environment: { ...baseEnv, ...extra },
-        onCall: onCall.topic,
-      });
-    // Only the functions that talk to the broker learn where its credentials are, and only they may read them.
-    const brokerEnv: Record<string, string> = brokerCredentials.secret
-      ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn }
-      : {};
-    this.functions = {
-      risk: make('risk', Duration.seconds(10), { [RUNTIME_ENV.orderQueueUrl]: orders.queue.queueUrl }),
-      order: make('order', ORDER_TIMEOUT, brokerEnv),
-      reconciliation: make('reconciliation', Duration.seconds(60), brokerEnv),
-    };
-    for (const fn of [this.functions.order, this.functions.reconciliation]) brokerCredentials.grantRead(fn.fn);
+    const base = this.foundations(props.config);
+    const { config, table, onCall, orders, brokerCredentials, baseEnv } = base;
+    this.functions = this.pipelineFunctions(base);
 
     // Before the routing: the breach rules target the breaker function.
     const shared = { config, table, onCall: onCall.topic, brokerCredentials, baseEnv };
@@ -90,7 +73,69 @@ export class TradingStack extends Stack {
         'dead-man-switch': this.deadManSwitch.fn.alias,
       },
     });
+    this.grantAndRetry(base, routing);
+    this.reconcileAfterDeploy(base, routing);
 
+    // Kept as an SqsEventSource (same construct id, so the same mapping resource): it exposes the mapping's
+    // id and ARN once bound, which the kill switch needs to stop intake.
+    const orderIntake = new SqsEventSource(orders.queue, { batchSize: 10, reportBatchItemFailures: true, enabled: true });
+    this.functions.order.alias.addEventSource(orderIntake);
+
+    this.killSwitchApi = new KillSwitchApi(this, 'KillSwitchApi', {
+      ...shared,
+      bus: routing.bus,
+      orderIntake: { eventSourceMappingId: orderIntake.eventSourceMappingId, eventSourceMappingArn: orderIntake.eventSourceMappingArn },
+      intentRule: { ruleName: routing.intentRuleName, ruleArn: routing.intentRule.ruleArn },
+      breaker: this.circuitBreaker.stateMachine,
+    });
+
+    this.alarms(base, routing);
+    this.outputs(base, routing);
+  }
+
+  private foundations(config: EnvironmentConfig): Foundations {
+    const onCall = new OnCall(this, 'OnCall', { config });
+    const { table } = new TradingTable(this, 'TradingTable', { config });
+    const orders = new OrderQueue(this, 'OrderQueue', { consumerTimeout: ORDER_TIMEOUT });
+    const brokerCredentials = new BrokerCredentials(this, 'BrokerCredentials', { config });
+    const failedInvocations = new Queue(this, 'FailedInvocations', {
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+    });
+    const baseEnv = {
+      [RUNTIME_ENV.environment]: config.name,
+      [RUNTIME_ENV.tableName]: table.tableName,
+      [RUNTIME_ENV.eventBusName]: eventBusNameFor(config),
+    };
+    return { config, onCall, table, orders, brokerCredentials, failedInvocations, baseEnv };
+  }
+
+  /** The risk, order and reconciliation functions. */
+  private pipelineFunctions({ config, onCall, orders, brokerCredentials, baseEnv }: Foundations): Record<PipelineFunctionName, TradingFunction> {
+    const make = (name: PipelineFunctionName, timeout: Duration, extra: Record<string, string> = {}) =>
+      new TradingFunction(this, `${name[0]?.toUpperCase()}${name.slice(1)}Function`, {
+        name,
+        config,
+        timeout,
+        environment: { ...baseEnv, ...extra },
+        onCall: onCall.topic,
+      });
+    // Only the functions that talk to the broker learn where its credentials are, and only they may read them.
+    const brokerEnv: Record<string, string> = brokerCredentials.secret
+      ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn }
+      : {};
+    const functions = {
+      risk: make('risk', Duration.seconds(10), { [RUNTIME_ENV.orderQueueUrl]: orders.queue.queueUrl }),
+      order: make('order', ORDER_TIMEOUT, brokerEnv),
+      reconciliation: make('reconciliation', Duration.seconds(60), brokerEnv),
+    };
+    for (const fn of [functions.order, functions.reconciliation]) brokerCredentials.grantRead(fn.fn);
+    return functions;
+  }
+
+  /** The functions' access to the table, bus and order queue, and where their failed asynchronous invocations go. */
+  private grantAndRetry({ table, orders, failedInvocations }: Foundations, routing: EventRouting): void {
     for (const fn of Object.values(this.functions)) {
       table.grantReadWriteData(fn.fn);
       routing.bus.grantPutEventsTo(fn.fn);
@@ -105,42 +150,27 @@ export class TradingStack extends Stack {
     for (const fn of [this.functions.risk, this.functions.reconciliation, this.circuitBreaker.fn, this.deadManSwitch.fn]) {
       fn.alias.configureAsyncInvoke({ retryAttempts: 2, maxEventAge: Duration.minutes(5), onFailure: new SqsDestination(failedInvocations) });
     }
-    // Reconciliation at start-up: after every deploy that changes the function, once the table, bus, secret and
-    // grants exist. Asynchronous, so a broker that cannot be reached reports a break instead of failing the deploy.
+  }
+
+  /**
+   * Reconciliation at start-up: after every deploy that changes the function, once the table, bus, secret and
+   * grants exist. Asynchronous, so a broker that cannot be reached reports a break instead of failing the deploy.
+   */
+  private reconcileAfterDeploy({ table, brokerCredentials }: Foundations, routing: EventRouting): void {
     new Trigger(this, 'ReconcileAfterDeploy', {
       handler: this.functions.reconciliation.fn,
       invocationType: InvocationType.EVENT,
       executeAfter: [table, routing, this.functions.reconciliation, brokerCredentials],
       executeOnHandlerChange: true,
     });
-    // Kept as an SqsEventSource (same construct id, so the same mapping resource): it exposes the mapping's
-    // id and ARN once bound, which the kill switch needs to stop intake.
-    const orderIntake = new SqsEventSource(orders.queue, { batchSize: 10, reportBatchItemFailures: true, enabled: true });
-    this.functions.order.alias.addEventSource(orderIntake);
+  }
 
-    this.killSwitchApi = new KillSwitchApi(this, 'KillSwitchApi', {
-      ...shared,
-      bus: routing.bus,
-      orderIntake: { eventSourceMappingId: orderIntake.eventSourceMappingId, eventSourceMappingArn: orderIntake.eventSourceMappingArn },
-      intentRule: { ruleName: routing.intentRuleName, ruleArn: routing.intentRule.ruleArn },
-      breaker: this.circuitBreaker.stateMachine,
-    });
-
-    const pageWhenNotEmpty = (queue: IQueue, id: string, what: string): Alarm => {
-      const alarm = new Alarm(this, id, {
-        alarmDescription: `${what}: messages waiting in ${id.replace(/Alarm$/, '')} need a person`,
-        metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      });
-      alarm.addAlarmAction(new SnsAction(onCall.topic));
-      return alarm;
-    };
-    const orderDeadLetters = pageWhenNotEmpty(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
-    const eventDeadLetters = pageWhenNotEmpty(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
-    const failedInvocationsAlarm = pageWhenNotEmpty(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed');
+  /** The dead-letter alarms, which page, and the alarms that also halt trading. */
+  private alarms({ onCall, orders, failedInvocations }: Foundations, routing: EventRouting): void {
+    const page = (queue: IQueue, id: string, what: string) => this.pageWhenNotEmpty(queue, id, what, onCall);
+    const orderDeadLetters = page(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
+    const eventDeadLetters = page(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
+    const failedInvocationsAlarm = page(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed');
 
     // Alarms in whose presence trading safety is in doubt halt every account through the breaker (besides
     // paging). Not listed: the functions' own error alarms (retried, and persistent failures end in the queues
@@ -157,7 +187,22 @@ export class TradingStack extends Stack {
         { alarm: this.deadManSwitch.silentAlarm, why: 'the dead-man switch is not running: a dead feed would go unnoticed' },
       ],
     });
+  }
 
+  private pageWhenNotEmpty(queue: IQueue, id: string, what: string, onCall: OnCall): Alarm {
+    const alarm = new Alarm(this, id, {
+      alarmDescription: `${what}: messages waiting in ${id.replace(/Alarm$/, '')} need a person`,
+      metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new SnsAction(onCall.topic));
+    return alarm;
+  }
+
+  private outputs({ table, orders, onCall, brokerCredentials }: Foundations, routing: EventRouting): void {
     new CfnOutput(this, 'TableName', { value: table.tableName });
     new CfnOutput(this, 'EventBusName', { value: routing.bus.eventBusName });
     new CfnOutput(this, 'OrderQueueUrl', { value: orders.queue.queueUrl });
