@@ -52,28 +52,35 @@ describe('local session', () => {
   });
 
   it('serves the kill-switch API on localhost: a kill stops every order reaching the broker, and its activator cannot release it', { timeout: 180_000 }, async () => {
-    const calls: Promise<{ status: number; body: Record<string, unknown> }>[] = [];
-    const call = async (url: string, init: RequestInit) => {
+    type Answer = { status: number; body: Record<string, unknown> };
+    const call = async (url: string, init: RequestInit): Promise<Answer> => {
       const response = await fetch(url, init);
       return { status: response.status, body: (await response.json()) as Record<string, unknown> };
     };
+    // The calls run one after another while the market runs, and the run ends once they are answered: the status
+    // is read after the kill has answered (its steps done) and before the drain restarts the consumer.
+    const controller = new AbortController();
+    let answers: Promise<Answer[]> | undefined;
     const report = await runSession({
-      durationMs: 6000,
+      durationMs: 60_000,
       seed: 9,
       tickMs: 50,
       apiPort: 0,
+      signal: controller.signal,
       onApiReady: (url) => {
         const post = (path: string, principal: string, body: unknown) =>
           call(`${url}${path}`, { method: 'POST', headers: { 'x-principal': principal, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-        calls.push(
-          new Promise((resolve) => setTimeout(resolve, 2500)).then(() => post('/kill-switch', 'alice', { account: 'paper-1', reason: 'test kill' })),
-          new Promise((resolve) => setTimeout(resolve, 3500)).then(() => post('/kill-switch/release', 'alice', { account: 'paper-1', reason: 'me again' })),
-          new Promise((resolve) => setTimeout(resolve, 4000)).then(() => call(`${url}/status?account=paper-1`, { headers: { 'x-principal': 'bob' } })),
-          new Promise((resolve) => setTimeout(resolve, 4000)).then(() => post('/kill-switch', '', { account: 'paper-1', reason: 'anonymous' })),
-        );
+        answers = (async () => {
+          await new Promise((resolve) => setTimeout(resolve, 2500));
+          const kill = await post('/kill-switch', 'alice', { account: 'paper-1', reason: 'test kill' });
+          const ownRelease = await post('/kill-switch/release', 'alice', { account: 'paper-1', reason: 'me again' });
+          const status = await call(`${url}/status?account=paper-1`, { headers: { 'x-principal': 'bob' } });
+          const anonymous = await post('/kill-switch', '', { account: 'paper-1', reason: 'anonymous' });
+          return [kill, ownRelease, status, anonymous];
+        })().finally(() => controller.abort());
       },
     });
-    const [kill, ownRelease, status, anonymous] = await Promise.all(calls);
+    const [kill, ownRelease, status, anonymous] = (await answers) ?? [];
     expect(kill).toMatchObject({ status: 200, body: { state: 'KILLED' } });
     expect(ownRelease).toMatchObject({ status: 409, body: { reason: 'SAME_PRINCIPAL' } });
     expect(status).toMatchObject({ status: 200, body: { tradingState: 'KILLED', intake: 'stopped', killSwitch: { activatedBy: 'alice' } } });
