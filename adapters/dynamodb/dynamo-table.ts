@@ -40,10 +40,10 @@ export const dynamoCall = async <T>(what: string, fn: () => Promise<T>): Promise
   }
 };
 
-export const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
+const isConditionFailure = (error: unknown): boolean => (error as { name?: string }).name === 'ConditionalCheckFailedException';
 
-/** A conditional write's result: its condition failed, and the SDK's error (it may carry the stored item). */
-export type ConditionalResult<T> = { applied: true; result: T } | { applied: false; error: unknown };
+/** A conditional write's result: applied, with what the call returned, or not, with the SDK's error. */
+type ConditionalResult<T> = { applied: true; result: T } | { applied: false; error: unknown };
 
 /**
  * The codes of a cancelled transaction, one per item in the order the items were written (a position can be
