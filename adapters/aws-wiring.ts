@@ -10,7 +10,7 @@ import { RUNTIME_ENV, RuntimeEnvSchema } from '../shared/config/runtime-env';
 import { parseOrThrow } from '../shared/errors/zod-issues';
 import type { Broker } from '../shared/ports/broker';
 import { createBroker } from './broker/broker-from-config';
-import { DynamoTradingStore, storesOf, type TradingStores } from './dynamodb/dynamo-trading-store';
+import { dynamoStores, type TradingStores } from './dynamodb/dynamo-stores';
 import { EventBridgeBus } from './eventbridge/eventbridge-bus';
 import { SqsOrderQueue } from './sqs/sqs-order-queue';
 
@@ -37,7 +37,7 @@ export const awsAdapters = (env: NodeJS.ProcessEnv = process.env): AwsAdapters =
   let broker: Broker | undefined;
   cached = {
     config,
-    stores: storesOf(new DynamoTradingStore(new DynamoDBClient({}), runtime[RUNTIME_ENV.tableName])),
+    stores: dynamoStores(new DynamoDBClient({}), runtime[RUNTIME_ENV.tableName]),
     bus: new EventBridgeBus(new EventBridgeClient({}), runtime[RUNTIME_ENV.eventBusName]),
     queue: queueUrl ? new SqsOrderQueue(new SQSClient({}), queueUrl) : undefined,
     get broker(): Broker {

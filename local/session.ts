@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
-import { DynamoTradingStore, storesOf } from '../adapters/dynamodb/dynamo-trading-store';
+import { dynamoStores, type TradingStores } from '../adapters/dynamodb/dynamo-stores';
+import { TableSeeder } from '../adapters/dynamodb/table-seeder';
 import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
 import { SimulatedBroker, type SimulatedBrokerOptions } from '../adapters/broker/simulated-broker';
 import { createRiskHandler } from '../functions/risk/handler';
@@ -27,7 +28,6 @@ import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
 import { systemClock } from '../adapters/system/system-clock';
 import type { IntentOutcome } from '../shared/risk/risk-service';
 import { DEFAULT_RUNAWAY_GUARD, StrategyHost } from '../shared/strategy/strategy-host';
-import type { StateChangeOutcome, TradingStateChange } from '../shared/trading-state/state-change';
 import { valueLedger } from '../shared/ledger/valuation';
 import { ORDER_STATUSES } from '../shared/orders/order-record';
 import type { Strategy, StrategyModule, StrategyOptions } from '../shared/strategy/strategy';
@@ -37,6 +37,7 @@ import createRunaway from '../strategies/runaway';
 import { startDynamoDbLocal, localDynamoClientConfig } from './dynamodb-local';
 import { CollectingLog } from './collecting-log';
 import { LocalEventRouter } from './event-router';
+import { HaltObserver } from './halt-observer';
 import { LocalBreaker } from './local-breaker';
 import { LocalBreakerApprovals } from './local-breaker-approvals';
 import { startLocalApi, type LocalApi } from './local-api';
@@ -53,35 +54,6 @@ import { createFifoQueues, localSqsClientConfig, startLocalSqs } from './sqs-loc
 const DEFAULT_STARTING_CASH = '1000000';
 /** The runaway account is funded so that the gross-notional cap, not leverage, is the binding exposure limit. */
 const RUNAWAY_STARTING_CASH = '10000000';
-
-/**
- * The table, watched for the periods trading was stopped, whoever stopped it (breaker, kill switch). A
- * period starts when the write of HALTED or KILLED returned (durable by then) and ends when the write that
- * let trading resume (REDUCING, WARNING or ACTIVE) was issued: an order the venue received in between
- * passed no gate that could have let it through.
- */
-class HaltObservingStore extends DynamoTradingStore {
-  readonly haltPeriods: { from: number; to?: number }[] = [];
-  get haltedAtMs(): number | undefined {
-    return this.haltPeriods[0]?.from;
-  }
-  override async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
-    const issuedAt = Date.now();
-    const outcome = await super.changeTradingState(change);
-    if (outcome.outcome !== 'changed') return outcome;
-    const open = this.haltPeriods.find((p) => p.to === undefined);
-    if (change.to === 'HALTED' || change.to === 'KILLED') {
-      if (!open) this.haltPeriods.push({ from: Date.now() });
-    } else if (open) {
-      open.to = issuedAt;
-    }
-    return outcome;
-  }
-  /** Whether the epoch ms falls in a period trading was stopped. */
-  stoppedAt(ms: number): boolean {
-    return this.haltPeriods.some((p) => ms > p.from && (p.to === undefined || ms < p.to));
-  }
-}
 
 /**
  * `runaway`: Knight Capital on purpose. A strategy fires 1,500 market orders a second round-robin over 40
@@ -192,8 +164,10 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
     const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
 
-    const store = new HaltObservingStore(ddb, tableName);
-    const stores = storesOf(store);
+    const tableStores = dynamoStores(ddb, tableName);
+    const haltObserver = new HaltObserver(tableStores.tradingStateStore);
+    const stores: TradingStores = { ...tableStores, tradingStateStore: haltObserver };
+    const seeder = new TableSeeder(ddb, tableName);
     const scenario = options.scenario ?? 'normal';
     const symbols = scenario === 'runaway' ? RUNAWAY_SYMBOLS : DEFAULT_SYMBOLS;
     const market = new SimulatedMarket({ seed, symbols });
@@ -205,10 +179,10 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const logger = new CollectingLog(errors);
 
     const nowIso = utcNow(clock.now());
-    await store.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
-    await store.putMarks(market.step(clock.now()));
-    await store.putReference(scenario === 'runaway' ? RUNAWAY_REFERENCE : DEFAULT_REFERENCE);
-    await store.depositCash(account, startingCash, nowIso);
+    await seeder.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
+    await stores.marketDataStore.putMarks(market.step(clock.now()));
+    await stores.marketDataStore.putReference(scenario === 'runaway' ? RUNAWAY_REFERENCE : DEFAULT_REFERENCE);
+    await seeder.depositCash(account, startingCash, nowIso);
 
     const risk = createRiskHandler(() => ({
       ...stores,
@@ -356,7 +330,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     // The feed's heartbeat, and the dead-man switch that watches it and the marks every second (every
     // minute in AWS): a stale feed cancels the open orders and raises a FEED_STALE breach.
     const FEED_ID = 'local-feed';
-    const heartbeat = () => store.putFeedHeartbeat(FEED_ID, new Date(clock.now()).toISOString());
+    const heartbeat = () => stores.marketDataStore.putFeedHeartbeat(FEED_ID, new Date(clock.now()).toISOString());
     await heartbeat();
     const deadMan = createDeadManSwitch({
       ...stores,
@@ -400,7 +374,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       // Conflated like the feed: each symbol's mark is written at most once a second, all in one update.
       const due = ticks.filter((tick) => now - (lastMarkWrite.get(tick.symbol) ?? 0) >= 1000);
       for (const tick of due) lastMarkWrite.set(tick.symbol, now);
-      await store.putMarks(due);
+      await stores.marketDataStore.putMarks(due);
       if (Date.now() - lastBeat >= 1000) {
         lastBeat = Date.now();
         if (feedAlive) await heartbeat();
@@ -444,7 +418,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     // Generous: under the faults scenario the order queue holds a backlog of broker updates at the end.
     const drainDeadline = Date.now() + 60_000;
     const settled = async () => {
-      const live = await store.listOrders(account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT']);
+      const live = await stores.orderStore.listOrders(account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT']);
       return live.length === 0 && broker.orders().every((o) => !['accepted', 'partially_filled', 'pending_cancel'].includes(o.status));
     };
     for (let drainStart = Date.now(); Date.now() < drainDeadline; ) {
@@ -477,15 +451,15 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     await localBreaker.stop();
     const orderDeadLetters = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
     const orderStatuses: Record<string, number> = {};
-    for (const o of await store.listOrders(account, ORDER_STATUSES)) orderStatuses[o.status] = (orderStatuses[o.status] ?? 0) + 1;
-    const ledger = await store.listPositions(account);
+    for (const o of await stores.orderStore.listOrders(account, ORDER_STATUSES)) orderStatuses[o.status] = (orderStatuses[o.status] ?? 0) + 1;
+    const ledger = await stores.reconciliationStore.listPositions(account);
     const positions = Object.fromEntries(ledger.filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]));
-    const valuation = valueLedger(ledger, await store.getMarks());
+    const valuation = valueLedger(ledger, await stores.marketDataStore.getMarks());
     progress();
     // The halt, measured from the earliest breach that started the breaker (any source) to the moment HALTED
     // or KILLED was durable; not measured when trading was stopped before any breach (a person's kill).
     const firstBreachMs = breachTimes.length > 0 ? Math.min(...breachTimes) : undefined;
-    const haltedAtMs = store.haltedAtMs;
+    const haltedAtMs = haltObserver.haltedAtMs;
     const brokerOrderList = broker.orders();
     return {
       durationMs: Date.now() - started,
@@ -508,13 +482,13 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       intentsProposed: host.proposed,
       intentsRefusedBySource: host.refused,
       haltLatencyMs: firstBreachMs !== undefined && haltedAtMs !== undefined && haltedAtMs >= firstBreachMs ? haltedAtMs - firstBreachMs : null,
-      ordersAfterHalt: haltedAtMs !== undefined ? brokerOrderList.filter((o) => store.stoppedAt(Date.parse(o.submittedAt))).length : null,
+      ordersAfterHalt: haltedAtMs !== undefined ? brokerOrderList.filter((o) => haltObserver.stoppedAt(Date.parse(o.submittedAt))).length : null,
       peakGrossExposure: broker.peakGrossExposure(),
       grossExposureCap: config.riskLimits.exposure.maxGrossNotional,
       fills: telemetry.countOf(METRICS.fillApplied),
       brokerFills: broker.fills().length,
       positions,
-      cash: await store.getCash(account),
+      cash: (await stores.reconciliationStore.getBook(account)).cash,
       pnl: { realized: valuation.totals.realizedPnl, unrealized: valuation.totals.unrealizedPnl, unpriced: valuation.unpriced },
       reconciliation: {
         status: run?.status ?? 'failed',

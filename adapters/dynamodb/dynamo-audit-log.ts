@@ -1,7 +1,7 @@
-// DynamoDB adapter for the AuditLog port: reads back exactly what the store's `auditItem` wrote. By day is a
-// strongly consistent Query of the account-day partition. By correlation is a Query of the byCorrelation GSI,
-// and DynamoDB serves GSIs only eventually consistent: an entry committed a moment ago (usually well under a
-// second) may be missing from it, so a reader that must see its own write reads the day instead.
+// DynamoDB adapter for the AuditLog port: reads back exactly what the stores' `auditItem` (items.ts) wrote.
+// By day is a strongly consistent Query of the account-day partition. By correlation is a Query of the
+// byCorrelation GSI, and DynamoDB serves GSIs only eventually consistent: an entry committed a moment ago
+// (usually well under a second) may be missing from it, so a reader that must see its own write reads the day instead.
 // A page is assembled from as many Query calls as the kinds filter needs, so it is never short before the end.
 import { QueryCommand, type AttributeValue, type DynamoDBClient, type QueryCommandInput } from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
@@ -9,6 +9,7 @@ import { AUDIT_KINDS, type AuditEntry } from '../../shared/audit/audit-entry';
 import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
 import { parseDayQuery, parseId, parseLimit, type AuditDayOptions, type AuditLog, type AuditPage, type AuditPageOptions } from '../../shared/ports/audit-log';
 import { keys, TRADING_TABLE } from '../../shared/storage/table-definition';
+import { dynamoCall } from './dynamo-table';
 
 type Item = Record<string, unknown>;
 type StartKey = Record<string, string>;
@@ -66,8 +67,8 @@ const itemToEntry = (item: Item): AuditEntry => {
 };
 
 /**
- * Not the store's wrapNumbers (numbers as decimal strings, right for money stored as numbers): detail is
- * free-form and written from JS values (counts, epoch ms; money is already a string in it), so a number must
+ * Not the stores' wrapNumbers (dynamo-table.ts: numbers as decimal strings, right for money stored as
+ * numbers): detail is free-form and written from JS values (counts, epoch ms; money is already a string in it), so a number must
  * come back as that number. The marshaller refuses integers beyond 2^53 given as numbers, so such a stored
  * integer was a bigint, and `false` reads it back as one.
  */
@@ -79,7 +80,7 @@ export class DynamoAuditLog implements AuditLog {
   /**
    * Uses the low-level client and marshals itself: a DynamoDBDocumentClient writes its translate options
    * into the shared client's config, so a second one with other number handling would silently change the
-   * store's (money read as JS numbers) or be changed by it (detail numbers read as strings).
+   * stores' (money read as JS numbers) or be changed by it (detail numbers read as strings).
    */
   constructor(
     private readonly client: DynamoDBClient,
@@ -87,14 +88,6 @@ export class DynamoAuditLog implements AuditLog {
     options: DynamoAuditLogOptions = {},
   ) {
     this.filterBatch = options.filterBatch ?? DEFAULT_FILTER_BATCH;
-  }
-
-  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      throw new InfrastructureError(`DynamoDB ${what} failed`, 'dynamodb', { cause: error });
-    }
   }
 
   async byCorrelation(correlationId: string, options: AuditPageOptions = {}): Promise<AuditPage> {
@@ -168,9 +161,9 @@ export class DynamoAuditLog implements AuditLog {
       // DynamoDB applies Limit before the filter: with a filter, evaluate a batch per call instead of
       // `needed` items, or a sparse kind would cost one round trip per entry skipped.
       const batch = input.FilterExpression ? Math.max(needed, this.filterBatch) : needed;
-      const out = await this.call(what, () => this.client.send(new QueryCommand({ ...input, Limit: batch, ExclusiveStartKey: exclusiveStart })));
+      const out = await dynamoCall(what, () => this.client.send(new QueryCommand({ ...input, Limit: batch, ExclusiveStartKey: exclusiveStart })));
       // A stored value that cannot be read back is a storage fault, reported like a failed call.
-      items.push(...(await this.call(`${what} (unmarshall)`, async () => (out.Items ?? []).map((item) => unmarshall(item, UNMARSHALL)))));
+      items.push(...(await dynamoCall(`${what} (unmarshall)`, async () => (out.Items ?? []).map((item) => unmarshall(item, UNMARSHALL)))));
       exclusiveStart = out.LastEvaluatedKey;
     } while (exclusiveStart && items.length <= limit);
     const entries = items.slice(0, limit).map(itemToEntry);

@@ -5,7 +5,9 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createRequire } from 'node:module';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentClient, DynamoTradingStore, storesOf } from '../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../adapters/dynamodb/dynamo-stores';
+import { createDocumentClient } from '../../adapters/dynamodb/dynamo-table';
+import type { TableSeeder } from '../../adapters/dynamodb/table-seeder';
 import { SimulatedBroker } from '../../adapters/broker/simulated-broker';
 import { auditEntry } from '../../shared/audit/audit-entry';
 import { resolveBreakerConfig, type BreakerConfig } from '../../shared/breaker/breaker-config';
@@ -19,7 +21,7 @@ import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
 import type { BreakerTrip } from '../../shared/ports/breaker-starter';
 import { cancelAllOrders } from '../../shared/order-service/cancellation';
 import { loadCircuitBreakerDefinition, LocalBreaker } from '../../local/local-breaker';
-import { freshTable } from '../support/dynamo';
+import { freshStores } from '../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, silentLogger, testLimits } from '../support/fixtures';
 
 // asl-validator ships no type declarations: its documented call shape, typed here.
@@ -40,7 +42,8 @@ class AttemptRecordingPager implements Pager {
 
 interface Fixture {
   client: DynamoDBClient;
-  store: DynamoTradingStore;
+  stores: TradingStores;
+  seeder: TableSeeder;
   tableName: string;
   clock: ManualClock;
   pager: RecordingPager;
@@ -64,11 +67,10 @@ type CancelCounts = (call: number) => { requested: number; canceledLocally: numb
 
 const setup = async (
   config: Partial<BreakerConfig> = {},
-  tasksStore: (store: DynamoTradingStore) => BreakerStore = (store) => store,
+  tasksStore: (store: BreakerStore) => BreakerStore = (store) => store,
   cancelCounts: CancelCounts = () => undefined,
 ): Promise<Fixture> => {
-  const { client, tableName } = await freshTable();
-  const store = new DynamoTradingStore(client, tableName);
+  const { client, tableName, stores, seeder } = await freshStores();
   const clock = new ManualClock();
   const pager = new RecordingPager();
   const attempts = new AttemptRecordingPager(pager);
@@ -78,8 +80,8 @@ const setup = async (
   const cancelAllCalls: Fixture['cancelAllCalls'] = [];
   const resolved = resolveBreakerConfig({ escalation: { trips: 3, windowMinutes: 60 }, maxEvaluations: 2, ...config });
   const handler = createBreakerHandler(() => ({
-    ...storesOf(store),
-    breakerStore: tasksStore(store),
+    ...stores,
+    breakerStore: tasksStore(stores.breakerStore),
     pager: attempts,
     clock,
     config: resolved,
@@ -92,16 +94,16 @@ const setup = async (
       cancelAllCalls.push({ account, requestedBy, requestId });
       const counts = cancelCounts(cancelAllCalls.length);
       if (counts) return counts;
-      return cancelAllOrders({ ...storesOf(store), broker, bus: new RecordingBus(), clock, telemetry, workerId: 'breaker-test', leaseMs: 60_000 }, { account, requestedBy, requestId });
+      return cancelAllOrders({ ...stores, broker, bus: new RecordingBus(), clock, telemetry, workerId: 'breaker-test', leaseMs: 60_000 }, { account, requestedBy, requestId });
     },
   }));
   const breaker = new LocalBreaker({ invoke: handler, waitMs: 0, retryIntervalMs: 0 });
 
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
-  await store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
-  await store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+  await seeder.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+  await seeder.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
   await putSession(client, tableName, clock.now(), '1000000');
-  return { client, store, tableName, clock, pager, attempts, cancelAllCalls, breaker, config: resolved };
+  return { client, stores, seeder, tableName, clock, pager, attempts, cancelAllCalls, breaker, config: resolved };
 
   async function putSession(c: typeof client, table: string, nowMs: number, peakEquity: string): Promise<void> {
     const compiled = resolveCompiledLimits(limits, undefined);
@@ -129,7 +131,7 @@ const keepDrawdown = async (f: Fixture): Promise<void> => {
 
 const cleanReconciliation = async (f: Fixture): Promise<void> => {
   const completedAt = '2026-11-23T15:00:00.000Z';
-  await f.store.recordReconciliation(
+  await f.stores.reconciliationStore.recordReconciliation(
     { account: ACCOUNT, runId: 'recon-1', status: 'clean', completedAt, breaks: [] },
     auditEntry({ account: ACCOUNT, occurredAt: completedAt, kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'recon-1', causationId: 'recon-1', detail: {} }),
   );
@@ -180,7 +182,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     expect(await f.breaker.start(breach)).toBe('started');
     await f.breaker.approvalRequested(breach.breachId);
 
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('REDUCING');
     expect(f.cancelAllCalls).toEqual([{ account: ACCOUNT, requestedBy: 'breaker', requestId: breach.breachId }]);
     expect(f.pager.pages.map((p) => [p.severity, p.subject])).toEqual([
       ['critical', `trading HALTED on ${ACCOUNT}: DRAWDOWN`],
@@ -191,7 +193,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     const outcome = await f.breaker.outcome(breach.breachId);
 
     expect(outcome.status).toBe('SUCCEEDED');
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
   });
 
   it('cancels again, 5 s apart, while orders were still being submitted at the last round, then goes on', async () => {
@@ -201,7 +203,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     await g.breaker.start(breach);
     await g.breaker.approvalRequested(breach.breachId);
     expect(g.cancelAllCalls).toHaveLength(3);
-    expect(await g.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+    expect(await g.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('REDUCING');
   });
 
   it('stops cancelling again after six extra rounds when orders stay without a broker id, and still recovers', async () => {
@@ -222,7 +224,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     const outcome = await f.breaker.outcome(breach.breachId);
 
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { recovery: { ok: false }, evaluations: { count: f.config.maxEvaluations } } });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     const last = f.pager.pages.at(-1);
     expect(last?.subject).toBe(`trading stays HALTED on ${ACCOUNT}`);
     expect(last?.message).toMatch(/recovery evaluation failed: loss: DRAWDOWN/);
@@ -234,7 +236,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     await f.breaker.start(breach);
     await f.breaker.outcome(breach.breachId);
 
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     expect(f.pager.pages.at(-1)?.message).toMatch(/reconciliation: no reconciliation recorded/);
   });
 
@@ -248,19 +250,19 @@ describe('the circuit breaker, executed locally against the real task handler', 
     }
 
     expect(outcomes.map((o) => o.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
     expect(f.pager.pages.filter((p) => p.subject.startsWith('trading KILLED'))).toHaveLength(1);
   });
 
   it('counts a replayed trip once towards escalation', async () => {
     const at = Date.parse('2026-11-23T14:59:00.000Z');
-    await f.store.recordBreakerTrip(ACCOUNT, 'b-1', at, 3_600_000);
-    await f.store.recordBreakerTrip(ACCOUNT, 'b-1', at, 3_600_000);
-    const trips = await f.store.recordBreakerTrip(ACCOUNT, 'b-2', at + 1000, 3_600_000);
+    await f.stores.breakerStore.recordBreakerTrip(ACCOUNT, 'b-1', at, 3_600_000);
+    await f.stores.breakerStore.recordBreakerTrip(ACCOUNT, 'b-1', at, 3_600_000);
+    const trips = await f.stores.breakerStore.recordBreakerTrip(ACCOUNT, 'b-2', at + 1000, 3_600_000);
 
     expect(trips.map((t) => t.breachId)).toEqual(['b-1', 'b-2']);
     // Outside the window the old trip no longer counts.
-    expect((await f.store.recordBreakerTrip(ACCOUNT, 'b-3', at + 3_600_000 + 500, 3_600_000)).map((t) => t.breachId)).toEqual(['b-2', 'b-3']);
+    expect((await f.stores.breakerStore.recordBreakerTrip(ACCOUNT, 'b-3', at + 3_600_000 + 500, 3_600_000)).map((t) => t.breachId)).toEqual(['b-2', 'b-3']);
   });
 
   it('fails closed when a task keeps failing: trading stays HALTED, the execution fails, and the failure path tried to page', async () => {
@@ -271,7 +273,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     const outcome = await f.breaker.outcome(breach.breachId);
 
     expect(outcome).toEqual({ status: 'FAILED', error: 'Breaker.FailedClosed' });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     expect(f.attempts.attempts.some((p) => p.subject.startsWith('circuit breaker failed'))).toBe(true);
   });
 
@@ -284,7 +286,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     const outcome = await g.breaker.outcome(breach.breachId);
 
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { approvalError: { Error: 'States.Timeout' } } });
-    expect(await g.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await g.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     expect(g.pager.pages.at(-1)?.message).toBe('no approval (States.Timeout)');
   });
 
@@ -297,7 +299,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     f.breaker.reject(breach.breachId, 'not yet');
     await f.breaker.outcome(breach.breachId);
 
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
   });
 
   it('reports an execution waiting for approval as RUNNING, and stop() ends it without a later state change', async () => {
@@ -312,7 +314,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     expect(await f.breaker.outcome(breach.breachId)).toMatchObject({ status: 'FAILED' });
     expect(f.breaker.executionStatuses()).toEqual([{ name: breach.breachId, status: 'FAILED' }]);
     // Aborted at AwaitApproval: no StayHalted/SetActive ran after the stop.
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('REDUCING');
   });
 
   it('runs one execution for a duplicate breach: the second start is refused', async () => {
@@ -327,7 +329,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
   });
 
   it('enters at the recovery part for mode "recovery": no halt, no trip, no cancel-all, no HALTED page, then REDUCING and approval', async () => {
-    await f.store.putTradingState(ACCOUNT, 'HALTED', 'bob', '2026-11-23T15:00:00.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'HALTED', 'bob', '2026-11-23T15:00:00.000Z');
     await cleanReconciliation(f);
     const recovery = trip('RELEASE.acct-1.20261123T150000Z', {
       kind: 'RELEASE',
@@ -340,12 +342,12 @@ describe('the circuit breaker, executed locally against the real task handler', 
     await f.breaker.start(recovery);
     await f.breaker.approvalRequested(recovery.breachId);
 
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('REDUCING');
-    expect(await f.store.recordBreakerTrip(ACCOUNT, 'probe', Date.parse('2026-11-23T15:00:00.000Z'), 3_600_000)).toEqual([{ breachId: 'probe', atMs: Date.parse('2026-11-23T15:00:00.000Z') }]);
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('REDUCING');
+    expect(await f.stores.breakerStore.recordBreakerTrip(ACCOUNT, 'probe', Date.parse('2026-11-23T15:00:00.000Z'), 3_600_000)).toEqual([{ breachId: 'probe', atMs: Date.parse('2026-11-23T15:00:00.000Z') }]);
     expect(f.cancelAllCalls).toEqual([]);
     expect(f.pager.pages.map((p) => p.subject)).toEqual([`approve return to ACTIVE on ${ACCOUNT}`]);
     expect(f.pager.pages[0]?.message).toMatch(/not approvable by alice \(activated the kill switch\) or bob \(released it\)/);
-    expect(await f.store.getBreakerExecution(ACCOUNT)).toMatchObject({
+    expect(await f.stores.breakerStore.getBreakerExecution(ACCOUNT)).toMatchObject({
       breachId: recovery.breachId,
       kind: 'RELEASE',
       stage: 'AWAITING_APPROVAL',
@@ -354,7 +356,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
 
     f.breaker.approve(recovery.breachId, 'carol');
     expect(await f.breaker.outcome(recovery.breachId)).toMatchObject({ status: 'SUCCEEDED' });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
   });
 
   it('records the execution’s stage for status as it goes: TRIPPED, then COOLDOWN, and KILLED on escalation', async () => {
@@ -374,7 +376,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
     }
 
     expect(stages).toEqual(['TRIPPED', 'COOLDOWN', 'STAYED_HALTED', 'TRIPPED', 'COOLDOWN', 'STAYED_HALTED', 'TRIPPED', 'KILLED']);
-    expect(await g.store.getBreakerExecution(ACCOUNT)).toMatchObject({ breachId: 'DRAWDOWN.acct-1.s-3', stage: 'KILLED' });
+    expect(await g.stores.breakerStore.getBreakerExecution(ACCOUNT)).toMatchObject({ breachId: 'DRAWDOWN.acct-1.s-3', stage: 'KILLED' });
   });
 
   it('halts even when the status bookkeeping cannot be written: the write failure takes the fail-closed path, trading stays HALTED', async () => {
@@ -387,27 +389,27 @@ describe('the circuit breaker, executed locally against the real task handler', 
     const outcome = await g.breaker.outcome(breach.breachId);
 
     expect(outcome).toEqual({ status: 'FAILED', error: 'Breaker.FailedClosed' });
-    expect(await g.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await g.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     expect(g.pager.pages.at(-1)?.subject).toBe(`circuit breaker failed on ${ACCOUNT}: trading kept HALTED`);
   });
 
   it('does not ask for approval in an execution a newer breach superseded: it fails closed and the newer one owns the status', async () => {
     await cleanReconciliation(f);
-    await f.store.recordBreakerStage({ account: ACCOUNT, breachId: 'DRAWDOWN.acct-1.newer', kind: 'DRAWDOWN', stage: 'TRIPPED', since: '2026-11-23T15:00:00.000Z', detectedAtMs: Date.parse('2026-11-23T15:00:00.000Z') }, true);
+    await f.stores.breakerStore.recordBreakerStage({ account: ACCOUNT, breachId: 'DRAWDOWN.acct-1.newer', kind: 'DRAWDOWN', stage: 'TRIPPED', since: '2026-11-23T15:00:00.000Z', detectedAtMs: Date.parse('2026-11-23T15:00:00.000Z') }, true);
     const older = trip('DRAWDOWN.acct-1.older', { detectedAt: '2026-11-23T14:59:00.000Z' });
 
     await f.breaker.start(older);
     const outcome = await f.breaker.outcome(older.breachId);
 
     expect(outcome).toEqual({ status: 'FAILED', error: 'Breaker.FailedClosed' });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
-    expect(await f.store.getBreakerExecution(ACCOUNT)).toMatchObject({ breachId: 'DRAWDOWN.acct-1.newer', stage: 'TRIPPED' });
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.stores.breakerStore.getBreakerExecution(ACCOUNT)).toMatchObject({ breachId: 'DRAWDOWN.acct-1.newer', stage: 'TRIPPED' });
     expect(f.pager.pages.map((p) => p.subject)).not.toContain(`approve return to ACTIVE on ${ACCOUNT}`);
   });
 
   it('rejects a payload with a bad field, naming it', async () => {
     const handler = createBreakerHandler(() => ({
-      ...storesOf(f.store),
+      ...f.stores,
       pager: f.pager,
       clock: f.clock,
       config: f.config,

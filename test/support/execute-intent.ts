@@ -6,18 +6,20 @@ import { buildMeta } from '../../shared/events/envelope';
 import type { Broker } from '../../shared/ports/broker';
 import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
 import { processApprovedOrder } from '../../shared/order-service/submission';
-import { storesOf, type DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../adapters/dynamodb/dynamo-stores';
+import type { TableSeeder } from '../../adapters/dynamodb/table-seeder';
 import { ACCOUNT, intentFor, ManualClock, RecordingBus, STRATEGY } from './fixtures';
 
 export const executeIntent = async (
-  store: DynamoTradingStore,
+  table: { stores: TradingStores; seeder: TableSeeder },
   broker: Broker,
   intentId: string,
   over: Parameters<typeof intentFor>[1] = {},
 ): Promise<void> => {
+  const { stores, seeder } = table;
   const intent = intentFor(intentId, over);
   const at = '2026-11-23T15:00:00.000Z';
-  await store.recordDecision({
+  await stores.riskStore.recordDecision({
     order: { account: ACCOUNT, strategy: STRATEGY, intent, status: 'PENDING', notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at },
     audit: [auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'RISK_DECISION', actor: 'test', correlationId: intentId, causationId: 'test', detail: {} })],
   });
@@ -30,9 +32,9 @@ export const executeIntent = async (
     strategy: STRATEGY,
     producer: 'risk',
   });
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', at);
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', at);
   const outcome = await processApprovedOrder(
-    { ...storesOf(store), broker, bus: new RecordingBus(), clock: new ManualClock(), telemetry: new InMemoryTelemetry(), workerId: 'test', leaseMs: 10_000 },
+    { ...stores, broker, bus: new RecordingBus(), clock: new ManualClock(), telemetry: new InMemoryTelemetry(), workerId: 'test', leaseMs: 10_000 },
     { meta, data: { intent, approvedAt: at, approvedQuantity: intent.quantity, notional: '0' } },
   );
   if (outcome !== 'submitted') throw new Error(`expected ${intentId} to be submitted, got ${outcome}`);

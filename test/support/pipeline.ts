@@ -1,9 +1,11 @@
 // Per-test wiring shared by the handler tests: an in-process SQS for the file, and for each test a fresh
-// table, FIFO queue, store, recording bus, telemetry and manual clock, with trading ACTIVE, an AAPL mark and reference data, and cash in the account.
+// table, FIFO queue, stores and their seeder, recording bus, telemetry and manual clock, with trading ACTIVE,
+// an AAPL mark and reference data, and cash in the account.
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach } from 'vitest';
-import { DynamoTradingStore } from '../../adapters/dynamodb/dynamo-trading-store';
+import { dynamoStores, type TradingStores } from '../../adapters/dynamodb/dynamo-stores';
+import { TableSeeder } from '../../adapters/dynamodb/table-seeder';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
 import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
 import { freshTable } from './dynamo';
@@ -13,7 +15,8 @@ export interface PipelineFixture {
   sqsClient: SQSClient;
   client: DynamoDBClient;
   tableName: string;
-  store: DynamoTradingStore;
+  stores: TradingStores;
+  seeder: TableSeeder;
   queueUrl: string;
   bus: RecordingBus;
   telemetry: InMemoryTelemetry;
@@ -36,16 +39,17 @@ export const usePipelineFixture = (): PipelineFixture => {
     Object.assign(fixture, {
       client,
       tableName,
-      store: new DynamoTradingStore(client, tableName),
+      stores: dynamoStores(client, tableName),
+      seeder: new TableSeeder(client, tableName),
       queueUrl: (await createFifoQueues(fixture.sqsClient, `orders-${tableName}`)).queueUrl,
       bus: new RecordingBus(),
       telemetry: new InMemoryTelemetry(),
       clock: new ManualClock(),
     });
-    await fixture.store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
-    await fixture.store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
-    await fixture.store.putReference({ AAPL: { adv: '50000000', sector: 'TECHNOLOGY' } });
-    await fixture.store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
+    await fixture.seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+    await fixture.seeder.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+    await fixture.stores.marketDataStore.putReference({ AAPL: { adv: '50000000', sector: 'TECHNOLOGY' } });
+    await fixture.seeder.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
   });
   return fixture;
 };

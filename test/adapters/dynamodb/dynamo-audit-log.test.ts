@@ -1,10 +1,13 @@
 // The audit log adapter against DynamoDB Local: entries are written in the store's own item shape
-// (auditItem, or the store's transactional path) and read back by order and by day.
+// (auditItem, or a store's transactional path) and read back by order and by day.
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoAuditLog } from '../../../adapters/dynamodb/dynamo-audit-log';
-import { auditItem, createDocumentClient, DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { dynamoStores } from '../../../adapters/dynamodb/dynamo-stores';
+import { createDocumentClient } from '../../../adapters/dynamodb/dynamo-table';
+import { auditItem } from '../../../adapters/dynamodb/items';
+import { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { auditEntry, type AuditEntry, type AuditKind } from '../../../shared/audit/audit-entry';
 import { InfrastructureError, InvalidInputError } from '../../../shared/errors/errors';
 import type { AuditPage } from '../../../shared/ports/audit-log';
@@ -40,7 +43,7 @@ const entry = (over: Partial<Omit<AuditEntry, 'entryId'>> & { discriminator?: st
     ...over,
   });
 
-/** Writes entries as the store's auditPut does: the same item, the same append-only condition. */
+/** Writes entries as the stores' auditPut does: the same item, the same append-only condition. */
 const write = async (...entries: AuditEntry[]): Promise<void> => {
   const doc = createDocumentClient(client);
   await Promise.all(
@@ -138,16 +141,17 @@ describe('audit log: by day', () => {
   });
 
   it('shares a DynamoDB client with the store without changing how the store reads money', async () => {
-    const store = new DynamoTradingStore(client, tableName);
-    await store.depositCash(ACCOUNT, '12345678901234567.123456789012', at(0));
+    const stores = dynamoStores(client, tableName);
+    const seeder = new TableSeeder(client, tableName);
+    await seeder.depositCash(ACCOUNT, '12345678901234567.123456789012', at(0));
     await write(entry());
     const shared = new DynamoAuditLog(client, tableName);
     expect((await shared.byDay(ACCOUNT, DAY)).entries).toHaveLength(1);
-    expect(await store.getCash(ACCOUNT)).toBe('12345678901234567.123456789012');
+    expect((await stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe('12345678901234567.123456789012');
   });
 
   it('reads entries the store wrote in its own transaction (reconciliation run) back with their numbers', async () => {
-    const store = new DynamoTradingStore(client, tableName);
+    const store = dynamoStores(client, tableName).reconciliationStore;
     const run = entry({ kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-1', causationId: 'run-1', occurredAt: at(60), detail: { status: 'clean', breaks: 0, positionsCompared: 2 } });
     await store.recordReconciliation({ account: ACCOUNT, runId: 'run-1', status: 'clean', completedAt: run.occurredAt, breaks: [] }, run);
 
@@ -203,7 +207,7 @@ describe('audit log: by day', () => {
   });
 
   it('lists an entry written twice (same entry id) once', async () => {
-    const store = new DynamoTradingStore(client, tableName);
+    const store = dynamoStores(client, tableName).reconciliationStore;
     const run = entry({ kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-1', causationId: 'run-1', detail: { status: 'clean' } });
     const record = { account: ACCOUNT, runId: 'run-1', status: 'clean' as const, completedAt: run.occurredAt, breaks: [] };
     await store.recordReconciliation(record, run);
@@ -290,7 +294,7 @@ describe('audit log: rejected input and failures', () => {
 
 describe('audit retention', () => {
   it('writes audit entries without a TTL attribute, so DynamoDB never expires them', async () => {
-    const store = new DynamoTradingStore(client, tableName);
+    const store = dynamoStores(client, tableName).reconciliationStore;
     const run = entry({ kind: 'RECONCILIATION_RUN', correlationId: 'run-1', detail: { status: 'clean' } });
     await store.recordReconciliation({ account: ACCOUNT, runId: 'run-1', status: 'clean', completedAt: run.occurredAt, breaks: [] }, run);
 

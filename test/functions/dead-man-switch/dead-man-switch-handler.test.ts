@@ -4,7 +4,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { createDeadManSwitchHandler, type DeadManSwitchHandlerDeps } from '../../../functions/dead-man-switch/handler';
 import { InfrastructureError, InvalidInputError } from '../../../shared/errors/errors';
 import type { EventBus } from '../../../shared/ports/event-bus';
@@ -14,34 +15,34 @@ import { resolveDeadManSwitchConfig } from '../../../shared/dead-man-switch/dead
 import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import { cancelAllFrom } from '../../../shared/order-service/cancellation';
 import { recordApproval } from '../../support/approvals';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, scheduledEvent, silentLogger, testLimits } from '../../support/fixtures';
 
 let client: DynamoDBClient;
 let tableName: string;
-let store: DynamoTradingStore;
+let stores: TradingStores;
+let seeder: TableSeeder;
 let bus: RecordingBus;
 let clock: ManualClock;
 let telemetry: InMemoryTelemetry;
 
 beforeEach(async () => {
-  ({ client, tableName } = await freshTable());
-  store = new DynamoTradingStore(client, tableName);
+  ({ client, tableName, stores, seeder } = await freshStores());
   bus = new RecordingBus();
   clock = new ManualClock();
   telemetry = new InMemoryTelemetry();
   const now = new Date(clock.now()).toISOString();
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', now);
-  await store.putFeedHeartbeat('feed-1', now);
-  await store.putMark('AAPL', '100', now);
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', now);
+  await stores.marketDataStore.putFeedHeartbeat('feed-1', now);
+  await seeder.putMark('AAPL', '100', now);
 });
 
 const handler = (over: Partial<DeadManSwitchHandlerDeps> = {}) => {
   const broker = new SimulatedBroker({ priceOf: () => '100', clock, seed: 1 });
   return createDeadManSwitchHandler(() => ({
-    ...storesOf(store),
+    ...stores,
     bus,
-    cancelAll: cancelAllFrom({ ...storesOf(store), broker, bus, clock, telemetry, leaseMs: 10_000 }, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
+    cancelAll: cancelAllFrom({ ...stores, broker, bus, clock, telemetry, leaseMs: 10_000 }, DEAD_MAN_SWITCH_ACTOR, 'feed stale'),
     clock,
     accounts: [ACCOUNT],
     config: resolveDeadManSwitchConfig(undefined),
@@ -61,18 +62,18 @@ describe('the dead-man-switch function', () => {
   });
 
   it('does nothing while the heartbeat and the marks are fresh', async () => {
-    await recordApproval(store, 'o-1');
+    await recordApproval(stores.riskStore, 'o-1');
     await expect(handler()(scheduledEvent())).resolves.toMatchObject({ stale: false });
-    expect(await store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'PENDING' });
+    expect(await stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'PENDING' });
     expect(bus.events).toEqual([]);
   });
 
   it('cancels the open orders through the order service and raises FEED_STALE once the heartbeat is 15 s and 1 ms old', async () => {
-    await recordApproval(store, 'o-1');
+    await recordApproval(stores.riskStore, 'o-1');
     clock.advance(15_001);
     const result = await handler()(scheduledEvent());
     expect(result.accounts[0]).toMatchObject({ stale: true, breach: 'published', cancel: 'done', canceled: { canceledLocally: 1 } });
-    expect(await store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED' });
+    expect(await stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED' });
     expect(bus.ofType('RiskBreach.v1').map((e) => [e.source, (e.detail as { data: { breachId: string } }).data.breachId])).toEqual([
       ['trading.dead-man-switch', 'FEED_STALE.acct-1.HB20261123T150000Z'],
     ]);
@@ -81,12 +82,12 @@ describe('the dead-man-switch function', () => {
   });
 
   it('fails the invocation when a step failed (the breach could not be published), after cancelling', async () => {
-    await recordApproval(store, 'o-1');
+    await recordApproval(stores.riskStore, 'o-1');
     clock.advance(60_000);
     const failing: EventBus = { publish: () => Promise.reject(new InfrastructureError('PutEvents failed', 'eventbridge')) };
     const error = await handler({ bus: failing })(scheduledEvent()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InfrastructureError);
     expect((error as Error).message).toMatch(/acct-1: breach: PutEvents failed/);
-    expect(await store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED' });
+    expect(await stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED' });
   });
 });

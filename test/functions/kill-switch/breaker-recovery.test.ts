@@ -7,7 +7,9 @@ import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { createDocumentClient, DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
+import { createDocumentClient } from '../../../adapters/dynamodb/dynamo-table';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { createBreakerHandler } from '../../../functions/breaker/handler';
 import { createKillSwitchHandler } from '../../../functions/kill-switch/handler';
 import { LocalBreaker } from '../../../local/local-breaker';
@@ -22,7 +24,7 @@ import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry'
 import type { BreakerTrip } from '../../../shared/ports/breaker-starter';
 import { cancelAllFrom } from '../../../shared/order-service/cancellation';
 import { keys } from '../../../shared/storage/table-definition';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, silentLogger, testLimits } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
 
@@ -47,7 +49,8 @@ class CountingApprovals implements BreakerApprovals {
 interface Fixture {
   client: DynamoDBClient;
   tableName: string;
-  store: DynamoTradingStore;
+  stores: TradingStores;
+  seeder: TableSeeder;
   clock: ManualClock;
   pager: RecordingPager;
   breaker: LocalBreaker;
@@ -73,19 +76,18 @@ const apiEvent = (method: string, path: string, principal: string, over: { body?
 const bodyOf = (response: APIGatewayProxyResult): Record<string, unknown> => JSON.parse(response.body) as Record<string, unknown>;
 
 const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
-  const { client, tableName } = await freshTable();
-  const store = new DynamoTradingStore(client, tableName);
+  const { client, tableName, stores, seeder } = await freshStores();
   const clock = new ManualClock();
   const pager = new RecordingPager();
   const broker = new SimulatedBroker({ priceOf: () => '100', clock, seed: 5 });
   const telemetry = new InMemoryTelemetry();
   const limits = testLimits();
-  const orderDeps = { ...storesOf(store), broker, bus: new RecordingBus(), clock, telemetry, leaseMs: 60_000 };
+  const orderDeps = { ...stores, broker, bus: new RecordingBus(), clock, telemetry, leaseMs: 60_000 };
   const resolved = resolveBreakerConfig({ escalation: { trips: 3, windowMinutes: 60 }, maxEvaluations: 2, ...config });
 
-  const f = { client, tableName, store, clock, pager, stagesSeen: [] as (string | null)[], world: async () => undefined } as unknown as Fixture;
+  const f = { client, tableName, stores, seeder, clock, pager, stagesSeen: [] as (string | null)[], world: async () => undefined } as unknown as Fixture;
   const breakerTasks = createBreakerHandler(() => ({
-    ...storesOf(store),
+    ...stores,
     pager,
     clock,
     config: resolved,
@@ -109,7 +111,7 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
   });
   f.approvals = new CountingApprovals(new LocalBreakerApprovals(f.breaker));
   f.api = createKillSwitchHandler(() => ({
-    ...storesOf(store),
+    ...stores,
     controlPlane: new RecordingControlPlane(),
     pager,
     clock,
@@ -120,9 +122,9 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
     logger: silentLogger,
   }));
 
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
-  await store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
-  await store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+  await seeder.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+  await seeder.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
   const compiled = resolveCompiledLimits(limits, undefined);
   if (!compiled) throw new Error('test limits invalid');
   await createDocumentClient(client).send(
@@ -140,7 +142,7 @@ const status = async (f: Fixture) => bodyOf(await f.api(apiEvent('GET', '/status
 const cleanReconciliation = async (f: Fixture): Promise<void> => {
   const completedAt = new Date(f.clock.now()).toISOString();
   const runId = `recon-${completedAt}`;
-  await f.store.recordReconciliation(
+  await f.stores.reconciliationStore.recordReconciliation(
     { account: ACCOUNT, runId, status: 'clean', completedAt, breaks: [] },
     auditEntry({ account: ACCOUNT, occurredAt: completedAt, kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: runId, causationId: runId, detail: {} }),
   );
@@ -153,7 +155,7 @@ const reconcilesDuringCooldown = (f: Fixture): void => {
     if (done || task !== 'evaluateRecovery' || input.kind !== 'RELEASE') return;
     done = true;
     f.clock.advance(30_000);
-    await f.store.putMark('AAPL', '100', new Date(f.clock.now()).toISOString());
+    await f.seeder.putMark('AAPL', '100', new Date(f.clock.now()).toISOString());
     await cleanReconciliation(f);
   };
 };
@@ -187,8 +189,8 @@ afterEach(async () => {
 describe('recovery after a kill-switch release, through the approval API', () => {
   it('runs activation by A, release refused to A, release by B, the recovery without a trip, REDUCING, approval by C, ACTIVE, with status showing each stage', async () => {
     // Two trips in the window: one more trip would escalate to KILLED, so a release counted as a trip would.
-    await f.store.recordBreakerTrip(ACCOUNT, 'DRAWDOWN.acct-1.earlier-1', Date.parse('2026-11-23T14:40:00.000Z'), 3_600_000);
-    await f.store.recordBreakerTrip(ACCOUNT, 'DRAWDOWN.acct-1.earlier-2', Date.parse('2026-11-23T14:50:00.000Z'), 3_600_000);
+    await f.stores.breakerStore.recordBreakerTrip(ACCOUNT, 'DRAWDOWN.acct-1.earlier-1', Date.parse('2026-11-23T14:40:00.000Z'), 3_600_000);
+    await f.stores.breakerStore.recordBreakerTrip(ACCOUNT, 'DRAWDOWN.acct-1.earlier-2', Date.parse('2026-11-23T14:50:00.000Z'), 3_600_000);
     const tripsBefore = await tripsOf(f);
     reconcilesDuringCooldown(f);
 
@@ -198,7 +200,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
     const sameActivator = await post(f, '/kill-switch/release', ALICE, 'fixed it myself');
     expect(sameActivator.statusCode).toBe(409);
     expect(bodyOf(sameActivator)).toMatchObject({ error: 'ReleaseRefused', reason: 'SAME_PRINCIPAL' });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
 
     f.clock.advance(30_000);
     const breachId = releaseBreachId(ACCOUNT, new Date(f.clock.now()).toISOString());
@@ -214,7 +216,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
     expect(bodyOf(approved)).toEqual({ outcome: 'approved', account: ACCOUNT, breachId, decidedBy: CAROL });
     expect(await f.breaker.outcome(breachId)).toMatchObject({ status: 'SUCCEEDED' });
 
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
     expect(await status(f)).toMatchObject({ tradingState: 'ACTIVE', breaker: { breachId, stage: 'ACTIVE', awaitingApproval: false } });
     expect(f.stagesSeen).toEqual(['COOLDOWN', 'REDUCING', 'AWAITING_APPROVAL', 'ACTIVE']);
     // No trip recorded, no halt, no cancel-all and no HALTED page from the breaker: the recovery entry skips them.
@@ -250,7 +252,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
     expect(bodyOf(rejected)).toMatchObject({ outcome: 'rejected', breachId, decidedBy: ALICE });
     expect(await f.breaker.outcome(breachId)).toMatchObject({ status: 'SUCCEEDED', output: { approvalError: { Error: 'Breaker.ApprovalRejected' } } });
 
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     expect(f.pager.pages.at(-1)).toMatchObject({
       severity: 'critical',
       subject: `trading stays HALTED on ${ACCOUNT}`,
@@ -277,7 +279,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
     expect(bodyOf(again)).toMatchObject({ reason: 'NO_PENDING_APPROVAL' });
     expect(f.approvals.sends).toBe(1);
     expect(await f.breaker.outcome(breachId)).toMatchObject({ status: 'SUCCEEDED' });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
   });
 
   it('answers 409 APPROVAL_EXPIRED when the execution no longer waits on the stored token, and clears it', async () => {
@@ -291,7 +293,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
     expect(response.statusCode).toBe(409);
     expect(bodyOf(response)).toMatchObject({ reason: 'APPROVAL_EXPIRED' });
     expect(await status(f)).toMatchObject({ breaker: { breachId, awaitingApproval: false } });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('REDUCING');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('REDUCING');
   });
 
   it('keeps trading HALTED when the recovery fails its evaluation (no clean reconciliation after the release)', async () => {
@@ -299,7 +301,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
     const outcome = await f.breaker.outcome(breachId);
 
     expect(outcome).toMatchObject({ status: 'SUCCEEDED', output: { recovery: { ok: false }, evaluations: { count: 2 } } });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     expect(f.pager.pages.at(-1)?.message).toMatch(/recovery evaluation failed: reconciliation: latest clean run .* completed before the breach/);
     expect(await status(f)).toMatchObject({ tradingState: 'HALTED', breaker: { breachId, kind: 'RELEASE', stage: 'STAYED_HALTED', awaitingApproval: false } });
     expect(f.stagesSeen).toEqual(['COOLDOWN', 'STAYED_HALTED']);
@@ -312,7 +314,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
       await f.breaker.start(trip);
       await f.breaker.outcome(trip.breachId);
     }
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
     expect(await status(f)).toMatchObject({ breaker: { breachId: 'DRAWDOWN.acct-1.trip-3', stage: 'KILLED' } });
     const trips = await tripsOf(f);
 
@@ -327,7 +329,7 @@ describe('recovery after a kill-switch release, through the approval API', () =>
     expect((await post(f, '/breaker/approve', ALICE)).statusCode).toBe(200);
     await f.breaker.outcome(breachId);
 
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
     expect(await tripsOf(f)).toEqual(trips);
   });
 });

@@ -3,11 +3,12 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { createKillSwitchHandler, type KillSwitchHandlerDeps } from '../../../functions/kill-switch/handler';
 import { auditEntry } from '../../../shared/audit/audit-entry';
 import { METRICS } from '../../../shared/telemetry/metrics';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import { ACCOUNT, ManualClock, RecordingPager, scanAll, silentLogger } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
@@ -17,14 +18,15 @@ const BOB = 'arn:aws:iam::123456789012:user/bob';
 
 let client: DynamoDBClient;
 let tableName: string;
-let store: DynamoTradingStore;
+let stores: TradingStores;
+let seeder: TableSeeder;
 let telemetry: InMemoryTelemetry;
 let controlPlane: RecordingControlPlane;
 let pager: RecordingPager;
 let recoveries: string[];
 
 const deps = (): KillSwitchHandlerDeps => ({
-  ...storesOf(store),
+  ...stores,
   controlPlane,
   pager,
   clock: new ManualClock(),
@@ -53,13 +55,12 @@ const apiEvent = (method: string, path: string, over: { body?: unknown; principa
 const bodyOf = (response: APIGatewayProxyResult): Record<string, unknown> => JSON.parse(response.body) as Record<string, unknown>;
 
 beforeEach(async () => {
-  ({ client, tableName } = await freshTable());
-  store = new DynamoTradingStore(client, tableName);
+  ({ client, tableName, stores, seeder } = await freshStores());
   telemetry = new InMemoryTelemetry();
   controlPlane = new RecordingControlPlane();
   pager = new RecordingPager();
   recoveries = [];
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
 });
 
 describe('kill-switch API', () => {
@@ -67,7 +68,7 @@ describe('kill-switch API', () => {
     const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toMatchObject({ state: 'KILLED', activatedBy: ALICE, complete: true });
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
   });
 
   it('POST /kill-switch answers 207, still KILLED, listing the failed step when the hard stop fails', async () => {
@@ -75,7 +76,7 @@ describe('kill-switch API', () => {
     const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
     expect(response.statusCode).toBe(207);
     expect(bodyOf(response)).toMatchObject({ state: 'KILLED', complete: false, steps: expect.arrayContaining([expect.objectContaining({ step: 'stop-intake', status: 'failed' })]) });
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
   });
 
   it('answers 400 naming the field and the rule for a missing reason, counts it and writes nothing', async () => {
@@ -97,13 +98,13 @@ describe('kill-switch API', () => {
   it('refuses a body that tries to name its own principal (400, unknown key)', async () => {
     const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'x', principal: BOB } }));
     expect(response.statusCode).toBe(400);
-    expect(await store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
   });
 
   it('answers 403 when the request carries no IAM principal', async () => {
     const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' }, principal: null }));
     expect(response.statusCode).toBe(403);
-    expect(await store.getTradingState(ACCOUNT)).toBe('ACTIVE');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
   });
 
   it('ignores an X-Principal header unless created for the local header stand-in', async () => {
@@ -158,14 +159,14 @@ describe('kill-switch API', () => {
 
   it('releases to HALTED for another principal after a clean reconciliation and starts recovery', async () => {
     await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
-    await store.recordReconciliation(
+    await stores.reconciliationStore.recordReconciliation(
       { account: ACCOUNT, runId: 'run-1', status: 'clean', completedAt: '2026-11-23T15:10:00.000Z', breaks: [] },
       auditEntry({ account: ACCOUNT, occurredAt: '2026-11-23T15:10:00.000Z', kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-1', causationId: 'test', detail: {} }),
     );
     const response = await iamHandler()(apiEvent('POST', '/kill-switch/release', { body: { account: ACCOUNT, reason: 'fixed' }, principal: BOB }));
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toMatchObject({ outcome: 'released', state: 'HALTED' });
-    expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     expect(recoveries).toEqual([ACCOUNT]);
   });
 

@@ -1,6 +1,5 @@
 // The order function against DynamoDB Local, with approvals that went through the real risk function and
 // the real SQS client: duplicates and races give exactly one broker order and one position change.
-import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
@@ -27,12 +26,12 @@ beforeEach(() => {
 });
 
 const orderHandler = (over: Partial<OrderHandlerDeps> = {}) =>
-  createOrderHandler(() => ({ ...storesOf(f.store), broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger, ...over }));
+  createOrderHandler(() => ({ ...f.stores, broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger, ...over }));
 
 /** Approves an intent through the real risk function and receives the queued message. */
 const approveAndReceive = async (intentId: string, quantity = '10', over: Parameters<typeof intentFor>[1] = {}): Promise<Message> => {
   const risk = createRiskHandler(() => ({
-    ...storesOf(f.store),
+    ...f.stores,
     queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
     bus: f.bus,
     clock: f.clock,
@@ -69,38 +68,38 @@ describe('order function', () => {
     const response = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     expect(response.batchItemFailures).toEqual([]);
     expect(broker.submittedOrderCount()).toBe(1);
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', costBasis: '1002.5' });
-    expect(await f.store.getCash(ACCOUNT)).toBe('998997.5');
-    expect(await f.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10' });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', costBasis: '1002.5' });
+    expect((await f.stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe('998997.5');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10' });
     expect(f.bus.ofType('FillApplied.v1')).toHaveLength(1);
     expect(f.bus.ofType('OrderSubmitted.v1')[0]?.detail).toMatchObject({ data: { clientOrderId: 'o-1' } });
   });
 
   it('sends the size risk approved, not the size the strategy asked for, when trading is in WARNING', async () => {
-    await f.store.putTradingState(ACCOUNT, 'WARNING', 'test', '2026-11-23T14:30:00.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'WARNING', 'test', '2026-11-23T14:30:00.000Z');
     const message = await approveAndReceive('o-w', '10');
-    await f.store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:31:00.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:31:00.000Z');
     await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
     expect(f.bus.ofType('OrderSubmitted.v1')[0]?.detail).toMatchObject({ data: { quantity: '5' } });
   });
 
   it('counts an approved order as open and in flight until its fill moves it into the position', async () => {
     const message = await approveAndReceive('o-if', '10');
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inFlightBuy: '10' } } }, openOrders: 1 });
+    expect(await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inFlightBuy: '10' } } }, openOrders: 1 });
     await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '10', inFlightBuy: '0' } } }, openOrders: 0 });
+    expect(await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '10', inFlightBuy: '0' } } }, openOrders: 0 });
   });
 
   it('keeps a resting limit order open and in flight and releases a blocked one', async () => {
     broker = new SimulatedBroker({ priceOf: () => '100.25', clock: f.clock, seed: 7 });
     const resting = await approveAndReceive('o-rest', '4', { orderType: 'limit', limitPrice: '99.5' });
     await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
-    expect(await f.store.getOrder(ACCOUNT, 'o-rest')).toMatchObject({ status: 'ACCEPTED' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'o-rest')).toMatchObject({ status: 'ACCEPTED' });
     const blocked = await approveAndReceive('o-blk', '6');
-    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     await orderHandler()(toSqsEvent([blocked], QUEUE_ARN), { awsRequestId: 'req-2' });
-    expect(await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inFlightBuy: '4' } } }, openOrders: 1 });
+    expect(await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).toMatchObject({ book: { positions: { AAPL: { quantity: '0', inFlightBuy: '4' } } }, openOrders: 1 });
   });
 
   it('gives one broker order and one position change when a message is delivered twice', async () => {
@@ -110,7 +109,7 @@ describe('order function', () => {
     const second = await handler(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-2' });
     expect(second.batchItemFailures).toEqual([]);
     expect(broker.submittedOrderCount()).toBe(1);
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
     expect(await countType('FILL')).toBe(1);
     expect(f.telemetry.countOf(METRICS.orderDuplicate)).toBe(1);
   });
@@ -128,13 +127,13 @@ describe('order function', () => {
     const retried = await handler(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-c' });
     expect(retried.batchItemFailures).toEqual([]);
     expect(broker.submittedOrderCount()).toBe(1);
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
     expect(await countType('FILL')).toBe(1);
   });
 
   it('books the broker order once after a worker died between the broker call and the write', async () => {
     const message = await approveAndReceive('o-4');
-    const crashing: OrderStore = Object.assign(Object.create(f.store) as OrderStore, {
+    const crashing: OrderStore = Object.assign(Object.create(f.stores.orderStore) as OrderStore, {
       recordOrderUpdate: () => Promise.reject(new Error('process died')),
     });
     const first = await orderHandler({ orderStore: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
@@ -144,31 +143,31 @@ describe('order function', () => {
     expect(second.batchItemFailures).toEqual([]);
     expect(broker.submitCalls()).toBe(1);
     expect(broker.submittedOrderCount()).toBe(1);
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
   });
 
   it('books the order a dead predecessor placed even though trading was halted since', async () => {
     const message = await approveAndReceive('o-9');
-    const crashing: OrderStore = Object.assign(Object.create(f.store) as OrderStore, {
+    const crashing: OrderStore = Object.assign(Object.create(f.stores.orderStore) as OrderStore, {
       recordOrderUpdate: () => Promise.reject(new Error('process died')),
     });
     await orderHandler({ orderStore: crashing, leaseMs: 1000 })(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
-    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     f.clock.advance(1001);
     const second = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-2' });
     expect(second.batchItemFailures).toEqual([]);
     expect(broker.submitCalls()).toBe(1);
-    expect(await f.store.getOrder(ACCOUNT, 'o-9')).toMatchObject({ status: 'FILLED' });
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'o-9')).toMatchObject({ status: 'FILLED' });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
   });
 
   it('blocks a queued order when trading was halted after approval and never calls the broker', async () => {
     const message = await approveAndReceive('o-5');
-    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     const response = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     expect(response.batchItemFailures).toEqual([]);
     expect(broker.submitCalls()).toBe(0);
-    expect(await f.store.getOrder(ACCOUNT, 'o-5')).toMatchObject({ status: 'BLOCKED' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'o-5')).toMatchObject({ status: 'BLOCKED' });
     expect(f.bus.ofType('OrderDenied.v1')[0]?.detail).toMatchObject({ data: { stage: 'pre-submit', reason: 'TRADING_HALTED' } });
   });
 
@@ -177,7 +176,7 @@ describe('order function', () => {
     broker.setUnavailable(true);
     const response = await orderHandler()(toSqsEvent([message], QUEUE_ARN), { awsRequestId: 'req-1' });
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: message.MessageId }]);
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '0', version: 0 });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '0', version: 0 });
   });
 
   describe('broker updates and cancel commands on the same queue', () => {
@@ -213,8 +212,8 @@ describe('order function', () => {
       const first = await handler(toSqsEvent(updates, QUEUE_ARN), { awsRequestId: 'req-2' });
       const again = await handler(toSqsEvent([...updates].reverse(), QUEUE_ARN), { awsRequestId: 'req-3' });
       expect([...first.batchItemFailures, ...again.batchItemFailures]).toEqual([]);
-      expect(await f.store.getOrder(ACCOUNT, 'u-1')).toMatchObject({ status: 'FILLED', filledQuantity: '4' });
-      expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '4', version: 1 });
+      expect(await f.stores.orderStore.getOrder(ACCOUNT, 'u-1')).toMatchObject({ status: 'FILLED', filledQuantity: '4' });
+      expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '4', version: 1 });
       expect(await countType('FILL')).toBe(1);
     });
 
@@ -226,9 +225,9 @@ describe('order function', () => {
       expect(message?.Attributes?.MessageGroupId).toBe(`${ACCOUNT}#AAPL`);
       const response = await orderHandler()(toSqsEvent(message ? [message] : [], QUEUE_ARN), { awsRequestId: 'req-2' });
       expect(response.batchItemFailures).toEqual([]);
-      expect(await f.store.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED' });
+      expect(await f.stores.orderStore.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED' });
       expect(await broker.listOpenOrders()).toEqual([]);
-      const window = (await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
+      const window = (await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
       expect(window.map((e) => e.kind)).toEqual(['order', 'cancel']);
       expect(f.telemetry.countsBy(METRICS.cancelRequested, 'outcome')).toEqual({ requested: 1 });
       const requested = (await scanAll(f.client, f.tableName)).filter((i) => (i.kind as { S?: string } | undefined)?.S === 'CANCEL_REQUESTED');
@@ -245,9 +244,9 @@ describe('order function', () => {
       const [message] = await receiveAllQueued();
       const event = toSqsEvent(message ? [message] : [], QUEUE_ARN);
       await orderHandler()(event, { awsRequestId: 'req-2' });
-      expect(await f.store.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'PENDING_CANCEL' });
+      expect(await f.stores.orderStore.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'PENDING_CANCEL' });
       await orderHandler()(event, { awsRequestId: 'req-3' });
-      const window = (await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
+      const window = (await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
       expect(window.filter((e) => e.kind === 'cancel')).toHaveLength(1);
     });
 
@@ -262,8 +261,8 @@ describe('order function', () => {
       expect(message?.Attributes?.MessageGroupId).toBe(`${ACCOUNT}#*`);
       const response = await orderHandler()(toSqsEvent(message ? [message] : [], QUEUE_ARN), { awsRequestId: 'req-k' });
       expect(response.batchItemFailures).toEqual([]);
-      for (const id of ['all-1', 'all-2', 'all-3']) expect(await f.store.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
-      expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).openOrders).toBe(0);
+      for (const id of ['all-1', 'all-2', 'all-3']) expect(await f.stores.orderStore.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
+      expect((await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).openOrders).toBe(0);
       const kinds = (await scanAll(f.client, f.tableName)).map((i) => (i.kind as { S?: string } | undefined)?.S);
       expect(kinds.filter((k) => k === 'CANCEL_ALL_REQUESTED')).toHaveLength(1);
     });
@@ -272,7 +271,7 @@ describe('order function', () => {
       const resting = await approveAndReceive('w-1', '4', { orderType: 'limit', limitPrice: '99.5' });
       broker.setUnavailable(true);
       await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-1' });
-      expect(await f.store.getOrder(ACCOUNT, 'w-1')).toMatchObject({ status: 'IN_FLIGHT' });
+      expect(await f.stores.orderStore.getOrder(ACCOUNT, 'w-1')).toMatchObject({ status: 'IN_FLIGHT' });
       await new SqsOrderQueue(f.sqsClient, f.queueUrl).enqueue([command(ORDER_QUEUE_MESSAGE_TYPES.OrderCancelRequested, { intentId: 'w-1', symbol: 'AAPL' }, 'cancel-w')]);
       const [cancel] = await receiveAllQueued();
       const waiting = await orderHandler()(toSqsEvent(cancel ? [cancel] : [], QUEUE_ARN), { awsRequestId: 'req-2' });
@@ -282,7 +281,7 @@ describe('order function', () => {
       await orderHandler()(toSqsEvent([resting], QUEUE_ARN), { awsRequestId: 'req-3' });
       const done = await orderHandler()(toSqsEvent(cancel ? [cancel] : [], QUEUE_ARN), { awsRequestId: 'req-4' });
       expect(done.batchItemFailures).toEqual([]);
-      expect(await f.store.getOrder(ACCOUNT, 'w-1')).toMatchObject({ status: 'CANCELED' });
+      expect(await f.stores.orderStore.getOrder(ACCOUNT, 'w-1')).toMatchObject({ status: 'CANCELED' });
       expect(broker.submittedOrderCount()).toBe(1);
     });
   });
@@ -295,7 +294,7 @@ describe('order function', () => {
     const redelivered = { ...message, Attributes: { ...message.Attributes, ApproximateReceiveCount: '2' } };
     const second = await orderHandler()(toSqsEvent([redelivered], QUEUE_ARN), { awsRequestId: 'req-2' });
     expect(second.batchItemFailures).toEqual([]);
-    expect(await f.store.getOrder(ACCOUNT, 'o-h')).toMatchObject({ status: 'IN_FLIGHT' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'o-h')).toMatchObject({ status: 'IN_FLIGHT' });
     expect(f.telemetry.countOf(METRICS.handedToReconciliation, { type: 'OrderApproved.v1' })).toBe(1);
   });
 

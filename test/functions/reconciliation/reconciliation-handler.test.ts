@@ -1,26 +1,27 @@
 // The reconciliation function against DynamoDB Local and the simulated broker's independent book.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { createReconciliationHandler } from '../../../functions/reconciliation/handler';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { METRICS } from '../../../shared/telemetry/metrics';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { executeIntent } from '../../support/execute-intent';
 import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, scheduledEvent, silentLogger } from '../../support/fixtures';
 
 let client: DynamoDBClient;
 let tableName: string;
-let store: DynamoTradingStore;
+let stores: TradingStores;
+let seeder: TableSeeder;
 let broker: SimulatedBroker;
 let bus: RecordingBus;
 let telemetry: InMemoryTelemetry;
 
 beforeEach(async () => {
-  ({ client, tableName } = await freshTable());
-  store = new DynamoTradingStore(client, tableName);
+  ({ client, tableName, stores, seeder } = await freshStores());
   const clock = new ManualClock();
   broker = new SimulatedBroker({ priceOf: () => '50', clock, seed: 1 });
   bus = new RecordingBus();
@@ -28,12 +29,12 @@ beforeEach(async () => {
 });
 
 const handler = () =>
-  createReconciliationHandler(() => ({ ...storesOf(store), broker, bus, clock: new ManualClock(), telemetry, accounts: [ACCOUNT], logger: silentLogger }));
+  createReconciliationHandler(() => ({ ...stores, broker, bus, clock: new ManualClock(), telemetry, accounts: [ACCOUNT], logger: silentLogger }));
 
 describe('reconciliation function', () => {
   it('reports a clean run when the broker and the table agree', async () => {
-    await executeIntent(store, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
-    await executeIntent(store, broker, 'c2', { symbol: 'MSFT', side: 'sell', quantity: '2.5' });
+    await executeIntent({ stores, seeder }, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
+    await executeIntent({ stores, seeder }, broker, 'c2', { symbol: 'MSFT', side: 'sell', quantity: '2.5' });
     const [run] = await handler()(scheduledEvent());
     // The first run adopts the broker's cash (the table had none deposited) without a break.
     expect(run).toMatchObject({ status: 'clean', breaks: [], ordersCompared: 0, adopted: 0, settled: 0, cash: { broker: '999875', local: '-125' } });
@@ -50,7 +51,7 @@ describe('reconciliation function', () => {
   });
 
   it('never reads an unreachable broker as flat: the run fails with a BROKER_UNREACHABLE break', async () => {
-    await executeIntent(store, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
+    await executeIntent({ stores, seeder }, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
     broker.setUnavailable(true);
     const [run] = await handler()(scheduledEvent());
     expect(run).toMatchObject({ status: 'failed', breaks: [expect.objectContaining({ kind: 'BROKER_UNREACHABLE' })] });
@@ -58,7 +59,7 @@ describe('reconciliation function', () => {
   });
 
   it('runs at start-up when the deployment trigger invokes it with an empty payload', async () => {
-    await executeIntent(store, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
+    await executeIntent({ stores, seeder }, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
     const [run] = await handler()({}, { awsRequestId: 'deploy-1' });
     expect(run).toMatchObject({ status: 'clean', breaks: [] });
     expect(bus.ofType('ReconciliationCompleted.v1')).toHaveLength(1);

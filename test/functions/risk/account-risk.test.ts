@@ -1,7 +1,6 @@
 // Account-level risk through the real risk and order functions on DynamoDB Local: loss thresholds move the
 // stored trading state and raise breaches, fills feed the execution throttle, and a trip holds until a
 // named person re-enables trading.
-import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
@@ -23,7 +22,7 @@ beforeEach(() => {
 
 const risk = (over: Partial<RiskLimits> = {}) =>
   createRiskHandler(() => ({
-    ...storesOf(f.store),
+    ...f.stores,
     queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
     bus: f.bus,
     clock: f.clock,
@@ -32,7 +31,7 @@ const risk = (over: Partial<RiskLimits> = {}) =>
     logger: silentLogger,
   }));
 
-const orders = createOrderHandler(() => ({ ...storesOf(f.store), broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger }));
+const orders = createOrderHandler(() => ({ ...f.stores, broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger }));
 
 const receiveOne = async (): Promise<Message> => {
   const out = await f.sqsClient.send(new ReceiveMessageCommand({ QueueUrl: f.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }));
@@ -55,16 +54,16 @@ const auditKinds = async () =>
 describe('account risk through the functions', () => {
   it('moves trading to WARNING, audited, once the daily loss reaches the warning threshold, and halves the next order', async () => {
     await expect(risk()(intendedEvent(intentFor('w-1', { quantity: '2' })))).resolves.toMatchObject({ outcome: 'approved' });
-    await f.store.depositCash(ACCOUNT, '-25000', '2026-11-23T15:00:00.500Z'); // equity falls by the warning threshold
+    await f.seeder.depositCash(ACCOUNT, '-25000', '2026-11-23T15:00:00.500Z'); // equity falls by the warning threshold
     await expect(risk()(intendedEvent(intentFor('w-2', { quantity: '10' })))).resolves.toMatchObject({ outcome: 'approved' });
-    expect(await f.store.getTradingState(ACCOUNT)).toBe('WARNING');
-    expect(await f.store.getOrder(ACCOUNT, 'w-2')).toMatchObject({ approvedQuantity: '5' });
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('WARNING');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'w-2')).toMatchObject({ approvedQuantity: '5' });
     expect(await auditKinds()).toContain('TRADING_STATE_CHANGED');
   });
 
   it('denies and raises one stable RiskBreach per session once the daily loss reaches the breaker', async () => {
     await expect(risk()(intendedEvent(intentFor('b-1', { quantity: '2' })))).resolves.toMatchObject({ outcome: 'approved' });
-    await f.store.depositCash(ACCOUNT, '-50000', '2026-11-23T15:00:00.500Z');
+    await f.seeder.depositCash(ACCOUNT, '-50000', '2026-11-23T15:00:00.500Z');
     await expect(risk()(intendedEvent(intentFor('b-2')))).resolves.toMatchObject({ outcome: 'denied', reason: 'DAILY_LOSS_LIMIT_BREACHED' });
     await expect(risk()(intendedEvent(intentFor('b-3', { quantity: '3' })))).resolves.toMatchObject({ reason: 'DAILY_LOSS_LIMIT_BREACHED' });
     // A 5% fall from the session peak is also a drawdown breach; each kind keeps one id for the session.
@@ -77,7 +76,7 @@ describe('account risk through the functions', () => {
     const limits = { executionThrottle: { maxFills: 2, windowMs: 10_000, scope: 'strategy' as const } };
     await trade(limits, 't-1', { quantity: '1' });
     await trade(limits, 't-2', { quantity: '2' });
-    const snapshot = await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
+    const snapshot = await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
     expect(snapshot.throttle.strategy.fills).toEqual([{ bucketStartMs: f.clock.now(), count: 2 }]);
     expect(snapshot.throttle.account.fills).toEqual([{ bucketStartMs: f.clock.now(), count: 2 }]);
 
@@ -85,20 +84,20 @@ describe('account risk through the functions', () => {
     f.clock.advance(60_000); // the fills have long left the window
     await expect(risk(limits)(intendedEvent(intentFor('t-4', { quantity: '4' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_DISABLED' });
 
-    await expect(reenableExecution({ ...storesOf(f.store), clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'x', reason: 'ok' })).rejects.toThrow(
+    await expect(reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'x', reason: 'ok' })).rejects.toThrow(
       InvalidInputError,
     );
     await expect(
-      reenableExecution({ ...storesOf(f.store), clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'runaway fixed in v1.2.4' }),
+      reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'runaway fixed in v1.2.4' }),
     ).resolves.toBe('reenabled');
-    await f.store.putMark('AAPL', '100', '2026-11-23T15:00:59.000Z');
+    await f.seeder.putMark('AAPL', '100', '2026-11-23T15:00:59.000Z');
     await expect(risk(limits)(intendedEvent(intentFor('t-5', { quantity: '5' })))).resolves.toMatchObject({ outcome: 'approved' });
     expect(await auditKinds()).toEqual(expect.arrayContaining(['EXECUTION_THROTTLE_TRIPPED', 'EXECUTION_REENABLED']));
   });
 
   it('re-enabling what no trip disabled changes nothing', async () => {
     await expect(
-      reenableExecution({ ...storesOf(f.store), clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'checking' }),
+      reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'checking' }),
     ).resolves.toBe('not-disabled');
   });
 
@@ -110,25 +109,25 @@ describe('account risk through the functions', () => {
     };
     const sell10 = await approveSell('r-2', '10');
     const sell5 = await approveSell('r-3', '5');
-    await f.store.putTradingState(ACCOUNT, 'REDUCING', 'test', '2026-11-23T15:00:01.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'REDUCING', 'test', '2026-11-23T15:00:01.000Z');
     // With both sells in flight the 10 could take the position short: blocked before the broker.
     await orders(toSqsEvent([sell10], 'arn:aws:sqs:us-east-1:000000000000:orders.fifo'), { awsRequestId: 'a' });
-    expect(await f.store.getOrder(ACCOUNT, 'r-2')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_REDUCING' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'r-2')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_REDUCING' });
     await orders(toSqsEvent([sell5], 'arn:aws:sqs:us-east-1:000000000000:orders.fifo'), { awsRequestId: 'b' });
-    expect(await f.store.getOrder(ACCOUNT, 'r-3')).toMatchObject({ status: 'FILLED' });
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'r-3')).toMatchObject({ status: 'FILLED' });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
   });
 
   it('moves the book and marks revisions by one on every write and names the symbols each write touched', async () => {
     const revisions = async () => {
-      const snapshot = await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
+      const snapshot = await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
       return { book: snapshot.book.revision, marks: snapshot.marksRevision };
     };
     const start = await revisions();
     if (!start.book || !start.marks) throw new Error('the fixture writes the book and the marks, so both carry a revision');
     await trade({}, 'v-1', { quantity: '1' }); // approval (in flight) then fill (quantity, cash, release): two writes
-    await f.store.depositCash(ACCOUNT, '10', '2026-11-23T15:00:00.500Z');
-    await f.store.putMarks([
+    await f.seeder.depositCash(ACCOUNT, '10', '2026-11-23T15:00:00.500Z');
+    await f.stores.marketDataStore.putMarks([
       { symbol: 'MSFT', price: '400', at: '2026-11-23T15:00:00.600Z' },
       { symbol: 'SPY', price: '600', at: '2026-11-23T15:00:00.600Z' },
     ]);

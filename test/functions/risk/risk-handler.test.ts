@@ -1,5 +1,4 @@
 // The risk function against DynamoDB Local and an in-process SQS reached through the real SQS client.
-import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
@@ -14,7 +13,7 @@ let risk: ReturnType<typeof createRiskHandler>;
 
 beforeEach(() => {
   risk = createRiskHandler(() => ({
-    ...storesOf(f.store),
+    ...f.stores,
     queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
     bus: f.bus,
     clock: f.clock,
@@ -42,7 +41,7 @@ describe('risk function', () => {
   });
 
   it('denies an order when trading is halted, publishes the coded reason and queues nothing', async () => {
-    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T14:30:00.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T14:30:00.000Z');
     await expect(risk(intendedEvent(intentFor('i-2')))).resolves.toMatchObject({ outcome: 'denied', reason: 'TRADING_HALTED' });
     expect(await receiveAll()).toHaveLength(0);
     expect(f.bus.ofType('OrderDenied.v1')[0]?.detail).toMatchObject({ data: { reason: 'TRADING_HALTED', stage: 'pre-trade' } });

@@ -2,7 +2,7 @@
 // own middleware stack, so a new call anywhere in the path shows up here.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { dynamoStores } from '../../../adapters/dynamodb/dynamo-stores';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { createRiskHandler } from '../../../functions/risk/handler';
 import { localDynamoClientConfig } from '../../../local/dynamodb-local';
@@ -31,9 +31,9 @@ describe('risk decision round trips', () => {
     ['a denial', '100000', 'denied'],
   ])('makes %s with one BatchGetItem and one TransactWriteItems', async (_name, quantity, outcome) => {
     const { client, commands } = countingClient();
-    const store = new DynamoTradingStore(client, f.tableName);
+    const stores = dynamoStores(client, f.tableName);
     const risk = createRiskHandler(() => ({
-      ...storesOf(store),
+      ...stores,
       queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
       bus: f.bus,
       clock: f.clock,

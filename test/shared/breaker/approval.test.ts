@@ -3,12 +3,13 @@
 // once, and that every decision is audited.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { approveRecovery, rejectRecovery } from '../../../shared/breaker/approval';
 import { InfrastructureError, InvalidInputError } from '../../../shared/errors/errors';
 import type { ApprovalDelivery, ApprovalOutput, BreakerApprovals } from '../../../shared/ports/breaker-approvals';
 import type { TradingState } from '../../../shared/trading-state/trading-state';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, scanAll } from '../../support/fixtures';
 
 const ALICE = 'arn:aws:iam::123456789012:user/alice';
@@ -34,19 +35,20 @@ class RecordingApprovals implements BreakerApprovals {
 
 let client: DynamoDBClient;
 let tableName: string;
-let store: DynamoTradingStore;
+let stores: TradingStores;
+let seeder: TableSeeder;
 let approvals: RecordingApprovals;
 const clock = new ManualClock(Date.parse('2026-11-23T15:30:00.000Z'));
 
-const deps = () => ({ ...storesOf(store), approvals, clock });
+const deps = () => ({ ...stores, approvals, clock });
 const request = (principal: string, over: Record<string, unknown> = {}) => ({ account: ACCOUNT, principal, reason: 'checks are fine', requestId: `req-${principal.slice(-5)}`, ...over });
 
 /** An execution of the release's recovery waiting at AwaitApproval, trading REDUCING. */
 const awaitingApproval = async (state: TradingState = 'REDUCING'): Promise<void> => {
-  await store.putTradingState(ACCOUNT, state, 'breaker', '2026-11-23T15:20:00.000Z');
+  await seeder.putTradingState(ACCOUNT, state, 'breaker', '2026-11-23T15:20:00.000Z');
   const detectedAtMs = Date.parse('2026-11-23T15:10:00.000Z');
-  await store.recordBreakerStage({ account: ACCOUNT, breachId: BREACH, kind: 'RELEASE', stage: 'REDUCING', since: '2026-11-23T15:15:00.000Z', detectedAtMs }, true);
-  await store.recordBreakerApproval(
+  await stores.breakerStore.recordBreakerStage({ account: ACCOUNT, breachId: BREACH, kind: 'RELEASE', stage: 'REDUCING', since: '2026-11-23T15:15:00.000Z', detectedAtMs }, true);
+  await stores.breakerStore.recordBreakerApproval(
     { account: ACCOUNT, breachId: BREACH, taskToken: TOKEN, requestedAt: '2026-11-23T15:20:00.000Z', excludedApprovers: ['breaker', ALICE, BOB] },
     { account: ACCOUNT, breachId: BREACH, kind: 'RELEASE', since: '2026-11-23T15:20:00.000Z', detectedAtMs },
   );
@@ -55,8 +57,7 @@ const awaitingApproval = async (state: TradingState = 'REDUCING'): Promise<void>
 const audits = async (kind: string) => (await scanAll(client, tableName)).filter((i) => (i.kind as { S?: string } | undefined)?.S === kind);
 
 beforeEach(async () => {
-  ({ client, tableName } = await freshTable());
-  store = new DynamoTradingStore(client, tableName);
+  ({ client, tableName, stores, seeder } = await freshStores());
   approvals = new RecordingApprovals();
 });
 
@@ -67,7 +68,7 @@ describe('approving the breaker’s return to ACTIVE', () => {
     expect(approvals.sent).toEqual([
       { kind: 'approve', taskToken: TOKEN, output: { approvedBy: CAROL, reason: 'checks are fine', requestId: 'req-carol', at: '2026-11-23T15:30:00.000Z' } },
     ]);
-    expect((await store.getBreakerExecution(ACCOUNT))?.approval).toBeUndefined();
+    expect((await stores.breakerStore.getBreakerExecution(ACCOUNT))?.approval).toBeUndefined();
     expect(await audits('BREAKER_APPROVED')).toEqual([expect.objectContaining({ actor: { S: CAROL }, correlationId: { S: BREACH }, causationId: { S: 'req-carol' } })]);
   });
 
@@ -94,7 +95,7 @@ describe('approving the breaker’s return to ACTIVE', () => {
     await awaitingApproval('KILLED');
     await expect(approveRecovery(deps(), request(CAROL))).resolves.toMatchObject({ outcome: 'refused', reason: 'STATE_NOT_REDUCING' });
     expect(approvals.sent).toEqual([]);
-    expect((await store.getBreakerExecution(ACCOUNT))?.approval?.taskToken).toBe(TOKEN);
+    expect((await stores.breakerStore.getBreakerExecution(ACCOUNT))?.approval?.taskToken).toBe(TOKEN);
   });
 
   it('refuses with SAME_PRINCIPAL the person who activated the kill switch and the person who released it', async () => {
@@ -109,14 +110,14 @@ describe('approving the breaker’s return to ACTIVE', () => {
     await awaitingApproval();
     approvals.answer = 'expired';
     await expect(approveRecovery(deps(), request(CAROL))).resolves.toMatchObject({ outcome: 'refused', reason: 'APPROVAL_EXPIRED' });
-    expect((await store.getBreakerExecution(ACCOUNT))?.approval).toBeUndefined();
+    expect((await stores.breakerStore.getBreakerExecution(ACCOUNT))?.approval).toBeUndefined();
   });
 
   it('puts the approval back when sending it failed, so a person can try again', async () => {
     await awaitingApproval();
     approvals.answer = new InfrastructureError('SendTaskSuccess throttled', 'sfn');
     await expect(approveRecovery(deps(), request(CAROL))).rejects.toBeInstanceOf(InfrastructureError);
-    expect((await store.getBreakerExecution(ACCOUNT))?.approval?.taskToken).toBe(TOKEN);
+    expect((await stores.breakerStore.getBreakerExecution(ACCOUNT))?.approval?.taskToken).toBe(TOKEN);
 
     approvals.answer = 'delivered';
     await expect(approveRecovery(deps(), request(CAROL, { requestId: 'req-retry' }))).resolves.toMatchObject({ outcome: 'approved' });

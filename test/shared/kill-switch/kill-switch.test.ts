@@ -4,7 +4,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { auditEntry } from '../../../shared/audit/audit-entry';
 import type { RecoveryStart } from '../../../shared/kill-switch/release-trip';
 import { InvalidInputError } from '../../../shared/errors/errors';
@@ -15,7 +16,7 @@ import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry'
 import type { OrderServiceDeps } from '../../../shared/order-service/context';
 import { processApprovedOrder } from '../../../shared/order-service/submission';
 import { cancelAllOrders } from '../../../shared/order-service/cancellation';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, scanAll } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
 
@@ -24,7 +25,8 @@ const BOB = 'arn:aws:iam::123456789012:user/bob';
 
 let client: DynamoDBClient;
 let tableName: string;
-let store: DynamoTradingStore;
+let stores: TradingStores;
+let seeder: TableSeeder;
 let clock: ManualClock;
 let broker: SimulatedBroker;
 let pager: RecordingPager;
@@ -32,10 +34,10 @@ let controlPlane: RecordingControlPlane;
 let recoveries: RecoveryStart[];
 let cancelFails: boolean;
 
-const orderDeps = (): OrderServiceDeps => ({ ...storesOf(store), broker, bus: new RecordingBus(), clock, telemetry: new InMemoryTelemetry(), workerId: 'w-1', leaseMs: 10_000 });
+const orderDeps = (): OrderServiceDeps => ({ ...stores, broker, bus: new RecordingBus(), clock, telemetry: new InMemoryTelemetry(), workerId: 'w-1', leaseMs: 10_000 });
 
 const deps = (): KillSwitchDeps => ({
-  ...storesOf(store),
+  ...stores,
   controlPlane,
   pager,
   clock,
@@ -51,29 +53,28 @@ const release = (over: Record<string, unknown> = {}) => releaseKillSwitch(deps()
 
 const reconciled = async (status: ReconciliationRecord['status'], completedAt = '2026-11-23T15:05:00.000Z') => {
   const record: ReconciliationRecord = { account: ACCOUNT, runId: `run-${completedAt}`, status, completedAt, breaks: [] };
-  await store.recordReconciliation(
+  await stores.reconciliationStore.recordReconciliation(
     record,
     auditEntry({ account: ACCOUNT, occurredAt: completedAt, kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: record.runId, causationId: 'test', detail: {} }),
   );
 };
 
 beforeEach(async () => {
-  ({ client, tableName } = await freshTable());
-  store = new DynamoTradingStore(client, tableName);
+  ({ client, tableName, stores, seeder } = await freshStores());
   clock = new ManualClock();
   broker = new SimulatedBroker({ priceOf: () => '100', clock, seed: 5 });
   pager = new RecordingPager();
   controlPlane = new RecordingControlPlane();
   recoveries = [];
   cancelFails = false;
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
-  await store.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
-  await store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+  await seeder.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');
+  await seeder.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
 });
 
 describe('kill switch activation', () => {
   it('stores KILLED durably, stops intake, cancels open orders and pages once, in that order', async () => {
-    await recordApproval(store, 'open-1');
+    await recordApproval(stores.riskStore, 'open-1');
     const result = await kill();
     expect(result).toMatchObject({ state: 'KILLED', alreadyKilled: false, activatedBy: ALICE, complete: true });
     expect(result.steps.map((s) => [s.step, s.status])).toEqual([
@@ -83,10 +84,10 @@ describe('kill switch activation', () => {
       ['cancel-orders', 'done'],
       ['page', 'done'],
     ]);
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
-    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE, reason: 'runaway strategy', requestId: 'req-kill-1' });
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE, reason: 'runaway strategy', requestId: 'req-kill-1' });
     expect(controlPlane.calls).toEqual(['stop:runaway strategy']);
-    expect(await store.getOrder(ACCOUNT, 'open-1')).toMatchObject({ status: 'CANCELED' });
+    expect(await stores.orderStore.getOrder(ACCOUNT, 'open-1')).toMatchObject({ status: 'CANCELED' });
     expect(pager.pages).toEqual([expect.objectContaining({ severity: 'critical', account: ACCOUNT, correlationId: 'req-kill-1' })]);
   });
 
@@ -102,13 +103,13 @@ describe('kill switch activation', () => {
     expect(again).toMatchObject({ state: 'KILLED', alreadyKilled: true, activatedBy: ALICE, complete: true });
     expect(again.steps.find((s) => s.step === 'page')).toMatchObject({ status: 'skipped' });
     expect(pager.pages).toHaveLength(1);
-    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE });
+    expect(await stores.tradingStateStore.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE });
   });
 
   it('kills from any state, including HALTED set by the breaker', async () => {
-    await store.putTradingState(ACCOUNT, 'HALTED', 'breaker', '2026-11-23T14:30:00.000Z');
+    await seeder.putTradingState(ACCOUNT, 'HALTED', 'breaker', '2026-11-23T14:30:00.000Z');
     await expect(kill()).resolves.toMatchObject({ state: 'KILLED', alreadyKilled: false });
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
   });
 
   it('keeps KILLED and reports the failed steps when the hard stop and the cancels fail, never calling them done', async () => {
@@ -117,7 +118,7 @@ describe('kill switch activation', () => {
     const result = await kill();
     expect(result).toMatchObject({ state: 'KILLED', complete: false });
     expect(result.steps.filter((s) => s.status === 'failed').map((s) => s.step)).toEqual(['stop-intake', 'cancel-orders']);
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
     expect(pager.pages[0]?.message).toMatch(/stop-intake: failed/);
   });
 
@@ -126,7 +127,7 @@ describe('kill switch activation', () => {
     const result = await kill();
     expect(result).toMatchObject({ state: 'KILLED', complete: false });
     expect(result.steps.find((s) => s.step === 'page')).toMatchObject({ status: 'failed', detail: 'pager unavailable' });
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
   });
 
   it('rejects a missing reason or a too-short principal before writing anything', async () => {
@@ -138,18 +139,18 @@ describe('kill switch activation', () => {
   });
 
   it('leaves no broker submission for an approved order queued before activation (cancelled by the kill)', async () => {
-    const queued = await recordApproval(store, 'queued-1');
+    const queued = await recordApproval(stores.riskStore, 'queued-1');
     await kill();
     await expect(processApprovedOrder(orderDeps(), queued)).resolves.not.toBe('submitted');
     expect(broker.submittedOrderCount()).toBe(0);
   });
 
   it('blocks an approved order queued before activation at the order function re-check even when the cancels failed', async () => {
-    const queued = await recordApproval(store, 'queued-2');
+    const queued = await recordApproval(stores.riskStore, 'queued-2');
     cancelFails = true;
     await kill();
     await expect(processApprovedOrder(orderDeps(), queued)).resolves.toBe('blocked');
-    expect(await store.getOrder(ACCOUNT, 'queued-2')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_KILLED' });
+    expect(await stores.orderStore.getOrder(ACCOUNT, 'queued-2')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_KILLED' });
     expect(broker.submittedOrderCount()).toBe(0);
   });
 });
@@ -163,19 +164,19 @@ describe('kill switch release', () => {
   it('refuses the principal who activated it (SAME_PRINCIPAL) and changes nothing', async () => {
     await reconciled('clean');
     await expect(release({ principal: ALICE })).resolves.toMatchObject({ outcome: 'refused', reason: 'SAME_PRINCIPAL' });
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
     expect(recoveries).toEqual([]);
   });
 
   it('refuses another principal when no reconciliation has run (RECONCILIATION_MISSING)', async () => {
     await expect(release()).resolves.toMatchObject({ outcome: 'refused', reason: 'RECONCILIATION_MISSING' });
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
   });
 
   it('refuses another principal when the last reconciliation found breaks (RECONCILIATION_NOT_CLEAN)', async () => {
     await reconciled('breaks');
     await expect(release()).resolves.toMatchObject({ outcome: 'refused', reason: 'RECONCILIATION_NOT_CLEAN' });
-    expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
   });
 
   it('refuses a clean reconciliation that ran before the activation (RECONCILIATION_STALE)', async () => {
@@ -187,11 +188,11 @@ describe('kill switch release', () => {
     await reconciled('clean');
     const result = await release();
     expect(result).toMatchObject({ outcome: 'released', state: 'HALTED', complete: true });
-    expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
     // The release's time, reason and both people: the recovery execution's name, and who may not approve it.
     expect(recoveries).toEqual([{ account: ACCOUNT, reason: 'root cause fixed', releasedAt: new Date(clock.now()).toISOString(), activatedBy: ALICE, releasedBy: BOB }]);
     expect(controlPlane.calls).toEqual(['stop:runaway strategy', 'resume']);
-    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE, release: { releasedBy: BOB, requestId: 'req-release-1' } });
+    expect(await stores.tradingStateStore.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: ALICE, release: { releasedBy: BOB, requestId: 'req-release-1' } });
   });
 
   it('reports start-recovery failed (never done) and stays HALTED when the breaker cannot be started', async () => {
@@ -204,12 +205,12 @@ describe('kill switch release', () => {
     });
     expect(result).toMatchObject({ outcome: 'released', state: 'HALTED', complete: false });
     expect(result.outcome === 'released' && result.steps.find((s) => s.step === 'start-recovery')).toEqual({ step: 'start-recovery', status: 'failed', detail: 'BREAKER_STATE_MACHINE_ARN is not set' });
-    expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
   });
 
   it('hands the breaker the state’s writer as the activator when the breaker set KILLED', async () => {
-    await store.putTradingState('acct-3', 'KILLED', 'breaker', '2026-11-23T15:00:30.000Z');
-    await store.recordReconciliation(
+    await seeder.putTradingState('acct-3', 'KILLED', 'breaker', '2026-11-23T15:00:30.000Z');
+    await stores.reconciliationStore.recordReconciliation(
       { account: 'acct-3', runId: 'run-3', status: 'clean', completedAt: '2026-11-23T15:02:00.000Z', breaks: [] },
       auditEntry({ account: 'acct-3', occurredAt: '2026-11-23T15:02:00.000Z', kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-3', causationId: 'test', detail: {} }),
     );
@@ -225,8 +226,8 @@ describe('kill switch release', () => {
   });
 
   it('judges a KILLED set by the breaker against the breaker as the activator', async () => {
-    await store.putTradingState('acct-2', 'KILLED', 'breaker', '2026-11-23T15:00:30.000Z');
-    await store.recordReconciliation(
+    await seeder.putTradingState('acct-2', 'KILLED', 'breaker', '2026-11-23T15:00:30.000Z');
+    await stores.reconciliationStore.recordReconciliation(
       { account: 'acct-2', runId: 'run-2', status: 'clean', completedAt: '2026-11-23T15:02:00.000Z', breaks: [] },
       auditEntry({ account: 'acct-2', occurredAt: '2026-11-23T15:02:00.000Z', kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-2', causationId: 'test', detail: {} }),
     );
@@ -237,15 +238,15 @@ describe('kill switch release', () => {
     await reconciled('clean');
     await release();
     await kill({ principal: BOB, requestId: 'req-kill-3' });
-    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: BOB, requestId: 'req-kill-3' });
-    expect((await store.getKillSwitch(ACCOUNT))?.release).toBeUndefined();
+    expect(await stores.tradingStateStore.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: BOB, requestId: 'req-kill-3' });
+    expect((await stores.tradingStateStore.getKillSwitch(ACCOUNT))?.release).toBeUndefined();
   });
 });
 
 describe('kill switch status', () => {
   it('reports the state, the activation, open orders, valued positions with totals, the last reconciliation and intake', async () => {
-    await processApprovedOrder(orderDeps(), await recordApproval(store, 'filled-1'));
-    await recordApproval(store, 'open-2', { symbol: 'AAPL', side: 'buy', quantity: '5' });
+    await processApprovedOrder(orderDeps(), await recordApproval(stores.riskStore, 'filled-1'));
+    await recordApproval(stores.riskStore, 'open-2', { symbol: 'AAPL', side: 'buy', quantity: '5' });
     await reconciled('clean');
     const status = await killSwitchStatus(deps(), ACCOUNT);
     expect(status).toMatchObject({
@@ -264,8 +265,8 @@ describe('kill switch status', () => {
 
   it('shows the breaker’s current execution and whether it waits for approval, never its task token', async () => {
     const write = { account: ACCOUNT, breachId: 'DRAWDOWN.acct-1.x', kind: 'DRAWDOWN', since: '2026-11-23T15:20:00.000Z', detectedAtMs: Date.parse('2026-11-23T14:59:00.000Z') };
-    await store.recordBreakerStage({ ...write, stage: 'REDUCING' }, true);
-    await store.recordBreakerApproval({ account: ACCOUNT, breachId: write.breachId, taskToken: 'secret-token', requestedAt: write.since, excludedApprovers: ['breaker'] }, write);
+    await stores.breakerStore.recordBreakerStage({ ...write, stage: 'REDUCING' }, true);
+    await stores.breakerStore.recordBreakerApproval({ account: ACCOUNT, breachId: write.breachId, taskToken: 'secret-token', requestedAt: write.since, excludedApprovers: ['breaker'] }, write);
 
     const status = await killSwitchStatus(deps(), ACCOUNT);
     expect(status.breaker).toEqual({ breachId: 'DRAWDOWN.acct-1.x', kind: 'DRAWDOWN', stage: 'AWAITING_APPROVAL', since: '2026-11-23T15:20:00.000Z', awaitingApproval: true });

@@ -1,7 +1,6 @@
 // The order service against DynamoDB Local and the simulated broker: ambiguous submissions stay in flight
 // until a query settles them, definite refusals reject, stream updates book fills exactly once whatever
 // their order, and cancels finish through the broker's own answer.
-import { storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { RetryLaterError } from '../../../shared/errors/errors';
@@ -29,7 +28,7 @@ beforeEach(() => {
 });
 
 const deps = (over: Partial<OrderServiceDeps> = {}): OrderServiceDeps => ({
-  ...storesOf(f.store),
+  ...f.stores,
   broker,
   bus: f.bus,
   clock: f.clock,
@@ -40,7 +39,7 @@ const deps = (over: Partial<OrderServiceDeps> = {}): OrderServiceDeps => ({
   ...over,
 });
 
-const approve = (intentId: string, over: Parameters<typeof intentFor>[1] = {}): Promise<ApprovedOrderMessage> => recordApproval(f.store, intentId, over);
+const approve = (intentId: string, over: Parameters<typeof intentFor>[1] = {}): Promise<ApprovedOrderMessage> => recordApproval(f.stores.riskStore, intentId, over);
 
 /** The broker fails the first submission with `error`, after (or before) it took effect. */
 const failFirstSubmit = (inner: SimulatedBroker, afterEffect: boolean, error = new BrokerCallError('timed out', 'ambiguous')): Broker => {
@@ -55,19 +54,19 @@ const failFirstSubmit = (inner: SimulatedBroker, afterEffect: boolean, error = n
   return wrapped;
 };
 
-const book = async () => (await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).book.positions.AAPL;
+const book = async () => (await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).book.positions.AAPL;
 
 describe('order service', () => {
   it('keeps an order in flight after a timeout that reached the broker, then books it once from the query', async () => {
     const message = await approve('t-1');
     const d = deps({ broker: failFirstSubmit(broker, true) });
     await expect(processApprovedOrder(d, message)).rejects.toBeInstanceOf(RetryLaterError);
-    expect(await f.store.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'IN_FLIGHT' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'IN_FLIGHT' });
     expect(await book()).toMatchObject({ inFlightBuy: '10' }); // still counted against every limit
     await expect(processApprovedOrder(d, message)).resolves.toBe('settled');
-    expect(await f.store.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
     expect(broker.submittedOrderCount()).toBe(1);
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
     expect(await book()).toMatchObject({ quantity: '10', inFlightBuy: '0' });
   });
 
@@ -79,7 +78,7 @@ describe('order service', () => {
     await expect(processApprovedOrder(d, message)).rejects.toThrow(/does not show it yet/);
     f.clock.advance(1);
     await expect(processApprovedOrder(d, message)).resolves.toBe('submitted');
-    expect(await f.store.getOrder(ACCOUNT, 't-2')).toMatchObject({ status: 'FILLED' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-2')).toMatchObject({ status: 'FILLED' });
     expect(broker.submittedOrderCount()).toBe(1);
   });
 
@@ -87,10 +86,10 @@ describe('order service', () => {
     const message = await approve('t-3');
     const d = deps({ broker: failFirstSubmit(broker, false) });
     await expect(processApprovedOrder(d, message)).rejects.toBeInstanceOf(RetryLaterError);
-    await f.store.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
+    await f.seeder.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
     f.clock.advance(5_000);
     await expect(settleInFlightOrders(d, ACCOUNT, 'rec-1')).resolves.toBe(1);
-    expect(await f.store.getOrder(ACCOUNT, 't-3')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_HALTED', inFlight: '0' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-3')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_HALTED', inFlight: '0' });
     expect(broker.submittedOrderCount()).toBe(0);
     expect(await book()).toMatchObject({ inFlightBuy: '0' });
   });
@@ -99,8 +98,8 @@ describe('order service', () => {
     const message = await approve('t-4');
     const d = deps({ broker: failFirstSubmit(broker, false, new BrokerCallError('insufficient buying power', 'refused', { status: 403 })) });
     await expect(processApprovedOrder(d, message)).resolves.toBe('rejected');
-    expect(await f.store.getOrder(ACCOUNT, 't-4')).toMatchObject({ status: 'REJECTED', rejectReason: expect.stringMatching(/buying power/) });
-    expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-4')).toMatchObject({ status: 'REJECTED', rejectReason: expect.stringMatching(/buying power/) });
+    expect((await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
     expect(await book()).toMatchObject({ inFlightBuy: '0' });
   });
 
@@ -115,8 +114,8 @@ describe('order service', () => {
     const fillUpdates = updates.filter((u) => u.fill);
     expect(fillUpdates.length).toBeGreaterThan(1);
     for (const update of [...fillUpdates].reverse().concat(fillUpdates)) await processBrokerUpdate(deps(), ACCOUNT, update, 'stream');
-    expect(await f.store.getOrder(ACCOUNT, 't-5')).toMatchObject({ status: 'FILLED', filledQuantity: '9', inFlight: '0' });
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '9' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-5')).toMatchObject({ status: 'FILLED', filledQuantity: '9', inFlight: '0' });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '9' });
     const fills = (await scanAll(f.client, f.tableName)).filter((i) => (i.type as { S: string } | undefined)?.S === 'FILL');
     expect(fills).toHaveLength(broker.fills().length);
   });
@@ -132,20 +131,20 @@ describe('order service', () => {
     const order = await broker.getOrderByClientOrderId('t-6');
     if (!last || !order) throw new Error('the order filled');
     await processBrokerUpdate(deps(), ACCOUNT, { event: 'fill', order, fill: last, at: last.at }, 'stream');
-    expect(await f.store.getOrder(ACCOUNT, 't-6')).toMatchObject({ status: 'FILLED', filledQuantity: '9' });
-    expect(await f.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '9' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-6')).toMatchObject({ status: 'FILLED', filledQuantity: '9' });
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '9' });
   });
 
   it('cancels an order not yet sent locally, and a resting one through the broker', async () => {
     await approve('c-1');
     await expect(cancelOrder(deps(), { account: ACCOUNT, intentId: 'c-1', requestedBy: 'jane.doe', requestId: 'r-1' })).resolves.toBe('canceled');
-    expect(await f.store.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
     const resting = await approve('c-2', { orderType: 'limit', limitPrice: '99' });
     await processApprovedOrder(deps(), resting);
-    expect(await f.store.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'ACCEPTED' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'ACCEPTED' });
     await expect(cancelOrder(deps(), { account: ACCOUNT, intentId: 'c-2', requestedBy: 'jane.doe', requestId: 'r-2' })).resolves.toBe('requested');
-    expect(await f.store.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
-    expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'c-2')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
+    expect((await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
     expect(await book()).toMatchObject({ inFlightBuy: '0' });
   });
 
@@ -154,9 +153,9 @@ describe('order service', () => {
     await processApprovedOrder(deps(), await approve('a-2', { orderType: 'limit', limitPrice: '97', side: 'buy' }));
     await approve('a-3');
     await expect(cancelAllOrders(deps(), { account: ACCOUNT, requestedBy: 'kill-switch', requestId: 'k-1' })).resolves.toEqual({ requested: 2, canceledLocally: 1, waiting: 0 });
-    for (const id of ['a-1', 'a-2', 'a-3']) expect(await f.store.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
+    for (const id of ['a-1', 'a-2', 'a-3']) expect(await f.stores.orderStore.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
     expect(await broker.listOpenOrders()).toEqual([]);
-    expect((await f.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
+    expect((await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
   });
 
   it('records and alarms a broker update that would move a filled order backwards, without applying it', async () => {
@@ -165,7 +164,7 @@ describe('order service', () => {
     if (!order) throw new Error('submitted');
     const bogus = { ...order, status: 'canceled' as const, updatedAt: '2026-11-23T16:00:00.000Z' };
     await processBrokerUpdate(deps(), ACCOUNT, { event: 'canceled', order: bogus, at: bogus.updatedAt }, 'stream');
-    expect(await f.store.getOrder(ACCOUNT, 'x-1')).toMatchObject({ status: 'FILLED' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'x-1')).toMatchObject({ status: 'FILLED' });
     expect(f.telemetry.countsBy(METRICS.orderAnomaly, 'kind')).toEqual({ INVALID_TRANSITION: 1 });
     const kinds = (await scanAll(f.client, f.tableName)).map((i) => (i.kind as { S: string } | undefined)?.S);
     expect(kinds).toContain('ORDER_ANOMALY');

@@ -5,7 +5,6 @@
 // intent reached the broker twice, every order agrees with the broker, and reconciliation is clean.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { dec, toDecimalString, ZERO } from '../../../shared/money/decimal';
 import { STATUS_FROM_BROKER } from '../../../shared/orders/order-lifecycle';
@@ -20,7 +19,7 @@ import { cancelOrder } from '../../../shared/order-service/cancellation';
 import type { BrokerUpdate } from '../../../shared/broker/broker-order';
 import { reconcileAccount } from '../../../shared/reconciliation/reconciliation-service';
 import { recordApproval } from '../../support/approvals';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, STRATEGY } from '../../support/fixtures';
 
 const START_CASH = '1000000';
@@ -73,8 +72,7 @@ const swallow = async (work: () => Promise<unknown>): Promise<void> => {
 };
 
 const runHistory = async (seed: number, ops: readonly Op[]) => {
-  const { client, tableName } = await freshTable();
-  const store = new DynamoTradingStore(client, tableName);
+  const { client, tableName, stores, seeder } = await freshStores();
   const clock = new ManualClock();
   let price = 100;
   const broker = new SimulatedBroker({
@@ -91,13 +89,13 @@ const runHistory = async (seed: number, ops: readonly Op[]) => {
   const updates: BrokerUpdate[] = [];
   broker.subscribe((u) => void updates.push(u));
   const at = '2026-11-23T15:00:00.000Z';
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', at);
-  await store.depositCash(ACCOUNT, START_CASH, at);
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', at);
+  await seeder.depositCash(ACCOUNT, START_CASH, at);
   const bus = new RecordingBus();
   const telemetry = new InMemoryTelemetry();
   const deps = (workerId: string, crash: Crash = 'none'): OrderServiceDeps => ({
-    ...storesOf(store),
-    orderStore: crashingStore(store, crash),
+    ...stores,
+    orderStore: crashingStore(stores.orderStore, crash),
     broker,
     bus,
     clock,
@@ -112,7 +110,7 @@ const runHistory = async (seed: number, ops: readonly Op[]) => {
   const approve = async (op: { side: 'buy' | 'sell'; quantity: number; limitOffset: number | undefined }) => {
     const intentId = `p-${approved.length + 1}`;
     approved.push(
-      await recordApproval(store, intentId, {
+      await recordApproval(stores.riskStore, intentId, {
         side: op.side,
         quantity: String(op.quantity),
         ...(op.limitOffset === undefined ? {} : { orderType: 'limit' as const, limitPrice: String(price + op.limitOffset), timeInForce: 'gtc' as const }),
@@ -164,10 +162,10 @@ const runHistory = async (seed: number, ops: readonly Op[]) => {
   let run;
   for (let attempt = 1; attempt <= 10; attempt++) {
     clock.advance(LEASE_MS + GRACE_MS);
-    run = await reconcileAccount({ ...storesOf(store), broker, bus, clock, telemetry, leaseMs: LEASE_MS, inFlightGraceMs: GRACE_MS }, ACCOUNT, `rec-${attempt}`);
+    run = await reconcileAccount({ ...stores, broker, bus, clock, telemetry, leaseMs: LEASE_MS, inFlightGraceMs: GRACE_MS }, ACCOUNT, `rec-${attempt}`);
     if (run.status === 'clean') break;
   }
-  return { store, broker, run, client, tableName, approved };
+  return { stores, broker, run, client, tableName, approved };
 };
 
 describe('order pipeline properties', () => {
@@ -177,7 +175,7 @@ describe('order pipeline properties', () => {
     async () => {
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), fc.array(OpArb, { minLength: 4, maxLength: 24 }), async (seed, ops) => {
-          const { store, broker, run, client, tableName, approved } = await runHistory(seed, ops);
+          const { stores, broker, run, client, tableName, approved } = await runHistory(seed, ops);
 
           // Reconciliation converged.
           expect(run?.breaks).toEqual([]);
@@ -199,9 +197,9 @@ describe('order pipeline properties', () => {
             quantity = quantity.plus(signed);
             cash = cash.minus(signed.times(dec(e.price)));
           }
-          const position = await store.getPosition(ACCOUNT, 'AAPL');
+          const position = await stores.orderStore.getPosition(ACCOUNT, 'AAPL');
           expect(position.quantity).toBe(toDecimalString(quantity));
-          expect(await store.getCash(ACCOUNT)).toBe(toDecimalString(cash));
+          expect((await stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe(toDecimalString(cash));
 
           // Every order is in a possible state and agrees with the broker.
           const brokerByClientId = new Map(broker.orders().map((o) => [o.clientOrderId, o]));
@@ -209,7 +207,7 @@ describe('order pipeline properties', () => {
           let inFlightBuy = ZERO;
           let inFlightSell = ZERO;
           for (const message of approved) {
-            const order = await store.getOrder(ACCOUNT, message.data.intent.intentId);
+            const order = await stores.orderStore.getOrder(ACCOUNT, message.data.intent.intentId);
             expect(order).toBeDefined();
             if (!order) continue;
             expect(ORDER_STATUSES).toContain(order.status);
@@ -229,7 +227,7 @@ describe('order pipeline properties', () => {
           }
 
           // The book's in-flight sizes and open-order count are exactly what the orders say.
-          const snapshot = await store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'check');
+          const snapshot = await stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'check');
           expect(snapshot.openOrders).toBe(openCount);
           expect(snapshot.book.positions.AAPL?.inFlightBuy ?? '0').toBe(toDecimalString(inFlightBuy));
           expect(snapshot.book.positions.AAPL?.inFlightSell ?? '0').toBe(toDecimalString(inFlightSell));

@@ -4,7 +4,8 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker, type SimulatedBrokerOptions } from '../../../adapters/broker/simulated-broker';
-import { DynamoTradingStore, storesOf } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { auditEntry } from '../../../shared/audit/audit-entry';
 import { RetryLaterError } from '../../../shared/errors/errors';
 import { DETAIL_TYPES } from '../../../shared/events/catalog';
@@ -14,7 +15,7 @@ import { diffPositions } from '../../../shared/reconciliation/diff';
 import { confirmBreaks, reconcileAccount, type ReconciliationDeps } from '../../../shared/reconciliation/reconciliation-service';
 import { recordApproval } from '../../support/approvals';
 import { delegatingBroker } from '../../support/broker-requests';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import type { BrokerUpdate } from '../../../shared/broker/broker-order';
 import { BrokerCallError } from '../../../shared/broker/broker-call-error';
 import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
@@ -29,7 +30,8 @@ const PRICES: Record<string, string> = { AAPL: '100', MSFT: '50' };
 interface World {
   client: DynamoDBClient;
   tableName: string;
-  store: DynamoTradingStore;
+  stores: TradingStores;
+  seeder: TableSeeder;
   broker: SimulatedBroker;
   bus: RecordingBus;
   telemetry: InMemoryTelemetry;
@@ -40,18 +42,17 @@ interface World {
 
 /** A fresh table with trading ACTIVE and the broker's starting cash deposited, and a broker of its own. */
 const newWorld = async (options: Partial<SimulatedBrokerOptions> = {}): Promise<World> => {
-  const { client, tableName } = await freshTable();
-  const store = new DynamoTradingStore(client, tableName);
+  const { client, tableName, stores, seeder } = await freshStores();
   const clock = new ManualClock();
   const prices = { ...PRICES };
   const broker = new SimulatedBroker({ priceOf: (symbol) => prices[symbol], clock, seed: 1, ...options });
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
-  await store.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
-  return { client, tableName, store, broker, bus: new RecordingBus(), telemetry: new InMemoryTelemetry(), clock, prices, runs: 0 };
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
+  await seeder.depositCash(ACCOUNT, '1000000', '2026-11-23T14:00:00.000Z');
+  return { client, tableName, stores, seeder, broker, bus: new RecordingBus(), telemetry: new InMemoryTelemetry(), clock, prices, runs: 0 };
 };
 
 const orderDeps = (w: World, broker: Broker = w.broker): OrderServiceDeps => ({
-  ...storesOf(w.store),
+  ...w.stores,
   broker,
   bus: w.bus,
   clock: w.clock,
@@ -66,7 +67,7 @@ const orderDeps = (w: World, broker: Broker = w.broker): OrderServiceDeps => ({
  * ambiguous broker answer leaves the order IN_FLIGHT (the queue would redeliver; here reconciliation settles it).
  */
 const place = async (w: World, intentId: string, over: Parameters<typeof intentFor>[1] = {}, broker: Broker = w.broker): Promise<SubmissionOutcome | 'in-flight'> => {
-  const message = await recordApproval(w.store, intentId, over);
+  const message = await recordApproval(w.stores.riskStore, intentId, over);
   return processApprovedOrder(orderDeps(w, broker), message).catch((error: unknown) => {
     if (error instanceof RetryLaterError) return 'in-flight' as const;
     throw error;
@@ -85,7 +86,7 @@ const answerLost = (inner: Broker): Broker =>
   });
 
 const reconcile = (w: World, over: Partial<ReconciliationDeps> = {}) =>
-  reconcileAccount({ ...storesOf(w.store), broker: w.broker, bus: w.bus, clock: w.clock, telemetry: w.telemetry, ...over }, ACCOUNT, `run-${++w.runs}`);
+  reconcileAccount({ ...w.stores, broker: w.broker, bus: w.bus, clock: w.clock, telemetry: w.telemetry, ...over }, ACCOUNT, `run-${++w.runs}`);
 
 const auditKinds = async (w: World) =>
   (await scanAll(w.client, w.tableName)).filter((i) => (i.type as { S: string } | undefined)?.S === 'AUDIT').map((i) => (i.kind as { S: string }).S);
@@ -115,7 +116,7 @@ describe('reconciliation run', () => {
     await place(w, 'o-2', { symbol: 'MSFT', orderType: 'limit', limitPrice: '40', quantity: '4' }); // rests at the broker
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'clean', breaks: [], ordersCompared: 1, adopted: 0, settled: 0, cash: { broker: '999000', local: '999000' } });
-    expect(await w.store.getOrder(ACCOUNT, 'o-2')).toMatchObject({ status: 'ACCEPTED', inFlight: '4' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-2')).toMatchObject({ status: 'ACCEPTED', inFlight: '4' });
     expect(w.bus.ofType('ReconciliationCompleted.v1')).toHaveLength(1);
     expect(w.bus.ofType('ReconciliationBreak.v1')).toHaveLength(0);
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
@@ -124,32 +125,32 @@ describe('reconciliation run', () => {
   it('books a fill whose stream update was lost', async () => {
     w = await newWorld({ partialFills: { probability: 1, maxSlices: 2 } });
     await place(w, 'o-1', { quantity: '10' });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '5' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'PARTIALLY_FILLED', filledQuantity: '5' });
     w.broker.advance(); // the rest fills; nobody hears of it
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'clean', breaks: [], ordersCompared: 1 });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
-    expect(await w.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
-    expect((await w.store.getBook(ACCOUNT)).positions.AAPL).toEqual({ quantity: '10', inFlightBuy: '0', inFlightSell: '0' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect(await w.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).positions.AAPL).toEqual({ quantity: '10', inFlightBuy: '0', inFlightSell: '0' });
     expect(w.bus.ofType(DETAIL_TYPES.FillApplied).at(-1)).toMatchObject({ detail: { meta: { causationId: 'run-1' }, data: { intentId: 'o-1', quantity: '5', positionQuantity: '10' } } });
   });
 
   it('books a cancel whose stream update was lost and releases the order in flight', async () => {
     await place(w, 'o-1', { orderType: 'limit', limitPrice: '90', quantity: '3' });
-    const brokerOrderId = (await w.store.getOrder(ACCOUNT, 'o-1'))?.brokerOrderId ?? '';
+    const brokerOrderId = (await w.stores.orderStore.getOrder(ACCOUNT, 'o-1'))?.brokerOrderId ?? '';
     await w.broker.cancelOrder(brokerOrderId); // canceled elsewhere (say, at the broker's console)
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
-    expect((await w.store.getBook(ACCOUNT)).positions.AAPL).toMatchObject({ inFlightBuy: '0' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).positions.AAPL).toMatchObject({ inFlightBuy: '0' });
   });
 
   it('settles an in-flight order found at the broker', async () => {
     await place(w, 'o-1', { quantity: '10' }, answerLost(w.broker));
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT' });
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'clean', breaks: [], settled: 1 });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
-    expect(await w.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect(await w.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
     expect(w.broker.submittedOrderCount()).toBe(1);
   });
 
@@ -158,7 +159,7 @@ describe('reconciliation run', () => {
     await place(w, 'o-1', { quantity: '10' }, lostBeforeEffect);
     const run = await reconcile(w, { inFlightGraceMs: 60_000 });
     expect(run).toMatchObject({ status: 'clean', settled: 0 });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT', inFlight: '10' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT', inFlight: '10' });
     expect(w.broker.submittedOrderCount()).toBe(0);
   });
 
@@ -173,7 +174,7 @@ describe('reconciliation run', () => {
       adopted: 1,
       breaks: [{ kind: 'UNKNOWN_BROKER_ORDER', intentId: 'manual-1', brokerOrderId: placed.brokerOrderId, symbol: 'AAPL', message: expect.stringMatching(/bypassed the controls/) }],
     });
-    expect(await w.store.getOrder(ACCOUNT, 'manual-1')).toMatchObject({
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'manual-1')).toMatchObject({
       origin: 'external',
       strategy: 'external',
       status: 'PARTIALLY_FILLED',
@@ -182,8 +183,8 @@ describe('reconciliation run', () => {
       inFlight: '5',
     });
     // Its fill is booked and its unfilled size is exposure the risk engine now counts.
-    expect(await w.store.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
-    const snapshot = await w.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
+    expect(await w.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '5' });
+    const snapshot = await w.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x');
     expect(snapshot.book.positions.AAPL).toEqual({ quantity: '5', inFlightBuy: '5', inFlightSell: '0' });
     expect(snapshot.openOrders).toBe(1);
     expect(await auditKinds(w)).toContain('ORDER_ADOPTED');
@@ -193,23 +194,23 @@ describe('reconciliation run', () => {
 
     w.broker.advance(); // the external order fills; the next run books it like any other order
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
-    expect(await w.store.getOrder(ACCOUNT, 'manual-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
-    expect((await w.store.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).book.positions.AAPL).toEqual({ quantity: '10', inFlightBuy: '0', inFlightSell: '0' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'manual-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect((await w.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).book.positions.AAPL).toEqual({ quantity: '10', inFlightBuy: '0', inFlightSell: '0' });
   });
 
   it('adopts a broker order whose client order id is not a valid intent id as ext-<broker order id>, and knows it next run', async () => {
     const placed = await w.broker.submitOrder({ clientOrderId: 'desk order #7', symbol: 'MSFT', side: 'sell', quantity: '2', orderType: 'limit', limitPrice: '60', timeInForce: 'gtc' });
     const first = await reconcile(w);
     expect(first).toMatchObject({ status: 'breaks', adopted: 1, breaks: [{ kind: 'UNKNOWN_BROKER_ORDER', intentId: `ext-${placed.brokerOrderId}` }] });
-    expect(await w.store.getOrder(ACCOUNT, `ext-${placed.brokerOrderId}`)).toMatchObject({ origin: 'external', status: 'ACCEPTED', inFlight: '2' });
-    expect((await w.store.getBook(ACCOUNT)).positions.MSFT).toMatchObject({ inFlightSell: '2' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, `ext-${placed.brokerOrderId}`)).toMatchObject({ origin: 'external', status: 'ACCEPTED', inFlight: '2' });
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).positions.MSFT).toMatchObject({ inFlightSell: '2' });
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [], adopted: 0 });
   });
 
   it('never drops a live local order the broker does not show; reports ORDER_MISSING_AT_BROKER', async () => {
     await place(w, 'o-1', { orderType: 'limit', limitPrice: '90', quantity: '3' });
-    const before = await w.store.getOrder(ACCOUNT, 'o-1');
-    const bookBefore = await w.store.getBook(ACCOUNT);
+    const before = await w.stores.orderStore.getOrder(ACCOUNT, 'o-1');
+    const bookBefore = await w.stores.reconciliationStore.getBook(ACCOUNT);
     // The broker that answers has never seen the order (e.g. it lost it, or the account was switched).
     const other = new SimulatedBroker({ priceOf: (symbol) => PRICES[symbol], clock: w.clock, seed: 2 });
     const run = await reconcile(w, { broker: other });
@@ -217,8 +218,8 @@ describe('reconciliation run', () => {
       status: 'breaks',
       breaks: [{ kind: 'ORDER_MISSING_AT_BROKER', intentId: 'o-1', brokerOrderId: before?.brokerOrderId, symbol: 'AAPL' }],
     });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toEqual(before);
-    expect((await w.store.getBook(ACCOUNT)).positions).toEqual(bookBefore.positions);
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toEqual(before);
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).positions).toEqual(bookBefore.positions);
     expect(w.bus.ofType('ReconciliationBreak.v1')).toHaveLength(1);
   });
 
@@ -226,16 +227,16 @@ describe('reconciliation run', () => {
     await place(w, 'o-1', { quantity: '10' });
     await place(w, 'o-2', { orderType: 'limit', limitPrice: '90', quantity: '3' });
     await reconcile(w); // the first sync, so a later difference would be a break
-    const orders = await w.store.listOrders(ACCOUNT, ['ACCEPTED', 'FILLED']);
-    const positions = await w.store.listPositions(ACCOUNT);
-    const book = await w.store.getBook(ACCOUNT);
+    const orders = await w.stores.orderStore.listOrders(ACCOUNT, ['ACCEPTED', 'FILLED']);
+    const positions = await w.stores.reconciliationStore.listPositions(ACCOUNT);
+    const book = await w.stores.reconciliationStore.getBook(ACCOUNT);
     w.broker.setUnavailable(true);
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'failed', breaks: [{ kind: 'BROKER_UNREACHABLE', message: expect.stringMatching(/open orders.*positions.*account/) }] });
     expect(run.cash).toBeUndefined();
-    expect(await w.store.listOrders(ACCOUNT, ['ACCEPTED', 'FILLED'])).toEqual(orders);
-    expect(await w.store.listPositions(ACCOUNT)).toEqual(positions);
-    expect(await w.store.getBook(ACCOUNT)).toEqual(book);
+    expect(await w.stores.orderStore.listOrders(ACCOUNT, ['ACCEPTED', 'FILLED'])).toEqual(orders);
+    expect(await w.stores.reconciliationStore.listPositions(ACCOUNT)).toEqual(positions);
+    expect(await w.stores.reconciliationStore.getBook(ACCOUNT)).toEqual(book);
   });
 
   it('counts the consecutive runs a break persists, in the record and the break event, and starts again after a clean run', async () => {
@@ -260,7 +261,7 @@ describe('reconciliation run', () => {
     const blind = delegate(w.broker, { listOpenOrders: () => Promise.reject(new BrokerCallError('503', 'ambiguous', { status: 503 })) });
     const run = await reconcile(w, { broker: blind });
     expect(run).toMatchObject({ status: 'failed', ordersCompared: 0, breaks: [{ kind: 'BROKER_UNREACHABLE', message: expect.stringMatching(/open orders: 503/) }] });
-    expect(await w.store.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'ACCEPTED', inFlight: '3' });
+    expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'ACCEPTED', inFlight: '3' });
   });
 
   it('a position mismatch that disappears on the re-read is not reported', async () => {
@@ -288,75 +289,75 @@ describe('cash reconciliation', () => {
   });
 
   it('adopts the broker cash on the first run without a break', async () => {
-    await w.store.depositCash(ACCOUNT, '-999995', '2026-11-23T14:30:00.000Z'); // the table says 5
+    await w.seeder.depositCash(ACCOUNT, '-999995', '2026-11-23T14:30:00.000Z'); // the table says 5
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'clean', breaks: [], cash: { broker: '1000000', local: '5' } });
-    expect(await w.store.getBook(ACCOUNT)).toMatchObject({ cash: '1000000', cashSyncedAt: '2026-11-23T15:00:00.000Z' });
+    expect(await w.stores.reconciliationStore.getBook(ACCOUNT)).toMatchObject({ cash: '1000000', cashSyncedAt: '2026-11-23T15:00:00.000Z' });
     expect(await auditKinds(w)).toContain('CASH_SYNCED');
   });
 
   it('stamps the first sync even when the figures agree, so later differences are breaks', async () => {
     await reconcile(w);
-    expect((await w.store.getBook(ACCOUNT)).cashSyncedAt).toBeDefined();
-    await w.store.depositCash(ACCOUNT, '100', '2026-11-23T15:10:00.000Z');
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cashSyncedAt).toBeDefined();
+    await w.seeder.depositCash(ACCOUNT, '100', '2026-11-23T15:10:00.000Z');
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'breaks', breaks: [{ kind: 'CASH_MISMATCH' }] });
   });
 
   it('reports CASH_MISMATCH beyond the tolerance later, and sets the table to the broker figure when nothing can fill', async () => {
     await reconcile(w);
-    await w.store.depositCash(ACCOUNT, '250.5', '2026-11-23T15:10:00.000Z');
+    await w.seeder.depositCash(ACCOUNT, '250.5', '2026-11-23T15:10:00.000Z');
     const run = await reconcile(w);
     expect(run).toMatchObject({
       status: 'breaks',
       cash: { broker: '1000000', local: '1000250.5' },
       breaks: [{ kind: 'CASH_MISMATCH', brokerCash: '1000000', localCash: '1000250.5' }],
     });
-    expect((await w.store.getBook(ACCOUNT)).cash).toBe('1000000');
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe('1000000');
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
   });
 
   it('tolerates a difference at the tolerance (just allowed) and reports one just beyond it (just denied)', async () => {
     await reconcile(w);
-    await w.store.depositCash(ACCOUNT, '0.01', '2026-11-23T15:10:00.000Z');
+    await w.seeder.depositCash(ACCOUNT, '0.01', '2026-11-23T15:10:00.000Z');
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
-    expect((await w.store.getBook(ACCOUNT)).cash).toBe('1000000'); // synced back, so differences never pile up
-    await w.store.depositCash(ACCOUNT, '-0.010000000001', '2026-11-23T15:20:00.000Z');
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe('1000000'); // synced back, so differences never pile up
+    await w.seeder.depositCash(ACCOUNT, '-0.010000000001', '2026-11-23T15:20:00.000Z');
     await expect(reconcile(w)).resolves.toMatchObject({ status: 'breaks', breaks: [{ kind: 'CASH_MISMATCH', localCash: '999999.989999999999' }] });
   });
 
   it('takes the cash tolerance from its deps', async () => {
     await reconcile(w);
-    await w.store.depositCash(ACCOUNT, '5', '2026-11-23T15:10:00.000Z');
+    await w.seeder.depositCash(ACCOUNT, '5', '2026-11-23T15:10:00.000Z');
     await expect(reconcile(w, { cashTolerance: '5' })).resolves.toMatchObject({ status: 'clean' });
   });
 
   it('only compares cash while orders can fill: reports the mismatch and leaves the table cash alone', async () => {
     await reconcile(w);
     await place(w, 'o-1', { orderType: 'limit', limitPrice: '90', quantity: '3' });
-    await w.store.depositCash(ACCOUNT, '3', '2026-11-23T15:10:00.000Z');
+    await w.seeder.depositCash(ACCOUNT, '3', '2026-11-23T15:10:00.000Z');
     const run = await reconcile(w);
     expect(run).toMatchObject({ status: 'breaks', breaks: [{ kind: 'CASH_MISMATCH', brokerCash: '1000000', localCash: '1000003' }] });
-    expect((await w.store.getBook(ACCOUNT)).cash).toBe('1000003');
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe('1000003');
   });
 
   it('does not overwrite cash that moved after it was read', async () => {
-    await w.store.depositCash(ACCOUNT, '1', '2026-11-23T14:30:00.000Z');
+    await w.seeder.depositCash(ACCOUNT, '1', '2026-11-23T14:30:00.000Z');
     const at = '2026-11-23T15:00:00.000Z';
     const audit = auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'CASH_SYNCED', actor: 'test', correlationId: 'r', causationId: 'r', detail: {} });
-    await expect(w.store.syncCash(ACCOUNT, { brokerCash: '1000000', expectedLocalCash: '1000000', at, audit })).resolves.toBe('moved');
-    expect(await w.store.getBook(ACCOUNT)).toMatchObject({ cash: '1000001' });
-    expect((await w.store.getBook(ACCOUNT)).cashSyncedAt).toBeUndefined();
-    await expect(w.store.syncCash(ACCOUNT, { brokerCash: '1000000', expectedLocalCash: '1000001', at, audit })).resolves.toBe('synced');
-    expect(await w.store.getBook(ACCOUNT)).toMatchObject({ cash: '1000000', cashSyncedAt: at });
+    await expect(w.stores.reconciliationStore.syncCash(ACCOUNT, { brokerCash: '1000000', expectedLocalCash: '1000000', at, audit })).resolves.toBe('moved');
+    expect(await w.stores.reconciliationStore.getBook(ACCOUNT)).toMatchObject({ cash: '1000001' });
+    expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cashSyncedAt).toBeUndefined();
+    await expect(w.stores.reconciliationStore.syncCash(ACCOUNT, { brokerCash: '1000000', expectedLocalCash: '1000001', at, audit })).resolves.toBe('synced');
+    expect(await w.stores.reconciliationStore.getBook(ACCOUNT)).toMatchObject({ cash: '1000000', cashSyncedAt: at });
   });
 
   it('keeps the book revision contract: a cash sync bumps the version and names no symbol', async () => {
     await place(w, 'o-1', { quantity: '10' });
-    const before = await w.store.getBook(ACCOUNT);
+    const before = await w.stores.reconciliationStore.getBook(ACCOUNT);
     const at = '2026-11-23T15:00:00.000Z';
     const audit = auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'CASH_SYNCED', actor: 'test', correlationId: 'r', causationId: 'r', detail: {} });
-    await w.store.syncCash(ACCOUNT, { brokerCash: '5', expectedLocalCash: before.cash, at, audit });
-    const after = await w.store.getBook(ACCOUNT);
+    await w.stores.reconciliationStore.syncCash(ACCOUNT, { brokerCash: '5', expectedLocalCash: before.cash, at, audit });
+    const after = await w.stores.reconciliationStore.getBook(ACCOUNT);
     expect(after.revision).toEqual({ epoch: before.revision?.epoch, version: (before.revision?.version ?? 0) + 1, changed: [] });
     expect(after.positions).toEqual(before.positions);
   });
@@ -410,11 +411,11 @@ describe('reconciliation property', () => {
           }
           const run = await reconcile(w);
           expect(run).toMatchObject({ status: 'clean', breaks: [] });
-          expect(diffPositions(await w.broker.getPositions(), await w.store.listPositions(ACCOUNT), '0')).toEqual([]);
-          expect((await w.store.getBook(ACCOUNT)).cash).toBe((await w.broker.getAccount()).cash);
+          expect(diffPositions(await w.broker.getPositions(), await w.stores.reconciliationStore.listPositions(ACCOUNT), '0')).toEqual([]);
+          expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe((await w.broker.getAccount()).cash);
           // Every order the broker holds is in the table with the broker's status.
           for (const brokerOrder of w.broker.orders()) {
-            expect((await w.store.getOrder(ACCOUNT, brokerOrder.clientOrderId))?.status.toLowerCase()).toBe(brokerOrder.status);
+            expect((await w.stores.orderStore.getOrder(ACCOUNT, brokerOrder.clientOrderId))?.status.toLowerCase()).toBe(brokerOrder.status);
           }
         }),
         { numRuns: 15 },

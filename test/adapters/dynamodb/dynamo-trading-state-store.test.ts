@@ -1,20 +1,23 @@
 // Trading-state changes against DynamoDB Local: conditional on the states named, audited in the same write,
 // idempotent, and safe when two changes race.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
+import type { TradingStateStore } from '../../../shared/ports/trading-state-store';
 import type { TradingStateChange } from '../../../shared/trading-state/state-change';
-import { freshTable } from '../../support/dynamo';
+import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, scanAll } from '../../support/fixtures';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-let store: DynamoTradingStore;
+let store: TradingStateStore;
+let seeder: TableSeeder;
 let client: DynamoDBClient;
 let tableName: string;
 
 beforeEach(async () => {
-  ({ client, tableName } = await freshTable());
-  store = new DynamoTradingStore(client, tableName);
-  await store.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T15:00:00.000Z');
+  const fresh = await freshStores();
+  ({ client, tableName, seeder } = fresh);
+  store = fresh.stores.tradingStateStore;
+  await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T15:00:00.000Z');
 });
 
 const change = (over: Partial<TradingStateChange>): TradingStateChange => ({
@@ -47,7 +50,7 @@ describe('trading state change', () => {
   });
 
   it('refuses a move from a state it does not name, and writes nothing', async () => {
-    await store.putTradingState(ACCOUNT, 'KILLED', 'test', '2026-11-23T15:00:00.500Z');
+    await seeder.putTradingState(ACCOUNT, 'KILLED', 'test', '2026-11-23T15:00:00.500Z');
     await expect(store.changeTradingState(change({}))).resolves.toEqual({ outcome: 'refused', previous: 'KILLED' });
     expect(await store.getTradingState(ACCOUNT)).toBe('KILLED');
     expect(await audits()).toHaveLength(0);

@@ -2,13 +2,13 @@
 // superseded one writes nothing; the pending approval lives only while its execution waits, and a decision
 // takes it once.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoTradingStore } from '../../../adapters/dynamodb/dynamo-trading-store';
+import { dynamoStores } from '../../../adapters/dynamodb/dynamo-stores';
 import { auditEntry } from '../../../shared/audit/audit-entry';
-import type { BreakerStageWrite, PendingBreakerApproval } from '../../../shared/ports/breaker-store';
+import type { BreakerStageWrite, BreakerStore, PendingBreakerApproval } from '../../../shared/ports/breaker-store';
 import { freshTable } from '../../support/dynamo';
 import { ACCOUNT } from '../../support/fixtures';
 
-let store: DynamoTradingStore;
+let store: BreakerStore;
 
 const write = (breachId: string, stage: BreakerStageWrite['stage'], detectedAt = '2026-11-23T14:59:00.000Z'): BreakerStageWrite => ({
   account: ACCOUNT,
@@ -35,7 +35,7 @@ const decision = (requestId: string) =>
 
 beforeEach(async () => {
   const { client, tableName } = await freshTable();
-  store = new DynamoTradingStore(client, tableName);
+  store = dynamoStores(client, tableName).breakerStore;
 });
 
 describe('the breaker execution record', () => {

@@ -1,0 +1,78 @@
+// DynamoDB adapter for the MarketDataStore port: one item each for the marks, the reference data and the
+// feed's heartbeat under MARKET. Marks and the heartbeat only move forward in time; the marks and reference
+// items carry the item revision a warm risk function keys its valuation on.
+import type { FeedHeartbeat, InstrumentReference, Mark } from '../../shared/market/marks';
+import type { MarketDataStore, MarkTick } from '../../shared/ports/market-data-store';
+import { keys, MARK_PREFIX, REFERENCE_PREFIX } from '../../shared/storage/table-definition';
+import type { DynamoTable } from './dynamo-table';
+import { itemToMarks, n, revise } from './items';
+
+/** The newest tick of each symbol that is newer than the mark known for it (marks only move forward). */
+const newerMarks = (ticks: readonly MarkTick[], current: Readonly<Record<string, Mark>> | undefined): Map<string, Mark> => {
+  const latest = new Map<string, Mark>();
+  for (const tick of ticks) {
+    const known = latest.get(tick.symbol) ?? current?.[tick.symbol];
+    if (!known || known.at < tick.at) latest.set(tick.symbol, tick);
+  }
+  return latest;
+};
+
+export class DynamoMarketDataStore implements MarketDataStore {
+  constructor(private readonly table: DynamoTable) {}
+
+  /**
+   * The feed's conflated write: every symbol that ticked since its last write, in one update of the marks
+   * item. A mark older than the stored one for its symbol is skipped (marks only move forward).
+   */
+  async putMarks(ticks: readonly MarkTick[], current?: Readonly<Record<string, Mark>>): Promise<void> {
+    const latest = newerMarks(ticks, current);
+    if (latest.size === 0) return;
+    const entries = [...latest.entries()];
+    const revision = revise([...latest.keys()]);
+    await this.table.update('UpdateItem (marks)', {
+      Key: keys.marks(),
+      UpdateExpression: `SET ${entries.map((_, i) => `#m${i} = :m${i}`).join(', ')}, ${revision.set} ADD ${revision.add}`,
+      ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([symbol], i) => [`#m${i}`, `${MARK_PREFIX}${symbol}`])), ...revision.names },
+      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, m], i) => [`:m${i}`, { price: m.price, at: m.at }])), ...revision.values },
+    });
+  }
+
+  async getMarks(): Promise<Record<string, Mark>> {
+    return itemToMarks(await this.table.get('GetItem', keys.marks()));
+  }
+
+  /** The daily reference load: average daily volume and sector per symbol. */
+  async putReference(reference: Readonly<Record<string, InstrumentReference>>): Promise<void> {
+    const entries = Object.entries(reference);
+    if (entries.length === 0) return;
+    const revision = revise(entries.map(([symbol]) => symbol));
+    await this.table.update('UpdateItem (reference)', {
+      Key: keys.reference(),
+      UpdateExpression: `SET ${entries.map((_, i) => `#r${i} = :r${i}`).join(', ')}, ${revision.set} ADD ${revision.add}`,
+      ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([symbol], i) => [`#r${i}`, `${REFERENCE_PREFIX}${symbol}`])), ...revision.names },
+      ExpressionAttributeValues: {
+        ...Object.fromEntries(entries.map(([, r], i) => [`:r${i}`, { ...(r.adv ? { adv: n(r.adv) } : {}), ...(r.sector ? { sector: r.sector } : {}) }])),
+        ...revision.values,
+      },
+    });
+  }
+
+  /**
+   * Conditional on the stored heartbeat being older: two feed tasks (say, during a deploy) never move it
+   * back, so its age never understates how long the feed has been silent.
+   */
+  async putFeedHeartbeat(feedId: string, at: string): Promise<void> {
+    // Not applied when a newer heartbeat is stored already: nothing to do then.
+    await this.table.putIf('PutItem (feed heartbeat)', {
+      Item: { ...keys.feedHeartbeat(), type: 'FEED_HEARTBEAT', feedId, at },
+      ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
+      ExpressionAttributeNames: { '#at': 'at' },
+      ExpressionAttributeValues: { ':at': at },
+    });
+  }
+
+  async getFeedHeartbeat(): Promise<FeedHeartbeat | undefined> {
+    const item = await this.table.get('GetItem (feed heartbeat)', keys.feedHeartbeat());
+    return item ? { feedId: String(item.feedId), at: String(item.at) } : undefined;
+  }
+}

@@ -1,0 +1,206 @@
+// DynamoDB adapter for the RiskStore port: the decision's inputs in one consistent BatchGet, and the decision
+// with everything it moves in one conditional TransactWrite whose item order maps cancellation reasons back
+// (the order first: its condition failing means a duplicate intent; 'guarded' items mean a lost race).
+import type { AuditEntry } from '../../shared/audit/audit-entry';
+import { ConcurrentUpdateError } from '../../shared/errors/errors';
+import type { OrderRecord } from '../../shared/orders/order-record';
+import type { RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
+import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
+import { FILL_BUCKET_PREFIX, keys } from '../../shared/storage/table-definition';
+import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
+import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type Item, type TableKey, type TransactItem } from './dynamo-table';
+import {
+  approvalToItem,
+  auditPut,
+  inFlightUpdate,
+  int,
+  itemToApproval,
+  itemToBook,
+  itemToMarks,
+  itemToOrder,
+  itemToReference,
+  itemToRevision,
+  itemToThrottle,
+  n,
+  openOrdersUpdate,
+  orderPut,
+  RATE_TTL_SECONDS,
+  str,
+} from './items';
+import { readOrder } from './order-reads';
+
+/** What a cancellation reason of a decision's item means: the order (duplicate), a lost race, or nothing. */
+type DecisionRole = 'order' | 'guarded' | 'plain';
+
+/** Optimistic concurrency on a versioned item: version 0 means the item must not exist yet. */
+const versionedPut = (tableName: string, item: Item, expectedVersion: number): TransactItem => ({
+  Put: {
+    TableName: tableName,
+    Item: { ...item, version: n(expectedVersion + 1) },
+    ...(expectedVersion === 0
+      ? { ConditionExpression: 'attribute_not_exists(pk)' }
+      : { ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': n(expectedVersion) } }),
+  },
+});
+
+const rateWindowPut = (tableName: string, account: string, createdAt: string, window: NonNullable<RecordDecisionInput['orderRate']>): TransactItem =>
+  versionedPut(
+    tableName,
+    {
+      ...keys.orderRate(account),
+      approvals: window.approvals.map(approvalToItem),
+      expiresAt: n(Math.floor(Date.parse(createdAt) / 1000) + RATE_TTL_SECONDS),
+    },
+    window.expectedVersion,
+  );
+
+const sessionPut = (tableName: string, account: string, next: RiskSession, expectedVersion: number): TransactItem =>
+  versionedPut(
+    tableName,
+    { ...keys.riskSession(account), type: 'RISK_SESSION', sessionStartMs: n(next.sessionStartMs), startEquity: n(next.startEquity), peakEquity: n(next.peakEquity) },
+    expectedVersion,
+  );
+
+/** The loss warning's transition, only from the state the decision saw. */
+const tradingStateTransition = (tableName: string, account: string, change: { from: TradingState; to: TradingState }, at: string): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: keys.tradingState(account),
+    UpdateExpression: 'SET #state = :to, updatedBy = :by, updatedAt = :at',
+    ConditionExpression: '#state = :from',
+    ExpressionAttributeNames: { '#state': 'state' },
+    ExpressionAttributeValues: { ':to': change.to, ':from': change.from, ':by': 'risk', ':at': at },
+  },
+});
+
+const throttleTripUpdate = (tableName: string, account: string, trip: NonNullable<RecordDecisionInput['throttleTrip']>): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: keys.throttle(account, trip.strategy),
+    UpdateExpression: 'SET disabledAt = :at REMOVE enabledAt, enabledBy',
+    ExpressionAttributeValues: { ':at': n(trip.disabledAt) },
+  },
+});
+
+const throttlePruneUpdate = (tableName: string, account: string, prune: { strategy: string; bucketStartMs: number[] }): TransactItem => ({
+  Update: {
+    TableName: tableName,
+    Key: keys.throttle(account, prune.strategy),
+    UpdateExpression: `REMOVE ${prune.bucketStartMs.map((_, i) => `#b${i}`).join(', ')}`,
+    ExpressionAttributeNames: Object.fromEntries(prune.bucketStartMs.map((b, i) => [`#b${i}`, `${FILL_BUCKET_PREFIX}${b}`])),
+  },
+});
+
+/** The decision's items in their fixed order, each with the role its cancellation reason has. */
+const decisionItems = (tableName: string, input: RecordDecisionInput): { role: DecisionRole; item: TransactItem }[] => {
+  const { order } = input;
+  const account = order.account;
+  const items: { role: DecisionRole; item: TransactItem }[] = [{ role: 'order', item: orderPut(tableName, order) }];
+  const add = (role: DecisionRole, item: TransactItem) => items.push({ role, item });
+  for (const entry of input.audit) add('plain', auditPut(tableName, entry));
+  if (input.inFlight) {
+    add('plain', inFlightUpdate(tableName, account, input.inFlight));
+    add('plain', openOrdersUpdate(tableName, account, 1));
+  }
+  if (input.orderRate) add('guarded', rateWindowPut(tableName, account, order.createdAt, input.orderRate));
+  if (input.session) add('guarded', sessionPut(tableName, account, input.session.next, input.session.expectedVersion));
+  if (input.tradingState) add('guarded', tradingStateTransition(tableName, account, input.tradingState, order.createdAt));
+  if (input.throttleTrip) add('plain', throttleTripUpdate(tableName, account, input.throttleTrip));
+  for (const prune of input.throttlePrune ?? []) {
+    if (prune.bucketStartMs.length > 0) add('plain', throttlePruneUpdate(tableName, account, prune));
+  }
+  return items;
+};
+
+/** Every key a decision reads, in one BatchGet. */
+const snapshotKeys = (account: string, strategy: string, intentId: string): TableKey[] => [
+  keys.tradingState(account),
+  keys.limits(account),
+  keys.orderRate(account),
+  keys.openOrders(account),
+  keys.order(account, intentId),
+  keys.book(account),
+  keys.riskSession(account),
+  keys.throttle(account, strategy),
+  keys.throttle(account, ACCOUNT_SCOPE),
+  keys.marks(),
+  keys.reference(),
+];
+
+export class DynamoRiskStore implements RiskStore {
+  constructor(private readonly table: DynamoTable) {}
+
+  async loadRiskSnapshot(account: string, strategy: string, intentId: string): Promise<RiskSnapshot> {
+    const get = await this.table.batchGet(snapshotKeys(account, strategy, intentId));
+    const state = TradingStateSchema.safeParse(get(keys.tradingState(account))?.state);
+    const rate = get(keys.orderRate(account));
+    const order = get(keys.order(account, intentId));
+    const session = get(keys.riskSession(account));
+    return {
+      tradingState: state.success ? state.data : undefined,
+      limitsOverride: get(keys.limits(account))?.limits,
+      limitsVersion: str(get(keys.limits(account))?.version),
+      marks: itemToMarks(get(keys.marks())),
+      marksRevision: itemToRevision(get(keys.marks())),
+      book: itemToBook(get(keys.book(account))),
+      reference: itemToReference(get(keys.reference())),
+      referenceRevision: itemToRevision(get(keys.reference())),
+      session: session
+        ? {
+            sessionStartMs: int(session.sessionStartMs),
+            startEquity: str(session.startEquity) ?? '0',
+            peakEquity: str(session.peakEquity) ?? '0',
+            version: int(session.version),
+          }
+        : undefined,
+      throttle: {
+        strategy: itemToThrottle(get(keys.throttle(account, strategy))),
+        account: itemToThrottle(get(keys.throttle(account, ACCOUNT_SCOPE))),
+      },
+      orderRate: {
+        approvals: Array.isArray(rate?.approvals) ? rate.approvals.map(itemToApproval) : [],
+        version: int(rate?.version),
+      },
+      openOrders: int(get(keys.openOrders(account))?.count),
+      existingOrder: order ? itemToOrder(order) : undefined,
+    };
+  }
+
+  async recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'> {
+    const { order } = input;
+    const items = decisionItems(this.table.name, input);
+    return this.table.transact(
+      'TransactWrite (decision)',
+      items.map(({ item }) => item),
+      'recorded',
+      (codes, error) => {
+        if (conditionFailedAt(codes, 0)) return 'duplicate';
+        if (anyConditionFailed(codes, (i) => items[i]?.role === 'guarded')) {
+          throw new ConcurrentUpdateError(`risk state of ${order.account} moved while deciding ${order.intent.intentId}`, { cause: error });
+        }
+        if (anyTransactionConflict(codes)) throw new ConcurrentUpdateError(`transaction conflict recording ${order.intent.intentId}`, { cause: error });
+        return undefined;
+      },
+    );
+  }
+
+  getOrder(account: string, intentId: string): Promise<OrderRecord | undefined> {
+    return readOrder(this.table, account, intentId);
+  }
+
+  async reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'> {
+    const tableName = this.table.name;
+    const lift: TransactItem = {
+      Update: {
+        TableName: tableName,
+        Key: keys.throttle(account, strategy),
+        UpdateExpression: 'SET enabledAt = :at, enabledBy = :person',
+        ConditionExpression: 'attribute_exists(disabledAt)',
+        ExpressionAttributeValues: { ':at': n(atMs), ':person': person },
+      },
+    };
+    return this.table.transact('TransactWrite (re-enable)', [lift, auditPut(tableName, audit)], 'reenabled', (codes) =>
+      conditionFailedAt(codes, 0) ? 'not-disabled' : undefined,
+    );
+  }
+}

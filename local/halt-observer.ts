@@ -1,0 +1,55 @@
+// The trading state port, watched for the periods trading was stopped, whoever stopped it (breaker, kill
+// switch). A period starts when the write of HALTED or KILLED returned (durable by then) and ends when the
+// write that let trading resume (REDUCING, WARNING or ACTIVE) was issued: an order the venue received in
+// between passed no gate that could have let it through.
+import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease, TradingStateRecord, TradingStateStore } from '../shared/ports/trading-state-store';
+import type { StateChangeOutcome, TradingStateChange } from '../shared/trading-state/state-change';
+import type { TradingState } from '../shared/trading-state/trading-state';
+
+export class HaltObserver implements TradingStateStore {
+  readonly haltPeriods: { from: number; to?: number }[] = [];
+
+  constructor(private readonly inner: TradingStateStore) {}
+
+  get haltedAtMs(): number | undefined {
+    return this.haltPeriods[0]?.from;
+  }
+
+  /** Whether the epoch ms falls in a period trading was stopped. */
+  stoppedAt(ms: number): boolean {
+    return this.haltPeriods.some((p) => ms > p.from && (p.to === undefined || ms < p.to));
+  }
+
+  async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
+    const issuedAt = Date.now();
+    const outcome = await this.inner.changeTradingState(change);
+    if (outcome.outcome !== 'changed') return outcome;
+    const open = this.haltPeriods.find((p) => p.to === undefined);
+    if (change.to === 'HALTED' || change.to === 'KILLED') {
+      if (!open) this.haltPeriods.push({ from: Date.now() });
+    } else if (open) {
+      open.to = issuedAt;
+    }
+    return outcome;
+  }
+
+  getTradingState(account: string): Promise<TradingState | undefined> {
+    return this.inner.getTradingState(account);
+  }
+
+  getTradingStateRecord(account: string): Promise<TradingStateRecord> {
+    return this.inner.getTradingStateRecord(account);
+  }
+
+  recordKillSwitch(account: string, record: KillSwitchActivation): Promise<'recorded' | 'exists'> {
+    return this.inner.recordKillSwitch(account, record);
+  }
+
+  getKillSwitch(account: string): Promise<KillSwitchRecord | undefined> {
+    return this.inner.getKillSwitch(account);
+  }
+
+  releaseKillSwitch(account: string, release: KillSwitchRelease): Promise<'released' | 'not-active'> {
+    return this.inner.releaseKillSwitch(account, release);
+  }
+}
