@@ -1,0 +1,74 @@
+// Submission against DynamoDB Local and the simulated broker: an ambiguous submission stays in flight until
+// a query settles it, "no such order" is trusted only after the grace period, and only a definite refusal rejects.
+import { describe, expect, it } from 'vitest';
+import type { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
+import { BrokerCallError } from '../../../shared/broker/broker-call-error';
+import { RetryLaterError } from '../../../shared/errors/errors';
+import { processApprovedOrder, settleInFlightOrders } from '../../../shared/order-service/submission';
+import type { Broker } from '../../../shared/ports/broker';
+import { ACCOUNT, STRATEGY } from '../../support/fixtures';
+import { useOrderServiceFixture } from '../../support/order-service';
+
+const w = useOrderServiceFixture();
+const { f } = w;
+
+/** The broker fails the first submission with `error`, after (or before) it took effect. */
+const failFirstSubmit = (inner: SimulatedBroker, afterEffect: boolean, error = new BrokerCallError('timed out', 'ambiguous')): Broker => {
+  let failed = false;
+  const wrapped = Object.create(inner) as SimulatedBroker;
+  wrapped.submitOrder = async (request) => {
+    if (failed) return inner.submitOrder(request);
+    failed = true;
+    if (afterEffect) await inner.submitOrder(request);
+    throw error;
+  };
+  return wrapped;
+};
+
+describe('order submission', () => {
+  it('keeps an order in flight after a timeout that reached the w.broker, then books it once from the query', async () => {
+    const message = await w.approve('t-1');
+    const d = w.deps({ broker: failFirstSubmit(w.broker, true) });
+    await expect(processApprovedOrder(d, message)).rejects.toBeInstanceOf(RetryLaterError);
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'IN_FLIGHT' });
+    expect(await w.book()).toMatchObject({ inFlightBuy: '10' }); // still counted against every limit
+    await expect(processApprovedOrder(d, message)).resolves.toBe('settled');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect(w.broker.submittedOrderCount()).toBe(1);
+    expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10', version: 1 });
+    expect(await w.book()).toMatchObject({ quantity: '10', inFlightBuy: '0' });
+  });
+
+  it('does not trust "no such order" within the grace period, and sends again under the same id after it', async () => {
+    const message = await w.approve('t-2');
+    const d = w.deps({ broker: failFirstSubmit(w.broker, false) });
+    await expect(processApprovedOrder(d, message)).rejects.toBeInstanceOf(RetryLaterError);
+    f.clock.advance(4_999);
+    await expect(processApprovedOrder(d, message)).rejects.toThrow(/does not show it yet/);
+    f.clock.advance(1);
+    await expect(processApprovedOrder(d, message)).resolves.toBe('submitted');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-2')).toMatchObject({ status: 'FILLED' });
+    expect(w.broker.submittedOrderCount()).toBe(1);
+  });
+
+  it('blocks an order the broker never got when trading halted in the meantime', async () => {
+    const message = await w.approve('t-3');
+    const d = w.deps({ broker: failFirstSubmit(w.broker, false) });
+    await expect(processApprovedOrder(d, message)).rejects.toBeInstanceOf(RetryLaterError);
+    await f.seeder.putTradingState(ACCOUNT, 'HALTED', 'test', '2026-11-23T15:00:01.000Z');
+    f.clock.advance(5_000);
+    await expect(settleInFlightOrders(d, ACCOUNT, 'rec-1')).resolves.toBe(1);
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-3')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_HALTED', inFlight: '0' });
+    expect(w.broker.submittedOrderCount()).toBe(0);
+    expect(await w.book()).toMatchObject({ inFlightBuy: '0' });
+  });
+
+  it('rejects an order only on a definite refusal, and releases its exposure', async () => {
+    const message = await w.approve('t-4');
+    const d = w.deps({ broker: failFirstSubmit(w.broker, false, new BrokerCallError('insufficient buying power', 'refused', { status: 403 })) });
+    await expect(processApprovedOrder(d, message)).resolves.toBe('rejected');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-4')).toMatchObject({ status: 'REJECTED', rejectReason: expect.stringMatching(/buying power/) });
+    expect((await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
+    expect(await w.book()).toMatchObject({ inFlightBuy: '0' });
+  });
+});
