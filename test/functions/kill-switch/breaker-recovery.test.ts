@@ -85,7 +85,7 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
   const orderDeps = { ...stores, broker, bus: new RecordingBus(), clock, telemetry, leaseMs: 60_000 };
   const resolved = resolveBreakerConfig({ escalation: { trips: 3, windowMinutes: 60 }, maxEvaluations: 2, ...config });
 
-  const f = { client, tableName, stores, seeder, clock, pager, stagesSeen: [] as (string | null)[], world: async () => undefined } as unknown as Fixture;
+  // The breaker's tasks, the executor and the API refer to one another; each reference is read when called.
   const breakerTasks = createBreakerHandler(() => ({
     ...stores,
     pager,
@@ -94,10 +94,10 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
     riskLimits: limits,
     telemetry,
     logger: silentLogger,
-    starter: f.breaker,
+    starter: breaker,
     cancelAll: cancelAllFrom(orderDeps, 'breaker', 'circuit breaker tripped'),
   }));
-  f.breaker = new LocalBreaker({
+  const breaker = new LocalBreaker({
     invoke: async (payload) => {
       const { task, input } = payload as { task: string; input: Partial<BreakerTrip> };
       await f.world(task, input);
@@ -109,18 +109,19 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
     waitMs: 0,
     retryIntervalMs: 0,
   });
-  f.approvals = new CountingApprovals(new LocalBreakerApprovals(f.breaker));
-  f.api = createKillSwitchHandler(() => ({
+  const approvals = new CountingApprovals(new LocalBreakerApprovals(breaker));
+  const api = createKillSwitchHandler(() => ({
     ...stores,
     controlPlane: new RecordingControlPlane(),
     pager,
     clock,
     cancelAll: cancelAllFrom(orderDeps, 'kill-switch'),
-    startRecovery: startRecoveryWith(f.breaker),
-    approvals: f.approvals,
+    startRecovery: startRecoveryWith(breaker),
+    approvals,
     telemetry,
     logger: silentLogger,
   }));
+  const f: Fixture = { client, tableName, stores, seeder, clock, pager, breaker, approvals, api, stagesSeen: [], world: async () => undefined };
 
   await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'test', '2026-11-23T14:00:00.000Z');
   await seeder.putMark('AAPL', '100', '2026-11-23T14:59:59.000Z');

@@ -83,16 +83,15 @@ describe('strategy host runaway guard', () => {
   });
 
   it('sends the breach again on the next tick when the bus refused it, while the strategy stays stopped', async () => {
-    const events: DomainEvent[] = [];
     let failing = true;
-    const bus = {
-      events,
-      publish: async (batch: readonly DomainEvent[]) => {
+    const bus = new (class extends RecordingBus {
+      override async publish(batch: readonly DomainEvent[]): Promise<void> {
         if (failing && batch.some((e) => e.detailType === DETAIL_TYPES.RiskBreach)) throw new Error('bus down');
-        events.push(...batch);
-      },
-    };
-    const { host, tick, telemetry } = hostWith(limit, bus as unknown as RecordingBus);
+        await super.publish(batch);
+      }
+    })();
+    const { events } = bus;
+    const { host, tick, telemetry } = hostWith(limit, bus);
     await expect(tick(120)).resolves.toBe(100);
     expect(breaches(events)).toHaveLength(0);
     expect(host.runaway?.published).toBe(false);
