@@ -5,7 +5,8 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatSummary } from './report';
 import { dec } from '../shared/money/decimal';
-import { runSession, SCENARIOS, type Scenario } from './session';
+import { SCENARIOS, type Scenario } from './scenarios';
+import { runSession } from './session';
 
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;

@@ -1,0 +1,103 @@
+// Builds a local run's report once it is drained and reconciled: the counts of every part of the pipeline,
+// the broker's own book beside the table's, and the halt measured against the venue's order times.
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { valueLedger } from '../shared/ledger/valuation';
+import { ORDER_STATUSES } from '../shared/orders/order-record';
+import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
+import { METRICS } from '../shared/telemetry/metrics';
+import type { DrainOutcome } from './drain';
+import type { BreakerExecutionStatus } from './local-breaker';
+import { percentile, type LocalReport } from './report';
+import type { SessionWiring } from './session-wiring';
+import type { TradingLoop } from './trading-loop';
+
+export interface ReportInputs {
+  wiring: SessionWiring;
+  loop: TradingLoop;
+  /** The reconciliation the session ran at start-up. */
+  startup: ReconciliationRecord | undefined;
+  drained: DrainOutcome;
+  /** The breaker's executions as they stood when the session ended. */
+  breakerExecutions: { name: string; status: BreakerExecutionStatus }[];
+  peakRssMb: number;
+}
+
+const countBy = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+};
+
+/**
+ * The halt, measured from the earliest breach that started the breaker (any source) to the moment HALTED or
+ * KILLED was durable; not measured when trading was stopped before any breach (a person's kill).
+ */
+const haltFigures = (w: SessionWiring): Pick<LocalReport, 'haltLatencyMs' | 'ordersAfterHalt'> => {
+  const firstBreachMs = w.breaches.firstBreachMs;
+  const haltedAtMs = w.haltObserver.haltedAtMs;
+  return {
+    haltLatencyMs: firstBreachMs !== undefined && haltedAtMs !== undefined && haltedAtMs >= firstBreachMs ? haltedAtMs - firstBreachMs : null,
+    ordersAfterHalt: haltedAtMs !== undefined ? w.broker.orders().filter((o) => w.haltObserver.stoppedAt(Date.parse(o.submittedAt))).length : null,
+  };
+};
+
+const brokerOrders = (w: SessionWiring): LocalReport['brokerOrders'] => ({
+  submitted: w.broker.submittedOrderCount(),
+  submitCalls: w.broker.submitCalls(),
+  duplicates: w.broker.duplicateOrderCount(),
+  faultsInjected: Object.values(w.broker.faultCount()).reduce((a, b) => a + b, 0),
+  lostUpdates: w.broker.lostUpdateCount(),
+});
+
+export const buildReport = async ({ wiring: w, loop, startup, drained, breakerExecutions, peakRssMb }: ReportInputs): Promise<LocalReport> => {
+  const { account, seed, config, profile } = w.settings;
+  const { host } = loop;
+  const strategy = loop.strategy.name;
+  const { finalRun: run, finalRuns } = drained;
+  const orderDeadLetters = await w.sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: w.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+  const orderStatuses = countBy(await w.stores.orderStore.listOrders(account, ORDER_STATUSES), (o) => o.status);
+  const ledger = await w.stores.reconciliationStore.listPositions(account);
+  const positions = Object.fromEntries(ledger.filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]));
+  const valuation = valueLedger(ledger, await w.stores.marketDataStore.getMarks());
+  const latencies = w.decisions.latenciesMs;
+  return {
+    durationMs: Date.now() - loop.started,
+    strategy,
+    seed,
+    intents: host.intentIds.length,
+    approved: w.decisions.approved,
+    denied: w.decisions.denied,
+    blockedBeforeSubmit: w.telemetry.countsBy(METRICS.orderBlocked, 'reason'),
+    orderStatuses,
+    invalidProposals: w.telemetry.countOf('StrategyProposalInvalid', { strategy }),
+    scenario: profile.scenario,
+    brokerOrders: brokerOrders(w),
+    intentsProposed: host.proposed,
+    intentsRefusedBySource: host.refused,
+    ...haltFigures(w),
+    peakGrossExposure: w.broker.peakGrossExposure(),
+    grossExposureCap: config.riskLimits.exposure.maxGrossNotional,
+    fills: w.telemetry.countOf(METRICS.fillApplied),
+    brokerFills: w.broker.fills().length,
+    positions,
+    cash: (await w.stores.reconciliationStore.getBook(account)).cash,
+    pnl: { realized: valuation.totals.realizedPnl, unrealized: valuation.totals.unrealizedPnl, unpriced: valuation.unpriced },
+    reconciliation: {
+      status: run?.status ?? 'failed',
+      breaks: run?.breaks.length ?? 1,
+      breakKinds: [...new Set((run?.breaks ?? []).map((b) => b.kind))],
+      positionsCompared: Object.keys(positions).length,
+      runs: finalRuns,
+      atStartup: startup?.status ?? 'failed',
+    },
+    orderDeadLetters: Number(orderDeadLetters.Attributes?.ApproximateNumberOfMessages ?? 0),
+    decisionLatencyMs: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: percentile(latencies, 100), samples: latencies.length },
+    breakerExecutions,
+    breakerPages: w.pager.pages.length,
+    deadManStaleChecks: loop.deadManStaleChecks,
+    deadLetters: w.router.deadLetters.length,
+    deadLetterCauses: w.router.deadLetters.slice(0, 3).map((d) => `${d.route}: ${d.error instanceof Error ? d.error.message : String(d.error)}`),
+    peakRssMb,
+    stoppedBy: loop.stoppedBy,
+  };
+};

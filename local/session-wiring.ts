@@ -1,0 +1,324 @@
+// A local session's wiring: the same handlers as in AWS over DynamoDB Local, the in-process SQS, the route-table
+// router and the simulated market and broker, as one object. Building it runs nothing; startPipeline
+// then seeds the table, reconciles once and starts the queue consumer and the broker relay, in that order.
+import { randomBytes } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
+import { dynamoStores, type TradingStores } from '../adapters/dynamodb/dynamo-stores';
+import { TableSeeder } from '../adapters/dynamodb/table-seeder';
+import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
+import { SimulatedBroker } from '../adapters/broker/simulated-broker';
+import { systemClock } from '../adapters/system/system-clock';
+import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
+import { createRiskHandler } from '../functions/risk/handler';
+import { createOrderHandler } from '../functions/order/handler';
+import { createReconciliationHandler } from '../functions/reconciliation/handler';
+import { createBreakerHandler } from '../functions/breaker/handler';
+import { createKillSwitchHandler } from '../functions/kill-switch/handler';
+import { startRecoveryWith } from '../shared/kill-switch/release-trip';
+import { createDeadManSwitch, type DeadManSwitch } from '../shared/dead-man-switch/dead-man-switch';
+import { resolveDeadManSwitchConfig } from '../shared/dead-man-switch/dead-man-switch-config';
+import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
+import type { EnvironmentConfig } from '../shared/config/environments';
+import { EVENT_ROUTES } from '../shared/routing/routes';
+import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
+import { cancelAllFrom } from '../shared/order-service/cancellation';
+import type { Clock } from '../shared/ports/clock';
+import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
+import { utcNow } from '../shared/time/utc';
+import { BreachRecordingStarter } from './breach-recording-starter';
+import { CollectingLog } from './collecting-log';
+import { DecisionTally } from './decision-tally';
+import { localDynamoClientConfig } from './dynamodb-local';
+import { LocalEventRouter } from './event-router';
+import { HaltObserver } from './halt-observer';
+import type { ApiHandler } from './local-api';
+import { LocalBreaker } from './local-breaker';
+import { LocalBreakerApprovals } from './local-breaker-approvals';
+import { LocalControlPlane } from './local-control-plane';
+import { SimulatedMarket } from './market';
+import { RecordingPager } from './recording-pager';
+import type { ScenarioProfile } from './scenarios';
+import { SqsEventSource } from './sqs-event-source';
+import { createFifoQueues, localSqsClientConfig } from './sqs-local';
+
+/** Every Wait state of a local breaker execution (cooldown, probation) lasts this long instead of minutes. */
+const LOCAL_BREAKER_WAIT_MS = 5_000;
+const LOCAL_BREAKER_RETRY_MS = 200;
+
+/** The simulated venue never takes an order late, so "not at the broker" is trusted after 2 s, not 30. */
+const IN_FLIGHT_GRACE_MS = 2_000;
+
+export interface LocalInfrastructure {
+  ddb: DynamoDBClient;
+  sqsClient: SQSClient;
+  tableName: string;
+  queueUrl: string;
+  dlqUrl: string;
+  queueArn: string;
+}
+
+/** A fresh table and order queue (with its dead-letter queue) for one session. */
+export const createLocalInfrastructure = async (dynamoEndpoint: string, sqsEndpoint: string): Promise<LocalInfrastructure> => {
+  const ddb = new DynamoDBClient(localDynamoClientConfig(dynamoEndpoint));
+  const sqsClient = new SQSClient(localSqsClientConfig(sqsEndpoint));
+  const tableName = `trading-local-${randomBytes(3).toString('hex')}`;
+  await createTradingTable(ddb, tableName);
+  // A short visibility timeout: a message that must wait (an order in flight) is retried within seconds.
+  const { queueUrl, dlqUrl } = await createFifoQueues(sqsClient, 'orders-local', { visibilityTimeoutSeconds: 2 });
+  const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
+  return { ddb, sqsClient, tableName, queueUrl, dlqUrl, queueArn };
+};
+
+export interface WiringSettings {
+  config: EnvironmentConfig;
+  account: string;
+  seed: number;
+  profile: ScenarioProfile;
+  startingCash: string;
+  /** Epoch ms the session began: keeps its scheduled events' ids apart from another session's. */
+  runStamp: number;
+}
+
+export interface SessionWiring extends LocalInfrastructure {
+  settings: WiringSettings;
+  clock: Clock;
+  stores: TradingStores;
+  haltObserver: HaltObserver;
+  seeder: TableSeeder;
+  market: SimulatedMarket;
+  broker: SimulatedBroker;
+  telemetry: InMemoryTelemetry;
+  router: LocalEventRouter;
+  /** What the handlers, the queue consumer and the relay failed with, kept rather than printed. */
+  errors: unknown[];
+  decisions: DecisionTally;
+  pager: RecordingPager;
+  breaches: BreachRecordingStarter;
+  breaker: LocalBreaker;
+  eventSource: SqsEventSource;
+  relay: BrokerUpdateRelay;
+  killSwitch: ApiHandler;
+  deadMan: DeadManSwitch;
+  /** One reconciliation run, started as the schedule's event starts it; the label names it in the event's id. */
+  reconcile: (label: string) => Promise<ReconciliationRecord | undefined>;
+}
+
+/** What every handler below is built on. */
+interface Core {
+  settings: WiringSettings;
+  infra: LocalInfrastructure;
+  clock: Clock;
+  stores: TradingStores;
+  broker: SimulatedBroker;
+  router: LocalEventRouter;
+  telemetry: InMemoryTelemetry;
+  logger: CollectingLog;
+  /** What the order function and every cancel-all (breaker, kill switch, dead-man switch) work with. */
+  orderDeps: ReturnType<typeof orderDepsOf>;
+}
+
+const orderDepsOf = (stores: TradingStores, broker: SimulatedBroker, router: LocalEventRouter, clock: Clock, telemetry: InMemoryTelemetry) => ({
+  ...stores,
+  broker,
+  bus: router,
+  clock,
+  telemetry,
+  leaseMs: 30_000,
+});
+
+/** The risk route: each intent decided by the risk function, its outcome and latency tallied. */
+const registerRisk = (c: Core, decisions: DecisionTally): void => {
+  const risk = createRiskHandler(() => ({
+    ...c.stores,
+    queue: new SqsOrderQueue(c.infra.sqsClient, c.infra.queueUrl),
+    bus: c.router,
+    clock: c.clock,
+    telemetry: c.telemetry,
+    defaults: c.settings.config.riskLimits,
+    logger: c.logger,
+  }));
+  c.router.register('risk', async (event) => {
+    const t0 = performance.now();
+    const outcome = await risk(event);
+    decisions.record(outcome, performance.now() - t0);
+  });
+};
+
+/**
+ * The circuit breaker: breach events reach the same breaker handler as in AWS, which starts the ASL locally
+ * (LocalBreaker) with that handler running its tasks.
+ */
+const wireBreaker = (c: Core, pager: RecordingPager): { breaker: LocalBreaker; breaches: BreachRecordingStarter } => {
+  const { config } = c.settings;
+  const breaches = new BreachRecordingStarter((trip) => breaker.start(trip));
+  const handler = createBreakerHandler(() => ({
+    ...c.stores,
+    pager,
+    clock: c.clock,
+    config: resolveBreakerConfig(config.breaker),
+    riskLimits: config.riskLimits,
+    cancelAll: cancelAllFrom(c.orderDeps, 'breaker', 'circuit breaker tripped'),
+    starter: breaches,
+    telemetry: c.telemetry,
+    logger: c.logger,
+  }));
+  const breaker = new LocalBreaker({ invoke: handler, waitMs: LOCAL_BREAKER_WAIT_MS, retryIntervalMs: LOCAL_BREAKER_RETRY_MS });
+  c.router.register('breaker', (event) => handler(event));
+  return { breaker, breaches };
+};
+
+/** The kill switch, as in AWS but with the local hard stop: the router's intent route and the queue consumer. */
+const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, eventSource: SqsEventSource): ApiHandler => {
+  const intentRoute = EVENT_ROUTES.find((r) => r.target === 'risk')?.id ?? 'OrderIntendedToRisk';
+  const controlPlane = new LocalControlPlane({
+    setRouteStopped: (stopped) => (stopped ? c.router.disableRoute(intentRoute) : c.router.enableRoute(intentRoute)),
+    setConsumerStopped: async (stopped) => (stopped ? eventSource.stop() : eventSource.start()),
+  });
+  const killSwitch = createKillSwitchHandler(
+    () => ({
+      ...c.stores,
+      controlPlane,
+      pager,
+      clock: c.clock,
+      cancelAll: cancelAllFrom(c.orderDeps, 'kill-switch'),
+      startRecovery: startRecoveryWith(breaker),
+      approvals: new LocalBreakerApprovals(breaker),
+      telemetry: c.telemetry,
+      logger: c.logger,
+    }),
+    { principalFrom: 'header' },
+  );
+  return (event) => killSwitch(event);
+};
+
+/**
+ * The dead-man switch that watches the feed's heartbeat and the marks (every second locally, every minute in
+ * AWS): a stale feed cancels the open orders and raises a FEED_STALE breach.
+ */
+const wireDeadMan = (c: Core): DeadManSwitch => {
+  const { config, profile, account } = c.settings;
+  const limit = profile.maxHeartbeatAgeSeconds;
+  return createDeadManSwitch({
+    ...c.stores,
+    bus: c.router,
+    cancelAll: cancelAllFrom(c.orderDeps, 'dead-man-switch', 'feed stale'),
+    clock: c.clock,
+    accounts: [account],
+    config: resolveDeadManSwitchConfig(limit !== undefined ? { ...config.deadManSwitch, maxHeartbeatAgeSeconds: limit } : config.deadManSwitch),
+    riskLimits: config.riskLimits,
+    telemetry: c.telemetry,
+  });
+};
+
+/** Reconciliation as the one-minute schedule starts it: a scheduled event with an id of its own per run. */
+const scheduledReconciliation = (c: Core): SessionWiring['reconcile'] => {
+  const reconciliation = createReconciliationHandler(() => ({
+    ...c.stores,
+    broker: c.broker,
+    bus: c.router,
+    clock: c.clock,
+    telemetry: c.telemetry,
+    accounts: [c.settings.account],
+    inFlightGraceMs: IN_FLIGHT_GRACE_MS,
+    logger: c.logger,
+  }));
+  let runs = 0;
+  return async (label) => {
+    const records = await reconciliation({
+      version: '0',
+      id: `local-${label}-${c.settings.runStamp}-${++runs}`,
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: 'us-east-1',
+      resources: [],
+      detail: {},
+    });
+    return records[0];
+  };
+};
+
+export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings): SessionWiring => {
+  const clock = systemClock;
+  const tableStores = dynamoStores(infra.ddb, infra.tableName);
+  const haltObserver = new HaltObserver(tableStores.tradingStateStore);
+  const stores: TradingStores = { ...tableStores, tradingStateStore: haltObserver };
+  const market = new SimulatedMarket({ seed: settings.seed, symbols: settings.profile.symbols });
+  const broker = new SimulatedBroker({ priceOf: (s) => market.priceOf(s), clock, seed: settings.seed, startingCash: settings.startingCash, ...settings.profile.broker });
+  const telemetry = new InMemoryTelemetry();
+  const router = new LocalEventRouter({ concurrency: 4 });
+  const errors: unknown[] = [];
+  const logger = new CollectingLog(errors);
+  const orderDeps = orderDepsOf(stores, broker, router, clock, telemetry);
+  const c: Core = { settings, infra, clock, stores, broker, router, telemetry, logger, orderDeps };
+
+  const order = createOrderHandler(() => ({ ...orderDeps, inFlightGraceMs: IN_FLIGHT_GRACE_MS, logger }));
+  // Pages are collected for the report, not sent.
+  const pager = new RecordingPager();
+  const { breaker, breaches } = wireBreaker(c, pager);
+  const decisions = new DecisionTally();
+  registerRisk(c, decisions);
+  const eventSource = new SqsEventSource({
+    client: infra.sqsClient,
+    queueUrl: infra.queueUrl,
+    queueArn: infra.queueArn,
+    waitTimeSeconds: 1,
+    // Lambda consumes a FIFO queue with up to one invocation per message group at once.
+    concurrency: 4,
+    invoke: (event, requestId) => order(event, { awsRequestId: requestId }),
+    onError: (error) => errors.push(error),
+  });
+  // The feed's relay of the broker's order updates onto the order queue, as in AWS.
+  const relay = new BrokerUpdateRelay({
+    account: settings.account,
+    stream: broker.updateStream(),
+    queue: new SqsOrderQueue(infra.sqsClient, infra.queueUrl),
+    clock,
+    telemetry,
+    onError: (error) => errors.push(error),
+  });
+  return {
+    ...infra,
+    settings,
+    clock,
+    stores,
+    haltObserver,
+    seeder: new TableSeeder(infra.ddb, infra.tableName),
+    market,
+    broker,
+    telemetry,
+    router,
+    errors,
+    decisions,
+    pager,
+    breaches,
+    breaker,
+    eventSource,
+    relay,
+    killSwitch: wireKillSwitch(c, pager, breaker, eventSource),
+    deadMan: wireDeadMan(c),
+    reconcile: scheduledReconciliation(c),
+  };
+};
+
+/**
+ * Seeds the table (trading ACTIVE, the first marks, the reference data, the starting cash), reconciles once
+ * as the feed task does at start-up (nothing trades on a table that disagrees with the broker), then starts
+ * the queue consumer and the broker relay. Returns the start-up reconciliation.
+ */
+export const startPipeline = async (w: SessionWiring): Promise<ReconciliationRecord | undefined> => {
+  const { account, profile, startingCash } = w.settings;
+  const nowIso = utcNow(w.clock.now());
+  await w.seeder.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
+  await w.stores.marketDataStore.putMarks(w.market.step(w.clock.now()));
+  await w.stores.marketDataStore.putReference(profile.reference);
+  await w.seeder.depositCash(account, startingCash, nowIso);
+  const startup = await w.reconcile('startup');
+  w.eventSource.start();
+  await w.relay.start();
+  return startup;
+};
