@@ -13,6 +13,7 @@ import { createBroker } from './broker/broker-from-config';
 import { dynamoStores, type TradingStores } from './dynamodb/dynamo-stores';
 import { EventBridgeBus } from './eventbridge/eventbridge-bus';
 import { SqsOrderQueue } from './sqs/sqs-order-queue';
+import { systemClock } from './system/system-clock';
 
 export interface AwsAdapters {
   config: EnvironmentConfig;
@@ -47,3 +48,12 @@ export const awsAdapters = (env: NodeJS.ProcessEnv = process.env): AwsAdapters =
   };
   return cached;
 };
+
+/** What the order service runs on in AWS: the order function, reconciliation's settlement and every cancel-all. */
+export const orderServiceAdapters = (adapters: AwsAdapters) => ({
+  orderStore: adapters.stores.orderStore,
+  tradingStateStore: adapters.stores.tradingStateStore,
+  broker: adapters.broker,
+  bus: adapters.bus,
+  clock: systemClock,
+});

@@ -7,11 +7,10 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import type { BreakerStarter } from '../../shared/ports/breaker-starter';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { systemClock } from '../system/system-clock';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { cancelAllFrom } from '../../shared/order-service/cancellation';
 import type { Pager } from '../../shared/ports/pager';
-import { ORDER_LEASE_MS, type AwsAdapters } from '../aws-wiring';
+import { ORDER_LEASE_MS, orderServiceAdapters, type AwsAdapters } from '../aws-wiring';
 import { SnsPager } from '../sns/sns-pager';
 import { SfnBreakerStarter } from './sfn-breaker-starter';
 
@@ -33,4 +32,4 @@ export const breakerStarter = (env: NodeJS.ProcessEnv = process.env, sfn: SFNCli
 
 /** The order service's cancel-all over the function's adapters, requested by `component`. */
 export const awsCancelAll = (adapters: AwsAdapters, telemetry: Telemetry, component: string, defaultReason?: string) =>
-  cancelAllFrom({ orderStore: adapters.stores.orderStore, tradingStateStore: adapters.stores.tradingStateStore, broker: adapters.broker, bus: adapters.bus, clock: systemClock, telemetry, leaseMs: ORDER_LEASE_MS }, component, defaultReason);
+  cancelAllFrom({ ...orderServiceAdapters(adapters), telemetry, leaseMs: ORDER_LEASE_MS }, component, defaultReason);

@@ -5,12 +5,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { awsAdapters, ORDER_LEASE_MS } from '../../adapters/aws-wiring';
+import { awsAdapters, ORDER_LEASE_MS, orderServiceAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { OrderQueueMessageSchema } from '../../shared/events/order-queue-messages';
 import { handleOrderQueueMessage } from '../../shared/order-service/queue-dispatch';
 import type { OrderServiceDeps } from '../../shared/order-service/context';
-import { systemClock } from '../../adapters/system/system-clock';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 
 export type OrderHandlerDeps = Omit<OrderServiceDeps, 'workerId'> & { logger: Pick<Logger, 'error' | 'info'> };
@@ -39,11 +38,7 @@ const fromEnvironment = (): OrderHandlerDeps => {
   if (awsDeps) return awsDeps;
   const adapters = awsAdapters();
   awsDeps = {
-    orderStore: adapters.stores.orderStore,
-    tradingStateStore: adapters.stores.tradingStateStore,
-    broker: adapters.broker,
-    bus: adapters.bus,
-    clock: systemClock,
+    ...orderServiceAdapters(adapters),
     telemetry: new PowertoolsTelemetry(),
     leaseMs: ORDER_LEASE_MS,
     logger: createLogger('order'),

@@ -5,11 +5,10 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
-import { awsAdapters } from '../../adapters/aws-wiring';
+import { awsAdapters, orderServiceAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { deterministicId } from '../../shared/events/ids';
 import type { ReconciliationRecord } from '../../shared/ports/reconciliation-store';
-import { systemClock } from '../../adapters/system/system-clock';
 import { reconcileAccount, type ReconciliationDeps } from '../../shared/reconciliation/reconciliation-service';
 import { createLogger, parseInput } from '../support/handler-support';
 
@@ -51,11 +50,7 @@ const fromEnvironment = (): ReconciliationHandlerDeps => {
   const adapters = awsAdapters();
   awsDeps = {
     reconciliationStore: adapters.stores.reconciliationStore,
-    orderStore: adapters.stores.orderStore,
-    tradingStateStore: adapters.stores.tradingStateStore,
-    broker: adapters.broker,
-    bus: adapters.bus,
-    clock: systemClock,
+    ...orderServiceAdapters(adapters),
     telemetry: new PowertoolsTelemetry(),
     accounts: adapters.config.accounts,
     logger: createLogger('reconciliation'),
