@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
 import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-config';
+import { FeedConfigOverrideSchema } from '../feed/feed-config';
 import { DeadManSwitchConfigSchema, resolveDeadManSwitchConfig } from '../dead-man-switch/dead-man-switch-config';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
@@ -60,6 +61,8 @@ export const EnvironmentConfigSchema = z
       .optional(),
     /** Dead-man switch limits (heartbeat and mark age); absent fields take resolveDeadManSwitchConfig's defaults. */
     deadManSwitch: DeadManSwitchConfigSchema.optional(),
+    /** The feed's validation, failover, conflation, publishing and strategy limits; absent fields take resolveFeedConfig's defaults. */
+    feed: FeedConfigOverrideSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {

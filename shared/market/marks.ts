@@ -5,7 +5,10 @@
 /** A symbol's latest price and when it was seen. */
 export interface Mark {
   price: string;
+  /** The exchange's time of the data the mark was taken from: its age is measured from here. */
   at: string;
+  /** The market-data source the mark was taken from (absent on marks written before sources were named). */
+  source?: string;
 }
 
 /** Reference data per symbol, loaded daily: average daily volume and the sector used for concentration. */

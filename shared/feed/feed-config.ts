@@ -1,0 +1,85 @@
+// The feed's configuration: validation limits, source failover, conflation and heartbeat periods, intent
+// publishing bounds and strategy isolation. Every field has a default; an environment overrides what it needs.
+import { z } from 'zod';
+import { PositiveDecimalStringSchema } from '../money/decimal';
+
+export const FeedConfigSchema = z
+  .object({
+    validation: z
+      .object({
+        /** Ask − bid at most this many basis points of the mid. */
+        maxSpreadBps: z.number().int().positive(),
+        /** An exchange time at most this far ahead of the feed's clock. */
+        maxFutureSkewMs: z.number().int().nonnegative(),
+        /** An exchange time at most this old when it arrives. */
+        maxAgeMs: z.number().int().positive(),
+        /** A move beyond this fraction of the last accepted price is quarantined until confirmed. */
+        maxJumpFraction: PositiveDecimalStringSchema,
+        /** A subscribed symbol silent this long while its market is open is reported silent. */
+        silentAfterMs: z.number().int().positive(),
+      })
+      .strict(),
+    failover: z
+      .object({
+        /** The active source silent (or sending only rejected data) this long: switch to the other. */
+        silenceMs: z.number().int().positive(),
+        /** The primary healthy this long before the feed switches back to it. */
+        holdMs: z.number().int().positive(),
+      })
+      .strict(),
+    conflation: z
+      .object({
+        /** Each symbol's mark is written at most once per interval. */
+        markIntervalMs: z.number().int().positive(),
+        heartbeatIntervalMs: z.number().int().positive(),
+      })
+      .strict(),
+    publishing: z
+      .object({
+        /** Intents waiting for PutEvents at most; beyond it the strategy host waits (backpressure). */
+        bufferCapacity: z.number().int().positive(),
+        /** PutEvents limits: 10 entries and 256 KB a call. */
+        maxBatchEntries: z.number().int().min(1).max(10),
+        maxBatchBytes: z.number().int().positive().max(256 * 1024),
+      })
+      .strict(),
+    strategies: z
+      .object({
+        /** A strategy's tick taking longer than this is abandoned and counted as a timeout. */
+        tickBudgetMs: z.number().int().positive(),
+        /** Consecutive errors or timeouts after which the strategy is disabled (and on-call told). */
+        maxConsecutiveFailures: z.number().int().positive(),
+      })
+      .strict(),
+  })
+  .strict();
+export type FeedConfig = z.infer<typeof FeedConfigSchema>;
+
+export const DEFAULT_FEED_CONFIG: FeedConfig = {
+  validation: { maxSpreadBps: 500, maxFutureSkewMs: 2_000, maxAgeMs: 10_000, maxJumpFraction: '0.10', silentAfterMs: 30_000 },
+  failover: { silenceMs: 5_000, holdMs: 30_000 },
+  conflation: { markIntervalMs: 1_000, heartbeatIntervalMs: 1_000 },
+  publishing: { bufferCapacity: 1_000, maxBatchEntries: 10, maxBatchBytes: 256 * 1024 },
+  strategies: { tickBudgetMs: 250, maxConsecutiveFailures: 5 },
+};
+
+/** Partial sections override the defaults field by field. */
+export const FeedConfigOverrideSchema = z
+  .object({
+    validation: FeedConfigSchema.shape.validation.partial().optional(),
+    failover: FeedConfigSchema.shape.failover.partial().optional(),
+    conflation: FeedConfigSchema.shape.conflation.partial().optional(),
+    publishing: FeedConfigSchema.shape.publishing.partial().optional(),
+    strategies: FeedConfigSchema.shape.strategies.partial().optional(),
+  })
+  .strict();
+export type FeedConfigOverride = z.infer<typeof FeedConfigOverrideSchema>;
+
+export const resolveFeedConfig = (override: FeedConfigOverride | undefined): FeedConfig =>
+  FeedConfigSchema.parse({
+    validation: { ...DEFAULT_FEED_CONFIG.validation, ...override?.validation },
+    failover: { ...DEFAULT_FEED_CONFIG.failover, ...override?.failover },
+    conflation: { ...DEFAULT_FEED_CONFIG.conflation, ...override?.conflation },
+    publishing: { ...DEFAULT_FEED_CONFIG.publishing, ...override?.publishing },
+    strategies: { ...DEFAULT_FEED_CONFIG.strategies, ...override?.strategies },
+  });
