@@ -3,6 +3,7 @@
 // still busy with it a grace later (one more budget) is taken to be stuck, terminated and replaced, as is a
 // worker that died. A replacement loads the module afresh: the strategy's in-memory state (prices seen, orders
 // it believes it sent) is lost, and it carries on as after a restart of the feed.
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { MarketTick, StrategyContext, StrategyRunner, TickOutcome } from '../../shared/ports/strategy-runner';
 import { faultOf, faultOutcome, STOPPED_OUTCOME } from '../../shared/strategy/strategy-call';
@@ -21,14 +22,15 @@ export interface WorkerStrategyRunnerOptions {
   maxHeapMb?: number;
   /** How long past its budget an abandoned batch may still run before its worker counts as stuck (default: one more budget). */
   stuckGraceMs?: number;
-  /** The worker's entry (default: strategy-worker beside this module, .ts from source and .js when bundled). */
+  /** The worker's entry (default: strategy-worker beside this module, with its extension). */
   workerEntry?: URL;
 }
 
 const DEFAULT_LOAD_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_HEAP_MB = 256;
 
-const defaultEntry = (): URL => new URL(import.meta.url.endsWith('.ts') ? './strategy-worker.ts' : './strategy-worker.js', import.meta.url);
+/** The worker entry beside this module, with this module's extension: .ts from source, .js or .mjs when bundled. */
+const defaultEntry = (): URL => new URL(`./strategy-worker${extname(new URL(import.meta.url).pathname)}`, import.meta.url);
 
 /** From TypeScript source (tsx, vitest) the worker needs the same loader: tsx, unless the process imports it already. */
 const execArgvFor = (entry: URL): string[] => {

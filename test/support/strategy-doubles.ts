@@ -1,7 +1,9 @@
-// Doubles for the strategy host's tests: a strategy that does on each batch what the test sets next, and a
-// log that keeps its error lines.
+// Doubles for the strategy host's tests: a strategy that does on each batch what the test sets next, a log
+// that keeps its error lines, and a bus that refuses breaches while told to.
+import { DETAIL_TYPES, type DomainEvent } from '../../shared/events/catalog';
 import type { Log } from '../../shared/ports/log';
 import type { Strategy, StrategyOrder } from '../../shared/strategy/strategy';
+import { RecordingBus } from './fixtures';
 
 export const order: StrategyOrder = { symbol: 'AAPL', side: 'buy', quantity: '1' };
 export type Step = 'ok' | 'throw' | 'hang' | 'not-a-list' | 'junk';
@@ -37,3 +39,12 @@ export const scripted = (name = 'scripted') => {
   };
   return { strategy, state };
 };
+
+/** Refuses every batch holding a RiskBreach while `refusing` is true; keeps the rest. */
+export class BreachRefusingBus extends RecordingBus {
+  refusing = true;
+  override async publish(batch: readonly DomainEvent[]): Promise<void> {
+    if (this.refusing && batch.some((e) => e.detailType === DETAIL_TYPES.RiskBreach)) throw new Error('bus down');
+    await super.publish(batch);
+  }
+}

@@ -9,7 +9,7 @@ import type { Page } from '../../../shared/ports/pager';
 import type { StrategyRunner } from '../../../shared/ports/strategy-runner';
 import { StrategyHost, STRATEGY_METRICS, type StrategyHostDuties } from '../../../shared/strategy/strategy-host';
 import { ManualClock, RecordingBus } from '../../support/fixtures';
-import { RecordingLog, scripted, type Step } from '../../support/strategy-doubles';
+import { BreachRefusingBus, RecordingLog, scripted, type Step } from '../../support/strategy-doubles';
 
 const LIMITS = { tickBudgetMs: 20, maxConsecutiveFailures: 3 };
 
@@ -121,17 +121,11 @@ describe('strategy failures in the host', () => {
   });
 
   it('sends a runaway breach the bus refused on the next tick even when the strategy fails on it', async () => {
-    let refuse = true;
-    const bus = new (class extends RecordingBus {
-      override async publish(batch: readonly DomainEvent[]): Promise<void> {
-        if (refuse && batch.some((e) => e.detailType === DETAIL_TYPES.RiskBreach)) throw new Error('bus down');
-        await super.publish(batch);
-      }
-    })();
+    const bus = new BreachRefusingBus();
     const { host, ticks } = hostWith({ bus, intentRate: { maxIntents: 1, windowMs: 60_000 } });
     await ticks('ok', 'ok');
     expect(host.runaway?.published).toBe(false);
-    refuse = false;
+    bus.refusing = false;
     await ticks('throw');
     expect(host.runaway?.published).toBe(true);
     expect(bus.ofType(DETAIL_TYPES.RiskBreach)).toHaveLength(1);
