@@ -7,6 +7,7 @@ import { formatSummary } from './report';
 import { dec } from '../shared/money/decimal';
 import { SCENARIOS, type Scenario } from './scenarios';
 import { runSession } from './session';
+import { StrategyLoadError } from './strategy-loader';
 
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;
@@ -117,6 +118,11 @@ const main = async (): Promise<number> => {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
+    // A strategy that cannot be loaded is a mistake in the command line: one line says which and why.
+    if (error instanceof StrategyLoadError) {
+      console.error(error.message);
+      process.exit(64);
+    }
     console.error(error);
     process.exit(1);
   },

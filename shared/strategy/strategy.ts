@@ -5,14 +5,10 @@ import { z } from 'zod';
 import { PositiveDecimalStringSchema } from '../money/decimal';
 import { SymbolSchema } from '../events/ids';
 import { OrderTypeSchema, SideSchema, TimeInForceSchema } from '../events/order-events';
+import type { MarketTick, StrategyContext } from '../ports/strategy-runner';
 
-export interface MarketTick {
-  symbol: string;
-  /** Decimal string. */
-  price: string;
-  /** UTC ISO-8601 with milliseconds. */
-  at: string;
-}
+// What a strategy sees is what a runner carries to it, defined once with the runner's port.
+export type { MarketTick, StrategyContext } from '../ports/strategy-runner';
 
 export const StrategyOrderSchema = z
   .object({
@@ -25,12 +21,6 @@ export const StrategyOrderSchema = z
   })
   .strict();
 export type StrategyOrder = z.input<typeof StrategyOrderSchema>;
-
-export interface StrategyContext {
-  account: string;
-  /** Epoch milliseconds of the tick batch. */
-  nowMs: number;
-}
 
 export interface Strategy {
   readonly name: string;
