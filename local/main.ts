@@ -7,7 +7,7 @@ import { formatSummary } from './report';
 import { dec } from '../shared/money/decimal';
 import { SCENARIOS, type Scenario } from './scenarios';
 import { runSession } from './session';
-import { StrategyLoadError } from './strategy-loader';
+import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;

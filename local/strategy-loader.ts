@@ -5,7 +5,6 @@ import { importStrategy } from '../adapters/strategy/strategy-module';
 import type { Strategy, StrategyOptions } from '../shared/strategy/strategy';
 import createSampleMomentum from '../strategies/sample-momentum';
 
-export { StrategyLoadError } from '../adapters/strategy/strategy-module';
 
 export const loadStrategy = async (path: string | undefined, options: StrategyOptions): Promise<Strategy> =>
   path ? importStrategy(path, options) : createSampleMomentum(options);

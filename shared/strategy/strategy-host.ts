@@ -21,8 +21,6 @@ import { StrategyOrderSchema, type MarketTick, type Strategy } from './strategy'
 import { StrategyFailures, type StrategyLimits } from './strategy-failures';
 import { STRATEGY_METRICS } from './strategy-metrics';
 
-export { STRATEGY_METRICS } from './strategy-metrics';
-export type { StrategyLimits } from './strategy-failures';
 
 export interface IntentRateLimit {
   /** Intents allowed within any window of windowMs; the next one trips the guard. */

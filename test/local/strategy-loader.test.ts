@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadStrategy, StrategyLoadError } from '../../local/strategy-loader';
+import { StrategyLoadError } from '../../adapters/strategy/strategy-module';
+import { loadStrategy } from '../../local/strategy-loader';
 
 const options = { seed: 1, symbols: ['AAPL'] };
 let dir: string;

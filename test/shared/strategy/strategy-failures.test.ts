@@ -7,7 +7,8 @@ import { RecordingPager } from '../../../local/recording-pager';
 import { DETAIL_TYPES, type DomainEvent } from '../../../shared/events/catalog';
 import type { Page } from '../../../shared/ports/pager';
 import type { StrategyRunner } from '../../../shared/ports/strategy-runner';
-import { StrategyHost, STRATEGY_METRICS, type StrategyHostDuties } from '../../../shared/strategy/strategy-host';
+import { StrategyHost, type StrategyHostDuties } from '../../../shared/strategy/strategy-host';
+import { STRATEGY_METRICS } from '../../../shared/strategy/strategy-metrics';
 import { ManualClock, RecordingBus } from '../../support/fixtures';
 import { BreachRefusingBus, RecordingLog, scripted, type Step } from '../../support/strategy-doubles';
 

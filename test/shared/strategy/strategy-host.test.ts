@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DETAIL_SCHEMAS, DETAIL_TYPES, type DomainEvent } from '../../../shared/events/catalog';
-import { StrategyHost, STRATEGY_METRICS, type IntentRateLimit } from '../../../shared/strategy/strategy-host';
+import { StrategyHost, type IntentRateLimit } from '../../../shared/strategy/strategy-host';
+import { STRATEGY_METRICS } from '../../../shared/strategy/strategy-metrics';
 import type { Strategy, StrategyOrder } from '../../../shared/strategy/strategy';
 import { ManualClock, RecordingBus } from '../../support/fixtures';
 import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
