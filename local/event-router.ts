@@ -1,11 +1,12 @@
-// The local stand-in for EventBridge: an EventBus whose rules are the same route table the CDK app deploys.
+// The local stand-in for EventBridge: an EventBus (and EventBatchBus) whose rules are the same route table the
+// CDK app deploys.
 // Delivery is asynchronous and at least once, like EventBridge's: a failed invocation is retried twice,
 // then kept as a dead letter (never dropped silently). Each target has its own queue and concurrency, as
 // each Lambda function does: a backlog of intents for risk never delays a breach on its way to the breaker.
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DETAIL_SCHEMAS, type DomainEvent } from '../shared/events/catalog';
-import type { EventBus } from '../shared/ports/event-bus';
+import type { EntryResult, EventBatchBus, EventBus } from '../shared/ports/event-bus';
 import { EVENT_ROUTES, matchesPattern, type EventRoute, type FunctionName } from '../shared/routing/routes';
 
 export type LocalEvent = EventBridgeEvent<string, unknown>;
@@ -34,7 +35,7 @@ interface Delivery {
   attempt: number;
 }
 
-export class LocalEventRouter implements EventBus {
+export class LocalEventRouter implements EventBus, EventBatchBus {
   private readonly targets = new Map<FunctionName, Invoke>();
   private readonly disabledRoutes = new Set<string>();
   private readonly queues = new Map<FunctionName, Delivery[]>();
@@ -70,24 +71,44 @@ export class LocalEventRouter implements EventBus {
     for (const event of events) {
       // The bus contract: nothing leaves a component that its own schema would reject downstream.
       DETAIL_SCHEMAS[event.detailType].parse(event.detail);
-      const ebEvent: LocalEvent = {
-        version: '0',
-        id: randomUUID(),
-        'detail-type': event.detailType,
-        source: event.source,
-        account: this.options.account ?? '000000000000',
-        time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-        region: this.options.region ?? 'us-east-1',
-        resources: [],
-        detail: event.detail,
-      };
-      this.published.set(event.detailType, (this.published.get(event.detailType) ?? 0) + 1);
-      this.seen.push(ebEvent);
-      for (const route of this.routes) {
-        if (this.disabledRoutes.has(route.id) || !matchesPattern(route.pattern, ebEvent)) continue;
-        this.enqueue({ route, event: ebEvent, attempt: 1 });
-      }
+      this.accept(event);
     }
+    this.pumpAll();
+  }
+
+  /** One attempt answered per entry: an event its schema rejects is refused (as MalformedDetail), the rest go on. */
+  async putBatch(events: readonly DomainEvent[]): Promise<readonly EntryResult[]> {
+    const results = events.map((event): EntryResult => {
+      const parsed = DETAIL_SCHEMAS[event.detailType].safeParse(event.detail);
+      if (!parsed.success) return { accepted: false, errorCode: 'MalformedDetail', errorMessage: parsed.error.message };
+      this.accept(event);
+      return { accepted: true };
+    });
+    this.pumpAll();
+    return results;
+  }
+
+  private accept(event: DomainEvent): void {
+    const ebEvent: LocalEvent = {
+      version: '0',
+      id: randomUUID(),
+      'detail-type': event.detailType,
+      source: event.source,
+      account: this.options.account ?? '000000000000',
+      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      region: this.options.region ?? 'us-east-1',
+      resources: [],
+      detail: event.detail,
+    };
+    this.published.set(event.detailType, (this.published.get(event.detailType) ?? 0) + 1);
+    this.seen.push(ebEvent);
+    for (const route of this.routes) {
+      if (this.disabledRoutes.has(route.id) || !matchesPattern(route.pattern, ebEvent)) continue;
+      this.enqueue({ route, event: ebEvent, attempt: 1 });
+    }
+  }
+
+  private pumpAll(): void {
     for (const target of this.queues.keys()) this.pump(target);
   }
 

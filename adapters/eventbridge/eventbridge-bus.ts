@@ -1,14 +1,28 @@
-// EventBridge adapter for the EventBus port: PutEvents in batches of ten, resending only the entries that
-// failed (partial failure is per entry), with jittered backoff, until every entry is accepted or we give up.
-import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+// EventBridge adapter for both bus ports. `putBatch` is one PutEvents call answered entry by entry (partial
+// failure is per entry, positional); `publish` cuts the events into calls within 10 entries and 256 KB and
+// resends only the entries that failed, with jittered backoff, until all are accepted or it gives up.
+import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry, type PutEventsResultEntry } from '@aws-sdk/client-eventbridge';
 import type { DomainEvent } from '../../shared/events/catalog';
 import { InfrastructureError } from '../../shared/errors/errors';
-import type { EventBus } from '../../shared/ports/event-bus';
+import {
+  eventEntryBytes,
+  fittingPrefix,
+  PUT_EVENTS_LIMITS,
+  putEventsEntryBytes,
+  putEventsFields,
+  splitIntoBatches,
+} from '../../shared/events/put-events-batches';
+import type { EntryResult, EventBatchBus, EventBus } from '../../shared/ports/event-bus';
 
-const MAX_ENTRIES = 10;
 const MAX_ATTEMPTS = 5;
 
-export class EventBridgeBus implements EventBus {
+/** An entry answered with neither an event id nor an error code was not taken: it is sent again. */
+const resultOf = (entry: PutEventsResultEntry | undefined): EntryResult =>
+  entry?.ErrorCode !== undefined || entry?.EventId === undefined
+    ? { accepted: false, errorCode: entry?.ErrorCode ?? 'NoAnswer', ...(entry?.ErrorMessage ? { errorMessage: entry.ErrorMessage } : {}) }
+    : { accepted: true };
+
+export class EventBridgeBus implements EventBus, EventBatchBus {
   constructor(
     private readonly client: EventBridgeClient,
     private readonly busName: string,
@@ -16,36 +30,42 @@ export class EventBridgeBus implements EventBus {
   ) {}
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
-    const entries: PutEventsRequestEntry[] = events.map((event) => ({
-      EventBusName: this.busName,
-      Source: event.source,
-      DetailType: event.detailType,
-      Detail: JSON.stringify(event.detail),
-      Time: new Date(event.detail.meta.occurredAt),
-    }));
-    for (let i = 0; i < entries.length; i += MAX_ENTRIES) {
-      await this.putWithRetry(entries.slice(i, i + MAX_ENTRIES));
-    }
+    for (const batch of splitIntoBatches(events, eventEntryBytes, PUT_EVENTS_LIMITS)) await this.putWithRetry(batch);
   }
 
-  private async putWithRetry(batch: PutEventsRequestEntry[]): Promise<void> {
+  async putBatch(events: readonly DomainEvent[]): Promise<readonly EntryResult[]> {
+    if (events.length === 0) return [];
+    const entries: PutEventsRequestEntry[] = events.map((event) => ({ EventBusName: this.busName, ...putEventsFields(event) }));
+    // EventBusName is not part of the measured size; the fields EventBridge measures are.
+    if (fittingPrefix(entries, putEventsEntryBytes, PUT_EVENTS_LIMITS) < entries.length) {
+      throw new RangeError(`${entries.length} entries exceed one PutEvents call (10 entries, 256 KB)`);
+    }
+    let out;
+    try {
+      out = await this.client.send(new PutEventsCommand({ Entries: entries }));
+    } catch (error) {
+      throw new InfrastructureError('EventBridge PutEvents failed', 'eventbridge', { cause: error });
+    }
+    return entries.map((_, i) => resultOf(out.Entries?.[i]));
+  }
+
+  private async putWithRetry(batch: readonly DomainEvent[]): Promise<void> {
     let pending = batch;
     for (let attempt = 1; ; attempt++) {
-      let retry: PutEventsRequestEntry[];
+      let results: readonly EntryResult[];
       try {
-        const out = await this.client.send(new PutEventsCommand({ Entries: pending }));
-        // Results are positional: entry i of the response answers entry i of the request.
-        retry = pending.filter((_, i) => out.Entries?.[i]?.ErrorCode !== undefined || out.Entries?.[i]?.EventId === undefined);
-        if ((out.FailedEntryCount ?? 0) === 0 && retry.length === 0) return;
+        results = await this.putBatch(pending);
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS) throw new InfrastructureError('EventBridge PutEvents failed', 'eventbridge', { cause: error });
-        retry = pending;
+        if (attempt >= MAX_ATTEMPTS) throw error;
+        results = pending.map(() => resultOf(undefined));
       }
-      if (retry.length === 0) return;
+      const refused = pending.filter((_, i) => !results[i]?.accepted);
+      if (refused.length === 0) return;
       if (attempt >= MAX_ATTEMPTS) {
-        throw new InfrastructureError(`EventBridge kept refusing ${retry.length} of ${batch.length} entries`, 'eventbridge');
+        const codes = [...new Set(results.flatMap((result) => (result.accepted ? [] : [result.errorCode])))].join(', ');
+        throw new InfrastructureError(`EventBridge kept refusing ${refused.length} of ${batch.length} entries (${codes})`, 'eventbridge');
       }
-      pending = retry;
+      pending = refused;
       await this.sleep(2 ** attempt * 20 * Math.random());
     }
   }

@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LocalEventRouter, type LocalEvent } from '../../local/event-router';
-import { DETAIL_TYPES, domainEvent } from '../../shared/events/catalog';
-import { buildMeta } from '../../shared/events/envelope';
 import { EVENT_ROUTES } from '../../shared/routing/routes';
-import { intentFor } from '../support/fixtures';
-
-const intended = (id: string) =>
-  domainEvent(DETAIL_TYPES.OrderIntended, {
-    meta: buildMeta({
-      detailType: DETAIL_TYPES.OrderIntended,
-      occurredAt: '2026-11-23T15:00:00.000Z',
-      correlationId: id,
-      causationId: 'tick',
-      account: 'a',
-      strategy: 's',
-      producer: 'feed',
-    }),
-    data: intentFor(id),
-  });
+import { intended, runawayBreach } from '../support/bus-events';
 
 describe('local event router', () => {
   it('delivers an intent to the risk function in the EventBridge event shape, as the route table says', async () => {
@@ -65,20 +49,7 @@ describe('local event router', () => {
     const breaches: LocalEvent[] = [];
     router.register('breaker', async (e) => void breaches.push(e));
     await router.publish(Array.from({ length: 50 }, (_, i) => intended(`i-b${i}`)));
-    await router.publish([
-      domainEvent(DETAIL_TYPES.RiskBreach, {
-        meta: buildMeta({ detailType: DETAIL_TYPES.RiskBreach, occurredAt: '2026-11-23T15:00:00.000Z', correlationId: 'b-1', causationId: 'host', account: 'a', strategy: 's', producer: 'feed' }),
-        data: {
-          breachId: 'INTENT_RATE.a.20261123T150000Z',
-          kind: 'INTENT_RATE',
-          account: 'a',
-          observed: '101',
-          threshold: '100',
-          sessionStart: '2026-11-23T15:00:00.000Z',
-          detectedAt: '2026-11-23T15:00:00.000Z',
-        },
-      }),
-    ]);
+    await router.publish([runawayBreach('INTENT_RATE.a.20261123T150000Z')]);
     await new Promise((r) => setTimeout(r, 20));
     expect(breaches).toHaveLength(1);
     expect(decided).toBe(0);
@@ -93,5 +64,19 @@ describe('local event router', () => {
     const bad = intended('i-4');
     (bad.detail.data as { quantity: string }).quantity = '-1';
     await expect(router.publish([bad])).rejects.toThrow(/quantity/);
+  });
+
+  it('answers a batch entry by entry: an event its schema rejects is refused as malformed, the others are delivered', async () => {
+    const router = new LocalEventRouter();
+    const received: string[] = [];
+    router.register('risk', async (e) => void received.push((e.detail as { data: { intentId: string } }).data.intentId));
+    const bad = intended('i-6');
+    (bad.detail.data as { quantity: string }).quantity = '-1';
+    const results = await router.putBatch([intended('i-5'), bad, intended('i-7')]);
+    await router.drain();
+    expect(results.map((r) => r.accepted)).toEqual([true, false, true]);
+    expect(results[1]).toMatchObject({ accepted: false, errorCode: 'MalformedDetail', errorMessage: expect.stringMatching(/quantity/) });
+    expect(received.sort()).toEqual(['i-5', 'i-7']);
+    expect(router.published.get('OrderIntended.v1')).toBe(2);
   });
 });
