@@ -5,6 +5,5 @@ import { importStrategy } from '../adapters/strategy/strategy-module';
 import type { Strategy, StrategyOptions } from '../shared/strategy/strategy';
 import createSampleMomentum from '../strategies/sample-momentum';
 
-
 export const loadStrategy = async (path: string | undefined, options: StrategyOptions): Promise<Strategy> =>
   path ? importStrategy(path, options) : createSampleMomentum(options);
