@@ -12,6 +12,20 @@ const outcome = (verdict: TickVerdict): string => (verdict.outcome === 'rejected
 /** Judges the messages in order at `nowMs` with one validator; the outcome of each. */
 const judgeAll = (messages: readonly MarketMessage[], nowMs = T0, v = validator()): string[] => messages.map((m) => outcome(v.judge(m, nowMs)));
 
+/** Who may confirm or contradict a held message. */
+const CONFIRMING_SOURCES = [
+  ['the same source', 'primary'],
+  ['the other source', 'backup'],
+] as const;
+
+/** A validator that accepted AAPL at 100 and holds a trade at 120 (20 % away) from the primary. */
+const holding120 = (held: MarketMessage = trade('120')): TickValidator => {
+  const v = validator();
+  v.judge(trade('100'), T0);
+  expect(outcome(v.judge(held, T0))).toBe('quarantined');
+  return v;
+};
+
 const judgeOne = (message: MarketMessage, nowMs = T0): string => judgeAll([message], nowMs)[0] ?? '';
 
 describe('tick validator: one message on its own', () => {
@@ -120,14 +134,9 @@ describe('tick validator: jumps are held until confirmed or contradicted', () =>
     expect(judgeAll([trade('5000')])).toEqual(['accepted']);
   });
 
-  it.each([
-    ['the same source', 'primary'],
-    ['the other source', 'backup'],
-  ])('accepts a held message once %s confirms it near the new level, the held one first', (_, source) => {
-    const v = validator();
-    v.judge(trade('100'), T0);
+  it.each(CONFIRMING_SOURCES)('accepts a held message once %s confirms it near the new level, the held one first', (_, source) => {
     const held = trade('120', { tradeId: 'held' });
-    expect(outcome(v.judge(held, T0))).toBe('quarantined');
+    const v = holding120(held);
     const confirming = v.judge(trade('132', { source }), T0); // exactly 10 % from 120
     expect(confirming.outcome).toBe('accepted');
     expect(confirming.outcome === 'accepted' && confirming.released?.message).toBe(held);
@@ -137,13 +146,8 @@ describe('tick validator: jumps are held until confirmed or contradicted', () =>
     expect(outcome(v.judge(trade('125'), T0))).toBe('accepted');
   });
 
-  it.each([
-    ['the same source', 'primary'],
-    ['the other source', 'backup'],
-  ])('rejects a held message as PRICE_JUMP once %s contradicts it, and judges the contradiction against the old level', (_, source) => {
-    const v = validator();
-    v.judge(trade('100'), T0);
-    expect(outcome(v.judge(trade('120'), T0))).toBe('quarantined');
+  it.each(CONFIRMING_SOURCES)('rejects a held message as PRICE_JUMP once %s contradicts it, and judges the contradiction against the old level', (_, source) => {
+    const v = holding120();
     const contradicting = v.judge(trade('101', { source }), T0);
     expect(contradicting.outcome === 'accepted' && contradicting.released).toBeUndefined();
     expect(outcome(contradicting)).toBe('accepted');
@@ -152,9 +156,7 @@ describe('tick validator: jumps are held until confirmed or contradicted', () =>
   });
 
   it('treats a message a cent beyond the fraction of the held level as a contradiction', () => {
-    const v = validator();
-    v.judge(trade('100'), T0);
-    v.judge(trade('120'), T0);
+    const v = holding120();
     // 132.01 is more than 10 % from 120 (contradiction) and from 100 (a new jump, held in turn).
     expect(outcome(v.judge(trade('132.01'), T0))).toBe('quarantined');
     expect(v.counts()).toMatchObject({ accepted: 1, quarantined: 2, held: 1 });
@@ -162,9 +164,7 @@ describe('tick validator: jumps are held until confirmed or contradicted', () =>
   });
 
   it('lets an invalid message neither confirm nor contradict a held one', () => {
-    const v = validator();
-    v.judge(trade('100'), T0);
-    v.judge(trade('120'), T0);
+    const v = holding120();
     expect(outcome(v.judge(quote({ bidPrice: '121', askPrice: '120' }), T0))).toBe('QUOTE_CROSSED');
     expect(v.counts().held).toBe(1);
   });
@@ -178,24 +178,17 @@ describe('tick validator: jumps are held until confirmed or contradicted', () =>
   });
 
   it('keeps a held message confirmable until it is the maximum age old, and rejects it as PRICE_JUMP after', () => {
-    const held = (v: TickValidator) => {
-      v.judge(trade('100', { at: iso(T0) }), T0);
-      v.judge(trade('120', { at: iso(T0) }), T0);
-    };
-    const inTime = validator();
-    held(inTime);
+    const inTime = holding120(); // exchange time T0
     const lastChance = T0 + LIMITS.maxAgeMs;
     expect(inTime.judge(trade('121', { at: iso(lastChance), source: 'backup' }), lastChance)).toMatchObject({ outcome: 'accepted', released: { price: { m: 120 } } });
 
-    const late = validator();
-    held(late);
+    const late = holding120();
     const tooLate = T0 + LIMITS.maxAgeMs + 1;
     const verdict = late.judge(trade('121', { at: iso(tooLate), source: 'backup' }), tooLate);
     expect(outcome(verdict)).toBe('quarantined'); // 121 is a jump from 100, now held in turn
     expect(late.counts().rejected.PRICE_JUMP).toBe(1);
 
-    const swept = validator();
-    held(swept);
+    const swept = holding120();
     swept.expire(T0 + LIMITS.maxAgeMs);
     expect(swept.counts().held).toBe(1);
     swept.expire(T0 + LIMITS.maxAgeMs + 1);
