@@ -10,6 +10,7 @@ import {
 } from './order-events';
 import { ReconciliationBreakFoundDetailSchema, ReconciliationCompletedDetailSchema } from './reconciliation-events';
 import { EVENT_SOURCES, type Producer } from './envelope';
+import { MarketSourceSwitchedDetailSchema } from './market-events';
 import { RiskBreachDetailSchema } from './risk-events';
 
 export const DETAIL_TYPES = {
@@ -21,6 +22,7 @@ export const DETAIL_TYPES = {
   ReconciliationCompleted: 'ReconciliationCompleted.v1',
   ReconciliationBreakFound: 'ReconciliationBreak.v1',
   RiskBreach: 'RiskBreach.v1',
+  MarketSourceSwitched: 'MarketSourceSwitched.v1',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -33,6 +35,7 @@ export const DETAIL_SCHEMAS = {
   'ReconciliationCompleted.v1': ReconciliationCompletedDetailSchema,
   'ReconciliationBreak.v1': ReconciliationBreakFoundDetailSchema,
   'RiskBreach.v1': RiskBreachDetailSchema,
+  'MarketSourceSwitched.v1': MarketSourceSwitchedDetailSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type DetailOf<T extends DetailType> = z.infer<(typeof DETAIL_SCHEMAS)[T]>;
