@@ -33,7 +33,7 @@ export class DynamoMarketDataStore implements MarketDataStore {
       Key: keys.marks(),
       UpdateExpression: `SET ${entries.map((_, i) => `#m${i} = :m${i}`).join(', ')}, ${revision.set} ADD ${revision.add}`,
       ExpressionAttributeNames: { ...Object.fromEntries(entries.map(([symbol], i) => [`#m${i}`, `${MARK_PREFIX}${symbol}`])), ...revision.names },
-      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, m], i) => [`:m${i}`, { price: m.price, at: m.at }])), ...revision.values },
+      ExpressionAttributeValues: { ...Object.fromEntries(entries.map(([, m], i) => [`:m${i}`, { price: m.price, at: m.at, ...(m.source ? { source: m.source } : {}) }])), ...revision.values },
     });
   }
 

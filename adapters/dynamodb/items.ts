@@ -142,7 +142,7 @@ export const itemToMarks = (item: Item | undefined): Record<string, Mark> => {
   for (const [name, value] of Object.entries(item ?? {})) {
     if (!name.startsWith(MARK_PREFIX) || !value || typeof value !== 'object') continue;
     const mark = value as Record<string, unknown>;
-    marks[name.slice(MARK_PREFIX.length)] = { price: String(mark.price), at: String(mark.at) };
+    marks[name.slice(MARK_PREFIX.length)] = { price: String(mark.price), at: String(mark.at), ...(mark.source ? { source: String(mark.source) } : {}) };
   }
   return marks;
 };

@@ -2,11 +2,12 @@
 // data and its heartbeat; the controls read them. One item each, so a reader sees every symbol in one read.
 import type { FeedHeartbeat, InstrumentReference, Mark } from '../market/marks';
 
-/** One price seen by the feed. */
+/** One price seen by the feed, with the source it came from when it came from a named source. */
 export interface MarkTick {
   symbol: string;
   price: string;
   at: string;
+  source?: string;
 }
 
 export interface MarketDataStore {
