@@ -73,6 +73,13 @@ export const alpacaCredentials = (
   return new RedactedCredentials(keyId, secretKey);
 };
 
+/** `text` with either credential replaced wherever it appears (text built from a foreign error or body). */
+export const redactCredentials = (text: string, credentials: AlpacaCredentials): string => {
+  let out = text;
+  for (const value of [credentials.secretKey, credentials.keyId]) if (value) out = out.split(value).join(REDACTED);
+  return out;
+};
+
 /** Reads APCA_API_KEY_ID and APCA_API_SECRET_KEY; a missing one is named, no value is ever printed. */
 export const credentialsFromEnv = (env: NodeJS.ProcessEnv = process.env): AlpacaCredentials => {
   const missing = ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY'].filter((name) => !env[name]);

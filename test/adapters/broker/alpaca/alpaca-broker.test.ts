@@ -96,7 +96,9 @@ describe('alpaca broker: submitOrder', () => {
     const broker = brokerFor();
     const first = await broker.submitOrder(market());
     const again = await broker.submitOrder(market({ quantity: '999' }));
-    expect(again).toEqual(first);
+    // The same order, as Alpaca holds it now: routed since the first answer.
+    expect(again).toEqual({ ...first, status: 'accepted', updatedAt: again.updatedAt });
+    expect(fake.order(first.brokerOrderId)?.status).toBe('new');
     expect(fake.orders()).toHaveLength(1);
   });
 
@@ -286,7 +288,7 @@ describe('alpaca broker: orders', () => {
     const open2 = fake.addOrder({ status: 'partially_filled', filled_qty: '2', filled_avg_price: '190' });
     clock += 1;
     fake.addOrder({ status: 'canceled' });
-    const orders = await brokerFor().listOpenOrders();
+    const { orders } = await brokerFor().listOpenOrders();
     expect(orders.map((o) => o.brokerOrderId)).toEqual([open1.id, open2.id]);
     expect(fake.requests[0]?.query).toEqual({ status: 'open', limit: '500', direction: 'asc' });
   });
@@ -297,7 +299,7 @@ describe('alpaca broker: orders', () => {
       ids.push(fake.addOrder().id);
       clock += 1;
     }
-    const orders = await brokerFor().listOpenOrders();
+    const { orders } = await brokerFor().listOpenOrders();
     expect(orders.map((o) => o.brokerOrderId)).toEqual(ids);
     const pages = fake.requestsTo('GET /v2/orders');
     expect(pages).toHaveLength(3);
@@ -313,7 +315,7 @@ describe('alpaca broker: orders', () => {
       clock += 1;
     }
     ids.push(fake.addOrder().id, fake.addOrder().id); // 500th and 501st share a millisecond
-    const orders = await brokerFor().listOpenOrders();
+    const { orders } = await brokerFor().listOpenOrders();
     expect(orders.map((o) => o.brokerOrderId)).toEqual(ids);
   });
 
