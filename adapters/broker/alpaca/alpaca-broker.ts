@@ -2,7 +2,6 @@
 // start in any 60-second window; every failure is a BrokerCallError whose outcome errs towards `ambiguous`
 // (a submit is only `refused` when no attempt of it could have taken effect); credentials go into request
 // headers and nowhere else — never into a message, a cause, or a redirect to another host.
-import { inspect } from 'node:util';
 import { z } from 'zod';
 import type {
   BrokerAccount,
@@ -34,7 +33,7 @@ import {
   type OrderReading,
 } from './alpaca-wire';
 import { quotaSignal, RequestRateLimiter } from './alpaca-rate-limit';
-import { redactCredentials, type AlpacaCredentials } from './credentials';
+import { causeWithoutCredentials, redactCredentials, type AlpacaCredentials } from './credentials';
 
 export const ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
 export const ALPACA_LIVE_URL = 'https://api.alpaca.markets';
@@ -371,7 +370,7 @@ export class AlpacaBroker implements Broker {
       } catch (error) {
         if (status >= 200 && status < 300) {
           const message = `Alpaca ${label} answered ${status} with a body that is not JSON; it may have taken effect`;
-          return { ok: false, retryable: false, error: new BrokerCallError(this.redact(message), 'ambiguous', { status }, { cause: this.safeCause(error) }) };
+          return { ok: false, retryable: false, error: new BrokerCallError(this.redact(message), 'ambiguous', { status }, { cause: this.safeCause(error, text) }) };
         }
       }
       return { ok: true, reply: { status, json } };
@@ -443,14 +442,11 @@ export class AlpacaBroker implements Broker {
     return redactCredentials(text, this.credentials);
   }
 
-  /** The error itself unless printing it (with its causes) would show a credential; then a stand-in. */
-  private safeCause(error: unknown): unknown {
-    const printed = inspect(error, { depth: 6 });
-    const leaks = [this.credentials.secretKey, this.credentials.keyId].some((value) => value && printed.includes(value));
-    if (!leaks) return error;
-    const name = error instanceof Error ? error.name : typeof error;
-    return new Error(`${name} (details withheld: they contained a credential)`);
+  /** The error itself unless it, or the text it was read from, would show a credential; then a stand-in. */
+  private safeCause(error: unknown, source?: string): unknown {
+    return causeWithoutCredentials(error, this.credentials, source);
   }
+
 }
 
 const describeBody = (body: unknown): string => {

@@ -10,7 +10,7 @@ import { InfrastructureError } from '../../../shared/errors/errors';
 import type { BrokerUpdateStream } from '../../../shared/ports/broker';
 import { TradeUpdateCatchUp, type CatchUpOptions } from './alpaca-catch-up';
 import { parseStreamMessage, toBrokerUpdate } from './alpaca-wire';
-import { redactCredentials, type AlpacaCredentials } from './credentials';
+import { causeWithoutCredentials, redactCredentials, type AlpacaCredentials } from './credentials';
 
 export const ALPACA_PAPER_STREAM_URL = 'wss://paper-api.alpaca.markets/stream';
 export const ALPACA_LIVE_STREAM_URL = 'wss://api.alpaca.markets/stream';
@@ -103,6 +103,15 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
       this.report(new AlpacaStreamError('update stream stopped unexpectedly', { cause: error }));
     });
     await Promise.race([firstOutcome, this.loop]);
+  }
+
+  /**
+   * Resolves once no catch-up is running and everything received or read so far has reached onUpdate (a
+   * catch-up waiting to try again keeps it waiting).
+   */
+  async idle(): Promise<void> {
+    while (this.catchingUp.size > 0) await Promise.all(this.catchingUp);
+    await this.serial;
   }
 
   /** Stops for good: closes the socket, cancels any pending reconnect or catch-up retry, and waits for both. */
@@ -214,7 +223,7 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
     try {
       message = parseStreamMessage(JSON.parse(text));
     } catch (error) {
-      this.report(new AlpacaStreamError(`skipped a malformed stream message: ${this.redact(snippet(text))}`, { cause: error }));
+      this.report(new AlpacaStreamError(`skipped a malformed stream message: ${this.redact(snippet(text))}`, { cause: this.safeCause(error, text) }));
       return;
     }
     switch (message.stream) {
@@ -237,7 +246,7 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
         try {
           update = toBrokerUpdate(message.data);
         } catch (error) {
-          this.report(new AlpacaStreamError(`skipped a trade update the port cannot represent: ${this.redact(snippet(text))}`, { cause: error }));
+          this.report(new AlpacaStreamError(`skipped a trade update the port cannot represent: ${this.redact(snippet(text))}`, { cause: this.safeCause(error, text) }));
           return;
         }
         this.catchUp?.seen(update);
@@ -288,6 +297,10 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
 
   private redact(text: string): string {
     return redactCredentials(text, this.options.credentials);
+  }
+
+  private safeCause(error: unknown, source: string): unknown {
+    return causeWithoutCredentials(error, this.options.credentials, source);
   }
 
   private report(error: AlpacaStreamError): void {
