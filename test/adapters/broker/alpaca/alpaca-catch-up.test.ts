@@ -12,7 +12,7 @@ import type { OrderQueueMessage } from '../../../../shared/events/order-queue-me
 import { BrokerUpdateRelay } from '../../../../shared/feed/broker-update-relay';
 import { routingOf, type OrderQueue } from '../../../../shared/ports/order-queue';
 import { ACCOUNT } from '../../../support/fixtures';
-import { FakeAlpaca } from '../../../support/fake-alpaca';
+import { FakeAlpaca, type WireOrder } from '../../../support/fake-alpaca';
 
 const START = Date.parse('2026-11-23T15:00:00.000Z');
 
@@ -93,6 +93,15 @@ const comeBack = async (): Promise<void> => {
 
 const catchUps = () => updates.filter((u) => u.event === CATCH_UP_EVENT);
 
+/** An order placed a minute before the stream starts, and the stream away after its first catch-up. */
+const awayWithLiveOrder = async (over: Partial<WireOrder> = {}): Promise<WireOrder> => {
+  const order = fake.addOrder(over);
+  clock += 60_000;
+  await open();
+  await goAway();
+  return order;
+};
+
 beforeEach(async () => {
   clock = START;
   updates = [];
@@ -113,10 +122,7 @@ afterEach(async () => {
 
 describe('alpaca update stream: catching up after a gap', () => {
   it('delivers a fill made while the stream was away as a catch_up update once it is back', async () => {
-    const order = fake.addOrder({ client_order_id: 'intent-0001', qty: '10' });
-    clock += 60_000;
-    await open();
-    await goAway();
+    const order = await awayWithLiveOrder({ client_order_id: 'intent-0001', qty: '10' });
     fake.fill(order.id, { qty: '4', price: '190.01' });
     await comeBack();
     expect(catchUps()).toEqual([
@@ -131,10 +137,7 @@ describe('alpaca update stream: catching up after a gap', () => {
   });
 
   it('catches a cancel without a fill during the gap, asking for the order that was live before it by id', async () => {
-    const order = fake.addOrder();
-    clock += 60_000;
-    await open();
-    await goAway();
+    const order = await awayWithLiveOrder();
     fake.setOrderStatus(order.id, 'canceled');
     await comeBack();
     expect(catchUps().map((u) => [u.order.brokerOrderId, u.order.status])).toEqual([[order.id, 'canceled']]);
@@ -190,10 +193,7 @@ describe('alpaca update stream: catching up after a gap', () => {
 
 describe('alpaca update stream: a catch-up that fails', () => {
   it('is reported and tried again with backoff until it succeeds', async () => {
-    const order = fake.addOrder();
-    clock += 60_000;
-    await open();
-    await goAway();
+    const order = await awayWithLiveOrder();
     fake.fill(order.id, { qty: '10', price: '1' });
     fake.inject('GET /v2/orders', { kind: 'status', status: 503 }, { kind: 'status', status: 503 });
     await comeBack();
@@ -206,10 +206,7 @@ describe('alpaca update stream: a catch-up that fails', () => {
   });
 
   it('is covered by the next session when its own session ends before it succeeds: nothing is skipped', async () => {
-    const order = fake.addOrder();
-    clock += 60_000;
-    await open();
-    await goAway();
+    const order = await awayWithLiveOrder();
     fake.fill(order.id, { qty: '10', price: '1' });
     fake.inject('GET /v2/orders', { kind: 'status', status: 503 });
     // Back, but its catch-up fails and waits to try again while the connection drops once more.

@@ -19,43 +19,21 @@ import {
 } from '../../../../adapters/broker/alpaca/alpaca-wire';
 import { InvalidInputError } from '../../../../shared/errors/errors';
 import { marketRequest } from '../../../support/broker-requests';
+import { wireOrder as fakeWireOrder } from '../../../support/fake-alpaca-wire';
 import { BROKER_ORDER_STATUSES, type BrokerOrderRequest } from '../../../../shared/broker/broker-order';
 
 // An order as Alpaca's docs show it (GET /v2/orders/{id}), limit variant.
 const wireOrder = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  id: '61e69015-8549-4bfd-b9c3-01e75843f47d',
-  client_order_id: 'intent-0001',
-  created_at: '2026-11-23T15:00:00.123456Z',
-  updated_at: '2026-11-23T15:00:01.987654Z',
-  submitted_at: '2026-11-23T15:00:00.120001Z',
-  filled_at: null,
-  expired_at: null,
-  canceled_at: null,
-  failed_at: null,
-  replaced_at: null,
-  replaced_by: null,
-  replaces: null,
-  asset_id: 'b0b6dd9d-8b9b-48a9-ba46-b9d54906e415',
-  symbol: 'AAPL',
-  asset_class: 'us_equity',
-  notional: null,
-  qty: '10.500',
-  filled_qty: '0',
-  filled_avg_price: null,
-  order_class: '',
-  order_type: 'limit',
-  type: 'limit',
-  side: 'buy',
-  position_intent: 'buy_to_open',
-  time_in_force: 'day',
-  limit_price: '190.05',
-  stop_price: null,
-  status: 'new',
-  extended_hours: false,
-  legs: null,
-  trail_percent: null,
-  trail_price: null,
-  hwm: null,
+  ...fakeWireOrder('2026-11-23T15:00:00.123456Z', {
+    id: '61e69015-8549-4bfd-b9c3-01e75843f47d',
+    client_order_id: 'intent-0001',
+    updated_at: '2026-11-23T15:00:01.987654Z',
+    submitted_at: '2026-11-23T15:00:00.120001Z',
+    qty: '10.500',
+    order_type: 'limit',
+    type: 'limit',
+    limit_price: '190.05',
+  }),
   ...over,
 });
 
