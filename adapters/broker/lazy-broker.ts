@@ -3,7 +3,7 @@
 // kept, so the next call tries again; a build failure reaches the caller as an `ambiguous` BrokerCallError
 // keeping the original error as its cause. Once built, calls go straight to the built broker, whose own
 // errors pass through untouched.
-import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition } from '../../shared/broker/broker-order';
+import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition, OpenBrokerOrders } from '../../shared/broker/broker-order';
 import { BrokerCallError } from '../../shared/broker/broker-call-error';
 import {
   type Broker
@@ -37,7 +37,7 @@ export class LazyBroker implements Broker {
     return this.broker().then((broker) => broker.getOrderByClientOrderId(clientOrderId));
   }
 
-  listOpenOrders(): Promise<BrokerOrder[]> {
+  listOpenOrders(): Promise<OpenBrokerOrders> {
     return this.broker().then((broker) => broker.listOpenOrders());
   }
 

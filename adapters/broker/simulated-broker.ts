@@ -3,7 +3,7 @@
 // in front of every call, the order book, the venue's account and the update feed. Invariants: every random
 // choice comes from PRNG streams derived from the seed (same seed + same calls = same orders, fills, faults and
 // lost updates); nothing returned shares memory with the broker's state.
-import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition, BrokerUpdate } from '../../shared/broker/broker-order';
+import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition, BrokerUpdate, OpenBrokerOrders } from '../../shared/broker/broker-order';
 import { dec, toDecimalString, type Decimal } from '../../shared/money/decimal';
 import type { Broker, BrokerCallName } from '../../shared/ports/broker';
 import type { Clock } from '../../shared/ports/clock';
@@ -79,8 +79,9 @@ export class SimulatedBroker implements Broker {
     return this.network.call('getOrderByClientOrderId', () => this.book.orderByClientOrderId(clientOrderId));
   }
 
-  async listOpenOrders(): Promise<BrokerOrder[]> {
-    return this.network.call('listOpenOrders', () => this.book.openOrders());
+  /** The simulated book holds only orders the port represents. */
+  async listOpenOrders(): Promise<OpenBrokerOrders> {
+    return this.network.call('listOpenOrders', () => ({ orders: this.book.openOrders(), unrepresentable: [] }));
   }
 
   async cancelOrder(brokerOrderId: string): Promise<'requested' | 'not-cancelable'> {

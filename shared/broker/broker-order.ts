@@ -40,6 +40,24 @@ export interface BrokerOrder extends BrokerOrderRequest {
 }
 
 /**
+ * An open order the broker holds but the port cannot represent (a stop or trailing order, a bracket or OCO
+ * leg, a multi-leg order, an order class or status this model does not know). It is named by its ids, with
+ * the reason, so that it is reported instead of being read as "no order".
+ */
+export interface UnrepresentableBrokerOrder {
+  brokerOrderId: string;
+  clientOrderId?: string;
+  symbol?: string;
+  reason: string;
+}
+
+/** Every order that can still fill: the ones the port represents, and the ids of the ones it cannot. */
+export interface OpenBrokerOrders {
+  orders: BrokerOrder[];
+  unrepresentable: UnrepresentableBrokerOrder[];
+}
+
+/**
  * One execution. The ledger keys fills by (brokerOrderId, cumulativeQuantity): each execution of an order
  * ends at a distinct cumulative quantity, and that key is the same whichever source reported it (the
  * update stream or the REST fill activities), even where the two use different execution ids.
@@ -74,7 +92,10 @@ export interface BrokerAccount {
 
 /** One message of the broker's order-update stream (Alpaca `trade_updates`), normalised. */
 export interface BrokerUpdate {
-  /** The broker's event name (new, fill, partial_fill, canceled, expired, rejected, pending_cancel, ...). */
+  /**
+   * The broker's event name (new, fill, partial_fill, canceled, expired, rejected, pending_cancel, ...), or
+   * the adapter's name for an order's state read back through the broker's API after the stream was away.
+   */
   event: string;
   order: BrokerOrder;
   /** Present for fill and partial_fill events. */

@@ -9,7 +9,8 @@ import { IntentIdSchema, SymbolSchema } from './ids';
  * QUANTITY_MISMATCH: a position differs beyond the tolerance on two reads. BROKER_UNREACHABLE /
  * LOCAL_STATE_UNREADABLE: a side could not be read (the run fails). ORDER_MISSING_AT_BROKER: a live local
  * order the broker does not know (kept as it is). UNKNOWN_BROKER_ORDER: a broker order without an intent of
- * ours (adopted as external). CASH_MISMATCH: cash differs beyond the cash tolerance.
+ * ours (adopted as external). UNREPRESENTABLE_BROKER_ORDER: a broker open order the system cannot represent
+ * (not compared, adopted or counted). CASH_MISMATCH: cash differs beyond the cash tolerance.
  */
 export const BreakKindSchema = z.enum([
   'QUANTITY_MISMATCH',
@@ -17,6 +18,7 @@ export const BreakKindSchema = z.enum([
   'LOCAL_STATE_UNREADABLE',
   'ORDER_MISSING_AT_BROKER',
   'UNKNOWN_BROKER_ORDER',
+  'UNREPRESENTABLE_BROKER_ORDER',
   'CASH_MISMATCH',
 ]);
 export const ReconciliationBreakSchema = z

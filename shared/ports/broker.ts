@@ -3,15 +3,18 @@
 // the same id twice never creates a second order. Failures are BrokerCallError: `ambiguous` when the
 // request may have taken effect (timeout, connection reset, 5xx, 429 after sending), `refused` when the
 // broker answered definitely that it did not.
-import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition, BrokerUpdate } from '../broker/broker-order';
+import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition, BrokerUpdate, OpenBrokerOrders } from '../broker/broker-order';
 
 export interface Broker {
   /** Idempotent by client order id: a repeat returns the order the first call created. */
   submitOrder(request: BrokerOrderRequest): Promise<BrokerOrder>;
   /** The order with this client order id, or undefined when the broker definitely has none. */
   getOrderByClientOrderId(clientOrderId: string): Promise<BrokerOrder | undefined>;
-  /** Every order that can still fill. */
-  listOpenOrders(): Promise<BrokerOrder[]>;
+  /**
+   * Every order that can still fill. One the port cannot represent is listed by its ids in `unrepresentable`:
+   * it neither hides the others nor goes unreported.
+   */
+  listOpenOrders(): Promise<OpenBrokerOrders>;
   /** Requests a cancel; 'not-cancelable' when the order is already final (the broker refused, definitely). */
   cancelOrder(brokerOrderId: string): Promise<'requested' | 'not-cancelable'>;
   /** Requests a cancel of every open order; returns the ids the broker accepted the request for. */

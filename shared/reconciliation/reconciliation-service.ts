@@ -22,7 +22,7 @@ import type { AccountBook } from '../ledger/account-book';
 import type { ReconciliationRecord, ReconciliationStore } from '../ports/reconciliation-store';
 import type { OrderStore } from '../ports/order-store';
 import type { TradingStateStore } from '../ports/trading-state-store';
-import type { BrokerOrder, BrokerPosition } from '../broker/broker-order';
+import type { BrokerOrder, BrokerPosition, UnrepresentableBrokerOrder } from '../broker/broker-order';
 import { BrokerCallError } from '../broker/broker-call-error';
 import { utcNow } from '../time/utc';
 import type { Telemetry } from '../ports/telemetry';
@@ -249,11 +249,30 @@ const compareBrokerOrder = async (c: Ctx, brokerOrder: BrokerOrder): Promise<voi
   await applyView(c, { intentId, strategy: EXTERNAL_STRATEGY }, { order: brokerOrder });
 };
 
+/**
+ * Step 2c: a broker open order the port cannot represent (a stop order, a bracket leg, ...). Nothing here can
+ * compare, adopt or count it, so risk does not see its exposure: it is reported on every run until a person
+ * deals with it, and from the second run on it starts the breaker like any persisting break.
+ */
+const reportUnrepresentable = (c: Ctx, order: UnrepresentableBrokerOrder): void => {
+  const symbol = order.symbol !== undefined && SymbolSchema.safeParse(order.symbol).success ? { symbol: order.symbol } : {};
+  const about = [order.clientOrderId && `client order id ${order.clientOrderId}`, order.symbol].filter(Boolean).join(', ');
+  const named = `broker order ${order.brokerOrderId}${about ? ` (${about})` : ''}`;
+  c.run.breaks.push({
+    kind: 'UNREPRESENTABLE_BROKER_ORDER',
+    ...symbol,
+    brokerOrderId: order.brokerOrderId,
+    message: `${named} is open but this system cannot represent it (${order.reason}); it is not compared, adopted or counted by risk: cancel it at the broker or handle it by hand`,
+  });
+};
+
 const compareOrders = async (c: Ctx): Promise<void> => {
-  const open = await c.run.broker('open orders', () => c.deps.broker.listOpenOrders());
+  const listing = await c.run.broker('open orders', () => c.deps.broker.listOpenOrders());
   const live = await c.run.local('live orders', () => c.deps.reconciliationStore.listOrders(c.account, LOCAL_LIVE));
   // An unreadable side is never "no orders": without both lists nothing is compared.
-  if (!open || !live) return;
+  if (!listing || !live) return;
+  for (const order of listing.unrepresentable) reportUnrepresentable(c, order);
+  const open = listing.orders;
   const openByBrokerId = new Map(open.map((o) => [o.brokerOrderId, o]));
   for (const order of live) await compareLocalOrder(c, order, openByBrokerId);
   const covered = new Set(live.flatMap((o) => [`id:${o.intent.intentId}`, ...(o.brokerOrderId ? [`broker:${o.brokerOrderId}`] : [])]));

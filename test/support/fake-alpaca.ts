@@ -1,19 +1,37 @@
 // An in-process fake of Alpaca's Trading API v2 for adapter tests: REST on node:http and the trade_updates
-// WebSocket on `ws`, one port. It keeps an in-memory book (orders, fills, positions, account) in Alpaca's
-// documented JSON shapes, checks the APCA headers, and takes per-route faults so tests can make any call
-// slow, failing, rate limited or cut off. Timestamps come from the injected `now`, written with
-// microseconds as Alpaca writes them.
+// WebSocket on `ws` (fake-alpaca-stream.ts), one port. It keeps an in-memory book (orders, fills, positions,
+// account) in Alpaca's documented JSON shapes (fake-alpaca-wire.ts), checks the APCA headers, counts requests
+// against a per-minute quota and reports it on every answer (X-RateLimit-Limit, -Remaining, -Reset), moves
+// orders the way the service does (accepted, then new; pending_cancel, then canceled; each step pushed on the
+// stream), and takes per-route faults so tests can make any call slow, failing, rate limited or cut off.
+// Timestamps come from the injected `now`, written with microseconds as Alpaca writes them.
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebSocketServer, type RawData, type WebSocket as WsSocket } from 'ws';
+import { WebSocketServer } from 'ws';
 import { dec, toDecimalString } from '../../shared/money/decimal';
+import { FakeAlpacaStream } from './fake-alpaca-stream';
+import {
+  alpacaError,
+  DECIMAL,
+  defaultAccount,
+  OPEN_STATUSES,
+  toMicros,
+  wireOrder,
+  wirePosition,
+  type WireAccount,
+  type WireFillActivity,
+  type WireOrder,
+} from './fake-alpaca-wire';
+
+export type { WireAccount, WireFillActivity, WireOrder } from './fake-alpaca-wire';
+export { FakeAlpacaStream } from './fake-alpaca-stream';
 
 export type FakeRoute =
   | 'POST /v2/orders'
   | 'GET /v2/orders:by_client_order_id'
   | 'GET /v2/orders'
+  | 'GET /v2/orders/:id'
   | 'DELETE /v2/orders'
   | 'DELETE /v2/orders/:id'
   | 'GET /v2/account/activities/FILL'
@@ -22,13 +40,14 @@ export type FakeRoute =
   | 'GET /v2/account';
 
 /**
- * One injected response. `status`: answer with this status (and Alpaca error body) instead; `destroy`: cut
- * the connection without answering. With `afterEffect` the request is processed first (an order is
+ * One injected response. `status`: answer with this status (and Alpaca error body) instead; a 429 reports
+ * the quota as spent, resetting at `reset` (epoch seconds) or at the end of the current window. `destroy`:
+ * cut the connection without answering. With `afterEffect` the request is processed first (an order is
  * created, a cancel applied) and only the answer is lost — the ambiguous case. `delay`: the request is
  * processed at once and answered `ms` later (set it above the client's timeout).
  */
 export type Fault =
-  | { kind: 'status'; status: number; retryAfter?: string; body?: unknown; afterEffect?: boolean }
+  | { kind: 'status'; status: number; retryAfter?: string; reset?: number; body?: unknown; afterEffect?: boolean }
   | { kind: 'destroy'; afterEffect?: boolean }
   | { kind: 'delay'; ms: number };
 
@@ -42,209 +61,25 @@ export interface RecordedRequest {
   at: number;
 }
 
-export type WireOrder = {
-  id: string;
-  client_order_id: string;
-  created_at: string;
-  updated_at: string;
-  submitted_at: string;
-  filled_at: string | null;
-  expired_at: string | null;
-  canceled_at: string | null;
-  failed_at: string | null;
-  replaced_at: string | null;
-  replaced_by: string | null;
-  replaces: string | null;
-  asset_id: string;
-  symbol: string;
-  asset_class: string;
-  notional: string | null;
-  qty: string | null;
-  filled_qty: string;
-  filled_avg_price: string | null;
-  order_class: string;
-  order_type: string;
-  type: string;
-  side: string;
-  position_intent: string;
-  time_in_force: string;
-  limit_price: string | null;
-  stop_price: string | null;
-  status: string;
-  extended_hours: boolean;
-  legs: null;
-  trail_percent: string | null;
-  trail_price: string | null;
-  hwm: string | null;
-};
-
-export type WireFillActivity = {
-  activity_type: 'FILL';
-  id: string;
-  cum_qty: string;
-  leaves_qty: string;
-  price: string;
-  qty: string;
-  side: string;
-  symbol: string;
-  transaction_time: string;
-  order_id: string;
-  type: 'fill' | 'partial_fill';
-  order_status: string;
-};
-
-export type WireAccount = Record<string, string | number | boolean | null>;
-
-const OPEN_STATUSES = new Set([
-  'new',
-  'partially_filled',
-  'done_for_day',
-  'accepted',
-  'pending_new',
-  'accepted_for_bidding',
-  'pending_cancel',
-  'pending_replace',
-  'stopped',
-  'calculated',
-  'held',
-]);
-const DECIMAL = /^-?(0|[1-9]\d*)(\.\d+)?$/;
-
-const alpacaError = (code: number, message: string) => ({ code, message });
-
-/** RFC 3339 with microseconds → epoch microseconds (exact for what this fake writes and Alpaca accepts). */
-const toMicros = (text: string): number => {
-  const match = /^(.*T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/.exec(text);
-  if (!match) return Number.NaN;
-  const fraction = (match[2] ?? '').padEnd(6, '0');
-  return Date.parse(`${match[1]}.${fraction.slice(0, 3)}${match[3]}`) * 1000 + Number(fraction.slice(3, 6));
-};
-
-interface Client {
-  socket: WsSocket;
-  authorized: boolean;
-  listening: boolean;
-}
-
 export interface FakeAlpacaOptions {
   keyId?: string;
   secretKey?: string;
   now?: () => number;
   /** Alpaca answers on /stream in binary frames; 'text' tests the other branch of the client. */
   streamFrames?: 'binary' | 'text';
+  /** Requests per minute before Alpaca answers 429; default 200, Alpaca's limit per key. */
+  rateLimit?: number;
 }
 
-/** The WebSocket side: auth, listen, and what tests push through it. */
-export class FakeAlpacaStream {
-  /** Reject every auth (as for revoked keys). */
-  rejectAuth = false;
-  /** Never answer auth (a stalled handshake). */
-  ignoreAuth = false;
-  authAttempts = 0;
-  /** Total listen confirmations sent, across reconnects. */
-  listens = 0;
-  /** Every message clients sent, parsed. */
-  readonly received: unknown[] = [];
-  readonly clients = new Set<Client>();
-  private readonly events = new EventEmitter();
-
-  constructor(
-    private readonly credentials: () => { keyId: string; secretKey: string },
-    private readonly frames: 'binary' | 'text',
-  ) {}
-
-  accept(socket: WsSocket): void {
-    const client: Client = { socket, authorized: false, listening: false };
-    this.clients.add(client);
-    socket.on('close', () => this.clients.delete(client));
-    socket.on('message', (raw: RawData) => this.onMessage(client, raw));
-  }
-
-  /** Sends a trade_updates message to every listening client. */
-  push(data: unknown): void {
-    this.pushRaw(JSON.stringify({ stream: 'trade_updates', data }));
-  }
-
-  /** Sends any payload (malformed ones included) to every listening client. */
-  pushRaw(payload: string | Buffer): void {
-    for (const client of this.clients) if (client.listening) this.send(client, payload);
-  }
-
-  /** Cuts every connection without a closing handshake, as a network failure would. */
-  drop(): void {
-    for (const client of this.clients) client.socket.terminate();
-  }
-
-  get listeningClients(): number {
-    return [...this.clients].filter((client) => client.listening).length;
-  }
-
-  /** Resolves once `count` listen confirmations have been sent in total. */
-  waitForListens(count: number): Promise<void> {
-    return this.waitFor(() => this.listens >= count);
-  }
-
-  waitForAuthAttempts(count: number): Promise<void> {
-    return this.waitFor(() => this.authAttempts >= count);
-  }
-
-  private waitFor(done: () => boolean): Promise<void> {
-    if (done()) return Promise.resolve();
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!done()) return;
-        this.events.off('change', check);
-        resolve();
-      };
-      this.events.on('change', check);
-    });
-  }
-
-  private send(client: Client, payload: string | Buffer): void {
-    if (typeof payload === 'string') client.socket.send(this.frames === 'binary' ? Buffer.from(payload) : payload, { binary: this.frames === 'binary' });
-    else client.socket.send(payload, { binary: true });
-  }
-
-  private onMessage(client: Client, raw: RawData): void {
-    let message: { action?: string; key?: string; secret?: string; data?: { streams?: string[] } };
-    try {
-      message = JSON.parse(Buffer.isBuffer(raw) ? raw.toString('utf8') : Buffer.from(raw as ArrayBuffer).toString('utf8'));
-    } catch {
-      this.send(client, JSON.stringify({ stream: 'error', data: { error: 'invalid syntax' } }));
-      return;
-    }
-    this.received.push(message);
-    if (message.action === 'auth') {
-      this.authAttempts++;
-      this.events.emit('change');
-      if (this.ignoreAuth) return;
-      const { keyId, secretKey } = this.credentials();
-      if (this.rejectAuth || message.key !== keyId || message.secret !== secretKey) {
-        this.send(client, JSON.stringify({ stream: 'authorization', data: { status: 'unauthorized', action: 'authenticate' } }));
-        client.socket.close(1008, 'unauthorized');
-        return;
-      }
-      client.authorized = true;
-      this.send(client, JSON.stringify({ stream: 'authorization', data: { status: 'authorized', action: 'authenticate' } }));
-      return;
-    }
-    if (message.action === 'listen') {
-      if (!client.authorized) {
-        this.send(client, JSON.stringify({ stream: 'authorization', data: { status: 'unauthorized', action: 'listen' } }));
-        return;
-      }
-      const streams = message.data?.streams ?? [];
-      client.listening = streams.includes('trade_updates');
-      this.send(client, JSON.stringify({ stream: 'listening', data: { streams: client.listening ? ['trade_updates'] : [] } }));
-      this.listens++;
-      this.events.emit('change');
-    }
-  }
-}
+const WINDOW_MS = 60_000;
 
 export class FakeAlpaca {
   readonly requests: RecordedRequest[] = [];
   readonly stream: FakeAlpacaStream;
+  /** Leave submitted orders `accepted` (not yet routed) until route() moves them on. */
+  holdOrders = false;
+  /** Leave canceled orders `pending_cancel` until completeCancel() finishes them. */
+  holdCancels = false;
   private readonly ordersById = new Map<string, WireOrder>();
   private readonly orderMicros = new Map<string, number>();
   private readonly activities: { activity: WireFillActivity; micros: number }[] = [];
@@ -253,7 +88,9 @@ export class FakeAlpaca {
   private readonly closeFailures = new Map<string, { status: number; message: string }>();
   private readonly cancelFailures = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private account: WireAccount;
+  private readonly rateLimit: number;
+  private quota = { windowStart: Number.NEGATIVE_INFINITY, used: 0 };
+  private account: WireAccount = defaultAccount();
   private sequence = 0;
   private readonly now: () => number;
   private port = 0;
@@ -268,37 +105,8 @@ export class FakeAlpaca {
     this.keyId = options.keyId ?? 'PKFAKEKEYID0000000001';
     this.secretKey = options.secretKey ?? 'fake-secret-key-0123456789abcdefghijklmnop';
     this.now = options.now ?? Date.now;
+    this.rateLimit = options.rateLimit ?? 200;
     this.stream = new FakeAlpacaStream(() => ({ keyId: this.keyId, secretKey: this.secretKey }), options.streamFrames ?? 'binary');
-    this.account = {
-      id: 'e6fe16f3-64a4-4921-8928-cadf02f92f98',
-      account_number: 'PA2FAKE00001',
-      status: 'ACTIVE',
-      crypto_status: 'ACTIVE',
-      currency: 'USD',
-      cash: '100000',
-      portfolio_value: '100000',
-      equity: '100000',
-      last_equity: '100000',
-      buying_power: '200000',
-      regt_buying_power: '200000',
-      daytrading_buying_power: '0',
-      non_marginable_buying_power: '100000',
-      long_market_value: '0',
-      short_market_value: '0',
-      initial_margin: '0',
-      maintenance_margin: '0',
-      last_maintenance_margin: '0',
-      sma: '0',
-      multiplier: '2',
-      daytrade_count: 0,
-      pattern_day_trader: false,
-      trading_blocked: false,
-      transfers_blocked: false,
-      account_blocked: false,
-      trade_suspended_by_user: false,
-      shorting_enabled: true,
-      created_at: '2024-01-02T15:00:00.000000Z',
-    };
   }
 
   static async start(options: FakeAlpacaOptions = {}): Promise<FakeAlpaca> {
@@ -311,7 +119,12 @@ export class FakeAlpaca {
         socket.destroy();
         return;
       }
-      wss.handleUpgrade(req, socket, head, (ws) => fake.stream.accept(ws));
+      const login = fake.stream.headerLogin(req.headers);
+      if (login === 'invalid') {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => fake.stream.accept(ws, login === 'valid'));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     fake.port = (server.address() as AddressInfo).port;
@@ -361,43 +174,7 @@ export class FakeAlpaca {
 
   /** Puts an order straight into the book (as if placed elsewhere), stamped now unless overridden. */
   addOrder(over: Partial<WireOrder> = {}): WireOrder {
-    const at = this.stamp();
-    const order: WireOrder = {
-      id: randomUUID(),
-      client_order_id: randomUUID(),
-      created_at: at,
-      updated_at: at,
-      submitted_at: at,
-      filled_at: null,
-      expired_at: null,
-      canceled_at: null,
-      failed_at: null,
-      replaced_at: null,
-      replaced_by: null,
-      replaces: null,
-      asset_id: 'b0b6dd9d-8b9b-48a9-ba46-b9d54906e415',
-      symbol: 'AAPL',
-      asset_class: 'us_equity',
-      notional: null,
-      qty: '10',
-      filled_qty: '0',
-      filled_avg_price: null,
-      order_class: '',
-      order_type: 'market',
-      type: 'market',
-      side: 'buy',
-      position_intent: 'buy_to_open',
-      time_in_force: 'day',
-      limit_price: null,
-      stop_price: null,
-      status: 'new',
-      extended_hours: false,
-      legs: null,
-      trail_percent: null,
-      trail_price: null,
-      hwm: null,
-      ...over,
-    };
+    const order = wireOrder(this.stamp(), over);
     this.ordersById.set(order.id, order);
     this.orderMicros.set(order.id, toMicros(order.submitted_at));
     return structuredClone(order);
@@ -414,6 +191,16 @@ export class FakeAlpaca {
     if (status === 'rejected') order.failed_at = at;
     if (options.push !== false) this.stream.push({ event: status, order: structuredClone(order), timestamp: at });
     return structuredClone(order);
+  }
+
+  /** Routes an accepted order to the market, as Alpaca does on its own: `new`, pushed on the stream. */
+  route(id: string): WireOrder {
+    return this.setOrderStatus(id, 'new');
+  }
+
+  /** Finishes a pending cancel: `canceled`, pushed on the stream. */
+  completeCancel(id: string): WireOrder {
+    return this.setOrderStatus(id, 'canceled');
   }
 
   /**
@@ -504,44 +291,76 @@ export class FakeAlpaca {
       body = text;
     }
     this.requests.push({ method, path: url.pathname, route, query: Object.fromEntries(url.searchParams), body, at: this.now() });
+    const quota = this.countRequest();
 
     const fault = route ? this.faults.get(route)?.shift() : undefined;
     if (fault && fault.kind !== 'delay' && !fault.afterEffect) {
-      this.applyFault(fault, req, res);
+      this.applyFault(fault, req, res, quota);
+      return;
+    }
+    if (!fault && quota.exceeded) {
+      this.respond(res, { status: 429, body: alpacaError(42910000, 'rate limit exceeded') }, quota.headers);
       return;
     }
     const answer = this.answer(req, method, route, url, body);
-    if (!fault) return this.respond(res, answer);
+    if (!fault) return this.respond(res, answer, quota.headers);
     if (fault.kind === 'delay') {
       const timer = setTimeout(() => {
         this.timers.delete(timer);
-        if (!res.destroyed) this.respond(res, answer);
+        if (!res.destroyed) this.respond(res, answer, quota.headers);
       }, fault.ms);
       this.timers.add(timer);
       return;
     }
-    this.applyFault(fault, req, res);
+    this.applyFault(fault, req, res, quota);
   }
 
-  private applyFault(fault: Exclude<Fault, { kind: 'delay' }>, req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * Counts a request against the quota: a fixed window of one minute from its first request, and the
+   * headers every answer carries. Past the limit the request is not served (429).
+   */
+  private countRequest(): { headers: Record<string, string>; exceeded: boolean; reset: number } {
+    const now = this.now();
+    if (now >= this.quota.windowStart + WINDOW_MS) this.quota = { windowStart: now, used: 0 };
+    this.quota.used++;
+    const reset = Math.ceil((this.quota.windowStart + WINDOW_MS) / 1000);
+    return {
+      headers: {
+        'x-ratelimit-limit': String(this.rateLimit),
+        'x-ratelimit-remaining': String(Math.max(0, this.rateLimit - this.quota.used)),
+        'x-ratelimit-reset': String(reset),
+      },
+      exceeded: this.quota.used > this.rateLimit,
+      reset,
+    };
+  }
+
+  private applyFault(
+    fault: Exclude<Fault, { kind: 'delay' }>,
+    req: IncomingMessage,
+    res: ServerResponse,
+    quota: { headers: Record<string, string>; reset: number },
+  ): void {
     if (fault.kind === 'destroy') {
       req.socket.destroy();
       return;
     }
-    const headers: Record<string, string> = fault.retryAfter !== undefined ? { 'retry-after': fault.retryAfter } : {};
+    const headers: Record<string, string> = { ...quota.headers };
+    if (fault.status === 429) Object.assign(headers, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(fault.reset ?? quota.reset) });
+    if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter;
     const body =
       fault.body ??
       (fault.status === 429 ? alpacaError(42910000, 'rate limit exceeded') : fault.status >= 500 ? alpacaError(50010000, 'internal server error') : alpacaError(40010000, 'request refused'));
-    this.respond(res, { status: fault.status, body, headers });
+    this.respond(res, { status: fault.status, body }, headers);
   }
 
-  private respond(res: ServerResponse, answer: Answer): void {
+  private respond(res: ServerResponse, answer: Answer, quotaHeaders: Record<string, string>): void {
     if (answer.body === undefined) {
-      res.writeHead(answer.status, answer.headers ?? {});
+      res.writeHead(answer.status, quotaHeaders);
       res.end();
       return;
     }
-    res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...(answer.headers ?? {}) });
+    res.writeHead(answer.status, { 'content-type': 'application/json; charset=UTF-8', ...quotaHeaders });
     res.end(typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body));
   }
 
@@ -551,17 +370,18 @@ export class FakeAlpaca {
     if (keyId === undefined || secret === undefined) return { status: 401, body: alpacaError(40110000, 'request is not authorized') };
     if (keyId !== this.keyId || secret !== this.secretKey) return { status: 403, body: alpacaError(40310000, 'forbidden') };
     const query = url.searchParams;
+    const orderId = decodeURIComponent(url.pathname.slice('/v2/orders/'.length));
     switch (route) {
       case 'POST /v2/orders':
         return this.createOrder(body);
-      case 'GET /v2/orders:by_client_order_id': {
-        const order = [...this.ordersById.values()].find((o) => o.client_order_id === query.get('client_order_id'));
-        return order ? { status: 200, body: order } : { status: 404, body: alpacaError(40410000, 'order not found') };
-      }
+      case 'GET /v2/orders:by_client_order_id':
+        return found([...this.ordersById.values()].find((o) => o.client_order_id === query.get('client_order_id')));
       case 'GET /v2/orders':
         return { status: 200, body: this.listOrders(query) };
+      case 'GET /v2/orders/:id':
+        return found(this.ordersById.get(orderId));
       case 'DELETE /v2/orders/:id':
-        return this.cancel(decodeURIComponent(url.pathname.slice('/v2/orders/'.length)));
+        return this.cancel(orderId);
       case 'DELETE /v2/orders':
         return { status: 207, body: this.cancelAll() };
       case 'GET /v2/account/activities/FILL':
@@ -577,6 +397,7 @@ export class FakeAlpaca {
     }
   }
 
+  /** Creates the order `accepted` (received, not yet routed), answers with it, then routes it unless held. */
   private createOrder(body: unknown): Answer {
     const b = (body ?? {}) as Record<string, unknown>;
     const invalid = (message: string): Answer => ({ status: 422, body: alpacaError(40010001, message) });
@@ -600,8 +421,9 @@ export class FakeAlpaca {
       position_intent: b.side === 'buy' ? 'buy_to_open' : 'sell_to_close',
       time_in_force: String(b.time_in_force),
       limit_price: typeof b.limit_price === 'string' ? b.limit_price : null,
-      status: 'pending_new',
+      status: 'accepted',
     });
+    if (!this.holdOrders) this.route(order.id);
     return { status: 200, body: order };
   }
 
@@ -619,11 +441,17 @@ export class FakeAlpaca {
     return selected.slice(0, limit);
   }
 
+  /** Alpaca takes the request (pending_cancel) and cancels a moment later, unless held. */
+  private requestCancel(id: string): WireOrder {
+    const pending = this.setOrderStatus(id, 'pending_cancel');
+    return this.holdCancels ? pending : this.completeCancel(id);
+  }
+
   private cancel(id: string): Answer {
     const order = this.ordersById.get(id);
     if (!order) return { status: 404, body: alpacaError(40410000, 'order not found') };
     if (!OPEN_STATUSES.has(order.status) || order.status === 'pending_cancel') return { status: 422, body: alpacaError(42210000, 'order is not cancelable') };
-    this.setOrderStatus(id, 'canceled');
+    this.requestCancel(id);
     return { status: 204 };
   }
 
@@ -632,7 +460,7 @@ export class FakeAlpaca {
       .filter((o) => OPEN_STATUSES.has(o.status))
       .map((o) => {
         if (this.cancelFailures.has(o.id)) return { id: o.id, status: 500, body: alpacaError(50010000, 'internal server error') };
-        return { id: o.id, status: 200, body: this.setOrderStatus(o.id, 'canceled') };
+        return { id: o.id, status: 200, body: this.requestCancel(o.id) };
       });
   }
 
@@ -655,12 +483,12 @@ export class FakeAlpaca {
   }
 
   private closeAll(cancelOrders: boolean): { symbol: string; status: number; body: unknown }[] {
-    if (cancelOrders) for (const o of this.ordersById.values()) if (OPEN_STATUSES.has(o.status)) this.setOrderStatus(o.id, 'canceled');
+    if (cancelOrders) for (const o of this.ordersById.values()) if (OPEN_STATUSES.has(o.status) && o.status !== 'pending_cancel') this.requestCancel(o.id);
     return [...this.positions.entries()].map(([symbol, position]) => {
       const failure = this.closeFailures.get(symbol);
       if (failure) return { symbol, status: failure.status, body: alpacaError(40310000, failure.message) };
       const quantity = dec(position.qty);
-      const order = this.addOrder({ symbol, qty: toDecimalString(quantity.abs()), side: quantity.isNegative() ? 'buy' : 'sell', status: 'pending_new' });
+      const order = this.addOrder({ symbol, qty: toDecimalString(quantity.abs()), side: quantity.isNegative() ? 'buy' : 'sell', status: 'accepted' });
       const { order: filled } = this.fill(order.id, { qty: toDecimalString(quantity.abs()), price: position.avgEntryPrice });
       return { symbol, status: 200, body: filled };
     });
@@ -683,13 +511,14 @@ export class FakeAlpaca {
 interface Answer {
   status: number;
   body?: unknown;
-  headers?: Record<string, string>;
 }
+
+const found = (order: WireOrder | undefined): Answer => (order ? { status: 200, body: order } : { status: 404, body: alpacaError(40410000, 'order not found') });
 
 const routeOf = (method: string, path: string): FakeRoute | undefined => {
   if (path === '/v2/orders') return method === 'POST' ? 'POST /v2/orders' : method === 'GET' ? 'GET /v2/orders' : method === 'DELETE' ? 'DELETE /v2/orders' : undefined;
   if (path === '/v2/orders:by_client_order_id' && method === 'GET') return 'GET /v2/orders:by_client_order_id';
-  if (/^\/v2\/orders\/[^/]+$/.test(path) && method === 'DELETE') return 'DELETE /v2/orders/:id';
+  if (/^\/v2\/orders\/[^/]+$/.test(path)) return method === 'GET' ? 'GET /v2/orders/:id' : method === 'DELETE' ? 'DELETE /v2/orders/:id' : undefined;
   if (path === '/v2/account/activities/FILL' && method === 'GET') return 'GET /v2/account/activities/FILL';
   if (path === '/v2/positions') return method === 'GET' ? 'GET /v2/positions' : method === 'DELETE' ? 'DELETE /v2/positions' : undefined;
   if (path === '/v2/account' && method === 'GET') return 'GET /v2/account';
@@ -703,28 +532,3 @@ const readBody = (req: IncomingMessage): Promise<string> =>
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', reject);
   });
-
-const wirePosition = (symbol: string, qty: string, avgEntryPrice: string) => {
-  const quantity = dec(qty);
-  const costBasis = toDecimalString(quantity.times(avgEntryPrice));
-  return {
-    asset_id: '904837e3-3b76-47ec-b432-046db621571b',
-    symbol,
-    exchange: 'NASDAQ',
-    asset_class: 'us_equity',
-    asset_marginable: true,
-    avg_entry_price: avgEntryPrice,
-    qty,
-    qty_available: qty,
-    side: quantity.isNegative() ? 'short' : 'long',
-    market_value: costBasis,
-    cost_basis: costBasis,
-    unrealized_pl: '0',
-    unrealized_plpc: '0',
-    unrealized_intraday_pl: '0',
-    unrealized_intraday_plpc: '0',
-    current_price: avgEntryPrice,
-    lastday_price: avgEntryPrice,
-    change_today: '0',
-  };
-};

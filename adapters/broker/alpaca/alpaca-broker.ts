@@ -2,14 +2,19 @@
 // start in any 60-second window; every failure is a BrokerCallError whose outcome errs towards `ambiguous`
 // (a submit is only `refused` when no attempt of it could have taken effect); credentials go into request
 // headers and nowhere else — never into a message, a cause, or a redirect to another host.
-import { inspect } from 'node:util';
 import { z } from 'zod';
-import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition } from '../../../shared/broker/broker-order';
+import type {
+  BrokerAccount,
+  BrokerFill,
+  BrokerOrder,
+  BrokerOrderRequest,
+  BrokerPosition,
+  OpenBrokerOrders,
+  UnrepresentableBrokerOrder,
+} from '../../../shared/broker/broker-order';
 import { BrokerCallError } from '../../../shared/broker/broker-call-error';
 import { InvalidInputError } from '../../../shared/errors/errors';
-import {
-  type Broker
-} from '../../../shared/ports/broker';
+import type { Broker } from '../../../shared/ports/broker';
 import {
   AlpacaCancelResultSchema,
   AlpacaCloseResultSchema,
@@ -19,13 +24,16 @@ import {
   orderRequestIssues,
   parseAccount,
   parseOrder,
-  parseOrders,
   parsePositions,
   parseWire,
+  readOrder,
+  readOrders,
   toBrokerFill,
   toOrderBody,
+  type OrderReading,
 } from './alpaca-wire';
-import type { AlpacaCredentials } from './credentials';
+import { quotaSignal, RequestRateLimiter } from './alpaca-rate-limit';
+import { causeWithoutCredentials, redactCredentials, type AlpacaCredentials } from './credentials';
 
 export const ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
 export const ALPACA_LIVE_URL = 'https://api.alpaca.markets';
@@ -34,7 +42,10 @@ export interface AlpacaBrokerOptions {
   /** ALPACA_PAPER_URL or ALPACA_LIVE_URL (plain http is accepted for localhost only). */
   baseUrl: string;
   credentials: AlpacaCredentials;
-  /** Per adapter instance; default 180, below Alpaca's 200 per minute per key. */
+  /**
+   * Per adapter instance; default 180, below Alpaca's 200 per minute per key. Alpaca's own count (the
+   * X-RateLimit headers, which every process on the key spends) also holds requests back when it reaches 0.
+   */
   requestsPerMinute?: number;
   /** Per attempt, including reading the body; default 5000. */
   timeoutMs?: number;
@@ -43,7 +54,10 @@ export interface AlpacaBrokerOptions {
   /** Full-jitter exponential backoff: attempt n waits random() × min(cap, base × 2^n); defaults 250 and 8000. */
   backoffBaseMs?: number;
   backoffCapMs?: number;
-  /** A retry that would have to wait longer than this (a long Retry-After) is not made; default 30000. */
+  /**
+   * A retry that would have to wait longer than this (a long Retry-After or X-RateLimit-Reset) is not made,
+   * and no request is held back longer than this for a spent quota; default 30000.
+   */
   maxRetryDelayMs?: number;
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
@@ -60,42 +74,6 @@ export class AlpacaApiError extends Error {
     readonly alpacaMessage: string,
   ) {
     super(`HTTP ${status}${code ? ` code ${code}` : ''}: ${alpacaMessage}`);
-  }
-}
-
-/**
- * A bucket of `perMinute` tokens in which each token comes back exactly one minute after it was taken, so
- * no 60-second window ever holds more than `perMinute` request starts. (A bucket refilled continuously
- * would allow nearly twice that across the edge of a window: a full burst, then the refill.) Waiters are
- * served in arrival order.
- */
-class RequestRateLimiter {
-  private static readonly WINDOW_MS = 60_000;
-  private readonly taken: number[] = [];
-  private queue: Promise<void> = Promise.resolve();
-
-  constructor(
-    private readonly perMinute: number,
-    private readonly now: () => number,
-    private readonly sleep: (ms: number) => Promise<void>,
-  ) {}
-
-  take(): Promise<void> {
-    const turn = this.queue.then(() => this.waitForToken());
-    this.queue = turn.catch(() => undefined);
-    return turn;
-  }
-
-  private async waitForToken(): Promise<void> {
-    for (;;) {
-      const now = this.now();
-      while (this.taken.length > 0 && (this.taken[0] as number) + RequestRateLimiter.WINDOW_MS <= now) this.taken.shift();
-      if (this.taken.length < this.perMinute) {
-        this.taken.push(now);
-        return;
-      }
-      await this.sleep((this.taken[0] as number) + RequestRateLimiter.WINDOW_MS - now);
-    }
   }
 }
 
@@ -159,7 +137,7 @@ export class AlpacaBroker implements Broker {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.now = options.now ?? Date.now;
-    this.limiter = new RequestRateLimiter(requestsPerMinute, this.now, this.sleep);
+    this.limiter = new RequestRateLimiter(requestsPerMinute, this.maxRetryDelayMs, this.now, this.sleep);
   }
 
   async submitOrder(request: BrokerOrderRequest): Promise<BrokerOrder> {
@@ -216,12 +194,25 @@ export class AlpacaBroker implements Broker {
   }
 
   /**
+   * The order with this broker id as Alpaca holds it (GET /v2/orders/{id}): in the port's terms, or named
+   * with why the port cannot represent it; undefined when Alpaca has no such order (404).
+   */
+  async getOrderById(brokerOrderId: string): Promise<OrderReading | undefined> {
+    const call: Call = { method: 'GET', path: `/v2/orders/${encodeURIComponent(brokerOrderId)}`, expect: [404] };
+    const reply = await this.send(call);
+    if (reply.status === 404) return undefined;
+    return this.parse(call, reply, (json) => readOrder(json));
+  }
+
+  /**
    * Pages ascending by submission time. `after` is exclusive and Alpaca keeps microseconds while the port's
    * timestamps keep milliseconds, so each page restarts at the last order's millisecond and duplicates are
-   * dropped by id: nothing submitted within that millisecond is skipped.
+   * dropped by id: nothing submitted within that millisecond is skipped. An order the port cannot represent
+   * is listed by id in `unrepresentable`; one without even an id fails the listing (it could not be reported).
    */
-  async listOpenOrders(): Promise<BrokerOrder[]> {
-    const byId = new Map<string, BrokerOrder>();
+  async listOpenOrders(): Promise<OpenBrokerOrders> {
+    const orders = new Map<string, BrokerOrder>();
+    const unrepresentable = new Map<string, UnrepresentableBrokerOrder>();
     let after: string | undefined;
     for (;;) {
       const call: Call = {
@@ -229,21 +220,25 @@ export class AlpacaBroker implements Broker {
         path: '/v2/orders',
         query: { status: 'open', limit: String(OPEN_ORDERS_PAGE), direction: 'asc', after },
       };
-      const orders = this.parse(call, await this.send(call), parseOrders);
+      const page = this.parse(call, await this.send(call), readOrders);
       let added = 0;
-      for (const order of orders) {
-        if (byId.has(order.brokerOrderId)) continue;
-        byId.set(order.brokerOrderId, order);
+      for (const reading of page) {
+        const id = reading.ok ? reading.order.brokerOrderId : reading.unrepresentable.brokerOrderId;
+        if (orders.has(id) || unrepresentable.has(id)) continue;
+        if (reading.ok) orders.set(id, reading.order);
+        else unrepresentable.set(id, reading.unrepresentable);
         added++;
       }
-      const last = orders.at(-1);
-      if (orders.length < OPEN_ORDERS_PAGE || last === undefined) break;
-      if (added === 0) {
-        throw new BrokerCallError(`Alpaca ${this.label(call)} returned a full page of orders already seen; cannot page further`, 'ambiguous');
+      const last = page.at(-1);
+      if (page.length < OPEN_ORDERS_PAGE || last === undefined) break;
+      const lastSubmittedAt = last.ok ? last.order.submittedAt : last.submittedAt;
+      if (added === 0 || lastSubmittedAt === undefined) {
+        const why = added === 0 ? 'a full page of orders already seen' : 'a full page whose last order has no submission time';
+        throw new BrokerCallError(`Alpaca ${this.label(call)} returned ${why}; cannot page further`, 'ambiguous');
       }
-      after = last.submittedAt;
+      after = lastSubmittedAt;
     }
-    return [...byId.values()];
+    return { orders: [...orders.values()], unrepresentable: [...unrepresentable.values()] };
   }
 
   async cancelOrder(brokerOrderId: string): Promise<'requested' | 'not-cancelable'> {
@@ -366,6 +361,8 @@ export class AlpacaBroker implements Broker {
     }
 
     const status = response.status;
+    const quota = quotaSignal(response.headers, status, this.now());
+    if (quota.exhaustedUntil !== undefined) this.limiter.holdUntil(quota.exhaustedUntil);
     if ((status >= 200 && status < 300) || call.expect?.includes(status)) {
       let json: unknown;
       try {
@@ -373,7 +370,7 @@ export class AlpacaBroker implements Broker {
       } catch (error) {
         if (status >= 200 && status < 300) {
           const message = `Alpaca ${label} answered ${status} with a body that is not JSON; it may have taken effect`;
-          return { ok: false, retryable: false, error: new BrokerCallError(this.redact(message), 'ambiguous', { status }, { cause: this.safeCause(error) }) };
+          return { ok: false, retryable: false, error: new BrokerCallError(this.redact(message), 'ambiguous', { status }, { cause: this.safeCause(error, text) }) };
         }
       }
       return { ok: true, reply: { status, json } };
@@ -382,7 +379,7 @@ export class AlpacaBroker implements Broker {
     const api = this.apiError(status, text);
     const detail = { status, ...(api.code !== undefined ? { code: api.code } : {}) };
     if (status === 429 || status >= 500) {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), this.now());
+      const { retryAfterMs } = quota;
       const what = status === 429 ? 'was rate limited' : 'failed on the server';
       const message = `Alpaca ${label} ${what} (${api.message}); it may have taken effect`;
       return {
@@ -441,31 +438,16 @@ export class AlpacaBroker implements Broker {
     return inner ? `${error.message}: ${inner}` : error.message;
   }
 
-  /** Replaces either credential wherever it might appear in text built from a foreign error or body. */
   private redact(text: string): string {
-    let out = text;
-    for (const value of [this.credentials.secretKey, this.credentials.keyId]) if (value) out = out.split(value).join('[redacted]');
-    return out;
+    return redactCredentials(text, this.credentials);
   }
 
-  /** The error itself unless printing it (with its causes) would show a credential; then a stand-in. */
-  private safeCause(error: unknown): unknown {
-    const printed = inspect(error, { depth: 6 });
-    const leaks = [this.credentials.secretKey, this.credentials.keyId].some((value) => value && printed.includes(value));
-    if (!leaks) return error;
-    const name = error instanceof Error ? error.name : typeof error;
-    return new Error(`${name} (details withheld: they contained a credential)`);
+  /** The error itself unless it, or the text it was read from, would show a credential; then a stand-in. */
+  private safeCause(error: unknown, source?: string): unknown {
+    return causeWithoutCredentials(error, this.credentials, source);
   }
+
 }
-
-/** Retry-After is delay-seconds or an HTTP date. */
-const parseRetryAfter = (value: string | null, now: number): number | undefined => {
-  if (value === null) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
-  const at = Date.parse(trimmed);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-};
 
 const describeBody = (body: unknown): string => {
   const parsed = AlpacaErrorSchema.safeParse(body);

@@ -1,13 +1,16 @@
 // Alpaca's trade_updates WebSocket as the port's update stream, on Node's global WebSocket. Invariants:
-// messages reach onUpdate one at a time in arrival order; a malformed message or a failing handler is
-// reported through onError and skipped, never ending the stream; every lost session is reported as
-// 'disconnected' and followed by a reconnect with jittered backoff until close().
+// updates reach onUpdate one at a time, stream messages in arrival order; a malformed message or a failing
+// handler is reported through onError and skipped, never ending the stream; the broker's error frame ends
+// the session like any lost session: reported as 'disconnected' (with the broker's text, credentials
+// redacted) and followed by a reconnect with jittered backoff until close(). With `catchUp`, every session
+// that comes back first reads through REST what the stream may have missed (alpaca-catch-up.ts).
 import { setTimeout as delay } from 'node:timers/promises';
 import type { BrokerUpdate } from '../../../shared/broker/broker-order';
 import { InfrastructureError } from '../../../shared/errors/errors';
 import type { BrokerUpdateStream } from '../../../shared/ports/broker';
+import { TradeUpdateCatchUp, type CatchUpOptions } from './alpaca-catch-up';
 import { parseStreamMessage, toBrokerUpdate } from './alpaca-wire';
-import type { AlpacaCredentials } from './credentials';
+import { causeWithoutCredentials, redactCredentials, type AlpacaCredentials } from './credentials';
 
 export const ALPACA_PAPER_STREAM_URL = 'wss://paper-api.alpaca.markets/stream';
 export const ALPACA_LIVE_STREAM_URL = 'wss://api.alpaca.markets/stream';
@@ -23,11 +26,17 @@ export interface AlpacaUpdateStreamOptions {
   backoffCapMs?: number;
   /** From opening the socket to the listening confirmation; a stalled handshake is dropped. Default 10000. */
   handshakeTimeoutMs?: number;
+  /** Reads what the stream missed after every (re)connection; failures are reported and retried with backoff. */
+  catchUp?: CatchUpOptions;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  now?: () => number;
 }
 
-/** A problem on the update stream that did not end it: a message it skipped or a handler that failed. */
+/**
+ * A problem on the update stream that did not end it: a message it skipped, a handler that failed, a
+ * catch-up that failed (it is tried again) or an order a catch-up could not deliver.
+ */
 export class AlpacaStreamError extends InfrastructureError {
   override readonly name = 'AlpacaStreamError';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -61,7 +70,11 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
   private readonly backoffCapMs: number;
   private readonly handshakeTimeoutMs: number;
   private readonly random: () => number;
+  private readonly catchUp: TradeUpdateCatchUp | undefined;
   private readonly stopping = new AbortController();
+  private readonly catchingUp = new Set<Promise<void>>();
+  /** Every call of onUpdate (stream messages and catch-up deliveries) runs on this chain, one at a time. */
+  private serial: Promise<void> = Promise.resolve();
   private socket: WebSocket | undefined;
   private loop: Promise<void> | undefined;
   private closed = false;
@@ -73,6 +86,7 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
     this.backoffCapMs = options.backoffCapMs ?? 30_000;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? 10_000;
     this.random = options.random ?? Math.random;
+    this.catchUp = options.catchUp ? new TradeUpdateCatchUp(options.catchUp, options.now ?? Date.now) : undefined;
   }
 
   /**
@@ -82,6 +96,7 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
   async start(handlers: Handlers): Promise<void> {
     if (this.loop) throw new Error('AlpacaUpdateStream already started');
     if (this.closed) throw new Error('AlpacaUpdateStream is closed');
+    this.catchUp?.started();
     let settled!: () => void;
     const firstOutcome = new Promise<void>((resolve) => (settled = resolve));
     this.loop = this.run(handlers, settled).catch((error: unknown) => {
@@ -90,7 +105,16 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
     await Promise.race([firstOutcome, this.loop]);
   }
 
-  /** Stops for good: closes the socket, cancels any pending reconnect, and waits for the loop to end. */
+  /**
+   * Resolves once no catch-up is running and everything received or read so far has reached onUpdate (a
+   * catch-up waiting to try again keeps it waiting).
+   */
+  async idle(): Promise<void> {
+    while (this.catchingUp.size > 0) await Promise.all(this.catchingUp);
+    await this.serial;
+  }
+
+  /** Stops for good: closes the socket, cancels any pending reconnect or catch-up retry, and waits for both. */
   async close(): Promise<void> {
     if (this.closed) return this.loop;
     this.closed = true;
@@ -105,20 +129,26 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
       });
     }
     await this.loop;
+    await Promise.all(this.catchingUp);
   }
 
   private async run(handlers: Handlers, settled: () => void): Promise<void> {
     let failures = 0;
     while (!this.closed) {
       const end = await this.session(handlers, settled);
+      this.catchUp?.ended();
       if (this.closed) return;
       handlers.onStatus?.('disconnected', end.reason);
       settled();
       if (end.wasConnected) failures = 0;
-      const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** failures);
+      await this.wait(this.backoff(failures));
       failures++;
-      await this.wait(backoff);
     }
+  }
+
+  /** Full-jitter backoff: random() × min(cap, base × 2^failures). */
+  private backoff(failures: number): number {
+    return this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** failures);
   }
 
   /** One connection, from opening to close; resolves after every message it received has been handled. */
@@ -129,7 +159,6 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
       this.socket = socket;
       let connected = false;
       let reason: string | undefined;
-      let handled: Promise<void> = Promise.resolve();
       const end = (why: string): void => {
         reason ??= why;
         socket.close(1000, 'client closing');
@@ -140,7 +169,8 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
         socket.send(JSON.stringify({ action: 'auth', key: this.options.credentials.keyId, secret: this.options.credentials.secretKey }));
       });
       socket.addEventListener('message', (event: MessageEvent) => {
-        handled = handled.then(() =>
+        this.catchUp?.received();
+        void this.enqueue(() =>
           this.handle(event.data, handlers, {
             authorized: () => socket.send(JSON.stringify({ action: 'listen', data: { streams: ['trade_updates'] } })),
             listening: () => {
@@ -148,24 +178,33 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
               connected = true;
               handlers.onStatus?.('connected');
               settled();
+              this.startCatchUp(handlers);
             },
             end,
-          }).catch((error: unknown) => this.report(new AlpacaStreamError('failed handling a stream message', { cause: error }))),
+          }),
         );
       });
       socket.addEventListener('error', (event: Event) => {
         const message = (event as Event & { message?: unknown }).message;
-        reason ??= `socket error${typeof message === 'string' && message ? `: ${message}` : ''}`;
+        reason ??= `socket error${typeof message === 'string' && message ? `: ${this.redact(message)}` : ''}`;
       });
       socket.addEventListener('close', (event: Event & { code?: number; reason?: string }) => {
         clearTimeout(handshake);
         if (this.socket === socket) this.socket = undefined;
         // Messages that arrived before the close are handled first; one of them may say why (unauthorized).
-        void handled.then(() =>
-          resolve({ reason: reason ?? `closed (code ${event.code}${event.reason ? `: ${event.reason}` : ''})`, wasConnected: connected }),
+        void this.serial.then(() =>
+          resolve({ reason: reason ?? `closed (code ${event.code}${event.reason ? `: ${this.redact(event.reason)}` : ''})`, wasConnected: connected }),
         );
       });
     });
+  }
+
+  /** Queues a task on the delivery chain; a task that throws is reported and the chain carries on. */
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    this.serial = this.serial
+      .then(task)
+      .catch((error: unknown) => this.report(new AlpacaStreamError('failed handling a stream message', { cause: error })));
+    return this.serial;
   }
 
   private async handle(
@@ -184,34 +223,84 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
     try {
       message = parseStreamMessage(JSON.parse(text));
     } catch (error) {
-      this.report(new AlpacaStreamError(`skipped a malformed stream message: ${snippet(text)}`, { cause: error }));
+      this.report(new AlpacaStreamError(`skipped a malformed stream message: ${this.redact(snippet(text))}`, { cause: this.safeCause(error, text) }));
       return;
     }
     switch (message.stream) {
-      case 'authorization':
-        if (message.data.status === 'authorized') session.authorized();
-        else session.end(message.data.status === 'unauthorized' ? 'unauthorized' : `authorization ${message.data.status}`);
+      case 'authorization': {
+        const { status, message: why } = message.data;
+        if (status === 'authorized') session.authorized();
+        else session.end(`${status === 'unauthorized' ? 'unauthorized' : `authorization ${status}`}${why ? `: ${this.redact(why)}` : ''}`);
         return;
+      }
       case 'listening':
         if (message.data.streams.includes('trade_updates')) session.listening();
         else session.end('server did not confirm listening to trade_updates');
+        return;
+      case 'error':
+        // The session is in a state only the broker knows: start a fresh one (and catch up on the gap).
+        session.end(`Alpaca stream error: ${this.redact(message.data.message)}`);
         return;
       case 'trade_updates': {
         let update: BrokerUpdate;
         try {
           update = toBrokerUpdate(message.data);
         } catch (error) {
-          this.report(new AlpacaStreamError(`skipped a trade update the port cannot represent: ${snippet(text)}`, { cause: error }));
+          this.report(new AlpacaStreamError(`skipped a trade update the port cannot represent: ${this.redact(snippet(text))}`, { cause: this.safeCause(error, text) }));
           return;
         }
-        try {
-          await handlers.onUpdate(update);
-        } catch (error) {
-          this.report(new AlpacaStreamError(`onUpdate failed for ${update.event} of order ${update.order.brokerOrderId}`, { cause: error }));
-        }
+        this.catchUp?.seen(update);
+        await this.deliver(update, handlers);
         return;
       }
     }
+  }
+
+  private async deliver(update: BrokerUpdate, handlers: Handlers): Promise<void> {
+    try {
+      await handlers.onUpdate(update);
+    } catch (error) {
+      this.report(new AlpacaStreamError(`onUpdate failed for ${update.event} of order ${update.order.brokerOrderId}`, { cause: error }));
+    }
+  }
+
+  /** Runs the catch-up for the session now listening, in the background; close() waits for it. */
+  private startCatchUp(handlers: Handlers): void {
+    if (!this.catchUp) return;
+    const running = this.catchUpSession(this.catchUp, this.catchUp.listening(), handlers);
+    this.catchingUp.add(running);
+    void running.finally(() => this.catchingUp.delete(running));
+  }
+
+  /**
+   * Tries until the catch-up succeeds, the session ends or the stream closes. One that never succeeded
+   * leaves its window open, so the next session's catch-up covers it: nothing is skipped.
+   */
+  private async catchUpSession(catchUp: TradeUpdateCatchUp, session: number, handlers: Handlers): Promise<void> {
+    for (let failures = 0; !this.closed && catchUp.isListening(session); ) {
+      try {
+        const { updates, skipped } = await catchUp.run(session);
+        for (const { brokerOrderId, why } of skipped) {
+          this.report(new AlpacaStreamError(`catch-up could not deliver order ${brokerOrderId}: ${why}; reconciliation will compare it`));
+        }
+        await this.enqueue(async () => {
+          for (const update of updates) await this.deliver(update, handlers);
+        });
+        return;
+      } catch (error) {
+        failures++;
+        this.report(new AlpacaStreamError(`catching up on updates the stream may have missed failed (attempt ${failures}); trying again`, { cause: error }));
+        await this.wait(this.backoff(failures - 1));
+      }
+    }
+  }
+
+  private redact(text: string): string {
+    return redactCredentials(text, this.options.credentials);
+  }
+
+  private safeCause(error: unknown, source: string): unknown {
+    return causeWithoutCredentials(error, this.options.credentials, source);
   }
 
   private report(error: AlpacaStreamError): void {
@@ -222,7 +311,7 @@ export class AlpacaUpdateStream implements BrokerUpdateStream {
     }
   }
 
-  /** Sleeps between sessions; close() cuts the sleep short. */
+  /** Sleeps between sessions and catch-up attempts; close() cuts the sleep short. */
   private async wait(ms: number): Promise<void> {
     if (this.closed) return;
     const stopped = new Promise<void>((resolve) => this.stopping.signal.addEventListener('abort', () => resolve(), { once: true }));

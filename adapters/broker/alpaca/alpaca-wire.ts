@@ -2,8 +2,18 @@
 // port. Invariants: quantities and prices stay decimal strings end to end (never JS numbers), timestamps leave
 // as canonical ISO-8601 UTC (`Date.toISOString()` form), and anything unexpected — an unknown status, a
 // non-decimal quantity, an order shape the port cannot represent — fails with InvalidInputError naming the
-// field, never a silent default.
-import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerOrderStatus, BrokerPosition, BrokerUpdate } from '../../../shared/broker/broker-order';
+// field, never a silent default. An order the port cannot represent is still named (readOrder), so a listing
+// can report it instead of failing whole or leaving it out.
+import type {
+  BrokerAccount,
+  BrokerFill,
+  BrokerOrder,
+  BrokerOrderRequest,
+  BrokerOrderStatus,
+  BrokerPosition,
+  BrokerUpdate,
+  UnrepresentableBrokerOrder,
+} from '../../../shared/broker/broker-order';
 import { z } from 'zod';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { DecimalStringSchema } from '../../../shared/money/decimal';
@@ -116,7 +126,10 @@ export const AlpacaOrderSchema = z.object({
   notional: nullableDecimal,
   filled_qty: AlpacaDecimalSchema,
   filled_avg_price: nullableDecimal,
+  /** '' or 'simple' for a plain order; bracket, oco, oto and mleg orders have legs the port cannot represent. */
   order_class: z.string().nullish(),
+  /** Null unless the listing was asked to nest a multi-leg order's legs under it. */
+  legs: z.array(z.unknown()).nullish(),
   type: z.enum(['market', 'limit', 'stop', 'stop_limit', 'trailing_stop']),
   side: z.enum(['buy', 'sell']),
   time_in_force: z.enum(['day', 'gtc', 'opg', 'cls', 'ioc', 'fok']),
@@ -178,17 +191,40 @@ export const AlpacaTradeUpdateSchema = z.object({
 });
 export type AlpacaTradeUpdate = z.infer<typeof AlpacaTradeUpdateSchema>;
 
-/** Every message on wss://…/stream, told apart by `stream`. */
+/** Every message on wss://…/stream, told apart by `stream` (the error frame is read apart, see parseStreamMessage). */
 export const AlpacaStreamMessageSchema = z.discriminatedUnion(
   'stream',
   [
-    z.object({ stream: z.literal('authorization'), data: z.object({ status: z.string(), action: z.string() }) }),
+    z.object({
+      stream: z.literal('authorization'),
+      data: z.object({ status: z.string(), action: z.string().nullish(), message: z.string().nullish() }),
+    }),
     z.object({ stream: z.literal('listening'), data: z.object({ streams: z.array(z.string()) }) }),
     z.object({ stream: z.literal('trade_updates'), data: AlpacaTradeUpdateSchema }),
   ],
   { error: (issue) => `unknown stream message (stream ${shown((issue.input as { stream?: unknown } | undefined)?.stream)})` },
 );
-export type AlpacaStreamMessage = z.infer<typeof AlpacaStreamMessageSchema>;
+
+/**
+ * The broker's error frame, `{"action":"error","data":{"error_message":"..."}}` (some servers say
+ * `"stream":"error"`, or put the text in `message`). Any shape of `data` is accepted: the frame is the error.
+ */
+const ErrorDetailObjectSchema = z.object({
+  error_message: z.string().optional(),
+  message: z.string().optional(),
+  error: z.string().optional(),
+  code: z.union([z.number(), z.string()]).optional(),
+});
+type ErrorDetail = z.infer<typeof ErrorDetailObjectSchema>;
+const ErrorDetailSchema = z
+  .union([ErrorDetailObjectSchema, z.string().transform((message): ErrorDetail => ({ message }))])
+  .catch({});
+export const AlpacaStreamErrorSchema = z.union([
+  z.object({ action: z.literal('error'), data: ErrorDetailSchema.nullish() }),
+  z.object({ stream: z.literal('error'), data: ErrorDetailSchema.nullish() }),
+]);
+
+export type AlpacaStreamMessage = z.infer<typeof AlpacaStreamMessageSchema> | { stream: 'error'; data: { message: string } };
 
 /** Alpaca's error body. `code` is an 8-digit number such as 40010001 (which covers many 422s). */
 export const AlpacaErrorSchema = z.object({
@@ -235,12 +271,18 @@ export const parseWire = <S extends z.ZodType>(schema: S, value: unknown, what: 
 
 const SUPPORTED_TYPES = new Set(['market', 'limit']);
 const SUPPORTED_TIME_IN_FORCE = new Set(['day', 'gtc', 'ioc']);
+const SIMPLE_ORDER_CLASSES = new Set(['', 'simple']);
 
 /**
- * An Alpaca order in the port's terms. Orders the port cannot represent (notional, stop, trailing, opg/cls/fok)
- * throw instead of being approximated: this system never submits them, so one on the account needs a human.
+ * An Alpaca order in the port's terms. Orders the port cannot represent (notional, stop, trailing, opg/cls/fok,
+ * a leg of a bracket, OCO or OTO order, a multi-leg order) throw instead of being approximated: this system
+ * never submits them, and a leg read as a plain order would lose the condition that ties it to the others.
  */
 export const toBrokerOrder = (order: AlpacaOrder): BrokerOrder => {
+  if (order.order_class != null && !SIMPLE_ORDER_CLASSES.has(order.order_class)) {
+    throw invalid('order.order_class', `unsupported order class ${shown(order.order_class)} (order ${order.id}); only simple orders are supported`);
+  }
+  if (order.legs != null && order.legs.length > 0) throw invalid('order.legs', `has ${order.legs.length} leg(s) (order ${order.id}); only single orders are supported`);
   if (order.qty == null) throw invalid('order.qty', `is null (notional order ${order.id}); only quantity orders are supported`);
   if (!SUPPORTED_TYPES.has(order.type)) throw invalid('order.type', `unsupported order type ${shown(order.type)} (order ${order.id})`);
   if (!SUPPORTED_TIME_IN_FORCE.has(order.time_in_force)) {
@@ -267,7 +309,46 @@ export const toBrokerOrder = (order: AlpacaOrder): BrokerOrder => {
 
 export const parseOrder = (json: unknown): BrokerOrder => toBrokerOrder(parseWire(AlpacaOrderSchema, json, 'order'));
 
-export const parseOrders = (json: unknown): BrokerOrder[] => parseWire(z.array(AlpacaOrderSchema), json, 'orders').map(toBrokerOrder);
+/** An order read from the wire: in the port's terms, or named with the reason the port cannot represent it. */
+export type OrderReading =
+  | { ok: true; order: BrokerOrder }
+  | { ok: false; unrepresentable: UnrepresentableBrokerOrder; submittedAt: string | undefined };
+
+/** What names an order, read leniently: it must be readable even when the rest of the order is not. */
+const AlpacaOrderIdentitySchema = z.object({
+  id: z.string().min(1),
+  client_order_id: z.string().min(1).optional().catch(undefined),
+  symbol: z.string().min(1).optional().catch(undefined),
+  submitted_at: AlpacaTimestampSchema.optional().catch(undefined),
+  created_at: AlpacaTimestampSchema.optional().catch(undefined),
+});
+
+/**
+ * One order of a listing or a lookup. An order without a readable id throws (InvalidInputError): it could not
+ * even be reported, so the answer as a whole is unusable.
+ */
+export const readOrder = (json: unknown, what = 'order'): OrderReading => {
+  const identity = parseWire(AlpacaOrderIdentitySchema, json, what);
+  try {
+    return { ok: true, order: parseOrder(json) };
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    return {
+      ok: false,
+      unrepresentable: {
+        brokerOrderId: identity.id,
+        ...(identity.client_order_id !== undefined ? { clientOrderId: identity.client_order_id } : {}),
+        ...(identity.symbol !== undefined ? { symbol: identity.symbol } : {}),
+        reason: error.issues.map((issue) => `${issue.path}: ${issue.rule}`).join('; '),
+      },
+      submittedAt: identity.submitted_at ?? identity.created_at,
+    };
+  }
+};
+
+/** A page of GET /v2/orders, each order read on its own. */
+export const readOrders = (json: unknown): OrderReading[] =>
+  parseWire(z.array(z.unknown()), json, 'orders').map((item, index) => readOrder(item, `orders.${index}`));
 
 const isNegative = (decimal: string): boolean => decimal.startsWith('-') && /[1-9]/.test(decimal);
 
@@ -337,7 +418,17 @@ export const toBrokerUpdate = (update: AlpacaTradeUpdate): BrokerUpdate => {
   return { event: update.event, order, fill, at };
 };
 
-export const parseStreamMessage = (json: unknown): AlpacaStreamMessage => parseWire(AlpacaStreamMessageSchema, json, 'message');
+const describeStreamError = (detail: ErrorDetail | null | undefined): string => {
+  const text = detail?.error_message ?? detail?.message ?? detail?.error ?? 'no message';
+  return detail?.code !== undefined ? `${text} (code ${detail.code})` : text;
+};
+
+/** One stream message; the error frame becomes `{stream: 'error', data: {message}}`. */
+export const parseStreamMessage = (json: unknown): AlpacaStreamMessage => {
+  const error = AlpacaStreamErrorSchema.safeParse(json);
+  if (error.success) return { stream: 'error', data: { message: describeStreamError(error.data.data) } };
+  return parseWire(AlpacaStreamMessageSchema, json, 'message');
+};
 
 /** The POST /v2/orders body for a port request (validated by the caller). */
 export const toOrderBody = (request: BrokerOrderRequest): AlpacaOrderBody => ({

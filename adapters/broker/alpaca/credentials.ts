@@ -73,6 +73,25 @@ export const alpacaCredentials = (
   return new RedactedCredentials(keyId, secretKey);
 };
 
+/** `text` with either credential replaced wherever it appears (text built from a foreign error or body). */
+export const redactCredentials = (text: string, credentials: AlpacaCredentials): string => {
+  let out = text;
+  for (const value of [credentials.secretKey, credentials.keyId]) if (value) out = out.split(value).join(REDACTED);
+  return out;
+};
+
+/**
+ * `error` itself, unless printing it (with its causes) would show a credential, or `source`, the text it was
+ * built from, holds one (V8 quotes a few characters of bad JSON, enough for part of a key): then a stand-in.
+ */
+export const causeWithoutCredentials = (error: unknown, credentials: AlpacaCredentials, source?: string): unknown => {
+  const values = [credentials.secretKey, credentials.keyId].filter((value) => value);
+  const printed = inspect(error, { depth: 6 });
+  if (!values.some((value) => printed.includes(value) || source?.includes(value))) return error;
+  const name = error instanceof Error ? error.name : typeof error;
+  return new Error(`${name} (details withheld: they contained a credential)`);
+};
+
 /** Reads APCA_API_KEY_ID and APCA_API_SECRET_KEY; a missing one is named, no value is ever printed. */
 export const credentialsFromEnv = (env: NodeJS.ProcessEnv = process.env): AlpacaCredentials => {
   const missing = ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY'].filter((name) => !env[name]);

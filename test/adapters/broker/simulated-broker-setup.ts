@@ -27,5 +27,5 @@ export const events = (updates: BrokerUpdate[]) => updates.map((u) => `${u.event
 
 /** Advances until the order is final (bounded, so a bug cannot loop forever). */
 export const advanceUntilFinal = async (broker: SimulatedBroker, brokerOrderId: string) => {
-  for (let i = 0; i < 50 && (await broker.listOpenOrders()).some((o) => o.brokerOrderId === brokerOrderId); i++) broker.advance();
+  for (let i = 0; i < 50 && (await broker.listOpenOrders()).orders.some((o) => o.brokerOrderId === brokerOrderId); i++) broker.advance();
 };

@@ -52,7 +52,7 @@ describe('simulated broker: submission', () => {
     expect(order).toMatchObject({ status: 'rejected', rejectReason: 'no market in ZZZZ', filledQuantity: '0' });
     expect(order.filledAvgPrice).toBeUndefined();
     expect(events(updates)).toEqual(['rejected:rejected']);
-    expect(await broker.listOpenOrders()).toEqual([]);
+    expect((await broker.listOpenOrders()).orders).toEqual([]);
     expect(broker.submittedOrderCount()).toBe(1);
   });
 });

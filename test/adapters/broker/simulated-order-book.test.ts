@@ -24,14 +24,14 @@ describe('simulated broker: limit and ioc orders', () => {
     const sell = await broker.submitOrder(limit('191', { clientOrderId: 's', side: 'sell' }));
     expect([buy.status, sell.status]).toEqual(['accepted', 'accepted']);
     expect(broker.advance()).toEqual([]);
-    expect((await broker.listOpenOrders()).map((o) => o.clientOrderId)).toEqual(['b', 's']);
+    expect((await broker.listOpenOrders()).orders.map((o) => o.clientOrderId)).toEqual(['b', 's']);
 
     prices.AAPL = '189.99';
     const fills = broker.advance();
     expect(fills).toMatchObject([{ brokerOrderId: buy.brokerOrderId, quantity: '10', price: '189.99', cumulativeQuantity: '10' }]);
     prices.AAPL = '191.5';
     expect(broker.advance()).toMatchObject([{ brokerOrderId: sell.brokerOrderId, price: '191.5' }]);
-    expect(await broker.listOpenOrders()).toEqual([]);
+    expect((await broker.listOpenOrders()).orders).toEqual([]);
     expect(events(updates)).toEqual(['new:accepted', 'new:accepted', 'fill:filled', 'fill:filled']);
   });
 
@@ -121,7 +121,7 @@ describe('simulated broker: cancels and expiry', () => {
     const order = await broker.submitOrder(market({ quantity: '9' }));
     expect(order.filledQuantity).toBe('3');
     await expect(broker.cancelOrder(order.brokerOrderId)).resolves.toBe('requested');
-    expect(await broker.listOpenOrders()).toMatchObject([{ status: 'pending_cancel' }]);
+    expect((await broker.listOpenOrders()).orders).toMatchObject([{ status: 'pending_cancel' }]);
     await expect(broker.cancelOrder(order.brokerOrderId)).resolves.toBe('requested');
 
     expect(broker.advance()).toMatchObject([{ quantity: '3', cumulativeQuantity: '6' }]);
@@ -152,7 +152,7 @@ describe('simulated broker: cancels and expiry', () => {
     const b = await broker.submitOrder(limit('500', { clientOrderId: 'b', side: 'sell', timeInForce: 'gtc' }));
     await broker.submitOrder(market({ clientOrderId: 'filled' }));
     await expect(broker.cancelAllOrders()).resolves.toEqual([a.brokerOrderId, b.brokerOrderId]);
-    expect(await broker.listOpenOrders()).toEqual([]);
+    expect((await broker.listOpenOrders()).orders).toEqual([]);
     expect(broker.orders().map((o) => o.status)).toEqual(['canceled', 'canceled', 'filled']);
     await expect(broker.cancelAllOrders()).resolves.toEqual([]);
   });
@@ -183,7 +183,7 @@ describe('simulated broker: cancels and expiry', () => {
       ['flatten-2', 'MSFT', 'buy', '2.5', 'filled'],
     ]);
     expect(await broker.getPositions()).toEqual([]);
-    expect(await broker.listOpenOrders()).toEqual([]);
+    expect((await broker.listOpenOrders()).orders).toEqual([]);
   });
 });
 

@@ -226,7 +226,7 @@ describe('order function', () => {
       const response = await orderHandler()(toSqsEvent(message ? [message] : [], QUEUE_ARN), { awsRequestId: 'req-2' });
       expect(response.batchItemFailures).toEqual([]);
       expect(await f.stores.orderStore.getOrder(ACCOUNT, 'c-1')).toMatchObject({ status: 'CANCELED' });
-      expect(await broker.listOpenOrders()).toEqual([]);
+      expect((await broker.listOpenOrders()).orders).toEqual([]);
       const window = (await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'next')).orderRate.approvals;
       expect(window.map((e) => e.kind)).toEqual(['order', 'cancel']);
       expect(f.telemetry.countsBy(METRICS.cancelRequested, 'outcome')).toEqual({ requested: 1 });

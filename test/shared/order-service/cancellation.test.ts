@@ -29,7 +29,7 @@ describe('order cancellation', () => {
     await w.approve('a-3');
     await expect(cancelAllOrders(w.deps(), { account: ACCOUNT, requestedBy: 'kill-switch', requestId: 'k-1' })).resolves.toEqual({ requested: 2, canceledLocally: 1, waiting: 0 });
     for (const id of ['a-1', 'a-2', 'a-3']) expect(await f.stores.orderStore.getOrder(ACCOUNT, id)).toMatchObject({ status: 'CANCELED' });
-    expect(await w.broker.listOpenOrders()).toEqual([]);
+    expect((await w.broker.listOpenOrders()).orders).toEqual([]);
     expect((await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
   });
 });

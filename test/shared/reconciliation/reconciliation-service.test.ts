@@ -264,6 +264,50 @@ describe('reconciliation run', () => {
     expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'ACCEPTED', inFlight: '3' });
   });
 
+  it('reports an open broker order it cannot represent on every run, and still compares and adopts the others', async () => {
+    await reconcile(w); // the first cash sync
+    await place(w, 'o-1', { orderType: 'limit', limitPrice: '90', quantity: '3' });
+    const manual = await w.broker.submitOrder({ clientOrderId: 'manual-1', symbol: 'MSFT', side: 'sell', quantity: '2', orderType: 'limit', limitPrice: '60', timeInForce: 'gtc' });
+    const stop = { brokerOrderId: 'stop-1', clientOrderId: 'desk-stop-1', symbol: 'AAPL', reason: 'order.type: invalid option' };
+    const withStop = delegate(w.broker, {
+      listOpenOrders: async () => {
+        const open = await w.broker.listOpenOrders();
+        return { ...open, unrepresentable: [stop] };
+      },
+    });
+    const first = await reconcile(w, { broker: withStop });
+    expect(first).toMatchObject({ status: 'breaks', adopted: 1, ordersCompared: 2 });
+    expect(first.breaks.map((b) => [b.kind, b.brokerOrderId])).toEqual([
+      ['UNREPRESENTABLE_BROKER_ORDER', 'stop-1'],
+      ['UNKNOWN_BROKER_ORDER', manual.brokerOrderId],
+    ]);
+    expect(first.breaks[0]).toEqual({
+      kind: 'UNREPRESENTABLE_BROKER_ORDER',
+      symbol: 'AAPL',
+      brokerOrderId: 'stop-1',
+      consecutiveRuns: 1,
+      message: expect.stringContaining('broker order stop-1 (client order id desk-stop-1, AAPL) is open but this system cannot represent it (order.type: invalid option)'),
+    });
+    expect(w.bus.ofType('ReconciliationBreak.v1')).toHaveLength(2);
+
+    // Reported again while it stays open, so the count reaches the breaker; the adopted order is reported once.
+    const second = await reconcile(w, { broker: withStop });
+    expect(second).toMatchObject({ status: 'breaks', breaks: [{ kind: 'UNREPRESENTABLE_BROKER_ORDER', brokerOrderId: 'stop-1', consecutiveRuns: 2 }] });
+    expect(second.breaks).toHaveLength(1);
+    await expect(reconcile(w)).resolves.toMatchObject({ status: 'clean', breaks: [] });
+  });
+
+  it('names an unrepresentable order without the ids and symbol the broker could not give', async () => {
+    await reconcile(w);
+    const odd = delegate(w.broker, {
+      listOpenOrders: async () => ({ orders: [], unrepresentable: [{ brokerOrderId: 'odd-1', symbol: 'not a symbol!', reason: 'order.status: unknown' }] }),
+    });
+    const run = await reconcile(w, { broker: odd });
+    expect(run.breaks).toEqual([
+      { kind: 'UNREPRESENTABLE_BROKER_ORDER', brokerOrderId: 'odd-1', consecutiveRuns: 1, message: expect.stringMatching(/^broker order odd-1 \(not a symbol!\) is open/) },
+    ]);
+  });
+
   it('a position mismatch that disappears on the re-read is not reported', async () => {
     await place(w, 'o-1', { quantity: '10' });
     let reads = 0;

@@ -96,7 +96,9 @@ describe('alpaca broker: submitOrder', () => {
     const broker = brokerFor();
     const first = await broker.submitOrder(market());
     const again = await broker.submitOrder(market({ quantity: '999' }));
-    expect(again).toEqual(first);
+    // The same order, as Alpaca holds it now: routed since the first answer.
+    expect(again).toEqual({ ...first, status: 'accepted', updatedAt: again.updatedAt });
+    expect(fake.order(first.brokerOrderId)?.status).toBe('new');
     expect(fake.orders()).toHaveLength(1);
   });
 
@@ -269,6 +271,66 @@ describe('alpaca broker: rate limit', () => {
   });
 });
 
+describe('alpaca broker: quota headers', () => {
+  const START_S = START / 1000;
+
+  it('waits until X-RateLimit-Reset (epoch seconds) on a 429 without Retry-After, then retries', async () => {
+    fake.inject('GET /v2/account', { kind: 'status', status: 429, reset: START_S + 7 });
+    await brokerFor().getAccount();
+    expect(sleeps).toEqual([7000]);
+    expect(fake.requests.map((r) => r.at - START)).toEqual([0, 7000]);
+  });
+
+  it('prefers Retry-After to X-RateLimit-Reset when Alpaca sends both', async () => {
+    fake.inject('GET /v2/account', { kind: 'status', status: 429, retryAfter: '2', reset: START_S + 7 });
+    await brokerFor().getAccount();
+    expect(sleeps).toEqual([2000]);
+  });
+
+  it('falls back to the jittered backoff when the reset has already passed', async () => {
+    fake.inject('GET /v2/account', { kind: 'status', status: 429, reset: START_S - 5 });
+    await brokerFor().getAccount();
+    expect(sleeps).toEqual([125]);
+  });
+
+  it('falls back to the jittered backoff when a 429 carries no quota headers at all', async () => {
+    let calls = 0;
+    const bare: typeof fetch = async (input, init) => {
+      calls++;
+      if (calls === 1) return new Response(JSON.stringify({ code: 42910000, message: 'rate limit exceeded' }), { status: 429 });
+      return fetch(input, init);
+    };
+    await brokerFor({ fetch: bare }).getAccount();
+    expect(sleeps).toEqual([125]);
+  });
+
+  it('does not wait out a reset further away than maxRetryDelayMs, and carries the wait as retryAfterMs', async () => {
+    fake.inject('GET /v2/account', { kind: 'status', status: 429, reset: START_S + 120 });
+    const error = await failureOf(brokerFor().getAccount());
+    expect(error).toMatchObject({ outcome: 'ambiguous', detail: { status: 429, retryAfterMs: 120_000 } });
+    expect(sleeps).toEqual([]);
+  });
+
+  it('holds the next request until the reset once Alpaca reports the quota spent, so it is not refused', async () => {
+    await fake.close();
+    fake = await FakeAlpaca.start({ now: () => clock, keyId: KEY_ID, secretKey: SECRET, rateLimit: 2 });
+    const broker = brokerFor({ maxRetryDelayMs: 120_000 });
+    for (let i = 0; i < 3; i++) await broker.getAccount();
+    expect(fake.requests.map((r) => r.at - START)).toEqual([0, 0, 60_000]);
+    expect(sleeps).toEqual([60_000]);
+  });
+
+  it('never holds a request longer than maxRetryDelayMs for a spent quota', async () => {
+    await fake.close();
+    fake = await FakeAlpaca.start({ now: () => clock, keyId: KEY_ID, secretKey: SECRET, rateLimit: 2 });
+    const broker = brokerFor();
+    for (let i = 0; i < 3; i++) await broker.getAccount();
+    // Held 30 s, refused (the window has 30 s to go), then retried at the reset.
+    expect(sleeps).toEqual([30_000, 30_000]);
+    expect(fake.requests.map((r) => r.at - START)).toEqual([0, 0, 30_000, 60_000]);
+  });
+});
+
 describe('alpaca broker: orders', () => {
   it('gets an order by client order id, and undefined when Alpaca has none (404)', async () => {
     const placed = fake.addOrder({ client_order_id: 'intent/with space&sign' });
@@ -286,7 +348,7 @@ describe('alpaca broker: orders', () => {
     const open2 = fake.addOrder({ status: 'partially_filled', filled_qty: '2', filled_avg_price: '190' });
     clock += 1;
     fake.addOrder({ status: 'canceled' });
-    const orders = await brokerFor().listOpenOrders();
+    const { orders } = await brokerFor().listOpenOrders();
     expect(orders.map((o) => o.brokerOrderId)).toEqual([open1.id, open2.id]);
     expect(fake.requests[0]?.query).toEqual({ status: 'open', limit: '500', direction: 'asc' });
   });
@@ -297,7 +359,7 @@ describe('alpaca broker: orders', () => {
       ids.push(fake.addOrder().id);
       clock += 1;
     }
-    const orders = await brokerFor().listOpenOrders();
+    const { orders } = await brokerFor().listOpenOrders();
     expect(orders.map((o) => o.brokerOrderId)).toEqual(ids);
     const pages = fake.requestsTo('GET /v2/orders');
     expect(pages).toHaveLength(3);
@@ -313,8 +375,18 @@ describe('alpaca broker: orders', () => {
       clock += 1;
     }
     ids.push(fake.addOrder().id, fake.addOrder().id); // 500th and 501st share a millisecond
-    const orders = await brokerFor().listOpenOrders();
+    const { orders } = await brokerFor().listOpenOrders();
     expect(orders.map((o) => o.brokerOrderId)).toEqual(ids);
+  });
+
+  it('gets an order by broker id: the port order, named with the reason when unrepresentable, undefined when unknown', async () => {
+    const plain = fake.addOrder();
+    const stop = fake.addOrder({ type: 'stop', order_type: 'stop', stop_price: '180' });
+    const broker = brokerFor();
+    expect(await broker.getOrderById(plain.id)).toMatchObject({ ok: true, order: { brokerOrderId: plain.id, status: 'accepted' } });
+    expect(await broker.getOrderById(stop.id)).toMatchObject({ ok: false, unrepresentable: { brokerOrderId: stop.id, reason: expect.stringContaining('order.type') } });
+    expect(await broker.getOrderById('00000000-0000-0000-0000-000000000000')).toBeUndefined();
+    expect(fake.requestsTo('GET /v2/orders/:id')).toHaveLength(3);
   });
 
   it('cancels a live order (204 → requested)', async () => {
@@ -348,6 +420,53 @@ describe('alpaca broker: orders', () => {
 
   it('returns no ids when there is nothing to cancel', async () => {
     expect(await brokerFor().cancelAllOrders()).toEqual([]);
+  });
+});
+
+describe('alpaca broker: open orders the port cannot represent', () => {
+  it('lists the orders it can represent and names every other one by id, with the reason', async () => {
+    const plain = fake.addOrder({ client_order_id: 'intent-0001' });
+    const stop = fake.addOrder({ client_order_id: 'by-hand-stop', type: 'stop', order_type: 'stop', stop_price: '180' });
+    const stopLimit = fake.addOrder({ type: 'stop_limit', order_type: 'stop_limit', stop_price: '180', limit_price: '179.5' });
+    const parent = fake.addOrder({ order_class: 'bracket', status: 'filled', filled_qty: '10', filled_avg_price: '190' });
+    const takeProfit = fake.addOrder({ order_class: 'bracket', type: 'limit', order_type: 'limit', limit_price: '200', side: 'sell', status: 'held' });
+    const stopLoss = fake.addOrder({ order_class: 'bracket', type: 'stop', order_type: 'stop', stop_price: '180', side: 'sell', status: 'held' });
+    const oco = fake.addOrder({ order_class: 'oco', type: 'limit', order_type: 'limit', limit_price: '200', side: 'sell' });
+    const multiLeg = fake.addOrder({ order_class: 'mleg', symbol: '', legs: [] });
+    const unknownClass = fake.addOrder({ order_class: 'basket' });
+    const later = fake.addOrder({ client_order_id: 'intent-0002' });
+
+    const { orders, unrepresentable } = await brokerFor().listOpenOrders();
+
+    expect(orders.map((o) => o.brokerOrderId)).toEqual([plain.id, later.id]);
+    expect(unrepresentable.map((o) => o.brokerOrderId)).toEqual([stop.id, stopLimit.id, takeProfit.id, stopLoss.id, oco.id, multiLeg.id, unknownClass.id]);
+    expect(unrepresentable).not.toContainEqual(expect.objectContaining({ brokerOrderId: parent.id }));
+    expect(unrepresentable[0]).toEqual({ brokerOrderId: stop.id, clientOrderId: 'by-hand-stop', symbol: 'AAPL', reason: expect.stringContaining('order.type') });
+    expect(unrepresentable[2]?.reason).toContain('unsupported order class "bracket"');
+    expect(unrepresentable[5]).not.toHaveProperty('symbol');
+  });
+
+  it('pages on past a full page whose last order it cannot represent', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 499; i++) {
+      ids.push(fake.addOrder().id);
+      clock += 1;
+    }
+    const stop = fake.addOrder({ type: 'stop', order_type: 'stop', stop_price: '180' });
+    clock += 1;
+    ids.push(fake.addOrder().id);
+    const { orders, unrepresentable } = await brokerFor().listOpenOrders();
+    expect(orders.map((o) => o.brokerOrderId)).toEqual(ids);
+    expect(unrepresentable.map((o) => o.brokerOrderId)).toEqual([stop.id]);
+    expect(fake.requestsTo('GET /v2/orders')[1]?.query.after).toBe(new Date(START + 499).toISOString());
+  });
+
+  it('fails the whole listing, ambiguous, when an order has no id (it could not be reported)', async () => {
+    const order = fake.addOrder();
+    fake.inject('GET /v2/orders', { kind: 'status', status: 200, body: [order, { ...order, id: undefined }] });
+    const error = await failureOf(brokerFor().listOpenOrders());
+    expect(error.outcome).toBe('ambiguous');
+    expect(error.message).toContain('orders.1.id');
   });
 });
 

@@ -213,6 +213,50 @@ describe('alpaca update stream: reconnection', () => {
     expect(inspect({ statuses, errors }, { depth: 10 })).not.toContain(SECRET);
   });
 
+  it('takes the broker error frame as the end of the session: reported as disconnected with its text, then reconnects', async () => {
+    await open();
+    fake.stream.sendError('connection limit exceeded');
+    await fake.stream.waitForListens(2);
+    await eventually(() => expect(statuses).toEqual([['connected'], ['disconnected', 'Alpaca stream error: connection limit exceeded'], ['connected']]));
+    expect(errors).toEqual([]);
+    fake.setOrderStatus(fake.addOrder().id, 'canceled');
+    await eventually(() => expect(updates.map((u) => u.event)).toEqual(['canceled']));
+  });
+
+  it('ends a handshake the broker answers with an error frame and tries again', async () => {
+    fake.stream.ignoreAuth = true;
+    const opening = open();
+    await fake.stream.waitForAuthAttempts(1);
+    fake.stream.ignoreAuth = false;
+    fake.stream.sendError('auth timeout');
+    await opening;
+    expect(statuses[0]).toEqual(['disconnected', 'Alpaca stream error: auth timeout']);
+    await fake.stream.waitForListens(1);
+    await eventually(() => expect(statuses.at(-1)).toEqual(['connected']));
+  });
+
+  it('never repeats a credential the broker echoes in an error frame or an unauthorized answer', async () => {
+    await open();
+    fake.stream.sendError(`bad key ${fake.keyId} / ${SECRET}`);
+    await fake.stream.waitForListens(2);
+    fake.stream.pushRaw(JSON.stringify({ stream: 'authorization', data: { status: 'unauthorized', action: 'listen', message: `key ${fake.keyId} revoked` } }));
+    await fake.stream.waitForListens(3);
+    await eventually(() => expect(statuses).toHaveLength(5));
+    expect(statuses[1]).toEqual(['disconnected', 'Alpaca stream error: bad key [redacted] / [redacted]']);
+    expect(statuses[3]).toEqual(['disconnected', 'unauthorized: key [redacted] revoked']);
+    // V8 quotes a few characters around bad JSON: enough to show part of a key.
+    fake.stream.pushRaw(`${SECRET} is not json`);
+    fake.stream.pushRaw(`{"a": ${fake.keyId}}`);
+    await eventually(() => expect(errors).toHaveLength(2));
+    expect(errors.map((e) => (e.cause as Error).message)).toEqual([
+      'SyntaxError (details withheld: they contained a credential)',
+      'SyntaxError (details withheld: they contained a credential)',
+    ]);
+    const printed = inspect({ statuses, errors }, { depth: 10 });
+    expect(printed).not.toContain('do-not-leak');
+    expect(printed).not.toContain(fake.keyId.slice(0, 6));
+  });
+
   it('drops a stalled handshake and tries again', async () => {
     fake.stream.ignoreAuth = true;
     await open({ handshakeTimeoutMs: 30 });

@@ -11,49 +11,29 @@ import {
   parsePositions,
   parseStreamMessage,
   parseWire,
+  readOrder,
+  readOrders,
   AlpacaTradeUpdateSchema,
   toBrokerUpdate,
   toOrderBody,
 } from '../../../../adapters/broker/alpaca/alpaca-wire';
 import { InvalidInputError } from '../../../../shared/errors/errors';
 import { marketRequest } from '../../../support/broker-requests';
+import { wireOrder as fakeWireOrder } from '../../../support/fake-alpaca-wire';
 import { BROKER_ORDER_STATUSES, type BrokerOrderRequest } from '../../../../shared/broker/broker-order';
 
 // An order as Alpaca's docs show it (GET /v2/orders/{id}), limit variant.
 const wireOrder = (over: Record<string, unknown> = {}): Record<string, unknown> => ({
-  id: '61e69015-8549-4bfd-b9c3-01e75843f47d',
-  client_order_id: 'intent-0001',
-  created_at: '2026-11-23T15:00:00.123456Z',
-  updated_at: '2026-11-23T15:00:01.987654Z',
-  submitted_at: '2026-11-23T15:00:00.120001Z',
-  filled_at: null,
-  expired_at: null,
-  canceled_at: null,
-  failed_at: null,
-  replaced_at: null,
-  replaced_by: null,
-  replaces: null,
-  asset_id: 'b0b6dd9d-8b9b-48a9-ba46-b9d54906e415',
-  symbol: 'AAPL',
-  asset_class: 'us_equity',
-  notional: null,
-  qty: '10.500',
-  filled_qty: '0',
-  filled_avg_price: null,
-  order_class: '',
-  order_type: 'limit',
-  type: 'limit',
-  side: 'buy',
-  position_intent: 'buy_to_open',
-  time_in_force: 'day',
-  limit_price: '190.05',
-  stop_price: null,
-  status: 'new',
-  extended_hours: false,
-  legs: null,
-  trail_percent: null,
-  trail_price: null,
-  hwm: null,
+  ...fakeWireOrder('2026-11-23T15:00:00.123456Z', {
+    id: '61e69015-8549-4bfd-b9c3-01e75843f47d',
+    client_order_id: 'intent-0001',
+    updated_at: '2026-11-23T15:00:01.987654Z',
+    submitted_at: '2026-11-23T15:00:00.120001Z',
+    qty: '10.500',
+    order_type: 'limit',
+    type: 'limit',
+    limit_price: '190.05',
+  }),
   ...over,
 });
 
@@ -163,10 +143,68 @@ describe('alpaca wire: orders', () => {
     expect(issuesOf(() => parseOrder(wireOrder(over)))[0]?.path).toBe(path);
   });
 
+  it.each(['bracket', 'oco', 'oto', 'mleg', 'trailing'])('refuses an order of class %s (a leg read alone loses its condition)', (orderClass) => {
+    expect(issuesOf(() => parseOrder(wireOrder({ order_class: orderClass })))).toEqual([
+      { path: 'order.order_class', rule: `unsupported order class "${orderClass}" (order 61e69015-8549-4bfd-b9c3-01e75843f47d); only simple orders are supported` },
+    ]);
+  });
+
+  it.each(['', 'simple', null])('takes a plain order whose class is %j', (orderClass) => {
+    expect(parseOrder(wireOrder({ order_class: orderClass })).brokerOrderId).toBe('61e69015-8549-4bfd-b9c3-01e75843f47d');
+  });
+
+  it('refuses an order that carries legs, and takes an empty or null legs list', () => {
+    expect(issuesOf(() => parseOrder(wireOrder({ legs: [wireOrder({ id: 'leg-1' })] })))[0]?.path).toBe('order.legs');
+    expect(parseOrder(wireOrder({ legs: [] })).status).toBe('accepted');
+    expect(parseOrder(wireOrder({ legs: null })).status).toBe('accepted');
+  });
+
   it('falls back to created_at when Alpaca has not stamped submitted_at or updated_at', () => {
     const order = parseOrder(wireOrder({ submitted_at: null, updated_at: null }));
     expect(order.submittedAt).toBe('2026-11-23T15:00:00.123Z');
     expect(order.updatedAt).toBe('2026-11-23T15:00:00.123Z');
+  });
+});
+
+describe('alpaca wire: reading orders one by one', () => {
+  it('reads an order the port represents as the port order', () => {
+    expect(readOrder(wireOrder())).toEqual({ ok: true, order: parseOrder(wireOrder()) });
+  });
+
+  it('names an order the port cannot represent by its ids, with the reason and its submission time', () => {
+    const reading = readOrder(wireOrder({ type: 'stop', order_type: 'stop', stop_price: '180', limit_price: null, client_order_id: 'by-hand-1' }));
+    expect(reading).toEqual({
+      ok: false,
+      unrepresentable: {
+        brokerOrderId: '61e69015-8549-4bfd-b9c3-01e75843f47d',
+        clientOrderId: 'by-hand-1',
+        symbol: 'AAPL',
+        reason: expect.stringContaining('order.type'),
+      },
+      submittedAt: '2026-11-23T15:00:00.120Z',
+    });
+  });
+
+  it('still names an order whose other fields are unreadable, leaving out the ids it cannot read', () => {
+    const reading = readOrder({ id: 'odd-1', client_order_id: 42, symbol: '', status: 'teleported', created_at: 'yesterday' });
+    expect(reading).toMatchObject({ ok: false, unrepresentable: { brokerOrderId: 'odd-1' }, submittedAt: undefined });
+    if (reading.ok) throw new Error('expected an unrepresentable order');
+    expect(reading.unrepresentable).not.toHaveProperty('clientOrderId');
+    expect(reading.unrepresentable).not.toHaveProperty('symbol');
+  });
+
+  it('throws on an order without an id: it could not even be reported', () => {
+    expect(issuesOf(() => readOrders([wireOrder(), { ...wireOrder(), id: undefined }]))[0]?.path).toBe('orders.1.id');
+    expect(issuesOf(() => readOrders({ orders: [] }))[0]?.path).toBe('orders');
+  });
+
+  it('reads a page order by order, so one unrepresentable order leaves the others readable', () => {
+    const readings = readOrders([wireOrder({ id: 'a' }), wireOrder({ id: 'b', order_class: 'oco' }), wireOrder({ id: 'c' })]);
+    expect(readings.map((r) => (r.ok ? `ok ${r.order.brokerOrderId}` : `unrepresentable ${r.unrepresentable.brokerOrderId}`))).toEqual([
+      'ok a',
+      'unrepresentable b',
+      'ok c',
+    ]);
   });
 });
 
@@ -306,6 +344,26 @@ describe('alpaca wire: trade updates', () => {
     expect(parseStreamMessage({ stream: 'listening', data: { streams: ['trade_updates'] } }).stream).toBe('listening');
     expect(parseStreamMessage({ stream: 'trade_updates', data: { event: 'new', order: wireOrder() } }).stream).toBe('trade_updates');
     expect(issuesOf(() => parseStreamMessage({ stream: 'quotes', data: {} }))[0]?.rule).toContain('"quotes"');
+  });
+
+  it('reads an authorization answer with the server text and without an action', () => {
+    expect(parseStreamMessage({ stream: 'authorization', data: { status: 'unauthorized', action: 'authenticate', message: 'access key verification failed' } })).toEqual({
+      stream: 'authorization',
+      data: { status: 'unauthorized', action: 'authenticate', message: 'access key verification failed' },
+    });
+    expect(parseStreamMessage({ stream: 'authorization', data: { status: 'authorized' } }).stream).toBe('authorization');
+  });
+
+  it.each([
+    [{ action: 'error', data: { error_message: 'connection limit exceeded' } }, 'connection limit exceeded'],
+    [{ action: 'error', data: { error_message: 'auth timeout', code: 404 } }, 'auth timeout (code 404)'],
+    [{ action: 'error', data: { message: 'internal error' } }, 'internal error'],
+    [{ stream: 'error', data: { error: 'invalid syntax' } }, 'invalid syntax'],
+    [{ action: 'error', data: 'slow client' }, 'slow client'],
+    [{ action: 'error', data: [1, 2] }, 'no message'],
+    [{ action: 'error' }, 'no message'],
+  ])('reads the error frame %j as the broker error %j, not as a malformed message', (frame, message) => {
+    expect(parseStreamMessage(frame)).toEqual({ stream: 'error', data: { message } });
   });
 });
 
