@@ -23,11 +23,12 @@ export interface SourceStatus {
   detail?: string;
 }
 
-export interface MarketDataHandlers {
+/** What the source calls back (a callback record the caller supplies, not a port). */
+export type MarketDataHandlers = {
   /** Messages in the order received; a handler that throws does not stop the source. */
   onMessages(messages: readonly MarketMessage[]): void;
   onStatus?(status: SourceStatus): void;
-}
+};
 
 export interface MarketDataSource {
   /** Names the source in messages, marks, metrics and reports (for example 'alpaca-iex', 'coinbase'). */
