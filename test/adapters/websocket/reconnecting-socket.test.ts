@@ -19,8 +19,19 @@ class TestServer {
   pings = 0;
   upgrades = 0;
 
-  private constructor(private readonly wss: WebSocketServer) {
-    wss.on('connection', (socket, request) => {
+  private readonly wss: WebSocketServer;
+
+  private constructor() {
+    this.wss = new WebSocketServer({
+      host: '127.0.0.1',
+      port: 0,
+      autoPong: false,
+      verifyClient: (_info, done) => {
+        this.upgrades++;
+        done(!this.refuseUpgrades, 503, 'Service Unavailable');
+      },
+    });
+    this.wss.on('connection', (socket, request) => {
       this.clients.add(socket);
       this.headers.push(request.headers);
       socket.on('close', (code) => {
@@ -40,18 +51,8 @@ class TestServer {
   }
 
   static async start(): Promise<TestServer> {
-    let server: TestServer | undefined;
-    const wss = new WebSocketServer({
-      host: '127.0.0.1',
-      port: 0,
-      autoPong: false,
-      verifyClient: (_info, done) => {
-        if (server) server.upgrades++;
-        done(!server?.refuseUpgrades, 503, 'Service Unavailable');
-      },
-    });
-    server = new TestServer(wss);
-    await new Promise<void>((resolve) => wss.once('listening', () => resolve()));
+    const server = new TestServer();
+    await new Promise<void>((resolve) => server.wss.once('listening', () => resolve()));
     return server;
   }
 
