@@ -69,6 +69,11 @@ export abstract class SocketMarketDataSource implements MarketDataSource {
     return SYMBOL.test(symbol) ? undefined : 'must be upper-case letters and digits, with . / or - between them';
   }
 
+  /** The socket's clock: the one that stamps receivedAtMs. */
+  protected now(): number {
+    return this.base.socket?.clock?.now() ?? Date.now();
+  }
+
   stats(): MarketDataStats {
     return { ...this.counts, socket: { ...(this.socket?.stats ?? { connections: 0, frames: 0, pingsSent: 0, pongsReceived: 0 }) } };
   }
