@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldText, timeText } from '../../../adapters/market-data/wire-text';
+import { isoToEpochMs } from '../../../shared/time/iso-time';
 
 describe('wire text: prices, sizes and ids', () => {
   it('keeps a string exactly as sent, trailing zeros and all', () => {
@@ -40,6 +41,7 @@ describe('wire text: times', () => {
     expect(timeText('2026-11-23T14:59:59.123456Z')).toBe('2026-11-23T14:59:59.123Z');
     expect(timeText('2026-11-23T14:59:59.1Z')).toBe('2026-11-23T14:59:59.100Z');
     expect(timeText('2026-11-23T14:59:59.123Z')).toBe('2026-11-23T14:59:59.123Z');
+    expect(timeText('2026-11-23T14:59:59.12Z')).toBe('2026-11-23T14:59:59.120Z');
   });
 
   it('adds milliseconds to a time given to the second', () => {
@@ -51,20 +53,27 @@ describe('wire text: times', () => {
     expect(timeText('2026-11-24T01:00:00+02:00')).toBe('2026-11-23T23:00:00.000Z');
   });
 
-  it('passes on as sent a time that names no instant: an impossible date, ten fractional digits, junk, no zone', () => {
+  it('passes on as sent a time of another shape: ten fractional digits, a letter among the digits, a space, no zone, junk', () => {
     for (const text of [
-      '2026-02-30T14:59:59.123Z',
-      '2026-02-30T14:59:59.123+02:00',
-      '2026-11-23T24:00:00Z',
       '2026-11-23T14:59:59.1234567890Z',
       '2026-11-23T14:59:59.12a4Z',
+      '2026-11-2xT14:59:59.123Z',
+      '2026-11-23T14:59:59.Z',
       '2026-11-23 14:59:59Z',
       '2026-11-23T14:59:59',
+      '2026-02-30T14:59:59.123+02:00',
       'yesterday',
       '',
     ]) {
       expect(timeText(text), text).toBe(text);
     }
+  });
+
+  it('re-spells a UTC time of the right shape whose date or hour does not exist, for the strict reading to reject', () => {
+    expect(timeText('2026-02-30T14:59:59.123456Z')).toBe('2026-02-30T14:59:59.123Z');
+    expect(timeText('2026-11-23T24:00:00Z')).toBe('2026-11-23T24:00:00.000Z');
+    expect(isoToEpochMs(timeText('2026-02-30T14:59:59.123456Z'))).toBeNaN();
+    expect(isoToEpochMs(timeText('2026-11-23T24:00:00Z'))).toBeNaN();
   });
 
   it('passes a time of the wrong type on as text', () => {

@@ -10,27 +10,12 @@ const SECRET = 'market-secret-do-not-leak-7f3a1c';
 const SYMBOLS = ['AAPL', 'MSFT'];
 
 let server: AlpacaMarketServer;
-let sources: AlpacaMarketData[];
 let h: SourceHarness;
 
-const source = (over: Partial<AlpacaMarketDataOptions> = {}, feed: AlpacaFeed = 'iex') => {
-  const created = new AlpacaMarketData({
-    feed,
-    url: server.feedUrl(feed),
-    credentials: alpacaCredentials(server.keyId, SECRET),
-    onError: h.onError,
-    socket: h.socket,
-    ...over,
-  });
-  sources.push(created);
-  return created;
-};
+const source = (over: Partial<AlpacaMarketDataOptions> = {}, feed: AlpacaFeed = 'iex') =>
+  h.track(new AlpacaMarketData({ feed, url: server.feedUrl(feed), credentials: alpacaCredentials(server.keyId, SECRET), onError: h.onError, socket: h.socket, ...over }));
 
-const live = async (over: Partial<AlpacaMarketDataOptions> = {}, symbols = SYMBOLS) => {
-  const started = source(over);
-  await started.start(symbols, h.handlers);
-  return started;
-};
+const live = (over: Partial<AlpacaMarketDataOptions> = {}, symbols = SYMBOLS) => h.live(source(over), symbols);
 
 const restart = async (options: AlpacaMarketServerOptions) => {
   await server.close();
@@ -39,12 +24,11 @@ const restart = async (options: AlpacaMarketServerOptions) => {
 
 beforeEach(async () => {
   h = new SourceHarness();
-  sources = [];
   server = await AlpacaMarketServer.start({ secretKey: SECRET });
 });
 
 afterEach(async () => {
-  for (const started of sources) await started.close();
+  await h.closeAll();
   await server.close();
 });
 
@@ -166,7 +150,7 @@ describe('alpaca market data: normalisation', () => {
       'alpaca-iex: skipped a frame that is not a JSON array: {"T":"q"}',
       'alpaca-iex: skipped entry 0 is not an object: [7,{"T":"c","S":"AAPL"},{"T":"t","S":"AAPL","p":1,"s":1,"t":"2026-11-23T14:59:58Z"}]',
     ]);
-    expect(sources[0]?.stats()).toMatchObject({ delivered: 1, malformed: 3, ignored: 1 });
+    expect(h.sources[0]?.stats()).toMatchObject({ delivered: 1, malformed: 3, ignored: 1 });
     expect(h.kinds()).toEqual(['live']);
   });
 
@@ -240,7 +224,7 @@ describe('alpaca market data: error codes', () => {
     const second = new SourceHarness();
     second.holdSleeps = true;
     const other = new AlpacaMarketData({ feed: 'iex', url: server.feedUrl('iex'), credentials: alpacaCredentials(server.keyId, SECRET), socket: second.socket });
-    sources.push(other);
+    h.track(other);
     void other.start(SYMBOLS, second.handlers);
     await eventually(() => expect(second.kinds()).toEqual(['refused']));
     expect(second.statuses[0]).toMatchObject({ code: '406', detail: 'connection limit exceeded' });
@@ -292,12 +276,7 @@ describe('alpaca market data: reconnecting and liveness', () => {
 
   it('drops a connection whose pong is missing (ping every 10 s, pong within 5 s) and reconnects', async () => {
     await live();
-    server.stopPongs();
-    h.timers.advance(10_000);
-    await server.waitFor(() => server.pings === 1);
-    server.stopPongs(false);
-    h.timers.advance(5_000);
-    await eventually(() => expect(h.lives()).toBe(2));
+    await h.missOnePong(server);
     expect(h.statuses[1]).toMatchObject({ kind: 'disconnected', detail: 'no pong within 5000 ms' });
   });
 
@@ -306,7 +285,7 @@ describe('alpaca market data: reconnecting and liveness', () => {
     server.goSilent();
     for (let second = 10; second < 30; second += 10) {
       h.timers.advance(10_000);
-      await eventually(() => expect(sources[0]?.stats().socket.pongsReceived).toBe(second / 10));
+      await eventually(() => expect(h.sources[0]?.stats().socket.pongsReceived).toBe(second / 10));
     }
     server.goSilent(false);
     h.timers.advance(10_000);

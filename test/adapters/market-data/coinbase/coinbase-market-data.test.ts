@@ -7,20 +7,11 @@ import { eventually, SourceHarness } from '../source-harness';
 const SYMBOLS = ['BTC/USD', 'ETH/USD'];
 
 let server: CoinbaseMarketServer;
-let sources: CoinbaseMarketData[];
 let h: SourceHarness;
 
-const source = (over: Partial<CoinbaseMarketDataOptions> = {}) => {
-  const created = new CoinbaseMarketData({ url: server.feedUrl, onError: h.onError, socket: h.socket, ...over });
-  sources.push(created);
-  return created;
-};
+const source = (over: Partial<CoinbaseMarketDataOptions> = {}) => h.track(new CoinbaseMarketData({ url: server.feedUrl, onError: h.onError, socket: h.socket, ...over }));
 
-const live = async (over: Partial<CoinbaseMarketDataOptions> = {}, symbols = SYMBOLS) => {
-  const started = source(over);
-  await started.start(symbols, h.handlers);
-  return started;
-};
+const live = (over: Partial<CoinbaseMarketDataOptions> = {}, symbols = SYMBOLS) => h.live(source(over), symbols);
 
 const restart = async (options: CoinbaseMarketServerOptions) => {
   await server.close();
@@ -30,21 +21,20 @@ const restart = async (options: CoinbaseMarketServerOptions) => {
 /** A second passes: time moves, then the server sends its heartbeats and the source has read every one. */
 const secondPasses = async () => {
   h.timers.advance(1000);
-  const frames = sources[0]?.stats().socket.frames ?? 0;
+  const frames = h.sources[0]?.stats().socket.frames ?? 0;
   const sent = server.heartbeatsSent;
   server.sendHeartbeats();
   // A connection that has ended reads no more frames: reading them all proves it is still up.
-  await eventually(() => expect(sources[0]?.stats().socket.frames).toBe(frames + server.heartbeatsSent - sent));
+  await eventually(() => expect(h.sources[0]?.stats().socket.frames).toBe(frames + server.heartbeatsSent - sent));
 };
 
 beforeEach(async () => {
   h = new SourceHarness();
-  sources = [];
   server = await CoinbaseMarketServer.start({ heartbeatIntervalMs: 0 });
 });
 
 afterEach(async () => {
-  for (const started of sources) await started.close();
+  await h.closeAll();
   await server.close();
 });
 
@@ -118,7 +108,7 @@ describe('coinbase market data: normalisation', () => {
       'coinbase: skipped a frame that is not a JSON object: [1]',
       expect.stringMatching(/^coinbase: sequence is not a number: x: \{"type":"ticker"/),
     ]);
-    expect(sources[0]?.stats()).toMatchObject({ delivered: 1, malformed: 3, ignored: 1 });
+    expect(h.sources[0]?.stats()).toMatchObject({ delivered: 1, malformed: 3, ignored: 1 });
     expect(h.kinds()).toEqual(['live']);
   });
 });
@@ -178,12 +168,7 @@ describe('coinbase market data: errors, reconnecting and liveness', () => {
 
   it('drops a connection whose pong is missing and reconnects', async () => {
     await live({ socket: { ...h.socket, liveness: { silenceMs: 0 } }, heartbeatTimeoutMs: 0 });
-    server.stopPongs();
-    h.timers.advance(10_000);
-    await server.waitFor(() => server.pings === 1);
-    server.stopPongs(false);
-    h.timers.advance(5_000);
-    await eventually(() => expect(h.lives()).toBe(2));
+    await h.missOnePong(server);
     expect(h.statuses[1]).toMatchObject({ kind: 'disconnected', detail: 'no pong within 5000 ms' });
   });
 
