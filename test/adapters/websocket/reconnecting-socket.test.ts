@@ -320,6 +320,18 @@ describe('reconnecting socket: close', () => {
     expect(timers.pending).toBe(0);
   });
 
+  it('runs on the real clock, timers and sleep by default, and close cuts a real backoff short', async () => {
+    // Without the cut, the refusal's wait (at least 5 minutes) would outlast the test's timeout.
+    await open({ clock: undefined, timers: undefined, sleep: undefined, random: () => 0, refusedBackoff: { baseMs: 600_000 } }).start();
+    server.drop();
+    await eventually(() => expect(kinds()).toEqual(['live', 'disconnected', 'live']));
+    server.sendAll('refuse');
+    await eventually(() => expect(kinds()).toEqual(['live', 'disconnected', 'live', 'refused']));
+    await socket?.close();
+    expect(kinds().at(-1)).toBe('closed');
+    expect(server.upgrades).toBe(2);
+  });
+
   it('cuts a pending reconnect short and releases a start that never went live', async () => {
     server.refuseUpgrades = true;
     const neverSleepsOut = new Promise<void>(() => undefined);
