@@ -80,6 +80,8 @@ export class Feed {
   private unwritten = new Map<string, ConflatedMark>();
   private strategiesRunning = false;
   private stopped = false;
+  /** A hung feed: it takes and writes nothing more, as a stuck process would (a local scenario's fault). */
+  private frozen = false;
   private marksWritten = 0;
   private markWriteFailures = 0;
   private heartbeatsWritten = 0;
@@ -121,7 +123,7 @@ export class Feed {
 
   /** One batch of messages from a source, judged at once. */
   receive(messages: readonly MarketMessage[]): void {
-    if (this.stopped) return;
+    if (this.stopped || this.frozen) return;
     const { telemetry, log } = this.options;
     const before = this.intake.counters().messages.rejected;
     const batch = this.intake.receive(messages, this.options.clock.now());
@@ -143,14 +145,14 @@ export class Feed {
 
   /** A source's status changed: failover may switch. */
   sourceStatus(source: string, status: SourceStatus): void {
-    if (this.stopped) return;
+    if (this.stopped || this.frozen) return;
     const switched = this.intake.sourceStatus(source, status);
     if (switched) this.switched(switched);
   }
 
   /** Time passed: failover, silent symbols, and the marks due (plus any whose write failed) written in one update. */
   async writeMarks(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.frozen) return;
     const { clock, telemetry, log, marketDataStore } = this.options;
     const tick = this.intake.tick(clock.now());
     if (tick.switch) this.switched(tick.switch);
@@ -176,7 +178,7 @@ export class Feed {
 
   /** The feed says it is alive (whether or not any source is: the marks' age tells that). */
   async beat(): Promise<void> {
-    if (this.stopped) return;
+    if (this.stopped || this.frozen) return;
     try {
       await this.options.marketDataStore.putFeedHeartbeat(this.options.feedId, utcNow(this.options.clock.now()));
       this.heartbeatsWritten++;
@@ -189,7 +191,7 @@ export class Feed {
 
   /** The newest accepted price of each symbol since the last run, to every strategy; skipped while a run is going. */
   async runStrategies(): Promise<number> {
-    if (this.stopped || this.strategiesRunning || this.pendingTicks.size === 0) return 0;
+    if (this.stopped || this.frozen || this.strategiesRunning || this.pendingTicks.size === 0) return 0;
     const ticks = [...this.pendingTicks.values()];
     this.pendingTicks = new Map();
     this.strategiesRunning = true;
@@ -203,6 +205,11 @@ export class Feed {
     } finally {
       this.strategiesRunning = false;
     }
+  }
+
+  /** The feed hangs: nothing more is taken in, written or run (the local feed-stall scenario). */
+  freeze(): void {
+    this.frozen = true;
   }
 
   /** Stops taking data, closes the sources and the strategies, and waits (until `deadline`) for the publisher to drain. */

@@ -22,10 +22,10 @@ describe('domain purity', () => {
     expect(offenders).toEqual([]);
   });
 
-  it('keeps shared/ from importing adapters, functions, infra or the local runtime', () => {
+  it('keeps shared/ from importing adapters, the feed program, functions, infra or the local runtime', () => {
     const offenders = tsFiles(join(ROOT, 'shared')).flatMap((path) =>
       importsOf(readFileSync(path, 'utf8'))
-        .filter((spec) => /(^|\/)\.\.\/(\.\.\/)*(adapters|functions|infra|local)(\/|$)/.test(spec))
+        .filter((spec) => /(^|\/)\.\.\/(\.\.\/)*(adapters|feed|functions|infra|local)(\/|$)/.test(spec))
         .map((spec) => `${relative(ROOT, path)} imports ${spec}`),
     );
     expect(offenders).toEqual([]);

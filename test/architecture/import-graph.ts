@@ -7,7 +7,7 @@ import ts from 'typescript';
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Every folder of non-test source; test/ mirrors them and is left out. */
-export const SOURCE_FOLDERS = ['shared', 'adapters', 'functions', 'infra', 'local', 'strategies', 'bench'] as const;
+export const SOURCE_FOLDERS = ['shared', 'adapters', 'functions', 'feed', 'infra', 'local', 'strategies', 'bench'] as const;
 
 /** From a file (repo-relative, '/'-separated) to the files it imports. */
 export type ImportGraph = ReadonlyMap<string, readonly string[]>;

@@ -1,0 +1,83 @@
+// The feed program's loop: a Feed driven on independent timers (marks, heartbeat, strategies), so a strategy
+// over its budget or a slow write never delays the heartbeat. The same code runs in the feed task and in the
+// local session. Invariant: a timer's work never overlaps itself.
+import type { Feed, FeedReport } from '../shared/feed/feed';
+
+export interface FeedCadence {
+  /** How often the conflator is asked for due marks (each symbol is still written at most once per its interval). */
+  marksMs: number;
+  heartbeatMs: number;
+  /** How often the strategies get the newest accepted prices. */
+  strategiesMs: number;
+}
+
+export interface FeedProgramOptions {
+  feed: Feed;
+  cadence: FeedCadence;
+  /** Told of anything a timer's work threw (the feed counts and logs its own failures first). */
+  onError?: (error: unknown) => void;
+}
+
+export interface FeedProgram {
+  /** Stops the timers and the feed (its sources, strategies and publisher, drained until `deadline`). */
+  stop(deadline?: Promise<unknown>): Promise<FeedReport>;
+  /**
+   * The feed task hangs: every timer stops and nothing more is written or published, as in a stuck process
+   * (its sockets stay open).
+   */
+  hang(): void;
+  readonly hung: boolean;
+  report(): FeedReport;
+}
+
+/** A timer whose work never overlaps itself: a tick that comes while the last one still runs is skipped. */
+const every = (ms: number, work: () => Promise<unknown>, onError: (error: unknown) => void): { stop(): Promise<void> } => {
+  let running: Promise<unknown> | undefined;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = work()
+      .catch(onError)
+      .finally(() => (running = undefined));
+  }, ms);
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await running;
+    },
+  };
+};
+
+/** Starts the feed (strategies, then sources) and the timers; resolves once the feed has started. */
+export const startFeedProgram = async (options: FeedProgramOptions): Promise<FeedProgram> => {
+  const { feed, cadence } = options;
+  const onError = options.onError ?? (() => undefined);
+  await feed.start();
+  await feed.beat();
+  const timers = [
+    every(cadence.marksMs, () => feed.writeMarks(), onError),
+    every(cadence.heartbeatMs, () => feed.beat(), onError),
+    every(cadence.strategiesMs, () => feed.runStrategies(), onError),
+  ];
+  let hung = false;
+  let stopped: Promise<FeedReport> | undefined;
+  const stopTimers = () => Promise.all(timers.map((t) => t.stop()));
+  return {
+    get hung() {
+      return hung;
+    },
+    hang() {
+      hung = true;
+      void stopTimers();
+      feed.freeze();
+    },
+    report: () => feed.report(),
+    stop(deadline) {
+      stopped ??= (async () => {
+        await stopTimers();
+        await feed.stop(deadline);
+        return feed.report();
+      })();
+      return stopped;
+    },
+  };
+};
