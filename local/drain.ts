@@ -2,6 +2,7 @@
 // every order, then reconciliation until a run is clean. The relay and the API close before the final runs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
+import type { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
 import type { LocalApi } from './local-api';
 import type { SessionWiring } from './session-wiring';
 
@@ -18,6 +19,8 @@ export interface DrainOptions {
   /** The trading loop's work still running beside it (its last reconciliation and dead-man check). */
   loop: { settle(): Promise<void> };
   api?: LocalApi;
+  /** The feed's relay of the broker's updates: it runs until the venue is done, then closes. */
+  relay: BrokerUpdateRelay;
   onProgress?: (line: string) => void;
   /** Samples memory once the queues are empty, before the final reconciliation. */
   sampleMemory: () => void;
@@ -77,7 +80,7 @@ export const drainSession = async (w: SessionWiring, options: DrainOptions): Pro
   }
   await w.router.drain();
   const deadline = await waitForVenue(w);
-  await w.relay.close();
+  await options.relay.close();
   await options.api?.close();
   await w.eventSource.stop();
   await w.router.drain();

@@ -1,10 +1,13 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
 // report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>,
-// --scenario normal|broker-faults|runaway|feed-stall, --api-port <n> (the kill-switch API on localhost; 0 = any free port).
+// --scenario <name>, --market sim|replay:<file>|alpaca, --api-port <n> (the kill-switch API on localhost;
+// 0 = any free port). Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { formatSummary } from './report';
 import { dec } from '../shared/money/decimal';
+import type { LocalMarket } from './local-feed';
+import type { LocalReport } from './report';
 import { SCENARIOS, type Scenario } from './scenarios';
 import { runSession } from './session';
 import { StrategyLoadError } from '../adapters/strategy/strategy-module';
@@ -12,12 +15,31 @@ import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;
 
-const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--api-port <n>]`;
+const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--api-port <n>]`;
+
+/** `sim` (the simulated market on local servers), `replay:<file>` (a recording), `alpaca` (keys in the environment). */
+const parseMarket = (text: string): LocalMarket | undefined => {
+  if (text === 'sim') return { kind: 'sim' };
+  if (text === 'alpaca') return { kind: 'alpaca' };
+  if (text.startsWith('replay:') && text.length > 'replay:'.length) return { kind: 'replay', path: text.slice('replay:'.length) };
+  return undefined;
+};
 
 /** The kill-switch API's default local port. */
 const DEFAULT_API_PORT = '8787';
 
-const main = async (): Promise<number> => {
+interface RunOptions {
+  duration: number;
+  seed: number;
+  scenario: Scenario;
+  market: LocalMarket;
+  apiPort: number;
+  strategy: string | undefined;
+  report: string | undefined;
+}
+
+/** The command line as run options, or the exit code when it is wrong (64) or only asks for help (0). */
+const parseOptions = (): RunOptions | number => {
   let values;
   try {
     ({ values } = parseArgs({
@@ -27,6 +49,7 @@ const main = async (): Promise<number> => {
         seed: { type: 'string', default: '42' },
         report: { type: 'string' },
         scenario: { type: 'string', default: 'normal' },
+        market: { type: 'string', default: 'sim' },
         'api-port': { type: 'string', default: DEFAULT_API_PORT },
         help: { type: 'boolean', default: false },
       },
@@ -40,27 +63,42 @@ const main = async (): Promise<number> => {
     console.log(USAGE);
     return 0;
   }
+  const refuse = (message: string): number => {
+    console.error(`${message}\n${USAGE}`);
+    return 64;
+  };
   const duration = Number(values.duration);
   const seed = Number(values.seed);
-  if (!Number.isFinite(duration) || duration <= 0 || duration > 600) {
-    console.error(`--duration: must be a number of seconds in (0, 600], got "${values.duration}"\n${USAGE}`);
-    return 64;
-  }
-  if (!Number.isSafeInteger(seed)) {
-    console.error(`--seed: must be an integer, got "${values.seed}"\n${USAGE}`);
-    return 64;
-  }
-
-  if (!(SCENARIOS as readonly string[]).includes(values.scenario)) {
-    console.error(`--scenario: must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"\n${USAGE}`);
-    return 64;
-  }
-  const scenario = values.scenario as Scenario;
   const apiPort = Number(values['api-port']);
-  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) {
-    console.error(`--api-port: must be a port number in [0, 65535], got "${values['api-port']}"\n${USAGE}`);
-    return 64;
+  const market = parseMarket(values.market);
+  if (!Number.isFinite(duration) || duration <= 0 || duration > 600) return refuse(`--duration: must be a number of seconds in (0, 600], got "${values.duration}"`);
+  if (!Number.isSafeInteger(seed)) return refuse(`--seed: must be an integer, got "${values.seed}"`);
+  if (!(SCENARIOS as readonly string[]).includes(values.scenario)) return refuse(`--scenario: must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"`);
+  if (!market) return refuse(`--market: must be sim, replay:<file> or alpaca, got "${values.market}"`);
+  if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) return refuse(`--api-port: must be a port number in [0, 65535], got "${values['api-port']}"`);
+  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report };
+};
+
+/** Why the run failed its criteria, or undefined when every one holds. */
+const failure = (report: LocalReport, scenario: Scenario): string | undefined => {
+  if (report.reconciliation.breaks > 0 || report.reconciliation.status !== 'clean') return 'reconciliation found breaks: the table and the broker disagree';
+  if (report.brokerOrders.duplicates > 0) return `${report.brokerOrders.duplicates} duplicate broker order(s): an intent reached the broker more than once`;
+  // A halt that came late, an order after it, or exposure past its cap fails the run, whatever the scenario.
+  if (report.ordersAfterHalt !== null && report.ordersAfterHalt > 0) return `${report.ordersAfterHalt} order(s) reached the broker while trading was HALTED or KILLED`;
+  if (report.haltLatencyMs !== null && report.haltLatencyMs > HALT_LATENCY_BUDGET_MS) {
+    return `trading halted ${report.haltLatencyMs} ms after the first breach: over the ${HALT_LATENCY_BUDGET_MS} ms budget`;
   }
+  if (dec(report.peakGrossExposure).gt(dec(report.grossExposureCap))) return `gross exposure peaked at ${report.peakGrossExposure}, over the cap of ${report.grossExposureCap}`;
+  if ((scenario === 'runaway' || scenario === 'feed-stall' || scenario === 'feed-outage') && report.haltLatencyMs === null) return `the ${scenario} scenario never halted trading`;
+  if (scenario === 'feed-failover' && report.feed.failovers === 0) return 'the feed-failover scenario never failed over';
+  if (scenario === 'feed-failover' && report.haltLatencyMs !== null) return 'trading halted while the backup source was healthy';
+  return undefined;
+};
+
+const main = async (): Promise<number> => {
+  const options = parseOptions();
+  if (typeof options === 'number') return options;
+  const { duration, seed, scenario, market, apiPort } = options;
 
   const controller = new AbortController();
   let interrupts = 0;
@@ -72,47 +110,25 @@ const main = async (): Promise<number> => {
   });
   process.on('SIGTERM', () => controller.abort());
 
-  console.log(`starting local pipeline for ${duration} s (DynamoDB Local, in-process SQS, simulated market and broker; scenario ${scenario})`);
+  console.log(`starting local pipeline for ${duration} s (DynamoDB Local, in-process SQS, market ${market.kind}, simulated broker; scenario ${scenario})`);
   const report = await runSession({
     durationMs: duration * 1000,
     seed,
     scenario,
+    market,
     apiPort,
     signal: controller.signal,
     onProgress: (line) => console.log(line),
-    ...(values.strategy ? { strategyPath: values.strategy } : {}),
+    ...(options.strategy ? { strategyPath: options.strategy } : {}),
   });
   console.log(formatSummary(report));
-  if (values.report) {
-    await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`report written to ${values.report}`);
+  if (options.report) {
+    await writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
+    console.log(`report written to ${options.report}`);
   }
-  if (report.reconciliation.breaks > 0 || report.reconciliation.status !== 'clean') {
-    console.error('reconciliation found breaks: the table and the broker disagree');
-    return 2;
-  }
-  if (report.brokerOrders.duplicates > 0) {
-    console.error(`${report.brokerOrders.duplicates} duplicate broker order(s): an intent reached the broker more than once`);
-    return 2;
-  }
-  // A halt that came late, an order after it, or exposure past its cap fails the run, whatever the scenario.
-  if (report.ordersAfterHalt !== null && report.ordersAfterHalt > 0) {
-    console.error(`${report.ordersAfterHalt} order(s) reached the broker while trading was HALTED or KILLED`);
-    return 2;
-  }
-  if (report.haltLatencyMs !== null && report.haltLatencyMs > HALT_LATENCY_BUDGET_MS) {
-    console.error(`trading halted ${report.haltLatencyMs} ms after the first breach: over the ${HALT_LATENCY_BUDGET_MS} ms budget`);
-    return 2;
-  }
-  if (dec(report.peakGrossExposure).gt(dec(report.grossExposureCap))) {
-    console.error(`gross exposure peaked at ${report.peakGrossExposure}, over the cap of ${report.grossExposureCap}`);
-    return 2;
-  }
-  if ((scenario === 'runaway' || scenario === 'feed-stall') && report.haltLatencyMs === null) {
-    console.error(`the ${scenario} scenario never halted trading`);
-    return 2;
-  }
-  return 0;
+  const failed = failure(report, scenario);
+  if (failed) console.error(failed);
+  return failed ? 2 : 0;
 };
 
 main().then(

@@ -9,11 +9,16 @@ import type { DrainOutcome } from './drain';
 import type { BreakerExecutionStatus } from './local-breaker';
 import { percentile, type LocalReport } from './report';
 import type { SessionWiring } from './session-wiring';
+import type { FeedReport } from '../shared/feed/feed';
+import type { LocalFeed } from './local-feed';
 import type { TradingLoop } from './trading-loop';
 
 export interface ReportInputs {
   wiring: SessionWiring;
   loop: TradingLoop;
+  feed: LocalFeed;
+  /** The feed's report when it stopped. */
+  feedReport: FeedReport;
   /** The reconciliation the session ran at start-up. */
   startup: ReconciliationRecord | undefined;
   drained: DrainOutcome;
@@ -49,10 +54,11 @@ const brokerOrders = (w: SessionWiring): LocalReport['brokerOrders'] => ({
   lostUpdates: w.broker.lostUpdateCount(),
 });
 
-export const buildReport = async ({ wiring: w, loop, startup, drained, breakerExecutions, peakRssMb }: ReportInputs): Promise<LocalReport> => {
+export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, drained, breakerExecutions, peakRssMb }: ReportInputs): Promise<LocalReport> => {
   const { account, seed, config, profile } = w.settings;
-  const { host } = loop;
-  const strategy = loop.strategy.name;
+  const hosts = feed.hosts.hosts;
+  const strategy = hosts.map((host) => host.name).join(',');
+  const total = (of: (host: (typeof hosts)[number]) => number) => hosts.reduce((sum, host) => sum + of(host), 0);
   const { finalRun: run, finalRuns } = drained;
   const orderDeadLetters = await w.sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: w.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
   const orderStatuses = countBy(await w.stores.orderStore.listOrders(account, ORDER_STATUSES), (o) => o.status);
@@ -64,16 +70,16 @@ export const buildReport = async ({ wiring: w, loop, startup, drained, breakerEx
     durationMs: Date.now() - loop.started,
     strategy,
     seed,
-    intents: host.intentIds.length,
+    intents: loop.intents,
     approved: w.decisions.approved,
     denied: w.decisions.denied,
     blockedBeforeSubmit: w.telemetry.countsBy(METRICS.orderBlocked, 'reason'),
     orderStatuses,
-    invalidProposals: w.telemetry.countOf('StrategyProposalInvalid', { strategy }),
+    invalidProposals: total((host) => w.telemetry.countOf('StrategyProposalInvalid', { strategy: host.name })),
     scenario: profile.scenario,
     brokerOrders: brokerOrders(w),
-    intentsProposed: host.proposed,
-    intentsRefusedBySource: host.refused,
+    intentsProposed: total((host) => host.proposed),
+    intentsRefusedBySource: total((host) => host.refused),
     ...haltFigures(w),
     peakGrossExposure: w.broker.peakGrossExposure(),
     grossExposureCap: config.riskLimits.exposure.maxGrossNotional,
@@ -97,6 +103,8 @@ export const buildReport = async ({ wiring: w, loop, startup, drained, breakerEx
     deadManStaleChecks: loop.deadManStaleChecks,
     deadLetters: w.router.deadLetters.length,
     deadLetterCauses: w.router.deadLetters.slice(0, 3).map((d) => `${d.route}: ${d.error instanceof Error ? d.error.message : String(d.error)}`),
+    feed: feedReport,
+    strategies: feed.hosts.stats(),
     peakRssMb,
     stoppedBy: loop.stoppedBy,
   };

@@ -1,11 +1,12 @@
 // The local run's report: what the pipeline did, in the JSON shape documented in the README.
 import { z } from 'zod';
+import { SCENARIOS } from './scenarios';
 
 export const LocalReportSchema = z.object({
   durationMs: z.number(),
   strategy: z.string(),
   seed: z.number(),
-  scenario: z.enum(['normal', 'broker-faults', 'runaway', 'feed-stall']),
+  scenario: z.enum(SCENARIOS),
   intents: z.number().int(),
   approved: z.number().int(),
   denied: z.record(z.string(), z.number().int()),
@@ -62,6 +63,24 @@ export const LocalReportSchema = z.object({
   deadLetters: z.number().int(),
   /** First few dead-letter causes, so a failed delivery is explained, not just counted. */
   deadLetterCauses: z.array(z.string()),
+  /** What the feed did: its sources, the ticks it took and refused, its writes and its publishing. */
+  feed: z.object({
+    source: z.string().nullable(),
+    sources: z.array(z.string()),
+    ticks: z.object({ received: z.number().int(), accepted: z.number().int(), quarantined: z.number().int(), rejected: z.record(z.string(), z.number().int()) }),
+    gaps: z.object({ count: z.number().int(), missing: z.number().int() }),
+    silentEpisodes: z.number().int(),
+    failovers: z.number().int(),
+    marksWritten: z.number().int(),
+    markWriteFailures: z.number().int(),
+    heartbeatsWritten: z.number().int(),
+    heartbeatFailures: z.number().int(),
+    intentsPublished: z.number().int(),
+    putEventsCalls: z.number().int(),
+    putEventsRetriedEntries: z.number().int(),
+  }),
+  /** Per strategy: tick batches run, intents published, errors, timeouts, and whether it was disabled. */
+  strategies: z.record(z.string(), z.object({ ticks: z.number().int(), intents: z.number().int(), errors: z.number().int(), timeouts: z.number().int(), disabled: z.boolean() })),
   peakRssMb: z.number(),
   stoppedBy: z.enum(['duration', 'signal']),
 });

@@ -1,11 +1,9 @@
 // The local scenarios and all that differs between them: the venue's behaviour, the symbols and their
-// reference data, the starting cash, the feed stall and the default strategy. The rest of a run is the same.
+// reference data, the starting cash, the feed's faults and the default strategy. The rest of a run is the same.
+import { join, resolve } from 'node:path';
 import type { SimulatedBrokerOptions } from '../adapters/broker/simulated-broker';
 import type { InstrumentReference } from '../shared/market/marks';
-import type { Strategy, StrategyOptions } from '../shared/strategy/strategy';
-import createRunaway from '../strategies/runaway';
-import { DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS, type SymbolSpec } from './market';
-import { loadStrategy } from './strategy-loader';
+import { CRYPTO_REFERENCE, CRYPTO_SYMBOLS, DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS, type SymbolSpec } from './market';
 
 /**
  * `runaway`: Knight Capital on purpose. A strategy fires 1,500 market orders a second round-robin over 40
@@ -17,8 +15,13 @@ import { loadStrategy } from './strategy-loader';
  * (5xx, 429, resets, timeouts before and after the effect), a fifth of the stream's updates are lost,
  * fills come in slices and cancels race fills; the venue does not deduplicate client order ids, so any
  * re-send of an order the broker already has would show up as a duplicate.
+ * `flash-crash`: 5 s in, AAPL falls 10 % within two seconds, with bad ticks (a zero bid, a crossed quote, a
+ * half-price spike, a minute-old quote) mixed into the feed: the validator rejects them, the controls act on the
+ * real move. `feed-failover`: crypto pairs on Alpaca's crypto feed with Coinbase behind it; the primary dies
+ * 5 s in and the backup takes over without a halt. `feed-outage`: both sources die 5 s in: the marks go stale
+ * and the dead-man switch (6 s mark limit here) halts through a FEED_STALE breach.
  */
-export const SCENARIOS = ['normal', 'broker-faults', 'runaway', 'feed-stall'] as const;
+export const SCENARIOS = ['normal', 'broker-faults', 'runaway', 'feed-stall', 'flash-crash', 'feed-failover', 'feed-outage'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const DEFAULT_STARTING_CASH = '1000000';
@@ -28,6 +31,10 @@ const RUNAWAY_STARTING_CASH = '10000000';
 /** feed-stall: the feed hangs this long after the start, and the dead-man switch allows a 5 s old heartbeat. */
 const FEED_STALL_AFTER_MS = 3_000;
 const FEED_STALL_HEARTBEAT_LIMIT_S = 5;
+/** The feed's faults (a crash, a source dying) come this long after the start. */
+const FEED_FAULT_AFTER_MS = 5_000;
+/** feed-outage: marks this old mean frozen prices (the environment's minute would outlast a local run). */
+const FEED_OUTAGE_MARK_LIMIT_S = 6;
 
 const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
   scenario === 'broker-faults'
@@ -40,8 +47,18 @@ const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
       }
     : {};
 
+/** The feed's faults in a scenario, in ms after the run's start. */
+export interface FeedFaults {
+  /** One symbol falls by `fraction` over `durationMs`, with bad ticks mixed in meanwhile. */
+  crash?: { symbol: string; afterMs: number; durationMs: number; fraction: string };
+  primaryDownAfterMs?: number;
+  backupDownAfterMs?: number;
+}
+
 export interface ScenarioProfile {
   scenario: Scenario;
+  /** Stocks come from Alpaca's stock feed; crypto from Alpaca's crypto feed, with Coinbase as the backup. */
+  market: 'stocks' | 'crypto';
   symbols: readonly SymbolSpec[];
   reference: Readonly<Record<string, InstrumentReference>>;
   /** Cash paid into the account when the run does not name its own. */
@@ -51,18 +68,42 @@ export interface ScenarioProfile {
   feedStallAfterMs?: number;
   /** The dead-man switch's heartbeat limit in place of the environment's; absent: the environment's. */
   maxHeartbeatAgeSeconds?: number;
+  /** The dead-man switch's mark-age limit in place of the environment's; absent: the environment's. */
+  maxMarkAgeSeconds?: number;
+  feedFaults: FeedFaults;
 }
 
-export const scenarioProfile = (scenario: Scenario): ScenarioProfile => ({
-  scenario,
-  symbols: scenario === 'runaway' ? RUNAWAY_SYMBOLS : DEFAULT_SYMBOLS,
-  reference: scenario === 'runaway' ? RUNAWAY_REFERENCE : DEFAULT_REFERENCE,
-  startingCash: scenario === 'runaway' ? RUNAWAY_STARTING_CASH : DEFAULT_STARTING_CASH,
-  broker: brokerBehaviour(scenario),
-  // The local feed beats every second, so a 5 s limit shows the trip soon after the stall.
-  ...(scenario === 'feed-stall' ? { feedStallAfterMs: FEED_STALL_AFTER_MS, maxHeartbeatAgeSeconds: FEED_STALL_HEARTBEAT_LIMIT_S } : {}),
-});
+const feedFaults = (scenario: Scenario): FeedFaults => {
+  switch (scenario) {
+    case 'flash-crash':
+      return { crash: { symbol: 'AAPL', afterMs: FEED_FAULT_AFTER_MS, durationMs: 2_000, fraction: '0.10' } };
+    case 'feed-failover':
+      return { primaryDownAfterMs: FEED_FAULT_AFTER_MS };
+    case 'feed-outage':
+      return { primaryDownAfterMs: FEED_FAULT_AFTER_MS, backupDownAfterMs: FEED_FAULT_AFTER_MS };
+    default:
+      return {};
+  }
+};
 
-/** The runaway scenario trades the runaway strategy unless the run names its own. */
-export const strategyFor = async (scenario: Scenario, strategyPath: string | undefined, options: StrategyOptions): Promise<Strategy> =>
-  scenario === 'runaway' && !strategyPath ? createRunaway(options) : loadStrategy(strategyPath, options);
+export const scenarioProfile = (scenario: Scenario): ScenarioProfile => {
+  const crypto = scenario === 'feed-failover' || scenario === 'feed-outage';
+  return {
+    scenario,
+    market: crypto ? 'crypto' : 'stocks',
+    symbols: scenario === 'runaway' ? RUNAWAY_SYMBOLS : crypto ? CRYPTO_SYMBOLS : DEFAULT_SYMBOLS,
+    reference: scenario === 'runaway' ? RUNAWAY_REFERENCE : crypto ? CRYPTO_REFERENCE : DEFAULT_REFERENCE,
+    startingCash: scenario === 'runaway' ? RUNAWAY_STARTING_CASH : DEFAULT_STARTING_CASH,
+    broker: brokerBehaviour(scenario),
+    feedFaults: feedFaults(scenario),
+    // The local feed beats every second, so a 5 s limit shows the trip soon after the stall.
+    ...(scenario === 'feed-stall' ? { feedStallAfterMs: FEED_STALL_AFTER_MS, maxHeartbeatAgeSeconds: FEED_STALL_HEARTBEAT_LIMIT_S } : {}),
+    ...(scenario === 'feed-outage' ? { maxMarkAgeSeconds: FEED_OUTAGE_MARK_LIMIT_S } : {}),
+  };
+};
+
+const STRATEGIES = resolve(import.meta.dirname, '..', 'strategies');
+
+/** The strategy module a run trades: its own (as given, from the working directory), else the runaway strategy in that scenario, else the sample. */
+export const strategyPathFor = (scenario: Scenario, strategyPath: string | undefined): string =>
+  strategyPath ?? join(STRATEGIES, scenario === 'runaway' ? 'runaway.ts' : 'sample-momentum.ts');

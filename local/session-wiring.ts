@@ -1,6 +1,7 @@
 // A local session's wiring: the same handlers as in AWS over DynamoDB Local, the in-process SQS, the route-table
 // router and the simulated market and broker, as one object. Building it runs nothing; startPipeline
-// then seeds the table, reconciles once and starts the queue consumer and the broker relay, in that order.
+// then seeds the table, reconciles once and starts the queue consumer, in that order (the local feed brings
+// the market data, the strategies and the broker relay).
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -22,7 +23,6 @@ import { resolveDeadManSwitchConfig } from '../shared/dead-man-switch/dead-man-s
 import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { EVENT_ROUTES } from '../shared/routing/routes';
-import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
 import { cancelAllFrom } from '../shared/order-service/cancellation';
 import type { Clock } from '../shared/ports/clock';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
@@ -89,6 +89,8 @@ export interface SessionWiring extends LocalInfrastructure {
   haltObserver: HaltObserver;
   seeder: TableSeeder;
   market: SimulatedMarket;
+  /** Where the simulated venue prices: the simulated market, or the feed's latest prices when the data is real or recorded. */
+  prices: { of: (symbol: string) => string | undefined };
   broker: SimulatedBroker;
   telemetry: InMemoryTelemetry;
   router: LocalEventRouter;
@@ -99,7 +101,6 @@ export interface SessionWiring extends LocalInfrastructure {
   breaches: BreachRecordingStarter;
   breaker: LocalBreaker;
   eventSource: SqsEventSource;
-  relay: BrokerUpdateRelay;
   killSwitch: ApiHandler;
   deadMan: DeadManSwitch;
   /** One reconciliation run, started as the schedule's event starts it; the label names it in the event's id. */
@@ -200,14 +201,17 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
  */
 const wireDeadMan = (c: Core): DeadManSwitch => {
   const { config, profile, account } = c.settings;
-  const limit = profile.maxHeartbeatAgeSeconds;
+  const overrides = {
+    ...(profile.maxHeartbeatAgeSeconds !== undefined ? { maxHeartbeatAgeSeconds: profile.maxHeartbeatAgeSeconds } : {}),
+    ...(profile.maxMarkAgeSeconds !== undefined ? { maxMarkAgeSeconds: profile.maxMarkAgeSeconds } : {}),
+  };
   return createDeadManSwitch({
     ...c.stores,
     bus: c.router,
     cancelAll: cancelAllFrom(c.orderDeps, 'dead-man-switch', 'feed stale'),
     clock: c.clock,
     accounts: [account],
-    config: resolveDeadManSwitchConfig(limit !== undefined ? { ...config.deadManSwitch, maxHeartbeatAgeSeconds: limit } : config.deadManSwitch),
+    config: resolveDeadManSwitchConfig({ ...config.deadManSwitch, ...overrides }),
     riskLimits: config.riskLimits,
     telemetry: c.telemetry,
   });
@@ -248,7 +252,8 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const haltObserver = new HaltObserver(tableStores.tradingStateStore);
   const stores: TradingStores = { ...tableStores, tradingStateStore: haltObserver };
   const market = new SimulatedMarket({ seed: settings.seed, symbols: settings.profile.symbols });
-  const broker = new SimulatedBroker({ priceOf: (s) => market.priceOf(s), clock, seed: settings.seed, startingCash: settings.startingCash, ...settings.profile.broker });
+  const prices = { of: (symbol: string) => market.priceOf(symbol) };
+  const broker = new SimulatedBroker({ priceOf: (s) => prices.of(s), clock, seed: settings.seed, startingCash: settings.startingCash, ...settings.profile.broker });
   const telemetry = new InMemoryTelemetry();
   const router = new LocalEventRouter({ concurrency: 4 });
   const errors: unknown[] = [];
@@ -272,15 +277,6 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     invoke: (event, requestId) => order(event, { awsRequestId: requestId }),
     onError: (error) => errors.push(error),
   });
-  // The feed's relay of the broker's order updates onto the order queue, as in AWS.
-  const relay = new BrokerUpdateRelay({
-    account: settings.account,
-    stream: broker.updateStream(),
-    queue: new SqsOrderQueue(infra.sqsClient, infra.queueUrl),
-    clock,
-    telemetry,
-    onError: (error) => errors.push(error),
-  });
   return {
     ...infra,
     settings,
@@ -289,6 +285,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     haltObserver,
     seeder: new TableSeeder(infra.ddb, infra.tableName),
     market,
+    prices,
     broker,
     telemetry,
     router,
@@ -298,7 +295,6 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     breaches,
     breaker,
     eventSource,
-    relay,
     killSwitch: wireKillSwitch(c, pager, breaker, eventSource),
     deadMan: wireDeadMan(c),
     reconcile: scheduledReconciliation(c),
@@ -306,19 +302,17 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
 };
 
 /**
- * Seeds the table (trading ACTIVE, the first marks, the reference data, the starting cash), reconciles once
- * as the feed task does at start-up (nothing trades on a table that disagrees with the broker), then starts
- * the queue consumer and the broker relay. Returns the start-up reconciliation.
+ * Seeds the table (trading ACTIVE, the reference data, the starting cash; the feed writes the marks),
+ * reconciles once as the feed task does at start-up (nothing trades on a table that disagrees with the
+ * broker), then starts the queue consumer. Returns the start-up reconciliation.
  */
 export const startPipeline = async (w: SessionWiring): Promise<ReconciliationRecord | undefined> => {
   const { account, profile, startingCash } = w.settings;
   const nowIso = utcNow(w.clock.now());
   await w.seeder.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
-  await w.stores.marketDataStore.putMarks(w.market.step(w.clock.now()));
   await w.stores.marketDataStore.putReference(profile.reference);
   await w.seeder.depositCash(account, startingCash, nowIso);
   const startup = await w.reconcile('startup');
   w.eventSource.start();
-  await w.relay.start();
   return startup;
 };

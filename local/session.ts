@@ -2,6 +2,7 @@
 // SQS, the route-table router, a simulated market and broker), run for a bounded time and then drained,
 // reconciled and reported. `npm start` and the end-to-end tests both run through here. Invariant: the API
 // and the breaker's executions stop before DynamoDB Local and the SQS go away, however the run ended.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { loadEnvironmentConfig } from '../shared/config/environments';
 import { startDynamoDbLocal } from './dynamodb-local';
 import { drainSession } from './drain';
@@ -9,15 +10,21 @@ import { startLocalApi, type LocalApi } from './local-api';
 import { PeakRss } from './peak-rss';
 import type { LocalReport } from './report';
 import { buildReport } from './report-builder';
-import { scenarioProfile, strategyFor, type Scenario } from './scenarios';
+import { startLocalFeed, type LocalFeed, type LocalMarket } from './local-feed';
+import { scenarioProfile, type Scenario } from './scenarios';
 import { createLocalInfrastructure, startPipeline, wireSession, type SessionWiring } from './session-wiring';
 import { startLocalSqs } from './sqs-local';
 import { TradingLoop } from './trading-loop';
 
+/** How long the feed's publisher may take to hand its last intents over when the run ends. */
+const FEED_STOP_DEADLINE_MS = 10_000;
+
 export interface SessionOptions {
   durationMs: number;
-  /** Path of a strategy module (default: the sample momentum strategy). */
+  /** Path of a strategy module (default: the sample momentum strategy; the runaway strategy in that scenario). */
   strategyPath?: string;
+  /** Where the feed's market data comes from (default: the simulated market on local servers). */
+  market?: LocalMarket;
   seed?: number;
   tickMs?: number;
   scenario?: Scenario;
@@ -50,6 +57,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   // Declared before the try: the finally stops the breaker's executions and the API before DynamoDB Local goes away.
   let wiring: SessionWiring | undefined;
   let api: LocalApi | undefined;
+  let feed: LocalFeed | undefined;
   const dynamo = await startDynamoDbLocal();
   const sqs = await startLocalSqs().catch(async (error: unknown) => {
     await dynamo.stop();
@@ -65,13 +73,17 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       options.onApiReady?.(api.url);
       options.onProgress?.(`kill-switch API on ${api.url} (principal from the X-Principal header): POST /kill-switch, POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, GET /status?account=${account}`);
     }
-    const strategy = await strategyFor(profile.scenario, options.strategyPath, { seed, symbols: profile.symbols.map((s) => s.symbol) });
+    feed = await startLocalFeed(wiring, {
+      market: options.market ?? { kind: 'sim' },
+      ...(options.strategyPath ? { strategyPaths: [options.strategyPath] } : {}),
+      runId: `r${seed}-${setupStarted.toString(36)}`,
+    });
     // The run's clock starts once everything is up: --duration is market time, not JVM start-up time.
     const started = Date.now();
     options.onProgress?.(`ready in ${((started - setupStarted) / 1000).toFixed(1)} s: table ${infra.tableName}, queue ${infra.queueUrl}`);
 
     const loop = new TradingLoop(wiring, {
-      strategy,
+      feed,
       started,
       durationMs: options.durationMs,
       tickMs: options.tickMs ?? 100,
@@ -82,14 +94,19 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       memory,
     });
     await loop.run();
-    const drained = await drainSession(wiring, { loop, api, onProgress: options.onProgress, sampleMemory: () => memory.sample() });
+    // The feed stops with the market: its strategies' last intents are published before the drain decides them.
+    const feedReport = await feed.program.stop(sleep(FEED_STOP_DEADLINE_MS));
+    const drained = await drainSession(wiring, { loop, api, relay: feed.relay, onProgress: options.onProgress, sampleMemory: () => memory.sample() });
     // Executions still cooling down or waiting for approval are reported as RUNNING, then stopped: their
     // timers must not keep the process alive, nor their tasks outlive DynamoDB Local.
     const breakerExecutions = wiring.breaker.executionStatuses();
     await wiring.breaker.stop();
     loop.progress();
-    return await buildReport({ wiring, loop, startup, drained, breakerExecutions, peakRssMb: memory.megabytes });
+    return await buildReport({ wiring, loop, feed, feedReport, startup, drained, breakerExecutions, peakRssMb: memory.megabytes });
   } finally {
+    await feed?.program.stop().catch(() => undefined);
+    await feed?.relay.close().catch(() => undefined);
+    await feed?.close();
     await api?.close().catch(() => undefined);
     await wiring?.breaker.stop().catch(() => undefined);
     await Promise.allSettled([sqs.stop(), dynamo.stop()]);

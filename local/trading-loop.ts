@@ -1,15 +1,13 @@
-// The trading loop of a local run: every tick the market steps, the feed writes conflated marks and beats,
-// the venue matches and the strategy trades; the dead-man check and the scheduled reconciliation run beside
-// it, never two of one kind at once. It ends at the duration or when the run's signal aborts.
+// The trading loop of a local run: every tick the simulated market steps onto the local market servers and the
+// venue matches; the feed (its own program, on its own timers) takes the market in, writes marks and the
+// heartbeat and runs the strategies. The dead-man check and the scheduled reconciliation run beside it, never
+// two of one kind at once. It ends at the duration or when the run's signal aborts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DETAIL_TYPES } from '../shared/events/catalog';
-import type { MarketTick, Strategy } from '../shared/strategy/strategy';
-import { DEFAULT_RUNAWAY_GUARD, StrategyHost } from '../shared/strategy/strategy-host';
+import type { LocalFeed } from './local-feed';
 import type { PeakRss } from './peak-rss';
 import type { LocalReport } from './report';
 import type { SessionWiring } from './session-wiring';
-
-const FEED_ID = 'local-feed';
 
 export interface ProgressCounters {
   intents: number;
@@ -19,7 +17,7 @@ export interface ProgressCounters {
 }
 
 export interface TradingLoopOptions {
-  strategy: Strategy;
+  feed: LocalFeed;
   /** Epoch ms the run's clock started (once everything was up): the duration counts from it. */
   started: number;
   durationMs: number;
@@ -33,7 +31,6 @@ export interface TradingLoopOptions {
 }
 
 export class TradingLoop {
-  readonly host: StrategyHost;
   stoppedBy: LocalReport['stoppedBy'] = 'duration';
   /** Dead-man checks that found the feed stale (a check left running counts once it finishes). */
   deadManStaleChecks = 0;
@@ -41,37 +38,25 @@ export class TradingLoop {
   private scheduledReconciliation: Promise<unknown> = Promise.resolve();
   private reconciling = false;
   private lastReconcile = 0;
-  /** When each symbol's mark was last written. */
-  private readonly lastMarkWrite = new Map<string, number>();
 
   constructor(
     private readonly wiring: SessionWiring,
     private readonly options: TradingLoopOptions,
-  ) {
-    const { account, seed, config } = wiring.settings;
-    this.host = new StrategyHost({
-      strategy: options.strategy,
-      account,
-      runId: `r${seed}-${options.started.toString(36)}`,
-      bus: wiring.router,
-      clock: wiring.clock,
-      telemetry: wiring.telemetry,
-      intentRate: config.strategyHost?.runawayGuard ?? DEFAULT_RUNAWAY_GUARD,
-    });
-  }
+  ) {}
 
   get started(): number {
     return this.options.started;
   }
 
-  get strategy(): Strategy {
-    return this.options.strategy;
+  /** Intents the strategies published, across every host. */
+  get intents(): number {
+    return this.options.feed.hosts.hosts.reduce((sum, host) => sum + host.intentIds.length, 0);
   }
 
   counters(): ProgressCounters {
     const { decisions, router } = this.wiring;
     return {
-      intents: this.host.intentIds.length,
+      intents: this.intents,
       approved: decisions.approved,
       denied: decisions.deniedCount,
       fills: router.published.get(DETAIL_TYPES.FillApplied) ?? 0,
@@ -84,11 +69,10 @@ export class TradingLoop {
   }
 
   async run(): Promise<void> {
-    const { clock, market, broker } = this.wiring;
-    const { started, durationMs, signal } = this.options;
+    const { clock, broker } = this.wiring;
+    const { started, durationMs, signal, feed } = this.options;
     const { feedStallAfterMs } = this.wiring.settings.profile;
-    await this.heartbeat();
-    let lastBeat = Date.now();
+    let lastCheck = Date.now();
     let lastProgress = Date.now();
     this.lastReconcile = Date.now();
     while (Date.now() - started < durationMs) {
@@ -96,19 +80,15 @@ export class TradingLoop {
         this.stoppedBy = 'signal';
         break;
       }
-      const now = clock.now();
       // feed-stall: the feed task hangs; no ticks, marks, intents or heartbeat from then on. The venue,
       // reconciliation and the dead-man switch (not part of the feed) carry on.
-      const feedAlive = feedStallAfterMs === undefined || Date.now() - started < feedStallAfterMs;
-      const ticks = feedAlive ? market.step(now) : [];
-      await this.writeMarks(ticks, now);
-      if (Date.now() - lastBeat >= 1000) {
-        lastBeat = Date.now();
-        if (feedAlive) await this.heartbeat();
+      if (feedStallAfterMs !== undefined && !feed.program.hung && Date.now() - started >= feedStallAfterMs) feed.program.hang();
+      feed.driver?.step(clock.now());
+      if (Date.now() - lastCheck >= 1000) {
+        lastCheck = Date.now();
         this.checkFeed();
       }
       broker.advance(); // the venue matches resting orders and the next slices of partial fills
-      if (feedAlive) await this.host.onTicks(ticks);
       this.reconcileOnSchedule();
       this.options.memory.sample();
       if (Date.now() - lastProgress >= this.options.progressEveryMs) {
@@ -126,17 +106,6 @@ export class TradingLoop {
   async settle(): Promise<void> {
     await this.scheduledReconciliation;
     await this.deadManCheck;
-  }
-
-  private heartbeat(): Promise<void> {
-    return this.wiring.stores.marketDataStore.putFeedHeartbeat(FEED_ID, new Date(this.wiring.clock.now()).toISOString());
-  }
-
-  /** Conflated like the feed: each symbol's mark is written at most once a second, all in one update. */
-  private async writeMarks(ticks: readonly MarketTick[], now: number): Promise<void> {
-    const due = ticks.filter((tick) => now - (this.lastMarkWrite.get(tick.symbol) ?? 0) >= 1000);
-    for (const tick of due) this.lastMarkWrite.set(tick.symbol, now);
-    await this.wiring.stores.marketDataStore.putMarks(due);
   }
 
   /** Beside the loop, one check at a time (check() joins a running one); it never throws. */

@@ -76,6 +76,8 @@ export class Feed {
   private readonly intake: MarketIntake;
   /** The latest accepted price per symbol since the strategies last ran (a slow strategy sees the newest, not a backlog). */
   private pendingTicks = new Map<string, MarketTick>();
+  /** The latest accepted price of each symbol from the active source. */
+  private readonly latest = new Map<string, string>();
   /** Marks whose write failed, retried with the next write; a newer mark of the symbol replaces one. */
   private unwritten = new Map<string, ConflatedMark>();
   private strategiesRunning = false;
@@ -100,6 +102,11 @@ export class Feed {
 
   get activeSource(): string | undefined {
     return this.intake.activeSource;
+  }
+
+  /** The latest accepted price of the symbol (decimal text); undefined before any. */
+  lastPrice(symbol: string): string | undefined {
+    return this.latest.get(symbol);
   }
 
   /**
@@ -129,7 +136,9 @@ export class Feed {
     const batch = this.intake.receive(messages, this.options.clock.now());
     for (const tick of batch.delivered) {
       const { message } = tick;
-      this.pendingTicks.set(message.symbol, { symbol: message.symbol, price: fx.toDecimalString(tick.price), at: utcNow(tick.atMs) });
+      const price = fx.toDecimalString(tick.price);
+      this.latest.set(message.symbol, price);
+      this.pendingTicks.set(message.symbol, { symbol: message.symbol, price, at: utcNow(tick.atMs) });
     }
     for (const gap of batch.gaps) {
       telemetry.count(FEED_METRICS.sequenceGap, { source: gap.source }, gap.missing);

@@ -1,14 +1,26 @@
 // The local scenarios: what each changes about a run (symbols, cash, venue faults, the feed stall, the
 // default strategy), everything else being the normal run's.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS } from '../../local/market';
-import { SCENARIOS, scenarioProfile, strategyFor } from '../../local/scenarios';
+import { CRYPTO_SYMBOLS, DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS } from '../../local/market';
+import { resolve } from 'node:path';
+import { SCENARIOS, scenarioProfile, strategyPathFor } from '../../local/scenarios';
 
-const options = { seed: 1, symbols: ['AAPL'] };
 
 describe('local scenarios', () => {
   it('runs the normal scenario on the default symbols with a million in cash, a plain venue and a live feed', () => {
-    expect(scenarioProfile('normal')).toEqual({ scenario: 'normal', symbols: DEFAULT_SYMBOLS, reference: DEFAULT_REFERENCE, startingCash: '1000000', broker: {} });
+    expect(scenarioProfile('normal')).toEqual({ scenario: 'normal', market: 'stocks', symbols: DEFAULT_SYMBOLS, reference: DEFAULT_REFERENCE, startingCash: '1000000', broker: {}, feedFaults: {} });
+  });
+
+  it('crashes AAPL 10 % over two seconds, 5 s in, only under flash-crash', () => {
+    expect(scenarioProfile('flash-crash').feedFaults).toEqual({ crash: { symbol: 'AAPL', afterMs: 5_000, durationMs: 2_000, fraction: '0.10' } });
+    for (const scenario of SCENARIOS.filter((s) => s !== 'flash-crash')) expect(scenarioProfile(scenario).feedFaults).not.toHaveProperty('crash');
+  });
+
+  it('trades crypto pairs from two sources under feed-failover (the primary dies) and feed-outage (both die, a 6 s mark limit)', () => {
+    expect(scenarioProfile('feed-failover')).toMatchObject({ market: 'crypto', symbols: CRYPTO_SYMBOLS, feedFaults: { primaryDownAfterMs: 5_000 } });
+    expect(scenarioProfile('feed-failover').feedFaults).not.toHaveProperty('backupDownAfterMs');
+    expect(scenarioProfile('feed-outage')).toMatchObject({ market: 'crypto', maxMarkAgeSeconds: 6, feedFaults: { primaryDownAfterMs: 5_000, backupDownAfterMs: 5_000 } });
+    for (const scenario of SCENARIOS.filter((s) => s !== 'feed-failover' && s !== 'feed-outage')) expect(scenarioProfile(scenario).market).toBe('stocks');
   });
 
   it('gives the runaway scenario its 40 symbols and ten million, so the gross-notional cap binds first', () => {
@@ -28,9 +40,9 @@ describe('local scenarios', () => {
     }
   });
 
-  it('trades the runaway strategy under runaway and the sample strategy otherwise, unless a path is named', async () => {
-    expect((await strategyFor('runaway', undefined, options)).name).toBe('runaway');
-    expect((await strategyFor('normal', undefined, options)).name).toBe('sample-momentum');
-    expect((await strategyFor('runaway', 'strategies/sample-momentum.ts', options)).name).toBe('sample-momentum');
+  it('trades the runaway strategy under runaway and the sample strategy otherwise, unless a path is named', () => {
+    expect(strategyPathFor('runaway', undefined)).toBe(resolve('strategies/runaway.ts'));
+    expect(strategyPathFor('normal', undefined)).toBe(resolve('strategies/sample-momentum.ts'));
+    expect(strategyPathFor('runaway', 'strategies/sample-momentum.ts')).toBe('strategies/sample-momentum.ts');
   });
 });
