@@ -67,7 +67,7 @@ export const LocalReportSchema = z.object({
   feed: z.object({
     source: z.string().nullable(),
     sources: z.array(z.string()),
-    ticks: z.object({ received: z.number().int(), accepted: z.number().int(), quarantined: z.number().int(), rejected: z.record(z.string(), z.number().int()) }),
+    ticks: z.object({ received: z.number().int(), accepted: z.number().int(), quarantined: z.number().int(), held: z.number().int(), rejected: z.record(z.string(), z.number().int()) }),
     gaps: z.object({ count: z.number().int(), missing: z.number().int() }),
     silentEpisodes: z.number().int(),
     failovers: z.number().int(),

@@ -57,7 +57,8 @@ export interface FeedReport {
   /** The source marks came from at the end; null when none was healthy. */
   source: string | null;
   sources: string[];
-  ticks: { received: number; accepted: number; quarantined: number; rejected: Record<string, number> };
+  /** received = accepted + rejected + held; `quarantined` counts jumps held at some point (each later accepted, rejected or still held). */
+  ticks: { received: number; accepted: number; quarantined: number; held: number; rejected: Record<string, number> };
   gaps: { count: number; missing: number };
   silentEpisodes: number;
   failovers: number;
@@ -239,7 +240,7 @@ export class Feed {
     return {
       source: this.intake.activeSource ?? null,
       sources: this.options.sources.map((source) => source.name),
-      ticks: { received: counters.messages.received, accepted: counters.messages.accepted, quarantined: counters.messages.quarantined, rejected },
+      ticks: { received: counters.messages.received, accepted: counters.messages.accepted, quarantined: counters.messages.quarantined, held: counters.messages.held, rejected },
       gaps: { count: counters.sequence.gaps, missing: counters.sequence.missing },
       silentEpisodes: counters.silentEpisodes,
       failovers: counters.failover.switches,

@@ -16,6 +16,13 @@ describe('local session', () => {
     expect(report.deadLetterCauses).toEqual([]);
     expect(report.deadLetters).toBe(0);
     expect(report.approved + Object.values(report.denied).reduce((a, b) => a + b, 0)).toBe(report.intents);
+    // The feed: every intent published through batched PutEvents calls, marks and a heartbeat from accepted data.
+    expect(report.feed).toMatchObject({ source: 'alpaca-iex', failovers: 0, markWriteFailures: 0, heartbeatFailures: 0, intentsPublished: report.intents });
+    expect(report.feed.putEventsCalls).toBeLessThan(report.feed.intentsPublished);
+    expect(report.feed.marksWritten).toBeGreaterThan(0);
+    expect(report.feed.heartbeatsWritten).toBeGreaterThan(0);
+    expect(report.feed.ticks.accepted).toBeGreaterThan(0);
+    expect(report.strategies['sample-momentum']).toMatchObject({ errors: 0, timeouts: 0, disabled: false, intents: report.intents });
   });
 
   it('keeps one broker order per intent and ends reconciled when a fifth of broker calls fail and updates are lost', { timeout: 180_000 }, async () => {

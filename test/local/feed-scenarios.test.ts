@@ -1,0 +1,68 @@
+// End to end on one machine, the feed under faults: bad ticks in a flash crash are refused by reason while the
+// controls act on the real move; a dead primary source fails over without a halt, and with both dead the
+// dead-man switch halts; a strategy that throws or never returns is disabled while the heartbeat and the
+// marks stay fresh.
+import { describe, expect, it } from 'vitest';
+import { LocalReportSchema } from '../../local/report';
+import { runSession } from '../../local/session';
+
+const cleanEnd = (report: Awaited<ReturnType<typeof runSession>>) => {
+  expect(LocalReportSchema.parse(report)).toBeTruthy();
+  expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: 0 });
+  expect(report.brokerOrders.duplicates).toBe(0);
+};
+
+describe('the feed, end to end', () => {
+  it('refuses a flash crash’s bad ticks by reason and writes marks only from accepted data, while the period collar acts on the real fall', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 9000, seed: 3, scenario: 'flash-crash' });
+    cleanEnd(report);
+    const { ticks } = report.feed;
+    expect(ticks.rejected).toMatchObject({ PRICE_INVALID: expect.any(Number), TIMESTAMP_TOO_OLD: expect.any(Number), PRICE_JUMP: expect.any(Number) });
+    expect((ticks.rejected.QUOTE_CROSSED ?? 0) + (ticks.rejected.QUOTE_LOCKED ?? 0)).toBeGreaterThan(0);
+    expect(ticks.quarantined).toBeGreaterThan(0);
+    expect(ticks.received).toBe(ticks.accepted + Object.values(ticks.rejected).reduce((a, b) => a + b, 0) + ticks.held);
+    expect(report.ordersAfterHalt ?? 0).toBe(0);
+  });
+
+  it('fails over to the backup when the primary source dies, and trading goes on without a halt', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 10_000, seed: 4, scenario: 'feed-failover' });
+    cleanEnd(report);
+    expect(report.feed.sources).toEqual(['alpaca-crypto', 'coinbase']);
+    expect(report.feed.failovers).toBeGreaterThanOrEqual(1);
+    expect(report.feed.source).toBe('coinbase');
+    expect(report.haltLatencyMs).toBeNull();
+    expect(report.breakerExecutions).toEqual([]);
+    expect(report.deadManStaleChecks).toBe(0);
+  });
+
+  it('halts through FEED_STALE when both sources die, with no order reaching the broker while halted', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 14_000, seed: 4, scenario: 'feed-outage' });
+    cleanEnd(report);
+    expect(report.feed.source).toBeNull();
+    expect(report.breakerExecutions.map((e) => e.name)).toEqual([expect.stringMatching(/^FEED_STALE\.paper-1\./)]);
+    expect(report.haltLatencyMs).not.toBeNull();
+    expect(report.ordersAfterHalt).toBe(0);
+  });
+
+  it('disables a strategy that throws on every tick, keeping the heartbeat and the marks fresh', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 6000, seed: 2, strategyPath: 'test/support/strategies/throwing.ts' });
+    cleanEnd(report);
+    expect(report.strategies.throwing).toMatchObject({ intents: 0, disabled: true });
+    expect(report.strategies.throwing?.errors).toBeGreaterThanOrEqual(5);
+    expect(report.feed.heartbeatsWritten).toBeGreaterThanOrEqual(5);
+    expect(report.feed.marksWritten).toBeGreaterThan(0);
+    expect(report.deadManStaleChecks).toBe(0);
+    expect(report.breakerExecutions).toEqual([]);
+  });
+
+  it('abandons and disables a strategy that never returns, keeping the heartbeat and the marks fresh', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 6000, seed: 2, strategyPath: 'test/support/strategies/looping.ts' });
+    cleanEnd(report);
+    expect(report.strategies.looping).toMatchObject({ intents: 0, disabled: true });
+    expect(report.strategies.looping?.timeouts).toBeGreaterThanOrEqual(5);
+    expect(report.feed.heartbeatsWritten).toBeGreaterThanOrEqual(5);
+    expect(report.feed.marksWritten).toBeGreaterThan(0);
+    expect(report.deadManStaleChecks).toBe(0);
+    expect(report.breakerExecutions).toEqual([]);
+  });
+});
