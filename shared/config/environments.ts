@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
 import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-config';
-import { FeedConfigOverrideSchema } from '../feed/feed-config';
+import { FeedConfigOverrideSchema, MarketSubscriptionSchema } from '../feed/feed-config';
 import { DeadManSwitchConfigSchema, resolveDeadManSwitchConfig } from '../dead-man-switch/dead-man-switch-config';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
@@ -63,6 +63,8 @@ export const EnvironmentConfigSchema = z
     deadManSwitch: DeadManSwitchConfigSchema.optional(),
     /** The feed's validation, failover, conflation, publishing and strategy limits; absent fields take resolveFeedConfig's defaults. */
     feed: FeedConfigOverrideSchema.optional(),
+    /** What the feed task subscribes to, and from where (primary source first); the local runtime builds its own. */
+    market: MarketSubscriptionSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -107,6 +109,9 @@ const DEFAULT_LIMITS: RiskLimits = {
   executionThrottle: { maxFills: 500, windowMs: 60_000, scope: 'strategy' },
 };
 
+/** The symbols the deployed feed subscribes to, on Alpaca's free (IEX) stock feed. */
+const DEPLOYED_MARKET = { symbols: ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'SPY'], sources: [{ kind: 'alpaca' as const, feed: 'iex' as const }] };
+
 /** The simulated market trades around the clock, so a newcomer's first run works at any hour. */
 const LOCAL_LIMITS: RiskLimits = {
   ...DEFAULT_LIMITS,
@@ -119,6 +124,7 @@ const base = {
   riskLimits: DEFAULT_LIMITS,
   reconciliation: { scheduleMinutes: 1 },
   alarms: { functionErrorsPerMinute: 1 },
+  market: DEPLOYED_MARKET,
 } satisfies Partial<EnvironmentConfig>;
 
 const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
@@ -130,6 +136,8 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     logLevel: 'WARN',
     broker: { kind: 'simulated' },
     retainData: false,
+    // A local run lasts seconds: a dead source is left after 2 s, and the primary taken back after 10 s healthy.
+    feed: { failover: { silenceMs: 2_000, holdMs: 10_000 } },
   },
   dev: {
     ...base,

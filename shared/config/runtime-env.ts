@@ -18,6 +18,9 @@ export const RUNTIME_ENV = {
   onCallTopicArn: 'ON_CALL_TOPIC_ARN',
   /** The circuit-breaker state machine: the breaker function starts it on breach events, the kill switch on a release. */
   breakerStateMachineArn: 'BREAKER_STATE_MACHINE_ARN',
+  /** The feed task: its id in the heartbeat and its events, and the strategy modules it hosts (comma-separated paths). */
+  feedId: 'FEED_ID',
+  feedStrategies: 'FEED_STRATEGIES',
 } as const;
 
 export const RuntimeEnvSchema = z.object({
@@ -32,3 +35,15 @@ export const RuntimeEnvSchema = z.object({
   [RUNTIME_ENV.breakerStateMachineArn]: z.string().startsWith('arn:', { error: 'must be the circuit-breaker state machine ARN' }).optional(),
 });
 export type RuntimeEnv = z.infer<typeof RuntimeEnvSchema>;
+
+/** The feed task's environment: the functions' variables it shares, the ones it cannot do without, and its own. */
+export const FeedRuntimeEnvSchema = RuntimeEnvSchema.extend({
+  [RUNTIME_ENV.orderQueueUrl]: z.string().url({ error: 'must be the order queue URL (the broker relay sends to it)' }),
+  [RUNTIME_ENV.brokerSecretId]: z.string().min(1, { error: 'must name the broker credentials secret (market data and trade updates)' }),
+  [RUNTIME_ENV.feedId]: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, { error: 'must be 1-128 characters of letters, digits, "_", ".", ":" or "-"' }),
+  [RUNTIME_ENV.feedStrategies]: z
+    .string()
+    .min(1, { error: 'must name at least one strategy module' })
+    .transform((text) => text.split(',').map((path) => path.trim()).filter((path) => path.length > 0)),
+});
+export type FeedRuntimeEnv = z.infer<typeof FeedRuntimeEnvSchema>;

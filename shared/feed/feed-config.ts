@@ -1,6 +1,7 @@
 // The feed's configuration: validation limits, source failover, conflation and heartbeat periods, intent
 // publishing bounds and strategy isolation. Every field has a default; an environment overrides what it needs.
 import { z } from 'zod';
+import { SymbolSchema } from '../events/ids';
 import { PositiveDecimalStringSchema } from '../money/decimal';
 
 export const FeedConfigSchema = z
@@ -83,3 +84,19 @@ export const resolveFeedConfig = (override: FeedConfigOverride | undefined): Fee
     publishing: { ...DEFAULT_FEED_CONFIG.publishing, ...override?.publishing },
     strategies: { ...DEFAULT_FEED_CONFIG.strategies, ...override?.strategies },
   });
+
+/** A market-data source the feed task connects to: one of Alpaca's feeds, or Coinbase Exchange (crypto pairs). */
+export const MarketSourceConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('alpaca'), feed: z.enum(['iex', 'sip', 'crypto', 'test']) }).strict(),
+  z.object({ kind: z.literal('coinbase') }).strict(),
+]);
+export type MarketSourceConfig = z.infer<typeof MarketSourceConfigSchema>;
+
+export const MarketSubscriptionSchema = z
+  .object({
+    symbols: z.array(SymbolSchema).min(1, { error: 'must name at least one symbol' }),
+    /** Primary first; the others take over when it is silent or down. */
+    sources: z.array(MarketSourceConfigSchema).min(1, { error: 'must name at least one source' }),
+  })
+  .strict();
+export type MarketSubscription = z.infer<typeof MarketSubscriptionSchema>;

@@ -1,0 +1,119 @@
+// The feed task's AWS wiring, from its environment: the trading table's market-data store, EventBridge through
+// the intent publisher, the order queue for the broker relay, Alpaca (and Coinbase for crypto) market data,
+// Alpaca's trade_updates stream with its REST catch-up, the strategies in worker threads, Powertools metrics
+// and logs, the on-call pager. Invariant: a configuration that cannot run fails here, naming what is missing,
+// before anything connects.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { onCallPager } from '../adapters/aws/safety-wiring';
+import { ALPACA_BASE_URLS } from '../adapters/broker/broker-from-config';
+import { AlpacaBroker } from '../adapters/broker/alpaca/alpaca-broker';
+import { ALPACA_LIVE_STREAM_URL, ALPACA_PAPER_STREAM_URL, AlpacaUpdateStream } from '../adapters/broker/alpaca/alpaca-update-stream';
+import { credentialsFromSecretsManager, type AlpacaCredentials } from '../adapters/broker/alpaca/credentials';
+import { dynamoStores } from '../adapters/dynamodb/dynamo-stores';
+import { EventBridgeBus } from '../adapters/eventbridge/eventbridge-bus';
+import { AlpacaMarketData } from '../adapters/market-data/alpaca/alpaca-market-data';
+import { CoinbaseMarketData } from '../adapters/market-data/coinbase/coinbase-market-data';
+import { PowertoolsTelemetry } from '../adapters/powertools/powertools-telemetry';
+import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
+import { WorkerStrategyRunner } from '../adapters/strategy/worker-strategy-runner';
+import { systemClock } from '../adapters/system/system-clock';
+import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
+import { FeedRuntimeEnvSchema, RUNTIME_ENV, type FeedRuntimeEnv } from '../shared/config/runtime-env';
+import { parseOrThrow } from '../shared/errors/zod-issues';
+import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
+import { Feed } from '../shared/feed/feed';
+import { resolveFeedConfig, type MarketSourceConfig, type MarketSubscription } from '../shared/feed/feed-config';
+import { IntentPublisher } from '../shared/feed/intent-publisher';
+import { marketHours } from '../shared/feed/market-hours';
+import type { MarketDataSource } from '../shared/ports/market-data-source';
+import { DEFAULT_RUNAWAY_GUARD } from '../shared/strategy/strategy-host';
+import { StrategyHosts } from '../shared/strategy/strategy-hosts';
+
+/** What the feed task runs: the feed, and the relay of the broker's updates beside it. */
+export interface FeedTask {
+  feed: Feed;
+  relay: BrokerUpdateRelay;
+  config: EnvironmentConfig;
+}
+
+/** The environment configuration cannot run a feed task (say, the simulated broker, or no market named). */
+export class FeedConfigurationError extends Error {
+  override readonly name = 'FeedConfigurationError';
+}
+
+/** The environment checked and the configuration loaded, or an error naming each variable and rule. */
+export const feedSettings = (env: NodeJS.ProcessEnv): { runtime: FeedRuntimeEnv; config: EnvironmentConfig; market: MarketSubscription } => {
+  const runtime = parseOrThrow(FeedRuntimeEnvSchema, env, 'env');
+  const config = loadEnvironmentConfig(runtime[RUNTIME_ENV.environment]);
+  if (config.broker.kind !== 'alpaca') throw new FeedConfigurationError(`environment ${config.name} has the simulated broker: the feed task needs Alpaca (the local runtime runs its own feed)`);
+  if (!config.market) throw new FeedConfigurationError(`environment ${config.name} names no market to subscribe to (config "market")`);
+  return { runtime, config, market: config.market };
+};
+
+const sourceOf = (source: MarketSourceConfig, credentials: AlpacaCredentials, log: Logger): MarketDataSource => {
+  const onError = (error: unknown) => log.error('market-data source problem', { error: error instanceof Error ? error.message : String(error) });
+  return source.kind === 'alpaca' ? new AlpacaMarketData({ feed: source.feed, credentials, onError }) : new CoinbaseMarketData({ onError });
+};
+
+/** Builds the feed task from its environment; nothing connects until the program starts it. */
+export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promise<FeedTask> => {
+  const { runtime, config, market } = feedSettings(env);
+  const venue = config.broker.kind === 'alpaca' ? config.broker.venue : 'paper';
+  const credentials = await credentialsFromSecretsManager(new SecretsManagerClient({}), runtime[RUNTIME_ENV.brokerSecretId]);
+  const feedConfig = resolveFeedConfig(config.feed);
+  const log = new Logger({ serviceName: 'feed' });
+  const telemetry = new PowertoolsTelemetry();
+  const account = config.accounts[0];
+  if (!account) throw new FeedConfigurationError(`environment ${config.name} names no account`);
+  const stores = dynamoStores(new DynamoDBClient({}), runtime[RUNTIME_ENV.tableName]);
+  const publisher = new IntentPublisher({
+    bus: new EventBridgeBus(new EventBridgeClient({}), runtime[RUNTIME_ENV.eventBusName]),
+    limits: feedConfig.publishing,
+    onError: (error) => log.error('intent publishing problem', { error: error instanceof Error ? error.message : String(error) }),
+  });
+  const strategies = new StrategyHosts({
+    runners: runtime[RUNTIME_ENV.feedStrategies].map((modulePath) => new WorkerStrategyRunner({ modulePath, strategyOptions: { seed: 0, symbols: market.symbols } })),
+    account,
+    runId: `f${systemClock.now().toString(36)}`,
+    bus: publisher,
+    clock: systemClock,
+    telemetry,
+    intentRate: config.strategyHost?.runawayGuard ?? DEFAULT_RUNAWAY_GUARD,
+    limits: feedConfig.strategies,
+    log,
+    pager: onCallPager(env),
+  });
+  const feed = new Feed({
+    feedId: runtime[RUNTIME_ENV.feedId],
+    account,
+    symbols: market.symbols,
+    sources: market.sources.map((source) => sourceOf(source, credentials, log)),
+    config: feedConfig,
+    isOpen: marketHours(config.riskLimits.sessions),
+    marketDataStore: stores.marketDataStore,
+    strategies,
+    publisher,
+    clock: systemClock,
+    telemetry,
+    log,
+  });
+  const stream = new AlpacaUpdateStream({
+    url: venue === 'live' ? ALPACA_LIVE_STREAM_URL : ALPACA_PAPER_STREAM_URL,
+    credentials,
+    catchUp: { source: new AlpacaBroker({ baseUrl: ALPACA_BASE_URLS[venue], credentials }) },
+    onError: (error) => log.error('trade_updates stream problem', { error: error.message }),
+  });
+  const relay = new BrokerUpdateRelay({
+    account,
+    stream,
+    queue: new SqsOrderQueue(new SQSClient({}), runtime[RUNTIME_ENV.orderQueueUrl]),
+    clock: systemClock,
+    telemetry,
+    onError: (error) => log.error('broker update not relayed', { error: error instanceof Error ? error.message : String(error) }),
+  });
+  return { feed, relay, config };
+};

@@ -1,0 +1,58 @@
+// The feed task refuses a configuration it cannot run before anything connects: each missing or malformed
+// variable named with its rule, the simulated broker and a missing market refused; a deployed environment's
+// market comes from its configuration.
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { feedSettings, FeedConfigurationError } from '../../feed/feed-wiring';
+import { InvalidInputError } from '../../shared/errors/errors';
+
+const ENV = {
+  TRADING_ENV: 'dev',
+  TABLE_NAME: 'trading-dev',
+  EVENT_BUS_NAME: 'trading-dev',
+  ORDER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/123456789012/orders-dev.fifo',
+  BROKER_SECRET_ID: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:broker',
+  FEED_ID: 'feed-task-1',
+  FEED_STRATEGIES: 'strategies/sample-momentum.ts, strategies/runaway.ts',
+};
+
+const run = (env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> =>
+  new Promise((resolve) => {
+    const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
+    execFile(process.execPath, [tsx, 'feed/main.ts'], { env: { PATH: process.env.PATH, ...env }, timeout: 60_000 }, (error, _stdout, stderr) => {
+      resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
+    });
+  });
+
+describe('the feed task’s configuration', () => {
+  it('takes a deployed environment’s market and the strategies named, trimmed', () => {
+    const { market, runtime } = feedSettings(ENV);
+    expect(market).toEqual({ symbols: ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'SPY'], sources: [{ kind: 'alpaca', feed: 'iex' }] });
+    expect(runtime.FEED_STRATEGIES).toEqual(['strategies/sample-momentum.ts', 'strategies/runaway.ts']);
+  });
+
+  it('names every variable it cannot do without', () => {
+    const { ORDER_QUEUE_URL: _queue, BROKER_SECRET_ID: _secret, FEED_ID: _id, ...partial } = ENV;
+    const error = (() => {
+      try {
+        feedSettings({ ...partial, FEED_STRATEGIES: '' });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).issues.map((i) => i.path).sort()).toEqual(['env.BROKER_SECRET_ID', 'env.FEED_ID', 'env.FEED_STRATEGIES', 'env.ORDER_QUEUE_URL']);
+  });
+
+  it('refuses the local environment: its broker is simulated', () => {
+    expect(() => feedSettings({ ...ENV, TRADING_ENV: 'local' })).toThrow(FeedConfigurationError);
+  });
+
+  it('exits 64 with one line on stderr when started without its environment', { timeout: 90_000 }, async () => {
+    const { code, stderr } = await run({});
+    expect(code).toBe(64);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/TRADING_ENV/);
+  });
+});
