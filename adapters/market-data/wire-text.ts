@@ -24,10 +24,49 @@ const spellOutExponent = (text: string): string => {
   return negative ? `-${spelled}` : spelled;
 };
 
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+
+/**
+ * The shortest decimal text of a non-negative number below a million with at most eight decimals — every
+ * price and size a market sends — without the general shortest-digits algorithm (a third of the cost); undefined
+ * for any other number. Exact: below 1e6 with d ≤ 8 decimals, value × 10^d is off its true value by less than
+ * 0.02, so the d-digit decimal that rounds to `value` is found by rounding, and dividing it back gives `value`
+ * exactly; the first d that does is the shortest form, as String would write it.
+ */
+const shortDecimal = (value: number): string | undefined => {
+  if (!(value >= 0 && value < 1e6)) return undefined;
+  if (Number.isInteger(value)) return String(value);
+  for (let d = 1; d < POWERS_OF_TEN.length; d++) {
+    const scale = POWERS_OF_TEN[d] ?? 1;
+    const scaled = Math.round(value * scale);
+    if (scaled / scale !== value) continue;
+    const digits = String(scaled);
+    const padded = digits.length > d ? digits : '0'.repeat(d + 1 - digits.length) + digits;
+    return `${padded.slice(0, padded.length - d)}.${padded.slice(padded.length - d)}`;
+  }
+  return undefined;
+};
+
+// The texts of recent numbers, direct-mapped: a market repeats its prices and sizes quote after quote, and a
+// hit costs a comparison where writing the digits costs a hundred nanoseconds.
+const CACHE_SIZE = 4096;
+const cachedNumbers = new Float64Array(CACHE_SIZE).fill(Number.NaN);
+const cachedTexts: string[] = new Array<string>(CACHE_SIZE).fill('');
+
+const slotOf = (value: number): number => (Math.imul((value * 1_000_003) | 0, 0x9e3779b1) >>> 20) & (CACHE_SIZE - 1);
+
 /** A price, size or id as text: see the module comment. */
 export const fieldText = (value: unknown): string => {
   if (typeof value === 'string') return value;
   if (typeof value === 'number') {
+    const slot = slotOf(value);
+    if (cachedNumbers[slot] === value) return cachedTexts[slot] ?? String(value);
+    const short = shortDecimal(value);
+    if (short !== undefined) {
+      cachedNumbers[slot] = value;
+      cachedTexts[slot] = short;
+      return short;
+    }
     // JavaScript writes an exponent only below 1e-6 or from 1e21 on: everything else is decimal already.
     const magnitude = value < 0 ? -value : value;
     return (magnitude >= 1e-6 && magnitude < 1e21) || magnitude === 0 || !Number.isFinite(value) ? String(value) : spellOutExponent(String(value));

@@ -61,6 +61,9 @@ export class MarketIntake {
   private readonly silence: SilenceMonitor;
   private readonly failover: SourceFailover;
   private readonly conflator: Conflator;
+  /** The source and time failover last heard of accepted data: more of the same in one batch changes nothing there. */
+  private lastSource: string | undefined;
+  private lastSourceMs = Number.NaN;
 
   constructor(options: MarketIntakeOptions) {
     const { validation, failover, conflation } = options.config;
@@ -115,8 +118,12 @@ export class MarketIntake {
 
   private take(tick: AcceptedTick, nowMs: number, batch: IntakeBatch): void {
     const { message } = tick;
-    const switched = this.failover.accepted(message.source, nowMs);
-    if (switched !== undefined) batch.switches.push(switched);
+    if (message.source !== this.lastSource || nowMs !== this.lastSourceMs) {
+      this.lastSource = message.source;
+      this.lastSourceMs = nowMs;
+      const switched = this.failover.accepted(message.source, nowMs);
+      if (switched !== undefined) batch.switches.push(switched);
+    }
     if (message.source !== this.failover.active) return;
     this.silence.accepted(message.symbol, nowMs);
     this.conflator.offer(message.symbol, tick.price, tick.atMs, message.source);

@@ -58,7 +58,7 @@ export const quotePrice = (quote: QuoteMessage, limits: CompiledTickLimits): Fix
   const bid = positiveDecimal(quote.bidPrice);
   const ask = positiveDecimal(quote.askPrice);
   if (bid === undefined || ask === undefined) return 'PRICE_INVALID';
-  if (positiveDecimal(quote.bidSize) === undefined || positiveDecimal(quote.askSize) === undefined) return 'SIZE_INVALID';
+  if (!fx.isPositiveDecimalText(quote.bidSize) || !fx.isPositiveDecimalText(quote.askSize)) return 'SIZE_INVALID';
   const order = fx.cmp(bid, ask);
   if (order > 0) return 'QUOTE_CROSSED';
   if (order === 0) return 'QUOTE_LOCKED';
@@ -71,7 +71,7 @@ export const quotePrice = (quote: QuoteMessage, limits: CompiledTickLimits): Fix
 export const tradePrice = (trade: TradeMessage): Fixed | TickRejection => {
   const price = positiveDecimal(trade.price);
   if (price === undefined) return 'PRICE_INVALID';
-  if (positiveDecimal(trade.size) === undefined) return 'SIZE_INVALID';
+  if (!fx.isPositiveDecimalText(trade.size)) return 'SIZE_INVALID';
   return price;
 };
 

@@ -84,6 +84,35 @@ export function parseFixed(text: string): Fixed {
   return { m: negative ? 0 - m : m, s }; // 0 - m, not -m: "-0" must not become a −0 mantissa
 }
 
+/**
+ * Whether parseFixed would read `text` as a value above zero — the same grammar (no leading zeros, at most 18
+ * integer and 12 fractional digits, an optional minus) — without building it: a check for sizes the hot path
+ * only needs to know are positive.
+ */
+export function isPositiveDecimalText(text: string): boolean {
+  const len = text.length;
+  if (len === 0 || text.charCodeAt(0) === 45 /* - */) return false;
+  let i = 0;
+  let nonZero = false;
+  let c: number;
+  for (; i < len; i++) {
+    c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) break;
+    if (c !== 0) nonZero = true;
+  }
+  if (i === 0 || i > 18 || (i > 1 && text.charCodeAt(0) === 48)) return false;
+  if (i === len) return nonZero;
+  if (text.charCodeAt(i) !== 46 /* . */) return false;
+  const fracStart = ++i;
+  for (; i < len; i++) {
+    c = text.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return false;
+    if (c !== 0) nonZero = true;
+  }
+  const fraction = i - fracStart;
+  return fraction > 0 && fraction <= 12 && nonZero;
+}
+
 // Only for inputs beyond 2^53 − 1, already validated: BigInt(string) of the digits (with any sign)
 // measured faster than combining exact 15-digit number chunks with BigInt arithmetic.
 const parseBig = (text: string, s: number): Fixed => fromBig(BigInt(s === 0 ? text : text.replace('.', '')), s);

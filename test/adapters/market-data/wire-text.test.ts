@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fieldText, timeText } from '../../../adapters/market-data/wire-text';
 import { isoToEpochMs } from '../../../shared/time/iso-time';
@@ -32,6 +33,23 @@ describe('wire text: prices, sizes and ids', () => {
     expect(fieldText(true)).toBe('true');
     expect(fieldText({ p: 1 })).toBe('{"p":1}');
     expect(fieldText([1])).toBe('[1]');
+  });
+});
+
+describe('wire text: numbers as the shortest decimal', () => {
+  it('writes any number from a millionth up as String does, and the same again when it repeats', () => {
+    const prices = fc.oneof(
+      fc.integer({ min: 0, max: 99_999_999 }).chain((m) => fc.integer({ min: 0, max: 8 }).map((d) => m / 10 ** d)),
+      fc.double({ min: 1e-6, max: 1e21, noNaN: true, noDefaultInfinity: true }),
+    );
+    fc.assert(
+      fc.property(prices, (value) => {
+        fc.pre(value >= 1e-6 && value < 1e21);
+        expect(fieldText(value)).toBe(String(value));
+        expect(fieldText(value)).toBe(String(value));
+      }),
+      { numRuns: 5000 },
+    );
   });
 });
 

@@ -11,6 +11,7 @@ import {
   gt,
   gte,
   isMultipleOf,
+  isPositiveDecimalText,
   isZero,
   lt,
   lte,
@@ -138,6 +139,34 @@ describe('parseFixed and toDecimalString', () => {
     expect(() => parseFixed('1234567890123456789')).toThrow(RangeError);
     expect(() => parseFixed('0.1234567890123')).toThrow(RangeError);
     expect(parseFixed('123456789012345678.123456789012').m).toBe(123456789012345678123456789012n);
+  });
+});
+
+describe('isPositiveDecimalText', () => {
+  const parsesPositive = (text: string): boolean => {
+    try {
+      return sign(parseFixed(text)) > 0;
+    } catch {
+      return false;
+    }
+  };
+
+  it('answers exactly as parseFixed would: read, and above zero', () => {
+    const texts = fc.oneof(
+      fc.string({ unit: fc.constantFrom('0', '1', '9', '.', '-', 'e', ' '), maxLength: 22 }),
+      fc.tuple(fc.bigInt({ min: 0n, max: 10n ** 20n }), fc.integer({ min: 0, max: 14 })).map(([m, d]) => (d === 0 ? `${m}` : `${m / 10n ** BigInt(d)}.${(m % 10n ** BigInt(d)).toString().padStart(d, '0')}`)),
+    );
+    fc.assert(
+      fc.property(texts, (text) => {
+        expect(isPositiveDecimalText(text), text).toBe(parsesPositive(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('takes the boundaries of the grammar', () => {
+    expect(['1', '0.000000000001', '999999999999999999', '10.5'].map(isPositiveDecimalText)).toEqual([true, true, true, true]);
+    expect(['0', '0.0', '-1', '01', '1.', '.5', '0.0000000000001', '1000000000000000000', ''].map(isPositiveDecimalText)).toEqual(Array(9).fill(false));
   });
 });
 

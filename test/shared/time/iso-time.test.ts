@@ -26,6 +26,24 @@ describe('isoToEpochMs', () => {
     }
   });
 
+  it('reads a stream of readings on a few dates, valid and impossible, as each would be read alone', () => {
+    const reading = fc.oneof(
+      fc.integer({ min: Date.UTC(2026, 0, 30), max: Date.UTC(2026, 2, 2) }).map((ms) => new Date(ms).toISOString()),
+      fc.constantFrom('2026-02-29T10:00:00.000Z', '2026-02-30T00:00:00.000Z', '2026-02-28T24:00:00.000Z', '2026-0228T10:00:00.000Z'),
+    );
+    fc.assert(
+      fc.property(fc.array(reading, { minLength: 1, maxLength: 40 }), (texts) => {
+        for (const text of texts) {
+          const alone = Date.parse(text);
+          const impossible = Number.isNaN(alone) || new Date(alone).toISOString() !== text;
+          if (impossible) expect(isoToEpochMs(text), text).toBeNaN();
+          else expect(isoToEpochMs(text), text).toBe(alone);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('leaves other shapes to Date.parse', () => {
     expect(isoToEpochMs('2026-11-23T14:59:59Z')).toBe(Date.UTC(2026, 10, 23, 14, 59, 59));
     expect(isoToEpochMs('2026-11-23T09:59:59.250-05:00')).toBe(Date.UTC(2026, 10, 23, 14, 59, 59, 250));
