@@ -7,7 +7,7 @@ import { InfrastructureError } from '../../shared/errors/errors';
 import type { Clock } from '../../shared/ports/clock';
 import type { SourceStatus } from '../../shared/ports/market-data-source';
 import { SocketConnection, type Ended, type SocketProtocol, type SocketStats } from './socket-connection';
-import { abortableSleep, backoffDelayMs, resolveTiming, type SocketTiming, type SocketTuning } from './socket-timing';
+import { backoffDelayMs, pause, resolveTiming, type SocketTiming, type SocketTuning } from './socket-timing';
 
 export type { ConnectionEnd, SocketProtocol, SocketSession, SocketStats } from './socket-connection';
 
@@ -141,13 +141,6 @@ export class ReconnectingSocket {
 
   /** Sleeps between connections; close() cuts the sleep short. */
   private async wait(ms: number): Promise<void> {
-    if (this.closed) return;
-    const { signal } = this.stopping;
-    if (!this.timing.sleep) return abortableSleep(ms, signal);
-    let onAbort = (): void => undefined;
-    const stopped = new Promise<void>((resolve) => (onAbort = resolve));
-    signal.addEventListener('abort', onAbort, { once: true });
-    await Promise.race([this.timing.sleep(ms), stopped]);
-    signal.removeEventListener('abort', onAbort);
+    if (!this.closed) await pause(ms, this.timing, this.stopping.signal);
   }
 }

@@ -30,6 +30,8 @@ export interface SocketProtocol {
   onOpen(session: SocketSession): void;
   /** One text frame, with the clock's reading when it arrived. */
   onFrame(text: string, session: SocketSession, receivedAtMs: number): void;
+  /** A binary frame that is not UTF-8 text, skipped; without this the socket reports it through onError. */
+  onUnreadableFrame?(cause: unknown, session: SocketSession): void;
 }
 
 export interface SocketStats {
@@ -77,9 +79,7 @@ export class SocketConnection implements SocketSession {
     this.lastHeardMs = clock.now();
     context.stats.connections++;
     this.socket = new WebSocket(context.url, { headers: { ...context.headers } });
-    this.handshake = this.schedule(liveness.handshakeTimeoutMs, () =>
-      this.end({ kind: 'disconnected', detail: `not live within ${liveness.handshakeTimeoutMs} ms` }),
-    );
+    this.handshake = this.schedule(liveness.handshakeTimeoutMs, () => this.end({ kind: 'disconnected', detail: 'handshake timed out' }));
     this.socket.on('open', () => this.opened());
     this.socket.on('message', (data: RawData, isBinary: boolean) => this.frame(data, isBinary));
     this.socket.on('pong', () => this.pong());
@@ -173,7 +173,9 @@ export class SocketConnection implements SocketSession {
     try {
       text = decode(data, isBinary);
     } catch (error) {
-      this.context.report('skipped a frame that is not UTF-8 text', error);
+      const { protocol } = this.context;
+      if (protocol.onUnreadableFrame) this.guard('the protocol failed on an unreadable frame', () => protocol.onUnreadableFrame?.(error, this));
+      else this.context.report('skipped a frame that is not UTF-8 text', error);
       return;
     }
     this.guard('the protocol failed on a frame', () => this.context.protocol.onFrame(text, this, receivedAtMs));
@@ -183,7 +185,7 @@ export class SocketConnection implements SocketSession {
     for (const handle of this.pending) this.context.timing.timers.clearTimeout(handle);
     this.pending.clear();
     const why = reason.length > 0 ? `: ${reason.toString('utf8')}` : '';
-    this.endedBy ??= { kind: 'disconnected', detail: this.socketError ?? `closed by the server (code ${code}${why})` };
+    this.endedBy ??= { kind: 'disconnected', detail: this.socketError ?? `closed (code ${code}${why})` };
     return { ...this.endedBy, wasLive: this.wasLive };
   }
 

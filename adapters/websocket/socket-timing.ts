@@ -96,5 +96,13 @@ export const backoffDelayMs = (attempt: number, backoff: Backoff, random: () => 
   return ceiling * (floor + (1 - floor) * random());
 };
 
-/** A real sleep that `signal` cuts short. */
-export const abortableSleep = (ms: number, signal: AbortSignal): Promise<void> => delay(ms, undefined, { signal }).catch(() => undefined);
+/** Sleeps `ms` on the timing's sleep, a real one when it has none; `signal` cuts it short either way. */
+export const pause = async (ms: number, timing: Pick<SocketTiming, 'sleep'>, signal: AbortSignal): Promise<void> => {
+  if (signal.aborted) return;
+  if (!timing.sleep) return delay(ms, undefined, { signal }).catch(() => undefined);
+  let onAbort = (): void => undefined;
+  const stopped = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener('abort', onAbort, { once: true });
+  await Promise.race([timing.sleep(ms), stopped]);
+  signal.removeEventListener('abort', onAbort);
+};

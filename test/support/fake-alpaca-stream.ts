@@ -1,7 +1,8 @@
-// The fake Alpaca's trade_updates WebSocket: logging in, listening, the error frame, and what tests push
-// through it. Alpaca documents a login message for this stream ({"action":"auth","key","secret"}; its older
-// clients send {"action":"authenticate","data":{"key_id","secret_key"}}), and the APCA headers on the
-// upgrade for its market-data streams only; the fake takes all three, so a client can be tested either way.
+// The fake Alpaca's trade_updates WebSocket: logging in, listening, the error frame, pongs, and what tests
+// push through it; a connection can be left half-open (open, but nothing comes back). Alpaca documents a
+// login message for this stream ({"action":"auth","key","secret"}; its older clients send
+// {"action":"authenticate","data":{"key_id","secret_key"}}), and the APCA headers on the upgrade for its
+// market-data streams only; the fake takes all three, so a client can be tested either way.
 import { EventEmitter } from 'node:events';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { RawData, WebSocket as WsSocket } from 'ws';
@@ -10,6 +11,8 @@ interface Client {
   socket: WsSocket;
   authorized: boolean;
   listening: boolean;
+  /** Half-open: still connected, but nothing reaches the client and nothing from it is acted on. */
+  silent: boolean;
 }
 
 interface ClientMessage {
@@ -26,6 +29,10 @@ export class FakeAlpacaStream {
   rejectAuth = false;
   /** Never answer a login message (a stalled handshake). */
   ignoreAuth = false;
+  /** Answer every ping with a pong, as Alpaca (and any `ws` server) does; false withholds the pongs. */
+  answerPings = true;
+  /** Pings received, across connections (answered or not). */
+  pings = 0;
   /** Login messages received, across connections. */
   authAttempts = 0;
   /** Upgrades authorized by their APCA headers, without a login message. */
@@ -51,14 +58,17 @@ export class FakeAlpacaStream {
   }
 
   accept(socket: WsSocket, authorizedByHeaders: boolean): void {
-    const client: Client = { socket, authorized: authorizedByHeaders, listening: false };
+    const client: Client = { socket, authorized: authorizedByHeaders, listening: false, silent: false };
     if (authorizedByHeaders) {
       this.headerLogins++;
       this.events.emit('change');
     }
     this.clients.add(client);
     socket.on('close', () => this.clients.delete(client));
-    socket.on('message', (raw: RawData) => this.onMessage(client, raw));
+    socket.on('message', (raw: RawData) => {
+      if (!client.silent) this.onMessage(client, raw);
+    });
+    socket.on('ping', (data: Buffer) => this.onPing(client, data));
   }
 
   /** Sends a trade_updates message to every listening client. */
@@ -74,6 +84,14 @@ export class FakeAlpacaStream {
   /** Sends Alpaca's error frame to every connected client, listening or not. */
   sendError(message: string): void {
     for (const client of this.clients) this.send(client, JSON.stringify({ action: 'error', data: { error_message: message } }));
+  }
+
+  /**
+   * Leaves every current connection half-open, as a network that fails without a reset does: the socket
+   * stays open, but no update, answer or pong reaches the client any more. Later connections are served.
+   */
+  goSilent(): void {
+    for (const client of this.clients) client.silent = true;
   }
 
   /** Cuts every connection without a closing handshake, as a network failure would. */
@@ -94,6 +112,10 @@ export class FakeAlpacaStream {
     return this.waitFor(() => this.authAttempts >= count);
   }
 
+  waitForPings(count: number): Promise<void> {
+    return this.waitFor(() => this.pings >= count);
+  }
+
   private waitFor(done: () => boolean): Promise<void> {
     if (done()) return Promise.resolve();
     return new Promise((resolve) => {
@@ -112,8 +134,15 @@ export class FakeAlpacaStream {
   }
 
   private send(client: Client, payload: string | Buffer): void {
+    if (client.silent) return;
     if (typeof payload === 'string') client.socket.send(this.frames === 'binary' ? Buffer.from(payload) : payload, { binary: this.frames === 'binary' });
     else client.socket.send(payload, { binary: true });
+  }
+
+  private onPing(client: Client, data: Buffer): void {
+    this.pings++;
+    this.events.emit('change');
+    if (this.answerPings && !client.silent) client.socket.pong(data);
   }
 
   private onMessage(client: Client, raw: RawData): void {

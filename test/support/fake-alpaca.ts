@@ -111,7 +111,8 @@ export class FakeAlpaca {
 
   static async start(options: FakeAlpacaOptions = {}): Promise<FakeAlpaca> {
     const server = createServer();
-    const wss = new WebSocketServer({ noServer: true });
+    // The stream answers pings itself, so a test can stop it.
+    const wss = new WebSocketServer({ noServer: true, autoPong: false });
     const fake = new FakeAlpaca(server, wss, options);
     server.on('request', (req, res) => void fake.onRequest(req, res));
     server.on('upgrade', (req, socket, head) => {

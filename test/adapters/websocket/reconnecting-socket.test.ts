@@ -164,6 +164,25 @@ describe('reconnecting socket: a connection', () => {
     expect(errors.map((e) => e.message)).toEqual(['test-socket: skipped a frame that is not UTF-8 text']);
   });
 
+  it('hands a frame that is not UTF-8 to a protocol that takes unreadable frames, instead of reporting it', async () => {
+    const unreadable: unknown[] = [];
+    await open({
+      protocol: {
+        onOpen: (session) => session.send('login'),
+        onFrame: (text, session) => {
+          if (text === 'welcome') session.live();
+          else frames.push(text);
+        },
+        onUnreadableFrame: (cause) => unreadable.push(cause),
+      },
+    }).start();
+    server.sendAll(Buffer.from([0xff, 0xfe]));
+    server.sendAll('after');
+    await eventually(() => expect(frames).toEqual(['after']));
+    expect(unreadable).toEqual([expect.any(TypeError)]);
+    expect(errors).toEqual([]);
+  });
+
   it('reports a protocol that throws, keeping the connection and the frames after it', async () => {
     await open().start();
     server.sendAll('throw');
@@ -196,7 +215,7 @@ describe('reconnecting socket: reconnecting', () => {
     await open().start();
     server.drop();
     await eventually(() => expect(kinds()).toEqual(['live', 'disconnected', 'live']));
-    expect(statuses[1]?.detail).toBe('closed by the server (code 1006)');
+    expect(statuses[1]?.detail).toBe('closed (code 1006)');
     expect(sleeps).toEqual([250]);
     expect(server.received).toEqual(['login', 'login']);
     expect(sessions[0]?.isLive).toBe(true);
@@ -297,7 +316,7 @@ describe('reconnecting socket: liveness', () => {
     server.answerLogin = true;
     timers.advance(1);
     await eventually(() => expect(kinds()).toEqual(['disconnected', 'live']));
-    expect(statuses[0]?.detail).toBe('not live within 2000 ms');
+    expect(statuses[0]?.detail).toBe('handshake timed out');
   });
 
   it('stops every timer of a connection when it ends', async () => {

@@ -58,9 +58,7 @@ const streamFor = (source: CatchUpSource = broker()): AlpacaUpdateStream => {
     credentials: alpacaCredentials(fake.keyId, fake.secretKey),
     catchUp: { source },
     onError: (error) => errors.push(error),
-    sleep: streamSleep,
-    random: () => 0.5,
-    now: () => clock,
+    socket: { sleep: streamSleep, random: () => 0.5, clock: { now: () => clock } },
   });
   return stream;
 };

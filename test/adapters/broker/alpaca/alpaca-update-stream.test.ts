@@ -28,11 +28,14 @@ const open = async (over: Partial<AlpacaUpdateStreamOptions> = {}, handlers: Par
     url: fake.streamUrl,
     credentials: alpacaCredentials(fake.keyId, fake.secretKey),
     onError: (error) => errors.push(error),
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
-    random: () => 0.5,
     ...over,
+    socket: {
+      sleep: async (ms) => {
+        sleeps.push(ms);
+      },
+      random: () => 0.5,
+      ...over.socket,
+    },
   });
   await stream.start({
     onUpdate: (update) => {
@@ -193,7 +196,7 @@ describe('alpaca update stream: reconnection', () => {
 
   it('caps the backoff', async () => {
     fake.stream.rejectAuth = true;
-    await open({ backoffBaseMs: 1000, backoffCapMs: 4000, random: () => 1 });
+    await open({ socket: { backoff: { baseMs: 1000, capMs: 4000 }, random: () => 1 } });
     await fake.stream.waitForAuthAttempts(6);
     expect(sleeps.slice(0, 5)).toEqual([1000, 2000, 4000, 4000, 4000]);
   });
@@ -259,7 +262,7 @@ describe('alpaca update stream: reconnection', () => {
 
   it('drops a stalled handshake and tries again', async () => {
     fake.stream.ignoreAuth = true;
-    await open({ handshakeTimeoutMs: 30 });
+    await open({ socket: { liveness: { handshakeTimeoutMs: 30 } } });
     expect(statuses).toEqual([['disconnected', 'handshake timed out']]);
     fake.stream.ignoreAuth = false;
     await fake.stream.waitForListens(1);
@@ -281,7 +284,7 @@ describe('alpaca update stream: reconnection', () => {
   it('close() cuts a pending reconnect short', async () => {
     fake.stream.rejectAuth = true;
     const never = new Promise<void>(() => {});
-    const s = await open({ sleep: () => never });
+    const s = await open({ socket: { sleep: () => never } });
     await s.close();
     expect(fake.stream.authAttempts).toBe(1);
     expect(statuses).toEqual([['disconnected', 'unauthorized']]);

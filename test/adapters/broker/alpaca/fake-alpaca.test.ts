@@ -116,6 +116,48 @@ describe('fake alpaca: logging in to the stream', () => {
   });
 });
 
+describe('fake alpaca: a stream connection that stops answering', () => {
+  /** Counts the pongs a client receives. */
+  const pongsOf = (socket: WebSocket) => {
+    const pongs: string[] = [];
+    socket.on('pong', (data) => pongs.push(String(data)));
+    return pongs;
+  };
+
+  it('answers every ping with a pong, and withholds pongs when told, still answering messages', async () => {
+    const { socket, received } = await connect();
+    const pongs = pongsOf(socket);
+    socket.ping('one');
+    await eventually(() => expect(pongs).toEqual(['one']));
+    fake.stream.answerPings = false;
+    socket.ping('two');
+    // A pong would have been sent before the answer to the frame sent after the ping.
+    socket.send('not json');
+    await eventually(() => expect(received).toEqual([{ action: 'error', data: { error_message: 'invalid syntax' } }]));
+    expect(pongs).toEqual(['one']);
+    expect(fake.stream.pings).toBe(2);
+  });
+
+  it('goes silent while keeping the connection open: nothing reaches the client, and new connections are served', async () => {
+    const { socket, received } = await listener();
+    const pongs = pongsOf(socket);
+    fake.stream.goSilent();
+    fake.setOrderStatus(fake.addOrder().id, 'canceled');
+    fake.stream.sendError('connection limit exceeded');
+    socket.send('not json');
+    socket.ping('unanswered');
+    await fake.stream.waitForPings(1);
+    expect(socket.readyState).toBe(WebSocket.OPEN);
+    expect(fake.stream.received).toHaveLength(2);
+    await listener();
+    // Anything sent to the silent client before the cut would arrive before its close.
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    fake.stream.drop();
+    await closed;
+    expect({ received, pongs }).toEqual({ received: [], pongs: [] });
+  });
+});
+
 describe('fake alpaca: orders move in the service steps, each pushed on the stream', () => {
   it('answers a submit with the order accepted, then routes it (new)', async () => {
     const { received } = await listener();
