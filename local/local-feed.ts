@@ -6,6 +6,7 @@
 import { AlpacaMarketData } from '../adapters/market-data/alpaca/alpaca-market-data';
 import { CoinbaseMarketData } from '../adapters/market-data/coinbase/coinbase-market-data';
 import { toProductId } from '../adapters/market-data/coinbase/coinbase-wire';
+import { RecordingSource } from '../adapters/market-data/recording-source';
 import { ReplaySource } from '../adapters/market-data/replay-source';
 import { alpacaCredentials, credentialsFromEnv } from '../adapters/broker/alpaca/credentials';
 import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
@@ -39,6 +40,8 @@ export interface LocalFeedOptions {
   strategyPaths?: readonly string[];
   /** Short run id: intent ids are `<runId>-<n>`. */
   runId: string;
+  /** Also write the primary source's messages to this file, for `--market replay:<file>`. */
+  record?: string;
 }
 
 export interface LocalFeed {
@@ -49,6 +52,8 @@ export interface LocalFeed {
   relay: BrokerUpdateRelay;
   /** Publishes the simulated market to the local servers (nothing to drive for a recording or Alpaca). */
   driver: MarketDriver | undefined;
+  /** The primary source's recording, when asked for. */
+  recording: RecordingSource | undefined;
   /** Closes the local servers. */
   close(): Promise<void>;
 }
@@ -123,6 +128,9 @@ export const startLocalFeed = async (w: SessionWiring, options: LocalFeedOptions
     pager: w.pager,
   });
   const { sources, driver, close } = await marketSources(w, options.market, w.clock.now());
+  const [primary] = sources;
+  const recording = options.record && primary ? new RecordingSource(primary, { path: options.record, onError: (error) => w.errors.push(error) }) : undefined;
+  if (recording) sources[0] = recording;
   const feed = new Feed({
     feedId: FEED_ID,
     account,
@@ -156,7 +164,7 @@ export const startLocalFeed = async (w: SessionWiring, options: LocalFeedOptions
       onError: (error) => w.errors.push(error),
     });
     await relay.start();
-    return { program, feed, hosts, publisher, relay, driver, close };
+    return { program, feed, hosts, publisher, relay, driver, recording, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,8 +1,10 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
 // report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>,
-// --scenario <name>, --market sim|replay:<file>|alpaca, --api-port <n> (the kill-switch API on localhost;
-// 0 = any free port). Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
+// --scenario <name>, --market sim|replay:<file>|alpaca, --record <file>, --api-port <n> (the kill-switch API on
+// localhost; 0 = any free port). Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatSummary } from './report';
 import { dec } from '../shared/money/decimal';
@@ -10,12 +12,13 @@ import type { LocalMarket } from './local-feed';
 import type { LocalReport } from './report';
 import { SCENARIOS, type Scenario } from './scenarios';
 import { runSession } from './session';
+import { RecordingError } from '../adapters/market-data/recording-source';
 import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;
 
-const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--api-port <n>]`;
+const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--record <file>] [--api-port <n>]`;
 
 /** `sim` (the simulated market on local servers), `replay:<file>` (a recording), `alpaca` (keys in the environment). */
 const parseMarket = (text: string): LocalMarket | undefined => {
@@ -36,6 +39,7 @@ interface RunOptions {
   apiPort: number;
   strategy: string | undefined;
   report: string | undefined;
+  record: string | undefined;
 }
 
 /** The command line as run options, or the exit code when it is wrong (64) or only asks for help (0). */
@@ -50,6 +54,7 @@ const parseOptions = (): RunOptions | number => {
         report: { type: 'string' },
         scenario: { type: 'string', default: 'normal' },
         market: { type: 'string', default: 'sim' },
+        record: { type: 'string' },
         'api-port': { type: 'string', default: DEFAULT_API_PORT },
         help: { type: 'boolean', default: false },
       },
@@ -75,8 +80,13 @@ const parseOptions = (): RunOptions | number => {
   if (!Number.isSafeInteger(seed)) return refuse(`--seed: must be an integer, got "${values.seed}"`);
   if (!(SCENARIOS as readonly string[]).includes(values.scenario)) return refuse(`--scenario: must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"`);
   if (!market) return refuse(`--market: must be sim, replay:<file> or alpaca, got "${values.market}"`);
+  if (market.kind === 'alpaca' && (!process.env.APCA_API_KEY_ID || !process.env.APCA_API_SECRET_KEY)) {
+    return refuse('--market alpaca: needs the environment variables APCA_API_KEY_ID and APCA_API_SECRET_KEY (an Alpaca key; market data only)');
+  }
+  if (market.kind === 'replay' && !existsSync(market.path)) return refuse(`--market: no recording at ${market.path}`);
+  if (values.record !== undefined && !existsSync(dirname(resolve(values.record)))) return refuse(`--record: no folder ${dirname(resolve(values.record))} to write ${values.record} in`);
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) return refuse(`--api-port: must be a port number in [0, 65535], got "${values['api-port']}"`);
-  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report };
+  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report, record: values.record };
 };
 
 /** Why the run failed its criteria, or undefined when every one holds. */
@@ -120,6 +130,7 @@ const main = async (): Promise<number> => {
     signal: controller.signal,
     onProgress: (line) => console.log(line),
     ...(options.strategy ? { strategyPath: options.strategy } : {}),
+    ...(options.record ? { record: options.record } : {}),
   });
   console.log(formatSummary(report));
   if (options.report) {
@@ -134,8 +145,9 @@ const main = async (): Promise<number> => {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    // A strategy that cannot be loaded is a mistake in the command line: one line says which and why.
-    if (error instanceof StrategyLoadError) {
+    // A strategy that cannot be loaded or a recording that cannot be written is a mistake in the command
+    // line: one line says which and why.
+    if (error instanceof StrategyLoadError || error instanceof RecordingError) {
       console.error(error.message);
       process.exit(64);
     }

@@ -25,6 +25,8 @@ export interface SessionOptions {
   strategyPath?: string;
   /** Where the feed's market data comes from (default: the simulated market on local servers). */
   market?: LocalMarket;
+  /** Also record the primary source's messages to this file (JSON lines, replayable). */
+  record?: string;
   seed?: number;
   tickMs?: number;
   scenario?: Scenario;
@@ -77,6 +79,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       market: options.market ?? { kind: 'sim' },
       ...(options.strategyPath ? { strategyPaths: [options.strategyPath] } : {}),
       runId: `r${seed}-${setupStarted.toString(36)}`,
+      ...(options.record ? { record: options.record } : {}),
     });
     // The run's clock starts once everything is up: --duration is market time, not JVM start-up time.
     const started = Date.now();
@@ -96,6 +99,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     await loop.run();
     // The feed stops with the market: its strategies' last intents are published before the drain decides them.
     const feedReport = await feed.program.stop(sleep(FEED_STOP_DEADLINE_MS));
+    if (feed.recording) options.onProgress?.(`recorded ${feed.recording.stats().recorded} market messages from ${feed.recording.name} to ${options.record}`);
     const drained = await drainSession(wiring, { loop, api, relay: feed.relay, onProgress: options.onProgress, sampleMemory: () => memory.sample() });
     // Executions still cooling down or waiting for approval are reported as RUNNING, then stopped: their
     // timers must not keep the process alive, nor their tasks outlive DynamoDB Local.

@@ -1,7 +1,10 @@
 // End to end on one machine, the feed under faults: bad ticks in a flash crash are refused by reason while the
 // controls act on the real move; a dead primary source fails over without a halt, and with both dead the
 // dead-man switch halts; a strategy that throws or never returns is disabled while the heartbeat and the
-// marks stay fresh.
+// marks stay fresh; a recorded run replays through the same validator.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalReportSchema } from '../../local/report';
 import { runSession } from '../../local/session';
@@ -12,9 +15,11 @@ const cleanEnd = (report: Awaited<ReturnType<typeof runSession>>) => {
   expect(report.brokerOrders.duplicates).toBe(0);
 };
 
+const recording = join(mkdtempSync(join(tmpdir(), 'feed-e2e-')), 'flash-crash.jsonl');
+
 describe('the feed, end to end', () => {
   it('refuses a flash crash’s bad ticks by reason and writes marks only from accepted data, while the period collar acts on the real fall', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 9000, seed: 3, scenario: 'flash-crash' });
+    const report = await runSession({ durationMs: 9000, seed: 3, scenario: 'flash-crash', record: recording });
     cleanEnd(report);
     const { ticks } = report.feed;
     expect(ticks.rejected).toMatchObject({ PRICE_INVALID: expect.any(Number), TIMESTAMP_TOO_OLD: expect.any(Number), PRICE_JUMP: expect.any(Number) });
@@ -22,6 +27,18 @@ describe('the feed, end to end', () => {
     expect(ticks.quarantined).toBeGreaterThan(0);
     expect(ticks.received).toBe(ticks.accepted + Object.values(ticks.rejected).reduce((a, b) => a + b, 0) + ticks.held);
     expect(report.ordersAfterHalt ?? 0).toBe(0);
+    expect(readFileSync(recording, 'utf8').trimEnd().split('\n')).toHaveLength(ticks.received);
+  });
+
+  // Plays the recording the flash-crash run above made (tests in a file run in order).
+  it('replays a recorded run through the same validator: its bad ticks are refused for the same reasons', { timeout: 180_000 }, async () => {
+    const report = await runSession({ durationMs: 9000, seed: 3, market: { kind: 'replay', path: recording } });
+    cleanEnd(report);
+    expect(report.feed.sources).toEqual(['replay']);
+    expect(report.feed.ticks.accepted).toBeGreaterThan(0);
+    expect(report.feed.ticks.rejected).toMatchObject({ PRICE_INVALID: expect.any(Number), TIMESTAMP_TOO_OLD: expect.any(Number), PRICE_JUMP: expect.any(Number) });
+    expect(report.feed.marksWritten).toBeGreaterThan(0);
+    expect(report.intents).toBeGreaterThan(0);
   });
 
   it('fails over to the backup when the primary source dies, and trading goes on without a halt', { timeout: 180_000 }, async () => {

@@ -1,13 +1,14 @@
-// `npm start` as a person runs it: a strategy module that cannot be loaded ends the run with exit code 64 and
-// one line on stderr naming the module and why, never a stack trace.
+// `npm start` as a person runs it: a strategy module that cannot be loaded, a recording that does not exist or
+// cannot be written, or Alpaca market data without a key ends the run with exit code 64 and a line on stderr
+// naming what is wrong (then the usage), never a stack trace.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const start = (args: string[]): Promise<{ code: number | null; stderr: string }> =>
+const start = (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stderr: string }> =>
   new Promise((resolve) => {
     const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
-    execFile(process.execPath, [tsx, 'local/main.ts', ...args], { timeout: 110_000 }, (error, _stdout, stderr) => {
+    execFile(process.execPath, [tsx, 'local/main.ts', ...args], { timeout: 110_000, env }, (error, _stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stderr });
     });
   });
@@ -17,6 +18,25 @@ describe('npm start', () => {
     const path = 'test/support/strategies/misspelled.ts';
     const { code, stderr } = await start(['--strategy', path, '--duration', '1', '--api-port', '0']);
     expect(stderr.trimEnd().split('\n')).toEqual([`cannot load strategy ${path}: not found (no file at ${process.cwd()}/${path})`]);
+    expect(code).toBe(64);
+  });
+
+  it('exits 64 naming the file when the --market recording does not exist', { timeout: 60_000 }, async () => {
+    const { code, stderr } = await start(['--market', 'replay:no-such-recording.jsonl']);
+    expect(stderr.split('\n')[0]).toBe('--market: no recording at no-such-recording.jsonl');
+    expect(code).toBe(64);
+  });
+
+  it('exits 64 naming the folder when --record cannot be written', { timeout: 60_000 }, async () => {
+    const { code, stderr } = await start(['--record', 'no-such-folder/day.jsonl']);
+    expect(stderr.split('\n')[0]).toBe(`--record: no folder ${process.cwd()}/no-such-folder to write no-such-folder/day.jsonl in`);
+    expect(code).toBe(64);
+  });
+
+  it('exits 64 naming the variables when --market alpaca has no key', { timeout: 60_000 }, async () => {
+    const { APCA_API_KEY_ID: _id, APCA_API_SECRET_KEY: _secret, ...env } = process.env;
+    const { code, stderr } = await start(['--market', 'alpaca'], env);
+    expect(stderr.split('\n')[0]).toContain('needs the environment variables APCA_API_KEY_ID and APCA_API_SECRET_KEY');
     expect(code).toBe(64);
   });
 });
