@@ -85,8 +85,9 @@ export class MarketDriver {
       case 'crossed':
         return [{ ...good, bidPrice: good.askPrice, askPrice: good.bidPrice }];
       case 'spike':
-        // Half the price: far past the jump limit, and the next good quote contradicts it.
-        return [{ ...good, bidPrice: halve(good.bidPrice), askPrice: halve(good.askPrice) }];
+        // Half the price: far past the jump limit, and the next good quote contradicts it. The spread is kept,
+        // because halving both sides to the cent can lock a one-cent quote, which is then refused for that instead.
+        return [{ ...good, bidPrice: halve(good.bidPrice), askPrice: toDecimalString(dec(halve(good.bidPrice)).plus(dec(good.askPrice).minus(good.bidPrice))) }];
       case 'stale':
         return [{ ...good, at: new Date(nowMs - 60_000).toISOString() }];
     }
