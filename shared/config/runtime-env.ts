@@ -21,7 +21,12 @@ export const RUNTIME_ENV = {
   /** The feed task: its id in the heartbeat and its events, and the strategy modules it hosts (comma-separated paths). */
   feedId: 'FEED_ID',
   feedStrategies: 'FEED_STRATEGIES',
+  /** The feed task's health port (all interfaces, for the container health check): GET /health and GET /ready. */
+  feedHealthPort: 'FEED_HEALTH_PORT',
 } as const;
+
+/** The feed's health port when FEED_HEALTH_PORT is not set (the container health check asks it). */
+export const DEFAULT_FEED_HEALTH_PORT = 8080;
 
 export const RuntimeEnvSchema = z.object({
   [RUNTIME_ENV.environment]: EnvironmentNameSchema,
@@ -45,5 +50,11 @@ export const FeedRuntimeEnvSchema = RuntimeEnvSchema.extend({
     .string()
     .min(1, { error: 'must name at least one strategy module' })
     .transform((text) => text.split(',').map((path) => path.trim()).filter((path) => path.length > 0)),
+  [RUNTIME_ENV.feedHealthPort]: z.coerce
+    .number({ error: 'must be a port number' })
+    .int({ error: 'must be a port number' })
+    .min(0, { error: 'must be a port number (0: any free port)' })
+    .max(65_535, { error: 'must be a port number' })
+    .default(DEFAULT_FEED_HEALTH_PORT),
 });
 export type FeedRuntimeEnv = z.infer<typeof FeedRuntimeEnvSchema>;

@@ -49,6 +49,8 @@ export const keys = {
   reference: () => ({ pk: 'MARKET', sk: 'REFERENCE' }),
   /** The feed's heartbeat (`feedId`, `at`): the dead-man switch reads its age. */
   feedHeartbeat: () => ({ pk: 'MARKET', sk: 'FEED#HEARTBEAT' }),
+  /** The feed's leadership lease (`holder`, `expiresAtMs`): one feed per environment connects and publishes. */
+  feedLease: () => ({ pk: 'MARKET', sk: 'FEED#LEASE' }),
   audit: (account: string, occurredAt: string, entryId: string) => ({
     pk: `AUDIT#${account}#${occurredAt.slice(0, 10)}`,
     sk: `${occurredAt}#${entryId}`,
