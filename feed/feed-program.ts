@@ -21,6 +21,8 @@ export interface FeedProgramOptions {
 export interface FeedProgram {
   /** Stops the timers and the feed (its sources, strategies and publisher, drained until `deadline`). */
   stop(deadline?: Promise<unknown>): Promise<FeedReport>;
+  /** Stops the timers and abandons the feed: nothing more is published or written (its lease was lost). */
+  abandon(): Promise<FeedReport>;
   /**
    * The feed task hangs: every timer stops and nothing more is written or published, as in a stuck process
    * (its sockets stay open).
@@ -78,6 +80,13 @@ export const startFeedProgram = async (options: FeedProgramOptions): Promise<Fee
         return feed.report();
       })();
       return stopped;
+    },
+    async abandon() {
+      // Not behind the stop's promise: a stop that is draining is cut short by the abandonment.
+      const timersStopped = stopTimers();
+      await feed.abandon();
+      await timersStopped;
+      return feed.report();
     },
   };
 };

@@ -3,6 +3,8 @@
 // Alpaca's trade_updates stream with its REST catch-up, the strategies in worker threads, Powertools metrics
 // and logs, the on-call pager. Invariant: a configuration that cannot run fails here, naming what is missing,
 // before anything connects.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -26,18 +28,26 @@ import { FeedRuntimeEnvSchema, RUNTIME_ENV, type FeedRuntimeEnv } from '../share
 import { parseOrThrow } from '../shared/errors/zod-issues';
 import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
 import { Feed } from '../shared/feed/feed';
-import { resolveFeedConfig, type MarketSourceConfig, type MarketSubscription } from '../shared/feed/feed-config';
+import { resolveFeedConfig, type FeedConfig, type MarketSourceConfig, type MarketSubscription } from '../shared/feed/feed-config';
+import { FeedLeadership } from '../shared/feed/feed-leadership';
 import { IntentPublisher } from '../shared/feed/intent-publisher';
 import { marketHours } from '../shared/feed/market-hours';
+import type { Log } from '../shared/ports/log';
 import type { MarketDataSource } from '../shared/ports/market-data-source';
 import { DEFAULT_RUNAWAY_GUARD } from '../shared/strategy/strategy-host';
 import { StrategyHosts } from '../shared/strategy/strategy-hosts';
 
-/** What the feed task runs: the feed, and the relay of the broker's updates beside it. */
+/** What the feed task runs: the feed, the relay of the broker's updates beside it, and its leadership. */
 export interface FeedTask {
   feed: Feed;
   relay: BrokerUpdateRelay;
   config: EnvironmentConfig;
+  feedConfig: FeedConfig;
+  leadership: FeedLeadership;
+  /** Whether any subscribed symbol's market is open at `nowMs`. */
+  marketOpen(nowMs: number): boolean;
+  healthPort: number;
+  log: Log;
 }
 
 /** The environment configuration cannot run a feed task (say, the simulated broker, or no market named). */
@@ -54,9 +64,9 @@ export const feedSettings = (env: NodeJS.ProcessEnv): { runtime: FeedRuntimeEnv;
   return { runtime, config, market: config.market };
 };
 
-const sourceOf = (source: MarketSourceConfig, credentials: AlpacaCredentials, log: Logger): MarketDataSource => {
+const sourceOf = (source: MarketSourceConfig, credentials: AlpacaCredentials, log: Logger, alpacaUrl: string | undefined): MarketDataSource => {
   const onError = (error: unknown) => log.error('market-data source problem', { error: error instanceof Error ? error.message : String(error) });
-  return source.kind === 'alpaca' ? new AlpacaMarketData({ feed: source.feed, credentials, onError }) : new CoinbaseMarketData({ onError });
+  return source.kind === 'alpaca' ? new AlpacaMarketData({ feed: source.feed, credentials, onError, url: alpacaUrl }) : new CoinbaseMarketData({ onError });
 };
 
 /** Builds the feed task from its environment; nothing connects until the program starts it. */
@@ -91,7 +101,7 @@ export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promis
     feedId: runtime[RUNTIME_ENV.feedId],
     account,
     symbols: market.symbols,
-    sources: market.sources.map((source) => sourceOf(source, credentials, log)),
+    sources: market.sources.map((source) => sourceOf(source, credentials, log, runtime[RUNTIME_ENV.alpacaMarketDataUrl])),
     config: feedConfig,
     isOpen: marketHours(config.riskLimits.sessions),
     marketDataStore: stores.marketDataStore,
@@ -102,9 +112,9 @@ export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promis
     log,
   });
   const stream = new AlpacaUpdateStream({
-    url: venue === 'live' ? ALPACA_LIVE_STREAM_URL : ALPACA_PAPER_STREAM_URL,
+    url: runtime[RUNTIME_ENV.alpacaStreamUrl] ?? (venue === 'live' ? ALPACA_LIVE_STREAM_URL : ALPACA_PAPER_STREAM_URL),
     credentials,
-    catchUp: { source: new AlpacaBroker({ baseUrl: ALPACA_BASE_URLS[venue], credentials }) },
+    catchUp: { source: new AlpacaBroker({ baseUrl: runtime[RUNTIME_ENV.alpacaApiUrl] ?? ALPACA_BASE_URLS[venue], credentials }) },
     onError: (error) => log.error('trade_updates stream problem', { error: error.message }),
   });
   const relay = new BrokerUpdateRelay({
@@ -115,5 +125,16 @@ export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promis
     telemetry,
     onError: (error) => log.error('broker update not relayed', { error: error instanceof Error ? error.message : String(error) }),
   });
-  return { feed, relay, config };
+  const leadership = new FeedLeadership({
+    store: stores.feedLeaseStore,
+    // Unique per process: a replacement task of the same feed id must not pass for the old one.
+    holder: `${runtime[RUNTIME_ENV.feedId]}#${hostname()}#${randomUUID().slice(0, 8)}`,
+    timing: feedConfig.lease,
+    clock: systemClock,
+    telemetry,
+    log,
+  });
+  const isOpen = marketHours(config.riskLimits.sessions);
+  const marketOpen = (nowMs: number) => market.symbols.some((symbol) => isOpen(symbol, nowMs));
+  return { feed, relay, config, feedConfig, leadership, marketOpen, healthPort: runtime[RUNTIME_ENV.feedHealthPort], log };
 };

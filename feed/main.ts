@@ -1,36 +1,89 @@
-// The feed task's entry point: wires the feed from its environment, starts it (strategies, sources, timers)
-// and the broker relay, and runs until SIGTERM or SIGINT, when it stops the feed (its publisher drained for up
-// to 20 s) and the relay, then exits 0. A configuration or strategy module it cannot use is one line on stderr
-// and exit 64, before anything connects.
+// The feed task's entry point: wires the feed from its environment and serves its health port at once; waits as
+// a standby until it holds the feed lease (connecting and publishing nothing), then starts the feed (strategies,
+// sources, timers) and the broker relay, renewing the lease with the heartbeat. On SIGTERM or SIGINT it stops
+// the strategies, drains the intents and the marks (up to 20 s, within the container's 30 s stop timeout) while
+// still holding the lease, closes the sockets, releases the lease and exits 0. A lost lease stops it at once and
+// exits 75 (the service starts a fresh standby). A configuration or strategy module it cannot use is one line on
+// stderr and exit 64.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 import { InvalidInputError } from '../shared/errors/errors';
+import { feedReadiness } from '../shared/feed/feed-readiness';
+import { FeedSupervisor } from '../shared/feed/feed-supervisor';
 import { startFeedProgram } from './feed-program';
-import { FeedConfigurationError, wireFeedTask } from './feed-wiring';
+import { FeedConfigurationError, wireFeedTask, type FeedTask } from './feed-wiring';
+import { startHealthServer } from './health-server';
 
 /** The program's timers: marks asked for five times a second (each symbol still at most once per interval). */
 const MARKS_EVERY_MS = 200;
 const STRATEGIES_EVERY_MS = 100;
 const STOP_DEADLINE_MS = 20_000;
+/** Exit code of a feed that lost its lease: it stopped publishing; a fresh task waits for the lease. */
+const EXIT_LEASE_LOST = 75;
 
-const run = async (): Promise<number> => {
-  const { feed, relay, config } = await wireFeedTask();
-  const heartbeatMs = config.feed?.conflation?.heartbeatIntervalMs ?? 1_000;
+/** Starts what needs the lease: the feed program and the broker relay. */
+const lead = (task: FeedTask) => async () => {
+  const { feed, relay, feedConfig, log } = task;
   const program = await startFeedProgram({
     feed,
-    cadence: { marksMs: MARKS_EVERY_MS, heartbeatMs, strategiesMs: STRATEGIES_EVERY_MS },
-    onError: (error) => console.error('feed timer failed', error),
+    cadence: { marksMs: MARKS_EVERY_MS, heartbeatMs: feedConfig.conflation.heartbeatIntervalMs, strategiesMs: STRATEGIES_EVERY_MS },
+    onError: (error) => log.error('feed timer failed', { error: error instanceof Error ? error.message : String(error) }),
   });
   await relay.start();
-  console.log(`feed ${config.name} running`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+  log.info('feed leading', { environment: task.config.name });
+  return {
+    stop: async (deadline?: Promise<unknown>) => {
+      const report = await program.stop(deadline);
+      await relay.close();
+      log.info('feed stopped', { report });
+    },
+    abandon: async () => {
+      const report = await program.abandon();
+      await relay.close();
+      log.error('feed abandoned: lease lost', { report });
+    },
+  };
+};
+
+const run = async (): Promise<number> => {
+  const task = await wireFeedTask();
+  const { feed, leadership, feedConfig, log } = task;
+  const supervisor = new FeedSupervisor({ leadership, lead: lead(task), log });
+  const health = await startHealthServer({
+    port: task.healthPort,
+    readiness: () => {
+      const nowMs = Date.now();
+      const lease = leadership.isLeading() ? 'leading' : leadership.state;
+      return feedReadiness({ lease, health: supervisor.started ? feed.health() : undefined, marketOpen: task.marketOpen(nowMs), nowMs, marksFreshMs: feedConfig.readiness.marksFreshMs });
+    },
   });
-  const report = await program.stop(sleep(STOP_DEADLINE_MS));
-  await relay.close();
-  console.log(JSON.stringify({ message: 'feed stopped', report }));
-  return 0;
+  log.info('feed task up', { holder: leadership.holder, healthPort: health.port });
+  let stopRequested = false;
+  const stopping = new Promise<void>((resolve) => {
+    const stop = () => {
+      stopRequested = true;
+      resolve();
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  try {
+    while (!stopRequested) {
+      const state = await supervisor.step();
+      if (state === 'lost') return EXIT_LEASE_LOST;
+      await Promise.race([sleep(state === 'leading' ? feedConfig.conflation.heartbeatIntervalMs : feedConfig.lease.retryMs), stopping]);
+    }
+    // The lease is renewed while the feed drains, so no successor starts before this feed has finished.
+    const renewing = setInterval(() => void supervisor.step().catch(() => undefined), feedConfig.conflation.heartbeatIntervalMs);
+    try {
+      await supervisor.stop(sleep(STOP_DEADLINE_MS));
+    } finally {
+      clearInterval(renewing);
+    }
+    return 0;
+  } finally {
+    await health.close();
+  }
 };
 
 run().then(

@@ -2,12 +2,14 @@
 // client, so the handlers name only the ports they use.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BreakerStore } from '../../shared/ports/breaker-store';
+import type { FeedLeaseStore } from '../../shared/ports/feed-lease-store';
 import type { MarketDataStore } from '../../shared/ports/market-data-store';
 import type { OrderStore } from '../../shared/ports/order-store';
 import type { ReconciliationStore } from '../../shared/ports/reconciliation-store';
 import type { RiskStore } from '../../shared/ports/risk-store';
 import type { TradingStateStore } from '../../shared/ports/trading-state-store';
 import { DynamoBreakerStore } from './dynamo-breaker-store';
+import { DynamoFeedLeaseStore } from './dynamo-feed-lease-store';
 import { DynamoMarketDataStore } from './dynamo-market-data-store';
 import { DynamoOrderStore } from './dynamo-order-store';
 import { DynamoReconciliationStore } from './dynamo-reconciliation-store';
@@ -23,6 +25,7 @@ export interface TradingStores {
   breakerStore: BreakerStore;
   reconciliationStore: ReconciliationStore;
   marketDataStore: MarketDataStore;
+  feedLeaseStore: FeedLeaseStore;
 }
 
 export const dynamoStores = (client: DynamoDBClient, tableName: string): TradingStores => {
@@ -34,5 +37,6 @@ export const dynamoStores = (client: DynamoDBClient, tableName: string): Trading
     breakerStore: new DynamoBreakerStore(table),
     reconciliationStore: new DynamoReconciliationStore(table),
     marketDataStore: new DynamoMarketDataStore(table),
+    feedLeaseStore: new DynamoFeedLeaseStore(table),
   };
 };

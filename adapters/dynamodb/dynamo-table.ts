@@ -4,12 +4,14 @@
 import { TransactionCanceledException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
+  type DeleteCommandInput,
   type GetCommandInput,
   type PutCommandInput,
   type QueryCommandInput,
@@ -152,6 +154,11 @@ export class DynamoTable {
   /** A conditional update: true when it was applied, false when its condition failed; any other failure throws. */
   async updateIf(what: string, input: Omit<UpdateCommandInput, 'TableName'>): Promise<boolean> {
     return (await this.tryConditional(what, () => this.doc.send(new UpdateCommand({ TableName: this.name, ...input })))).applied;
+  }
+
+  /** A conditional delete: true when it was applied, false when its condition failed; any other failure throws. */
+  async deleteIf(what: string, input: Omit<DeleteCommandInput, 'TableName'>): Promise<boolean> {
+    return (await this.tryConditional(what, () => this.doc.send(new DeleteCommand({ TableName: this.name, ...input })))).applied;
   }
 
   /**

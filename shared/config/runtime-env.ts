@@ -23,6 +23,13 @@ export const RUNTIME_ENV = {
   feedStrategies: 'FEED_STRATEGIES',
   /** The feed task's health port (all interfaces, for the container health check): GET /health and GET /ready. */
   feedHealthPort: 'FEED_HEALTH_PORT',
+  /**
+   * The feed task's Alpaca endpoints, each replacing the default for its venue and feed: for a proxy, or for the
+   * end-to-end test that runs the feed's bundle against local servers. The stack never sets them.
+   */
+  alpacaMarketDataUrl: 'ALPACA_MARKET_DATA_URL',
+  alpacaApiUrl: 'ALPACA_API_URL',
+  alpacaStreamUrl: 'ALPACA_STREAM_URL',
 } as const;
 
 /** The feed's health port when FEED_HEALTH_PORT is not set (the container health check asks it). */
@@ -56,5 +63,8 @@ export const FeedRuntimeEnvSchema = RuntimeEnvSchema.extend({
     .min(0, { error: 'must be a port number (0: any free port)' })
     .max(65_535, { error: 'must be a port number' })
     .default(DEFAULT_FEED_HEALTH_PORT),
+  [RUNTIME_ENV.alpacaMarketDataUrl]: z.string().regex(/^wss?:\/\/\S+$/, { error: 'must be a ws:// or wss:// URL' }).optional(),
+  [RUNTIME_ENV.alpacaApiUrl]: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).optional(),
+  [RUNTIME_ENV.alpacaStreamUrl]: z.string().regex(/^wss?:\/\/\S+$/, { error: 'must be a ws:// or wss:// URL' }).optional(),
 });
 export type FeedRuntimeEnv = z.infer<typeof FeedRuntimeEnvSchema>;

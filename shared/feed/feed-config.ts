@@ -52,6 +52,26 @@ export const FeedConfigSchema = z
         maxConsecutiveFailures: z.number().int().positive(),
       })
       .strict(),
+    lease: z
+      .object({
+        /** A lease not renewed for this long may be taken by another feed. */
+        ttlMs: z.number().int().positive(),
+        /**
+         * The holder stops trusting its lease this long before it expires (its renewals failing): the margin
+         * covers clock skew between two tasks, so the old leader has stopped before a new one may start.
+         */
+        trustMarginMs: z.number().int().positive(),
+        /** A feed waiting for the lease asks again this often. */
+        retryMs: z.number().int().positive(),
+      })
+      .strict()
+      .refine((lease) => lease.trustMarginMs < lease.ttlMs, { error: 'trustMarginMs must be shorter than ttlMs', path: ['trustMarginMs'] }),
+    readiness: z
+      .object({
+        /** While a subscribed market is open, marks written longer ago than this mean the feed is not ready. */
+        marksFreshMs: z.number().int().positive(),
+      })
+      .strict(),
   })
   .strict();
 export type FeedConfig = z.infer<typeof FeedConfigSchema>;
@@ -62,6 +82,8 @@ export const DEFAULT_FEED_CONFIG: FeedConfig = {
   conflation: { markIntervalMs: 1_000, heartbeatIntervalMs: 1_000 },
   publishing: { bufferCapacity: 1_000, maxBatchEntries: 10, maxBatchBytes: 256 * 1024 },
   strategies: { tickBudgetMs: 250, maxConsecutiveFailures: 5 },
+  lease: { ttlMs: 15_000, trustMarginMs: 5_000, retryMs: 2_000 },
+  readiness: { marksFreshMs: 10_000 },
 };
 
 /** Partial sections override the defaults field by field. */
@@ -72,6 +94,8 @@ export const FeedConfigOverrideSchema = z
     conflation: FeedConfigSchema.shape.conflation.partial().optional(),
     publishing: FeedConfigSchema.shape.publishing.partial().optional(),
     strategies: FeedConfigSchema.shape.strategies.partial().optional(),
+    lease: z.object({ ttlMs: z.number().int().positive(), trustMarginMs: z.number().int().positive(), retryMs: z.number().int().positive() }).partial().strict().optional(),
+    readiness: FeedConfigSchema.shape.readiness.partial().optional(),
   })
   .strict();
 export type FeedConfigOverride = z.infer<typeof FeedConfigOverrideSchema>;
@@ -83,6 +107,8 @@ export const resolveFeedConfig = (override: FeedConfigOverride | undefined): Fee
     conflation: { ...DEFAULT_FEED_CONFIG.conflation, ...override?.conflation },
     publishing: { ...DEFAULT_FEED_CONFIG.publishing, ...override?.publishing },
     strategies: { ...DEFAULT_FEED_CONFIG.strategies, ...override?.strategies },
+    lease: { ...DEFAULT_FEED_CONFIG.lease, ...override?.lease },
+    readiness: { ...DEFAULT_FEED_CONFIG.readiness, ...override?.readiness },
   });
 
 /** A market-data source the feed task connects to: one of Alpaca's feeds, or Coinbase Exchange (crypto pairs). */

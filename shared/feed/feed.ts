@@ -71,6 +71,17 @@ export interface FeedReport {
   putEventsRetriedEntries: number;
 }
 
+/** What the feed's readiness is judged on (`shared/feed/feed-readiness.ts`). */
+export interface FeedHealth {
+  /** The source marks come from; undefined when none is healthy. */
+  activeSource: string | undefined;
+  /** When marks were last written (the feed's clock); undefined before any. */
+  lastMarksWrittenAtMs: number | undefined;
+  /** Whether the bus took something on the publisher's last call. */
+  busReachable: boolean;
+  stopped: boolean;
+}
+
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export class Feed {
@@ -90,6 +101,7 @@ export class Feed {
   private heartbeatsWritten = 0;
   private heartbeatFailures = 0;
   private switchesPublished = 0;
+  private lastMarksWrittenAtMs: number | undefined;
 
   constructor(private readonly options: FeedOptions) {
     this.intake = new MarketIntake({
@@ -177,6 +189,7 @@ export class Feed {
     try {
       await marketDataStore.putMarks(marks);
       this.marksWritten += marks.length;
+      this.lastMarksWrittenAtMs = clock.now();
     } catch (error) {
       this.markWriteFailures++;
       telemetry.count(FEED_METRICS.markWriteFailed);
@@ -222,15 +235,42 @@ export class Feed {
     this.frozen = true;
   }
 
-  /** Stops taking data, closes the sources and the strategies, and waits (until `deadline`) for the publisher to drain. */
+  /**
+   * Stops the strategies (no new intents), writes the marks due, stops taking data and closes the sources,
+   * and waits (until `deadline`) for the publisher to drain.
+   */
   async stop(deadline?: Promise<unknown>): Promise<void> {
     if (this.stopped) return;
+    await this.options.strategies.stop();
     await this.writeMarks();
     this.stopped = true;
     await Promise.allSettled(this.options.sources.map((source) => source.close()));
-    await this.options.strategies.stop();
     const flushed = await this.options.publisher.flush(deadline);
     if (!flushed.drained) this.options.log.error('events left unpublished at stop', { left: flushed.left.length });
+  }
+
+  /**
+   * For a feed that lost its lease to another: stops at once and publishes nothing more. The strategies stop,
+   * every unsent event is dropped (and logged: the other feed's strategies now decide), no mark is written and
+   * the sources close, freeing the provider's one connection.
+   */
+  async abandon(): Promise<void> {
+    const dropped = this.options.publisher.discard();
+    if (dropped.length > 0) this.options.log.error('events dropped: this feed lost its lease', { dropped: dropped.length, detailTypes: [...new Set(dropped.map((event) => event.detailType))] });
+    // A stop under way (draining) ends as soon as nothing is left to send; it closes the rest.
+    if (this.stopped) return;
+    this.stopped = true;
+    await this.options.strategies.stop();
+    await Promise.allSettled(this.options.sources.map((source) => source.close()));
+  }
+
+  health(): FeedHealth {
+    return {
+      activeSource: this.intake.activeSource,
+      lastMarksWrittenAtMs: this.lastMarksWrittenAtMs,
+      busReachable: this.options.publisher.reachable,
+      stopped: this.stopped,
+    };
   }
 
   report(): FeedReport {

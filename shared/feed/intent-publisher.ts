@@ -79,6 +79,10 @@ export class IntentPublisher implements EventBus {
   private readonly urgentLine: Waiter[] = [];
   private readonly line: Waiter[] = [];
   private running = false;
+  /** Whether the last call got nothing accepted (failed as a whole, or every entry refused). */
+  private lastCallFailed = false;
+  /** Set by `discard`: nothing more is taken or sent again. */
+  private discarded = false;
   private drainWaiters: (() => void)[] = [];
   private readonly counts: IntentPublisherCounters = {
     intentsPublished: 0,
@@ -103,6 +107,11 @@ export class IntentPublisher implements EventBus {
     return { ...this.counts };
   }
 
+  /** Whether the bus took something on the last call (true before any call): the feed's readiness reads it. */
+  get reachable(): boolean {
+    return !this.lastCallFailed;
+  }
+
   /** Events buffered now (in flight included). */
   get buffered(): number {
     return this.queue.length + this.inFlight.length;
@@ -114,6 +123,7 @@ export class IntentPublisher implements EventBus {
    * refused with a RangeError and none of its events is buffered.
    */
   async publish(events: readonly DomainEvent[]): Promise<void> {
+    if (this.discarded) throw new InfrastructureError('the intent publisher was discarded: this feed no longer leads', 'eventbus');
     const items = events.map((event): Item => {
       const bytes = eventEntryBytes(event);
       if (bytes > this.limits.maxBatchBytes) {
@@ -141,6 +151,19 @@ export class IntentPublisher implements EventBus {
   }
 
   /** Joins a line; undefined when every item found space at once, else a promise for when the last one has. */
+  /**
+   * For a feed that lost its lease: drops everything not yet sent (and everything waiting for space, whose
+   * callers are released) and returns it, so no event is published after another feed took over. A call
+   * already in flight cannot be recalled.
+   */
+  discard(): DomainEvent[] {
+    this.discarded = true;
+    const waiters = [...this.urgentLine.splice(0), ...this.line.splice(0)];
+    const dropped = [...this.queue.splice(0), ...waiters.flatMap((waiter) => waiter.items)].map((item) => item.event);
+    waiters.forEach((waiter) => waiter.resolve());
+    return dropped;
+  }
+
   private enter(line: Waiter[], items: Item[]): Promise<void> | undefined {
     if (items.length === 0) return undefined;
     let resolve!: () => void;
@@ -214,10 +237,11 @@ export class IntentPublisher implements EventBus {
       this.report(error);
     }
     const refused = batch.filter((_, i) => !results?.[i]?.accepted);
+    this.lastCallFailed = refused.length === batch.length;
     if (results) this.reportRefusals(results, refused.length);
     this.counts.intentsPublished += batch.length - refused.length;
     this.inFlight = [];
-    this.queue.unshift(...refused);
+    if (!this.discarded) this.queue.unshift(...refused);
     this.admit();
     return { accepted: batch.length - refused.length, refused: refused.length };
   }

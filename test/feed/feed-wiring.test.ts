@@ -45,6 +45,19 @@ describe('the feed task’s configuration', () => {
     expect((error as InvalidInputError).issues.map((i) => i.path).sort()).toEqual(['env.BROKER_SECRET_ID', 'env.FEED_ID', 'env.FEED_STRATEGIES', 'env.ORDER_QUEUE_URL']);
   });
 
+  it('serves its health on port 8080 unless told otherwise, and refuses a port that is not one', () => {
+    expect(feedSettings(ENV).runtime.FEED_HEALTH_PORT).toBe(8080);
+    expect(feedSettings({ ...ENV, FEED_HEALTH_PORT: '9090' }).runtime.FEED_HEALTH_PORT).toBe(9090);
+    expect(() => feedSettings({ ...ENV, FEED_HEALTH_PORT: '70000' })).toThrow(/FEED_HEALTH_PORT/);
+  });
+
+  it('takes Alpaca endpoints that replace the defaults only as ws(s) and http(s) URLs', () => {
+    const { runtime } = feedSettings({ ...ENV, ALPACA_MARKET_DATA_URL: 'ws://127.0.0.1:9001/v2/iex', ALPACA_API_URL: 'http://127.0.0.1:9002', ALPACA_STREAM_URL: 'ws://127.0.0.1:9002/stream' });
+    expect(runtime.ALPACA_MARKET_DATA_URL).toBe('ws://127.0.0.1:9001/v2/iex');
+    expect(() => feedSettings({ ...ENV, ALPACA_API_URL: 'ftp://example.com' })).toThrow(/ALPACA_API_URL/);
+    expect(() => feedSettings({ ...ENV, ALPACA_STREAM_URL: 'https://example.com' })).toThrow(/ALPACA_STREAM_URL/);
+  });
+
   it('refuses the local environment: its broker is simulated', () => {
     expect(() => feedSettings({ ...ENV, TRADING_ENV: 'local' })).toThrow(FeedConfigurationError);
   });

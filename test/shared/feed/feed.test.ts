@@ -201,4 +201,24 @@ describe('the feed', () => {
     expect(f.store.marks).toEqual([[expect.objectContaining({ symbol: 'MSFT', price: '410' })]]);
     expect([f.primary.closed, f.backup.closed]).toEqual([true, true]);
   });
+
+  it('publishes nothing more and writes no mark once abandoned for a lost lease, and closes its sources', async () => {
+    const f = await started();
+    f.primary.push(quote('primary', 'MSFT', '409.98', '410.02', NOW));
+    await f.feed.abandon();
+    await f.feed.writeMarks();
+    expect(f.store.marks).toEqual([]);
+    await expect(f.publisher.publish([])).rejects.toThrow(/discarded/);
+    expect([f.primary.closed, f.backup.closed]).toEqual([true, true]);
+    expect(f.feed.health().stopped).toBe(true);
+  });
+
+  it('reports its health: the active source, when marks were last written and whether the bus is reachable', async () => {
+    const f = await started();
+    expect(f.feed.health()).toEqual({ activeSource: 'primary', lastMarksWrittenAtMs: undefined, busReachable: true, stopped: false });
+    f.primary.push(quote('primary', 'AAPL', '189.98', '190.02', NOW));
+    f.clock.advance(250);
+    await f.feed.writeMarks();
+    expect(f.feed.health().lastMarksWrittenAtMs).toBe(NOW + 250);
+  });
 });

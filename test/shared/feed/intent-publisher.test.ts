@@ -301,6 +301,43 @@ describe('intent publisher: flush for shutdown', () => {
   });
 });
 
+describe('intent publisher: discarded when the feed loses its lease', () => {
+  it('drops everything not yet sent and everything waiting for space, releases the waiting callers, and sends nothing more', async () => {
+    const { bus, publisher } = setup({ bufferCapacity: 3, maxBatchEntries: 2 });
+    await publisher.publish(intents(1, 3));
+    const waiting = publisher.publish(intents(4, 2));
+    const inFlight = await bus.next();
+    expect(publisher.discard().map(idOf)).toEqual(['i-3', 'i-4', 'i-5']);
+    expect(await isSettled(waiting)).toBe(true);
+    // The call in flight cannot be recalled; what it had refused is not sent again.
+    inFlight.answer([ok, throttled]);
+    expect(await publisher.flush()).toEqual({ drained: true, left: [] });
+    expect(bus.calls).toHaveLength(1);
+    expect(publisher.counters.intentsPublished).toBe(1);
+    await expect(publisher.publish(intents(6, 1))).rejects.toThrow(/discarded/);
+  });
+});
+
+describe('intent publisher: whether the bus is reachable', () => {
+  it('reads reachable before any call and after a call with something accepted, and unreachable after a call with nothing accepted', async () => {
+    const { bus, publisher } = setup({ maxBatchEntries: 2 });
+    expect(publisher.reachable).toBe(true);
+    await publisher.publish(intents(1, 2));
+    (await bus.next()).answer([throttled, throttled]);
+    await settled();
+    expect(publisher.reachable).toBe(false);
+    (await bus.next()).answer([ok, throttled]);
+    await settled();
+    expect(publisher.reachable).toBe(true);
+    (await bus.next()).fail(new Error('connection reset'));
+    await settled();
+    expect(publisher.reachable).toBe(false);
+    await bus.acceptNext();
+    await publisher.flush();
+    expect(publisher.reachable).toBe(true);
+  });
+});
+
 describe('intent publisher: on the local router', () => {
   it('delivers what it publishes to the risk function, in order, as the local session would wire it', async () => {
     const router = new LocalEventRouter({ concurrency: 1 });
