@@ -3,10 +3,12 @@
 // running. Invariants: it may read and write the table, read the broker secret (its cancel-all talks to the
 // broker) and, granted by the stack once the bus exists, put events on the bus; nothing else.
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
+import { isAlwaysOpen, compileMarket } from '../shared/calendar/trading-calendar';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import { METRICS } from '../shared/telemetry/metrics';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { TradingFunction } from './trading-function';
 
@@ -14,12 +16,17 @@ import { TradingFunction } from './trading-function';
  * No bus: the function is the target of a schedule rule of EventRouting, so it exists before the bus; the
  * stack grants it PutEvents (the FEED_STALE breach, the cancellations' order events) once the bus exists.
  */
+/** Days ahead a market's calendar must cover before its alarm pages. */
+export const CALENDAR_COVERAGE_DAYS = 30;
+
 export type DeadManSwitchProps = Omit<BrokerFunctionContext, 'bus'>;
 
 export class DeadManSwitch extends Construct {
   readonly fn: TradingFunction;
   /** The switch itself stopped: no invocation for five minutes (a disabled schedule, a broken deployment). */
   readonly silentAlarm: Alarm;
+  /** Per exchange market the environment trades: its calendar covers fewer than 30 days ahead. */
+  readonly calendarCoverageAlarms: Alarm[];
 
   constructor(scope: Construct, id: string, props: DeadManSwitchProps) {
     super(scope, id);
@@ -50,5 +57,33 @@ export class DeadManSwitch extends Construct {
       treatMissingData: TreatMissingData.BREACHING,
     });
     this.silentAlarm.addAlarmAction(new SnsAction(onCall));
+    this.calendarCoverageAlarms = this.coverageAlarms(props);
+  }
+
+  /**
+   * A calendar past its end closes its market (fail closed): the alarm gives a month to publish the next year's
+   * holidays. Missing data does not breach: the silent alarm covers a switch that stopped.
+   */
+  private coverageAlarms({ config, onCall }: DeadManSwitchProps): Alarm[] {
+    const { defaultMarket, bySymbol } = config.riskLimits.sessions;
+    const markets = [...new Set([defaultMarket, ...Object.values(bySymbol)])].filter((market) => !isAlwaysOpen(compileMarket(market)));
+    return markets.map((market) => {
+      const alarm = new Alarm(this, `CalendarCoverageAlarm${market}`, {
+        alarmDescription: `the ${market} trading calendar covers fewer than 30 days ahead: past its end the market counts as closed and nothing trades (update the calendar)`,
+        metric: new Metric({
+          namespace: 'TradingSafety',
+          metricName: METRICS.calendarCoverageDays,
+          dimensionsMap: { service: 'dead-man-switch', market },
+          statistic: Stats.MINIMUM,
+          period: Duration.hours(1),
+        }),
+        threshold: CALENDAR_COVERAGE_DAYS,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      alarm.addAlarmAction(new SnsAction(onCall));
+      return alarm;
+    });
   }
 }

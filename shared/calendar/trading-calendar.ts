@@ -1,5 +1,6 @@
 // Trading calendars: when a market is open and when its current session started. Sessions are [open, close)
 // in the market's local time, never overlap, and are found from a bounded per-day cache without Intl on a hit.
+// An exchange calendar covers days through a stated date; a day past it is closed (fail closed), never guessed.
 import { z } from 'zod';
 
 const MINUTE_MS = 60_000;
@@ -42,6 +43,8 @@ const ExchangeCalendarSchema = z
   .object({
     kind: z.literal('exchange'),
     timeZone: TimeZoneSchema,
+    /** The last local date the calendar knows (holidays and early closes published through it); later days are closed. */
+    coversThrough: LocalDateSchema,
     open: LocalTimeSchema,
     close: LocalTimeSchema,
     /** ISO weekdays, 1 = Monday .. 7 = Sunday. */
@@ -92,6 +95,7 @@ export type ExchangeCalendar = Extract<MarketCalendar, { kind: 'exchange' }>;
 const XNYS: ExchangeCalendar = {
   kind: 'exchange',
   timeZone: 'America/New_York',
+  coversThrough: '2027-12-31',
   open: '09:30',
   close: '16:00',
   weekdays: [1, 2, 3, 4, 5],
@@ -164,6 +168,8 @@ interface ExchangeState {
   readonly tradingWeekday: readonly boolean[];
   readonly holidays: ReadonlySet<number>;
   readonly halfDays: ReadonlyMap<number, { minutes: number; text: string }>;
+  /** The last local day the calendar covers (epoch day); later days have no session. */
+  readonly coversThroughDay: number;
   /** Any run of this many local days holds a session: each holiday removes at most one day per week. */
   readonly searchDays: number;
   readonly byLocalDay: Map<number, TradingSession | null>;
@@ -214,7 +220,7 @@ const localDayOf = (state: ExchangeState, ms: number): number => Math.floor((ms 
 const sessionOfLocalDay = (state: ExchangeState, day: number): TradingSession | null => {
   const cached = state.byLocalDay.get(day);
   if (cached !== undefined) return cached;
-  if (!state.tradingWeekday[isoWeekdayOfDay(day)] || state.holidays.has(day)) return remember(state.byLocalDay, day, null);
+  if (day > state.coversThroughDay || !state.tradingWeekday[isoWeekdayOfDay(day)] || state.holidays.has(day)) return remember(state.byLocalDay, day, null);
   const half = state.halfDays.get(day);
   return remember(state.byLocalDay, day, {
     date: dateOfDay(day),
@@ -226,7 +232,8 @@ const sessionOfLocalDay = (state: ExchangeState, day: number): TradingSession | 
 
 /** Offsets are under a day, so no session of a local day after the next UTC day opens before ms: start the scan there. */
 const latestSessionOpenedBefore = (state: ExchangeState, ms: number): TradingSession => {
-  const top = Math.floor(ms / DAY_MS) + 1;
+  // Past the coverage no day has a session: the scan starts at its end, however long ago that was.
+  const top = Math.min(Math.floor(ms / DAY_MS) + 1, state.coversThroughDay);
   for (let day = top; day >= top - state.searchDays; day -= 1) {
     const session = sessionOfLocalDay(state, day);
     if (session && session.openMs < ms) return session;
@@ -279,6 +286,7 @@ export const compileCalendar = (calendar: MarketCalendar, name = 'market'): Comp
     tradingWeekday,
     holidays,
     halfDays,
+    coversThroughDay: parseLocalDate(parsed.coversThrough) as number,
     searchDays: 7 * (holidays.size + 1) + 3,
     byLocalDay: new Map(),
     byUtcDay: new Map(),
@@ -326,17 +334,35 @@ export const isMarketOpen = (compiled: CompiledCalendar, nowMs: number): boolean
 /** Start of the most recent session that started at or before nowMs: where the drawdown peak resets. */
 export const sessionStartMs = (compiled: CompiledCalendar, nowMs: number): number => latestSession(compiled, nowMs).openMs;
 
-/** The next session open strictly after nowMs; undefined for an always-open market, which never reopens. */
+/**
+ * The next session open strictly after nowMs; undefined for an always-open market, which never reopens, and when
+ * the next session would fall past the calendar's coverage (nobody knows it yet).
+ */
 export const nextSessionOpenMs = (compiled: CompiledCalendar, nowMs: number): number | undefined => {
   assertInstant(nowMs);
   const { state } = compiled;
   if (state.kind === 'always-open') return undefined;
   const first = Math.floor(nowMs / DAY_MS) - 1;
-  for (let day = first; day <= first + state.searchDays; day += 1) {
+  if (first > state.coversThroughDay) return undefined;
+  for (let day = first; day <= Math.min(first + state.searchDays, state.coversThroughDay + 1); day += 1) {
     const session = sessionOfLocalDay(state, day);
     if (session && session.openMs > nowMs) return session.openMs;
   }
+  if (first + state.searchDays > state.coversThroughDay) return undefined;
   throw new Error(`no session within ${state.searchDays} days after ${new Date(nowMs).toISOString()}`);
+};
+
+/** Whether the market never closes (no sessions to find, no coverage to run out). */
+export const isAlwaysOpen = (compiled: CompiledCalendar): boolean => compiled.state.kind === 'always-open';
+
+/**
+ * Whole days from the market's local date at nowMs through the last day the calendar covers (0 on that day,
+ * negative past it); undefined for an always-open market, whose coverage never runs out.
+ */
+export const calendarCoverageDays = (compiled: CompiledCalendar, nowMs: number): number | undefined => {
+  assertInstant(nowMs);
+  const { state } = compiled;
+  return state.kind === 'always-open' ? undefined : state.coversThroughDay - localDayOf(state, nowMs);
 };
 
 /** Why the market is closed at nowMs, for a denial message; undefined when it is open. Not on the hot path. */
@@ -350,7 +376,8 @@ export const describeClosure = (compiled: CompiledCalendar, nowMs: number): stri
   const reopens = next === undefined ? '' : `; next open ${new Date(next).toISOString()}`;
   const session = sessionOfLocalDay(state, day);
   let reason: string;
-  if (state.holidays.has(day)) reason = `holiday ${date}`;
+  if (day > state.coversThroughDay) reason = `${date} is past the calendar, which covers through ${dateOfDay(state.coversThroughDay)}`;
+  else if (state.holidays.has(day)) reason = `holiday ${date}`;
   else if (!session) reason = `weekend ${date} (${WEEKDAY_NAMES[isoWeekdayOfDay(day)]})`;
   else if (nowMs < session.openMs) reason = `before the ${state.openText} open on ${date}`;
   else if (session.earlyClose) reason = `after the ${state.halfDays.get(day)?.text} early close on ${date}`;

@@ -2,7 +2,7 @@
 // each account concerned is cancelled and a FEED_STALE RiskBreach starts the breaker. Pure over ports. Invariants: a
 // check that cannot read what it needs counts as stale (fail closed, never "fine"); one stale episode has
 // one breach id, so a feed that stays dead trips the breaker once, not once per check.
-import { compileMarket, isMarketOpen, latestSession, nextSessionOpenMs } from '../calendar/trading-calendar';
+import { calendarCoverageDays, compileMarket, isAlwaysOpen, isMarketOpen, latestSession } from '../calendar/trading-calendar';
 import { DETAIL_TYPES, domainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
 import { boundedBreachId } from '../events/risk-events';
@@ -119,9 +119,20 @@ const markAge = (deps: DeadManSwitchDeps, symbol: string, mark: Mark | undefined
   const markMs = isoToEpochMs(mark.at);
   // An unreadable time is as good as no mark: NaN ages compare false, so make it explicit.
   if (Number.isNaN(markMs)) return 'missing';
-  const alwaysOpen = nextSessionOpenMs(calendar, nowMs) === undefined;
-  const sinceMs = alwaysOpen ? markMs : Math.max(markMs, latestSession(calendar, nowMs).openMs);
+  const sinceMs = isAlwaysOpen(calendar) ? markMs : Math.max(markMs, latestSession(calendar, nowMs).openMs);
   return { ageMs: nowMs - sinceMs, sinceMs };
+};
+
+/**
+ * How many days each market's calendar still covers, every check: an alarm pages well before a calendar runs
+ * out (past its end the market is closed and nothing trades). Always-open markets have nothing to run out.
+ */
+const reportCalendarCoverage = (deps: DeadManSwitchDeps, nowMs: number): void => {
+  const { defaultMarket, bySymbol } = deps.riskLimits.sessions;
+  for (const market of new Set([defaultMarket, ...Object.values(bySymbol)])) {
+    const days = calendarCoverageDays(compileMarket(market), nowMs);
+    if (days !== undefined) deps.telemetry.count(METRICS.calendarCoverageDays, { market }, days);
+  }
 };
 
 /** The heartbeat: the same for every account. */
@@ -321,6 +332,7 @@ const actOnAccount = async (deps: DeadManSwitchDeps, outcome: AccountOutcome, no
  * and counted; the caller decides (the dead-man-switch function fails the invocation so it is retried and alarmed).
  */
 export const checkFeedLiveness = async (deps: DeadManSwitchDeps, nowMs: number, memory?: DeadManSwitchMemory): Promise<DeadManSwitchResult> => {
+  reportCalendarCoverage(deps, nowMs);
   const reasons: StaleFinding[] = [];
   let heartbeat: FeedHeartbeat | undefined;
   let marks: Record<string, Mark> | undefined;

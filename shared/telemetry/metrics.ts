@@ -30,6 +30,8 @@ export const METRICS = {
   feedStale: 'FeedStale',
   /** A dead-man switch step failed (a read, the breach, a cancel-all): a read failure counts as stale (fail closed). */
   deadManSwitchFailure: 'DeadManSwitchFailure',
+  /** Days a market's trading calendar still covers (per market, every dead-man switch check); alarmed under 30. */
+  calendarCoverageDays: 'CalendarCoverageDays',
   /** Breach events the breaker function ignored (an alarm that is not ALARM, a break seen in one run only). */
   breakerEventIgnored: 'BreakerEventIgnored',
   /** The breaker function's own halt right after a start failed (the execution's SetHalted still halts). */

@@ -7,6 +7,7 @@ import {
   MarketCalendarSchema,
   MarketIdSchema,
   cachedDayCount,
+  calendarCoverageDays,
   compileCalendar,
   compileMarket,
   describeClosure,
@@ -50,7 +51,7 @@ const wallClock = (timeZone: string) => {
 const hhmmMs = (hhmm: string) => (Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3))) * 60_000;
 const oracleOpen = (cal: ExchangeCalendar, ms: number): { open: boolean; date: string } => {
   const { date, isoWeekday, msOfDay } = wallClock(cal.timeZone)(ms);
-  const tradingDay = cal.weekdays.includes(isoWeekday) && !cal.holidays.includes(date);
+  const tradingDay = date <= cal.coversThrough && cal.weekdays.includes(isoWeekday) && !cal.holidays.includes(date);
   const close = cal.halfDays[date] ?? cal.close;
   return { date, open: tradingDay && msOfDay >= hhmmMs(cal.open) && msOfDay < hhmmMs(close) };
 };
@@ -246,6 +247,7 @@ describe('other exchanges', () => {
   const asx: ExchangeCalendar = MarketCalendarSchema.parse({
     kind: 'exchange',
     timeZone: 'Australia/Sydney',
+    coversThrough: '2027-12-31',
     open: '10:00',
     close: '16:00',
     holidays: ['2026-01-26'],
@@ -254,7 +256,7 @@ describe('other exchanges', () => {
   const compiled = compileCalendar(asx, 'XASX');
 
   it('defaults to Monday-Friday, no holidays and no half days', () => {
-    const parsed = MarketCalendarSchema.parse({ kind: 'exchange', timeZone: 'Asia/Tokyo', open: '09:00', close: '15:00' });
+    const parsed = MarketCalendarSchema.parse({ kind: 'exchange', timeZone: 'Asia/Tokyo', coversThrough: '2027-12-31', open: '09:00', close: '15:00' });
     expect(parsed).toMatchObject({ weekdays: [1, 2, 3, 4, 5], holidays: [], halfDays: {} });
   });
 
@@ -323,7 +325,12 @@ describe('calendar properties (XNYS)', () => {
   it('has no session opening between the latest start and the next open', () => {
     fc.assert(
       fc.property(xnysInstant, (t) => {
-        const next = nextSessionOpenMs(xnys, t) as number;
+        const next = nextSessionOpenMs(xnys, t);
+        if (next === undefined) {
+          // Past the last covered session: nothing opens again as far as the calendar knows.
+          expect(latestSession(xnys, at('2099-01-05T15:00:00Z'))).toEqual(latestSession(xnys, t));
+          return;
+        }
         expect(next).toBeGreaterThan(t);
         expect(sessionStartMs(xnys, next)).toBe(next);
         expect(sessionStartMs(xnys, next - 1)).toBe(sessionStartMs(xnys, t));
@@ -353,8 +360,37 @@ describe('caching', () => {
   });
 });
 
+describe('coverage', () => {
+  it('counts the days the calendar still covers: 30 on the 30th day before its end, 0 on its last day, negative past it', () => {
+    expect(calendarCoverageDays(xnys, at('2027-12-01T12:00:00-05:00'))).toBe(30);
+    expect(calendarCoverageDays(xnys, at('2027-12-31T23:59:59.999-05:00'))).toBe(0);
+    expect(calendarCoverageDays(xnys, at('2028-01-01T00:00:00.000-05:00'))).toBe(-1);
+    expect(calendarCoverageDays(crypto, at('2099-01-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  it('opens on the last covered trading day and stays closed past it, saying why', () => {
+    expect(open('2027-12-31T10:00:00-05:00')).toBe(true);
+    // 2028-01-03 is a Monday the calendar does not cover yet: closed, whatever the weekday.
+    expect(open('2028-01-03T10:00:00-05:00')).toBe(false);
+    expect(describeClosure(xnys, at('2028-01-03T10:00:00-05:00'))).toBe('XNYS closed: 2028-01-03 is past the calendar, which covers through 2027-12-31');
+    expect(nextSessionOpenMs(xnys, at('2027-12-31T17:00:00-05:00'))).toBeUndefined();
+    expect(nextSessionOpenMs(xnys, at('2027-12-30T17:00:00-05:00'))).toBe(at('2027-12-31T09:30:00-05:00'));
+  });
+
+  it('answers the latest session however far past its coverage it is asked', () => {
+    expect(latestSession(xnys, at('2040-06-01T15:00:00Z')).date).toBe('2027-12-31');
+    expect(isMarketOpen(xnys, at('2040-06-01T15:00:00Z'))).toBe(false);
+  });
+
+  it('requires an exchange calendar to say through when it covers', () => {
+    const result = MarketCalendarSchema.safeParse({ kind: 'exchange', timeZone: 'America/New_York', open: '09:30', close: '16:00' });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['coversThrough']);
+  });
+});
+
 describe('MarketCalendarSchema', () => {
-  const valid = { kind: 'exchange', timeZone: 'America/New_York', open: '09:30', close: '16:00' } as const;
+  const valid = { kind: 'exchange', timeZone: 'America/New_York', coversThrough: '2027-12-31', open: '09:30', close: '16:00' } as const;
   const issues = (input: unknown) => {
     const result = MarketCalendarSchema.safeParse(input);
     expect(result.success).toBe(false);

@@ -104,6 +104,20 @@ const setup = (over: { accounts?: string[]; market?: MarketId; bus?: EventBus } 
   };
 };
 
+describe('the dead-man switch: calendar coverage', () => {
+  it('reports, every check, how many days each exchange calendar still covers', async () => {
+    const f = setup({ market: 'XNYS' });
+    await f.check(Date.parse('2027-12-01T12:00:00-05:00'));
+    expect(f.telemetry.countOf(METRICS.calendarCoverageDays, { market: 'XNYS' })).toBe(30);
+  });
+
+  it('reports nothing for an always-open market, whose calendar never runs out', async () => {
+    const f = setup({ market: 'CRYPTO' });
+    await f.check();
+    expect(f.telemetry.countOf(METRICS.calendarCoverageDays, { market: 'CRYPTO' })).toBe(0);
+  });
+});
+
 describe('the dead-man switch: heartbeat', () => {
   it('is fresh when the heartbeat is exactly maxHeartbeatAgeSeconds (15 s) old: nothing is cancelled or raised', async () => {
     const f = setup();

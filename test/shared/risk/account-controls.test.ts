@@ -188,6 +188,11 @@ describe('account controls', () => {
       expect(at(thanksgiving)).toMatchObject({ reason: 'MARKET_CLOSED', message: expect.stringContaining('holiday') });
     });
 
+    it('allows on the last trading day its calendar covers and denies on the next weekday, past the coverage, saying so', () => {
+      expect(at(Date.parse('2027-12-31T15:00:00.000Z'))).toMatchObject({ outcome: 'approved' });
+      expect(at(Date.parse('2028-01-03T15:00:00.000Z'))).toMatchObject({ reason: 'MARKET_CLOSED', message: expect.stringContaining('past the calendar, which covers through 2027-12-31') });
+    });
+
     it('allows a symbol of a 24/7 market on a Saturday', () => {
       const saturday = Date.parse('2026-11-28T03:00:00.000Z');
       expect(at(saturday)).toMatchObject({ reason: 'MARKET_CLOSED' });
