@@ -1,7 +1,8 @@
 // The stack of one environment: table, bus and rules, order queue, the three pipeline functions with their
 // deployment safety, the circuit breaker (function + state machine), the dead-man switch, the
 // kill-switch API, the broker credentials secret (readable only by the functions that talk to the broker),
-// dead-letter alarms, the alarms that halt trading, and the on-call topic. Construct ids never change once deployed.
+// the feed task on Fargate, dead-letter alarms, the alarms that halt trading, and the on-call topic.
+// Construct ids never change once deployed.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -16,6 +17,7 @@ import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { BrokerCredentials } from './broker-credentials';
 import { CircuitBreaker } from './circuit-breaker';
 import { EventRouting, eventBusNameFor } from './event-routing';
+import { FeedService } from './feed-service';
 import { HaltingAlarms } from './halting-alarms';
 import { KillSwitchApi } from './kill-switch-api';
 import { OnCall } from './on-call';
@@ -50,6 +52,8 @@ export class TradingStack extends Stack {
   readonly circuitBreaker: CircuitBreaker;
   readonly deadManSwitch: DeadManSwitch;
   readonly killSwitchApi: KillSwitchApi;
+  /** Undefined where the feed cannot run: without Alpaca or without a market to subscribe to. */
+  readonly feedService: FeedService | undefined;
 
   constructor(scope: Construct, id: string, props: TradingStackProps) {
     super(scope, id, props);
@@ -89,6 +93,7 @@ export class TradingStack extends Stack {
       breaker: this.circuitBreaker.stateMachine,
     });
 
+    this.feedService = this.feed(base, routing);
     this.alarms(base, routing);
     this.outputs(base, routing);
   }
@@ -165,6 +170,20 @@ export class TradingStack extends Stack {
     });
   }
 
+  /** The feed task, where the environment trades on Alpaca and names a market (the feed program refuses otherwise). */
+  private feed({ config, table, orders, brokerCredentials, onCall, baseEnv }: Foundations, routing: EventRouting): FeedService | undefined {
+    if (config.broker.kind !== 'alpaca' || !config.market) return undefined;
+    return new FeedService(this, 'FeedService', {
+      config,
+      table,
+      bus: routing.bus,
+      orderQueue: orders.queue,
+      brokerCredentials,
+      onCall: onCall.topic,
+      baseEnv,
+    });
+  }
+
   /** The dead-letter alarms, which page, and the alarms that also halt trading. */
   private alarms({ onCall, orders, failedInvocations }: Foundations, routing: EventRouting): void {
     const page = (queue: IQueue, id: string, what: string) => this.pageWhenNotEmpty(queue, id, what, onCall);
@@ -208,5 +227,6 @@ export class TradingStack extends Stack {
     new CfnOutput(this, 'OrderQueueUrl', { value: orders.queue.queueUrl });
     new CfnOutput(this, 'OnCallTopicArn', { value: onCall.topic.topicArn });
     if (brokerCredentials.secret) new CfnOutput(this, 'BrokerSecretArn', { value: brokerCredentials.secret.secretArn });
+    if (this.feedService) new CfnOutput(this, 'FeedLogGroupName', { value: this.feedService.logGroup.logGroupName });
   }
 }

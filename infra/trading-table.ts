@@ -1,10 +1,12 @@
 // The trading table, built from the one shared definition (shared/storage/table-definition.ts) that the
-// local bootstrap also uses, so the deployed table and DynamoDB Local cannot drift apart.
+// local bootstrap also uses, so the deployed table and DynamoDB Local cannot drift apart. Also the grant
+// scoped to the market items, which only the table's key design can express.
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
-import { TRADING_TABLE, type KeyAttribute } from '../shared/storage/table-definition';
+import { keys, TRADING_TABLE, type KeyAttribute } from '../shared/storage/table-definition';
 
 export interface TradingTableProps {
   config: EnvironmentConfig;
@@ -14,6 +16,24 @@ const attribute = (key: KeyAttribute) => ({
   name: key.name,
   type: key.type === 'S' ? AttributeType.STRING : AttributeType.NUMBER,
 });
+
+/** The partition of the marks, reference data, the feed's heartbeat and its lease. */
+export const MARKET_PARTITION = keys.marks().pk;
+
+/** The single-item calls the market partition may be given: each names its key, which the condition below needs. */
+export type MarketItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
+
+/**
+ * Lets `grantee` make `actions` on the MARKET items and no others: IAM checks each request's partition key.
+ * Single-item actions only, because `ForAllValues` holds for a request without a key (a Scan would pass).
+ */
+export const grantMarketItems = (table: ITable, grantee: IGrantable, actions: readonly MarketItemAction[]): Grant =>
+  Grant.addToPrincipal({
+    grantee,
+    actions: actions.map((action) => `dynamodb:${action}`),
+    resourceArns: [table.tableArn],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MARKET_PARTITION] } },
+  });
 
 export class TradingTable extends Construct {
   readonly table: Table;

@@ -1,7 +1,7 @@
 // The synths that run what `cdk synth` runs: real esbuild bundling (a local devDependency, so no Docker)
 // and CDK's built-in CloudFormation schema validation, made strict so any finding fails the test.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,6 +18,7 @@ interface Template {
 }
 interface AssetManifest {
   files: Record<string, { source: { path: string; packaging?: string }; destinations: Record<string, { objectKey: string }> }>;
+  dockerImages?: Record<string, { source: { directory: string; platform?: string } }>;
 }
 
 const outdirs: string[] = [];
@@ -41,9 +42,13 @@ const synth = (envName: string, context: AppProps['context']) => {
   };
 };
 
+/** The prod synthesis with real bundling, made once: the tests below read different parts of it. */
+let bundledProd: ReturnType<typeof synth> | undefined;
+const prodAsDeployed = () => (bundledProd ??= synth('prod', {}));
+
 describe('synthesis as the CLI does it', () => {
   it('bundles every prod function into an ESM asset and passes template validation', { timeout: 120_000 }, () => {
-    const { outdir, template, assets, violations } = synth('prod', {});
+    const { outdir, template, assets, violations } = prodAsDeployed();
     expect(violations).toEqual([]);
 
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler');
@@ -64,6 +69,16 @@ describe('synthesis as the CLI does it', () => {
       );
       expect(loaded).toBe('function');
     }
+  });
+
+  it('stages the feed bundle as the build context of the feed image, for ARM64', { timeout: 120_000 }, () => {
+    const { outdir, assets } = prodAsDeployed();
+    const images = Object.values(assets.dockerImages ?? {});
+    expect(images).toHaveLength(1);
+    expect(images[0]?.source.platform).toBe('linux/arm64');
+    const context = join(outdir, images[0]?.source.directory ?? '');
+    expect(readdirSync(context).sort()).toEqual(['Dockerfile', 'main.mjs', 'main.mjs.map', 'strategies', 'strategy-worker.mjs', 'strategy-worker.mjs.map']);
+    expect(existsSync(join(context, 'strategies', 'sample-momentum.mjs'))).toBe(true);
   });
 
   it.each(['dev', 'staging'])('passes template validation for %s', { timeout: 60_000 }, (envName) => {

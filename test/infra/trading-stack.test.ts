@@ -29,6 +29,7 @@ const ORDER_DLQ = 'OrderQueue/DeadLetterQueue';
 const TABLE = 'TradingTable/Table';
 const BROKER_SECRET = 'BrokerCredentials/Secret';
 const BROKER_FUNCTIONS: readonly FunctionName[] = ['order', 'reconciliation', 'breaker', 'dead-man-switch', 'kill-switch'];
+const FEED_TASK_POLICY = 'FeedService/TaskDefinition/TaskRole/DefaultPolicy';
 
 describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: DeployableEnv) => {
   const template = templateFor(env);
@@ -279,7 +280,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     expect(JSON.stringify(mapping?.Properties.FunctionName)).toContain(liveAlias(template, 'order'));
   });
 
-  it('lets only the risk function send to the order queue', () => {
+  it('lets only the risk function and the feed task (its broker relay) send to the order queue', () => {
     const orderQueue = logicalId(template, 'AWS::SQS::Queue', ORDER_QUEUE);
     const senders = Object.entries(template.findResources('AWS::IAM::Policy'))
       .filter(([, policy]) =>
@@ -287,8 +288,9 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
           (s) => [s.Action].flat().includes('sqs:SendMessage') && JSON.stringify(s.Resource).includes(`"${orderQueue}"`),
         ),
       )
-      .map(([id]) => id);
-    expect(senders).toEqual([expect.stringMatching(/^RiskFunctionServiceRoleDefaultPolicy/)]);
+      .map(([id]) => id)
+      .sort();
+    expect(senders).toEqual([FEED_TASK_POLICY, 'RiskFunction/Function/ServiceRole/DefaultPolicy'].map((path) => logicalId(template, 'AWS::IAM::Policy', path)).sort());
   });
 
   it('lets every function read and write the table and put events on the bus', () => {
@@ -368,7 +370,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
       expect(resource(template, 'AWS::SecretsManager::Secret', BROKER_SECRET)).toMatchObject({ DeletionPolicy: policy, UpdateReplacePolicy: policy });
     });
 
-    it('lets only the functions that talk to the broker read the secret', () => {
+    it('lets only the functions that talk to the broker and the feed task read the secret', () => {
       const secret = secretId();
       const readers = Object.entries(template.findResources('AWS::IAM::Policy'))
         .filter(([, policy]) =>
@@ -379,7 +381,9 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
         .map(([id]) => id)
         .sort();
       expect(readers).toEqual(
-        BROKER_FUNCTIONS.map((name) => logicalId(template, 'AWS::IAM::Policy', `${constructId(name)}/Function/ServiceRole/DefaultPolicy`)).sort(),
+        [...BROKER_FUNCTIONS.map((name) => `${constructId(name)}/Function/ServiceRole/DefaultPolicy`), FEED_TASK_POLICY]
+          .map((path) => logicalId(template, 'AWS::IAM::Policy', path))
+          .sort(),
       );
     });
 
@@ -392,10 +396,10 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     });
   });
 
-  it('exports the table name, bus name, order queue URL, on-call topic ARN, broker secret ARN and kill-switch API URL', () => {
+  it('exports the table name, bus name, order queue URL, on-call topic ARN, broker secret ARN, kill-switch API URL and feed log group', () => {
     // RestApi adds its own `<api>Endpoint…` output (hashed id); the stable names are the ones scripts read.
     const stable = Object.keys(template.findOutputs('*')).filter((key) => !/^KillSwitchApiEndpoint/.test(key));
-    expect(stable.sort()).toEqual(['BrokerSecretArn', 'EventBusName', 'KillSwitchApiUrl', 'OnCallTopicArn', 'OrderQueueUrl', 'TableName']);
+    expect(stable.sort()).toEqual(['BrokerSecretArn', 'EventBusName', 'FeedLogGroupName', 'KillSwitchApiUrl', 'OnCallTopicArn', 'OrderQueueUrl', 'TableName']);
     expect(template.findOutputs('BrokerSecretArn').BrokerSecretArn?.Value).toEqual({ Ref: logicalId(template, 'AWS::SecretsManager::Secret', BROKER_SECRET) });
   });
 

@@ -1,0 +1,168 @@
+// The feed task on ECS Fargate: one ARM64 task in a public subnet of its own VPC, no inbound traffic, health
+// checked on /health, replaced by a rolling deploy that the table lease keeps to one leader. Its role may do
+// only what the feed does: the MARKET items, the bus, the order queue, the broker secret, the on-call topic.
+import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { Duration, RemovalPolicy, Size, Stack, Stage } from 'aws-cdk-lib';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import {
+  AwsLogDriverMode,
+  Cluster,
+  ContainerImage,
+  CpuArchitecture,
+  FargatePlatformVersion,
+  FargateService,
+  FargateTaskDefinition,
+  LogDrivers,
+  OperatingSystemFamily,
+} from 'aws-cdk-lib/aws-ecs';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { EnvironmentConfig } from '../shared/config/environments';
+import { DEFAULT_FEED_HEALTH_PORT, RUNTIME_ENV } from '../shared/config/runtime-env';
+import type { BrokerCredentials } from './broker-credentials';
+import { buildFeedBundle } from './feed-bundle';
+import { grantMarketItems } from './trading-table';
+
+export interface FeedServiceProps {
+  config: EnvironmentConfig;
+  table: ITable;
+  bus: IEventBus;
+  orderQueue: IQueue;
+  /** Must hold a secret: an environment without one (the simulated broker) gets no feed service. */
+  brokerCredentials: BrokerCredentials;
+  onCall: ITopic;
+  /** The variables every function gets (environment, table, bus). */
+  baseEnv: Record<string, string>;
+}
+
+/** The strategy the deployed feed hosts, as a path in the bundle (the task's working directory). */
+const DEPLOYED_STRATEGIES = ['strategies/sample-momentum.mjs'];
+
+/** Exit 0 when the feed's health server answers /health with 2xx; Node is the only program the image has. */
+export const FEED_HEALTH_COMMAND = `fetch('http://127.0.0.1:${DEFAULT_FEED_HEALTH_PORT}/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`;
+
+/** The build contexts written in this process, so several stacks of one assembly share one. */
+const writtenContexts = new Set<string>();
+
+/**
+ * The image's build context, in the cloud assembly's folder beside the staged assets (so it goes where the
+ * assembly goes, and nothing piles up in /tmp): the real bundle when this stack is bundled (cdk synth, deploy),
+ * else the Dockerfile alone, so test syntheses stay fast. Only staged here: Docker builds it at deploy.
+ */
+const imageContextDir = (scope: Construct): string => {
+  const bundled = Stack.of(scope).bundlingRequired;
+  const outdir = Stage.of(scope)?.assetOutdir;
+  if (!outdir) throw new Error('FeedService must be defined inside an App or a Stage (its image is staged in the cloud assembly)');
+  const dir = join(outdir, bundled ? 'feed-image-bundle' : 'feed-image-dockerfile');
+  if (writtenContexts.has(dir)) return dir;
+  // A synthesis into the same folder again (cdk watch) starts from nothing: no file of an older bundle remains.
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  if (bundled) buildFeedBundle(dir);
+  else copyFileSync(join(import.meta.dirname, '..', 'feed', 'Dockerfile'), join(dir, 'Dockerfile'));
+  writtenContexts.add(dir);
+  return dir;
+};
+
+export class FeedService extends Construct {
+  readonly service: FargateService;
+  readonly taskDefinition: FargateTaskDefinition;
+  readonly logGroup: LogGroup;
+
+  constructor(scope: Construct, id: string, props: FeedServiceProps) {
+    super(scope, id);
+    const { config } = props;
+    const secret = props.brokerCredentials.secret;
+    if (!secret) throw new Error(`FeedService: environment ${config.name} has no broker credentials secret (the feed needs Alpaca)`);
+
+    // Public subnets and no NAT gateway: a NAT gateway costs about $1.08 a day before traffic, the task's public
+    // IPv4 address about $0.12. Nothing can reach the task: its security group admits no inbound traffic.
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 }],
+    });
+    const cluster = new Cluster(this, 'Cluster', { vpc });
+    const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: `Feed task (${config.name}): no inbound; outbound to the broker, market data and AWS APIs`,
+      allowAllOutbound: true,
+    });
+
+    this.logGroup = new LogGroup(this, 'Logs', {
+      retention: config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: 256,
+      memoryLimitMiB: 512,
+      runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
+    });
+    this.taskDefinition.addContainer('Feed', {
+      image: ContainerImage.fromAsset(imageContextDir(this), { platform: Platform.LINUX_ARM64 }),
+      environment: {
+        ...props.baseEnv,
+        [RUNTIME_ENV.orderQueueUrl]: props.orderQueue.queueUrl,
+        [RUNTIME_ENV.brokerSecretId]: secret.secretArn,
+        [RUNTIME_ENV.feedId]: `feed-${config.name}`,
+        [RUNTIME_ENV.feedStrategies]: DEPLOYED_STRATEGIES.join(','),
+        [RUNTIME_ENV.feedHealthPort]: String(DEFAULT_FEED_HEALTH_PORT),
+        [RUNTIME_ENV.onCallTopicArn]: props.onCall.topicArn,
+        POWERTOOLS_LOG_LEVEL: config.logLevel,
+      },
+      healthCheck: {
+        command: ['CMD', 'node', '-e', FEED_HEALTH_COMMAND],
+        interval: Duration.seconds(10),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+      // The program drains its publisher for up to 20 s after SIGTERM, then releases the lease and exits.
+      stopTimeout: Duration.seconds(30),
+      logging: LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'feed',
+        // A slow CloudWatch Logs must not block the feed's writes to stdout (its heartbeat would stop and the
+        // dead-man switch halt trading); lines past the buffer are dropped instead.
+        mode: AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      }),
+    });
+    this.grantFeedAccess(props);
+
+    this.service = new FargateService(this, 'Service', {
+      cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: 1,
+      // Rolling 100/200: the replacement starts while the old task runs and waits for the lease in the table; it
+      // connects and publishes nothing until the old task, stopped with SIGTERM, releases it. Two tasks may run,
+      // only one ever leads, and the feed hands over in seconds instead of being absent during a deploy.
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      assignPublicIp: true,
+      vpcSubnets: { subnetType: SubnetType.PUBLIC },
+      securityGroups: [securityGroup],
+      enableExecuteCommand: false,
+      platformVersion: FargatePlatformVersion.LATEST,
+    });
+  }
+
+  /** The task role: exactly the calls the feed makes, each on its one resource. */
+  private grantFeedAccess(props: FeedServiceProps): void {
+    const role = this.taskDefinition.taskRole;
+    // Marks, reference data, heartbeat and lease: all under MARKET.
+    grantMarketItems(props.table, role, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    props.bus.grantPutEventsTo(role);
+    // The broker relay's order updates.
+    props.orderQueue.grantSendMessages(role);
+    props.brokerCredentials.grantRead(role);
+    props.onCall.grantPublish(role);
+  }
+}
