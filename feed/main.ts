@@ -4,14 +4,17 @@
 // the strategies, drains the intents and the marks (up to 20 s, within the container's 30 s stop timeout) while
 // still holding the lease, closes the sockets, releases the lease and exits 0. A lost lease stops it at once and
 // exits 75 (the service starts a fresh standby). A configuration or strategy module it cannot use is one line on
-// stderr and exit 64.
+// stderr and exit 64; a broker key it cannot read yet (the placeholder of a new environment) keeps it alive and
+// not ready, asking again every 30 s, so a first deploy completes before anyone has stored the key.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { Logger } from '@aws-lambda-powertools/logger';
 import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 import { InvalidInputError } from '../shared/errors/errors';
 import { feedReadiness } from '../shared/feed/feed-readiness';
 import { FeedSupervisor } from '../shared/feed/feed-supervisor';
 import { startFeedProgram } from './feed-program';
-import { FeedConfigurationError, wireFeedTask, type FeedTask } from './feed-wiring';
+import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import { FeedConfigurationError, feedSettings, wireFeedTask, type FeedTask } from './feed-wiring';
 import { startHealthServer } from './health-server';
 
 /** The program's timers: marks asked for five times a second (each symbol still at most once per interval). */
@@ -20,6 +23,14 @@ const STRATEGIES_EVERY_MS = 100;
 const STOP_DEADLINE_MS = 20_000;
 /** Exit code of a feed that lost its lease: it stopped publishing; a fresh task waits for the lease. */
 const EXIT_LEASE_LOST = 75;
+/** How often a feed that cannot be wired yet (its broker key unreadable) asks again. */
+const WIRING_RETRY_MS = 30_000;
+
+/** Errors no retry can cure: the configuration or a strategy module. */
+const isStartupError = (error: unknown): boolean =>
+  error instanceof InvalidInputError || error instanceof FeedConfigurationError || error instanceof StrategyLoadError;
+
+const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Starts what needs the lease: the feed program and the broker relay. */
 const lead = (task: FeedTask) => async () => {
@@ -45,19 +56,23 @@ const lead = (task: FeedTask) => async () => {
   };
 };
 
+/** The task's readiness: why it has not started, or its lease, source, marks and bus once wired. */
+const readinessOf = (wired: { task: FeedTask; supervisor: FeedSupervisor } | undefined, notStarted: string) => {
+  const nowMs = Date.now();
+  if (!wired) return feedReadiness({ lease: 'standby', health: undefined, marketOpen: false, nowMs, marksFreshMs: 0, notStarted });
+  const { task, supervisor } = wired;
+  const lease = task.leadership.isLeading() ? 'leading' : task.leadership.state;
+  const health = supervisor.started ? task.feed.health() : undefined;
+  return feedReadiness({ lease, health, marketOpen: task.marketOpen(nowMs), nowMs, marksFreshMs: task.feedConfig.readiness.marksFreshMs });
+};
+
 const run = async (): Promise<number> => {
-  const task = await wireFeedTask();
-  const { feed, leadership, feedConfig, log } = task;
-  const supervisor = new FeedSupervisor({ leadership, lead: lead(task), log });
-  const health = await startHealthServer({
-    port: task.healthPort,
-    readiness: () => {
-      const nowMs = Date.now();
-      const lease = leadership.isLeading() ? 'leading' : leadership.state;
-      return feedReadiness({ lease, health: supervisor.started ? feed.health() : undefined, marketOpen: task.marketOpen(nowMs), nowMs, marksFreshMs: feedConfig.readiness.marksFreshMs });
-    },
-  });
-  log.info('feed task up', { holder: leadership.holder, healthPort: health.port });
+  const { runtime } = feedSettings(process.env);
+  const startLog = new Logger({ serviceName: 'feed' });
+  let wired: { task: FeedTask; supervisor: FeedSupervisor } | undefined;
+  let notStarted = 'wiring the feed';
+  const health = await startHealthServer({ port: runtime[RUNTIME_ENV.feedHealthPort], readiness: () => readinessOf(wired, notStarted) });
+  startLog.info('feed health port open', { healthPort: health.port });
   let stopRequested = false;
   const stopping = new Promise<void>((resolve) => {
     const stop = () => {
@@ -68,6 +83,21 @@ const run = async (): Promise<number> => {
     process.once('SIGINT', stop);
   });
   try {
+    while (!wired && !stopRequested) {
+      try {
+        const task = await wireFeedTask();
+        wired = { task, supervisor: new FeedSupervisor({ leadership: task.leadership, lead: lead(task), log: task.log }) };
+      } catch (error) {
+        if (isStartupError(error)) throw error;
+        notStarted = errorText(error);
+        startLog.error('feed cannot start yet; asking again', { error: notStarted, retryInMs: WIRING_RETRY_MS });
+        await Promise.race([sleep(WIRING_RETRY_MS), stopping]);
+      }
+    }
+    if (!wired) return 0;
+    const { task, supervisor } = wired;
+    const { feedConfig, log } = task;
+    log.info('feed task up', { holder: task.leadership.holder });
     while (!stopRequested) {
       const state = await supervisor.step();
       if (state === 'lost') return EXIT_LEASE_LOST;
@@ -89,8 +119,8 @@ const run = async (): Promise<number> => {
 run().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof InvalidInputError || error instanceof FeedConfigurationError || error instanceof StrategyLoadError) {
-      console.error(error.message);
+    if (isStartupError(error)) {
+      console.error(errorText(error));
       process.exit(64);
     }
     console.error(error instanceof Error ? error.message : String(error));

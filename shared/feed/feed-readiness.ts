@@ -22,6 +22,8 @@ export interface ReadinessInputs {
   marketOpen: boolean;
   nowMs: number;
   marksFreshMs: number;
+  /** Why the feed could not be wired yet (its broker key unreadable, say): it is alive, retrying, not ready. */
+  notStarted?: string;
 }
 
 const check = (ok: boolean, detail: string): ReadinessCheck => ({ ok, detail });
@@ -37,7 +39,9 @@ const marksCheck = ({ health, marketOpen, nowMs, marksFreshMs }: ReadinessInputs
 export const feedReadiness = (inputs: ReadinessInputs): FeedReadiness => {
   const { lease, health } = inputs;
   const checks = {
-    lease: check(lease === 'leading', lease === 'leading' ? 'this feed holds the lease' : `lease ${lease}`),
+    lease: inputs.notStarted !== undefined
+      ? check(false, `not started: ${inputs.notStarted}`)
+      : check(lease === 'leading', lease === 'leading' ? 'this feed holds the lease' : `lease ${lease}`),
     source: check(health?.activeSource !== undefined, health?.activeSource ? `marks from ${health.activeSource}` : 'no healthy market-data source'),
     marks: marksCheck(inputs),
     bus: check(health?.busReachable ?? false, health === undefined ? 'not publishing yet' : health.busReachable ? 'the bus took the last call' : 'the bus took nothing on the last call'),

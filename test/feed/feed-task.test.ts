@@ -1,11 +1,15 @@
-// The feed task as its container runs it, end to end against local stand-ins: DynamoDB Local, the in-process
-// SQS, a local Alpaca market-data server, the fake Alpaca (REST and trade_updates), and a fake EventBridge and
-// Secrets Manager. One task leads and publishes; a second waits, connecting nothing; on SIGTERM the first
-// drains, releases the lease and exits 0, and the second takes over.
+// The feed task as its container runs it: the bundle the image holds, started with node, end to end against
+// local stand-ins (DynamoDB Local, the in-process SQS, a local Alpaca market-data server, the fake Alpaca's REST
+// and trade_updates, a fake EventBridge and Secrets Manager). One task leads and publishes; a second waits,
+// connecting nothing; on SIGTERM the first drains, releases the lease and exits 0, and the second takes over.
+// A task whose broker key is still the placeholder stays alive and not ready, saying why.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildFeedBundle } from '../../infra/feed-bundle';
 import { dynamoStores } from '../../adapters/dynamodb/dynamo-stores';
 import { AlpacaMarketServer } from '../../local/alpaca-market-server';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs, type LocalSqs } from '../../local/sqs-local';
@@ -14,9 +18,9 @@ import type { FeedLeaseStore } from '../../shared/ports/feed-lease-store';
 import { dynamoClient, freshTable } from '../support/dynamo';
 import { FakeAlpaca } from '../support/fake-alpaca';
 import { FakeAwsJson } from '../support/fake-aws-json';
-import { inject } from 'vitest';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:broker-dev';
+const PLACEHOLDER_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:broker-new';
 const SYMBOLS = ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'SPY'];
 const STOP_TIMEOUT_MS = 30_000;
 
@@ -34,11 +38,11 @@ let aws: FakeAwsJson;
 let lease: FeedLeaseStore;
 let env: NodeJS.ProcessEnv;
 let quotes: NodeJS.Timeout;
+let bundle: string;
 const tasks: Task[] = [];
 
-const start = (): Task => {
-  const tsx = fileURLToPath(import.meta.resolve('tsx/cli'));
-  const child = spawn(process.execPath, [tsx, 'feed/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+const start = (over: NodeJS.ProcessEnv = {}): Task => {
+  const child = spawn(process.execPath, [join(bundle, 'main.mjs')], { env: { ...env, ...over }, cwd: bundle, stdio: ['ignore', 'pipe', 'pipe'] });
   const task: Task = { child, lines: [], stderr: [], exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
   let buffered = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -68,7 +72,7 @@ const until = async <T>(what: string, probe: () => Promise<T | undefined> | T | 
   }
 };
 
-const healthPort = (task: Task) => until('the health port', () => task.lines.find((line) => line.message === 'feed task up')?.healthPort as number | undefined);
+const healthPort = (task: Task) => until('the health port', () => task.lines.find((line) => line.message === 'feed health port open')?.healthPort as number | undefined);
 const holderOf = (task: Task) => until('the holder', () => task.lines.find((line) => line.message === 'feed task up')?.holder as string | undefined);
 const get = async (task: Task, path: string) => {
   const response = await fetch(`http://127.0.0.1:${await healthPort(task)}${path}`);
@@ -76,12 +80,15 @@ const get = async (task: Task, path: string) => {
 };
 
 beforeAll(async () => {
+  bundle = mkdtempSync(join(tmpdir(), 'feed-bundle-'));
+  buildFeedBundle(bundle, { strategies: ['strategies/sample-momentum.ts'] });
   sqs = await startLocalSqs();
   const sqsClient = new SQSClient(localSqsClientConfig(sqs.endpoint));
   const { queueUrl } = await createFifoQueues(sqsClient, 'feed-task-orders');
   alpaca = await FakeAlpaca.start();
   market = await AlpacaMarketServer.start({ keyId: alpaca.keyId, secretKey: alpaca.secretKey });
-  aws = await FakeAwsJson.start({ [SECRET_ARN]: JSON.stringify(alpaca.credentials) });
+  // A new environment's secret holds the stack's placeholder until an operator stores the key.
+  aws = await FakeAwsJson.start({ [SECRET_ARN]: JSON.stringify(alpaca.credentials), [PLACEHOLDER_ARN]: JSON.stringify({ keyId: '', secretKey: 'generated' }) });
   const { tableName } = await freshTable();
   lease = dynamoStores(dynamoClient(), tableName).feedLeaseStore;
   env = {
@@ -99,7 +106,8 @@ beforeAll(async () => {
     ORDER_QUEUE_URL: queueUrl,
     BROKER_SECRET_ID: SECRET_ARN,
     FEED_ID: 'feed-dev',
-    FEED_STRATEGIES: 'strategies/sample-momentum.ts',
+    // As the task definition names it: relative to the bundle, the container's working folder.
+    FEED_STRATEGIES: 'strategies/sample-momentum.mjs',
     FEED_HEALTH_PORT: '0',
     ALPACA_MARKET_DATA_URL: market.feedUrl('iex'),
     ALPACA_API_URL: alpaca.restUrl,
@@ -166,5 +174,19 @@ describe('the feed task, as its container runs it', () => {
     second.child.kill('SIGTERM');
     await expect(second.exited).resolves.toBe(0);
     await expect(lease.current()).resolves.toBeUndefined();
+  });
+
+  it('stays alive and not ready, saying why, while its broker key is the placeholder, and stops cleanly', { timeout: 120_000 }, async () => {
+    const task = start({ BROKER_SECRET_ID: PLACEHOLDER_ARN });
+    expect((await get(task, '/health')).status).toBe(200);
+    const ready = await until('a reason on /ready', async () => {
+      const answer = await get(task, '/ready');
+      return String((answer.body.checks as { lease: { detail: string } }).lease.detail).startsWith('not started: ') ? answer : undefined;
+    });
+    expect(ready.status).toBe(503);
+    expect(JSON.stringify(ready.body)).toMatch(/keyId/);
+    await expect(lease.current()).resolves.toBeUndefined();
+    task.child.kill('SIGTERM');
+    await expect(task.exited).resolves.toBe(0);
   });
 });

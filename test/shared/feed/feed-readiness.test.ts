@@ -29,6 +29,12 @@ describe('feed readiness', () => {
     }
   });
 
+  it('is not ready, and says why, while the feed cannot be wired yet', () => {
+    const readiness = feedReadiness(inputs({ lease: 'standby', health: undefined, notStarted: 'secret broker-dev holds no key yet' }));
+    expect(readiness.ready).toBe(false);
+    expect(readiness.checks.lease).toEqual({ ok: false, detail: 'not started: secret broker-dev holds no key yet' });
+  });
+
   it('is not ready without a healthy market-data source', () => {
     const readiness = feedReadiness(inputs({}, { activeSource: undefined }));
     expect(readiness.ready).toBe(false);
