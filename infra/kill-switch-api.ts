@@ -126,6 +126,8 @@ export class KillSwitchApi extends Construct {
     const breaker = this.api.root.addResource('breaker');
     breaker.addResource('approve').addMethod('POST', integration, iam);
     breaker.addResource('reject').addMethod('POST', integration, iam);
+    // Arming a brought-up account (HALTED → ACTIVE once the feed runs and a reconciliation is clean).
+    this.api.root.addResource('arm').addMethod('POST', integration, iam);
 
     new CfnOutput(this, 'Url', { key: 'KillSwitchApiUrl', value: this.api.url, description: 'Kill-switch API base URL (IAM SigV4)' });
   }

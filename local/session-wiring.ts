@@ -21,6 +21,7 @@ import { startRecoveryWith } from '../shared/kill-switch/release-trip';
 import { createDeadManSwitch, type DeadManSwitch } from '../shared/dead-man-switch/dead-man-switch';
 import { resolveDeadManSwitchConfig } from '../shared/dead-man-switch/dead-man-switch-config';
 import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
+import { armSettingsFor } from '../shared/config/arm-settings';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { EVENT_ROUTES } from '../shared/routing/routes';
 import { cancelAllFrom } from '../shared/order-service/cancellation';
@@ -189,6 +190,7 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
       approvals: new LocalBreakerApprovals(breaker),
       telemetry: c.telemetry,
       logger: c.logger,
+      arm: { ...armSettingsFor(c.settings.config, c.settings.profile.symbols.map((s) => s.symbol)), marketDataStore: c.stores.marketDataStore },
     }),
     { principalFrom: 'header' },
   );

@@ -61,10 +61,10 @@ export class DynamoMarketDataStore implements MarketDataStore {
    * Conditional on the stored heartbeat being older: two feed tasks (say, during a deploy) never move it
    * back, so its age never understates how long the feed has been silent.
    */
-  async putFeedHeartbeat(feedId: string, at: string): Promise<void> {
+  async putFeedHeartbeat(feedId: string, at: string, since?: string): Promise<void> {
     // Not applied when a newer heartbeat is stored already: nothing to do then.
     await this.table.putIf('PutItem (feed heartbeat)', {
-      Item: { ...keys.feedHeartbeat(), type: 'FEED_HEARTBEAT', feedId, at },
+      Item: { ...keys.feedHeartbeat(), type: 'FEED_HEARTBEAT', feedId, at, ...(since ? { since } : {}) },
       ConditionExpression: 'attribute_not_exists(pk) OR #at < :at',
       ExpressionAttributeNames: { '#at': 'at' },
       ExpressionAttributeValues: { ':at': at },
@@ -73,6 +73,6 @@ export class DynamoMarketDataStore implements MarketDataStore {
 
   async getFeedHeartbeat(): Promise<FeedHeartbeat | undefined> {
     const item = await this.table.get('GetItem (feed heartbeat)', keys.feedHeartbeat());
-    return item ? { feedId: String(item.feedId), at: String(item.at) } : undefined;
+    return item ? { feedId: String(item.feedId), at: String(item.at), ...(item.since ? { since: String(item.since) } : {}) } : undefined;
   }
 }

@@ -48,6 +48,7 @@ export class DynamoTradingStateStore implements TradingStateStore {
     const what = 'TransactWrite (trading state)';
     return this.table.retryOnConflict(what, STATE_CHANGE_ATTEMPTS, async (last): Promise<StateChangeOutcome | LostRace> => {
       const previous = await this.getTradingState(change.account);
+      if (change.onlyIfMissing && previous !== undefined) return previous === change.to ? { outcome: 'unchanged', previous } : { outcome: 'refused', previous };
       if (previous === change.to) return { outcome: 'unchanged', previous };
       if (change.from.length > 0 && (previous === undefined || !change.from.includes(previous))) return { outcome: 'refused', previous };
       const items = [stateUpdate(this.table.name, change, previous), auditPut(this.table.name, stateChangeAudit(change, previous))];

@@ -1,11 +1,11 @@
 // Kill-switch API: API Gateway REST proxy events, IAM-authenticated. Routes: POST /kill-switch,
-// POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, GET /status. The principal is
+// POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm, GET /status. The principal is
 // the caller's IAM identity (userArn); locally, and only when created with { principalFrom: 'header' },
 // the X-Principal header stands in for it.
 // Input is validated whole before the core runs, so a 400 has written nothing. Activation answers 200
 // when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
-// say which), 503 when KILLED could not be stored. A refused release, approval or rejection is 409 with its
-// coded reason.
+// say which), 503 when KILLED could not be stored. A refused release, approval, rejection or arm is 409 with
+// its coded reason.
 import { awsCancelAll, onCallPager } from '../../adapters/aws/safety-wiring';
 import { breakerControl, orderIntakeControlPlane } from '../../adapters/aws/kill-switch-wiring';
 import { Buffer } from 'node:buffer';
@@ -15,6 +15,9 @@ import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { approveRecovery, rejectRecovery, type BreakerApprovalDeps } from '../../shared/breaker/approval';
+import { armAccount } from '../../shared/bring-up/account-bring-up';
+import { armSettingsFor, type ArmSettings } from '../../shared/config/arm-settings';
+import type { MarketDataStore } from '../../shared/ports/market-data-store';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { startRecoveryWith } from '../../shared/kill-switch/release-trip';
 import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
@@ -36,6 +39,8 @@ export type KillSwitchHandlerDeps = KillSwitchDeps &
   BreakerApprovalDeps & {
   telemetry: Telemetry;
   logger: Pick<Logger, 'error' | 'info'>;
+  /** What POST /arm judges a brought-up account by; without it the route answers 503 (nothing is armed). */
+  arm?: ArmSettings & { marketDataStore: Pick<MarketDataStore, 'getMarks' | 'getFeedHeartbeat'> };
 };
 
 export interface KillSwitchHandlerOptions {
@@ -66,13 +71,14 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   body: JSON.stringify(body),
 });
 
-type Route = 'activate' | 'release' | 'approve' | 'reject' | 'status';
+type Route = 'activate' | 'release' | 'approve' | 'reject' | 'arm' | 'status';
 const routeOf = (method: string, path: string): Route | undefined => {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (method === 'POST' && p === '/kill-switch') return 'activate';
   if (method === 'POST' && p === '/kill-switch/release') return 'release';
   if (method === 'POST' && p === '/breaker/approve') return 'approve';
   if (method === 'POST' && p === '/breaker/reject') return 'reject';
+  if (method === 'POST' && p === '/arm') return 'arm';
   if (method === 'GET' && p === '/status') return 'status';
   return undefined;
 };
@@ -109,6 +115,13 @@ export const createKillSwitchHandler =
         const result = await activateKillSwitch(d, input);
         d.logger.info('kill switch activated', { account: input.account, principal, requestId, steps: result.steps });
         return json(result.state !== 'KILLED' ? 503 : result.complete ? 200 : 207, result);
+      }
+      if (route === 'arm') {
+        if (!d.arm) return json(503, { error: 'Unavailable', message: 'arming is not configured for this API' });
+        const result = await armAccount({ ...d, ...d.arm }, input);
+        d.logger.info('arm', { account: input.account, principal, requestId, result });
+        if (result.outcome === 'refused') return json(409, { error: 'ArmRefused', reason: result.reason, message: result.message });
+        return json(200, result);
       }
       if (route === 'approve' || route === 'reject') {
         const result = await (route === 'approve' ? approveRecovery : rejectRecovery)(d, input);
@@ -147,6 +160,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     approvals: breaker.approvals,
     telemetry,
     logger: createLogger(FUNCTION),
+    arm: { ...armSettingsFor(adapters.config), marketDataStore: adapters.stores.marketDataStore },
   };
   return awsDeps;
 };

@@ -102,6 +102,8 @@ export class Feed {
   private heartbeatFailures = 0;
   private switchesPublished = 0;
   private lastMarksWrittenAtMs: number | undefined;
+  /** When this feed started: the heartbeat carries it, so an operator arming an account knows since when the feed runs. */
+  private startedAt: string | undefined;
 
   constructor(private readonly options: FeedOptions) {
     this.intake = new MarketIntake({
@@ -128,6 +130,7 @@ export class Feed {
    */
   async start(): Promise<void> {
     await this.options.strategies.start();
+    this.startedAt = utcNow(this.options.clock.now());
     for (const source of this.options.sources) {
       source
         .start(this.options.symbols, {
@@ -203,7 +206,7 @@ export class Feed {
   async beat(): Promise<void> {
     if (this.stopped || this.frozen) return;
     try {
-      await this.options.marketDataStore.putFeedHeartbeat(this.options.feedId, utcNow(this.options.clock.now()));
+      await this.options.marketDataStore.putFeedHeartbeat(this.options.feedId, utcNow(this.options.clock.now()), this.startedAt);
       this.heartbeatsWritten++;
     } catch (error) {
       this.heartbeatFailures++;

@@ -17,6 +17,7 @@ import { utcNow } from '../time/utc';
 import type { CancelAllResult } from '../order-service/cancellation';
 import type { Pager } from '../ports/pager';
 import type { BreakerStage, BreakerStore } from '../ports/breaker-store';
+import type { FeedHeartbeat } from '../market/marks';
 import type { MarketDataStore } from '../ports/market-data-store';
 import type { RecoveryStart } from './release-trip';
 import type { StateChangeOutcome } from '../trading-state/state-change';
@@ -39,7 +40,7 @@ export interface KillSwitchDeps {
   /** Status reads: the breaker's execution, the open orders and positions valued at the latest marks, the latest reconciliation. */
   breakerStore: Pick<BreakerStore, 'getBreakerExecution'>;
   reconciliationStore: Pick<ReconciliationStore, 'getReconciliation' | 'listOrders' | 'listPositions'>;
-  marketDataStore: Pick<MarketDataStore, 'getMarks'>;
+  marketDataStore: Pick<MarketDataStore, 'getMarks' | 'getFeedHeartbeat'>;
   controlPlane: ControlPlane;
   pager: Pager;
   clock: Clock;
@@ -233,6 +234,8 @@ export interface KillSwitchStatus {
   lastReconciliation: ReconciliationRecord | null;
   /** The account's current (or last) breaker execution; null when none has run. Never the approval token. */
   breaker: BreakerStatus | null;
+  /** The feed's latest heartbeat (which feed, when, running since when); null when no feed ever wrote one. */
+  feed: FeedHeartbeat | null;
 }
 
 export interface BreakerStatus {
@@ -248,7 +251,7 @@ export interface BreakerStatus {
 const OPEN_STATUSES = ORDER_STATUSES.filter(isOpenStatus);
 
 export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'tradingStateStore' | 'breakerStore' | 'reconciliationStore' | 'marketDataStore' | 'controlPlane'>, account: string): Promise<KillSwitchStatus> => {
-  const [tradingState, killSwitch, orders, positions, marks, lastReconciliation, intake, execution] = await Promise.all([
+  const [tradingState, killSwitch, orders, positions, marks, lastReconciliation, intake, execution, feed] = await Promise.all([
     deps.tradingStateStore.getTradingState(account),
     deps.tradingStateStore.getKillSwitch(account),
     deps.reconciliationStore.listOrders(account, OPEN_STATUSES),
@@ -257,6 +260,7 @@ export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'tradingStateS
     deps.reconciliationStore.getReconciliation(account),
     deps.controlPlane.intakeStatus().catch((): IntakeStatus => 'unknown'),
     deps.breakerStore.getBreakerExecution(account),
+    deps.marketDataStore.getFeedHeartbeat(),
   ]);
   const valuation = valueLedger(positions, marks);
   return {
@@ -282,5 +286,6 @@ export const killSwitchStatus = async (deps: Pick<KillSwitchDeps, 'tradingStateS
     breaker: execution
       ? { breachId: execution.breachId, kind: execution.kind, stage: execution.stage, since: execution.since, awaitingApproval: execution.approval !== undefined }
       : null,
+    feed: feed ?? null,
   };
 };

@@ -17,8 +17,10 @@ export interface InstrumentReference {
   sector?: string;
 }
 
-/** The feed's latest heartbeat: which feed task wrote it and when (ISO-8601). */
+/** The feed's latest heartbeat: which feed task wrote it and when (ISO-8601), and since when that feed runs. */
 export interface FeedHeartbeat {
   feedId: string;
   at: string;
+  /** When the feed that wrote it started (taking data, writing marks); absent from heartbeats written before it was kept. */
+  since?: string;
 }

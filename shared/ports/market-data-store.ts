@@ -21,7 +21,7 @@ export interface MarketDataStore {
   /** The daily reference load: average daily volume and sector per symbol. */
   putReference(reference: Readonly<Record<string, InstrumentReference>>): Promise<void>;
   /** The feed says it is alive; the stored time only moves forward (an older heartbeat changes nothing). */
-  putFeedHeartbeat(feedId: string, at: string): Promise<void>;
+  putFeedHeartbeat(feedId: string, at: string, since?: string): Promise<void>;
   /** The latest heartbeat, strongly consistent; undefined when no feed ever wrote one. */
   getFeedHeartbeat(): Promise<FeedHeartbeat | undefined>;
 }

@@ -8,6 +8,8 @@ export interface TradingStateChange {
   account: string;
   /** The states the change may start from; empty means any state, or none stored yet. */
   from: readonly TradingState[];
+  /** Only when no state is stored yet (an account's first state); refused otherwise, whatever `from` says. */
+  onlyIfMissing?: boolean;
   to: TradingState;
   /** The component or person changing it. */
   actor: string;

@@ -33,13 +33,13 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
   const mapping = () => Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as string;
   const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
 
-  it('serves exactly POST /kill-switch, POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject and GET /status', () => {
-    expect(routes(template)).toEqual(['GET /status', 'POST /breaker/approve', 'POST /breaker/reject', 'POST /kill-switch', 'POST /kill-switch/release']);
+  it('serves exactly POST /kill-switch, POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm and GET /status', () => {
+    expect(routes(template)).toEqual(['GET /status', 'POST /arm', 'POST /breaker/approve', 'POST /breaker/reject', 'POST /kill-switch', 'POST /kill-switch/release']);
   });
 
   it('requires IAM authorization on every method', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
-    expect(methods).toHaveLength(5);
+    expect(methods).toHaveLength(6);
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 

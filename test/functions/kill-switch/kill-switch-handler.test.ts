@@ -185,3 +185,46 @@ describe('kill-switch API', () => {
     expect(bodyOf(response)).toMatchObject({ issues: [expect.objectContaining({ path: 'account' })] });
   });
 });
+
+describe('POST /arm', () => {
+  const NOW = Date.parse('2026-11-23T15:00:00.000Z');
+  const armDeps = (): KillSwitchHandlerDeps => ({
+    ...deps(),
+    arm: { accounts: [ACCOUNT], symbols: ['AAPL'], isOpen: () => true, maxHeartbeatAgeMs: 15_000, maxMarkAgeMs: 60_000, marketDataStore: stores.marketDataStore },
+  });
+  const at = (ms: number) => new Date(ms).toISOString();
+
+  it('arms a brought-up account once the feed runs and a clean reconciliation followed it, as the IAM principal', async () => {
+    await seeder.putTradingState(ACCOUNT, 'HALTED', 'bring-up', at(NOW - 300_000));
+    await stores.marketDataStore.putFeedHeartbeat('feed-dev', at(NOW), at(NOW - 200_000));
+    await stores.marketDataStore.putMarks([{ symbol: 'AAPL', price: '190', at: at(NOW) }]);
+    const refused = await createKillSwitchHandler(armDeps)(apiEvent('POST', '/arm', { body: { account: ACCOUNT, reason: 'first day' } }));
+    expect(refused.statusCode).toBe(409);
+    expect(bodyOf(refused)).toMatchObject({ error: 'ArmRefused', reason: 'RECONCILIATION_MISSING' });
+    await stores.reconciliationStore.recordReconciliation(
+      { account: ACCOUNT, runId: 'run-1', status: 'clean', completedAt: at(NOW - 100_000), breaks: [] },
+      auditEntry({ account: ACCOUNT, occurredAt: at(NOW - 100_000), kind: 'RECONCILIATION_RUN', actor: 'reconciliation', correlationId: 'run-1', causationId: 'test', detail: {} }),
+    );
+    const armed = await createKillSwitchHandler(armDeps)(apiEvent('POST', '/arm', { body: { account: ACCOUNT, reason: 'first day' } }));
+    expect(armed.statusCode).toBe(200);
+    expect(bodyOf(armed)).toMatchObject({ outcome: 'armed', state: 'ACTIVE' });
+    await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toMatchObject({ state: 'ACTIVE', updatedBy: ALICE });
+  });
+
+  it('answers 409 ACCOUNT_UNKNOWN for an account the environment does not have, writing nothing', async () => {
+    const response = await createKillSwitchHandler(armDeps)(apiEvent('POST', '/arm', { body: { account: 'paper9', reason: 'typo' } }));
+    expect(response.statusCode).toBe(409);
+    expect(bodyOf(response)).toMatchObject({ reason: 'ACCOUNT_UNKNOWN' });
+    expect((await scanAll(client, tableName)).filter((item) => JSON.stringify(item).includes('paper9'))).toEqual([]);
+  });
+
+  it('answers 503 and arms nothing where arming is not configured', async () => {
+    const response = await iamHandler()(apiEvent('POST', '/arm', { body: { account: ACCOUNT, reason: 'first day' } }));
+    expect(response.statusCode).toBe(503);
+  });
+
+  it('answers 403 without a principal', async () => {
+    const response = await createKillSwitchHandler(armDeps)(apiEvent('POST', '/arm', { body: { account: ACCOUNT, reason: 'first day' }, principal: null }));
+    expect(response.statusCode).toBe(403);
+  });
+});

@@ -32,6 +32,14 @@ const handler = () =>
   createReconciliationHandler(() => ({ ...stores, broker, bus, clock: new ManualClock(), telemetry, accounts: [ACCOUNT], logger: silentLogger }));
 
 describe('reconciliation function', () => {
+  it('brings a configured account with no trading state up HALTED before its first run, and leaves a stored state alone', async () => {
+    await handler()(scheduledEvent());
+    await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toMatchObject({ state: 'HALTED', updatedBy: 'bring-up' });
+    await seeder.putTradingState(ACCOUNT, 'KILLED', 'arn:aws:iam::1:user/alice', '2026-11-23T15:00:00.000Z');
+    await handler()(scheduledEvent('sched-2'));
+    await expect(stores.tradingStateStore.getTradingState(ACCOUNT)).resolves.toBe('KILLED');
+  });
+
   it('reports a clean run when the broker and the table agree', async () => {
     await executeIntent({ stores, seeder }, broker, 'c1', { symbol: 'AAPL', quantity: '5' });
     await executeIntent({ stores, seeder }, broker, 'c2', { symbol: 'MSFT', side: 'sell', quantity: '2.5' });
