@@ -2,7 +2,8 @@
 // every symbol in one request, following next_page_token until Alpaca has no more. Invariants: requests are paced
 // and 429s honoured as the broker adapter does (its rate limiter and Retry-After / X-RateLimit-Reset reading),
 // with a bounded number of retries; the key goes into request headers only, never into an error, a cause or a
-// redirect; a malformed page fails the whole read, naming the symbol, bar, field and rule.
+// redirect; a malformed page fails the whole read, naming the symbol, bar, field and rule. Crypto pairs
+// (BASE/QUOTE) are not stocks: they are not asked for and get no bars.
 import { InfrastructureError, InvalidInputError } from '../../../shared/errors/errors';
 import type { DailyBar, DailyVolumeSource } from '../../../shared/ports/daily-volume-source';
 import { quotaSignal, RequestRateLimiter } from '../../broker/alpaca/alpaca-rate-limit';
@@ -94,9 +95,10 @@ export class AlpacaDailyBars implements DailyVolumeSource {
   }
 
   async dailyBars(symbols: readonly string[], range: { start: string; end: string }): Promise<Record<string, DailyBar[]>> {
-    if (symbols.length === 0) return {};
+    const stocks = symbols.filter((symbol) => !symbol.includes('/'));
+    if (stocks.length === 0) return {};
     const end = this.feed === 'sip' ? new Date(Math.min(Date.parse(range.end), this.now() - SIP_DELAY_MS)).toISOString() : range.end;
-    const query: Record<string, string> = { symbols: symbols.join(','), timeframe: '1Day', start: range.start, end, limit: String(PAGE_LIMIT), adjustment: 'raw', feed: this.feed };
+    const query: Record<string, string> = { symbols: stocks.join(','), timeframe: '1Day', start: range.start, end, limit: String(PAGE_LIMIT), adjustment: 'raw', feed: this.feed };
     const bars: Record<string, DailyBar[]> = {};
     const tokens = new Set<string>();
     let pageToken: string | undefined;
@@ -105,7 +107,7 @@ export class AlpacaDailyBars implements DailyVolumeSource {
       const json = await this.get(path);
       let read: ReturnType<typeof readBarsPage>;
       try {
-        read = readBarsPage(json, symbols);
+        read = readBarsPage(json, stocks);
         for (const [symbol, more] of Object.entries(read.bars)) append(bars, symbol, more);
       } catch (error) {
         throw new AlpacaDataError(this.redact(`Alpaca GET ${path} answered bars that cannot be used: ${errorText(error)}`), 200, { cause: this.safeCause(error) });

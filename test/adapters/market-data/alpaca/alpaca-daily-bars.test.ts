@@ -185,6 +185,14 @@ describe('alpaca daily bars', () => {
     await expect(source().dailyBars([], RANGE)).resolves.toEqual({});
   });
 
+  it('asks for no crypto pair: the stock bars have none, so a pair gets no bars', async () => {
+    await expect(source().dailyBars(['ETH/USD'], RANGE)).resolves.toEqual({});
+    expect(fake.requestsTo(ROUTE)).toHaveLength(0);
+    fake.bars.set('AAPL', [dailyBar('2026-11-20', 51_000_000)]);
+    await expect(source().dailyBars(['ETH/USD', 'AAPL'], RANGE)).resolves.toEqual({ AAPL: [{ at: '2026-11-20T05:00:00.000Z', volume: '51000000' }] });
+    expect(fake.requestsTo(ROUTE)[0]?.query.symbols).toBe('AAPL');
+  });
+
   it('never shows the key in an error, even when the answer quotes it', async () => {
     fake.inject(ROUTE, { kind: 'status', status: 400, body: { message: `bad key ${KEY_ID} / ${SECRET}` } });
     const refused = await failure(source().dailyBars(['AAPL'], RANGE));
