@@ -144,7 +144,7 @@ export class ReferenceRefresh {
           if (!result) return;
           this.failures = 0;
           this.schedule(nextDailyRunMs(clock.now(), config.refreshAtUtc));
-          log.info('reference data refreshed', { ...result, nextAt: utcNow(this.nextAtMs ?? 0) });
+          log.info('reference data refreshed', { ...result, ...(this.nextAtMs !== undefined ? { nextAt: utcNow(this.nextAtMs) } : {}) });
         },
         (error: unknown) => {
           if (this.stopped) return;

@@ -114,10 +114,14 @@ describe('the reference refresh', () => {
 
   it('gives no sector to a subscribed symbol the document does not name, and counts it', async () => {
     fake.bars.set('QQQ', weekdaysThroughFriday(40_000_000, 20));
-    refreshFor({ symbols: [...SYMBOLS, 'QQQ'] }).start();
+    refreshFor({ symbols: [...SYMBOLS, 'QQQ', 'XLE'] }).start();
     await settled(REFERENCE_METRICS.refreshed, 1);
-    expect((await readReference()).QQQ).toEqual({ adv: adv20(40_000_000) });
-    expect(telemetry.countOf(REFERENCE_METRICS.dataMissing, { field: 'sector' })).toBe(1);
+    const reference = await readReference();
+    expect(reference.QQQ).toEqual({ adv: adv20(40_000_000) });
+    // Neither bars nor a sector: written empty, so nothing stale is left for the risk function to trust.
+    expect(reference.XLE).toEqual({});
+    expect(telemetry.countOf(REFERENCE_METRICS.dataMissing, { field: 'sector' })).toBe(2);
+    expect(telemetry.countOf(REFERENCE_METRICS.dataMissing, { field: 'adv' })).toBe(1);
   });
 
   it('refreshes again every day at refreshAtUtc, on that day’s bars', async () => {
