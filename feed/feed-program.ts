@@ -1,7 +1,9 @@
 // The feed program's loop: a Feed driven on independent timers (marks, heartbeat, strategies), so a strategy
-// over its budget or a slow write never delays the heartbeat. The same code runs in the feed task and in the
-// local session. Invariant: a timer's work never overlaps itself.
+// over its budget or a slow write never delays the heartbeat, and, in the feed task, the reference-data refresh
+// beside it. The same code runs in the feed task and in the local session (which seeds its reference data
+// itself). Invariants: a timer's work never overlaps itself; the refresh runs only between start and stop.
 import type { Feed, FeedReport } from '../shared/feed/feed';
+import type { ReferenceRefresh } from '../shared/feed/reference-refresh';
 
 export interface FeedCadence {
   /** How often the conflator is asked for due marks (each symbol is still written at most once per its interval). */
@@ -16,6 +18,8 @@ export interface FeedProgramOptions {
   cadence: FeedCadence;
   /** Told of anything a timer's work threw (the feed counts and logs its own failures first). */
   onError?: (error: unknown) => void;
+  /** The reference-data refresh, started with the feed and stopped with it (absent locally). */
+  reference?: Pick<ReferenceRefresh, 'start' | 'stop'>;
 }
 
 export interface FeedProgram {
@@ -51,10 +55,11 @@ const every = (ms: number, work: () => Promise<unknown>, onError: (error: unknow
 
 /** Starts the feed (strategies, then sources) and the timers; resolves once the feed has started. */
 export const startFeedProgram = async (options: FeedProgramOptions): Promise<FeedProgram> => {
-  const { feed, cadence } = options;
+  const { feed, cadence, reference } = options;
   const onError = options.onError ?? (() => undefined);
   await feed.start();
   await feed.beat();
+  reference?.start();
   const timers = [
     every(cadence.marksMs, () => feed.writeMarks(), onError),
     every(cadence.heartbeatMs, () => feed.beat(), onError),
@@ -62,7 +67,7 @@ export const startFeedProgram = async (options: FeedProgramOptions): Promise<Fee
   ];
   let hung = false;
   let stopped: Promise<FeedReport> | undefined;
-  const stopTimers = () => Promise.all(timers.map((t) => t.stop()));
+  const stopTimers = () => Promise.all([...timers.map((t) => t.stop()), reference?.stop()]);
   return {
     get hung() {
       return hung;

@@ -1,8 +1,9 @@
 // The feed task's AWS wiring, from its environment: the trading table's market-data store, EventBridge through
 // the intent publisher, the order queue for the broker relay, Alpaca (and Coinbase for crypto) market data,
-// Alpaca's trade_updates stream with its REST catch-up, the strategies in worker threads, Powertools metrics
-// and logs, the on-call pager. Invariant: a configuration that cannot run fails here, naming what is missing,
-// before anything connects.
+// Alpaca's trade_updates stream with its REST catch-up, the reference-data refresh (Alpaca's daily bars and the
+// operator's sectors document, reference/sectors.json, bundled), the strategies in worker threads, Powertools
+// metrics and logs, the on-call pager. Invariant: a configuration that cannot run fails here, naming what is
+// missing, before anything connects.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,21 +18,27 @@ import { ALPACA_LIVE_STREAM_URL, ALPACA_PAPER_STREAM_URL, AlpacaUpdateStream } f
 import { credentialsFromSecretsManager, type AlpacaCredentials } from '../adapters/broker/alpaca/credentials';
 import { dynamoStores } from '../adapters/dynamodb/dynamo-stores';
 import { EventBridgeBus } from '../adapters/eventbridge/eventbridge-bus';
+import { AlpacaDailyBars, ALPACA_DATA_URL } from '../adapters/market-data/alpaca/alpaca-daily-bars';
 import { AlpacaMarketData } from '../adapters/market-data/alpaca/alpaca-market-data';
 import { CoinbaseMarketData } from '../adapters/market-data/coinbase/coinbase-market-data';
 import { PowertoolsTelemetry } from '../adapters/powertools/powertools-telemetry';
 import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
 import { WorkerStrategyRunner } from '../adapters/strategy/worker-strategy-runner';
 import { systemClock } from '../adapters/system/system-clock';
+import SECTORS_DOCUMENT from '../reference/sectors.json' with { type: 'json' };
 import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
 import { FeedRuntimeEnvSchema, RUNTIME_ENV, type FeedRuntimeEnv } from '../shared/config/runtime-env';
+import { InvalidInputError } from '../shared/errors/errors';
 import { parseOrThrow } from '../shared/errors/zod-issues';
 import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
 import { Feed } from '../shared/feed/feed';
 import { resolveFeedConfig, type FeedConfig, type MarketSourceConfig, type MarketSubscription } from '../shared/feed/feed-config';
 import { FeedLeadership } from '../shared/feed/feed-leadership';
 import { IntentPublisher } from '../shared/feed/intent-publisher';
-import { marketHours } from '../shared/feed/market-hours';
+import { marketDayStart, marketHours } from '../shared/feed/market-hours';
+import { ReferenceRefresh } from '../shared/feed/reference-refresh';
+import { readSectorDocument } from '../shared/feed/sector-document';
+import type { Sector } from '../shared/market/sectors';
 import type { Log } from '../shared/ports/log';
 import type { MarketDataSource } from '../shared/ports/market-data-source';
 import { DEFAULT_RUNAWAY_GUARD } from '../shared/strategy/strategy-host';
@@ -41,6 +48,8 @@ import { StrategyHosts } from '../shared/strategy/strategy-hosts';
 export interface FeedTask {
   feed: Feed;
   relay: BrokerUpdateRelay;
+  /** The reference-data refresh, run while the feed leads. */
+  reference: ReferenceRefresh;
   config: EnvironmentConfig;
   feedConfig: FeedConfig;
   leadership: FeedLeadership;
@@ -55,13 +64,36 @@ export class FeedConfigurationError extends Error {
   override readonly name = 'FeedConfigurationError';
 }
 
-/** The environment checked and the configuration loaded, or an error naming each variable and rule. */
-export const feedSettings = (env: NodeJS.ProcessEnv): { runtime: FeedRuntimeEnv; config: EnvironmentConfig; market: MarketSubscription } => {
+const SECTORS_PATH = 'reference/sectors.json';
+
+/** The operator's sectors document, or a configuration error naming each symbol and rule it breaks. */
+const sectorsOf = (document: unknown): Readonly<Record<string, Sector>> => {
+  try {
+    return readSectorDocument(document, SECTORS_PATH);
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const why = error.issues.map((issue) => `${issue.path}: ${issue.rule}`).join('; ');
+    throw new FeedConfigurationError(`${SECTORS_PATH} cannot be used (${why}): correct it and deploy`, { cause: error });
+  }
+};
+
+export interface FeedSettings {
+  runtime: FeedRuntimeEnv;
+  config: EnvironmentConfig;
+  market: MarketSubscription;
+  sectors: Readonly<Record<string, Sector>>;
+}
+
+/**
+ * The environment checked, the configuration loaded and the sectors document read, or an error naming each
+ * variable, symbol and rule. `sectorsDocument` is the bundled document unless a test passes another.
+ */
+export const feedSettings = (env: NodeJS.ProcessEnv, sectorsDocument: unknown = SECTORS_DOCUMENT): FeedSettings => {
   const runtime = parseOrThrow(FeedRuntimeEnvSchema, env, 'env');
   const config = loadEnvironmentConfig(runtime[RUNTIME_ENV.environment]);
   if (config.broker.kind !== 'alpaca') throw new FeedConfigurationError(`environment ${config.name} has the simulated broker: the feed task needs Alpaca (the local runtime runs its own feed)`);
   if (!config.market) throw new FeedConfigurationError(`environment ${config.name} names no market to subscribe to (config "market")`);
-  return { runtime, config, market: config.market };
+  return { runtime, config, market: config.market, sectors: sectorsOf(sectorsDocument) };
 };
 
 const sourceOf = (source: MarketSourceConfig, credentials: AlpacaCredentials, log: Logger, alpacaUrl: string | undefined): MarketDataSource => {
@@ -71,7 +103,7 @@ const sourceOf = (source: MarketSourceConfig, credentials: AlpacaCredentials, lo
 
 /** Builds the feed task from its environment; nothing connects until the program starts it. */
 export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promise<FeedTask> => {
-  const { runtime, config, market } = feedSettings(env);
+  const { runtime, config, market, sectors } = feedSettings(env);
   const venue = config.broker.kind === 'alpaca' ? config.broker.venue : 'paper';
   const credentials = await credentialsFromSecretsManager(new SecretsManagerClient({}), runtime[RUNTIME_ENV.brokerSecretId]);
   const feedConfig = resolveFeedConfig(config.feed);
@@ -134,7 +166,18 @@ export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promis
     telemetry,
     log,
   });
+  const reference = new ReferenceRefresh({
+    symbols: market.symbols,
+    sectors,
+    volumes: new AlpacaDailyBars({ baseUrl: runtime[RUNTIME_ENV.alpacaDataApiUrl] ?? ALPACA_DATA_URL, credentials, feed: feedConfig.referenceData.volumeFeed }),
+    store: stores.marketDataStore,
+    config: feedConfig.referenceData,
+    dayStart: marketDayStart(config.riskLimits.sessions),
+    clock: systemClock,
+    telemetry,
+    log,
+  });
   const isOpen = marketHours(config.riskLimits.sessions);
   const marketOpen = (nowMs: number) => market.symbols.some((symbol) => isOpen(symbol, nowMs));
-  return { feed, relay, config, feedConfig, leadership, marketOpen, healthPort: runtime[RUNTIME_ENV.feedHealthPort], log };
+  return { feed, relay, reference, config, feedConfig, leadership, marketOpen, healthPort: runtime[RUNTIME_ENV.feedHealthPort], log };
 };

@@ -1,11 +1,12 @@
 // The feed task's entry point: wires the feed from its environment and serves its health port at once; waits as
 // a standby until it holds the feed lease (connecting and publishing nothing), then starts the feed (strategies,
-// sources, timers) and the broker relay, renewing the lease with the heartbeat. On SIGTERM or SIGINT it stops
-// the strategies, drains the intents and the marks (up to 20 s, within the container's 30 s stop timeout) while
-// still holding the lease, closes the sockets, releases the lease and exits 0. A lost lease stops it at once and
-// exits 75 (the service starts a fresh standby). A configuration or strategy module it cannot use is one line on
-// stderr and exit 64; a broker key it cannot read yet (the placeholder of a new environment) keeps it alive and
-// not ready, asking again every 30 s, so a first deploy completes before anyone has stored the key.
+// sources, timers, the reference-data refresh) and the broker relay, renewing the lease with the heartbeat. On
+// SIGTERM or SIGINT it stops the strategies, drains the intents and the marks (up to 20 s, within the container's
+// 30 s stop timeout) while still holding the lease, closes the sockets, releases the lease and exits 0. A lost
+// lease stops it at once and exits 75 (the service starts a fresh standby). A configuration, sectors document or
+// strategy module it cannot use is one line on stderr and exit 64; a broker key it cannot read yet (the
+// placeholder of a new environment) keeps it alive and not ready, asking again every 30 s, so a first deploy
+// completes before anyone has stored the key.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { StrategyLoadError } from '../adapters/strategy/strategy-module';
@@ -32,13 +33,14 @@ const isStartupError = (error: unknown): boolean =>
 
 const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Starts what needs the lease: the feed program and the broker relay. */
+/** Starts what needs the lease: the feed program (with the reference-data refresh) and the broker relay. */
 const lead = (task: FeedTask) => async () => {
-  const { feed, relay, feedConfig, log } = task;
+  const { feed, relay, reference, feedConfig, log } = task;
   const program = await startFeedProgram({
     feed,
     cadence: { marksMs: MARKS_EVERY_MS, heartbeatMs: feedConfig.conflation.heartbeatIntervalMs, strategiesMs: STRATEGIES_EVERY_MS },
     onError: (error) => log.error('feed timer failed', { error: error instanceof Error ? error.message : String(error) }),
+    reference,
   });
   await relay.start();
   log.info('feed leading', { environment: task.config.name });

@@ -1,8 +1,11 @@
 // The simulated market: a seeded random walk over several symbols on a tick grid, quoted one tick either side
 // of the price (so a quote's mid is the price), with an optional flash crash of one symbol. Prices are exact
 // decimal strings, always at least two ticks; the same seed replays the same path.
+import SECTORS_DOCUMENT from '../reference/sectors.json' with { type: 'json' };
+import { readSectorDocument } from '../shared/feed/sector-document';
 import { dec, toDecimalString, type Decimal } from '../shared/money/decimal';
 import type { InstrumentReference } from '../shared/market/marks';
+import type { Sector } from '../shared/market/sectors';
 import { seededRandom } from '../shared/random/seeded';
 import type { MarketTick } from '../shared/strategy/strategy';
 import type { PublishedQuote } from './websocket-market-server';
@@ -21,16 +24,27 @@ export const DEFAULT_SYMBOLS: readonly SymbolSpec[] = [
   { symbol: 'SPY', start: '560.00' },
 ];
 
-/** The reference data the daily load would bring: average daily volume (shares) and sector. */
-export const DEFAULT_REFERENCE: Readonly<Record<string, InstrumentReference>> = {
-  AAPL: { adv: '55000000', sector: 'TECHNOLOGY' },
-  MSFT: { adv: '20000000', sector: 'TECHNOLOGY' },
-  NVDA: { adv: '250000000', sector: 'TECHNOLOGY' },
-  AMZN: { adv: '40000000', sector: 'CONSUMER' },
-  SPY: { adv: '60000000', sector: 'INDEX' },
+/** The operator's sectors document, the one the deployed feed writes from (reference/sectors.json). */
+const SECTORS = readSectorDocument(SECTORS_DOCUMENT, 'reference/sectors.json');
+const sectorOf = (symbol: string): Sector => {
+  const sector = SECTORS[symbol];
+  if (!sector) throw new Error(`reference/sectors.json names no sector for ${symbol}, a symbol of the local market`);
+  return sector;
 };
 
-const RUNAWAY_SECTORS = ['TECHNOLOGY', 'CONSUMER', 'FINANCIALS', 'HEALTHCARE', 'ENERGY', 'INDUSTRIALS', 'UTILITIES', 'MATERIALS'];
+/**
+ * The reference data the feed's refresh would write: a fixed average daily volume (shares), and the sector the
+ * operator's document gives, so local runs and AWS group symbols alike.
+ */
+export const DEFAULT_REFERENCE: Readonly<Record<string, InstrumentReference>> = {
+  AAPL: { adv: '55000000', sector: sectorOf('AAPL') },
+  MSFT: { adv: '20000000', sector: sectorOf('MSFT') },
+  NVDA: { adv: '250000000', sector: sectorOf('NVDA') },
+  AMZN: { adv: '40000000', sector: sectorOf('AMZN') },
+  SPY: { adv: '60000000', sector: sectorOf('SPY') },
+};
+
+const RUNAWAY_SECTORS: readonly Sector[] = ['TECHNOLOGY', 'CONSUMER', 'FINANCIALS', 'HEALTHCARE', 'ENERGY', 'INDUSTRIALS', 'UTILITIES', 'MATERIALS'];
 
 /** The runaway scenario's 40 symbols (RW00…RW39), priced from 20 to 410 so order sizes differ. */
 export const RUNAWAY_SYMBOLS: readonly SymbolSpec[] = Array.from({ length: 40 }, (_, i) => ({
@@ -40,7 +54,7 @@ export const RUNAWAY_SYMBOLS: readonly SymbolSpec[] = Array.from({ length: 40 },
 
 /** Deep liquidity and eight sectors: neither the ADV nor the concentration limits decide the runaway's fate. */
 export const RUNAWAY_REFERENCE: Readonly<Record<string, InstrumentReference>> = Object.fromEntries(
-  RUNAWAY_SYMBOLS.map((spec, i) => [spec.symbol, { adv: '1000000000', sector: RUNAWAY_SECTORS[i % RUNAWAY_SECTORS.length] ?? 'OTHER' }]),
+  RUNAWAY_SYMBOLS.map((spec, i) => [spec.symbol, { adv: '1000000000', sector: RUNAWAY_SECTORS[i % RUNAWAY_SECTORS.length] as Sector }]),
 );
 
 /** Crypto pairs for the scenarios that fail over between Alpaca's crypto feed and Coinbase (both trade them). */
@@ -53,7 +67,7 @@ export const CRYPTO_SYMBOLS: readonly SymbolSpec[] = [
 ];
 
 export const CRYPTO_REFERENCE: Readonly<Record<string, InstrumentReference>> = Object.fromEntries(
-  CRYPTO_SYMBOLS.map((spec) => [spec.symbol, { adv: '5000000', sector: 'CRYPTO' }]),
+  CRYPTO_SYMBOLS.map((spec) => [spec.symbol, { adv: '5000000', sector: 'CRYPTO' satisfies Sector }]),
 );
 
 /** One symbol falls by `fraction` of its price, evenly over `durationMs` from `startMs`, then walks on from there. */

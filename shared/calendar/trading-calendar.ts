@@ -352,6 +352,16 @@ export const nextSessionOpenMs = (compiled: CompiledCalendar, nowMs: number): nu
   throw new Error(`no session within ${state.searchDays} days after ${new Date(nowMs).toISOString()}`);
 };
 
+/**
+ * Start of the market's local calendar day containing nowMs: local midnight in its time zone (UTC midnight for an
+ * always-open market). A daily bar stamped at or after it belongs to a session that is not over yet.
+ */
+export const localDayStartMs = (compiled: CompiledCalendar, nowMs: number): number => {
+  assertInstant(nowMs);
+  const { state } = compiled;
+  return state.kind === 'always-open' ? Math.floor(nowMs / DAY_MS) * DAY_MS : localToUtc(state.formatter, localDayOf(state, nowMs), 0);
+};
+
 /** Whether the market never closes (no sessions to find, no coverage to run out). */
 export const isAlwaysOpen = (compiled: CompiledCalendar): boolean => compiled.state.kind === 'always-open';
 

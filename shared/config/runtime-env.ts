@@ -30,6 +30,8 @@ export const RUNTIME_ENV = {
   alpacaMarketDataUrl: 'ALPACA_MARKET_DATA_URL',
   alpacaApiUrl: 'ALPACA_API_URL',
   alpacaStreamUrl: 'ALPACA_STREAM_URL',
+  /** The Market Data API's REST base (historical daily bars for the reference refresh); default https://data.alpaca.markets. */
+  alpacaDataApiUrl: 'ALPACA_DATA_API_URL',
 } as const;
 
 /** The feed's health port when FEED_HEALTH_PORT is not set (the container health check asks it). */
@@ -66,5 +68,6 @@ export const FeedRuntimeEnvSchema = RuntimeEnvSchema.extend({
   [RUNTIME_ENV.alpacaMarketDataUrl]: z.string().regex(/^wss?:\/\/\S+$/, { error: 'must be a ws:// or wss:// URL' }).optional(),
   [RUNTIME_ENV.alpacaApiUrl]: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).optional(),
   [RUNTIME_ENV.alpacaStreamUrl]: z.string().regex(/^wss?:\/\/\S+$/, { error: 'must be a ws:// or wss:// URL' }).optional(),
+  [RUNTIME_ENV.alpacaDataApiUrl]: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).optional(),
 });
 export type FeedRuntimeEnv = z.infer<typeof FeedRuntimeEnvSchema>;

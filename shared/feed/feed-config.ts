@@ -1,8 +1,30 @@
 // The feed's configuration: validation limits, source failover, conflation and heartbeat periods, intent
-// publishing bounds and strategy isolation. Every field has a default; an environment overrides what it needs.
+// publishing bounds, strategy isolation, the lease, readiness and the reference-data refresh. Every field has a
+// default; an environment overrides what it needs.
 import { z } from 'zod';
 import { SymbolSchema } from '../events/ids';
 import { PositiveDecimalStringSchema } from '../money/decimal';
+
+/** The reference-data refresh (ADV from daily bars, sectors from the document): docs/feed.md, "Reference data". */
+const ReferenceDataConfigObject = z
+  .object({
+    /** ADV is the mean volume of this many complete sessions (daily bars before today); fewer bars, no ADV. */
+    advDays: z.number().int().min(1).max(250),
+    /** The daily refresh, UTC HH:MM (besides the one when the feed starts leading); 12:00 is before the US open all year. */
+    refreshAtUtc: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, { error: 'must be a 24-hour HH:MM time (UTC)' }),
+    /** Alpaca's feed the daily bars are read from: `sip` is every US venue's volume, `iex` one exchange's (a few per cent of it). */
+    volumeFeed: z.enum(['iex', 'sip']),
+    /** A failed refresh is tried again after this long, doubling up to `retryMaxMs`; the stored reference stays meanwhile. */
+    retryFirstMs: z.number().int().positive(),
+    retryMaxMs: z.number().int().positive(),
+  })
+  .strict();
+
+export const ReferenceDataConfigSchema = ReferenceDataConfigObject.refine((reference) => reference.retryFirstMs <= reference.retryMaxMs, {
+  error: 'retryFirstMs must not be longer than retryMaxMs',
+  path: ['retryFirstMs'],
+});
+export type ReferenceDataConfig = z.infer<typeof ReferenceDataConfigSchema>;
 
 export const FeedConfigSchema = z
   .object({
@@ -72,6 +94,7 @@ export const FeedConfigSchema = z
         marksFreshMs: z.number().int().positive(),
       })
       .strict(),
+    referenceData: ReferenceDataConfigSchema,
   })
   .strict();
 export type FeedConfig = z.infer<typeof FeedConfigSchema>;
@@ -84,6 +107,7 @@ export const DEFAULT_FEED_CONFIG: FeedConfig = {
   strategies: { tickBudgetMs: 250, maxConsecutiveFailures: 5 },
   lease: { ttlMs: 15_000, trustMarginMs: 5_000, retryMs: 2_000 },
   readiness: { marksFreshMs: 10_000 },
+  referenceData: { advDays: 20, refreshAtUtc: '12:00', volumeFeed: 'sip', retryFirstMs: 60_000, retryMaxMs: 30 * 60_000 },
 };
 
 /** Partial sections override the defaults field by field. */
@@ -96,6 +120,7 @@ export const FeedConfigOverrideSchema = z
     strategies: FeedConfigSchema.shape.strategies.partial().optional(),
     lease: z.object({ ttlMs: z.number().int().positive(), trustMarginMs: z.number().int().positive(), retryMs: z.number().int().positive() }).partial().strict().optional(),
     readiness: FeedConfigSchema.shape.readiness.partial().optional(),
+    referenceData: ReferenceDataConfigObject.partial().optional(),
   })
   .strict();
 export type FeedConfigOverride = z.infer<typeof FeedConfigOverrideSchema>;
@@ -109,6 +134,7 @@ export const resolveFeedConfig = (override: FeedConfigOverride | undefined): Fee
     strategies: { ...DEFAULT_FEED_CONFIG.strategies, ...override?.strategies },
     lease: { ...DEFAULT_FEED_CONFIG.lease, ...override?.lease },
     readiness: { ...DEFAULT_FEED_CONFIG.readiness, ...override?.readiness },
+    referenceData: { ...DEFAULT_FEED_CONFIG.referenceData, ...override?.referenceData },
   });
 
 /** A market-data source the feed task connects to: one of Alpaca's feeds, or Coinbase Exchange (crypto pairs). */

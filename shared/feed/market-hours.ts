@@ -1,6 +1,7 @@
-// Whether a symbol's market is open now, from the sessions the risk limits assign (a market per symbol, or
-// the default): the feed reports a silent symbol only while its market is open.
-import { compileMarket, isMarketOpen, type CompiledCalendar, type MarketId } from '../calendar/trading-calendar';
+// Whether a symbol's market is open now, and where its local day began, from the sessions the risk limits assign
+// (a market per symbol, or the default): the feed reports a silent symbol only while its market is open, and the
+// reference refresh counts only the daily bars of days that are over.
+import { compileMarket, isMarketOpen, localDayStartMs, type CompiledCalendar, type MarketId } from '../calendar/trading-calendar';
 import type { IsMarketOpen } from './silence-monitor';
 
 export interface MarketSessions {
@@ -8,12 +9,26 @@ export interface MarketSessions {
   bySymbol: Readonly<Record<string, MarketId>>;
 }
 
-export const marketHours = (sessions: MarketSessions): IsMarketOpen => {
-  const calendars = new Map<MarketId, CompiledCalendar>();
-  const calendarOf = (market: MarketId): CompiledCalendar => {
-    let calendar = calendars.get(market);
-    if (!calendar) calendars.set(market, (calendar = compileMarket(market)));
+/** Each symbol's compiled calendar, compiled once per market. */
+const calendars = (sessions: MarketSessions): ((symbol: string) => CompiledCalendar) => {
+  const compiled = new Map<MarketId, CompiledCalendar>();
+  return (symbol) => {
+    const market = sessions.bySymbol[symbol] ?? sessions.defaultMarket;
+    let calendar = compiled.get(market);
+    if (!calendar) compiled.set(market, (calendar = compileMarket(market)));
     return calendar;
   };
-  return (symbol, nowMs) => isMarketOpen(calendarOf(sessions.bySymbol[symbol] ?? sessions.defaultMarket), nowMs);
+};
+
+export const marketHours = (sessions: MarketSessions): IsMarketOpen => {
+  const calendarOf = calendars(sessions);
+  return (symbol, nowMs) => isMarketOpen(calendarOf(symbol), nowMs);
+};
+
+/** When the symbol's market's local day containing `nowMs` began (epoch ms). */
+export type MarketDayStart = (symbol: string, nowMs: number) => number;
+
+export const marketDayStart = (sessions: MarketSessions): MarketDayStart => {
+  const calendarOf = calendars(sessions);
+  return (symbol, nowMs) => localDayStartMs(calendarOf(symbol), nowMs);
 };

@@ -111,6 +111,8 @@ beforeAll(async () => {
     FEED_HEALTH_PORT: '0',
     ALPACA_MARKET_DATA_URL: market.feedUrl('iex'),
     ALPACA_API_URL: alpaca.restUrl,
+    // The fake Alpaca serves the data API's daily bars too: the leading feed's reference refresh asks it.
+    ALPACA_DATA_API_URL: alpaca.restUrl,
     ALPACA_STREAM_URL: alpaca.streamUrl,
     POWERTOOLS_METRICS_NAMESPACE: 'TradingFeedTest',
   };

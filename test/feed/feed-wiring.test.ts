@@ -1,6 +1,6 @@
 // The feed task refuses a configuration it cannot run before anything connects: each missing or malformed
-// variable named with its rule, the simulated broker and a missing market refused; a deployed environment's
-// market comes from its configuration.
+// variable named with its rule, the simulated broker, a missing market and a sectors document it cannot use
+// refused; a deployed environment's market comes from its configuration and its sectors from the document.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -56,6 +56,28 @@ describe('the feed task’s configuration', () => {
     expect(runtime.ALPACA_MARKET_DATA_URL).toBe('ws://127.0.0.1:9001/v2/iex');
     expect(() => feedSettings({ ...ENV, ALPACA_API_URL: 'ftp://example.com' })).toThrow(/ALPACA_API_URL/);
     expect(() => feedSettings({ ...ENV, ALPACA_STREAM_URL: 'https://example.com' })).toThrow(/ALPACA_STREAM_URL/);
+  });
+
+  it('takes the data API’s endpoint that replaces the default only as an http(s) URL', () => {
+    expect(feedSettings({ ...ENV, ALPACA_DATA_API_URL: 'http://127.0.0.1:9003' }).runtime.ALPACA_DATA_API_URL).toBe('http://127.0.0.1:9003');
+    expect(feedSettings(ENV).runtime.ALPACA_DATA_API_URL).toBeUndefined();
+    expect(() => feedSettings({ ...ENV, ALPACA_DATA_API_URL: 'wss://data.alpaca.markets' })).toThrow(/ALPACA_DATA_API_URL: must be an http:\/\/ or https:\/\/ URL/);
+  });
+
+  it('reads the sectors from the bundled document', () => {
+    expect(feedSettings(ENV).sectors).toMatchObject({ AAPL: 'TECHNOLOGY', SPY: 'INDEX' });
+  });
+
+  it('refuses a sectors document with a misspelt sector as a configuration error, naming the symbol and the rule', () => {
+    const error = (() => {
+      try {
+        feedSettings(ENV, { AAPL: 'TECHNOLOGY', NVDA: 'SEMICONDUCTORS' });
+      } catch (caught) {
+        return caught;
+      }
+    })();
+    expect(error).toBeInstanceOf(FeedConfigurationError);
+    expect((error as Error).message).toMatch(/^reference\/sectors\.json cannot be used \(reference\/sectors\.json\.NVDA: must be one of COMMUNICATION, .*\): correct it and deploy$/);
   });
 
   it('refuses the local environment: its broker is simulated', () => {

@@ -13,6 +13,7 @@ import {
   describeClosure,
   isMarketOpen,
   latestSession,
+  localDayStartMs,
   nextSessionOpenMs,
   sessionStartMs,
   type ExchangeCalendar,
@@ -193,6 +194,25 @@ describe('sessionStartMs', () => {
     expect(() => sessionStartMs(xnys, Number.NaN)).toThrow(RangeError);
     expect(isMarketOpen(xnys, Number.NaN)).toBe(false);
     expect(isMarketOpen(crypto, Number.POSITIVE_INFINITY)).toBe(false);
+  });
+});
+
+describe('localDayStartMs', () => {
+  it('is midnight in New York, EST and EDT, whatever the hour of that local day', () => {
+    expect(localDayStartMs(xnys, at('2026-11-23T15:00:00Z'))).toBe(at('2026-11-23T05:00:00Z'));
+    expect(localDayStartMs(xnys, at('2026-11-24T04:59:59.999Z'))).toBe(at('2026-11-23T05:00:00Z'));
+    expect(localDayStartMs(xnys, at('2026-07-01T03:59:59.999Z'))).toBe(at('2026-06-30T04:00:00Z'));
+    expect(localDayStartMs(xnys, at('2026-07-01T04:00:00Z'))).toBe(at('2026-07-01T04:00:00Z'));
+  });
+
+  it('is local midnight on the days the clocks change, and on weekends and holidays too', () => {
+    expect(localDayStartMs(xnys, at('2026-03-08T12:00:00Z'))).toBe(at('2026-03-08T05:00:00Z'));
+    expect(localDayStartMs(xnys, at('2026-11-01T12:00:00Z'))).toBe(at('2026-11-01T04:00:00Z'));
+    expect(localDayStartMs(xnys, at('2026-11-26T12:00:00Z'))).toBe(at('2026-11-26T05:00:00Z'));
+  });
+
+  it('is UTC midnight for an always-open market', () => {
+    expect(localDayStartMs(crypto, at('2026-11-23T23:59:59.999Z'))).toBe(at('2026-11-23T00:00:00Z'));
   });
 });
 
