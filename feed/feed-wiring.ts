@@ -1,7 +1,7 @@
 // The feed task's AWS wiring, from its environment: the trading table's market-data store, EventBridge through
 // the intent publisher, the order queue for the broker relay, Alpaca (and Coinbase for crypto) market data,
 // Alpaca's trade_updates stream with its REST catch-up, the reference-data refresh (Alpaca's daily bars and the
-// operator's sectors document, reference/sectors.json, bundled), the strategies in worker threads, Powertools
+// operator's sectors document, reference/sectors.json, bundled, and Alpaca's XNYS trading calendar), the strategies in worker threads, Powertools
 // metrics and logs, the on-call pager. Invariant: a configuration that cannot run fails here, naming what is
 // missing, before anything connects.
 import { randomUUID } from 'node:crypto';
@@ -14,6 +14,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { onCallPager } from '../adapters/aws/safety-wiring';
 import { ALPACA_BASE_URLS } from '../adapters/broker/broker-from-config';
 import { AlpacaBroker } from '../adapters/broker/alpaca/alpaca-broker';
+import { AlpacaCalendar } from '../adapters/broker/alpaca/alpaca-calendar';
 import { ALPACA_LIVE_STREAM_URL, ALPACA_PAPER_STREAM_URL, AlpacaUpdateStream } from '../adapters/broker/alpaca/alpaca-update-stream';
 import { credentialsFromSecretsManager, type AlpacaCredentials } from '../adapters/broker/alpaca/credentials';
 import { dynamoStores } from '../adapters/dynamodb/dynamo-stores';
@@ -31,6 +32,7 @@ import { FeedRuntimeEnvSchema, RUNTIME_ENV, type FeedRuntimeEnv } from '../share
 import { InvalidInputError } from '../shared/errors/errors';
 import { parseOrThrow } from '../shared/errors/zod-issues';
 import { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
+import { CalendarRefresh } from '../shared/feed/calendar-refresh';
 import { Feed } from '../shared/feed/feed';
 import { resolveFeedConfig, type FeedConfig, type MarketSourceConfig, type MarketSubscription } from '../shared/feed/feed-config';
 import { FeedLeadership } from '../shared/feed/feed-leadership';
@@ -143,10 +145,11 @@ export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promis
     telemetry,
     log,
   });
+  const tradingApiUrl = runtime[RUNTIME_ENV.alpacaApiUrl] ?? ALPACA_BASE_URLS[venue];
   const stream = new AlpacaUpdateStream({
     url: runtime[RUNTIME_ENV.alpacaStreamUrl] ?? (venue === 'live' ? ALPACA_LIVE_STREAM_URL : ALPACA_PAPER_STREAM_URL),
     credentials,
-    catchUp: { source: new AlpacaBroker({ baseUrl: runtime[RUNTIME_ENV.alpacaApiUrl] ?? ALPACA_BASE_URLS[venue], credentials }) },
+    catchUp: { source: new AlpacaBroker({ baseUrl: tradingApiUrl, credentials }) },
     onError: (error) => log.error('trade_updates stream problem', { error: error.message }),
   });
   const relay = new BrokerUpdateRelay({
@@ -176,6 +179,8 @@ export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promis
     clock: systemClock,
     telemetry,
     log,
+    // Installed here as well as stored: the feed's own market hours follow the broker's calendar too.
+    calendar: new CalendarRefresh({ market: 'XNYS', source: new AlpacaCalendar({ baseUrl: tradingApiUrl, credentials }), store: stores.marketDataStore, clock: systemClock, telemetry, log }),
   });
   const isOpen = marketHours(config.riskLimits.sessions);
   const marketOpen = (nowMs: number) => market.symbols.some((symbol) => isOpen(symbol, nowMs));

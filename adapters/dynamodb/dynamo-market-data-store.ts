@@ -1,6 +1,10 @@
-// DynamoDB adapter for the MarketDataStore port: one item each for the marks, the reference data and the
-// feed's heartbeat under MARKET. Marks and the heartbeat only move forward in time; the marks and reference
-// items carry the item revision a warm risk function keys its valuation on.
+// DynamoDB adapter for the MarketDataStore port: one item each for the marks, the reference data, each market's
+// calendar and the feed's heartbeat under MARKET. Marks, calendars and the heartbeat only move forward in time;
+// the marks and reference items carry the item revision a warm risk function keys its valuation on.
+import { StoredCalendarSchema, type StoredCalendar } from '../../shared/calendar/broker-calendar';
+import type { MarketId } from '../../shared/calendar/trading-calendar';
+import { InvalidInputError } from '../../shared/errors/errors';
+import { parseOrThrow } from '../../shared/errors/zod-issues';
 import type { FeedHeartbeat, InstrumentReference, Mark } from '../../shared/market/marks';
 import type { MarketDataStore, MarkTick } from '../../shared/ports/market-data-store';
 import { keys, MARK_PREFIX, REFERENCE_PREFIX } from '../../shared/storage/table-definition';
@@ -55,6 +59,31 @@ export class DynamoMarketDataStore implements MarketDataStore {
         ...revision.values,
       },
     });
+  }
+
+  /**
+   * One item per market. The calendar is JSON text (the table's numbers read back as text); conditional on the
+   * stored one being older, so a feed task with a stale read never replaces a newer calendar.
+   */
+  async putCalendar(stored: StoredCalendar): Promise<void> {
+    await this.table.putIf('PutItem (calendar)', {
+      Item: { ...keys.calendar(stored.market), type: 'CALENDAR', market: stored.market, calendar: JSON.stringify(stored.calendar), range: stored.range, fetchedAt: stored.fetchedAt },
+      ConditionExpression: 'attribute_not_exists(pk) OR fetchedAt < :fetchedAt',
+      ExpressionAttributeValues: { ':fetchedAt': stored.fetchedAt },
+    });
+  }
+
+  async getCalendar(market: MarketId): Promise<StoredCalendar | undefined> {
+    const key = keys.calendar(market);
+    const item = await this.table.get('GetItem (calendar)', key);
+    if (!item) return undefined;
+    let calendar: unknown;
+    try {
+      calendar = JSON.parse(String(item.calendar));
+    } catch (cause) {
+      throw new InvalidInputError([{ path: `${key.sk}.calendar`, rule: 'must be JSON text' }], { cause });
+    }
+    return parseOrThrow(StoredCalendarSchema, { market: item.market, calendar, range: item.range, fetchedAt: item.fetchedAt }, key.sk);
   }
 
   /**

@@ -35,6 +35,7 @@ import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
 import { systemClock } from '../../adapters/system/system-clock';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { createLogger, parseInput } from '../support/handler-support';
+import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
 export const BreakerTaskPayloadSchema = z.discriminatedUnion('task', [
   z.object({ task: z.literal('recordTrip'), input: BreakerExecutionStateSchema }).strict(),
@@ -132,4 +133,5 @@ const fromEnvironment = (): BreakerHandlerDeps => {
   return awsDeps;
 };
 
-export const handler = createBreakerHandler(fromEnvironment);
+// The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
+export const handler = withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'breaker'), createBreakerHandler(fromEnvironment));

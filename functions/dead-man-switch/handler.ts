@@ -13,6 +13,7 @@ import { systemClock } from '../../adapters/system/system-clock';
 import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/dead-man-switch/dead-man-switch';
 import { resolveDeadManSwitchConfig } from '../../shared/dead-man-switch/dead-man-switch-config';
 import { createLogger, parseInput } from '../support/handler-support';
+import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
 const ScheduledEventSchema = EventBridgeSchema.extend({
   source: z.literal('aws.events', { error: 'must be aws.events' }),
@@ -59,4 +60,5 @@ const fromEnvironment = (): DeadManSwitchHandlerDeps => {
   return awsDeps;
 };
 
-export const handler = createDeadManSwitchHandler(fromEnvironment);
+// The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
+export const handler = withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'dead-man-switch'), createDeadManSwitchHandler(fromEnvironment));

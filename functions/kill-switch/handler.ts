@@ -31,6 +31,7 @@ import {
 } from '../../shared/kill-switch/kill-switch';
 import { systemClock } from '../../adapters/system/system-clock';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
+import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
 const FUNCTION = 'kill-switch';
 
@@ -165,4 +166,5 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
   return awsDeps;
 };
 
-export const handler = createKillSwitchHandler(fromEnvironment);
+// The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
+export const handler = withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, FUNCTION), createKillSwitchHandler(fromEnvironment));

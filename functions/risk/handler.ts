@@ -12,6 +12,7 @@ import { systemClock } from '../../adapters/system/system-clock';
 import { decideIntent, type IntentOutcome, type RiskServiceDeps } from '../../shared/risk/risk-service';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { createLogger, parseInput } from '../support/handler-support';
+import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
 export const OrderIntendedEventSchema = EventBridgeSchema.extend({
   source: z.literal(EVENT_SOURCES.feed, { error: `must be ${EVENT_SOURCES.feed}` }),
@@ -48,4 +49,5 @@ const fromEnvironment = (): RiskHandlerDeps => {
   return awsDeps;
 };
 
-export const handler = createRiskHandler(fromEnvironment);
+// The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
+export const handler = withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'risk'), createRiskHandler(fromEnvironment));

@@ -2,6 +2,8 @@
 // in the market's local time, never overlap, and are found from a bounded per-day cache without Intl on a hit.
 // An exchange calendar covers days through a stated date; a day past it is closed (fail closed), never guessed.
 import { z } from 'zod';
+import { InvalidInputError } from '../errors/errors';
+import { parseOrThrow } from '../errors/zod-issues';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
@@ -294,10 +296,14 @@ export const compileCalendar = (calendar: MarketCalendar, name = 'market'): Comp
   return { name, calendar: parsed, state };
 };
 
-/** A built-in market's compiled calendar, labelled with its id. */
+/** Each market's compiled calendar, labelled with its id: the built-in one, or the one installed in its place. */
 const compiledMarkets = new Map<MarketId, CompiledCalendar>();
 
-/** A built-in market's calendar, compiled once per process so its per-day caches are shared by every caller. */
+/**
+ * A market's calendar, compiled once per process so its per-day caches are shared by every caller: the one
+ * installed for it (the broker's, stored by the feed) or else the built-in one. Callers ask again rather than
+ * keep the result, so an installation reaches them.
+ */
 export const compileMarket = (id: MarketId): CompiledCalendar => {
   let compiled = compiledMarkets.get(id);
   if (!compiled) {
@@ -306,6 +312,23 @@ export const compileMarket = (id: MarketId): CompiledCalendar => {
   }
   return compiled;
 };
+
+/**
+ * Replaces the market's calendar for this process: compileMarket(id) answers with this one from now on. Throws,
+ * and the market keeps the calendar it had, when the calendar does not validate or is not of the built-in's kind
+ * (an exchange market stays an exchange market).
+ */
+export const installCalendar = (id: MarketId, calendar: MarketCalendar): CompiledCalendar => {
+  const parsed = parseOrThrow(MarketCalendarSchema, calendar, 'calendar');
+  const kind = MARKET_CALENDARS[id].kind;
+  if (parsed.kind !== kind) throw new InvalidInputError([{ path: 'calendar.kind', rule: `must be ${kind}, as the built-in ${id} calendar is` }]);
+  const compiled = compileCalendar(parsed, id);
+  compiledMarkets.set(id, compiled);
+  return compiled;
+};
+
+/** Back to the built-in calendars (tests, and a process that must forget what it installed). */
+export const resetInstalledCalendars = (): void => compiledMarkets.clear();
 
 /** The latest session that opened at or before nowMs (possibly already closed). */
 export const latestSession = (compiled: CompiledCalendar, nowMs: number): TradingSession => {

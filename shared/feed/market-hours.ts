@@ -9,16 +9,11 @@ export interface MarketSessions {
   bySymbol: Readonly<Record<string, MarketId>>;
 }
 
-/** Each symbol's compiled calendar, compiled once per market. */
-const calendars = (sessions: MarketSessions): ((symbol: string) => CompiledCalendar) => {
-  const compiled = new Map<MarketId, CompiledCalendar>();
-  return (symbol) => {
-    const market = sessions.bySymbol[symbol] ?? sessions.defaultMarket;
-    let calendar = compiled.get(market);
-    if (!calendar) compiled.set(market, (calendar = compileMarket(market)));
-    return calendar;
-  };
-};
+/** Each symbol's compiled calendar, looked up on every call so a calendar installed later is the one used. */
+const calendars =
+  (sessions: MarketSessions): ((symbol: string) => CompiledCalendar) =>
+  (symbol) =>
+    compileMarket(sessions.bySymbol[symbol] ?? sessions.defaultMarket);
 
 export const marketHours = (sessions: MarketSessions): IsMarketOpen => {
   const calendarOf = calendars(sessions);

@@ -1,8 +1,11 @@
 // The reference-data refresh the leading feed runs: once when it starts leading, then every day at
 // `referenceData.refreshAtUtc`, it reads the subscribed symbols' daily bars, builds ADV and sector per symbol and
-// writes them in one putReference (one UpdateItem: all symbols or none). Invariants: a failed refresh writes
-// nothing, so the previous reference stays, and is tried again with doubling delays; nothing is written once stopped.
+// writes them in one putReference (one UpdateItem: all symbols or none); before that, the broker's trading
+// calendar (calendar-refresh.ts), whose failure is its own and never holds up the reference. Invariants: a failed
+// refresh writes nothing, so the previous reference stays, and is tried again with doubling delays; nothing is
+// written once stopped.
 import type { Clock } from '../ports/clock';
+import type { CalendarRefresh } from './calendar-refresh';
 import type { DailyVolumeSource } from '../ports/daily-volume-source';
 import type { Log } from '../ports/log';
 import type { MarketDataStore } from '../ports/market-data-store';
@@ -46,6 +49,8 @@ export interface ReferenceRefreshOptions {
   telemetry: Telemetry;
   log: Log;
   timers?: RefreshTimers;
+  /** The broker's trading calendar, refreshed first on every run (absent: the built-in calendars only). */
+  calendar?: Pick<CalendarRefresh, 'fetch' | 'write'>;
 }
 
 /** What one refresh wrote. */
@@ -111,6 +116,7 @@ export class ReferenceRefresh {
    */
   async refresh(): Promise<ReferenceRefreshResult | undefined> {
     const { symbols, sectors, volumes, store, config, dayStart, clock, telemetry, log } = this.options;
+    await this.refreshCalendar();
     const nowMs = clock.now();
     const todayStart = (symbol: string) => dayStart(symbol, nowMs);
     const range = barsRange(symbols.map(todayStart), config.advDays);
@@ -132,6 +138,20 @@ export class ReferenceRefresh {
     }
     telemetry.count(REFERENCE_METRICS.refreshed);
     return { at: utcNow(nowMs), symbols: symbols.length, missing: built.missing };
+  }
+
+  /** The calendar's read and write; its failures are counted and logged by it, never thrown. */
+  private async refreshCalendar(): Promise<void> {
+    const calendar = this.options.calendar;
+    if (!calendar || this.stopped) return;
+    const fetched = await calendar.fetch();
+    if (!fetched || this.stopped) return;
+    this.writing = calendar.write(fetched).then(() => undefined);
+    try {
+      await this.writing;
+    } finally {
+      this.writing = undefined;
+    }
   }
 
   private run(): void {

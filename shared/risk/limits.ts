@@ -174,14 +174,17 @@ export interface CompiledLimits {
   maxFractionOfAdv: Fixed;
   exposure: { maxGrossNotional: Fixed; maxNetNotional: Fixed; maxLeverage: Fixed; maxSymbolConcentration: Fixed; maxSectorConcentration: Fixed };
   loss: LossLimits;
-  lossCalendar: CompiledCalendar;
+  /** The loss session's calendar as installed now (looked up on every read). */
+  readonly lossCalendar: CompiledCalendar;
   calendarFor: (symbol: string) => { market: string; calendar: CompiledCalendar };
 }
 
 export const compileLimits = (raw: RiskLimits): CompiledLimits => {
   const p = fx.parseFixed;
-  const defaultMarket = { market: raw.sessions.defaultMarket, calendar: compileMarket(raw.sessions.defaultMarket) };
-  const bySymbol = new Map(Object.entries(raw.sessions.bySymbol).map(([symbol, market]) => [symbol, { market, calendar: compileMarket(market) }]));
+  // Calendars are looked up on every use, never kept: compiled limits are cached per container, and a calendar
+  // installed after they were compiled (the broker's, read from the table) must reach them.
+  const { defaultMarket, bySymbol } = raw.sessions;
+  const lossMarket = raw.loss.sessionMarket;
   return {
     raw,
     warningSizeFactor: p(raw.warningSizeFactor),
@@ -214,8 +217,13 @@ export const compileLimits = (raw: RiskLimits): CompiledLimits => {
       drawdownWarningBps: fx.fixedFromInt(raw.loss.drawdownWarningBps),
       drawdownBreakerBps: fx.fixedFromInt(raw.loss.drawdownBreakerBps),
     },
-    lossCalendar: compileMarket(raw.loss.sessionMarket),
-    calendarFor: (symbol) => bySymbol.get(symbol) ?? defaultMarket,
+    get lossCalendar() {
+      return compileMarket(lossMarket);
+    },
+    calendarFor: (symbol) => {
+      const market = (Object.hasOwn(bySymbol, symbol) ? bySymbol[symbol] : undefined) ?? defaultMarket;
+      return { market, calendar: compileMarket(market) };
+    },
   };
 };
 

@@ -49,6 +49,8 @@ export const keys = {
   reference: () => ({ pk: 'MARKET', sk: 'REFERENCE' }),
   /** The feed's heartbeat (`feedId`, `at`): the dead-man switch reads its age. */
   feedHeartbeat: () => ({ pk: 'MARKET', sk: 'FEED#HEARTBEAT' }),
+  /** A market's trading calendar from the broker (`calendar` as JSON text, `range`, `fetchedAt`), written by the feed. */
+  calendar: (market: string) => ({ pk: 'MARKET', sk: `CALENDAR#${market}` }),
   /** The feed's leadership lease (`holder`, `expiresAtMs`): one feed per environment connects and publishes. */
   feedLease: () => ({ pk: 'MARKET', sk: 'FEED#LEASE' }),
   audit: (account: string, occurredAt: string, entryId: string) => ({

@@ -31,6 +31,7 @@ const ITEM_WRITERS: Record<Item, { writers: readonly Writer[]; absent: string }>
   marks: { writers: ['feed task'], absent: 'every intent denied MARK_UNAVAILABLE, the dead-man switch halts' },
   reference: { writers: ['feed task'], absent: 'every intent denied ADV_UNAVAILABLE' },
   feedHeartbeat: { writers: ['feed task'], absent: 'the dead-man switch halts (HEARTBEAT_MISSING)' },
+  calendar: { writers: ['feed task'], absent: 'the built-in calendar applies (covered through its coversThrough)' },
   feedLease: { writers: ['feed task'], absent: 'the lease is free' },
   audit: { writers: ['every function (its audit entries)'], absent: 'nothing recorded' },
   auditByCorrelation: { writers: ['every function (its audit entries)'], absent: 'nothing recorded' },

@@ -5,13 +5,15 @@
 // orders the way the service does (accepted, then new; pending_cancel, then canceled; each step pushed on the
 // stream), and takes per-route faults so tests can make any call slow, failing, rate limited or cut off.
 // Timestamps come from the injected `now`, written with microseconds as Alpaca writes them. The same port
-// serves the Market Data API's historical daily bars (fake-alpaca-bars.ts), under the same key and quota.
+// serves the Market Data API's historical daily bars (fake-alpaca-bars.ts) and the market calendar
+// (fake-alpaca-calendar.ts), under the same key and quota.
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { dec, toDecimalString } from '../../shared/money/decimal';
 import { FakeAlpacaBars } from './fake-alpaca-bars';
+import { FakeAlpacaCalendar } from './fake-alpaca-calendar';
 import { FakeAlpacaStream } from './fake-alpaca-stream';
 import {
   alpacaError,
@@ -29,6 +31,7 @@ import {
 export type { WireAccount, WireFillActivity, WireOrder } from './fake-alpaca-wire';
 export { FakeAlpacaStream } from './fake-alpaca-stream';
 export { dailyBar, FakeAlpacaBars, type WireBar } from './fake-alpaca-bars';
+export { calendarDay, FakeAlpacaCalendar, type WireCalendarDay } from './fake-alpaca-calendar';
 
 export type FakeRoute =
   | 'POST /v2/orders'
@@ -41,7 +44,8 @@ export type FakeRoute =
   | 'GET /v2/positions'
   | 'DELETE /v2/positions'
   | 'GET /v2/account'
-  | 'GET /v2/stocks/bars';
+  | 'GET /v2/stocks/bars'
+  | 'GET /v2/calendar';
 
 /**
  * One injected response. `status`: answer with this status (and Alpaca error body) instead; a 429 reports
@@ -82,6 +86,8 @@ export class FakeAlpaca {
   readonly stream: FakeAlpacaStream;
   /** The data API's daily bars: `bars.set(symbol, [...])`. */
   readonly bars = new FakeAlpacaBars();
+  /** The market calendar: `calendar.set([...])`; the built-in XNYS sessions until a test sets days. */
+  readonly calendar = new FakeAlpacaCalendar();
   /** Leave submitted orders `accepted` (not yet routed) until route() moves them on. */
   holdOrders = false;
   /** Leave canceled orders `pending_cancel` until completeCancel() finishes them. */
@@ -401,6 +407,8 @@ export class FakeAlpaca {
         return { status: 200, body: this.account };
       case 'GET /v2/stocks/bars':
         return this.bars.answer(query, this.now());
+      case 'GET /v2/calendar':
+        return this.calendar.answer(query);
       default:
         return { status: 404, body: alpacaError(40410000, `endpoint not found: ${method} ${url.pathname}`) };
     }
@@ -532,6 +540,7 @@ const routeOf = (method: string, path: string): FakeRoute | undefined => {
   if (path === '/v2/positions') return method === 'GET' ? 'GET /v2/positions' : method === 'DELETE' ? 'DELETE /v2/positions' : undefined;
   if (path === '/v2/account' && method === 'GET') return 'GET /v2/account';
   if (path === '/v2/stocks/bars' && method === 'GET') return 'GET /v2/stocks/bars';
+  if (path === '/v2/calendar' && method === 'GET') return 'GET /v2/calendar';
   return undefined;
 };
 
