@@ -190,6 +190,7 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
       approvals: new LocalBreakerApprovals(breaker),
       telemetry: c.telemetry,
       logger: c.logger,
+      accounts: c.settings.config.accounts,
       arm: { ...armSettingsFor(c.settings.config, c.settings.profile.symbols.map((s) => s.symbol)), marketDataStore: c.stores.marketDataStore },
     }),
     { principalFrom: 'header' },

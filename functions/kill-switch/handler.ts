@@ -5,7 +5,8 @@
 // Input is validated whole before the core runs, so a 400 has written nothing. Activation answers 200
 // when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
 // say which), 503 when KILLED could not be stored. A refused release, approval, rejection or arm is 409 with
-// its coded reason.
+// its coded reason. An account that is not one of the environment's answers 404 on every route, before
+// anything is read or written (a mistyped account must not look like a done kill).
 import { awsCancelAll, onCallPager } from '../../adapters/aws/safety-wiring';
 import { breakerControl, orderIntakeControlPlane } from '../../adapters/aws/kill-switch-wiring';
 import { Buffer } from 'node:buffer';
@@ -40,6 +41,8 @@ export type KillSwitchHandlerDeps = KillSwitchDeps &
   BreakerApprovalDeps & {
   telemetry: Telemetry;
   logger: Pick<Logger, 'error' | 'info'>;
+  /** The environment's accounts: the only ones any route acts on or reports. */
+  accounts: readonly string[];
   /** What POST /arm judges a brought-up account by; without it the route answers 503 (nothing is armed). */
   arm?: ArmSettings & { marketDataStore: Pick<MarketDataStore, 'getMarks' | 'getFeedHeartbeat'> };
 };
@@ -84,6 +87,9 @@ const routeOf = (method: string, path: string): Route | undefined => {
   return undefined;
 };
 
+const unknownAccount = (account: string, accounts: readonly string[]): APIGatewayProxyResult =>
+  json(404, { error: 'UnknownAccount', message: `${account} is not an account of this environment (${accounts.join(', ')})` });
+
 const headerOf = (headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined => {
   const wanted = name.toLowerCase();
   return Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === wanted)?.[1];
@@ -104,6 +110,7 @@ export const createKillSwitchHandler =
 
       if (route === 'status') {
         const { account } = parseInput(d, FUNCTION, StatusQuerySchema, request.queryStringParameters ?? {});
+        if (!d.accounts.includes(account)) return unknownAccount(account, d.accounts);
         return json(200, await killSwitchStatus(d, account));
       }
 
@@ -111,6 +118,7 @@ export const createKillSwitchHandler =
       const body = parseInput(d, FUNCTION, KillSwitchBodySchema, parseJson(d, FUNCTION, text, 'body'));
       // The whole request, principal included, is valid before anything is written.
       const input = parseInput(d, FUNCTION, KillSwitchRequestSchema, { ...body, principal, requestId });
+      if (!d.accounts.includes(input.account)) return unknownAccount(input.account, d.accounts);
 
       if (route === 'activate') {
         const result = await activateKillSwitch(d, input);
@@ -161,6 +169,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     approvals: breaker.approvals,
     telemetry,
     logger: createLogger(FUNCTION),
+    accounts: adapters.config.accounts,
     arm: { ...armSettingsFor(adapters.config), marketDataStore: adapters.stores.marketDataStore },
   };
   return awsDeps;

@@ -90,6 +90,7 @@ describe('a deployed environment’s first day', () => {
       approvals: { approve: () => Promise.reject(new Error('not expected')), reject: () => Promise.reject(new Error('not expected')) },
       telemetry: new InMemoryTelemetry(),
       logger: silentLogger,
+      accounts: [ACCOUNT],
       // The session check is the risk function's; here every market counts as open so the test runs at any hour.
       arm: { ...armSettingsFor(DEV), isOpen: () => true, marketDataStore: stores.marketDataStore },
     }));

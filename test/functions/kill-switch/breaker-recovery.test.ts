@@ -120,6 +120,7 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
     approvals,
     telemetry,
     logger: silentLogger,
+    accounts: [ACCOUNT],
   }));
   const f: Fixture = { client, tableName, stores, seeder, clock, pager, breaker, approvals, api, stagesSeen: [], world: async () => undefined };
 

@@ -36,6 +36,7 @@ const deps = (): KillSwitchHandlerDeps => ({
   approvals: { approve: () => Promise.reject(new Error('not expected')), reject: () => Promise.reject(new Error('not expected')) },
   telemetry,
   logger: silentLogger,
+  accounts: [ACCOUNT],
 });
 
 const iamHandler = () => createKillSwitchHandler(deps);
@@ -186,6 +187,23 @@ describe('kill-switch API', () => {
   });
 });
 
+describe('an account the environment does not have', () => {
+  it.each(['/kill-switch', '/kill-switch/release', '/breaker/approve', '/breaker/reject', '/arm'])('answers 404 on POST %s and writes nothing', async (path) => {
+    const before = await scanAll(client, tableName);
+    const response = await iamHandler()(apiEvent('POST', path, { body: { account: 'paper1', reason: 'typo' } }));
+    expect(response.statusCode).toBe(404);
+    expect(bodyOf(response)).toMatchObject({ error: 'UnknownAccount', message: expect.stringContaining('paper1') });
+    expect(await scanAll(client, tableName)).toEqual(before);
+    expect(controlPlane.calls).toEqual([]);
+    expect(pager.pages).toEqual([]);
+  });
+
+  it('answers 404 on GET /status, and 200 for the environment’s own account', async () => {
+    expect((await iamHandler()(apiEvent('GET', '/status', { query: { account: 'paper1' } }))).statusCode).toBe(404);
+    expect((await iamHandler()(apiEvent('GET', '/status', { query: { account: ACCOUNT } }))).statusCode).toBe(200);
+  });
+});
+
 describe('POST /arm', () => {
   const NOW = Date.parse('2026-11-23T15:00:00.000Z');
   const armDeps = (): KillSwitchHandlerDeps => ({
@@ -209,13 +227,6 @@ describe('POST /arm', () => {
     expect(armed.statusCode).toBe(200);
     expect(bodyOf(armed)).toMatchObject({ outcome: 'armed', state: 'ACTIVE' });
     await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toMatchObject({ state: 'ACTIVE', updatedBy: ALICE });
-  });
-
-  it('answers 409 ACCOUNT_UNKNOWN for an account the environment does not have, writing nothing', async () => {
-    const response = await createKillSwitchHandler(armDeps)(apiEvent('POST', '/arm', { body: { account: 'paper9', reason: 'typo' } }));
-    expect(response.statusCode).toBe(409);
-    expect(bodyOf(response)).toMatchObject({ reason: 'ACCOUNT_UNKNOWN' });
-    expect((await scanAll(client, tableName)).filter((item) => JSON.stringify(item).includes('paper9'))).toEqual([]);
   });
 
   it('answers 503 and arms nothing where arming is not configured', async () => {
