@@ -1,7 +1,9 @@
 // The kill-switch API on localhost: every HTTP request becomes the API Gateway REST proxy event the
 // kill-switch Lambda receives in AWS, and the same handler answers it. Locally the caller's identity is
 // the X-Principal header (the handler is built with principalFrom: 'header'), a documented stand-in for
-// IAM: anyone who can reach the port can claim any name, so it binds to 127.0.0.1 only.
+// IAM: anyone who can reach the port can claim any name, so it binds to 127.0.0.1 only, and it answers only
+// requests addressed to localhost by their Host header (a web page that rebinds its own name to 127.0.0.1
+// cannot drive it from a browser).
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -19,6 +21,16 @@ export interface LocalApi {
 }
 
 class BodyTooLargeError extends Error {}
+
+/** The names a request to this machine's loopback may carry in its Host header (any port). */
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Whether the Host header names this machine's loopback; a missing one is refused too (HTTP/1.1 requires it). */
+export const isLocalHost = (host: string | undefined): boolean => {
+  if (!host) return false;
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return LOCAL_HOSTS.has((name ?? '').toLowerCase());
+};
 
 const readBody = async (request: IncomingMessage): Promise<string> => {
   const chunks: Buffer[] = [];
@@ -54,6 +66,11 @@ export const startLocalApi = async (handler: ApiHandler, port: number): Promise<
   const server = createServer((request, response) => {
     void (async () => {
       let result: APIGatewayProxyResult;
+      if (!isLocalHost(request.headers.host)) {
+        request.resume();
+        response.writeHead(421, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'MisdirectedRequest', message: 'this API answers requests to localhost only' }));
+        return;
+      }
       try {
         const body = await readBody(request);
         result = await handler(proxyEventOf({ method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers }, body));

@@ -1,12 +1,36 @@
 // The localhost kill-switch API: HTTP requests reach the handler as REST proxy events, answers go back as sent.
 import { afterEach, describe, expect, it } from 'vitest';
-import { startLocalApi, type LocalApi } from '../../local/local-api';
+import { request } from 'node:http';
+import { isLocalHost, startLocalApi, type LocalApi } from '../../local/local-api';
 
 describe('local kill-switch API server', () => {
   let api: LocalApi | undefined;
   afterEach(async () => {
     await api?.close();
     api = undefined;
+  });
+
+  it('refuses, without calling the handler, a request whose Host header is not localhost (a rebound DNS name)', async () => {
+    let called = false;
+    api = await startLocalApi(async () => {
+      called = true;
+      return { statusCode: 200, body: '{}' };
+    }, 0);
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port: api?.port, path: '/status?account=paper-1', headers: { host: 'attacker.example:8787', 'x-principal': 'alice' } }, (res) => {
+        res.resume();
+        resolve(res.statusCode);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    expect(status).toBe(421);
+    expect(called).toBe(false);
+  });
+
+  it('takes localhost, 127.0.0.1 and [::1] with any port as the Host, and nothing else', () => {
+    for (const host of ['localhost', 'localhost:8787', '127.0.0.1:8787', '[::1]:8787', 'LOCALHOST']) expect(isLocalHost(host), host).toBe(true);
+    for (const host of [undefined, '', 'localhost.attacker.example', '127.0.0.1.nip.io', 'attacker.example', '[::2]:8787']) expect(isLocalHost(host), String(host)).toBe(false);
   });
 
   it('hands the handler a REST proxy event with the method, path, query, headers and body', async () => {
