@@ -79,6 +79,11 @@ export const EnvironmentConfigSchema = z
     if (deadMan.maxMarkAgeSeconds * 1000 < config.riskLimits.priceCollar.markMaxAgeMs) {
       ctx.addIssue({ code: 'custom', path: ['deadManSwitch', 'maxMarkAgeSeconds'], message: `must be at least riskLimits.priceCollar.markMaxAgeMs (${config.riskLimits.priceCollar.markMaxAgeMs} ms)` });
     }
+    // One broker key is one broker account: a cancel-all, the hard stop and the adoption of orders placed by hand
+    // act on everything the key sees, so two accounts on one key would stop, cancel and adopt each other's orders.
+    if (config.broker.kind === 'alpaca' && config.accounts.length > 1) {
+      ctx.addIssue({ code: 'custom', path: ['accounts'], message: `must name exactly one account: the environment has one broker key, and a kill, a cancel-all or an adoption on it acts on every account it holds (got ${config.accounts.join(', ')})` });
+    }
   });
 export type EnvironmentConfig = z.infer<typeof EnvironmentConfigSchema>;
 

@@ -30,3 +30,16 @@ describe('the dead-man switch configuration', () => {
     expect(result.error?.issues[0]?.message).toBe('must be at least riskLimits.priceCollar.markMaxAgeMs (120000 ms)');
   });
 });
+
+describe('accounts and broker keys', () => {
+  it('refuses two accounts on one Alpaca key, naming the field and why', () => {
+    const result = EnvironmentConfigSchema.safeParse({ ...base(), accounts: ['paper-1', 'paper-2'] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]).toMatchObject({ path: ['accounts'], message: expect.stringContaining('exactly one account') });
+  });
+
+  it('takes one account on an Alpaca key, and leaves the local simulated broker, which holds no key, to its runtime', () => {
+    expect(EnvironmentConfigSchema.safeParse({ ...base(), accounts: ['paper-1'] }).success).toBe(true);
+    expect(EnvironmentConfigSchema.safeParse({ ...loadEnvironmentConfig('local'), accounts: ['paper-1', 'paper-2'] }).success).toBe(true);
+  });
+});
