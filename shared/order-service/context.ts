@@ -32,6 +32,8 @@ export interface OrderServiceDeps {
    * be in transit). After it, the order is sent again under the same client order id, or blocked.
    */
   inFlightGraceMs?: number;
+  /** An approval older than this is blocked APPROVAL_EXPIRED instead of sent (default 60 s). */
+  maxApprovalAgeMs?: number;
 }
 
 

@@ -1,7 +1,9 @@
 // Submission: turns an approved order into exactly one broker order. A lease on the order makes one worker
 // the submitter; the last gate re-reads the trading state just before the broker call; the call is
 // idempotent by client order id (= intent id). An ambiguous answer (timeout, 5xx, reset, 429) leaves the
-// order IN_FLIGHT until a query by client order id settles it; only a definite answer rejects it.
+// order IN_FLIGHT until a query by client order id settles it; only a definite answer rejects it. An approval
+// older than the configured age (a message redriven from the dead-letter queue days later, a long backlog) is
+// blocked APPROVAL_EXPIRED before its first broker call: the market it was judged on is gone.
 import { BrokerCallError } from '../broker/broker-call-error';
 import type { BrokerOrder } from '../broker/broker-order';
 import { InfrastructureError, RetryLaterError } from '../errors/errors';
@@ -21,6 +23,11 @@ import { contextOf, metaFor, queryBroker, type OrderContext, type OrderServiceDe
 export type SubmissionOutcome = 'submitted' | 'duplicate' | 'blocked' | 'rejected' | 'settled';
 
 const DEFAULT_IN_FLIGHT_GRACE_MS = 30_000;
+export const DEFAULT_MAX_APPROVAL_AGE_MS = 60_000;
+
+/** Whether the approval (the risk decision that created the order) is older than the order function accepts. */
+const approvalExpired = (deps: OrderServiceDeps, order: OrderRecord): boolean =>
+  !(deps.clock.now() - isoToEpochMs(order.createdAt) <= (deps.maxApprovalAgeMs ?? DEFAULT_MAX_APPROVAL_AGE_MS));
 const ZERO_FIXED = fx.fixedFromInt(0);
 
 /**
@@ -48,7 +55,13 @@ const block = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderReco
   await deps.bus.publish([
     domainEvent(DETAIL_TYPES.OrderDenied, {
       meta: metaFor(ctx, order.intent.intentId, DETAIL_TYPES.OrderDenied, nowIso),
-      data: { intent: order.intent, stage: 'pre-submit', reason, failedChecks: [reason], message: `trading state re-checked before submission: ${reason}` },
+      data: {
+        intent: order.intent,
+        stage: 'pre-submit',
+        reason,
+        failedChecks: [reason],
+        message: reason === 'APPROVAL_EXPIRED' ? `approved at ${order.createdAt}: too old to send` : `trading state re-checked before submission: ${reason}`,
+      },
     }),
   ]);
 };
@@ -128,6 +141,11 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
       await applyBrokerView(deps, ctx, intentId, { order: found }, { leaseOwner: deps.workerId });
       return 'settled';
     }
+  }
+  // Never sent (or, after a takeover, not at the broker): an old approval is blocked, not sent.
+  if (approvalExpired(deps, claim.order)) {
+    await block(deps, ctx, claim.order, 'APPROVAL_EXPIRED');
+    return 'blocked';
   }
   return send(deps, ctx, claim.order);
 };

@@ -40,5 +40,7 @@ export const DENIAL_REASONS = [
   'SYMBOL_CONCENTRATION_EXCEEDED',
   'SECTOR_CONCENTRATION_EXCEEDED',
   'EVALUATION_FAILED',
+  /** An approval older than the order function accepts (a redriven or long-queued message): blocked before the broker. */
+  'APPROVAL_EXPIRED',
 ] as const;
 export type DenialReason = (typeof DENIAL_REASONS)[number];

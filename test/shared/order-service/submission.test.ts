@@ -63,6 +63,20 @@ describe('order submission', () => {
     expect(await w.book()).toMatchObject({ inFlightBuy: '0' });
   });
 
+  it('sends an approval exactly 60 s old and blocks one a millisecond older (a message redriven long after) before any broker call', async () => {
+    const fresh = await w.approve('t-5');
+    f.clock.advance(60_000);
+    await expect(processApprovedOrder(w.deps(), fresh)).resolves.toBe('submitted');
+    const stale = await w.approve('t-6');
+    f.clock.advance(60_001);
+    await expect(processApprovedOrder(w.deps(), stale)).resolves.toBe('blocked');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-6')).toMatchObject({ status: 'BLOCKED', reason: 'APPROVAL_EXPIRED', inFlight: '0' });
+    expect(w.broker.submittedOrderCount()).toBe(1);
+    expect(f.bus.ofType('OrderDenied.v1').at(-1)?.detail).toMatchObject({ data: { reason: 'APPROVAL_EXPIRED', stage: 'pre-submit' } });
+    // The same message delivered again is a duplicate: nothing more happens.
+    await expect(processApprovedOrder(w.deps(), stale)).resolves.toBe('duplicate');
+  });
+
   it('rejects an order only on a definite refusal, and releases its exposure', async () => {
     const message = await w.approve('t-4');
     const d = w.deps({ broker: failFirstSubmit(w.broker, false, new BrokerCallError('insufficient buying power', 'refused', { status: 403 })) });
