@@ -1,8 +1,10 @@
 // The breaker's intake of breach events: which start an execution (BreakerStarter, named after the breach id)
 // and which are ignored (counted as BreakerEventIgnored{reason}). Over ports only. Invariants: only a new
 // start halts the account, never a duplicate; a failed halt is counted and logged, never thrown; an alarm
-// tries every account before it fails.
+// tries every account before it fails; a breach detected after the account returned to trading is a new
+// incident (a new episode) even when its id repeats one whose execution has ended.
 import { InfrastructureError } from '../errors/errors';
+import { breachIdOf } from '../events/breach-id';
 import type { RiskBreachDetail } from '../events/risk-events';
 import type { BreakerStarter, BreakerTrip } from '../ports/breaker-starter';
 import type { Clock } from '../ports/clock';
@@ -10,7 +12,8 @@ import type { Log } from '../ports/log';
 import type { Telemetry } from '../ports/telemetry';
 import type { TradingStateStore } from '../ports/trading-state-store';
 import { METRICS } from '../telemetry/metrics';
-import { TRADABLE_STATES } from '../trading-state/trading-state';
+import { isTradable, TRADABLE_STATES } from '../trading-state/trading-state';
+import { compactUtcSecond } from '../time/utc';
 import {
   isPersistentBreak,
   tripFromReconciliationBreak,
@@ -24,7 +27,7 @@ import { changeState } from './breaker-tasks';
 export interface BreakerIntakeDeps {
   starter: BreakerStarter;
   /** The halt right after a new start: the same conditional, audited write as SetHalted. */
-  tradingStateStore: Pick<TradingStateStore, 'changeTradingState'>;
+  tradingStateStore: Pick<TradingStateStore, 'changeTradingState' | 'getTradingStateRecord'>;
   clock: Clock;
   telemetry: Telemetry;
   logger: Log;
@@ -76,11 +79,38 @@ const haltOnStart = async (d: BreakerIntakeDeps, trip: BreakerTrip): Promise<voi
   }
 };
 
+/**
+ * The same trip as a new episode, when its id repeats an execution's but the breach was detected after the
+ * account returned to trading (the state's last change, to a tradable state, predates it): an alarm named per
+ * hour that goes off again after a recovery within that hour. A late copy of the old breach was detected before
+ * the return and stays a duplicate. Named after the return, so copies of the new incident dedupe too.
+ */
+const newEpisode = async (d: BreakerIntakeDeps, trip: BreakerTrip): Promise<BreakerTrip | undefined> => {
+  try {
+    const { state, updatedAt } = await d.tradingStateStore.getTradingStateRecord(trip.account);
+    if (!isTradable(state) || !updatedAt || !(Date.parse(trip.detectedAt) > Date.parse(updatedAt))) return undefined;
+    const resumed = compactUtcSecond(Date.parse(updatedAt));
+    return { ...trip, breachId: breachIdOf(trip.kind, trip.breachId, `R${resumed}`), reason: `${trip.reason} (again after trading resumed at ${updatedAt})`.slice(0, 1000) };
+  } catch (error) {
+    // Unknown whether it is new: the execution of the same id already ran, and a retry of the event asks again.
+    d.logger.error('could not tell a repeated breach from a new incident', { breachId: trip.breachId, account: trip.account, error });
+    throw new InfrastructureError(`breach ${trip.breachId}: the trading state could not be read to tell a new incident`, 'store', { cause: error });
+  }
+};
+
 const startTrip = async (d: BreakerIntakeDeps, trip: BreakerTrip): Promise<BreachStartResult> => {
-  const outcome = await d.starter.start(trip);
-  if (outcome === 'started') await haltOnStart(d, trip);
-  d.logger.info('breaker start', { breachId: trip.breachId, kind: trip.kind, account: trip.account, outcome });
-  return { breachId: trip.breachId, outcome };
+  let started = trip;
+  let outcome = await d.starter.start(trip);
+  if (outcome === 'duplicate') {
+    const episode = await newEpisode(d, trip);
+    if (episode) {
+      started = episode;
+      outcome = await d.starter.start(episode);
+    }
+  }
+  if (outcome === 'started') await haltOnStart(d, started);
+  d.logger.info('breaker start', { breachId: started.breachId, kind: started.kind, account: started.account, outcome });
+  return { breachId: started.breachId, outcome };
 };
 
 /** A RiskBreach always starts the breaker, under the breach id its producer gave it. */

@@ -3,6 +3,7 @@
 // handler specifications.
 import { buildMeta } from '../../shared/events/envelope';
 import type { BreakerStarter, BreakerTrip } from '../../shared/ports/breaker-starter';
+import type { TradingStateRecord } from '../../shared/ports/trading-state-store';
 import type { StateChangeOutcome, TradingStateChange } from '../../shared/trading-state/state-change';
 
 /** A second start of a breach id answers duplicate, as Step Functions does. */
@@ -19,6 +20,12 @@ export class RecordingStarter implements BreakerStarter {
 export class StateChangeRecorder {
   readonly changes: TradingStateChange[] = [];
   failing = false;
+  /** What a read of the trading state answers (the intake asks when a breach id repeats). */
+  record: TradingStateRecord = { state: 'HALTED' };
+  async getTradingStateRecord(): Promise<TradingStateRecord> {
+    if (this.failing) throw new Error('table unavailable');
+    return this.record;
+  }
   async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
     if (this.failing) throw new Error('table unavailable');
     this.changes.push(change);

@@ -111,6 +111,38 @@ describe('the breaker intake on alarm state changes', () => {
     await expect(startFromAlarm(f.deps, alarm('ALARM'))).resolves.toMatchObject({ outcome: 'duplicate' });
   });
 
+  it('starts a new execution and halts when the alarm goes off again after trading resumed within the same hour', async () => {
+    const f = setup(['acct-1']);
+    await startFromAlarm(f.deps, alarm('ALARM'));
+    // The breaker's recovery brought the account back at 14:59:30; the alarm fires again at 14:59:45.
+    f.states.record = { state: 'ACTIVE', updatedBy: 'arn:aws:iam::1:user/carol', updatedAt: '2026-11-23T14:59:30.000Z' };
+    const again = AlarmStateChangeEventSchema.parse({ ...alarmEvent('ALARM'), time: '2026-11-23T14:59:45Z' });
+    const result = (await startFromAlarm(f.deps, again)) as AlarmStartResult;
+    expect(result).toMatchObject({ outcome: 'started' });
+    expect(result.starts[0]?.breachId).toMatch(/\.R20261123T145930Z$/);
+    expect(result.starts[0]?.breachId.length).toBeLessThanOrEqual(80);
+    expect(f.states.changes.filter((c) => c.to === 'HALTED')).toHaveLength(2);
+    // A second copy of the new incident dedupes like any other.
+    await expect(startFromAlarm(f.deps, again)).resolves.toMatchObject({ outcome: 'duplicate' });
+    expect(f.states.changes.filter((c) => c.to === 'HALTED')).toHaveLength(2);
+  });
+
+  it('keeps a late copy of the old alarm a duplicate: it was detected before trading resumed', async () => {
+    const f = setup(['acct-1']);
+    await startFromAlarm(f.deps, alarm('ALARM'));
+    f.states.record = { state: 'ACTIVE', updatedBy: 'arn:aws:iam::1:user/carol', updatedAt: '2026-11-23T14:59:30.000Z' };
+    await expect(startFromAlarm(f.deps, alarm('ALARM'))).resolves.toMatchObject({ outcome: 'duplicate' });
+    expect(f.states.changes).toHaveLength(1);
+  });
+
+  it('keeps a repeat a duplicate while the account is still stopped: the running execution owns the incident', async () => {
+    const f = setup(['acct-1']);
+    await startFromAlarm(f.deps, alarm('ALARM'));
+    f.states.record = { state: 'HALTED', updatedBy: 'breaker', updatedAt: '2026-11-23T14:59:01.000Z' };
+    const again = AlarmStateChangeEventSchema.parse({ ...alarmEvent('ALARM'), time: '2026-11-23T14:59:45Z' });
+    await expect(startFromAlarm(f.deps, again)).resolves.toMatchObject({ outcome: 'duplicate' });
+  });
+
   it.each(['OK', 'INSUFFICIENT_DATA'])('ignores (and counts) an alarm that went to %s: recovery is the breaker’s own path', async (value) => {
     const f = setup();
     await expect(startFromAlarm(f.deps, alarm(value))).resolves.toMatchObject({ outcome: 'ignored', reason: 'ALARM_NOT_IN_ALARM_STATE' });
