@@ -16,7 +16,8 @@ import { assessLoss } from '../risk/loss';
 import { valueAccount } from '../risk/portfolio';
 import { isoToEpochMs } from '../time/iso-time';
 import type { StateChangeOutcome } from '../trading-state/state-change';
-import type { TradingState } from '../trading-state/trading-state';
+import { TRADABLE_STATES, type TradingState } from '../trading-state/trading-state';
+import { InvalidInputError } from '../errors/errors';
 import type { BreakerConfig } from './breaker-config';
 import type { BreakerStage, BreakerStore } from '../ports/breaker-store';
 
@@ -169,6 +170,27 @@ export const changeState = async (
   return { outcome: change.outcome, previous: change.previous ?? null };
 };
 
+/**
+ * The only changes the state machine makes: halt from a tradable state, kill from any state but KILLED, and the
+ * recovery's HALTED → REDUCING → ACTIVE. Nothing leaves KILLED (a person releases it through the kill switch)
+ * and nothing reaches ACTIVE but from REDUCING, whoever invokes the task.
+ */
+export const BREAKER_TRANSITIONS: Readonly<Partial<Record<TradingState, readonly TradingState[]>>> = {
+  HALTED: TRADABLE_STATES,
+  KILLED: [...TRADABLE_STATES, 'HALTED'],
+  REDUCING: ['HALTED'],
+  ACTIVE: ['REDUCING'],
+};
+
+/** Refuses a change the state machine never asks for (an empty `from` would mean any state, KILLED included). */
+const assertBreakerTransition = (to: TradingState, from: readonly TradingState[]): void => {
+  const allowed = BREAKER_TRANSITIONS[to];
+  if (!allowed) throw new InvalidInputError([{ path: 'to', rule: `the breaker never moves trading to ${to}` }]);
+  if (from.length === 0) throw new InvalidInputError([{ path: 'from', rule: `must name the states to ${to} is allowed from (${allowed.join(', ')})` }]);
+  const stray = from.filter((state) => !allowed.includes(state));
+  if (stray.length > 0) throw new InvalidInputError([{ path: 'from', rule: `the breaker moves to ${to} only from ${allowed.join(', ')}, not from ${stray.join(', ')}` }]);
+};
+
 /** The Set* tasks: the state change, then the execution's stage when the task names one. */
 export const setState = async (
   deps: BreakerDeps,
@@ -179,6 +201,7 @@ export const setState = async (
   /** The execution's stage once the state is set (SetHalted names none: the halt never waits for bookkeeping). */
   stage?: BreakerStage,
 ): Promise<SetStateResult> => {
+  assertBreakerTransition(to, from);
   const result = await changeState(deps, trip, to, from, reason);
   // After the state: the record follows what happened, never the other way round.
   if (stage) await recordStage(deps, trip, stage);

@@ -33,7 +33,7 @@ const setup = () => {
     logger: silentLogger,
     accounts: ['acct-1', 'acct-2'],
   };
-  return { handler: createBreakerHandler(() => deps), starter, telemetry, pager };
+  return { handler: createBreakerHandler(() => deps), starter, telemetry, pager, deps };
 };
 
 describe('the breaker function on breach events', () => {
@@ -80,6 +80,33 @@ describe('the breaker function on breach events', () => {
     await expect(f.handler({ task: 'page', event: 'HALTED', input })).resolves.toEqual({ paged: 'HALTED' });
     expect(f.pager.pages).toHaveLength(1);
     expect(f.starter.trips).toEqual([]);
+  });
+});
+
+describe('the breaker function’s setState task, invoked by anyone', () => {
+  const input = { breachId: 'b-1', account: 'acct-1', kind: 'MANUAL', reason: 'test', detectedAt: '2026-11-23T14:59:00.000Z' };
+  const setState = (to: string, from: string[]) => ({ task: 'setState', to, from, reason: 'forged', input });
+
+  it.each([
+    ['ACTIVE', ['KILLED']],
+    ['ACTIVE', ['HALTED']],
+    ['REDUCING', ['KILLED']],
+    ['HALTED', ['KILLED']],
+    ['ACTIVE', []],
+    ['WARNING', ['ACTIVE']],
+  ])('refuses a move to %s from %j, which the state machine never makes, and writes nothing', async (to, from) => {
+    const f = setup();
+    await expect(f.handler(setState(to, from))).rejects.toThrow(/invalid input/);
+    expect((f.deps.tradingStateStore as StateChangeRecorder).changes).toEqual([]);
+  });
+
+  it('makes the moves the state machine makes: REDUCING → ACTIVE, HALTED → REDUCING, a halt, a kill', async () => {
+    const f = setup();
+    await f.handler(setState('HALTED', ['ACTIVE', 'WARNING', 'REDUCING']));
+    await f.handler(setState('REDUCING', ['HALTED']));
+    await f.handler(setState('ACTIVE', ['REDUCING']));
+    await f.handler(setState('KILLED', ['ACTIVE', 'WARNING', 'REDUCING', 'HALTED']));
+    expect((f.deps.tradingStateStore as StateChangeRecorder).changes.map((c) => c.to)).toEqual(['HALTED', 'REDUCING', 'ACTIVE', 'KILLED']);
   });
 });
 
