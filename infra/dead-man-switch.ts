@@ -11,6 +11,7 @@ import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { METRICS } from '../shared/telemetry/metrics';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { TradingFunction } from './trading-function';
+import { denyControlItemWrites } from './trading-table';
 
 /**
  * No bus: the function is the target of a schedule rule of EventRouting, so it exists before the bus; the
@@ -45,6 +46,8 @@ export class DeadManSwitch extends Construct {
       onCall,
     });
     table.grantReadWriteData(this.fn.fn);
+    // It halts through a breach to the breaker, never by writing the trading state itself.
+    denyControlItemWrites(table, this.fn.fn);
     brokerCredentials.grantRead(this.fn.fn);
 
     // Missing data is breaching: a switch that is not invoked at all is as bad as a dead feed.

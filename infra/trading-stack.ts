@@ -23,7 +23,7 @@ import { KillSwitchApi } from './kill-switch-api';
 import { OnCall } from './on-call';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
-import { TradingTable } from './trading-table';
+import { denyControlItemWrites, TradingTable } from './trading-table';
 import { DeadManSwitch } from './dead-man-switch';
 
 export interface TradingStackProps extends StackProps {
@@ -143,6 +143,8 @@ export class TradingStack extends Stack {
   private grantAndRetry({ table, orders, failedInvocations }: Foundations, routing: EventRouting): void {
     for (const fn of Object.values(this.functions)) {
       table.grantReadWriteData(fn.fn);
+      // The trading state, kill-switch records and breaker items are the breaker's and the kill switch's alone.
+      denyControlItemWrites(table, fn.fn);
       routing.bus.grantPutEventsTo(fn.fn);
     }
     // The breaker's cancelAllOrders publishes the order events a cancellation produces on the bus.

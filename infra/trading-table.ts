@@ -3,10 +3,10 @@
 // scoped to the market items, which only the table's key design can express.
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Effect, Grant, PolicyStatement, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
-import { keys, TRADING_TABLE, type KeyAttribute } from '../shared/storage/table-definition';
+import { CONTROL_PARTITION_PREFIX, keys, TRADING_TABLE, type KeyAttribute } from '../shared/storage/table-definition';
 
 export interface TradingTableProps {
   config: EnvironmentConfig;
@@ -34,6 +34,27 @@ export const grantMarketItems = (table: ITable, grantee: IGrantable, actions: re
     resourceArns: [table.tableArn],
     conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MARKET_PARTITION] } },
   });
+
+/** Every DynamoDB action that writes an item (PartiQL's writes are never granted to any function). */
+export const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
+
+/**
+ * Takes from `grantee` the writes of the items that control trading (the CONTROL#<account> partition: trading
+ * state, kill-switch record, breaker trips and execution with its approval): an explicit Deny, which no Allow
+ * can lift, on every write whose partition key is a control one. Reads and transactional condition checks stay
+ * allowed (the order function's claim checks the state it may not write). Every function but the breaker and
+ * the kill switch gets this.
+ */
+export const denyControlItemWrites = (table: ITable, grantee: IGrantable & { grantPrincipal: IPrincipal }): void => {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      effect: Effect.DENY,
+      actions: [...ITEM_WRITE_ACTIONS],
+      resources: [table.tableArn],
+      conditions: { 'ForAnyValue:StringLike': { 'dynamodb:LeadingKeys': [`${CONTROL_PARTITION_PREFIX}*`] } },
+    }),
+  );
+};
 
 export class TradingTable extends Construct {
   readonly table: Table;

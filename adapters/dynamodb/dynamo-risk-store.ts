@@ -57,21 +57,16 @@ const rateWindowPut = (tableName: string, account: string, createdAt: string, wi
 const sessionPut = (tableName: string, account: string, next: RiskSession, expectedVersion: number): TransactItem =>
   versionedPut(
     tableName,
-    { ...keys.riskSession(account), type: 'RISK_SESSION', sessionStartMs: n(next.sessionStartMs), startEquity: n(next.startEquity), peakEquity: n(next.peakEquity) },
+    {
+      ...keys.riskSession(account),
+      type: 'RISK_SESSION',
+      sessionStartMs: n(next.sessionStartMs),
+      startEquity: n(next.startEquity),
+      peakEquity: n(next.peakEquity),
+      ...(next.warning ? { warning: next.warning } : {}),
+    },
     expectedVersion,
   );
-
-/** The loss warning's transition, only from the state the decision saw. */
-const tradingStateTransition = (tableName: string, account: string, change: { from: TradingState; to: TradingState }, at: string): TransactItem => ({
-  Update: {
-    TableName: tableName,
-    Key: keys.tradingState(account),
-    UpdateExpression: 'SET #state = :to, updatedBy = :by, updatedAt = :at',
-    ConditionExpression: '#state = :from',
-    ExpressionAttributeNames: { '#state': 'state' },
-    ExpressionAttributeValues: { ':to': change.to, ':from': change.from, ':by': 'risk', ':at': at },
-  },
-});
 
 const throttleTripUpdate = (tableName: string, account: string, trip: NonNullable<RecordDecisionInput['throttleTrip']>): TransactItem => ({
   Update: {
@@ -104,13 +99,15 @@ const decisionItems = (tableName: string, input: RecordDecisionInput): { role: D
   }
   if (input.orderRate) add('guarded', rateWindowPut(tableName, account, order.createdAt, input.orderRate));
   if (input.session) add('guarded', sessionPut(tableName, account, input.session.next, input.session.expectedVersion));
-  if (input.tradingState) add('guarded', tradingStateTransition(tableName, account, input.tradingState, order.createdAt));
   if (input.throttleTrip) add('plain', throttleTripUpdate(tableName, account, input.throttleTrip));
   for (const prune of input.throttlePrune ?? []) {
     if (prune.bucketStartMs.length > 0) add('plain', throttlePruneUpdate(tableName, account, prune));
   }
   return items;
 };
+
+const isWarning = (value: unknown): value is { at: string; reason: string } =>
+  typeof value === 'object' && value !== null && typeof (value as { at?: unknown }).at === 'string' && typeof (value as { reason?: unknown }).reason === 'string';
 
 /** Every key a decision reads, in one BatchGet. */
 const snapshotKeys = (account: string, strategy: string, intentId: string): TableKey[] => [
@@ -150,6 +147,7 @@ export class DynamoRiskStore implements RiskStore {
             sessionStartMs: int(session.sessionStartMs),
             startEquity: str(session.startEquity) ?? '0',
             peakEquity: str(session.peakEquity) ?? '0',
+            ...(isWarning(session.warning) ? { warning: { at: session.warning.at, reason: session.warning.reason } } : {}),
             version: int(session.version),
           }
         : undefined,

@@ -1,14 +1,13 @@
 // Reconciliation function: after each deploy and on each scheduled event, reconciles every configured account with the broker
 // (in-flight orders, orders, positions, cash; see docs/reconciliation.md) and publishes the breaks. A run id
-// derived from the schedule event makes reruns dedupe. Before its first run an account is brought up: created
-// HALTED when it has no trading state (a person arms it), so no configured account is ever missing.
+// derived from the schedule event makes reruns dedupe. It never writes the trading state: a new account has
+// none (every intent denied) until a person arms it through the kill-switch API.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { z } from 'zod';
 import { awsAdapters, orderServiceAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
-import { bringUpAccount, type BringUpDeps } from '../../shared/bring-up/account-bring-up';
 import { deterministicId } from '../../shared/events/ids';
 import type { ReconciliationRecord } from '../../shared/ports/reconciliation-store';
 import { reconcileAccount, type ReconciliationDeps } from '../../shared/reconciliation/reconciliation-service';
@@ -19,7 +18,7 @@ export const ScheduledEventSchema = EventBridgeSchema.extend({
   'detail-type': z.literal('Scheduled Event', { error: 'must be "Scheduled Event"' }),
 });
 
-export type ReconciliationHandlerDeps = ReconciliationDeps & BringUpDeps & {
+export type ReconciliationHandlerDeps = ReconciliationDeps & {
   accounts: readonly string[];
   logger: Pick<Logger, 'error' | 'info'>;
 };
@@ -41,11 +40,6 @@ export const createReconciliationHandler =
       : parseInput(d, 'reconciliation', ScheduledEventSchema, event).id;
     const results: ReconciliationRecord[] = [];
     for (const account of d.accounts) {
-      // A failed bring-up leaves the account missing, which denies every intent: the run goes on regardless.
-      await bringUpAccount(d, account).then(
-        (outcome) => outcome === 'created' && d.logger.info('account brought up: HALTED until armed', { account }),
-        (error: unknown) => d.logger.error('account bring-up failed', { account, error }),
-      );
       results.push(await reconcileAccount(d, account, deterministicId('rec', runKey, account)));
     }
     return results;

@@ -5,6 +5,7 @@ import { deterministicId } from '../events/ids';
 export const AUDIT_KINDS = [
   'RISK_DECISION',
   'TRADING_STATE_CHANGED',
+  'LOSS_WARNING_REACHED',
   'EXECUTION_THROTTLE_TRIPPED',
   'EXECUTION_REENABLED',
   'ORDER_BLOCKED',

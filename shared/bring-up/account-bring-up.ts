@@ -1,7 +1,8 @@
-// A deployed account's first day: it is created HALTED (never missing), and only a person arms it, through
-// POST /arm, once the feed has been running with fresh marks and a clean reconciliation has run since.
-// Invariants: bring-up writes a state only where none is stored; arming moves only the bring-up's own HALTED
-// to ACTIVE (any other halt is lifted by the breaker's recovery), conditionally and audited.
+// A deployed account's first day: it has no trading state (every intent is denied TRADING_STATE_MISSING), and
+// only a person arms it, through POST /arm, once the feed has been running with fresh marks and a clean
+// reconciliation has run since. Invariants: arming creates the first state, ACTIVE, only where none is stored
+// (or moves a bring-up's HALTED written by an earlier version); any halt is lifted by the breaker's recovery,
+// never by arming. Nothing but the kill-switch function (this) and the breaker writes the state.
 import { parseOrThrow } from '../errors/zod-issues';
 import { KillSwitchRequestSchema } from '../kill-switch/kill-switch';
 import type { Mark } from '../market/marks';
@@ -14,31 +15,11 @@ import type { TradingStateStore } from '../ports/trading-state-store';
 import { isoToEpochMs } from '../time/iso-time';
 import { utcNow } from '../time/utc';
 
-/** Who creates an account's first state: the arm route recognises its HALTED by this actor. */
-export const BRING_UP_ACTOR = 'bring-up';
-
-export interface BringUpDeps {
-  tradingStateStore: Pick<TradingStateStore, 'changeTradingState'>;
-  clock: Clock;
-}
-
 /**
- * Creates the account's first trading state, HALTED, if it has none ('created'); an account with any state
- * keeps it ('exists'). Idempotent: the audit entry's id is fixed per account.
+ * The actor of the HALTED an earlier version wrote for a new account (the reconciliation function brought it up);
+ * such an account is armed like one without a state.
  */
-export const bringUpAccount = async (deps: BringUpDeps, account: string): Promise<'created' | 'exists'> => {
-  const change = await deps.tradingStateStore.changeTradingState({
-    account,
-    from: [],
-    onlyIfMissing: true,
-    to: 'HALTED',
-    actor: BRING_UP_ACTOR,
-    reason: 'new account: HALTED until a person arms it (POST /arm)',
-    correlationId: `bring-up.${account}`,
-    at: utcNow(deps.clock.now()),
-  });
-  return change.outcome === 'changed' ? 'created' : 'exists';
-};
+export const BRING_UP_ACTOR = 'bring-up';
 
 export const ARM_REFUSALS = [
   'ACCOUNT_UNKNOWN',
@@ -98,10 +79,10 @@ const feedCheck = async (deps: ArmDeps, account: string, nowMs: number): Promise
 };
 
 /**
- * Arms a brought-up account: refused unless the account is the environment's, HALTED by the bring-up with no
- * breaker execution running, the feed is running (fresh heartbeat) with fresh marks, and the last
- * reconciliation is clean and completed after the feed started and after the bring-up. Then HALTED → ACTIVE,
- * conditional on HALTED and audited with the person, and on-call is told.
+ * Arms a new account: refused unless the account is the environment's, has no trading state yet (or the
+ * bring-up's HALTED) with no breaker execution running, the feed is running (fresh heartbeat) with fresh marks, and the last
+ * reconciliation is clean and completed after the feed started (and after a bring-up). Then ACTIVE, conditional
+ * on the state read and audited with the person, and on-call is told.
  */
 export const armAccount = async (deps: ArmDeps, input: unknown): Promise<ArmResult> => {
   const { account, principal, reason, requestId } = parseOrThrow(KillSwitchRequestSchema, input);
@@ -109,9 +90,10 @@ export const armAccount = async (deps: ArmDeps, input: unknown): Promise<ArmResu
   if (!deps.accounts.includes(account)) return refuse(account, 'ACCOUNT_UNKNOWN', `${account} is not an account of this environment (${deps.accounts.join(', ')})`);
 
   const record = await deps.tradingStateStore.getTradingStateRecord(account);
-  if (record.state !== 'HALTED' || record.updatedBy !== BRING_UP_ACTOR || !record.updatedAt) {
-    const state = record.state ?? 'missing';
-    return refuse(account, 'NOT_AWAITING_ARM', `trading state is ${state}${record.updatedBy ? ` (set by ${record.updatedBy})` : ''}: only a new account HALTED by the bring-up is armed; a halt is lifted through the breaker's recovery`);
+  const isNew = record.state === undefined;
+  const broughtUp = record.state === 'HALTED' && record.updatedBy === BRING_UP_ACTOR && record.updatedAt !== undefined;
+  if (!isNew && !broughtUp) {
+    return refuse(account, 'NOT_AWAITING_ARM', `trading state is ${record.state}${record.updatedBy ? ` (set by ${record.updatedBy})` : ''}: only a new account (no trading state yet) is armed; a halt is lifted through the breaker's recovery`);
   }
   const execution = await deps.breakerStore.getBreakerExecution(account);
   if (execution && !FINAL_BREAKER_STAGES.includes(execution.stage)) return refuse(account, 'BREAKER_RUNNING', `breaker execution ${execution.breachId} is at ${execution.stage}`);
@@ -124,12 +106,20 @@ export const armAccount = async (deps: ArmDeps, input: unknown): Promise<ArmResu
   if (reconciliation.status !== 'clean') {
     return refuse(account, 'RECONCILIATION_NOT_CLEAN', `last reconciliation ${reconciliation.runId} is ${reconciliation.status} (${reconciliation.breaks.length} break(s))`);
   }
-  const mustFollow = feed.since > record.updatedAt ? { at: feed.since, what: 'the feed started' } : { at: record.updatedAt, what: 'the account was brought up' };
+  const mustFollow = !record.updatedAt || feed.since > record.updatedAt ? { at: feed.since, what: 'the feed started' } : { at: record.updatedAt, what: 'the account was brought up' };
   if (reconciliation.completedAt < mustFollow.at) {
     return refuse(account, 'RECONCILIATION_STALE', `last clean reconciliation (${reconciliation.completedAt}) predates the moment ${mustFollow.what} (${mustFollow.at})`);
   }
 
-  const change = await deps.tradingStateStore.changeTradingState({ account, from: ['HALTED'], to: 'ACTIVE', actor: principal, reason, correlationId: requestId, at: utcNow(nowMs) });
+  const change = await deps.tradingStateStore.changeTradingState({
+    account,
+    ...(isNew ? { from: [], onlyIfMissing: true } : { from: ['HALTED'] }),
+    to: 'ACTIVE',
+    actor: principal,
+    reason,
+    correlationId: requestId,
+    at: utcNow(nowMs),
+  });
   if (change.outcome !== 'changed') return refuse(account, 'NOT_AWAITING_ARM', `trading state moved to ${change.previous ?? 'missing'} meanwhile`);
   const paged = await deps.pager
     .page({ severity: 'warning', account, subject: `${account} armed by ${principal}: trading ACTIVE`, message: `reason: ${reason}\nreconciliation ${reconciliation.runId} clean at ${reconciliation.completedAt}; feed running since ${feed.since}`, correlationId: requestId })

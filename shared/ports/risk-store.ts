@@ -1,6 +1,6 @@
 // The risk function's storage port: one consistent read of everything a pre-trade decision needs, and one
 // conditional write of the decision with all it changes (order, audit entries, in-flight size, rate window,
-// session, WARNING transition, throttle trip), so a duplicate intent or a lost race changes nothing.
+// session with its loss warning, throttle trip; never the trading state, which only the breaker and kill switch write), so a duplicate intent or a lost race changes nothing.
 import type { AuditEntry } from '../audit/audit-entry';
 import type { AccountBook, InFlightChange } from '../ledger/account-book';
 import type { ItemRevision } from '../market/item-revision';
@@ -13,6 +13,8 @@ export interface RiskSession {
   sessionStartMs: number;
   startEquity: string;
   peakEquity: string;
+  /** The loss warning of this session, once reached: the account trades as WARNING until the session ends. */
+  warning?: { at: string; reason: string };
 }
 
 /** Fills counted for the execution throttle, and whether a trip disabled trading until a person re-enables it. */
@@ -65,7 +67,6 @@ export interface RecordDecisionInput {
   /** A new session or a new peak: written only if the stored session is still at `expectedVersion`. */
   session?: { next: RiskSession; expectedVersion: number };
   /** The loss warning moves ACTIVE to WARNING, only if the state is still ACTIVE. */
-  tradingState?: { from: TradingState; to: TradingState };
   /** The execution throttle tripped: trading stays disabled for this scope until a person re-enables it. */
   throttleTrip?: { strategy: string; disabledAt: number };
   /** Fill buckets too old for any window, removed to keep the throttle item small. */

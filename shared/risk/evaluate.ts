@@ -58,8 +58,8 @@ export interface BreachFinding {
 export interface RiskEffects {
   /** The risk session to store: a new session or a higher peak. */
   session?: RiskSession;
-  /** The loss warning moves ACTIVE to WARNING. */
-  tradingState?: { from: TradingState; to: TradingState; reason: string };
+  /** The session's loss warning was reached by this decision (stored on the session; the account trades as WARNING). */
+  warning?: { reason: string };
   /** Breaker-level findings (loss, drawdown, a saturated message rate): each becomes a RiskBreach event. */
   breaches: BreachFinding[];
   sessionStartMs?: number;
@@ -208,15 +208,23 @@ const begin = (inputs: RiskInputs): Evaluation => {
   return ev;
 };
 
-/** 4. loss and drawdown over the session; the warning level moves ACTIVE to WARNING before sizing. */
+/**
+ * 4. loss and drawdown over the session. The warning level makes an ACTIVE account trade as WARNING for the rest
+ * of the session: kept on the risk session item, because the trading state itself is written only by the
+ * breaker and the kill switch.
+ */
 const checkLoss = (ev: Evaluation, limits: CompiledLimits): void => {
   const { nowMs } = ev.inputs;
   const sessionStart = sessionStartMs(limits.lossCalendar, nowMs);
   const loss = assessLoss(limits.loss, ev.inputs.session, sessionStart, ev.valuation.equity);
   ev.effects.sessionStartMs = sessionStart;
   if (loss.changed) ev.effects.session = loss.session;
-  if (loss.level !== 'ok' && ev.state === 'ACTIVE') {
-    ev.effects.tradingState = { from: 'ACTIVE', to: 'WARNING', reason: loss.findings.map((f) => `${f.kind} ${f.observed} >= ${f.threshold}`).join('; ') };
+  if (ev.state === 'ACTIVE' && (loss.level !== 'ok' || loss.session.warning)) {
+    if (!loss.session.warning) {
+      const reason = loss.findings.map((f) => `${f.kind} ${f.observed} >= ${f.threshold}`).join('; ');
+      ev.effects.session = { ...loss.session, warning: { at: new Date(nowMs).toISOString(), reason } };
+      ev.effects.warning = { reason };
+    }
     ev.state = 'WARNING';
   }
   const lossBreaches = loss.findings.filter((f) => f.level === 'breaker');

@@ -41,9 +41,11 @@ export const assessLoss = (limits: LossLimits, stored: RiskSession | undefined, 
   const previousPeak = fresh ? equity : fx.parseFixed(stored.peakEquity);
   const peak = fx.max(previousPeak, equity);
   const changed = fresh || fx.gt(peak, previousPeak);
+  // The session's loss warning, once reached, lasts until the session ends.
+  const warning = !fresh && stored?.warning ? { warning: stored.warning } : {};
   const session: RiskSession = changed
-    ? { sessionStartMs, startEquity: fx.toDecimalString(start), peakEquity: fx.toDecimalString(peak) }
-    : { sessionStartMs, startEquity: stored?.startEquity ?? '0', peakEquity: stored?.peakEquity ?? '0' };
+    ? { sessionStartMs, startEquity: fx.toDecimalString(start), peakEquity: fx.toDecimalString(peak), ...warning }
+    : { sessionStartMs, startEquity: stored?.startEquity ?? '0', peakEquity: stored?.peakEquity ?? '0', ...warning };
 
   const findings: LossFinding[] = [];
   const dailyLoss = fx.sub(start, equity);

@@ -118,7 +118,7 @@ const breachEvents = (intended: IntendedDetail, decision: RiskDecision, nowIso: 
     }),
   );
 
-/** The decision's audit trail: the decision itself, and the state change or throttle trip it caused. */
+/** The decision's audit trail: the decision itself, and the loss warning or throttle trip it caused. */
 const decisionAudit = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): AuditEntry[] => {
   const { account, strategy } = intended.meta;
   const { intentId, symbol } = intended.data;
@@ -139,8 +139,8 @@ const decisionAudit = (intended: IntendedDetail, decision: RiskDecision, nowIso:
       },
     }),
   ];
-  const { tradingState, throttleTrip } = decision.effects;
-  if (tradingState) entries.push(auditEntry({ ...base, kind: 'TRADING_STATE_CHANGED', detail: { ...tradingState } }));
+  const { warning, throttleTrip } = decision.effects;
+  if (warning) entries.push(auditEntry({ ...base, kind: 'LOSS_WARNING_REACHED', detail: { ...warning } }));
   if (throttleTrip) entries.push(auditEntry({ ...base, kind: 'EXECUTION_THROTTLE_TRIPPED', detail: { scope: throttleTrip.strategy, fills: throttleTrip.fills } }));
   return entries;
 };
@@ -195,7 +195,6 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
             }
           : {}),
         ...(effects.session ? { session: { next: effects.session, expectedVersion: snapshot.session?.version ?? 0 } } : {}),
-        ...(effects.tradingState ? { tradingState: { from: effects.tradingState.from, to: effects.tradingState.to } } : {}),
         ...(effects.throttleTrip ? { throttleTrip: { strategy: effects.throttleTrip.strategy, disabledAt: nowMs } } : {}),
         ...(effects.throttlePrune.length > 0 ? { throttlePrune: effects.throttlePrune } : {}),
         audit: decisionAudit(intended, decision, nowIso),

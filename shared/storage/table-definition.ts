@@ -22,9 +22,17 @@ export const TRADING_TABLE: TableDefinition = {
   timeToLiveAttribute: 'expiresAt',
 };
 
+/**
+ * The partition prefix of the items that control trading (the state, the kill-switch record, the breaker's
+ * trips and execution with its approval): only the breaker and kill-switch functions may write under it, which
+ * IAM can enforce because it checks each write's partition key (infra/trading-table.ts).
+ */
+export const CONTROL_PARTITION_PREFIX = 'CONTROL#';
+const control = (account: string) => `${CONTROL_PARTITION_PREFIX}${account}`;
+
 /** Item keys. Every access pattern in docs/data-model.md is one of these. */
 export const keys = {
-  tradingState: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'STATE' }),
+  tradingState: (account: string) => ({ pk: control(account), sk: 'STATE' }),
   limits: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'LIMITS' }),
   orderRate: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RATE#ORDERS' }),
   /** Cash and every symbol's quantity and in-flight sizes (attributes Q#, B#, S# + symbol). */
@@ -38,11 +46,11 @@ export const keys = {
   fill: (account: string, tradeId: string) => ({ pk: `ACCOUNT#${account}`, sk: `FILL#${tradeId}` }),
   reconciliation: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RECONCILIATION#LATEST' }),
   /** The breaker's recent trips of the account (escalation to KILLED counts them within a window). */
-  breakerTrips: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'BREAKER#TRIPS' }),
+  breakerTrips: (account: string) => ({ pk: control(account), sk: 'BREAKER#TRIPS' }),
   /** The account's current breaker execution (breach id, kind, stage, since) and its pending approval token. */
-  breakerExecution: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'BREAKER#EXECUTION' }),
+  breakerExecution: (account: string) => ({ pk: control(account), sk: 'BREAKER#EXECUTION' }),
   /** Who activated the kill switch, why and when, and its release (one item per account, kept). */
-  killSwitch: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'KILL_SWITCH' }),
+  killSwitch: (account: string) => ({ pk: control(account), sk: 'KILL_SWITCH' }),
   /** Every symbol's latest mark in one item (attributes M# + symbol), written by the feed. */
   marks: () => ({ pk: 'MARKET', sk: 'MARKS' }),
   /** Reference data per symbol (attributes R# + symbol): average daily volume and sector. */

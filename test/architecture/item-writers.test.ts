@@ -14,7 +14,7 @@ type Writer = 'risk' | 'order' | 'reconciliation' | 'breaker' | 'dead-man-switch
 
 /** Who writes each item in a deployed environment, and what its absence means when nobody has yet. */
 const ITEM_WRITERS: Record<Item, { writers: readonly Writer[]; absent: string }> = {
-  tradingState: { writers: ['reconciliation', 'breaker', 'kill-switch', 'risk'], absent: 'every intent denied TRADING_STATE_MISSING (the bring-up, in the reconciliation function, creates it HALTED)' },
+  tradingState: { writers: ['breaker', 'kill-switch'], absent: 'every intent denied TRADING_STATE_MISSING (a new account: POST /arm, in the kill-switch function, creates it ACTIVE)' },
   limits: { writers: [], absent: "the environment's limits apply (an account override is optional)" },
   orderRate: { writers: ['risk'], absent: 'no orders in the window yet' },
   book: { writers: ['order', 'reconciliation', 'risk'], absent: 'no cash: the reconciliation function takes the broker’s on its first run' },

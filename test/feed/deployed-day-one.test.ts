@@ -72,12 +72,12 @@ describe('a deployed environment’s first day', () => {
     expect(Object.keys(snapshot.marks).sort()).toEqual([...SYMBOLS].sort());
     expect(snapshot.reference.AAPL).toEqual({ adv: '1000000', sector: 'TECHNOLOGY' });
 
-    // The reconciliation function's start-up run: the account is brought up HALTED and its cash taken from the broker.
+    // The reconciliation function's start-up run: the account's cash is taken from the broker; it has no trading state yet.
     const broker = new AlpacaBroker({ baseUrl: harness.alpaca.restUrl, credentials: alpacaCredentials(harness.alpaca.keyId, harness.alpaca.secretKey) });
     const reconcile = createReconciliationHandler(() => ({ ...stores, broker, bus: new RecordingBus(), clock: systemClock, telemetry: new InMemoryTelemetry(), accounts: [ACCOUNT], logger: silentLogger }));
     const [run] = await reconcile({});
     expect(run).toMatchObject({ status: 'clean' });
-    await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toMatchObject({ state: 'HALTED', updatedBy: 'bring-up' });
+    await expect(stores.tradingStateStore.getTradingState(ACCOUNT)).resolves.toBeUndefined();
 
     // A person arms it through the kill-switch API.
     const api = createKillSwitchHandler(() => ({

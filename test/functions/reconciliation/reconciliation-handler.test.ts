@@ -32,9 +32,9 @@ const handler = () =>
   createReconciliationHandler(() => ({ ...stores, broker, bus, clock: new ManualClock(), telemetry, accounts: [ACCOUNT], logger: silentLogger }));
 
 describe('reconciliation function', () => {
-  it('brings a configured account with no trading state up HALTED before its first run, and leaves a stored state alone', async () => {
+  it('never writes the trading state: a new account stays without one (every intent denied) and a stored state is left alone', async () => {
     await handler()(scheduledEvent());
-    await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toMatchObject({ state: 'HALTED', updatedBy: 'bring-up' });
+    await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toEqual({ state: undefined });
     await seeder.putTradingState(ACCOUNT, 'KILLED', 'arn:aws:iam::1:user/alice', '2026-11-23T15:00:00.000Z');
     await handler()(scheduledEvent('sched-2'));
     await expect(stores.tradingStateStore.getTradingState(ACCOUNT)).resolves.toBe('KILLED');

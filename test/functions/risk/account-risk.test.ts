@@ -52,13 +52,18 @@ const auditKinds = async () =>
   (await scanAll(f.client, f.tableName)).map((i) => (i.kind as { S: string } | undefined)?.S).filter((k): k is string => k !== undefined);
 
 describe('account risk through the functions', () => {
-  it('moves trading to WARNING, audited, once the daily loss reaches the warning threshold, and halves the next order', async () => {
+  it('trades as WARNING, audited, once the daily loss reaches the warning threshold, and halves the next order without writing the trading state', async () => {
     await expect(risk()(intendedEvent(intentFor('w-1', { quantity: '2' })))).resolves.toMatchObject({ outcome: 'approved' });
     await f.seeder.depositCash(ACCOUNT, '-25000', '2026-11-23T15:00:00.500Z'); // equity falls by the warning threshold
     await expect(risk()(intendedEvent(intentFor('w-2', { quantity: '10' })))).resolves.toMatchObject({ outcome: 'approved' });
-    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('WARNING');
+    // The trading state is the breaker's and the kill switch's to write: the warning lives on the risk session.
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
     expect(await f.stores.orderStore.getOrder(ACCOUNT, 'w-2')).toMatchObject({ approvedQuantity: '5' });
-    expect(await auditKinds()).toContain('TRADING_STATE_CHANGED');
+    const w3 = await risk()(intendedEvent(intentFor('w-3', { quantity: '8' })));
+    expect(w3, JSON.stringify(w3)).toMatchObject({ outcome: 'approved' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'w-3')).toMatchObject({ approvedQuantity: '4' });
+    expect(await auditKinds()).toContain('LOSS_WARNING_REACHED');
+    expect(await auditKinds()).not.toContain('TRADING_STATE_CHANGED');
   });
 
   it('denies and raises one stable RiskBreach per session once the daily loss reaches the breaker', async () => {

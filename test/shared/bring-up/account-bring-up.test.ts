@@ -1,11 +1,11 @@
-// A deployed account's first day, against DynamoDB Local: created HALTED only where no state exists, and armed
+// A deployed account's first day, against DynamoDB Local: a new account has no trading state and is armed
 // by a person only once the feed runs with fresh marks and a clean reconciliation completed after it started;
 // each refusal at its boundary, and no other halt can be lifted this way.
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
 import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { auditEntry } from '../../../shared/audit/audit-entry';
-import { armAccount, bringUpAccount, BRING_UP_ACTOR, type ArmDeps } from '../../../shared/bring-up/account-bring-up';
+import { armAccount, BRING_UP_ACTOR, type ArmDeps } from '../../../shared/bring-up/account-bring-up';
 import type { ReconciliationRecord } from '../../../shared/ports/reconciliation-store';
 import { freshStores } from '../../support/dynamo';
 import { ManualClock, RecordingPager } from '../../support/fixtures';
@@ -56,38 +56,15 @@ beforeEach(async () => {
   };
 });
 
-/** Brought up at T0, feed started at T0 + 1 min, a clean reconciliation at T0 + 2 min, now T0 + 3 min. */
+/** A new account (no state), feed started at T0 + 1 min, a clean reconciliation at T0 + 2 min, now T0 + 3 min. */
 const readyToArm = async () => {
-  await bringUpAccount(deps, ACCOUNT);
   clock.advance(180_000);
   await feedRunning(T0 + 60_000);
   await reconciled('clean', T0 + 120_000);
 };
 
-describe('bring-up', () => {
-  it('creates a new account HALTED, audited as the bring-up', async () => {
-    await expect(bringUpAccount(deps, ACCOUNT)).resolves.toBe('created');
-    await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toEqual({ state: 'HALTED', updatedBy: BRING_UP_ACTOR, updatedAt: iso(T0) });
-  });
-
-  it('leaves an account that has any state as it is, KILLED included', async () => {
-    for (const state of ['ACTIVE', 'KILLED'] as const) {
-      await seeder.putTradingState(`acct-${state}`, state, 'someone', iso(T0));
-      await expect(bringUpAccount(deps, `acct-${state}`)).resolves.toBe('exists');
-      await expect(stores.tradingStateStore.getTradingState(`acct-${state}`)).resolves.toBe(state);
-    }
-  });
-
-  it('is idempotent: a second bring-up changes nothing', async () => {
-    await bringUpAccount(deps, ACCOUNT);
-    clock.advance(60_000);
-    await expect(bringUpAccount(deps, ACCOUNT)).resolves.toBe('exists');
-    await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toMatchObject({ updatedAt: iso(T0) });
-  });
-});
-
-describe('arming a brought-up account', () => {
-  it('moves HALTED to ACTIVE for the person who asks, and tells on-call', async () => {
+describe('arming a new account', () => {
+  it('creates the account’s state ACTIVE for the person who asks, and tells on-call', async () => {
     await readyToArm();
     await expect(arm()).resolves.toEqual({ outcome: 'armed', account: ACCOUNT, state: 'ACTIVE', paged: true });
     await expect(stores.tradingStateStore.getTradingStateRecord(ACCOUNT)).resolves.toMatchObject({ state: 'ACTIVE', updatedBy: 'arn:aws:iam::123456789012:user/alice' });
@@ -99,10 +76,20 @@ describe('arming a brought-up account', () => {
     await expect(arm(undefined, 'paper1')).resolves.toMatchObject({ outcome: 'refused', reason: 'ACCOUNT_UNKNOWN' });
   });
 
-  it('refuses an account that was never brought up, and one halted by anything but the bring-up', async () => {
-    await expect(arm()).resolves.toMatchObject({ reason: 'NOT_AWAITING_ARM', message: expect.stringContaining('missing') });
+  it('refuses an account halted by anything but an earlier bring-up, and arms one that an earlier version brought up HALTED', async () => {
     await seeder.putTradingState(ACCOUNT, 'HALTED', 'breaker', iso(T0));
+    clock.advance(180_000);
+    await feedRunning(T0 + 60_000);
+    await reconciled('clean', T0 + 120_000);
     await expect(arm()).resolves.toMatchObject({ reason: 'NOT_AWAITING_ARM', message: expect.stringContaining('set by breaker') });
+    await seeder.putTradingState(ACCOUNT, 'HALTED', BRING_UP_ACTOR, iso(T0));
+    await expect(arm()).resolves.toMatchObject({ outcome: 'armed', state: 'ACTIVE' });
+  });
+
+  it('refuses a reconciliation older than an earlier bring-up', async () => {
+    await seeder.putTradingState(ACCOUNT, 'HALTED', BRING_UP_ACTOR, iso(T0 + 150_000));
+    await readyToArm();
+    await expect(arm()).resolves.toMatchObject({ reason: 'RECONCILIATION_STALE', message: expect.stringContaining('brought up') });
   });
 
   it('refuses a second arm: the account is ACTIVE now', async () => {
@@ -128,13 +115,11 @@ describe('arming a brought-up account', () => {
   });
 
   it('refuses without a heartbeat', async () => {
-    await bringUpAccount(deps, ACCOUNT);
     await reconciled('clean', T0 + 1);
     await expect(arm()).resolves.toMatchObject({ reason: 'FEED_NOT_RUNNING', message: 'no feed has written a heartbeat' });
   });
 
   it('allows a mark exactly at its age limit, refuses one a millisecond older while its market is open, and accepts it while closed', async () => {
-    await bringUpAccount(deps, ACCOUNT);
     clock.advance(180_000);
     await stores.marketDataStore.putFeedHeartbeat('feed-dev', iso(clock.now()), iso(T0 + 60_000));
     await stores.marketDataStore.putMarks([
@@ -150,7 +135,6 @@ describe('arming a brought-up account', () => {
   });
 
   it('arms with a mark exactly at its age limit', async () => {
-    await bringUpAccount(deps, ACCOUNT);
     clock.advance(180_000);
     await stores.marketDataStore.putFeedHeartbeat('feed-dev', iso(clock.now()), iso(T0 + 60_000));
     await stores.marketDataStore.putMarks(SYMBOLS.map((symbol) => ({ symbol, price: '100', at: iso(clock.now() - 60_000) })));
@@ -159,7 +143,6 @@ describe('arming a brought-up account', () => {
   });
 
   it('refuses when a subscribed symbol has no mark at all, even with its market closed', async () => {
-    await bringUpAccount(deps, ACCOUNT);
     clock.advance(180_000);
     await stores.marketDataStore.putFeedHeartbeat('feed-dev', iso(clock.now()), iso(T0 + 60_000));
     await stores.marketDataStore.putMarks([{ symbol: 'AAPL', price: '100', at: iso(clock.now()) }]);
@@ -169,7 +152,6 @@ describe('arming a brought-up account', () => {
   });
 
   it('refuses without a reconciliation, with one that found breaks, and with a clean one from before the feed started', async () => {
-    await bringUpAccount(deps, ACCOUNT);
     clock.advance(180_000);
     await feedRunning(T0 + 60_000);
     await expect(arm()).resolves.toMatchObject({ reason: 'RECONCILIATION_MISSING' });

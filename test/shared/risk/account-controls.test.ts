@@ -104,12 +104,23 @@ describe('account controls', () => {
       expect(evaluateIntent(riskInputs({ session: session('1000000', '1000001') })).effects.session).toBeUndefined();
     });
 
-    it('moves ACTIVE to WARNING when the daily loss reaches the warning threshold, and scales the order', () => {
+    it('trades an ACTIVE account as WARNING once the daily loss reaches the warning threshold, and scales the order', () => {
       const below = evaluateIntent(riskInputs({ intent: buy('10'), session: session('1024999.99') }));
       expect(below).toMatchObject({ outcome: 'approved', approvedQuantity: '10' });
-      expect(below.effects.tradingState).toBeUndefined();
+      expect(below.effects.warning).toBeUndefined();
       const at = evaluateIntent(riskInputs({ intent: buy('10'), session: session('1025000') }));
-      expect(at).toMatchObject({ outcome: 'approved', approvedQuantity: '5', effects: { tradingState: { from: 'ACTIVE', to: 'WARNING' }, breaches: [] } });
+      expect(at).toMatchObject({ outcome: 'approved', approvedQuantity: '5', effects: { warning: { reason: expect.stringContaining('DAILY_LOSS') }, breaches: [] } });
+      expect(at.effects.session?.warning).toMatchObject({ reason: expect.stringContaining('DAILY_LOSS') });
+    });
+
+    it('keeps the warning for the rest of the session once reached, and drops it when a new session starts', () => {
+      const warned = { ...session('1000000'), warning: { at: '2026-11-23T15:00:00.000Z', reason: 'DAILY_LOSS 25000 >= 25000' } };
+      const later = evaluateIntent(riskInputs({ intent: buy('10'), session: warned }));
+      expect(later).toMatchObject({ outcome: 'approved', approvedQuantity: '5' });
+      expect(later.effects.warning).toBeUndefined();
+      const nextSession = evaluateIntent(riskInputs({ intent: buy('10'), session: { ...warned, sessionStartMs: XNYS_OPEN_TODAY - 86_400_000 } }));
+      expect(nextSession).toMatchObject({ outcome: 'approved', approvedQuantity: '10' });
+      expect(nextSession.effects.session?.warning).toBeUndefined();
     });
 
     it('denies exposure-increasing orders and reports a breach when the daily loss reaches the breaker', () => {
@@ -128,8 +139,8 @@ describe('account controls', () => {
     it('moves to WARNING at the drawdown warning in bps of the peak and denies at the breaker', () => {
       // Start 990,000 keeps the daily loss under its thresholds; the peak of 1,000,000 sets the drawdown.
       const at = (cash: string) => evaluateIntent(riskInputs({ book: withCash(cash), session: session('990000', '1000000') }));
-      expect(at('970000.01').effects.tradingState).toBeUndefined();
-      expect(at('970000')).toMatchObject({ outcome: 'approved', effects: { tradingState: { to: 'WARNING' } } });
+      expect(at('970000.01').effects.warning).toBeUndefined();
+      expect(at('970000')).toMatchObject({ outcome: 'approved', effects: { warning: { reason: expect.stringContaining('DRAWDOWN') } } });
       expect(at('950000.01')).toMatchObject({ outcome: 'approved' });
       expect(at('950000')).toMatchObject({ reason: 'DRAWDOWN_LIMIT_BREACHED', effects: { breaches: [{ kind: 'DRAWDOWN', observed: '500', threshold: '500' }] } });
     });
