@@ -94,7 +94,10 @@ export class CircuitBreaker extends Construct {
       // Inline, not DefinitionBody.fromFile (an S3 asset the assertions and reviewers cannot see).
       definitionBody: DefinitionBody.fromString(readFileSync(ASL_FILE, 'utf8')),
       definitionSubstitutions: { [BREAKER_TASKS_PLACEHOLDER]: this.fn.alias.functionArn },
-      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: true },
+      // Every event, without its data: the approval step's input carries the task token, which must not sit in
+      // a log group that more people can read than may approve (the approval is also verified against the
+      // record the kill-switch API consumes, so a token alone cannot return trading to ACTIVE).
+      logs: { destination: logs, level: LogLevel.ALL, includeExecutionData: false },
       tracingEnabled: true,
     });
     // A string definition carries no task metadata, so CDK cannot infer this grant; every Task invokes the alias.

@@ -54,7 +54,7 @@ export interface CancelAllSummary {
 }
 
 export interface BreakerDeps {
-  breakerStore: Pick<BreakerStore, 'recordBreakerTrip' | 'recordBreakerStage' | 'recordBreakerApproval'>;
+  breakerStore: Pick<BreakerStore, 'recordBreakerTrip' | 'recordBreakerStage' | 'recordBreakerApproval' | 'getBreakerExecution'>;
   tradingStateStore: Pick<TradingStateStore, 'changeTradingState'>;
   /** The recovery evaluation reads the account as risk does (book, marks, session, limits) and the latest reconciliation. */
   riskStore: Pick<RiskStore, 'loadRiskSnapshot'>;
@@ -191,6 +191,22 @@ const assertBreakerTransition = (to: TradingState, from: readonly TradingState[]
   if (stray.length > 0) throw new InvalidInputError([{ path: 'from', rule: `the breaker moves to ${to} only from ${allowed.join(', ')}, not from ${stray.join(', ')}` }]);
 };
 
+/**
+ * A person's approval is taken from the execution record by the kill-switch API (in the same write as its
+ * BREAKER_APPROVED audit entry) before the token is sent. A task token alone (seen in the execution history,
+ * sent by anyone allowed SendTaskSuccess) leaves the approval pending in the record: the return to ACTIVE is
+ * then refused, and the state machine fails closed.
+ */
+const assertApprovalTaken = async (deps: Pick<BreakerDeps, 'breakerStore'>, trip: BreakerTrip): Promise<void> => {
+  const record = await deps.breakerStore.getBreakerExecution(trip.account);
+  if (!record || record.breachId !== trip.breachId) {
+    throw new BreakerStateRefusedError(`execution ${trip.breachId} no longer owns ${trip.account}'s breaker record: its approval cannot be verified`);
+  }
+  if (record.approval) {
+    throw new BreakerStateRefusedError(`the approval of ${trip.breachId} is still pending in the record: the task token was answered without the kill-switch API`);
+  }
+};
+
 /** The Set* tasks: the state change, then the execution's stage when the task names one. */
 export const setState = async (
   deps: BreakerDeps,
@@ -202,6 +218,7 @@ export const setState = async (
   stage?: BreakerStage,
 ): Promise<SetStateResult> => {
   assertBreakerTransition(to, from);
+  if (to === 'ACTIVE') await assertApprovalTaken(deps, trip);
   const result = await changeState(deps, trip, to, from, reason);
   // After the state: the record follows what happened, never the other way round.
   if (stage) await recordStage(deps, trip, stage);

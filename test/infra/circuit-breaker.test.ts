@@ -66,11 +66,11 @@ describe.each(['dev', 'prod'] as const)('the %s circuit breaker', (env) => {
     expect(substituted(definition, substitutions)).not.toContain('${');
   });
 
-  it('logs every execution event, with data, to its own log group, and traces with X-Ray', () => {
+  it('logs every execution event, without its data (the task token), to its own log group, and traces with X-Ray', () => {
     expect(machine()).toMatchObject({
       LoggingConfiguration: {
         Level: 'ALL',
-        IncludeExecutionData: true,
+        IncludeExecutionData: false,
         Destinations: [{ CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::Logs::LogGroup', 'CircuitBreaker/Logs'), 'Arn'] } } }],
       },
       TracingConfiguration: { Enabled: true },

@@ -21,6 +21,8 @@ import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
 import type { BreakerTrip } from '../../shared/ports/breaker-starter';
 import { cancelAllOrders } from '../../shared/order-service/cancellation';
 import { loadCircuitBreakerDefinition, LocalBreaker } from '../../local/local-breaker';
+import { LocalBreakerApprovals } from '../../local/local-breaker-approvals';
+import { approveRecovery } from '../../shared/breaker/approval';
 import { freshStores } from '../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, silentLogger, testLimits } from '../support/fixtures';
 
@@ -52,6 +54,15 @@ interface Fixture {
   breaker: LocalBreaker;
   config: BreakerConfig;
 }
+
+/** Approves as the kill-switch API does: the pending approval is taken from the record, then its token is sent. */
+const approveThroughApi = async (g: Fixture, principal: string) =>
+  expect(
+    await approveRecovery(
+      { breakerStore: g.stores.breakerStore, tradingStateStore: g.stores.tradingStateStore, approvals: new LocalBreakerApprovals(g.breaker), clock: g.clock },
+      { account: ACCOUNT, principal, reason: 'checked the account', requestId: `approve-${principal}` },
+    ),
+  ).toMatchObject({ outcome: 'approved' });
 
 const trip = (breachId: string, over: Partial<BreakerTrip> = {}): BreakerTrip => ({
   breachId,
@@ -189,11 +200,22 @@ describe('the circuit breaker, executed locally against the real task handler', 
       ['warning', `approve return to ACTIVE on ${ACCOUNT}`],
     ]);
 
-    f.breaker.approve(breach.breachId, 'alice');
+    await approveThroughApi(f, 'alice');
     const outcome = await f.breaker.outcome(breach.breachId);
 
     expect(outcome.status).toBe('SUCCEEDED');
     expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
+  });
+
+  it('fails closed, HALTED, when the task token is answered without the kill-switch API (the approval still pending in the record)', async () => {
+    await cleanReconciliation(f);
+    const breach = trip('DRAWDOWN.acct-1.20261123T1431Z');
+    expect(await f.breaker.start(breach)).toBe('started');
+    await f.breaker.approvalRequested(breach.breachId);
+    f.breaker.approve(breach.breachId, 'mallory');
+    const outcome = await f.breaker.outcome(breach.breachId);
+    expect(outcome.status).toBe('FAILED');
+    expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('HALTED');
   });
 
   it('cancels again, 5 s apart, while orders were still being submitted at the last round, then goes on', async () => {
@@ -354,7 +376,7 @@ describe('the circuit breaker, executed locally against the real task handler', 
       approval: { taskToken: `local-token:${recovery.breachId}`, excludedApprovers: ['breaker', 'alice', 'bob'] },
     });
 
-    f.breaker.approve(recovery.breachId, 'carol');
+    await approveThroughApi(f, 'carol');
     expect(await f.breaker.outcome(recovery.breachId)).toMatchObject({ status: 'SUCCEEDED' });
     expect(await f.stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('ACTIVE');
   });

@@ -20,7 +20,7 @@ const setup = () => {
   const deps: BreakerHandlerDeps = {
     tradingStateStore: new StateChangeRecorder(),
     // The breach path writes nothing else: the tasks' stores are tested on DynamoDB Local.
-    breakerStore: { recordBreakerTrip: unexpected, recordBreakerStage: unexpected, recordBreakerApproval: unexpected },
+    breakerStore: { recordBreakerTrip: unexpected, recordBreakerStage: unexpected, recordBreakerApproval: unexpected, getBreakerExecution: unexpected },
     riskStore: { loadRiskSnapshot: unexpected },
     reconciliationStore: { getReconciliation: unexpected },
     pager,
@@ -102,11 +102,29 @@ describe('the breaker function’s setState task, invoked by anyone', () => {
 
   it('makes the moves the state machine makes: REDUCING → ACTIVE, HALTED → REDUCING, a halt, a kill', async () => {
     const f = setup();
+    // The approval was taken through the kill-switch API: the record holds no pending approval.
+    f.deps.breakerStore.getBreakerExecution = async () => ({ account: 'acct-1', breachId: 'b-1', kind: 'MANUAL', stage: 'AWAITING_APPROVAL', since: input.detectedAt });
     await f.handler(setState('HALTED', ['ACTIVE', 'WARNING', 'REDUCING']));
     await f.handler(setState('REDUCING', ['HALTED']));
     await f.handler(setState('ACTIVE', ['REDUCING']));
     await f.handler(setState('KILLED', ['ACTIVE', 'WARNING', 'REDUCING', 'HALTED']));
     expect((f.deps.tradingStateStore as StateChangeRecorder).changes.map((c) => c.to)).toEqual(['HALTED', 'REDUCING', 'ACTIVE', 'KILLED']);
+  });
+
+  it('refuses REDUCING → ACTIVE while the approval is still pending in the record: a task token answered without the kill-switch API', async () => {
+    const f = setup();
+    f.deps.breakerStore.getBreakerExecution = async () => ({
+      account: 'acct-1',
+      breachId: 'b-1',
+      kind: 'MANUAL',
+      stage: 'AWAITING_APPROVAL',
+      since: input.detectedAt,
+      approval: { account: 'acct-1', breachId: 'b-1', taskToken: 'token', requestedAt: input.detectedAt, excludedApprovers: [] },
+    });
+    await expect(f.handler(setState('ACTIVE', ['REDUCING']))).rejects.toThrow(/still pending/);
+    f.deps.breakerStore.getBreakerExecution = async () => ({ account: 'acct-1', breachId: 'b-0', kind: 'MANUAL', stage: 'ACTIVE', since: input.detectedAt });
+    await expect(f.handler(setState('ACTIVE', ['REDUCING']))).rejects.toThrow(/cannot be verified/);
+    expect((f.deps.tradingStateStore as StateChangeRecorder).changes).toEqual([]);
   });
 });
 
