@@ -3,6 +3,7 @@
 import { pathToFileURL } from 'node:url';
 import { App, Tags, type AppProps } from 'aws-cdk-lib';
 import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
+import { resolveOperatorPolicy } from '../shared/operators/operator-config';
 import { withOperatorsFromContext } from './operators-context';
 import { TradingStack } from './trading-stack';
 
@@ -19,6 +20,8 @@ const deployableConfig = (env: string | EnvironmentConfig): EnvironmentConfig =>
 
 export const createTradingStack = (app: App, env: string | EnvironmentConfig): TradingStack => {
   const config = withOperatorsFromContext(deployableConfig(env), app.node.tryGetContext('operators'));
+  // Before any construct (and any bundling): an environment that must list its operators and does not stops here.
+  resolveOperatorPolicy(config);
   const stack = new TradingStack(app, `TradingSafety-${config.name}`, {
     config,
     description: `Trading-safety pipeline (${config.name})`,

@@ -156,7 +156,7 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     retainData: false,
     // A local run lasts seconds: a dead source is left after 2 s, and the primary taken back after 10 s healthy.
     feed: { failover: { silenceMs: 2_000, holdMs: 10_000 } },
-    // No operators: any plain X-Principal name may act (docs/kill-switch.md, "Operators").
+    // No operators: any plain X-Principal name may act (docs/kill-switch.md, "Locally").
   },
   dev: {
     ...base,

@@ -140,6 +140,6 @@ export const resolveOperatorPolicy = (config: { name: string; operators?: Operat
   if (OPEN_OPERATOR_ENVIRONMENTS.includes(config.name)) return { kind: 'open' };
   throw new Error(
     `operators: ${config.name} must list the people who may use the kill-switch API and their actions ` +
-      `(operators in shared/config/environments.ts, or -c operators=<file.json> at synth; see docs/kill-switch.md, "Operators")`,
+      `(operators in shared/config/environments.ts, or -c operators=<file.json> at synth; see docs/kill-switch.md, "Configuring operators")`,
   );
 };
