@@ -1,8 +1,10 @@
-// CDK entry point: `npx cdk synth -c env=<dev|staging|prod>`. One stack per environment, configured from
-// shared/config/environments.ts.
+// CDK entry point: `npx cdk synth -c env=<dev|staging|prod> [-c operators=<file.json>]`. One stack per environment,
+// configured from shared/config/environments.ts (the operator list may come from the context instead).
 import { pathToFileURL } from 'node:url';
 import { App, Tags, type AppProps } from 'aws-cdk-lib';
 import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
+import { resolveOperatorPolicy } from '../shared/operators/operator-config';
+import { withOperatorsFromContext } from './operators-context';
 import { TradingStack } from './trading-stack';
 
 /** `local` is a valid configuration but runs on one machine (npm start), never in AWS. */
@@ -17,7 +19,9 @@ const deployableConfig = (env: string | EnvironmentConfig): EnvironmentConfig =>
 };
 
 export const createTradingStack = (app: App, env: string | EnvironmentConfig): TradingStack => {
-  const config = deployableConfig(env);
+  const config = withOperatorsFromContext(deployableConfig(env), app.node.tryGetContext('operators'));
+  // Before any construct (and any bundling): an environment that must list its operators and does not stops here.
+  resolveOperatorPolicy(config);
   const stack = new TradingStack(app, `TradingSafety-${config.name}`, {
     config,
     description: `Trading-safety pipeline (${config.name})`,

@@ -1,8 +1,10 @@
 // The kill-switch API in AWS: the kill-switch function behind a regional REST API whose every method
-// requires IAM authorization (the caller's IAM identity is the audited principal). Invariants: exactly the
-// five routes the handler serves; the function may stop and resume order intake (the order queue's event
-// source mapping and the intent rule), start and answer executions of the breaker state machine, and
-// nothing else of the control plane; construct ids never change.
+// requires IAM authorization (the caller's IAM identity, normalized to the person, is the audited principal).
+// Invariants: exactly the routes the handler serves; a resource policy lets only the configured operators invoke
+// the routes of the actions each holds (operator-access-policy.ts); only this API may invoke the function, which
+// answers only this API's events (its id and the operator policy are in its environment); the function may stop
+// and resume order intake (the order queue's event source mapping and the intent rule), start and answer
+// executions of the breaker state machine, and nothing else of the control plane; construct ids never change.
 import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -19,6 +21,8 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
+import { resolveOperatorPolicy } from '../shared/operators/operator-config';
+import { operatorAccessPolicy } from './operator-access-policy';
 import { TradingFunction } from './trading-function';
 
 /** The order queue → order function event source mapping the hard stop disables. */
@@ -44,6 +48,9 @@ export interface KillSwitchApiProps extends BrokerFunctionContext {
 /** Requests per second across all callers: a handful of people, never a client loop. */
 const THROTTLE = { rateLimit: 5, burstLimit: 10 };
 
+/** What the operator policy may take of the function's 4 KB of environment variables, the rest being the others'. */
+export const OPERATORS_ENV_MAX_CHARS = 2_500;
+
 export class KillSwitchApi extends Construct {
   readonly fn: TradingFunction;
   readonly api: RestApi;
@@ -51,6 +58,12 @@ export class KillSwitchApi extends Construct {
   constructor(scope: Construct, id: string, props: KillSwitchApiProps) {
     super(scope, id);
     const { config, table, onCall, brokerCredentials, bus, orderIntake, intentRule } = props;
+    // Throws for an environment that must list its operators and does not (staging, prod).
+    const operators = resolveOperatorPolicy(config);
+    const operatorsJson = JSON.stringify(operators);
+    if (operatorsJson.length > OPERATORS_ENV_MAX_CHARS) {
+      throw new Error(`operators: the list is ${operatorsJson.length} characters as JSON, over the ${OPERATORS_ENV_MAX_CHARS} the kill-switch function's environment can hold`);
+    }
 
     this.fn = new TradingFunction(this, 'KillSwitchFunction', {
       name: 'kill-switch',
@@ -63,6 +76,7 @@ export class KillSwitchApi extends Construct {
         [RUNTIME_ENV.intentRuleName]: intentRule.ruleName,
         [RUNTIME_ENV.onCallTopicArn]: onCall.topicArn,
         [RUNTIME_ENV.breakerStateMachineArn]: props.breaker.stateMachineArn,
+        [RUNTIME_ENV.killSwitchOperators]: operatorsJson,
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
@@ -105,6 +119,8 @@ export class KillSwitchApi extends Construct {
       cloudWatchRole: true,
       cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       defaultMethodOptions: { authorizationType: AuthorizationType.IAM },
+      // Who may invoke which route; the handler checks the same list per person.
+      policy: operatorAccessPolicy(this, operators, config.name),
       deployOptions: {
         stageName: config.name,
         accessLogDestination: new LogGroupLogDestination(accessLogs),
@@ -116,6 +132,11 @@ export class KillSwitchApi extends Construct {
         throttlingBurstLimit: THROTTLE.burstLimit,
       },
     });
+    // The function answers events of this API only. The function referencing the API is no cycle: the API's
+    // methods reference the function's alias, the RestApi resource itself references nothing of the function.
+    this.fn.fn.addEnvironment(RUNTIME_ENV.killSwitchApiId, this.api.restApiId);
+    // Proxy integrations add one Lambda permission per method, each with this API's ARN as the source (and no
+    // test-invoke permission): nothing else may invoke the alias.
     const integration = new LambdaIntegration(this.fn.alias, { proxy: true, allowTestInvoke: false });
     // Stated on each method as well as by default, so a method added later cannot silently drop it.
     const iam = { authorizationType: AuthorizationType.IAM };
@@ -128,6 +149,9 @@ export class KillSwitchApi extends Construct {
     breaker.addResource('reject').addMethod('POST', integration, iam);
     // Arming a brought-up account (HALTED → ACTIVE once the feed runs and a reconciliation is clean).
     this.api.root.addResource('arm').addMethod('POST', integration, iam);
+    // The operator actions' doors: re-enabling execution after the throttle, and flattening the account.
+    this.api.root.addResource('execution').addResource('reenable').addMethod('POST', integration, iam);
+    this.api.root.addResource('flatten').addMethod('POST', integration, iam);
 
     new CfnOutput(this, 'Url', { key: 'KillSwitchApiUrl', value: this.api.url, description: 'Kill-switch API base URL (IAM SigV4)' });
   }

@@ -1,6 +1,9 @@
 // The approved-order FIFO queue (group account#symbol, deduplication id = intent id, set by the sender) and
-// its FIFO dead-letter queue. Visibility is six times the consumer's timeout, as AWS recommends.
+// its FIFO dead-letter queue. Visibility is six times the consumer's timeout, as AWS recommends. Once the stack
+// names its writers (the risk function's and the feed's roles), the queue's policy denies sending to every other
+// principal, beside denying transport without TLS.
 import { Duration } from 'aws-cdk-lib';
+import { AnyPrincipal, Effect, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -33,5 +36,27 @@ export class OrderQueue extends Construct {
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
+  }
+
+  /**
+   * Only `writers` may send (an approval, or a broker update that moves money when applied): an explicit Deny for
+   * every other principal, so no identity policy (an administrator's `sqs:*`, a redrive from the dead-letter queue)
+   * can forge one. `aws:PrincipalArn` of a role session is its role's ARN. Called once the writers' roles exist.
+   */
+  onlyWritersSend(writers: readonly IRole[]): void {
+    if (writers.length === 0) throw new Error('OrderQueue: name at least one writer (the risk function)');
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({ sid: 'WritersSend', effect: Effect.ALLOW, principals: [...writers], actions: ['sqs:SendMessage'], resources: [this.queue.queueArn] }),
+    );
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'NobodyElseSends',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        conditions: { StringNotEquals: { 'aws:PrincipalArn': writers.map((role) => role.roleArn) } },
+      }),
+    );
   }
 }

@@ -94,6 +94,10 @@ export class TradingStack extends Stack {
     });
 
     this.feedService = this.feed(base, routing);
+    // The order queue's only writers: risk queues approvals, the feed's broker relay queues trade updates.
+    const riskRole = this.functions.risk.fn.role;
+    if (!riskRole) throw new Error('the risk function has no role to name as the order queue writer');
+    orders.onlyWritersSend([riskRole, ...(this.feedService ? [this.feedService.taskDefinition.taskRole] : [])]);
     this.alarms(base, routing);
     this.outputs(base, routing);
   }

@@ -9,6 +9,12 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 
+/**
+ * What this server puts in every event's requestContext where API Gateway puts its own: the handler built for
+ * the local run trusts exactly this API id and stage (its CallerAccess), as the AWS one trusts its REST API's.
+ */
+export const LOCAL_API = { apiId: 'localapi', stage: 'local', accountId: '000000000000' } as const;
+
 /** Larger bodies are refused (413) before the handler sees them; API Gateway has its own, larger limit. */
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -57,7 +63,7 @@ export const proxyEventOf = (request: { method: string; url: string; headers: Re
     queryStringParameters: Object.keys(query).length > 0 ? query : null,
     body: body.length > 0 ? body : null,
     isBase64Encoded: false,
-    requestContext: { requestId: randomUUID(), identity: { userArn: null } },
+    requestContext: { requestId: randomUUID(), ...LOCAL_API, httpMethod: request.method, identity: { userArn: null } },
   };
 };
 

@@ -22,6 +22,7 @@ import { createDeadManSwitch, type DeadManSwitch } from '../shared/dead-man-swit
 import { resolveDeadManSwitchConfig } from '../shared/dead-man-switch/dead-man-switch-config';
 import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
 import { armSettingsFor } from '../shared/config/arm-settings';
+import { resolveOperatorPolicy } from '../shared/operators/operator-config';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { EVENT_ROUTES } from '../shared/routing/routes';
 import { cancelAllFrom } from '../shared/order-service/cancellation';
@@ -34,7 +35,7 @@ import { DecisionTally } from './decision-tally';
 import { localDynamoClientConfig } from './dynamodb-local';
 import { LocalEventRouter } from './event-router';
 import { HaltObserver } from './halt-observer';
-import type { ApiHandler } from './local-api';
+import { LOCAL_API, type ApiHandler } from './local-api';
 import { LocalBreaker } from './local-breaker';
 import { LocalBreakerApprovals } from './local-breaker-approvals';
 import { LocalControlPlane } from './local-control-plane';
@@ -191,6 +192,8 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
       telemetry: c.telemetry,
       logger: c.logger,
       accounts: c.settings.config.accounts,
+      // The local API stands in for API Gateway; its X-Principal names are checked against the same operator policy.
+      callers: { operators: resolveOperatorPolicy(c.settings.config), apiId: LOCAL_API.apiId, stage: LOCAL_API.stage },
       arm: { ...armSettingsFor(c.settings.config, c.settings.profile.symbols.map((s) => s.symbol)), marketDataStore: c.stores.marketDataStore },
     }),
     { principalFrom: 'header' },

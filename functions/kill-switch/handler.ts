@@ -1,7 +1,8 @@
 // Kill-switch API: API Gateway REST proxy events, IAM-authenticated. Routes: POST /kill-switch,
-// POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm, GET /status. The principal is
-// the caller's IAM identity (userArn); locally, and only when created with { principalFrom: 'header' },
-// the X-Principal header stands in for it.
+// POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm, GET /status. Before anything
+// else, caller-access.ts checks that API Gateway sent the event for this API, names the person (the normalized IAM
+// identity; locally, and only when created with { principalFrom: 'header' }, the X-Principal name) and checks
+// the route's permission: 403 otherwise, with nothing read or written.
 // Input is validated whole before the core runs, so a 400 has written nothing. Activation answers 200
 // when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
 // say which), 503 when KILLED could not be stored. A refused release, approval, rejection or arm is 409 with
@@ -32,6 +33,8 @@ import {
 } from '../../shared/kill-switch/kill-switch';
 import { systemClock } from '../../adapters/system/system-clock';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
+import { authorizeCaller, type CallerAccess } from './caller-access';
+import { killSwitchRuntimeEnv } from '../../shared/config/runtime-env';
 import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
 const FUNCTION = 'kill-switch';
@@ -43,12 +46,14 @@ export type KillSwitchHandlerDeps = KillSwitchDeps &
   logger: Pick<Logger, 'error' | 'info'>;
   /** The environment's accounts: the only ones any route acts on or reports. */
   accounts: readonly string[];
+  /** Which API may send events, and who may take which action. */
+  callers: CallerAccess;
   /** What POST /arm judges a brought-up account by; without it the route answers 503 (nothing is armed). */
   arm?: ArmSettings & { marketDataStore: Pick<MarketDataStore, 'getMarks' | 'getFeedHeartbeat'> };
 };
 
 export interface KillSwitchHandlerOptions {
-  /** 'iam' (default, AWS): requestContext.identity.userArn. 'header': X-Principal, the local stand-in only. */
+  /** 'iam' (default, AWS): requestContext.identity.userArn, normalized. 'header': X-Principal, the local stand-in only. */
   principalFrom?: 'iam' | 'header';
 }
 
@@ -90,22 +95,20 @@ const routeOf = (method: string, path: string): Route | undefined => {
 const unknownAccount = (account: string, accounts: readonly string[]): APIGatewayProxyResult =>
   json(404, { error: 'UnknownAccount', message: `${account} is not an account of this environment (${accounts.join(', ')})` });
 
-const headerOf = (headers: Record<string, string | undefined> | null | undefined, name: string): string | undefined => {
-  const wanted = name.toLowerCase();
-  return Object.entries(headers ?? {}).find(([key]) => key.toLowerCase() === wanted)?.[1];
-};
-
 export const createKillSwitchHandler =
   (deps: () => KillSwitchHandlerDeps, options: KillSwitchHandlerOptions = {}) =>
   async (event: unknown, _context?: Pick<Context, 'awsRequestId'>): Promise<APIGatewayProxyResult> => {
     const d = deps();
     try {
+      const caller = authorizeCaller(event, d.callers, options.principalFrom ?? 'iam');
+      if (!caller.ok) {
+        d.logger.info('caller refused', { status: caller.statusCode, message: caller.message });
+        return json(caller.statusCode, { error: caller.error, message: caller.message });
+      }
       const request = parseInput(d, FUNCTION, KillSwitchApiEventSchema, event, 'event');
       const route = routeOf(request.httpMethod, request.path);
       if (!route) return json(404, { error: 'NotFound', message: `no route ${request.httpMethod} ${request.path}` });
-
-      const principal = (options.principalFrom === 'header' ? headerOf(request.headers, 'x-principal') : request.requestContext.identity?.userArn)?.trim();
-      if (!principal) return json(403, { error: 'Forbidden', message: 'the caller has no principal (an IAM identity is required)' });
+      const { principal } = caller;
       const requestId = request.requestContext.requestId;
 
       if (route === 'status') {
@@ -154,6 +157,7 @@ let awsDeps: KillSwitchHandlerDeps | undefined;
 const fromEnvironment = (): KillSwitchHandlerDeps => {
   if (awsDeps) return awsDeps;
   const adapters = awsAdapters();
+  const runtime = killSwitchRuntimeEnv(process.env);
   const telemetry = new PowertoolsTelemetry();
   const breaker = breakerControl();
   awsDeps = {
@@ -170,6 +174,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     telemetry,
     logger: createLogger(FUNCTION),
     accounts: adapters.config.accounts,
+    callers: runtime,
     arm: { ...armSettingsFor(adapters.config), marketDataStore: adapters.stores.marketDataStore },
   };
   return awsDeps;

@@ -6,6 +6,7 @@ import { AccountIdSchema } from '../events/ids';
 import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-config';
 import { FeedConfigOverrideSchema, MarketSubscriptionSchema } from '../feed/feed-config';
 import { DeadManSwitchConfigSchema, resolveDeadManSwitchConfig } from '../dead-man-switch/dead-man-switch-config';
+import { OperatorsSchema } from '../operators/operator-config';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
@@ -65,6 +66,12 @@ export const EnvironmentConfigSchema = z
     feed: FeedConfigOverrideSchema.optional(),
     /** What the feed task subscribes to, and from where (primary source first); the local runtime builds its own. */
     market: MarketSubscriptionSchema.optional(),
+    /**
+     * The people who may use the kill-switch API and the actions each may take (shared/operators/operator-config.ts).
+     * Left out, local and dev let any person act (resolveOperatorPolicy); staging and prod refuse to synthesize
+     * without a list, given here or at synth with `-c operators=<file.json>`.
+     */
+    operators: OperatorsSchema.optional(),
   })
   .strict()
   .superRefine((config, ctx) => {
@@ -81,6 +88,12 @@ export const EnvironmentConfigSchema = z
     }
     // One broker key is one broker account: a cancel-all, the hard stop and the adoption of orders placed by hand
     // act on everything the key sees, so two accounts on one key would stop, cancel and adopt each other's orders.
+    // A local name is the X-Principal stand-in: it means nothing in AWS, and AWS identities never reach the local API.
+    config.operators?.forEach((operator, index) => {
+      if ((operator.local !== undefined) !== (config.name === 'local')) {
+        ctx.addIssue({ code: 'custom', path: ['operators', index], message: config.name === 'local' ? 'must be a local name in the local environment' : 'must not be a local name outside the local environment' });
+      }
+    });
     if (config.broker.kind === 'alpaca' && config.accounts.length > 1) {
       ctx.addIssue({ code: 'custom', path: ['accounts'], message: `must name exactly one account: the environment has one broker key, and a kill, a cancel-all or an adoption on it acts on every account it holds (got ${config.accounts.join(', ')})` });
     }
@@ -143,6 +156,7 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     retainData: false,
     // A local run lasts seconds: a dead source is left after 2 s, and the primary taken back after 10 s healthy.
     feed: { failover: { silenceMs: 2_000, holdMs: 10_000 } },
+    // No operators: any plain X-Principal name may act (docs/kill-switch.md, "Locally").
   },
   dev: {
     ...base,
@@ -151,6 +165,7 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     logLevel: 'DEBUG',
     broker: { kind: 'alpaca', venue: 'paper' },
     retainData: false,
+    // No operators: any person of the account may act (roles count as one person whatever the session name).
   },
   staging: {
     ...base,
@@ -159,6 +174,7 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     logLevel: 'INFO',
     broker: { kind: 'alpaca', venue: 'paper' },
     retainData: true,
+    // operators: listed per deployment (-c operators=<file.json>); synthesis refuses staging without them.
   },
   prod: {
     ...base,
@@ -178,6 +194,7 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     // The only environment that trades real money.
     broker: { kind: 'alpaca', venue: 'live' },
     retainData: true,
+    // operators: listed per deployment (-c operators=<file.json>); synthesis refuses prod without them.
   },
 };
 

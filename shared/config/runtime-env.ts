@@ -2,6 +2,8 @@
 // local runtime builds the same values, so a missing or malformed one fails at start, not mid-trade.
 import { z } from 'zod';
 import { EnvironmentNameSchema } from './environments';
+import { OperatorPolicySchema, type OperatorPolicy } from '../operators/operator-config';
+import { parseOrThrow } from '../errors/zod-issues';
 
 export const RUNTIME_ENV = {
   environment: 'TRADING_ENV',
@@ -32,6 +34,10 @@ export const RUNTIME_ENV = {
   alpacaStreamUrl: 'ALPACA_STREAM_URL',
   /** The Market Data API's REST base (historical daily bars for the reference refresh); default https://data.alpaca.markets. */
   alpacaDataApiUrl: 'ALPACA_DATA_API_URL',
+  /** The kill-switch function: the id of the REST API whose events alone it answers. */
+  killSwitchApiId: 'KILL_SWITCH_API_ID',
+  /** The kill-switch function: the operator policy (JSON) the stack was synthesized with, who may do what. */
+  killSwitchOperators: 'KILL_SWITCH_OPERATORS',
 } as const;
 
 /** The feed's health port when FEED_HEALTH_PORT is not set (the container health check asks it). */
@@ -71,3 +77,26 @@ export const FeedRuntimeEnvSchema = RuntimeEnvSchema.extend({
   [RUNTIME_ENV.alpacaDataApiUrl]: z.string().regex(/^https?:\/\/\S+$/, { error: 'must be an http:// or https:// URL' }).optional(),
 });
 export type FeedRuntimeEnv = z.infer<typeof FeedRuntimeEnvSchema>;
+
+/** The kill-switch function's own variables: without the API id and the operator policy it refuses every request. */
+export const KillSwitchRuntimeEnvSchema = z.object({
+  [RUNTIME_ENV.environment]: EnvironmentNameSchema,
+  [RUNTIME_ENV.killSwitchApiId]: z.string().regex(/^[a-z0-9]{1,32}$/, { error: 'must be the kill-switch REST API id' }),
+  [RUNTIME_ENV.killSwitchOperators]: z
+    .string({ error: 'must hold the operator policy as JSON' })
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(OperatorPolicySchema),
+});
+
+/** What the kill-switch handler trusts about its callers, from its environment (throws naming the variable). */
+export const killSwitchRuntimeEnv = (env: NodeJS.ProcessEnv): { apiId: string; stage: string; operators: OperatorPolicy } => {
+  const parsed = parseOrThrow(KillSwitchRuntimeEnvSchema, env, 'env');
+  return { apiId: parsed[RUNTIME_ENV.killSwitchApiId], stage: parsed[RUNTIME_ENV.environment], operators: parsed[RUNTIME_ENV.killSwitchOperators] };
+};

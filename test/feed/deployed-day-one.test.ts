@@ -15,16 +15,17 @@ import { createReconciliationHandler } from '../../functions/reconciliation/hand
 import { createRiskHandler } from '../../functions/risk/handler';
 import { armSettingsFor } from '../../shared/config/arm-settings';
 import { loadEnvironmentConfig } from '../../shared/config/environments';
+import { resolveOperatorPolicy } from '../../shared/operators/operator-config';
 import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { dynamoClient, freshTable } from '../support/dynamo';
 import { dailyBar } from '../support/fake-alpaca';
 import { FeedTaskHarness, SYMBOLS, until } from '../support/feed-task-harness';
 import { RecordingBus, RecordingPager, scanAll, silentLogger } from '../support/fixtures';
+import { ALICE, gatewayContext, TEST_API } from '../support/kill-switch-api';
 import { RecordingControlPlane } from '../support/recording-control-plane';
 
 const DEV = loadEnvironmentConfig('dev');
 const ACCOUNT = DEV.accounts[0] as string;
-const ALICE = 'arn:aws:iam::123456789012:user/alice';
 
 let harness: FeedTaskHarness;
 let tableName: string;
@@ -48,7 +49,7 @@ const apiEvent = (path: string, body: unknown) => ({
   queryStringParameters: null,
   body: JSON.stringify(body),
   isBase64Encoded: false,
-  requestContext: { requestId: `req-${Date.now()}`, identity: { userArn: ALICE } },
+  requestContext: gatewayContext('POST', ALICE),
 });
 
 beforeAll(async () => {
@@ -91,6 +92,8 @@ describe('a deployed environment’s first day', () => {
       telemetry: new InMemoryTelemetry(),
       logger: silentLogger,
       accounts: [ACCOUNT],
+      // As deployed in dev: no operator list, so any person of the API's account may act.
+      callers: { operators: resolveOperatorPolicy(DEV), apiId: TEST_API.apiId, stage: TEST_API.stage },
       // The session check is the risk function's; here every market counts as open so the test runs at any hour.
       arm: { ...armSettingsFor(DEV), isOpen: () => true, marketDataStore: stores.marketDataStore },
     }));

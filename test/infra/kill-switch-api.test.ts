@@ -1,11 +1,12 @@
-// Specification of the deployed kill switch: a regional REST API whose five routes all require IAM
+// Specification of the deployed kill switch: a regional REST API whose routes all require IAM
 // authorization and proxy to the kill-switch live alias, and a function that knows the order intake it stops
 // and the breaker it hands recovery to, and may touch exactly those (the order queue's event source mapping,
 // the intent rule, the breaker state machine's executions and task tokens) and nothing more.
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { RUNTIME_ENV } from '../../shared/config/runtime-env';
-import { templateFor } from './synth';
+import { killSwitchRuntimeEnv, RUNTIME_ENV } from '../../shared/config/runtime-env';
+import { ROUTE_ACTIONS } from '../../shared/operators/operator-config';
+import { EXAMPLE_OPERATORS, templateFor } from './synth';
 import { actionsOf, functionStatements, logicalId, resource, type Resource } from './template-paths';
 
 const KILL_SWITCH = 'KillSwitchApi/KillSwitchFunction';
@@ -33,13 +34,23 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
   const mapping = () => Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as string;
   const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
 
-  it('serves exactly POST /kill-switch, POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm and GET /status', () => {
-    expect(routes(template)).toEqual(['GET /status', 'POST /arm', 'POST /breaker/approve', 'POST /breaker/reject', 'POST /kill-switch', 'POST /kill-switch/release']);
+  it('serves exactly the routes that have a permission: kill, release, approve, reject, re-enable, flatten, arm and status', () => {
+    expect(routes(template)).toEqual(Object.keys(ROUTE_ACTIONS).sort());
+    expect(routes(template)).toEqual([
+      'GET /status',
+      'POST /arm',
+      'POST /breaker/approve',
+      'POST /breaker/reject',
+      'POST /execution/reenable',
+      'POST /flatten',
+      'POST /kill-switch',
+      'POST /kill-switch/release',
+    ]);
   });
 
   it('requires IAM authorization on every method', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
-    expect(methods).toHaveLength(6);
+    expect(methods).toHaveLength(8);
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 
@@ -78,6 +89,19 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
       [RUNTIME_ENV.onCallTopicArn]: { Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCall/Topic') },
       [RUNTIME_ENV.breakerStateMachineArn]: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') },
       [RUNTIME_ENV.brokerSecretId]: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'BrokerCredentials/Secret') },
+    });
+  });
+
+  it('tells the function the id of its API, whose events alone it answers, and the operator policy it was synthesized with', () => {
+    const vars = (resource(template, 'AWS::Lambda::Function', `${KILL_SWITCH}/Function`).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars[RUNTIME_ENV.killSwitchApiId]).toEqual({ Ref: logicalId(template, 'AWS::ApiGateway::RestApi', API) });
+    const operators = JSON.parse(String(vars[RUNTIME_ENV.killSwitchOperators])) as unknown;
+    expect(operators).toEqual(env === 'dev' ? { kind: 'open' } : { kind: 'listed', operators: EXAMPLE_OPERATORS });
+    // What the handler parses at cold start.
+    expect(killSwitchRuntimeEnv({ [RUNTIME_ENV.environment]: env, [RUNTIME_ENV.killSwitchApiId]: 'abc123defg', [RUNTIME_ENV.killSwitchOperators]: String(vars[RUNTIME_ENV.killSwitchOperators]) })).toEqual({
+      apiId: 'abc123defg',
+      stage: env,
+      operators,
     });
   });
 

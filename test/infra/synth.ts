@@ -3,22 +3,37 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createTradingStack } from '../../infra/app';
+import type { Operators } from '../../shared/operators/operator-config';
 
 export type DeployableEnv = 'dev' | 'staging' | 'prod';
 
+/**
+ * The operators the staging and prod syntheses are given (`-c operators=…` at deploy), one of each kind: a person
+ * who may do everything through a role of their own, one who may only kill and look, two Identity Center users of
+ * one permission set who may release and approve, and an IAM user who may only look.
+ */
+export const EXAMPLE_OPERATORS: Operators = [
+  { role: 'arn:aws:iam::123456789012:role/people/trading-alice', actions: ['kill', 'release', 'approve', 'reenable', 'flatten', 'arm', 'status'] },
+  { role: 'arn:aws:iam::123456789012:role/trading-bob', actions: ['kill', 'status'] },
+  { identityCenter: { account: '123456789012', permissionSet: 'TradingRelease', userName: 'carol@example.com' }, actions: ['release', 'approve', 'status'] },
+  { identityCenter: { account: '123456789012', permissionSet: 'TradingRelease', userName: 'dave@example.com' }, actions: ['release', 'approve', 'status'] },
+  { user: 'arn:aws:iam::123456789012:user/auditor', actions: ['status'] },
+];
+
 const cache = new Map<DeployableEnv, Template>();
 
-export const fastApp = (): App =>
+export const fastApp = (context: Record<string, unknown> = {}): App =>
   new App({
     // Path metadata (on by default under the CLI) lets tests find resources by construct path, not hash.
-    context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true },
+    context: { 'aws:cdk:bundling-stacks': [], 'aws:cdk:enable-path-metadata': true, ...context },
     builtinCloudFormationValidation: false,
   });
 
 export const templateFor = (envName: DeployableEnv): Template => {
   const cached = cache.get(envName);
   if (cached) return cached;
-  const template = Template.fromStack(createTradingStack(fastApp(), envName));
+  // Dev synthesizes as shipped (no list: open to its account); staging and prod need their people.
+  const template = Template.fromStack(createTradingStack(fastApp(envName === 'dev' ? {} : { operators: EXAMPLE_OPERATORS }), envName));
   cache.set(envName, template);
   return template;
 };

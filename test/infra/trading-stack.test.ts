@@ -7,7 +7,7 @@ import { createTradingStack } from '../../infra/app';
 import { loadEnvironmentConfig } from '../../shared/config/environments';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { EVENT_ROUTES, FUNCTION_NAMES, SCHEDULE_ROUTES, type FunctionName } from '../../shared/routing/routes';
-import { fastApp, templateFor, type DeployableEnv } from './synth';
+import { EXAMPLE_OPERATORS, fastApp, templateFor, type DeployableEnv } from './synth';
 import { logicalId, resource } from './template-paths';
 
 /** Construct paths of the functions; they never change once deployed. */
@@ -474,6 +474,6 @@ describe('choosing the environment', () => {
   });
 
   it('accepts a loaded configuration and names the stack after it', () => {
-    expect(createTradingStack(fastApp(), loadEnvironmentConfig('staging')).stackName).toBe('TradingSafety-staging');
+    expect(createTradingStack(fastApp({ operators: EXAMPLE_OPERATORS }), loadEnvironmentConfig('staging')).stackName).toBe('TradingSafety-staging');
   });
 });

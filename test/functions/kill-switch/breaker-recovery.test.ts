@@ -28,9 +28,7 @@ import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, RecordingPager, silentLogger, testLimits } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
 
-const ALICE = 'arn:aws:iam::123456789012:user/alice';
-const BOB = 'arn:aws:iam::123456789012:user/bob';
-const CAROL = 'arn:aws:iam::123456789012:user/carol';
+import { ALICE, BOB, CAROL, gatewayContext, testCallers } from '../../support/kill-switch-api';
 
 /** Counts what reaches the execution, so "sent once" is checked where it matters. */
 class CountingApprovals implements BreakerApprovals {
@@ -62,7 +60,6 @@ interface Fixture {
   world: (task: string, input: Partial<BreakerTrip>) => Promise<void>;
 }
 
-let requestNo = 0;
 const apiEvent = (method: string, path: string, principal: string, over: { body?: unknown; query?: Record<string, string> } = {}) => ({
   resource: path,
   path,
@@ -71,7 +68,7 @@ const apiEvent = (method: string, path: string, principal: string, over: { body?
   queryStringParameters: over.query ?? null,
   body: over.body === undefined ? null : JSON.stringify(over.body),
   isBase64Encoded: false,
-  requestContext: { requestId: `req-${++requestNo}`, identity: { userArn: principal } },
+  requestContext: gatewayContext(method, principal),
 });
 const bodyOf = (response: APIGatewayProxyResult): Record<string, unknown> => JSON.parse(response.body) as Record<string, unknown>;
 
@@ -121,6 +118,7 @@ const setup = async (config: Partial<BreakerConfig> = {}): Promise<Fixture> => {
     telemetry,
     logger: silentLogger,
     accounts: [ACCOUNT],
+    callers: testCallers(),
   }));
   const f: Fixture = { client, tableName, stores, seeder, clock, pager, breaker, approvals, api, stagesSeen: [], world: async () => undefined };
 

@@ -13,8 +13,7 @@ import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry'
 import { ACCOUNT, ManualClock, RecordingPager, scanAll, silentLogger } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
 
-const ALICE = 'arn:aws:iam::123456789012:user/alice';
-const BOB = 'arn:aws:iam::123456789012:user/bob';
+import { ALICE, BOB, gatewayContext, testCallers } from '../../support/kill-switch-api';
 
 let client: DynamoDBClient;
 let tableName: string;
@@ -37,11 +36,11 @@ const deps = (): KillSwitchHandlerDeps => ({
   telemetry,
   logger: silentLogger,
   accounts: [ACCOUNT],
+  callers: testCallers(),
 });
 
 const iamHandler = () => createKillSwitchHandler(deps);
 
-let requestNo = 0;
 const apiEvent = (method: string, path: string, over: { body?: unknown; principal?: string | null; query?: Record<string, string>; headers?: Record<string, string> } = {}) => ({
   resource: path,
   path,
@@ -50,7 +49,7 @@ const apiEvent = (method: string, path: string, over: { body?: unknown; principa
   queryStringParameters: over.query ?? null,
   body: over.body === undefined ? null : typeof over.body === 'string' ? over.body : JSON.stringify(over.body),
   isBase64Encoded: false,
-  requestContext: { requestId: `req-${++requestNo}`, identity: { userArn: over.principal === undefined ? ALICE : over.principal } },
+  requestContext: gatewayContext(method, over.principal === undefined ? ALICE : over.principal),
 });
 
 const bodyOf = (response: APIGatewayProxyResult): Record<string, unknown> => JSON.parse(response.body) as Record<string, unknown>;
@@ -111,7 +110,7 @@ describe('kill-switch API', () => {
   it('ignores an X-Principal header unless created for the local header stand-in', async () => {
     const event = apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' }, principal: null, headers: { 'X-Principal': 'local-operator' } });
     expect((await iamHandler()(event)).statusCode).toBe(403);
-    const local = createKillSwitchHandler(deps, { principalFrom: 'header' });
+    const local = createKillSwitchHandler(() => ({ ...deps(), callers: { ...testCallers(), operators: { kind: 'open' } } }), { principalFrom: 'header' });
     const response = await local({ ...event, requestContext: { ...event.requestContext, requestId: 'req-local' } });
     expect(response.statusCode).toBe(200);
     expect(bodyOf(response)).toMatchObject({ activatedBy: 'local-operator' });
