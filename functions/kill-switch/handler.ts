@@ -21,6 +21,7 @@ import { armSettingsFor, type ArmSettings } from '../../shared/config/arm-settin
 import type { MarketDataStore } from '../../shared/ports/market-data-store';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { startRecoveryWith } from '../../shared/kill-switch/release-trip';
+import { answerDeadlineMs } from '../../shared/kill-switch/answer-deadline';
 import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
 import { AccountIdSchema } from '../../shared/events/ids';
 import {
@@ -97,7 +98,7 @@ const headerOf = (headers: Record<string, string | undefined> | null | undefined
 
 export const createKillSwitchHandler =
   (deps: () => KillSwitchHandlerDeps, options: KillSwitchHandlerOptions = {}) =>
-  async (event: unknown, _context?: Pick<Context, 'awsRequestId'>): Promise<APIGatewayProxyResult> => {
+  async (event: unknown, context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): Promise<APIGatewayProxyResult> => {
     const d = deps();
     try {
       const request = parseInput(d, FUNCTION, KillSwitchApiEventSchema, event, 'event');
@@ -121,7 +122,8 @@ export const createKillSwitchHandler =
       if (!d.accounts.includes(input.account)) return unknownAccount(input.account, d.accounts);
 
       if (route === 'activate') {
-        const result = await activateKillSwitch(d, input);
+        // The cancels stop starting in time for the answer to reach the caller before API Gateway's 29 s.
+        const result = await activateKillSwitch(d, input, { cancelDeadlineMs: answerDeadlineMs(d.clock.now(), context?.getRemainingTimeInMillis?.()) });
         d.logger.info('kill switch activated', { account: input.account, principal, requestId, steps: result.steps });
         return json(result.state !== 'KILLED' ? 503 : result.complete ? 200 : 207, result);
       }
