@@ -192,6 +192,7 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
       logger: c.logger,
       accounts: c.settings.config.accounts,
       arm: { ...armSettingsFor(c.settings.config, c.settings.profile.symbols.map((s) => s.symbol)), marketDataStore: c.stores.marketDataStore },
+      flatten: { closeAllPositions: () => c.orderDeps.broker.closeAllPositions(), audit: c.stores.orderStore },
     }),
     { principalFrom: 'header' },
   );
