@@ -2,7 +2,7 @@
 // switch). A period starts when the write of HALTED or KILLED returned (durable by then) and ends when the
 // write that let trading resume (REDUCING, WARNING or ACTIVE) was issued: an order the venue received in
 // between passed no gate that could have let it through.
-import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease, TradingStateRecord, TradingStateStore } from '../shared/ports/trading-state-store';
+import type { KillSwitchRecord, KillSwitchWrite, TradingStateRecord, TradingStateStore } from '../shared/ports/trading-state-store';
 import type { StateChangeOutcome, TradingStateChange } from '../shared/trading-state/state-change';
 import type { TradingState } from '../shared/trading-state/trading-state';
 
@@ -20,9 +20,9 @@ export class HaltObserver implements TradingStateStore {
     return this.haltPeriods.some((p) => ms > p.from && (p.to === undefined || ms < p.to));
   }
 
-  async changeTradingState(change: TradingStateChange): Promise<StateChangeOutcome> {
+  async changeTradingState(change: TradingStateChange, killSwitch?: KillSwitchWrite): Promise<StateChangeOutcome> {
     const issuedAt = Date.now();
-    const outcome = await this.inner.changeTradingState(change);
+    const outcome = await this.inner.changeTradingState(change, killSwitch);
     if (outcome.outcome !== 'changed') return outcome;
     const open = this.haltPeriods.find((p) => p.to === undefined);
     if (change.to === 'HALTED' || change.to === 'KILLED') {
@@ -41,15 +41,11 @@ export class HaltObserver implements TradingStateStore {
     return this.inner.getTradingStateRecord(account);
   }
 
-  recordKillSwitch(account: string, record: KillSwitchActivation): Promise<'recorded' | 'exists'> {
-    return this.inner.recordKillSwitch(account, record);
-  }
-
   getKillSwitch(account: string): Promise<KillSwitchRecord | undefined> {
     return this.inner.getKillSwitch(account);
   }
 
-  releaseKillSwitch(account: string, release: KillSwitchRelease): Promise<'released' | 'not-active'> {
-    return this.inner.releaseKillSwitch(account, release);
+  markKillSwitchPaged(account: string, requestId: string, pagedAt: string): Promise<'marked' | 'not-current'> {
+    return this.inner.markKillSwitchPaged(account, requestId, pagedAt);
   }
 }

@@ -195,6 +195,7 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
       // The local API stands in for API Gateway; its X-Principal names are checked against the same operator policy.
       callers: { operators: resolveOperatorPolicy(c.settings.config), apiId: LOCAL_API.apiId, stage: LOCAL_API.stage },
       arm: { ...armSettingsFor(c.settings.config, c.settings.profile.symbols.map((s) => s.symbol)), marketDataStore: c.stores.marketDataStore },
+      flatten: { closeAllPositions: () => c.orderDeps.broker.closeAllPositions(), audit: c.stores.orderStore },
     }),
     { principalFrom: 'header' },
   );

@@ -186,19 +186,26 @@ export class DynamoRiskStore implements RiskStore {
     return readOrder(this.table, account, intentId);
   }
 
-  async reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'> {
+  async reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled' | 'same-person'> {
     const tableName = this.table.name;
     const lift: TransactItem = {
       Update: {
         TableName: tableName,
         Key: keys.throttle(account, strategy),
-        UpdateExpression: 'SET enabledAt = :at, enabledBy = :person',
-        ConditionExpression: 'attribute_exists(disabledAt)',
+        // lastEnabledBy survives a trip (which removes enabledBy): the next re-enable needs another person.
+        UpdateExpression: 'SET enabledAt = :at, enabledBy = :person, lastEnabledBy = :person',
+        // Disabled now (tripped after the last re-enable), and not lifted by this person the last time.
+        ConditionExpression: 'attribute_exists(disabledAt) AND (attribute_not_exists(enabledAt) OR enabledAt < disabledAt) AND (attribute_not_exists(lastEnabledBy) OR lastEnabledBy <> :person)',
         ExpressionAttributeValues: { ':at': n(atMs), ':person': person },
       },
     };
-    return this.table.transact('TransactWrite (re-enable)', [lift, auditPut(tableName, audit)], 'reenabled', (codes) =>
-      conditionFailedAt(codes, 0) ? 'not-disabled' : undefined,
+    const outcome = await this.table.transact<'reenabled' | 'refused'>('TransactWrite (re-enable)', [lift, auditPut(tableName, audit)], 'reenabled', (codes) =>
+      conditionFailedAt(codes, 0) ? 'refused' : undefined,
     );
+    if (outcome === 'reenabled') return outcome;
+    const item = await this.table.get('GetItem (throttle)', keys.throttle(account, strategy));
+    const state = itemToThrottle(item);
+    const disabled = state.disabledAt !== undefined && (state.enabledAt === undefined || state.enabledAt < state.disabledAt);
+    return disabled && str(item?.lastEnabledBy) === person ? 'same-person' : 'not-disabled';
   }
 }

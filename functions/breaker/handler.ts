@@ -1,6 +1,6 @@
 // Breaker function: the one Lambda every Task state of the circuit-breaker state machine invokes
 // (lambda:invoke, Payload { task, input, ... }), and the target of the RiskBreach / ReconciliationBreak
-// rules and of the halting alarms' rule. Thin: validate the input (bad input names the field), hand it to
+// rules and of the halting alarms' rule; an ExecutionThrottleTripped event only pages. Thin: validate the input (bad input names the field), hand it to
 // the core (the tasks in shared/breaker/breaker-tasks.ts, the breach intake in shared/breaker/intake.ts),
 // return its result; any error propagates so the state machine's Retry/Catch (or EventBridge's retries and
 // the DLQ) decide.
@@ -32,6 +32,7 @@ import {
   type BreakerIntakeDeps,
 } from '../../shared/breaker/intake';
 import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
+import { pageThrottleTrip } from '../../shared/breaker/throttle-page';
 import { systemClock } from '../../adapters/system/system-clock';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { createLogger, parseInput } from '../support/handler-support';
@@ -63,8 +64,8 @@ export type BreakerTaskPayload = z.infer<typeof BreakerTaskPayloadSchema>;
 
 /** The events the rules route here; anything else with a detail-type is refused, naming that field. */
 const BreachEventSchema = z.object({
-  'detail-type': z.enum([DETAIL_TYPES.RiskBreach, DETAIL_TYPES.ReconciliationBreakFound, ALARM_STATE_CHANGE.detailType], {
-    error: `must be RiskBreach.v1, ReconciliationBreak.v1 or ${ALARM_STATE_CHANGE.detailType}`,
+  'detail-type': z.enum([DETAIL_TYPES.RiskBreach, DETAIL_TYPES.ReconciliationBreakFound, DETAIL_TYPES.ExecutionThrottleTripped, ALARM_STATE_CHANGE.detailType], {
+    error: `must be RiskBreach.v1, ReconciliationBreak.v1, ExecutionThrottleTripped.v1 or ${ALARM_STATE_CHANGE.detailType}`,
   }),
   detail: z.unknown(),
 });
@@ -73,8 +74,10 @@ export type BreakerHandlerDeps = BreakerDeps & BreakerIntakeDeps;
 
 const isEventBridgeEvent = (event: unknown): event is Record<string, unknown> => typeof event === 'object' && event !== null && 'detail-type' in event;
 
-const startFromEvent = async (d: BreakerHandlerDeps, event: unknown): Promise<BreakerEventResult> => {
+const startFromEvent = async (d: BreakerHandlerDeps, event: unknown): Promise<BreakerEventResult | Awaited<ReturnType<typeof pageThrottleTrip>>> => {
   const envelope = parseInput(d, 'breaker', BreachEventSchema, event);
+  // A throttle trip only pages: its scope is already disabled, and a person re-enables it.
+  if (envelope['detail-type'] === DETAIL_TYPES.ExecutionThrottleTripped) return pageThrottleTrip(d, parseInput(d, 'breaker', DETAIL_SCHEMAS['ExecutionThrottleTripped.v1'], envelope.detail, 'detail'));
   if (envelope['detail-type'] === ALARM_STATE_CHANGE.detailType) return startFromAlarm(d, parseInput(d, 'breaker', AlarmStateChangeEventSchema, event));
   if (envelope['detail-type'] === DETAIL_TYPES.RiskBreach) return startFromRiskBreach(d, parseInput(d, 'breaker', DETAIL_SCHEMAS['RiskBreach.v1'], envelope.detail, 'detail'));
   return startFromReconciliationBreak(d, parseInput(d, 'breaker', DETAIL_SCHEMAS['ReconciliationBreak.v1'], envelope.detail, 'detail'));

@@ -1,12 +1,13 @@
 // Kill-switch API: API Gateway REST proxy events, IAM-authenticated. Routes: POST /kill-switch,
-// POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm, GET /status. Before anything
-// else, caller-access.ts checks that API Gateway sent the event for this API, names the person (the normalized IAM
-// identity; locally, and only when created with { principalFrom: 'header' }, the X-Principal name) and checks
-// the route's permission: 403 otherwise, with nothing read or written.
+// POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm, POST /execution/reenable,
+// POST /flatten, GET /status. Before anything else, caller-access.ts checks that API Gateway sent the event for
+// this API, names the person (the normalized IAM identity; locally, and only when created with
+// { principalFrom: 'header' }, the X-Principal name) and checks the route's permission: 403 otherwise, with
+// nothing read or written.
 // Input is validated whole before the core runs, so a 400 has written nothing. Activation answers 200
 // when every step is done, 207 when KILLED is stored but a later step failed or is incomplete (the steps
-// say which), 503 when KILLED could not be stored. A refused release, approval, rejection or arm is 409 with
-// its coded reason. An account that is not one of the environment's answers 404 on every route, before
+// say which), 503 when KILLED could not be stored; a flatten answers like an activation. A refused release,
+// approval, rejection, arm, re-enable or flatten is 409 with its coded reason. An account that is not one of the environment's answers 404 on every route, before
 // anything is read or written (a mistyped account must not look like a done kill).
 import { awsCancelAll, onCallPager } from '../../adapters/aws/safety-wiring';
 import { breakerControl, orderIntakeControlPlane } from '../../adapters/aws/kill-switch-wiring';
@@ -22,6 +23,11 @@ import { armSettingsFor, type ArmSettings } from '../../shared/config/arm-settin
 import type { MarketDataStore } from '../../shared/ports/market-data-store';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { startRecoveryWith } from '../../shared/kill-switch/release-trip';
+import { answerDeadlineMs } from '../../shared/kill-switch/answer-deadline';
+import { flattenAccount, type FlattenDeps } from '../../shared/kill-switch/flatten';
+import { reenableExecution, ReenableExecutionSchema } from '../../shared/risk/operator-actions';
+import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
+import type { RiskStore } from '../../shared/ports/risk-store';
 import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
 import { AccountIdSchema } from '../../shared/events/ids';
 import {
@@ -50,6 +56,10 @@ export type KillSwitchHandlerDeps = KillSwitchDeps &
   callers: CallerAccess;
   /** What POST /arm judges a brought-up account by; without it the route answers 503 (nothing is armed). */
   arm?: ArmSettings & { marketDataStore: Pick<MarketDataStore, 'getMarks' | 'getFeedHeartbeat'> };
+  /** POST /execution/reenable lifts a throttle trip in the risk store. */
+  riskStore: Pick<RiskStore, 'reenableExecution'>;
+  /** The broker's close-all and the audit trail for POST /flatten; without it the route answers 503. */
+  flatten?: FlattenDeps;
 };
 
 export interface KillSwitchHandlerOptions {
@@ -72,6 +82,10 @@ export const KillSwitchApiEventSchema = z.object({
 });
 
 export const KillSwitchBodySchema = KillSwitchRequestSchema.pick({ account: true, reason: true }).strict();
+/** Re-enable names the throttle scope: a strategy, or '*' (the default) for an account-wide trip. */
+export const ReenableBodySchema = ReenableExecutionSchema.pick({ account: true, reason: true })
+  .extend({ strategy: ReenableExecutionSchema.shape.strategy.optional() })
+  .strict();
 export const StatusQuerySchema = z.object({ account: AccountIdSchema });
 
 const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
@@ -80,7 +94,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   body: JSON.stringify(body),
 });
 
-type Route = 'activate' | 'release' | 'approve' | 'reject' | 'arm' | 'status';
+type Route = 'activate' | 'release' | 'approve' | 'reject' | 'arm' | 'reenable' | 'flatten' | 'status';
 const routeOf = (method: string, path: string): Route | undefined => {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (method === 'POST' && p === '/kill-switch') return 'activate';
@@ -88,6 +102,8 @@ const routeOf = (method: string, path: string): Route | undefined => {
   if (method === 'POST' && p === '/breaker/approve') return 'approve';
   if (method === 'POST' && p === '/breaker/reject') return 'reject';
   if (method === 'POST' && p === '/arm') return 'arm';
+  if (method === 'POST' && p === '/execution/reenable') return 'reenable';
+  if (method === 'POST' && p === '/flatten') return 'flatten';
   if (method === 'GET' && p === '/status') return 'status';
   return undefined;
 };
@@ -97,7 +113,7 @@ const unknownAccount = (account: string, accounts: readonly string[]): APIGatewa
 
 export const createKillSwitchHandler =
   (deps: () => KillSwitchHandlerDeps, options: KillSwitchHandlerOptions = {}) =>
-  async (event: unknown, _context?: Pick<Context, 'awsRequestId'>): Promise<APIGatewayProxyResult> => {
+  async (event: unknown, context?: Partial<Pick<Context, 'getRemainingTimeInMillis'>>): Promise<APIGatewayProxyResult> => {
     const d = deps();
     try {
       const caller = authorizeCaller(event, d.callers, options.principalFrom ?? 'iam');
@@ -118,13 +134,15 @@ export const createKillSwitchHandler =
       }
 
       const text = request.body ? (request.isBase64Encoded ? Buffer.from(request.body, 'base64').toString('utf8') : request.body) : '{}';
-      const body = parseInput(d, FUNCTION, KillSwitchBodySchema, parseJson(d, FUNCTION, text, 'body'));
+      const parsed: { account: string; reason: string; strategy?: string } = parseInput(d, FUNCTION, route === 'reenable' ? ReenableBodySchema : KillSwitchBodySchema, parseJson(d, FUNCTION, text, 'body'));
+      const { strategy, ...body } = parsed;
       // The whole request, principal included, is valid before anything is written.
       const input = parseInput(d, FUNCTION, KillSwitchRequestSchema, { ...body, principal, requestId });
       if (!d.accounts.includes(input.account)) return unknownAccount(input.account, d.accounts);
 
       if (route === 'activate') {
-        const result = await activateKillSwitch(d, input);
+        // The cancels stop starting in time for the answer to reach the caller before API Gateway's 29 s.
+        const result = await activateKillSwitch(d, input, { cancelDeadlineMs: answerDeadlineMs(d.clock.now(), context?.getRemainingTimeInMillis?.()) });
         d.logger.info('kill switch activated', { account: input.account, principal, requestId, steps: result.steps });
         return json(result.state !== 'KILLED' ? 503 : result.complete ? 200 : 207, result);
       }
@@ -134,6 +152,19 @@ export const createKillSwitchHandler =
         d.logger.info('arm', { account: input.account, principal, requestId, result });
         if (result.outcome === 'refused') return json(409, { error: 'ArmRefused', reason: result.reason, message: result.message });
         return json(200, result);
+      }
+      if (route === 'reenable') {
+        const result = await reenableExecution(d, { account: input.account, strategy: strategy ?? ACCOUNT_SCOPE, person: principal, reason: input.reason });
+        d.logger.info('execution re-enable', { account: input.account, principal, requestId, result });
+        if (result.outcome === 'refused') return json(409, { error: 'ReenableRefused', reason: result.reason, message: result.message });
+        return json(200, result);
+      }
+      if (route === 'flatten') {
+        if (!d.flatten) return json(503, { error: 'Unavailable', message: 'flatten is not configured for this API' });
+        const result = await flattenAccount({ ...d, flatten: d.flatten }, input, { deadlineMs: answerDeadlineMs(d.clock.now(), context?.getRemainingTimeInMillis?.()) });
+        d.logger.info('flatten', { account: input.account, principal, requestId, result });
+        if (result.outcome === 'refused') return json(409, { error: 'FlattenRefused', reason: result.reason, message: result.message });
+        return json(result.complete ? 200 : 207, result);
       }
       if (route === 'approve' || route === 'reject') {
         const result = await (route === 'approve' ? approveRecovery : rejectRecovery)(d, input);
@@ -176,6 +207,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     accounts: adapters.config.accounts,
     callers: runtime,
     arm: { ...armSettingsFor(adapters.config), marketDataStore: adapters.stores.marketDataStore },
+    flatten: { closeAllPositions: () => adapters.broker.closeAllPositions(), audit: adapters.stores.orderStore },
   };
   return awsDeps;
 };

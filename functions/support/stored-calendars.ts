@@ -76,17 +76,18 @@ export class StoredCalendars {
 
 /** The handler, after the container's calendars are brought up to date (at most every TTL; never throws). */
 export const withStoredCalendars =
-  <E, R>(calendars: () => Pick<StoredCalendars, 'refresh'>, handler: (event: E) => Promise<R>) =>
-  async (event: E): Promise<R> => {
+  <E, R, C = unknown>(calendars: () => Pick<StoredCalendars, 'refresh'>, handler: (event: E, context?: C) => Promise<R>) =>
+  // The Lambda context goes through: a handler may need its remaining time.
+  async (event: E, context?: C): Promise<R> => {
     let current: Pick<StoredCalendars, 'refresh'>;
     try {
       current = calendars();
     } catch {
       // The wiring cannot be built (its environment): the handler meets the same error and reports it.
-      return handler(event);
+      return handler(event, context);
     }
     await current.refresh();
-    return handler(event);
+    return handler(event, context);
   };
 
 let cached: StoredCalendars | undefined;

@@ -12,6 +12,7 @@ import { ReconciliationBreakFoundDetailSchema, ReconciliationCompletedDetailSche
 import { EVENT_SOURCES, type Producer } from './envelope';
 import { MarketSourceSwitchedDetailSchema } from './market-events';
 import { RiskBreachDetailSchema } from './risk-events';
+import { ExecutionThrottleTrippedDetailSchema } from './throttle-events';
 
 export const DETAIL_TYPES = {
   OrderIntended: 'OrderIntended.v1',
@@ -23,6 +24,7 @@ export const DETAIL_TYPES = {
   ReconciliationBreakFound: 'ReconciliationBreak.v1',
   RiskBreach: 'RiskBreach.v1',
   MarketSourceSwitched: 'MarketSourceSwitched.v1',
+  ExecutionThrottleTripped: 'ExecutionThrottleTripped.v1',
 } as const;
 export type DetailType = (typeof DETAIL_TYPES)[keyof typeof DETAIL_TYPES];
 
@@ -36,6 +38,7 @@ export const DETAIL_SCHEMAS = {
   'ReconciliationBreak.v1': ReconciliationBreakFoundDetailSchema,
   'RiskBreach.v1': RiskBreachDetailSchema,
   'MarketSourceSwitched.v1': MarketSourceSwitchedDetailSchema,
+  'ExecutionThrottleTripped.v1': ExecutionThrottleTrippedDetailSchema,
 } as const satisfies Record<DetailType, z.ZodType>;
 
 export type DetailOf<T extends DetailType> = z.infer<(typeof DETAIL_SCHEMAS)[T]>;

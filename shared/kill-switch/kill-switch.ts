@@ -1,9 +1,12 @@
 // The kill switch: a named person stops all trading of an account with one call, and only a different
-// person can lift it. Invariants: KILLED is written first and durably (conditional, audited) and nothing
-// later undoes it; the hard stop and the cancels are always attempted, even when an earlier step failed,
-// because both only lower risk; every step's outcome is reported and a failed step is never reported done
-// (fail closed); a repeated activation pages nobody again. Release never goes straight to ACTIVE: it moves
-// KILLED → HALTED and hands recovery to the breaker's state machine.
+// person can lift it. Invariants: KILLED is written first and durably (conditional, audited, with the
+// activation record in the same transaction) and nothing later undoes it; on-call is paged right after that
+// write, before anything slower, and whether the page went out is stored, so a retried activation pages
+// exactly when no page was sent; the hard stop and the cancels are always attempted, even when an earlier
+// step failed, because both only lower risk, and the cancels stop starting at the request's deadline; every
+// step's outcome is reported and a failed step is never reported done (fail closed). Release never goes
+// straight to ACTIVE: it moves KILLED → HALTED and marks the activation released in one transaction, and
+// hands recovery to the breaker's state machine.
 import { z } from 'zod';
 import { AccountIdSchema } from '../events/ids';
 import { parseOrThrow } from '../errors/zod-issues';
@@ -14,12 +17,13 @@ import type { ControlPlane, IntakeStatus } from '../ports/control-plane';
 import type { ReconciliationRecord, ReconciliationStore } from '../ports/reconciliation-store';
 import type { KillSwitchRecord, TradingStateStore } from '../ports/trading-state-store';
 import { utcNow } from '../time/utc';
-import type { CancelAllResult } from '../order-service/cancellation';
+import type { CancelAllOptions, CancelAllResult } from '../order-service/cancellation';
 import type { Pager } from '../ports/pager';
 import type { BreakerStage, BreakerStore } from '../ports/breaker-store';
 import type { FeedHeartbeat } from '../market/marks';
 import type { MarketDataStore } from '../ports/market-data-store';
 import type { RecoveryStart } from './release-trip';
+import { stoppedBy } from './stopped-by';
 import type { StateChangeOutcome } from '../trading-state/state-change';
 import type { TradingState } from '../trading-state/trading-state';
 
@@ -44,8 +48,11 @@ export interface KillSwitchDeps {
   controlPlane: ControlPlane;
   pager: Pager;
   clock: Clock;
-  /** Cancels every open order of the account (the order service's cancelAllOrders in production). */
-  cancelAll(account: string, requestedBy: string, requestId: string, reason?: string): Promise<CancelAllResult>;
+  /**
+   * Cancels every open order of the account (the order service's cancelAllOrders in production); no
+   * per-order cancel starts at or after `deadlineMs` (epoch ms by `clock`).
+   */
+  cancelAll(account: string, requestedBy: string, requestId: string, reason?: string, options?: CancelAllOptions): Promise<CancelAllResult>;
   /**
    * Starts the breaker's recovery (cooldown → evaluate → reducing → approval) for a released account: an
    * execution in mode 'recovery' (shared/breaker/release-trip.ts). A duplicate start is done; a failure throws.
@@ -53,7 +60,7 @@ export interface KillSwitchDeps {
   startRecovery(release: RecoveryStart): Promise<void>;
 }
 
-export type KillSwitchStep = 'state' | 'record' | 'stop-intake' | 'cancel-orders' | 'page' | 'resume-intake' | 'start-recovery';
+export type KillSwitchStep = 'state' | 'page' | 'stop-intake' | 'cancel-orders' | 'close-positions' | 'resume-intake' | 'start-recovery';
 
 export interface StepResult {
   step: KillSwitchStep;
@@ -69,6 +76,11 @@ export interface ActivationResult {
   alreadyKilled: boolean;
   /** Who the stored activation names (the first activator, on a repeat). */
   activatedBy: string;
+  /**
+   * Orders past the submission gate when the stop landed (claimed for submission with no broker id yet, or
+   * in flight), by intent id: the cancels wait on them, and reconciliation settles any the cancels did not.
+   */
+  inTransit: string[];
   steps: StepResult[];
   /** Every step done or skipped: the HTTP layer answers 200 then, 207 otherwise. */
   complete: boolean;
@@ -97,69 +109,155 @@ const runStep = async (steps: StepResult[], step: KillSwitchStep, work: () => Pr
 
 const isComplete = (steps: readonly StepResult[]): boolean => steps.every((s) => s.status === 'done' || s.status === 'skipped');
 
-export const activateKillSwitch = async (deps: KillSwitchDeps, input: unknown): Promise<ActivationResult> => {
+export const stepLines = (steps: readonly StepResult[]): string[] => steps.map((s) => `${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`);
+
+/** How a caller with a time limit bounds the cancels: no per-order cancel starts at or after the deadline. */
+export interface ActivationOptions {
+  /** Epoch ms by the deps' clock; absent: no limit. */
+  cancelDeadlineMs?: number;
+}
+
+/**
+ * Resolves with the work's outcome, or with 'timed-out' once `ms` real milliseconds passed (the work goes on;
+ * its steps only lower risk). A backstop for a broker call that outlasts the deadline the work checks itself.
+ */
+export const withinMs = async <T>(work: Promise<T>, ms: number): Promise<T | 'timed-out'> => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<'timed-out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), Math.max(0, ms));
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+};
+
+/**
+ * How long after the deadline a cancel-all that has not returned is given up on: one cancel that started just
+ * before the deadline may finish; the answer margin (answer-deadline.ts) is larger.
+ */
+export const CANCEL_GRACE_MS = 1_000;
+
+/** Cancels the account's orders within the deadline; the step is incomplete while any order is left. */
+export const cancelStep = async (
+  deps: Pick<KillSwitchDeps, 'cancelAll' | 'clock'>,
+  request: { account: string; principal: string; requestId: string; reason: string },
+  deadlineMs: number | undefined,
+): Promise<{ step: Omit<StepResult, 'step'>; waitingIds: string[] }> => {
+  const work = deps.cancelAll(request.account, request.principal, request.requestId, request.reason, deadlineMs === undefined ? undefined : { deadlineMs });
+  const result = deadlineMs === undefined ? await work : await withinMs(work, deadlineMs - deps.clock.now() + CANCEL_GRACE_MS);
+  if (result === 'timed-out') {
+    // Its rejection, if it comes later, has nobody to report to.
+    work.catch(() => undefined);
+    return { step: { status: 'incomplete', detail: 'cancel-all still running at the deadline: run the kill again, or reconciliation settles what is left' }, waitingIds: [] };
+  }
+  const notReached = result.notReached ?? [];
+  const waitingIds = result.waitingIds ?? [];
+  const detail = [
+    `requested ${result.requested}, canceled locally ${result.canceledLocally}, waiting ${result.waiting}${waitingIds.length ? ` (${waitingIds.join(', ')})` : ''}`,
+    ...(notReached.length ? [`not reached before the deadline ${notReached.length} (${notReached.join(', ')})`] : []),
+  ].join('; ');
+  // Orders still being submitted have no broker id yet, and orders the deadline left: the step is not done.
+  return { step: { status: result.waiting > 0 || notReached.length > 0 ? 'incomplete' : 'done', detail }, waitingIds };
+};
+
+/** Orders past the submission gate: claimed with no broker id yet, or in flight (the broker's answer unknown). */
+const listInTransit = async (deps: Pick<KillSwitchDeps, 'reconciliationStore'>, account: string): Promise<string[]> =>
+  (await deps.reconciliationStore.listOrders(account, ['SUBMITTED', 'IN_FLIGHT']))
+    .filter((o) => o.status === 'IN_FLIGHT' || !o.brokerOrderId)
+    .map((o) => o.intent.intentId);
+
+export const activateKillSwitch = async (deps: KillSwitchDeps, input: unknown, options: ActivationOptions = {}): Promise<ActivationResult> => {
   // Parsed before anything is written: bad input changes nothing.
   const { account, principal, reason, requestId } = parseOrThrow(KillSwitchRequestSchema, input);
   const at = utcNow(deps.clock.now());
   const steps: StepResult[] = [];
   let outcome: StateChangeOutcome | undefined;
-  let activatedBy = principal;
 
   await runStep(steps, 'state', async () => {
-    // From any state: the kill switch outranks every other state, including one the breaker set.
-    outcome = await deps.tradingStateStore.changeTradingState({ account, from: [], to: 'KILLED', actor: principal, reason, correlationId: requestId, at });
+    // From any state: the kill switch outranks every other state, including one the breaker set. The
+    // activation record is written in the same transaction when the state changes, replacing any older one.
+    outcome = await deps.tradingStateStore.changeTradingState(
+      { account, from: [], to: 'KILLED', actor: principal, reason, correlationId: requestId, at },
+      { kind: 'activate', activation: { activatedBy: principal, reason, at, requestId } },
+    );
     if (outcome.outcome === 'refused') return { status: 'failed', detail: `state change refused from ${outcome.previous ?? 'none'}` };
     return { status: 'done', detail: outcome.outcome === 'changed' ? `${outcome.previous ?? 'NONE'} -> KILLED` : 'already KILLED' };
   });
   const killed = outcome !== undefined && outcome.outcome !== 'refused';
   const alreadyKilled = outcome?.outcome === 'unchanged';
 
-  if (killed) {
-    await runStep(steps, 'record', async () => {
-      const stored = await deps.tradingStateStore.recordKillSwitch(account, { activatedBy: principal, reason, at, requestId });
-      if (stored === 'recorded') return;
-      const existing = await deps.tradingStateStore.getKillSwitch(account);
-      activatedBy = existing?.activatedBy ?? principal;
-      return { status: 'skipped', detail: `activation by ${activatedBy} at ${existing?.at ?? '?'} kept` };
-    });
+  // On a repeat: who wrote KILLED (the first activator) and whether its page went out. Unknown is paged.
+  let activatedBy = principal;
+  let activationId: string | undefined = killed && !alreadyKilled ? requestId : undefined;
+  let pagedAt: string | undefined;
+  if (alreadyKilled) {
+    try {
+      const [state, record] = await Promise.all([deps.tradingStateStore.getTradingStateRecord(account), deps.tradingStateStore.getKillSwitch(account)]);
+      const stopper = stoppedBy(state, record);
+      activatedBy = stopper?.by ?? principal;
+      activationId = stopper?.activation?.requestId;
+      pagedAt = stopper?.activation?.pagedAt;
+    } catch {
+      // Whether a page went out is unknown: page (a page too many is cheaper than none).
+    }
+  }
+
+  // The page first, right after the durable write: nothing slower (the stop, the cancels) may hold it back.
+  let inTransit: string[] | undefined;
+  if (pagedAt !== undefined) {
+    steps.push({ step: 'page', status: 'skipped', detail: `paged at ${pagedAt} for the activation by ${activatedBy}` });
   } else {
-    // Without KILLED stored, a record would name an activator of a kill that did not happen.
-    steps.push({ step: 'record', status: 'skipped', detail: 'state not written' });
+    inTransit = await listInTransit(deps, account).catch(() => undefined);
+    await runStep(steps, 'page', async () => {
+      await deps.pager.page({
+        severity: 'critical',
+        account,
+        // A failed state write pages too: a person asked for a stop that is not durable.
+        subject: killed
+          ? `trading KILLED on ${account} by ${activatedBy}${alreadyKilled ? ` (pressed again by ${principal})` : ''}: ${reason}`
+          : `kill switch on ${account} FAILED to store KILLED (${principal}): ${reason}`,
+        message: [
+          ...stepLines(steps),
+          `orders in transit at the stop: ${inTransit === undefined ? 'unknown (the read failed)' : inTransit.length ? inTransit.join(', ') : 'none'}`,
+          'the hard stop and the cancels follow; the API answer lists their outcome',
+        ].join('\n'),
+        correlationId: requestId,
+      });
+      if (activationId === undefined) return;
+      // Stored so a retried activation knows the page went out; if storing fails, a retry pages again.
+      const marked = await deps.tradingStateStore.markKillSwitchPaged(account, activationId, utcNow(deps.clock.now())).catch(() => 'failed' as const);
+      if (marked !== 'marked') return { status: 'done', detail: `sent; not recorded as sent (${marked}): a retry pages again` };
+    });
   }
 
   // Always attempted, on a repeat too: it finishes an activation whose stop or cancels failed before.
   await runStep(steps, 'stop-intake', () => deps.controlPlane.stopOrderIntake(reason));
+  let waitingIds: string[] = [];
   await runStep(steps, 'cancel-orders', async () => {
-    const result = await deps.cancelAll(account, principal, requestId, reason);
-    const detail = `requested ${result.requested}, canceled locally ${result.canceledLocally}, waiting ${result.waiting}`;
-    // Orders still being submitted have no broker id yet: their cancel is not done, so the step is not either.
-    return { status: result.waiting > 0 ? 'incomplete' : 'done', detail };
+    const cancelled = await cancelStep(deps, { account, principal, requestId, reason }, options.cancelDeadlineMs);
+    waitingIds = cancelled.waitingIds;
+    return cancelled.step;
   });
 
-  // Paged once per activation: the store's 'unchanged' is the dedupe. A failed state write pages too: a
-  // person asked for a stop that is not durable.
-  if (alreadyKilled) {
-    steps.push({ step: 'page', status: 'skipped', detail: 'already KILLED: paged at the first activation' });
-  } else {
-    await runStep(steps, 'page', () =>
-      deps.pager.page({
-        severity: 'critical',
-        account,
-        subject: killed ? `trading KILLED on ${account} by ${principal}: ${reason}` : `kill switch on ${account} FAILED to store KILLED (${principal}): ${reason}`,
-        message: steps.map((s) => `${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`).join('\n'),
-        correlationId: requestId,
-      }),
-    );
-  }
-
-  return { account, state: killed ? 'KILLED' : 'UNKNOWN', alreadyKilled, activatedBy, steps, complete: isComplete(steps) };
+  return {
+    account,
+    state: killed ? 'KILLED' : 'UNKNOWN',
+    alreadyKilled,
+    activatedBy,
+    inTransit: [...new Set([...(inTransit ?? []), ...waitingIds])],
+    steps,
+    complete: isComplete(steps),
+  };
 };
 
 const refuse = (account: string, reason: ReleaseRefusal, message: string): ReleaseResult => ({ outcome: 'refused', account, reason, message });
 
 /**
  * Release: refused unless KILLED, asked by someone other than the activator, and the last reconciliation
- * is clean and ran after the activation (a clean run from before the kill says nothing about now).
+ * is clean and ran after the activation (a clean run from before the kill says nothing about now). The
+ * activator and the kill's time are those of the KILLED stored now (stopped-by.ts), never of an older record.
  */
 export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): Promise<ReleaseResult> => {
   const { account, principal, reason, requestId } = parseOrThrow(KillSwitchRequestSchema, input);
@@ -169,12 +267,10 @@ export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): P
   const { state } = stateRecord;
   if (state !== 'KILLED') return refuse(account, 'NOT_KILLED', `trading state is ${state ?? 'missing'}, not KILLED`);
 
-  // The activator: the stored activation, or whoever set KILLED (the breaker's escalation writes no record).
-  const record = await deps.tradingStateStore.getKillSwitch(account);
-  const active = record && !record.release ? record : undefined;
-  const activator = active?.activatedBy ?? stateRecord.updatedBy;
-  const activatedAt = active?.at ?? stateRecord.updatedAt;
-  if (!activator || !activatedAt) return refuse(account, 'ACTIVATOR_UNKNOWN', 'who set KILLED is not recorded: release refused (fail closed)');
+  // The activator: whoever wrote the KILLED stored now (a person's activation, or the breaker's escalation).
+  const stopper = stoppedBy(stateRecord, await deps.tradingStateStore.getKillSwitch(account));
+  if (!stopper) return refuse(account, 'ACTIVATOR_UNKNOWN', 'who set KILLED is not recorded: release refused (fail closed)');
+  const { by: activator, at: activatedAt } = stopper;
   if (activator === principal) return refuse(account, 'SAME_PRINCIPAL', `${principal} activated the kill switch; a different person must release it`);
 
   const reconciliation = await deps.reconciliationStore.getReconciliation(account);
@@ -186,17 +282,15 @@ export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): P
     return refuse(account, 'RECONCILIATION_STALE', `last clean reconciliation (${reconciliation.completedAt}) predates the activation (${activatedAt})`);
   }
 
-  // Conditional on KILLED: a racing release (or anything else moving the state) makes this one refused.
-  const change = await deps.tradingStateStore.changeTradingState({ account, from: ['KILLED'], to: 'HALTED', actor: principal, reason, correlationId: requestId, at });
-  if (change.outcome !== 'changed') return refuse(account, 'NOT_KILLED', `trading state moved to ${change.previous ?? 'missing'} meanwhile`);
+  // One transaction: KILLED → HALTED (only while it is the KILLED judged above), its audit entry, and the
+  // activation marked released. A racing release or a new kill makes this one refused, writing nothing.
+  const change = await deps.tradingStateStore.changeTradingState(
+    { account, from: ['KILLED'], to: 'HALTED', actor: principal, reason, correlationId: requestId, at },
+    { kind: 'release', release: { releasedBy: principal, reason, at, requestId }, killedAt: activatedAt, ...(stopper.activation ? { activationRequestId: stopper.activation.requestId } : {}) },
+  );
+  if (change.outcome !== 'changed') return refuse(account, 'NOT_KILLED', `trading state moved to ${change.previous ?? 'missing'}, or was killed again, meanwhile`);
 
-  const steps: StepResult[] = [{ step: 'state', status: 'done', detail: 'KILLED -> HALTED' }];
-  if (active) {
-    await runStep(steps, 'record', async () => {
-      const released = await deps.tradingStateStore.releaseKillSwitch(account, { releasedBy: principal, reason, at, requestId });
-      return released === 'released' ? undefined : { status: 'skipped', detail: 'activation already released' };
-    });
-  }
+  const steps: StepResult[] = [{ step: 'state', status: 'done', detail: `KILLED -> HALTED${stopper.activation ? ', activation released' : ` (KILLED set by ${activator})`}` }];
   // Safe while HALTED: risk denies new intents and the order function blocks queued approvals at its re-check.
   await runStep(steps, 'resume-intake', () => deps.controlPlane.resumeOrderIntake());
   await runStep(steps, 'start-recovery', () => deps.startRecovery({ account, reason, releasedAt: at, activatedBy: activator, releasedBy: principal }));
@@ -205,7 +299,7 @@ export const releaseKillSwitch = async (deps: KillSwitchDeps, input: unknown): P
       severity: 'warning',
       account,
       subject: `kill switch on ${account} released by ${principal} (activated by ${activator}): trading HALTED, recovery started`,
-      message: [`reason: ${reason}`, ...steps.map((s) => `${s.step}: ${s.status}${s.detail ? ` (${s.detail})` : ''}`)].join('\n'),
+      message: [`reason: ${reason}`, ...stepLines(steps)].join('\n'),
       correlationId: requestId,
     }),
   );

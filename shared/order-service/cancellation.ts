@@ -1,6 +1,8 @@
 // Cancellation: one order or all of an account's. Never refused by risk or the trading state (a cancel only
 // lowers exposure); every cancel sent to the broker joins the account's message-rate window with its audit
-// entry, and every cancel-all command is audited with who asked and why.
+// entry, and every cancel-all command is audited with who asked and why. A cancel-all with a deadline stops
+// starting new per-order cancels at it and names the orders it did not reach, so a caller with a time limit
+// (the kill-switch API) can answer in time and say what is left.
 import { auditEntry } from '../audit/audit-entry';
 import { InfrastructureError } from '../errors/errors';
 import { isBrokerLive, isSettledForSubmission, type OrderRecord } from '../orders/order-record';
@@ -15,6 +17,11 @@ export interface CancelRequest {
   requestedBy: string;
   requestId: string;
   reason?: string;
+}
+
+export interface CancelAllOptions {
+  /** Epoch ms by the deps' clock: no per-order cancel starts at or after it (the broker's cancel-all always runs). */
+  deadlineMs?: number;
 }
 
 export type CancelOutcome = 'canceled' | 'requested' | 'final' | 'retry';
@@ -75,13 +82,17 @@ export interface CancelAllResult {
   canceledLocally: number;
   /** Orders whose broker id is not known yet (SUBMITTED, IN_FLIGHT): the command must run again. */
   waiting: number;
+  /** The intent ids of those orders: past the submission gate, at the broker or on their way there. */
+  waitingIds?: string[];
+  /** Open orders the deadline left unattempted (intent ids): the command must run again. */
+  notReached?: string[];
 }
 
 /**
  * Cancels every open order of the account: the broker's cancel-all first (it also reaches orders this
  * table does not know), then each local order that can still fill, including those still being submitted.
  */
-export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelRequest): Promise<CancelAllResult> => {
+export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelRequest, options: CancelAllOptions = {}): Promise<CancelAllResult> => {
   const nowIso = utcNow(deps.clock.now());
   try {
     await deps.orderStore.recordAudit([
@@ -101,14 +112,20 @@ export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelReq
   }
   const ids = await deps.broker.cancelAllOrders();
   let canceledLocally = 0;
-  let waiting = 0;
+  const waitingIds: string[] = [];
+  const notReached: string[] = [];
   const open = await deps.orderStore.listOrders(request.account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL']);
   for (const order of open) {
-    const outcome = await withRetries(`cancel ${order.intent.intentId}`, () => cancelOrder(deps, { ...request, intentId: order.intent.intentId }));
+    const { intentId } = order.intent;
+    if (options.deadlineMs !== undefined && deps.clock.now() >= options.deadlineMs) {
+      notReached.push(intentId);
+      continue;
+    }
+    const outcome = await withRetries(`cancel ${intentId}`, () => cancelOrder(deps, { ...request, intentId }));
     if (outcome === 'canceled') canceledLocally++;
-    if (outcome === 'retry') waiting++;
+    if (outcome === 'retry') waitingIds.push(intentId);
   }
-  return { requested: ids.length, canceledLocally, waiting };
+  return { requested: ids.length, canceledLocally, waiting: waitingIds.length, waitingIds, notReached };
 };
 
 /**
@@ -117,7 +134,7 @@ export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelReq
  */
 export const cancelAllFrom =
   (deps: Omit<OrderServiceDeps, 'workerId'>, component: string, defaultReason?: string) =>
-  (account: string, requestedBy: string, requestId: string, reason?: string): Promise<CancelAllResult> => {
+  (account: string, requestedBy: string, requestId: string, reason?: string, options?: CancelAllOptions): Promise<CancelAllResult> => {
     const why = reason ?? defaultReason;
-    return cancelAllOrders({ ...deps, workerId: `${component}/${requestId}` }, { account, requestedBy, requestId, ...(why ? { reason: why } : {}) });
+    return cancelAllOrders({ ...deps, workerId: `${component}/${requestId}` }, { account, requestedBy, requestId, ...(why ? { reason: why } : {}) }, options);
   };

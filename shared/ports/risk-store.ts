@@ -80,6 +80,10 @@ export interface RiskStore {
   recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'>;
   /** Strongly consistent: the order a replayed intent already decided. */
   getOrder(account: string, intentId: string): Promise<OrderRecord | undefined>;
-  /** A named person lifts an execution-throttle trip ('*' is the account scope). */
-  reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled'>;
+  /**
+   * A named person lifts an execution-throttle trip ('*' is the account scope), with its audit entry in the
+   * same write: 'not-disabled' when the scope is not disabled now, 'same-person' when this person lifted the
+   * scope's previous trip (a repeat needs another person).
+   */
+  reenableExecution(account: string, strategy: string, person: string, atMs: number, audit: AuditEntry): Promise<'reenabled' | 'not-disabled' | 'same-person'>;
 }

@@ -17,6 +17,7 @@ import type { Telemetry } from '../ports/telemetry';
 import type { RiskStore } from '../ports/risk-store';
 import { METRICS } from '../telemetry/metrics';
 import { approvalsInWindow, evaluateIntent, type RiskDecision } from './evaluate';
+import { throttleTripEvents } from './throttle-trip-event';
 
 export interface RiskServiceDeps {
   riskStore: RiskStore;
@@ -220,7 +221,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
     });
     for (const breach of effects.breaches) deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
     // Breaches go out with every decision that sees them: the stable id makes repeats harmless downstream.
-    const breaches = breachEvents(intended, decision, nowIso);
+    const breaches = [...breachEvents(intended, decision, nowIso), ...throttleTripEvents(intended, effects.throttleTrip, nowIso)];
     if (decision.outcome === 'approved') {
       await deps.queue.enqueue([approvedOrderMessage(approvedDetail(intended, order))]);
       await deps.bus.publish([outcomeEvent(intended, order), ...breaches]);

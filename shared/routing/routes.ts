@@ -70,6 +70,13 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
     },
     target: 'breaker',
   },
+  {
+    // The breaker function has the pager; the risk function that records the trip does not. Nothing halts.
+    id: 'ExecutionThrottleTrippedToBreaker',
+    description: 'An execution-throttle trip pages on-call through the breaker function (the scope stays disabled until a person re-enables it).',
+    pattern: { source: [EVENT_SOURCES.risk], 'detail-type': [DETAIL_TYPES.ExecutionThrottleTripped] },
+    target: 'breaker',
+  },
   // CloudWatch alarms reach the breaker through a rule on the default bus that the CDK app builds from the
   // alarms themselves (infra/halting-alarms.ts): they exist only in AWS, so they are not in this table.
 ];

@@ -171,16 +171,16 @@ describe('the prod kill-switch function', () => {
 describe('the prod breaker function', () => {
   const template = templateFor('prod');
   const breakerAlias = () => logicalId(template, 'AWS::Lambda::Alias', `${BREAKER}/LiveAlias`);
-  /** The rules that target the breaker alias: the breach routes and the halting alarms. */
+  /** The rules that target the breaker alias: the breach routes, the throttle trip's page and the halting alarms. */
   const breachRules = () =>
     Object.entries(template.findResources('AWS::Events::Rule') as Record<string, Resource>)
       .filter(([, r]) => (r.Properties.Targets as { Arn: unknown }[]).some((t) => JSON.stringify(t.Arn) === JSON.stringify({ Ref: breakerAlias() })))
       .map(([id]) => id)
       .sort();
 
-  it('is the target of exactly the breach rules and the halting-alarms rule', () => {
+  it('is the target of exactly the breach rules, the throttle-trip rule and the halting-alarms rule', () => {
     expect(breachRules()).toEqual(
-      ['EventRouting/RiskBreachToBreaker', 'EventRouting/ReconciliationBreakToBreaker', 'HaltingAlarms/AlarmToBreaker'].map((path) => logicalId(template, 'AWS::Events::Rule', path)).sort(),
+      ['EventRouting/RiskBreachToBreaker', 'EventRouting/ReconciliationBreakToBreaker', 'EventRouting/ExecutionThrottleTrippedToBreaker', 'HaltingAlarms/AlarmToBreaker'].map((path) => logicalId(template, 'AWS::Events::Rule', path)).sort(),
     );
   });
 

@@ -21,9 +21,8 @@ const innerPort = (outcome: StateChangeOutcome['outcome'] = 'changed'): TradingS
     now += WRITE_MS;
     return { outcome, previous: 'ACTIVE' } as StateChangeOutcome;
   },
-  recordKillSwitch: async () => 'recorded',
   getKillSwitch: async () => undefined,
-  releaseKillSwitch: async () => 'not-active',
+  markKillSwitchPaged: async () => 'not-current',
 });
 
 beforeEach(() => {
@@ -67,8 +66,7 @@ describe('the halt observer', () => {
     const observer = new HaltObserver(innerPort());
     await expect(observer.getTradingState(ACCOUNT)).resolves.toBe('ACTIVE');
     await expect(observer.getTradingStateRecord(ACCOUNT)).resolves.toEqual({ state: 'ACTIVE', updatedBy: 'test' });
-    await expect(observer.recordKillSwitch(ACCOUNT, { activatedBy: 'alice', reason: 'r', at: '2026-11-23T15:00:00.000Z', requestId: 'q' })).resolves.toBe('recorded');
+    await expect(observer.markKillSwitchPaged(ACCOUNT, 'q', '2026-11-23T15:00:00.000Z')).resolves.toBe('not-current');
     await expect(observer.getKillSwitch(ACCOUNT)).resolves.toBeUndefined();
-    await expect(observer.releaseKillSwitch(ACCOUNT, { releasedBy: 'bob', reason: 'r', at: '2026-11-23T15:00:00.000Z', requestId: 'q' })).resolves.toBe('not-active');
   });
 });

@@ -71,3 +71,65 @@ describe('trading state change', () => {
     expect(await store.getTradingState('fresh-1')).toBe('KILLED');
   });
 });
+
+describe('the kill switch record, written with the state it explains', () => {
+  const ALICE_AT = '2026-11-23T15:00:01.000Z';
+  const kill = (by: string, at: string, requestId: string) =>
+    store.changeTradingState(
+      { account: ACCOUNT, from: [], to: 'KILLED', actor: by, reason: 'stop', correlationId: requestId, at },
+      { kind: 'activate', activation: { activatedBy: by, reason: 'stop', at, requestId } },
+    );
+  const releaseBy = (by: string, killedAt: string, activationRequestId: string | undefined, requestId: string) => {
+    const at = '2026-11-23T15:10:00.000Z';
+    return store.changeTradingState(
+      { account: ACCOUNT, from: ['KILLED'], to: 'HALTED', actor: by, reason: 'fixed', correlationId: requestId, at },
+      { kind: 'release', release: { releasedBy: by, reason: 'fixed', at, requestId }, killedAt, ...(activationRequestId ? { activationRequestId } : {}) },
+    );
+  };
+
+  it('an activation that sets KILLED replaces an older unreleased record, in the state’s transaction', async () => {
+    await kill('alice', ALICE_AT, 'k-alice');
+    await seeder.putTradingState(ACCOUNT, 'ACTIVE', 'breaker', '2026-11-23T15:05:00.000Z');
+    await expect(kill('bob', '2026-11-23T15:06:00.000Z', 'k-bob')).resolves.toEqual({ outcome: 'changed', previous: 'ACTIVE' });
+    expect(await store.getKillSwitch(ACCOUNT)).toEqual({ account: ACCOUNT, activatedBy: 'bob', reason: 'stop', at: '2026-11-23T15:06:00.000Z', requestId: 'k-bob' });
+  });
+
+  it('a repeated activation of a KILLED account writes nothing and keeps the first activator', async () => {
+    await kill('alice', ALICE_AT, 'k-alice');
+    const before = await scanAll(client, tableName);
+    await expect(kill('bob', '2026-11-23T15:00:02.000Z', 'k-bob')).resolves.toEqual({ outcome: 'unchanged', previous: 'KILLED' });
+    expect(await scanAll(client, tableName)).toEqual(before);
+    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: 'alice' });
+  });
+
+  it('a release moves the state and marks the activation released together, with one audit entry', async () => {
+    await kill('alice', ALICE_AT, 'k-alice');
+    await expect(releaseBy('bob', ALICE_AT, 'k-alice', 'r-bob')).resolves.toEqual({ outcome: 'changed', previous: 'KILLED' });
+    expect(await store.getTradingState(ACCOUNT)).toBe('HALTED');
+    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ activatedBy: 'alice', release: { releasedBy: 'bob', requestId: 'r-bob' } });
+    expect(await audits()).toHaveLength(2);
+  });
+
+  it('a release of a KILLED written later than the one judged is refused and writes nothing', async () => {
+    await kill('alice', ALICE_AT, 'k-alice');
+    await seeder.putTradingState(ACCOUNT, 'KILLED', 'carol', '2026-11-23T15:07:00.000Z');
+    const before = await scanAll(client, tableName);
+    await expect(releaseBy('bob', ALICE_AT, 'k-alice', 'r-bob')).resolves.toEqual({ outcome: 'refused', previous: 'KILLED' });
+    expect(await scanAll(client, tableName)).toEqual(before);
+  });
+
+  it('a release whose activation was replaced meanwhile writes neither the state nor the record', async () => {
+    await kill('alice', ALICE_AT, 'k-alice');
+    const before = await scanAll(client, tableName);
+    await expect(releaseBy('bob', ALICE_AT, 'k-someone-else', 'r-bob')).resolves.toEqual({ outcome: 'refused', previous: 'KILLED' });
+    expect(await scanAll(client, tableName)).toEqual(before);
+  });
+
+  it('stores that a page went out only on the activation it was about', async () => {
+    await kill('alice', ALICE_AT, 'k-alice');
+    await expect(store.markKillSwitchPaged(ACCOUNT, 'k-other', '2026-11-23T15:00:02.000Z')).resolves.toBe('not-current');
+    await expect(store.markKillSwitchPaged(ACCOUNT, 'k-alice', '2026-11-23T15:00:02.000Z')).resolves.toBe('marked');
+    expect(await store.getKillSwitch(ACCOUNT)).toMatchObject({ pagedAt: '2026-11-23T15:00:02.000Z' });
+    await expect(store.markKillSwitchPaged('acct-none', 'k-alice', '2026-11-23T15:00:02.000Z')).resolves.toBe('not-current');
+  });
+});

@@ -10,6 +10,7 @@ import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry'
 import { METRICS } from '../../../shared/telemetry/metrics';
 import { alarmEvent, eventBridge, reconciliationBreak, RecordingStarter, riskBreach, StateChangeRecorder } from '../../support/breaker-events';
 import { ManualClock, RecordingPager, silentLogger, testLimits } from '../../support/fixtures';
+import { buildMeta } from '../../../shared/events/envelope';
 
 const unexpected = (): Promise<never> => Promise.reject(new Error('not expected'));
 
@@ -58,6 +59,30 @@ describe('the breaker function on breach events', () => {
     expect((error as InvalidInputError).issues[0]?.path).toBe('detail.data.breachId');
     expect(f.telemetry.countOf(METRICS.invalidInput, { function: 'breaker', field: 'detail.data.breachId' })).toBe(1);
     expect(f.starter.trips).toEqual([]);
+  });
+
+  it('pages on-call for an execution-throttle trip, starting nothing and changing no state', async () => {
+    const f = setup();
+    const detail = {
+      meta: buildMeta({ detailType: 'ExecutionThrottleTripped.v1', occurredAt: '2026-11-23T15:00:00.000Z', correlationId: 'i-9', causationId: 'evt', account: 'acct-1', strategy: 'momentum-1', producer: 'risk' }),
+      data: { account: 'acct-1', scope: 'momentum-1', fills: 500, intentId: 'i-9', trippedAt: '2026-11-23T15:00:00.000Z' },
+    };
+    await expect(f.handler(eventBridge('ExecutionThrottleTripped.v1', 'trading.risk', detail))).resolves.toEqual({ outcome: 'paged', account: 'acct-1', scope: 'momentum-1' });
+    expect(f.pager.pages).toEqual([
+      expect.objectContaining({ severity: 'critical', account: 'acct-1', subject: expect.stringContaining('strategy momentum-1 disabled'), message: expect.stringContaining('POST /execution/reenable') }),
+    ]);
+    expect(f.starter.trips).toEqual([]);
+    expect((f.deps.tradingStateStore as StateChangeRecorder).changes).toEqual([]);
+  });
+
+  it('throws when the throttle page cannot be sent, so EventBridge retries it', async () => {
+    const f = setup();
+    f.pager.failing = true;
+    const detail = {
+      meta: buildMeta({ detailType: 'ExecutionThrottleTripped.v1', occurredAt: '2026-11-23T15:00:00.000Z', correlationId: 'i-9', causationId: 'evt', account: 'acct-1', strategy: 'momentum-1', producer: 'risk' }),
+      data: { account: 'acct-1', scope: '*', fills: 500, intentId: 'i-9', trippedAt: '2026-11-23T15:00:00.000Z' },
+    };
+    await expect(f.handler(eventBridge('ExecutionThrottleTripped.v1', 'trading.risk', detail))).rejects.toThrow('pager unavailable');
   });
 
   it('refuses an event of any other detail type, naming detail-type', async () => {

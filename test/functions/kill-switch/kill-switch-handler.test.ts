@@ -7,6 +7,7 @@ import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
 import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { createKillSwitchHandler, type KillSwitchHandlerDeps } from '../../../functions/kill-switch/handler';
 import { auditEntry } from '../../../shared/audit/audit-entry';
+import { ANSWER_MARGIN_MS, API_GATEWAY_LIMIT_MS } from '../../../shared/kill-switch/answer-deadline';
 import { METRICS } from '../../../shared/telemetry/metrics';
 import { freshStores } from '../../support/dynamo';
 import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
@@ -77,6 +78,15 @@ describe('kill-switch API', () => {
     expect(response.statusCode).toBe(207);
     expect(bodyOf(response)).toMatchObject({ state: 'KILLED', complete: false, steps: expect.arrayContaining([expect.objectContaining({ step: 'stop-intake', status: 'failed' })]) });
     expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
+  });
+
+  it('POST /kill-switch cancels only until the answer must go out: the Lambda’s remaining time or API Gateway’s 29 s, less a margin', async () => {
+    const deadlines: (number | undefined)[] = [];
+    const handler = createKillSwitchHandler(() => ({ ...deps(), cancelAll: async (_a, _b, _c, _d, options) => { deadlines.push(options?.deadlineMs); return { requested: 0, canceledLocally: 0, waiting: 0 }; } }));
+    const now = new ManualClock().now();
+    await handler(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }), { getRemainingTimeInMillis: () => 10_000 });
+    await handler(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    expect(deadlines).toEqual([now + 10_000 - ANSWER_MARGIN_MS, now + API_GATEWAY_LIMIT_MS - ANSWER_MARGIN_MS]);
   });
 
   it('answers 400 naming the field and the rule for a missing reason, counts it and writes nothing', async () => {

@@ -86,15 +86,20 @@ describe('account risk through the functions', () => {
     expect(snapshot.throttle.account.fills).toEqual([{ bucketStartMs: f.clock.now(), count: 2 }]);
 
     await expect(risk(limits)(intendedEvent(intentFor('t-3', { quantity: '3' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_TRIPPED' });
+    // The trip goes out as an event the breaker function pages on, once: later decisions find it disabled.
+    expect(f.bus.ofType('ExecutionThrottleTripped.v1').map((e) => e.detail.data)).toEqual([
+      { account: ACCOUNT, scope: STRATEGY, fills: 2, intentId: 't-3', trippedAt: new Date(f.clock.now()).toISOString() },
+    ]);
     f.clock.advance(60_000); // the fills have long left the window
     await expect(risk(limits)(intendedEvent(intentFor('t-4', { quantity: '4' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_DISABLED' });
+    expect(f.bus.ofType('ExecutionThrottleTripped.v1')).toHaveLength(1);
 
     await expect(reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'x', reason: 'ok' })).rejects.toThrow(
       InvalidInputError,
     );
     await expect(
       reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'runaway fixed in v1.2.4' }),
-    ).resolves.toBe('reenabled');
+    ).resolves.toMatchObject({ outcome: 'reenabled', reenabledBy: 'jane.doe' });
     await f.seeder.putMark('AAPL', '100', '2026-11-23T15:00:59.000Z');
     await expect(risk(limits)(intendedEvent(intentFor('t-5', { quantity: '5' })))).resolves.toMatchObject({ outcome: 'approved' });
     expect(await auditKinds()).toEqual(expect.arrayContaining(['EXECUTION_THROTTLE_TRIPPED', 'EXECUTION_REENABLED']));
@@ -103,7 +108,33 @@ describe('account risk through the functions', () => {
   it('re-enabling what no trip disabled changes nothing', async () => {
     await expect(
       reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'checking' }),
-    ).resolves.toBe('not-disabled');
+    ).resolves.toMatchObject({ outcome: 'refused', reason: 'NOT_DISABLED' });
+  });
+
+  it('re-enables a trip once: a second re-enable of a scope already re-enabled is refused, writing nothing', async () => {
+    const limits = { executionThrottle: { maxFills: 1, windowMs: 10_000, scope: 'strategy' as const } };
+    await trade(limits, 'o-1', { quantity: '1' });
+    await expect(risk(limits)(intendedEvent(intentFor('o-2', { quantity: '2' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_TRIPPED' });
+    const reenable = (person: string) => reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person, reason: 'looked at it' });
+    await expect(reenable('jane.doe')).resolves.toMatchObject({ outcome: 'reenabled' });
+    f.clock.advance(1_000);
+    await expect(reenable('john.roe')).resolves.toMatchObject({ outcome: 'refused', reason: 'NOT_DISABLED' });
+    expect((await auditKinds()).filter((k) => k === 'EXECUTION_REENABLED')).toHaveLength(1);
+  });
+
+  it('needs a person other than the one who lifted the previous trip of the same scope', async () => {
+    const limits = { executionThrottle: { maxFills: 1, windowMs: 10_000, scope: 'strategy' as const } };
+    const reenable = (person: string) => reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person, reason: 'looked at it' });
+    await trade(limits, 'p-1', { quantity: '1' });
+    await expect(risk(limits)(intendedEvent(intentFor('p-2', { quantity: '2' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_TRIPPED' });
+    f.clock.advance(1_000);
+    await expect(reenable('jane.doe')).resolves.toMatchObject({ outcome: 'reenabled' });
+    f.clock.advance(1_000);
+    await f.seeder.putMark('AAPL', '100', new Date(f.clock.now()).toISOString());
+    await trade(limits, 'p-3', { quantity: '3' });
+    await expect(risk(limits)(intendedEvent(intentFor('p-4', { quantity: '4' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_TRIPPED' });
+    await expect(reenable('jane.doe')).resolves.toMatchObject({ outcome: 'refused', reason: 'SAME_PERSON' });
+    await expect(reenable('john.roe')).resolves.toMatchObject({ outcome: 'reenabled', reenabledBy: 'john.roe' });
   });
 
   it('in REDUCING submits an order only while it shrinks the position with every other in-flight order on its side filled', async () => {

@@ -30,6 +30,13 @@ describe('route patterns', () => {
     expect(matchesPattern(pattern, { source: 'trading.order', 'detail-type': 'RiskBreach.v1', detail: {} })).toBe(false);
   });
 
+  it('route an execution-throttle trip from the risk function to the breaker function, which pages', () => {
+    const { pattern, target } = route('ExecutionThrottleTrippedToBreaker');
+    expect(target).toBe('breaker');
+    expect(matchesPattern(pattern, { source: 'trading.risk', 'detail-type': 'ExecutionThrottleTripped.v1', detail: {} })).toBe(true);
+    expect(matchesPattern(pattern, { source: 'trading.feed', 'detail-type': 'ExecutionThrottleTripped.v1', detail: {} })).toBe(false);
+  });
+
   it('match a detail field against exact values too, and never an absent or non-object detail', () => {
     const pattern: EventPattern = { detail: { state: { value: ['ALARM'] } } };
     const event = (detail: unknown) => ({ source: 's', 'detail-type': 'd', detail });
