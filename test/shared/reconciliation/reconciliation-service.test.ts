@@ -23,6 +23,7 @@ import type { OrderServiceDeps } from '../../../shared/order-service/context';
 import { processApprovedOrder, type SubmissionOutcome } from '../../../shared/order-service/submission';
 import { processBrokerUpdate } from '../../../shared/order-service/broker-view';
 import { cancelAllOrders } from '../../../shared/order-service/cancellation';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import type { intentFor} from '../../support/fixtures';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, STRATEGY } from '../../support/fixtures';
 
@@ -501,6 +502,8 @@ describe('reconciliation property', () => {
           }
           const run = await reconcile(w);
           expect(run).toMatchObject({ status: 'clean', breaks: [] });
+          // The broker confirms every update it sent, however late, duplicated or reordered.
+          expect(w.telemetry.countsBy(METRICS.brokerUpdateRejected, 'reason')).toEqual({});
           expect(diffPositions(await w.broker.getPositions(), await w.stores.reconciliationStore.listPositions(ACCOUNT), '0')).toEqual([]);
           expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe((await w.broker.getAccount()).cash);
           // Every order the broker holds is in the table with the broker's status.
