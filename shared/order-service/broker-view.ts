@@ -17,7 +17,7 @@ import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
 import { utcNow } from '../time/utc';
 import { audit, metaFor, queryBroker, signedRelease, withRetries, type OrderContext, type OrderServiceDeps } from './context';
-import { brokerIsBehind, contradictionOf, type BrokerRead, type Contradiction } from './update-confirmation';
+import { brokerMayLag, contradictionOf, type BrokerRead, type Contradiction } from './update-confirmation';
 
 type ViewDeps = Omit<OrderServiceDeps, 'workerId' | 'leaseMs'> & { workerId?: string };
 
@@ -222,11 +222,9 @@ export const recordLocalMove = async (
   });
 };
 
-/** The broker's answer for the update's order (and its fills when the update carries one); a failed read retries later. */
+/** The broker's answer for the update's order (and its fills when the update carries one), remembered for the batch; a failed read retries later. */
 const readBroker = async (deps: OrderServiceDeps, order: OrderRecord, update: BrokerUpdate): Promise<BrokerRead> => {
   const intentId = order.intent.intentId;
-  const cached = deps.brokerReads?.for(update);
-  if (cached) return cached;
   const found = await queryBroker(deps, intentId);
   let fills: BrokerFill[] | undefined;
   if (found && update.fill) {
@@ -263,9 +261,9 @@ const rejectUpdate = async (deps: OrderServiceDeps, ctx: OrderContext, update: B
  * One message of the broker's update stream, as the queue delivered it: a claim to be confirmed, never booked
  * as sent. The broker is asked for the order (and its fills when the update carries one); an update it
  * contradicts is rejected (counted, audited, nothing booked), one it confirms applies the broker's own answer.
- * A broker that does not answer makes the message wait (fail closed); one whose answer is older than the update
- * is asked again on the next delivery, and on the last one (`finalDelivery`) a contradiction is final. An
- * order we do not know is left to reconciliation to adopt.
+ * A broker that does not answer makes the message wait (fail closed); one whose answer may not show the update
+ * yet (older, or its fills listed a moment behind) is asked again on the next delivery, and on the last one
+ * (`finalDelivery`) a contradiction is final. An order we do not know is left to reconciliation to adopt.
  */
 export const processBrokerUpdate = async (
   deps: OrderServiceDeps,
@@ -281,10 +279,16 @@ export const processBrokerUpdate = async (
     return 'unknown';
   }
   const ctx: OrderContext = { account, strategy: order.strategy, causationId, actor: 'broker' };
-  const read = await readBroker(deps, order, update);
-  const finding = contradictionOf(update, read);
+  const cached = deps.brokerReads?.for(update);
+  let read = cached ?? (await readBroker(deps, order, update));
+  let finding = contradictionOf(update, read);
+  // An answer shared within the batch is never the last word against an update: ask once more.
+  if (finding && cached) {
+    read = await readBroker(deps, order, update);
+    finding = contradictionOf(update, read);
+  }
   if (finding) {
-    if (brokerIsBehind(update, read.order) && !options.finalDelivery) {
+    if (brokerMayLag(update, read) && !options.finalDelivery) {
       throw new RetryLaterError(`the broker does not confirm update ${causationId} of ${intentId} yet (${finding.why})`);
     }
     await rejectUpdate(deps, ctx, update, finding);

@@ -49,6 +49,20 @@ const statusConfirmed = (claimed: BrokerOrderStatus, broker: BrokerOrderStatus):
 export const brokerIsBehind = (update: BrokerUpdate, broker: BrokerOrder | undefined): boolean =>
   broker === undefined || isoToEpochMs(broker.updatedAt) < isoToEpochMs(update.order.updatedAt);
 
+/**
+ * Whether the broker's answer may simply not show the update yet, so a contradiction is not final: its
+ * snapshot is older than the update, or its snapshot counts the update's fill while its fill listing does not
+ * reach that far yet (executions can be listed a moment after the order shows them).
+ */
+export const brokerMayLag = (update: BrokerUpdate, read: BrokerRead): boolean => {
+  if (brokerIsBehind(update, read.order)) return true;
+  const fill = update.fill;
+  if (!fill || !read.order) return false;
+  const end = fx.parseFixed(fill.cumulativeQuantity);
+  const listed = (read.fills ?? []).some((f) => fx.gte(fx.parseFixed(f.cumulativeQuantity), end));
+  return !listed && fx.gte(fx.parseFixed(read.order.filledQuantity), end);
+};
+
 /** What in the update the broker's answer does not confirm, or undefined when it confirms all of it. */
 export const contradictionOf = (update: BrokerUpdate, read: BrokerRead): Contradiction | undefined => {
   const claimed = update.order;

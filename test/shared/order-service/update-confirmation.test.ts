@@ -10,7 +10,7 @@ import type { OrderQueueMessage } from '../../../shared/events/order-queue-messa
 import { processBrokerUpdate } from '../../../shared/order-service/broker-view';
 import { handleOrderQueueMessage } from '../../../shared/order-service/queue-dispatch';
 import { processApprovedOrder } from '../../../shared/order-service/submission';
-import { BrokerReadCache, contradictionOf } from '../../../shared/order-service/update-confirmation';
+import { BrokerReadCache, brokerMayLag, contradictionOf } from '../../../shared/order-service/update-confirmation';
 import { METRICS } from '../../../shared/telemetry/metrics';
 import { delegatingBroker } from '../../support/broker-requests';
 import { ACCOUNT, STRATEGY, scanAll } from '../../support/fixtures';
@@ -114,6 +114,18 @@ describe('confirming broker updates against the broker', () => {
     expect(await itemsOfType('FILL')).toHaveLength(w.broker.fills().length);
     expect(f.telemetry.countOf(METRICS.brokerUpdateRejected)).toBe(0);
   });
+
+  it('asks the broker again before refusing an update on an answer shared within the batch', async () => {
+    const real = await restingOrder('f-5');
+    const batch = w.deps({ brokerReads: new BrokerReadCache() });
+    await expect(processBrokerUpdate(batch, ACCOUNT, { event: 'new', order: real, at: real.updatedAt }, 'msg-5a')).resolves.toBe('unchanged');
+    await w.broker.cancelOrder(real.brokerOrderId); // canceled at the broker after the batch's read, same time stamp
+    const canceled = await w.broker.getOrderByClientOrderId('f-5');
+    if (canceled?.status !== 'canceled') throw new Error('canceled');
+    await expect(processBrokerUpdate(batch, ACCOUNT, { event: 'canceled', order: canceled, at: canceled.updatedAt }, 'msg-5b')).resolves.toBe('applied');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 'f-5')).toMatchObject({ status: 'CANCELED', inFlight: '0' });
+    expect(f.telemetry.countOf(METRICS.brokerUpdateRejected)).toBe(0);
+  });
 });
 
 describe('a broker order id that changes', () => {
@@ -151,6 +163,17 @@ describe('what the broker confirms', () => {
     expect(reason(update({ status: 'accepted', filledQuantity: '0' }))).toBeUndefined();
     expect(reason(update({}, { price: '100.50' }))).toBeUndefined();
     expect(contradictionOf(update({ status: 'canceled' }), { order: { ...broker, status: 'filled' } })).toBeUndefined();
+  });
+
+  it('waits, rather than refuses, while the broker’s answer may not show the update yet', () => {
+    const later = update({}, {});
+    expect(brokerMayLag(later, { order: undefined })).toBe(true);
+    expect(brokerMayLag(update({ updatedAt: '2026-11-23T15:00:02.001Z' }), { order: broker })).toBe(true);
+    // The snapshot counts the fill, the fill listing does not reach it yet.
+    expect(brokerMayLag(later, { order: broker, fills: [] })).toBe(true);
+    // The listing reaches it with another price, or the snapshot does not count it: final.
+    expect(brokerMayLag(update({}, { price: '99' }), { order: broker, fills: [fill] })).toBe(false);
+    expect(brokerMayLag(update({}, { quantity: '7', cumulativeQuantity: '7' }), { order: broker, fills: [fill] })).toBe(false);
   });
 
   it('refuses each thing the broker does not say, by reason', () => {
