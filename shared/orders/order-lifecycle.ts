@@ -77,12 +77,12 @@ export const reduceBrokerView = (order: OrderRecord, view: BrokerView): Lifecycl
   let notional = parse(order.filledNotional);
   // The broker order id is set once: a snapshot naming another is a different order (a re-send the venue
   // took twice, a mixed-up account), reported and not applied, never a silent overwrite.
+  const stored = order.brokerOrderId;
   const reported = view.order?.brokerOrderId;
-  if (order.brokerOrderId !== undefined && reported !== undefined && reported !== order.brokerOrderId) {
-    anomalies.push({ kind: 'BROKER_ORDER_ID_CHANGED', stored: order.brokerOrderId, reported });
-  }
-  const snapshot = anomalies.length ? undefined : view.order;
-  const brokerOrderId = order.brokerOrderId ?? reported;
+  const otherOrder = stored !== undefined && reported !== undefined && reported !== stored ? { stored, reported } : undefined;
+  if (otherOrder) anomalies.push({ kind: 'BROKER_ORDER_ID_CHANGED', ...otherOrder });
+  const snapshot = otherOrder ? undefined : view.order;
+  const brokerOrderId = stored ?? reported;
 
   // Fills: unique by cumulative quantity, applied only where they continue the watermark exactly.
   const fills: BrokerFill[] = [];
