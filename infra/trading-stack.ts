@@ -21,6 +21,7 @@ import { FeedService } from './feed-service';
 import { HaltingAlarms } from './halting-alarms';
 import { KillSwitchApi } from './kill-switch-api';
 import { OnCall } from './on-call';
+import { OrderIntegrityAlarms } from './order-integrity-alarms';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
 import { denyControlItemWrites, TradingTable } from './trading-table';
@@ -196,6 +197,7 @@ export class TradingStack extends Stack {
     const orderDeadLetters = page(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
     const eventDeadLetters = page(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
     const failedInvocationsAlarm = page(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed');
+    const orderIntegrity = new OrderIntegrityAlarms(this, 'OrderIntegrity', { onCall: onCall.topic });
 
     // Alarms in whose presence trading safety is in doubt halt every account through the breaker (besides
     // paging). Not listed: the functions' own error alarms (retried, and persistent failures end in the queues
@@ -210,6 +212,7 @@ export class TradingStack extends Stack {
         { alarm: failedInvocationsAlarm, why: 'a risk, reconciliation, breaker-start or dead-man switch invocation failed for good' },
         { alarm: this.deadManSwitch.fn.errorAlarm, why: 'the dead-man switch could not complete a check: the feed may be dead with orders open' },
         { alarm: this.deadManSwitch.silentAlarm, why: 'the dead-man switch is not running: a dead feed would go unnoticed' },
+        { alarm: orderIntegrity.brokerOrderIdChanged, why: 'the broker and the table disagree about which broker order is ours: positions and exposure may be wrong' },
       ],
     });
   }

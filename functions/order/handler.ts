@@ -1,6 +1,6 @@
 // Order function: consumes the order FIFO queue in batches (approved orders, broker updates, cancel and
 // cancel-all commands) and reports partial failures, so one bad or waiting message holds back only its
-// own account#symbol group.
+// own account#symbol group. Broker updates are confirmed against the broker, one read per order per batch.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
@@ -10,6 +10,7 @@ import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-teleme
 import { OrderQueueMessageSchema } from '../../shared/events/order-queue-messages';
 import { handleOrderQueueMessage } from '../../shared/order-service/queue-dispatch';
 import type { OrderServiceDeps } from '../../shared/order-service/context';
+import { BrokerReadCache } from '../../shared/order-service/update-confirmation';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 
 export type OrderHandlerDeps = Omit<OrderServiceDeps, 'workerId'> & { logger: Pick<Logger, 'error' | 'info'> };
@@ -19,11 +20,13 @@ export const createOrderHandler =
   async (event: unknown, context: Pick<Context, 'awsRequestId'>): Promise<SQSBatchResponse> => {
     const d = deps();
     const sqsEvent = parseInput(d, 'order', SqsSchema, event);
+    // Per batch: updates of one order in the same batch confirm against one broker answer.
+    const brokerReads = new BrokerReadCache();
     const handleRecord = async (record: SQSRecord) => {
       const body = parseJson(d, 'order', record.body, 'body');
       const message = parseInput(d, 'order', OrderQueueMessageSchema, body, 'body');
       const receiveCount = Number(record.attributes.ApproximateReceiveCount) || 1;
-      return handleOrderQueueMessage({ ...d, workerId: `${context.awsRequestId}/${record.messageId}` }, message, { messageId: record.messageId, receiveCount });
+      return handleOrderQueueMessage({ ...d, brokerReads, workerId: `${context.awsRequestId}/${record.messageId}` }, message, { messageId: record.messageId, receiveCount });
     };
     return processPartialResponse(sqsEvent, handleRecord, new SqsFifoPartialProcessorAsync(), {
       context: context as Context,

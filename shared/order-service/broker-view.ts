@@ -3,8 +3,8 @@
 // entries, so fills are booked exactly once whatever order or how often the views arrive. Moves decided
 // here rather than by the broker (blocked, in flight, rejected, canceled before sending) are one such write too.
 import type { AuditEntry } from '../audit/audit-entry';
-import type { BrokerUpdate } from '../broker/broker-order';
-import { InfrastructureError } from '../errors/errors';
+import type { BrokerFill, BrokerUpdate } from '../broker/broker-order';
+import { InfrastructureError, RetryLaterError } from '../errors/errors';
 import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
 import { applyFill, type Position } from '../ledger/position';
 import { dec, toDecimalString, ZERO, type Decimal } from '../money/decimal';
@@ -16,7 +16,8 @@ import { EXECUTION_BUCKET_MS } from '../risk/limits';
 import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
 import { utcNow } from '../time/utc';
-import { audit, metaFor, signedRelease, withRetries, type OrderContext, type OrderServiceDeps } from './context';
+import { audit, metaFor, queryBroker, signedRelease, withRetries, type OrderContext, type OrderServiceDeps } from './context';
+import { brokerMayLag, contradictionOf, type BrokerRead, type Contradiction } from './update-confirmation';
 
 type ViewDeps = Omit<OrderServiceDeps, 'workerId' | 'leaseMs'> & { workerId?: string };
 
@@ -88,15 +89,16 @@ const bookFills = (ctx: OrderContext, order: OrderRecord, step: LifecycleStep, b
   return records;
 };
 
+const anomalyEntries = (ctx: OrderContext, order: OrderRecord, step: LifecycleStep, nowIso: string): AuditEntry[] =>
+  step.anomalies.map((anomaly) => audit(ctx, order.intent.intentId, nowIso, 'ORDER_ANOMALY', { ...anomaly }, `${order.version ?? 0}:${anomaly.kind}`));
+
 /** The step's other records: its transition and anomalies (audited) and, for the first broker id, OrderSubmitted. */
 const recordStep = (records: StepRecords, ctx: OrderContext, order: OrderRecord, step: LifecycleStep, view: BrokerView, nowIso: string): void => {
   const intentId = order.intent.intentId;
   if (step.statusChanged) {
     records.entries.push(audit(ctx, intentId, nowIso, 'ORDER_TRANSITION', { from: order.status, to: step.status, brokerOrderId: step.brokerOrderId }, `${order.version ?? 0}`));
   }
-  for (const anomaly of step.anomalies) {
-    records.entries.push(audit(ctx, intentId, nowIso, 'ORDER_ANOMALY', { ...anomaly }, `${order.version ?? 0}:${anomaly.kind}`));
-  }
+  records.entries.push(...anomalyEntries(ctx, order, step, nowIso));
   if (!step.brokerOrderId || order.brokerOrderId) return;
   records.events.push(
     domainEvent(DETAIL_TYPES.OrderSubmitted, {
@@ -129,7 +131,7 @@ const updateFor = (deps: ViewDeps, ctx: OrderContext, order: OrderRecord, step: 
       brokerFilledQuantity: step.brokerFilledQuantity,
       ...(step.brokerUpdatedAt ? { brokerUpdatedAt: step.brokerUpdatedAt } : {}),
       inFlight: step.inFlight,
-      ...(view.order?.rejectReason && step.status === 'REJECTED' ? { rejectReason: view.order.rejectReason } : {}),
+      ...(view.order?.rejectReason && step.status === 'REJECTED' && view.order.brokerOrderId === step.brokerOrderId ? { rejectReason: view.order.rejectReason } : {}),
       updatedAt: nowIso,
     },
     releaseLease: leavesSubmission,
@@ -163,9 +165,14 @@ export const applyBrokerView = async (
     const nowIso = utcNow(deps.clock.now());
     const holdsLease = options.leaseOwner !== undefined && order.leaseOwner === options.leaseOwner;
     const leavesSubmission = holdsLease && step.status !== 'SUBMITTED';
-    for (const anomaly of step.anomalies) deps.telemetry.count(METRICS.orderAnomaly, { kind: anomaly.kind });
+    for (const anomaly of step.anomalies) {
+      deps.telemetry.count(METRICS.orderAnomaly, { kind: anomaly.kind });
+      if (anomaly.kind === 'BROKER_ORDER_ID_CHANGED') deps.telemetry.count(METRICS.brokerOrderIdChanged);
+    }
     if (!changesOrder(order, step, leavesSubmission)) {
       if (step.stale) deps.telemetry.count(METRICS.staleBrokerUpdate);
+      // Nothing moves, but a refused view is still on the record (ids are per order version: written once).
+      if (step.anomalies.length) await deps.orderStore.recordAudit(anomalyEntries(ctx, order, step, nowIso));
       return { order, step: undefined };
     }
     const before = step.fills.length ? await deps.orderStore.getPosition(ctx.account, order.intent.symbol) : undefined;
@@ -215,13 +222,56 @@ export const recordLocalMove = async (
   });
 };
 
-/** One message of the broker's update stream; an order we do not know is left to reconciliation to adopt. */
+/** The broker's answer for the update's order (and its fills when the update carries one), remembered for the batch; a failed read retries later. */
+const readBroker = async (deps: OrderServiceDeps, order: OrderRecord, update: BrokerUpdate): Promise<BrokerRead> => {
+  const intentId = order.intent.intentId;
+  const found = await queryBroker(deps, intentId);
+  let fills: BrokerFill[] | undefined;
+  if (found && update.fill) {
+    const after = new Date(isoToEpochMs(order.createdAt) - 60_000).toISOString();
+    try {
+      fills = await deps.broker.listFills({ after, brokerOrderId: found.brokerOrderId });
+    } catch (error) {
+      throw new RetryLaterError(`broker fills of ${intentId} could not be read; the update waits`, { cause: error });
+    }
+  }
+  const read: BrokerRead = { order: found, ...(fills ? { fills } : {}) };
+  deps.brokerReads?.remember(intentId, read);
+  return read;
+};
+
+/** An update the broker does not confirm: counted and audited, nothing else written. */
+const rejectUpdate = async (deps: OrderServiceDeps, ctx: OrderContext, update: BrokerUpdate, finding: Contradiction): Promise<void> => {
+  deps.telemetry.count(METRICS.brokerUpdateRejected, { reason: finding.reason });
+  const { order, fill } = update;
+  await deps.orderStore.recordAudit([
+    audit(ctx, order.clientOrderId, utcNow(deps.clock.now()), 'BROKER_UPDATE_REJECTED', {
+      reason: finding.reason,
+      why: finding.why,
+      event: update.event,
+      brokerOrderId: order.brokerOrderId,
+      status: order.status,
+      filledQuantity: order.filledQuantity,
+      ...(fill ? { fill: { executionId: fill.executionId, cumulativeQuantity: fill.cumulativeQuantity, quantity: fill.quantity, price: fill.price } } : {}),
+    }, ctx.causationId),
+  ]);
+};
+
+/**
+ * One message of the broker's update stream, as the queue delivered it: a claim to be confirmed, never booked
+ * as sent. The broker is asked for the order (and its fills when the update carries one); an update it
+ * contradicts is rejected (counted, audited, nothing booked), one it confirms applies the broker's own answer.
+ * A broker that does not answer makes the message wait (fail closed); one whose answer may not show the update
+ * yet (older, or its fills listed a moment behind) is asked again on the next delivery, and on the last one
+ * (`finalDelivery`) a contradiction is final. An order we do not know is left to reconciliation to adopt.
+ */
 export const processBrokerUpdate = async (
   deps: OrderServiceDeps,
   account: string,
   update: BrokerUpdate,
   causationId: string,
-): Promise<'applied' | 'unchanged' | 'unknown'> => {
+  options: { finalDelivery?: boolean } = {},
+): Promise<'applied' | 'unchanged' | 'unknown' | 'rejected'> => {
   const intentId = update.order.clientOrderId;
   const order = await deps.orderStore.getOrder(account, intentId);
   if (!order) {
@@ -229,6 +279,21 @@ export const processBrokerUpdate = async (
     return 'unknown';
   }
   const ctx: OrderContext = { account, strategy: order.strategy, causationId, actor: 'broker' };
-  const { step } = await applyBrokerView(deps, ctx, intentId, { order: update.order, ...(update.fill ? { fills: [update.fill] } : {}) });
+  const cached = deps.brokerReads?.for(update);
+  let read = cached ?? (await readBroker(deps, order, update));
+  let finding = contradictionOf(update, read);
+  // An answer shared within the batch is never the last word against an update: ask once more.
+  if (finding && cached) {
+    read = await readBroker(deps, order, update);
+    finding = contradictionOf(update, read);
+  }
+  if (finding) {
+    if (brokerMayLag(update, read) && !options.finalDelivery) {
+      throw new RetryLaterError(`the broker does not confirm update ${causationId} of ${intentId} yet (${finding.why})`);
+    }
+    await rejectUpdate(deps, ctx, update, finding);
+    return 'rejected';
+  }
+  const { step } = await applyBrokerView(deps, ctx, intentId, { order: read.order, ...(read.fills ? { fills: read.fills } : {}) });
   return step ? 'applied' : 'unchanged';
 };

@@ -14,6 +14,7 @@ import type { OrderStore } from '../ports/order-store';
 import type { Telemetry } from '../ports/telemetry';
 import type { TradingStateStore } from '../ports/trading-state-store';
 import { jitteredBackoff } from '../retry/backoff';
+import type { BrokerReadCache } from './update-confirmation';
 
 export interface OrderServiceDeps {
   orderStore: OrderStore;
@@ -34,6 +35,8 @@ export interface OrderServiceDeps {
   inFlightGraceMs?: number;
   /** An approval older than this is blocked APPROVAL_EXPIRED instead of sent (default 60 s). */
   maxApprovalAgeMs?: number;
+  /** The broker's answers within one message batch, shared by the updates that confirm against them. */
+  brokerReads?: BrokerReadCache;
 }
 
 

@@ -1,6 +1,7 @@
 // The order queue's dispatcher: one message (an approved order, a broker update, a cancel or cancel-all
 // command) to the part of the order service that handles it. Work that must wait throws RetryLaterError so
-// the queue redelivers it and only its FIFO group waits.
+// the queue redelivers it and only its FIFO group waits. A broker update is only a claim until the broker
+// confirms it (broker-view.ts); its last delivery makes an unconfirmed claim final.
 import { RetryLaterError } from '../errors/errors';
 import type { OrderQueueMessage } from '../events/order-queue-messages';
 import { METRICS } from '../telemetry/metrics';
@@ -9,7 +10,7 @@ import { cancelAllOrders, cancelOrder, type CancelAllResult, type CancelOutcome 
 import type { OrderServiceDeps } from './context';
 import { processApprovedOrder, type SubmissionOutcome } from './submission';
 
-export type OrderQueueOutcome = SubmissionOutcome | 'applied' | 'unchanged' | 'unknown' | 'handed-over' | CancelOutcome | CancelAllResult;
+export type OrderQueueOutcome = SubmissionOutcome | 'applied' | 'unchanged' | 'unknown' | 'rejected' | 'handed-over' | CancelOutcome | CancelAllResult;
 
 /**
  * After this many deliveries, an approved order still in flight or a broker update that could not be
@@ -43,7 +44,11 @@ export const handleOrderQueueMessage = async (
     case 'OrderApproved.v1':
       return handOver(() => processApprovedOrder(deps, message.detail));
     case 'BrokerUpdateReceived.v1':
-      return handOver(() => processBrokerUpdate(deps, message.detail.meta.account, message.detail.data.update, message.detail.meta.eventId));
+      return handOver(() =>
+        processBrokerUpdate(deps, message.detail.meta.account, message.detail.data.update, message.detail.meta.eventId, {
+          finalDelivery: delivery.receiveCount >= HAND_OVER_AFTER_RECEIVES,
+        }),
+      );
     case 'OrderCancelRequested.v1': {
       const { meta, data } = message.detail;
       const outcome = await cancelOrder(deps, { account: meta.account, intentId: data.intentId, requestedBy: data.requestedBy, requestId: meta.eventId, reason: data.reason });

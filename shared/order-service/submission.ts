@@ -3,10 +3,11 @@
 // idempotent by client order id (= intent id). An ambiguous answer (timeout, 5xx, reset, 429) leaves the
 // order IN_FLIGHT until a query by client order id settles it; only a definite answer rejects it. An approval
 // older than the configured age (a message redriven from the dead-letter queue days later, a long backlog) is
-// blocked APPROVAL_EXPIRED before its first broker call: the market it was judged on is gone.
+// blocked APPROVAL_EXPIRED before its first broker call: the market it was judged on is gone. Reconciliation
+// settles what a dead or failed worker left: IN_FLIGHT orders, and SUBMITTED ones whose lease ran out.
 import { BrokerCallError } from '../broker/broker-call-error';
 import type { BrokerOrder } from '../broker/broker-order';
-import { InfrastructureError, RetryLaterError } from '../errors/errors';
+import { ConcurrentUpdateError, InfrastructureError, RetryLaterError } from '../errors/errors';
 import { DETAIL_TYPES, domainEvent } from '../events/catalog';
 import * as fx from '../money/fixed';
 import { isSettledForSubmission, type OrderRecord } from '../orders/order-record';
@@ -48,9 +49,9 @@ const submissionDenial = async (deps: OrderServiceDeps, account: string, order: 
   return reducesExposure(intent.side, own, { quantity, long, short }) ? null : 'TRADING_REDUCING';
 };
 
-const block = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord, reason: DenialReason) => {
+const block = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord, reason: DenialReason, options = { claimed: true }) => {
   const nowIso = utcNow(deps.clock.now());
-  await recordLocalMove(deps, ctx, order, 'BLOCKED', { reason });
+  await recordLocalMove(deps, ctx, order, 'BLOCKED', { reason }, options);
   deps.telemetry.count(METRICS.orderBlocked, { reason });
   await deps.bus.publish([
     domainEvent(DETAIL_TYPES.OrderDenied, {
@@ -150,15 +151,52 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
   return send(deps, ctx, claim.order);
 };
 
-/** Settles every IN_FLIGHT order of the account (reconciliation runs this). */
+/**
+ * A SUBMITTED order without a broker id whose submitter died: its lease ended and no answer was recorded, and
+ * its message may be gone (handed over after a failed query). It is settled the way a worker taking over the
+ * lease would, once "no such order" can be trusted (`inFlightGraceMs` after the lease ended, since the dead
+ * worker could send until then): the broker's order, if it has one, is booked; otherwise an approval past its
+ * age is blocked APPROVAL_EXPIRED (it was never confirmed sent, and the market it was judged on is gone),
+ * releasing its in-flight size, and a younger one is sent (possible only with a lease shorter than that age).
+ * The query and the block need no lease: the block is conditional on the version read, so a worker that
+ * claims the order meanwhile wins.
+ */
+const settleAbandoned = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord): Promise<SubmissionOutcome | 'waiting'> => {
+  const { intentId } = order.intent;
+  const now = deps.clock.now();
+  const grace = deps.inFlightGraceMs ?? DEFAULT_IN_FLIGHT_GRACE_MS;
+  if (order.brokerOrderId || order.leaseUntil === undefined || !(now - order.leaseUntil >= grace)) return 'waiting';
+  const found = await queryBroker(deps, intentId);
+  if (found) {
+    await applyBrokerView(deps, ctx, intentId, { order: found });
+    return 'settled';
+  }
+  if (approvalExpired(deps, order)) {
+    try {
+      await block(deps, ctx, order, 'APPROVAL_EXPIRED', { claimed: false });
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError) throw new RetryLaterError(`order ${intentId} changed while settling it`, { cause: error });
+      throw error;
+    }
+    return 'blocked';
+  }
+  const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, now, deps.leaseMs);
+  if (!claim.claimed) throw new RetryLaterError(`order ${intentId} changed while settling it`);
+  return send(deps, ctx, claim.order);
+};
+
+/**
+ * Settles every IN_FLIGHT order of the account, and every SUBMITTED one whose submitter died without a broker
+ * id (reconciliation runs this). Returns how many it settled.
+ */
 export const settleInFlightOrders = async (deps: OrderServiceDeps, account: string, runId: string): Promise<number> => {
-  const inFlight = await deps.orderStore.listOrders(account, ['IN_FLIGHT']);
+  const unsettled = await deps.orderStore.listOrders(account, ['IN_FLIGHT', 'SUBMITTED']);
   let settled = 0;
-  for (const order of inFlight) {
+  for (const order of unsettled) {
     const ctx: OrderContext = { account, strategy: order.strategy, causationId: runId, actor: 'reconciliation' };
     try {
-      await settleInFlight(deps, ctx, order);
-      settled++;
+      const outcome = order.status === 'IN_FLIGHT' ? await settleInFlight(deps, ctx, order) : await settleAbandoned(deps, ctx, order);
+      if (outcome !== 'waiting') settled++;
     } catch (error) {
       if (!(error instanceof RetryLaterError)) throw error;
     }

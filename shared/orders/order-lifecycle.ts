@@ -28,7 +28,8 @@ export type LifecycleAnomaly =
   | { kind: 'INVALID_TRANSITION'; from: OrderStatus; to: OrderStatus }
   | { kind: 'OVERFILL'; filled: string; ordered: string }
   | { kind: 'FILL_GAP'; watermark: string; nextStart: string }
-  | { kind: 'FILL_MISMATCH'; executionId: string; why: string };
+  | { kind: 'FILL_MISMATCH'; executionId: string; why: string }
+  | { kind: 'BROKER_ORDER_ID_CHANGED'; stored: string; reported: string };
 
 export interface LifecycleStep {
   status: OrderStatus;
@@ -74,7 +75,14 @@ export const reduceBrokerView = (order: OrderRecord, view: BrokerView): Lifecycl
   const startWatermark = parse(order.filledQuantity);
   let watermark = startWatermark;
   let notional = parse(order.filledNotional);
-  const brokerOrderId = view.order?.brokerOrderId ?? order.brokerOrderId;
+  // The broker order id is set once: a snapshot naming another is a different order (a re-send the venue
+  // took twice, a mixed-up account), reported and not applied, never a silent overwrite.
+  const stored = order.brokerOrderId;
+  const reported = view.order?.brokerOrderId;
+  const otherOrder = stored !== undefined && reported !== undefined && reported !== stored ? { stored, reported } : undefined;
+  if (otherOrder) anomalies.push({ kind: 'BROKER_ORDER_ID_CHANGED', ...otherOrder });
+  const snapshot = otherOrder ? undefined : view.order;
+  const brokerOrderId = stored ?? reported;
 
   // Fills: unique by cumulative quantity, applied only where they continue the watermark exactly.
   const fills: BrokerFill[] = [];
@@ -118,8 +126,7 @@ export const reduceBrokerView = (order: OrderRecord, view: BrokerView): Lifecycl
   let stale = false;
   let brokerUpdatedAt = order.brokerUpdatedAt;
   let brokerFilled = fx.max(parse(order.brokerFilledQuantity), watermark);
-  if (view.order) {
-    const snapshot = view.order;
+  if (snapshot) {
     stale = order.brokerUpdatedAt !== undefined && isoToEpochMs(snapshot.updatedAt) < isoToEpochMs(order.brokerUpdatedAt);
     if (!stale) {
       brokerUpdatedAt = snapshot.updatedAt;

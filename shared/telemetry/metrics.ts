@@ -11,6 +11,13 @@ export const METRICS = {
   fillApplied: 'FillApplied',
   /** Invalid transitions, overfills, fill gaps, unknown broker orders: alarmed. */
   orderAnomaly: 'OrderAnomaly',
+  /**
+   * A broker report naming another broker order id than the one stored for the order: never applied; pages
+   * on-call and halts trading (the table and the broker disagree about which order is ours).
+   */
+  brokerOrderIdChanged: 'BrokerOrderIdChanged',
+  /** A queued broker update the broker did not confirm (dimension `reason`): nothing booked; pages on-call. */
+  brokerUpdateRejected: 'BrokerUpdateRejected',
   orderTransition: 'OrderTransition',
   orderInFlight: 'OrderInFlight',
   staleBrokerUpdate: 'StaleBrokerUpdate',

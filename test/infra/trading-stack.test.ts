@@ -161,6 +161,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
           alarmArn('FailedInvocationsAlarm'),
           alarmArn('Watchdog/WatchdogFunction/ErrorAlarm'),
           alarmArn('Watchdog/SilentAlarm'),
+          alarmArn('OrderIntegrity/BrokerOrderIdChangedAlarm'),
         ],
         detail: { state: { value: ['ALARM'] } },
       });

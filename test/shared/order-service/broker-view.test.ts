@@ -1,10 +1,10 @@
 // Broker views against DynamoDB Local and the simulated broker: stream updates book fills exactly once
 // whatever their order, fills a lost update carried are fetched, and a move backwards is alarmed, not applied.
 import { describe, expect, it } from 'vitest';
-import { processBrokerUpdate } from '../../../shared/order-service/broker-view';
+import { applyBrokerView, processBrokerUpdate } from '../../../shared/order-service/broker-view';
 import { processApprovedOrder } from '../../../shared/order-service/submission';
 import { METRICS } from '../../../shared/telemetry/metrics';
-import { ACCOUNT, scanAll } from '../../support/fixtures';
+import { ACCOUNT, scanAll, STRATEGY } from '../../support/fixtures';
 import { useOrderServiceFixture } from '../../support/order-service';
 
 const w = useOrderServiceFixture();
@@ -41,12 +41,13 @@ describe('applying broker views', () => {
     expect(await f.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '9' });
   });
 
-  it('records and alarms a broker update that would move a filled order backwards, without applying it', async () => {
+  it('records and alarms a broker view that would move a filled order backwards, without applying it', async () => {
     await processApprovedOrder(w.deps(), await w.approve('x-1'));
     const order = await w.broker.getOrderByClientOrderId('x-1');
     if (!order) throw new Error('submitted');
-    const bogus = { ...order, status: 'canceled' as const, updatedAt: '2026-11-23T16:00:00.000Z' };
-    await processBrokerUpdate(w.deps(), ACCOUNT, { event: 'canceled', order: bogus, at: bogus.updatedAt }, 'stream');
+    // Only a view from the broker itself gets this far: a queued update saying so is refused before it (update-confirmation.test.ts).
+    const backwards = { ...order, status: 'canceled' as const, updatedAt: '2026-11-23T16:00:00.000Z' };
+    await applyBrokerView(w.deps(), { account: ACCOUNT, strategy: STRATEGY, causationId: 'rec-1', actor: 'reconciliation' }, 'x-1', { order: backwards });
     expect(await f.stores.orderStore.getOrder(ACCOUNT, 'x-1')).toMatchObject({ status: 'FILLED' });
     expect(f.telemetry.countsBy(METRICS.orderAnomaly, 'kind')).toEqual({ INVALID_TRANSITION: 1 });
     const kinds = (await scanAll(f.client, f.tableName)).map((i) => (i.kind as { S: string } | undefined)?.S);

@@ -102,6 +102,16 @@ describe('order lifecycle', () => {
     expect(step).toMatchObject({ status: 'FILLED', filledQuantity: '10', openOrdersDelta: 0, anomalies: [] });
   });
 
+  it('never takes another broker order id for a stored order: the view is reported and none of it applied', () => {
+    const accepted = apply(pending(), { order: brokerOrder('accepted', '0', T0 + 1) });
+    const other = { ...brokerOrder('filled', '10', T0 + 2), brokerOrderId: 'b-2' };
+    const step = reduceBrokerView(accepted, { order: other, fills: [{ ...fill(1, '10', '10'), brokerOrderId: 'b-2' }] });
+    expect(step).toMatchObject({ status: 'ACCEPTED', statusChanged: false, brokerOrderId: 'b-1', filledQuantity: '0', fills: [], brokerUpdatedAt: iso(T0 + 1), inFlightDelta: '0' });
+    expect(step.anomalies[0]).toEqual({ kind: 'BROKER_ORDER_ID_CHANGED', stored: 'b-1', reported: 'b-2' });
+    // The first broker id an order gets is simply recorded.
+    expect(reduceBrokerView(pending(), { order: other }).anomalies).toEqual([]);
+  });
+
   it('reports an overfill and still books it: the broker holds the position', () => {
     const step = reduceBrokerView(pending('10'), { order: brokerOrder('filled', '12', T0 + 1), fills: [fill(1, '12', '12')] });
     expect(step.filledQuantity).toBe('12');

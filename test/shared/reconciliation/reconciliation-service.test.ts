@@ -22,6 +22,8 @@ import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry'
 import type { OrderServiceDeps } from '../../../shared/order-service/context';
 import { processApprovedOrder, type SubmissionOutcome } from '../../../shared/order-service/submission';
 import { processBrokerUpdate } from '../../../shared/order-service/broker-view';
+import { cancelAllOrders } from '../../../shared/order-service/cancellation';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import type { intentFor} from '../../support/fixtures';
 import { ACCOUNT, ManualClock, RecordingBus, scanAll, STRATEGY } from '../../support/fixtures';
 
@@ -161,6 +163,51 @@ describe('reconciliation run', () => {
     expect(run).toMatchObject({ status: 'clean', settled: 0 });
     expect(await w.stores.orderStore.getOrder(ACCOUNT, 'o-1')).toMatchObject({ status: 'IN_FLIGHT', inFlight: '10' });
     expect(w.broker.submittedOrderCount()).toBe(0);
+  });
+
+  describe('a SUBMITTED order whose submitter died without a broker id', () => {
+    const LEASE_MS = 10_000;
+    const GRACE_MS = 5_000;
+    /** Approved and claimed by a worker that then died: SUBMITTED, its lease running out, no broker id. */
+    const abandon = async (intentId: string, reachedBroker: boolean) => {
+      await recordApproval(w.stores.riskStore, intentId, { quantity: '10' });
+      await expect(w.stores.orderStore.claimForSubmission(ACCOUNT, intentId, 'dead-worker', w.clock.now(), LEASE_MS)).resolves.toMatchObject({ claimed: true });
+      if (reachedBroker) await w.broker.submitOrder({ clientOrderId: intentId, symbol: 'AAPL', side: 'buy', quantity: '10', orderType: 'market', timeInForce: 'day' });
+    };
+    const cancelAll = () => cancelAllOrders(orderDeps(w), { account: ACCOUNT, requestedBy: 'ops', requestId: `cancel-${w.runs}` });
+
+    it('books the order the broker got from it and counts it settled', async () => {
+      await abandon('s-1', true);
+      w.clock.advance(LEASE_MS + GRACE_MS);
+      await expect(reconcile(w, { inFlightGraceMs: GRACE_MS })).resolves.toMatchObject({ status: 'clean', settled: 1, breaks: [] });
+      expect(await w.stores.orderStore.getOrder(ACCOUNT, 's-1')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+      expect(await w.stores.orderStore.getPosition(ACCOUNT, 'AAPL')).toMatchObject({ quantity: '10' });
+      expect(w.broker.submittedOrderCount()).toBe(1);
+    });
+
+    it('blocks one the broker never got APPROVAL_EXPIRED once the approval is too old, releasing its size, so a cancel-all no longer waits', async () => {
+      await abandon('s-2', false);
+      w.clock.advance(60_001);
+      await expect(cancelAll()).resolves.toMatchObject({ waiting: 1 });
+      await expect(reconcile(w, { inFlightGraceMs: GRACE_MS })).resolves.toMatchObject({ settled: 1 });
+      expect(await w.stores.orderStore.getOrder(ACCOUNT, 's-2')).toMatchObject({ status: 'BLOCKED', reason: 'APPROVAL_EXPIRED', inFlight: '0' });
+      expect(w.broker.submitCalls()).toBe(0);
+      expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).positions.AAPL).toMatchObject({ inFlightBuy: '0' });
+      expect((await w.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
+      expect(w.bus.ofType(DETAIL_TYPES.OrderDenied).at(-1)).toMatchObject({ detail: { data: { reason: 'APPROVAL_EXPIRED', stage: 'pre-submit' } } });
+      await expect(cancelAll()).resolves.toMatchObject({ waiting: 0 });
+    });
+
+    it('trusts "no such order" only a grace period after the lease ended, then sends an approval still young enough', async () => {
+      await abandon('s-3', false);
+      w.clock.advance(LEASE_MS + GRACE_MS - 1);
+      await expect(reconcile(w, { inFlightGraceMs: GRACE_MS })).resolves.toMatchObject({ settled: 0 });
+      expect(await w.stores.orderStore.getOrder(ACCOUNT, 's-3')).toMatchObject({ status: 'SUBMITTED', inFlight: '10' });
+      w.clock.advance(1);
+      await expect(reconcile(w, { inFlightGraceMs: GRACE_MS })).resolves.toMatchObject({ settled: 1 });
+      expect(await w.stores.orderStore.getOrder(ACCOUNT, 's-3')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+      expect(w.broker.submittedOrderCount()).toBe(1);
+    });
   });
 
   it('adopts an unknown broker order as external, reports it once, and counts its size in flight', async () => {
@@ -455,6 +502,8 @@ describe('reconciliation property', () => {
           }
           const run = await reconcile(w);
           expect(run).toMatchObject({ status: 'clean', breaks: [] });
+          // The broker confirms every update it sent, however late, duplicated or reordered.
+          expect(w.telemetry.countsBy(METRICS.brokerUpdateRejected, 'reason')).toEqual({});
           expect(diffPositions(await w.broker.getPositions(), await w.stores.reconciliationStore.listPositions(ACCOUNT), '0')).toEqual([]);
           expect((await w.stores.reconciliationStore.getBook(ACCOUNT)).cash).toBe((await w.broker.getAccount()).cash);
           // Every order the broker holds is in the table with the broker's status.
