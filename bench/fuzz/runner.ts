@@ -63,6 +63,8 @@ export interface EntryReport {
   /** Accepted inputs by the outcome the entry point gave (approved, denied, 200, relayed...). */
   outcomes: Record<string, number>;
   durationMs: number;
+  /** Crashes by their error, ids and numbers blanked, so one bug met many times reads as one line. */
+  crashKinds: Record<string, number>;
   crashExamples: Example[];
   partialWriteExamples: Example[];
   notes: string[];
@@ -130,6 +132,7 @@ const emptyReport = (notes: string[]): EntryReport => ({
   },
   outcomes: {},
   durationMs: 0,
+  crashKinds: {},
   crashExamples: [],
   partialWriteExamples: [],
   notes,
@@ -175,6 +178,8 @@ export const fuzzTarget = async <I>(target: FuzzTarget<I>, options: RunOptions):
       } else {
         report.crashes++;
         report.byKind[c.kind].crashes++;
+        const crashKind = verdict.error.slice(0, 120).replace(/fz-\d+|\d+/g, '#');
+        report.crashKinds[crashKind] = (report.crashKinds[crashKind] ?? 0) + 1;
         if (report.crashExamples.length < MAX_EXAMPLES) report.crashExamples.push(example(verdict.error, verdict.stack));
       }
       options.onProgress?.(index + 1);
