@@ -17,7 +17,9 @@ export const DecimalStringSchema = z
   .string({ error: 'must be a decimal string' })
   .regex(DECIMAL_PATTERN, { error: 'must be a decimal string such as "12.50" (at most 18 integer and 12 fractional digits)' });
 
-export const PositiveDecimalStringSchema = DecimalStringSchema.refine((s) => new Decimal(s).gt(0), {
+// A refinement runs even when the pattern failed: only a string the pattern accepts is read as a number (decimal.js
+// throws on anything else), and the pattern's issue alone names what is wrong with the rest.
+export const PositiveDecimalStringSchema = DecimalStringSchema.refine((s) => !DECIMAL_PATTERN.test(s) || new Decimal(s).gt(0), {
   error: 'must be greater than zero',
 });
 

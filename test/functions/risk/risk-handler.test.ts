@@ -93,6 +93,7 @@ describe('risk function', () => {
       ],
       ['a negative quantity', () => intendedEvent(intentFor('b-3', { quantity: '-5' })), /detail\.data\.quantity: must be greater than zero/],
       ['a float quantity', () => intendedEvent(intentFor('b-4', { quantity: 1.5 as unknown as string })), /detail\.data\.quantity: must be a decimal string/],
+      ['a quantity that is not a number at all', () => intendedEvent(intentFor('b-6', { quantity: '<script>' })), /detail\.data\.quantity: must be a decimal string/],
       ['a limit order without a price', () => intendedEvent(intentFor('b-5', { orderType: 'limit' })), /detail\.data\.limitPrice: is required for a limit order/],
     ];
     it.each(cases)('%s', async (_name, build, expected) => {
