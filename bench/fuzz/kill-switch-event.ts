@@ -12,12 +12,13 @@ import { startRecoveryWith } from '../../shared/kill-switch/release-trip';
 import { cancelAllFrom } from '../../shared/order-service/cancellation';
 import { ACCOUNT, RecordingPager } from '../../test/support/fixtures';
 import { RecordingControlPlane } from '../../test/support/recording-control-plane';
+import { ALICE, BOB, DAVE_ROLE, gatewayContext, sessionOf, testCallers } from '../../test/support/kill-switch-api';
 import { garbageJson, garbageText, oneFieldWrong, type Json } from './mutate';
 import { clearIssues, crashOf, mixOf, type FuzzTarget, type Verdict } from './runner';
 import { TableWatch } from './table-watch';
 import { quietLogger, seededEpoch, type Epoch } from './world';
 
-const PEOPLE = ['arn:aws:iam::123456789012:user/alice', 'arn:aws:iam::123456789012:user/bob', 'arn:aws:sts::123456789012:assumed-role/operator/carol'];
+const PEOPLE = [ALICE, BOB, sessionOf(DAVE_ROLE, 'dave'), 'arn:aws:sts::123456789012:assumed-role/operator/mallory'];
 const ROUTES = [
   ['POST', '/kill-switch'],
   ['POST', '/kill-switch'],
@@ -25,6 +26,8 @@ const ROUTES = [
   ['POST', '/breaker/approve'],
   ['POST', '/breaker/reject'],
   ['POST', '/arm'],
+  ['POST', '/execution/reenable'],
+  ['POST', '/flatten'],
   ['GET', '/status'],
   ['GET', '/status'],
 ] as const;
@@ -47,7 +50,7 @@ export const validKillSwitchEvent: fc.Arbitrary<Json> = fc
     queryStringParameters: method === 'GET' ? { account } : null,
     body: method === 'GET' ? null : { account, reason },
     isBase64Encoded: false,
-    requestContext: { requestId: `req-${++requestNo}`, identity: { userArn: person } },
+    requestContext: { ...gatewayContext(method, person), requestId: `req-${++requestNo}` },
   }));
 
 const garbageEvent: fc.Arbitrary<Json> = fc.oneof(
@@ -95,6 +98,7 @@ export const killSwitchTarget = async (dynamoEndpoint: string): Promise<FuzzTarg
   const handler = createKillSwitchHandler(() => {
     if (!epoch || !broker) throw new Error('no epoch started');
     const { stores, bus, clock, telemetry } = epoch;
+    const venue = broker;
     return {
       ...stores,
       controlPlane,
@@ -106,6 +110,8 @@ export const killSwitchTarget = async (dynamoEndpoint: string): Promise<FuzzTarg
       telemetry,
       logger: quietLogger,
       accounts: [ACCOUNT],
+      callers: testCallers(),
+      flatten: { closeAllPositions: () => venue.closeAllPositions(), audit: stores.orderStore },
       arm: { ...armSettingsFor({ ...config, accounts: [ACCOUNT] }, ['AAPL', 'MSFT']), marketDataStore: stores.marketDataStore },
     };
   });

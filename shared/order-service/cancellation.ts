@@ -3,8 +3,8 @@
 // entry, and every cancel-all command is audited with who asked and why. A cancel-all with a deadline stops
 // starting new per-order cancels at it and names the orders it did not reach, so a caller with a time limit
 // (the kill-switch API) can answer in time and say what is left.
+import { InvalidInputError } from '../errors/errors';
 import { auditEntry } from '../audit/audit-entry';
-import { InfrastructureError } from '../errors/errors';
 import { isBrokerLive, isSettledForSubmission, type OrderRecord } from '../orders/order-record';
 import { METRICS } from '../telemetry/metrics';
 import { utcNow } from '../time/utc';
@@ -57,7 +57,8 @@ export const cancelOrder = async (deps: OrderServiceDeps, request: CancelRequest
 
 const cancelOne = async (deps: OrderServiceDeps, request: CancelRequest & { intentId: string }): Promise<CancelOutcome> => {
   const order = await deps.orderStore.getOrder(request.account, request.intentId);
-  if (!order) throw new InfrastructureError(`no order ${request.intentId} to cancel`, 'store');
+  // The table is read consistently: an order it does not hold is a wrong message, not an outage to wait out.
+  if (!order) throw new InvalidInputError([{ path: 'detail.data.intentId', rule: `must name an order of ${request.account}; ${request.intentId} is none` }]);
   const ctx: OrderContext = { account: request.account, strategy: order.strategy, causationId: request.requestId, actor: request.requestedBy };
   if (order.status === 'PENDING') {
     // Not sent, so nobody holds a lease: the version alone guards the move.

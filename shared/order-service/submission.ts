@@ -7,7 +7,7 @@
 // settles what a dead or failed worker left: IN_FLIGHT orders, and SUBMITTED ones whose lease ran out.
 import { BrokerCallError } from '../broker/broker-call-error';
 import type { BrokerOrder } from '../broker/broker-order';
-import { ConcurrentUpdateError, InfrastructureError, RetryLaterError } from '../errors/errors';
+import { ConcurrentUpdateError, InvalidInputError, RetryLaterError } from '../errors/errors';
 import { DETAIL_TYPES, domainEvent } from '../events/catalog';
 import * as fx from '../money/fixed';
 import { isSettledForSubmission, type OrderRecord } from '../orders/order-record';
@@ -126,7 +126,8 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
   const { intentId } = message.data.intent;
   const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, deps.clock.now(), deps.leaseMs);
   if (!claim.claimed) {
-    if (!claim.order) throw new InfrastructureError(`no order record for approved intent ${intentId}`, 'store');
+    // The risk function writes the order before it queues the approval: a message without one was not sent by it.
+    if (!claim.order) throw new InvalidInputError([{ path: 'detail.data.intent.intentId', rule: `must name an order the risk function approved for ${ctx.account}; ${intentId} is none` }]);
     if (claim.order.status === 'IN_FLIGHT') return settleInFlight(deps, ctx, claim.order);
     if (isSettledForSubmission(claim.order.status)) {
       deps.telemetry.count(METRICS.orderDuplicate);

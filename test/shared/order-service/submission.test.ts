@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { BrokerCallError } from '../../../shared/broker/broker-call-error';
-import { RetryLaterError } from '../../../shared/errors/errors';
+import { InvalidInputError, RetryLaterError } from '../../../shared/errors/errors';
 import { processApprovedOrder, settleInFlightOrders } from '../../../shared/order-service/submission';
 import type { Broker } from '../../../shared/ports/broker';
 import { ACCOUNT, STRATEGY } from '../../support/fixtures';
@@ -75,6 +75,15 @@ describe('order submission', () => {
     expect(f.bus.ofType('OrderDenied.v1').at(-1)?.detail).toMatchObject({ data: { reason: 'APPROVAL_EXPIRED', stage: 'pre-submit' } });
     // The same message delivered again is a duplicate: nothing more happens.
     await expect(processApprovedOrder(w.deps(), stale)).resolves.toBe('duplicate');
+  });
+
+  it('refuses, naming the field, an approval for an order the table does not hold (a message the risk function did not send), with no broker call', async () => {
+    const real = await w.approve('t-7');
+    const forged = { ...real, data: { ...real.data, intent: { ...real.data.intent, intentId: 'never-approved' } } };
+    const error = await processApprovedOrder(w.deps(), forged).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect((error as InvalidInputError).issues[0]?.path).toBe('detail.data.intent.intentId');
+    expect(w.broker.submittedOrderCount()).toBe(0);
   });
 
   it('rejects an order only on a definite refusal, and releases its exposure', async () => {
