@@ -7,7 +7,7 @@ import type { OrderRecord } from '../../shared/orders/order-record';
 import type { RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
 import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
 import { FILL_BUCKET_PREFIX, keys } from '../../shared/storage/table-definition';
-import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
+import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type Item, type TableKey, type TransactItem } from './dynamo-table';
 import {
   approvalToItem,
