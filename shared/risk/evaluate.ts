@@ -180,7 +180,7 @@ interface Evaluation {
 const fail = (ev: Evaluation, reason: DenialReason, message: string): void => void ev.failures.push({ reason, message });
 
 /** 1-4: the trading state, the intent flood, the limits and the valuation every later check reads. */
-const begin = (inputs: RiskInputs, flood: IntentFloodAssessment): Evaluation => {
+const begin = (inputs: RiskInputs, flood: IntentFloodAssessment, limits: CompiledLimits | null): Evaluation => {
   const { intent } = inputs;
   const requested = fx.parseFixed(intent.quantity);
   // 4. valuation: every symbol with exposure must have a mark, or equity and exposure are unknown
@@ -212,7 +212,7 @@ const begin = (inputs: RiskInputs, flood: IntentFloodAssessment): Evaluation => 
   // 2. intent flood (counted before this evaluation began)
   if (flood.failure) fail(ev, flood.failure.reason, flood.failure.message);
   // 3. limits
-  ev.limits = resolveCompiledLimits(inputs.defaults, inputs.limitsOverride, inputs.limitsVersion);
+  ev.limits = limits;
   if (!ev.limits) fail(ev, 'LIMITS_INVALID', 'the account limits override does not match its schema');
   if (!ev.valued) fail(ev, 'PORTFOLIO_UNMARKED', `no mark to value ${valuation.unmarked.join(', ')}`);
   return ev;
@@ -461,8 +461,8 @@ const decide = (ev: Evaluation): RiskDecision => {
 };
 
 /** Every check in CHECK_ORDER, each on what the earlier ones established (a check without its inputs is skipped: an earlier failure already denies). */
-const evaluateUnsafe = (inputs: RiskInputs, flood: IntentFloodAssessment): RiskDecision => {
-  const ev = begin(inputs, flood);
+const evaluateUnsafe = (inputs: RiskInputs, flood: IntentFloodAssessment, limits: CompiledLimits | null): RiskDecision => {
+  const ev = begin(inputs, flood, limits);
   if (ev.limits && ev.valued) checkLoss(ev, ev.limits);
   sizeForState(ev);
   if (ev.limits) checkOrderShape(ev, ev.limits);
@@ -474,10 +474,17 @@ const evaluateUnsafe = (inputs: RiskInputs, flood: IntentFloodAssessment): RiskD
   return decide(ev);
 };
 
+/** The limits resolved once for every check; undefined when resolving itself threw (the flood then uses the defaults'). */
+const safeLimits = (i: RiskInputs): CompiledLimits | null | undefined => {
+  try { return resolveCompiledLimits(i.defaults, i.limitsOverride, i.limitsVersion); } catch { return undefined; }
+};
+
 export const evaluateIntent = (inputs: RiskInputs): RiskDecision => {
-  const flood = assessIntentFloodOf(inputs);
+  const limits = safeLimits(inputs);
+  const flood = assessIntentFloodOf(inputs, limits?.raw);
   try {
-    return evaluateUnsafe(inputs, flood);
+    if (limits === undefined) throw new Error('the limits could not be resolved');
+    return evaluateUnsafe(inputs, flood, limits);
   } catch (error) {
     const failedChecks: DenialReason[] = flood.failure ? [flood.failure.reason, 'EVALUATION_FAILED'] : ['EVALUATION_FAILED'];
     return {

@@ -7,7 +7,7 @@ import { compactUtcMinute, compactUtcSecond } from '../time/utc';
 import { isTradable, type TradingState } from '../trading-state/trading-state';
 import type { DenialReason } from '../reasons/denial-reasons';
 import type { IntentCount } from '../ports/risk-store';
-import { resolveCompiledLimits, type RiskLimits } from './limits';
+import type { RiskLimits } from './limits';
 
 /** Intents are counted in one-second buckets of their creation time. */
 export const INTENT_BUCKET_MS = 1_000;
@@ -61,7 +61,6 @@ export const assessIntentFlood = (limits: RiskLimits['intentFlood'], reading: In
   if (!reading.ok) {
     return { failure: { reason: 'INTENT_COUNT_UNAVAILABLE', message: `the intent could not be counted for the flood limit: ${reading.error}` } };
   }
-  const second = new Date(reading.bucketStartMs).toISOString();
   const over =
     reading.strategy > limits.maxPerStrategyPerSecond
       ? { observed: reading.strategy, threshold: limits.maxPerStrategyPerSecond, scope: `strategy ${ctx.strategy}` }
@@ -69,7 +68,7 @@ export const assessIntentFlood = (limits: RiskLimits['intentFlood'], reading: In
         ? { observed: reading.account, threshold: limits.maxPerAccountPerSecond, scope: 'the account' }
         : undefined;
   if (!over) return {};
-  const message = `${over.observed} intents of ${over.scope} created in the second from ${second}, above the maximum ${over.threshold}`;
+  const message = `${over.observed} intents of ${over.scope} created in the second from ${new Date(reading.bucketStartMs).toISOString()}, above the maximum ${over.threshold}`;
   const failure = { reason: 'INTENT_FLOOD' as const, message };
   // A halted or killed account is stopped already: a breach now would only trip the breaker again.
   if (!isTradable(ctx.tradingState)) return { failure };
@@ -84,18 +83,16 @@ export interface IntentFloodInputs extends Omit<IntentFloodContext, 'tradingStat
   tradingStateSince?: string | undefined;
   intentCount: IntentCountReading;
   defaults: RiskLimits;
-  limitsOverride: unknown;
-  limitsVersion?: string;
 }
 
 /**
- * The flood finding of a decision, apart from every other check: it needs only the count and the limits (the
- * defaults' when the override is invalid), so a flood is denied and its breach raised even when the rest of
+ * The flood finding of a decision, apart from every other check: it needs only the count and the resolved
+ * limits (the defaults' when the override is invalid), so a flood is denied and its breach raised even when the rest of
  * the evaluation fails. Never throws.
  */
-export const assessIntentFloodOf = (inputs: IntentFloodInputs): IntentFloodAssessment => {
+export const assessIntentFloodOf = (inputs: IntentFloodInputs, resolved: RiskLimits | undefined): IntentFloodAssessment => {
   try {
-    const limits = resolveCompiledLimits(inputs.defaults, inputs.limitsOverride, inputs.limitsVersion)?.raw ?? inputs.defaults;
+    const limits = resolved ?? inputs.defaults;
     return assessIntentFlood(limits.intentFlood, inputs.intentCount, {
       strategy: inputs.strategy,
       tradingState: inputs.tradingState,
