@@ -31,6 +31,8 @@ const freshInputs = (): RiskInputs => ({
   account: 'paper-1',
   strategy: 'bench',
   tradingState: 'ACTIVE',
+  tradingStateSince: '2026-11-23T14:00:00.000Z',
+  intentCount: { ok: true, bucketStartMs: NOW, account: 12, strategy: 12 },
   defaults,
   limitsOverride: { instruments: { allowed: SYMBOLS, restricted: ['GME', 'AMC'] } },
   limitsVersion: '3',

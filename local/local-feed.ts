@@ -122,7 +122,8 @@ export const startLocalFeed = async (w: SessionWiring, options: LocalFeedOptions
     bus: publisher,
     clock: w.clock,
     telemetry: w.telemetry,
-    intentRate: config.strategyHost?.runawayGuard ?? DEFAULT_RUNAWAY_GUARD,
+    // --no-source-guard (tests and drills only): no guard in the host, so the risk function must stop a flood.
+    ...(w.settings.sourceGuard === false ? {} : { intentRate: config.strategyHost?.runawayGuard ?? DEFAULT_RUNAWAY_GUARD }),
     limits: feedConfig.strategies,
     log,
     pager: w.pager,

@@ -1,7 +1,8 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
 // report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>,
 // --scenario <name>, --market sim|replay:<file>|alpaca, --record <file>, --api-port <n> (the kill-switch API on
-// localhost; 0 = any free port). Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
+// localhost; 0 = any free port), --no-source-guard (tests and drills only: the strategy host's runaway guard off).
+// Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -18,7 +19,10 @@ import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;
 
-const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--record <file>] [--api-port <n>]`;
+const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--record <file>] [--api-port <n>] [--no-source-guard]
+
+  --no-source-guard  FOR TESTS AND DRILLS ONLY: turns the strategy host's runaway guard off, so that the risk
+                     function's own INTENT_FLOOD breach must stop a flood (never a setting for trading).`;
 
 /** `sim` (the simulated market on local servers), `replay:<file>` (a recording), `alpaca` (keys in the environment). */
 const parseMarket = (text: string): LocalMarket | undefined => {
@@ -40,6 +44,8 @@ interface RunOptions {
   strategy: string | undefined;
   report: string | undefined;
   record: string | undefined;
+  /** False with --no-source-guard: the strategy host publishes whatever its strategy proposes. */
+  sourceGuard: boolean;
 }
 
 /** The command line as run options, or the exit code when it is wrong (64) or only asks for help (0). */
@@ -56,6 +62,7 @@ const parseOptions = (): RunOptions | number => {
         market: { type: 'string', default: 'sim' },
         record: { type: 'string' },
         'api-port': { type: 'string', default: DEFAULT_API_PORT },
+        'no-source-guard': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -86,7 +93,7 @@ const parseOptions = (): RunOptions | number => {
   if (market.kind === 'replay' && !existsSync(market.path)) return refuse(`--market: no recording at ${market.path}`);
   if (values.record !== undefined && !existsSync(dirname(resolve(values.record)))) return refuse(`--record: no folder ${dirname(resolve(values.record))} to write ${values.record} in`);
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) return refuse(`--api-port: must be a port number in [0, 65535], got "${values['api-port']}"`);
-  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report, record: values.record };
+  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report, record: values.record, sourceGuard: !values['no-source-guard'] };
 };
 
 /** Why the run failed its criteria, or undefined when every one holds. */
@@ -100,6 +107,14 @@ const failure = (report: LocalReport, scenario: Scenario): string | undefined =>
   }
   if (dec(report.peakGrossExposure).gt(dec(report.grossExposureCap))) return `gross exposure peaked at ${report.peakGrossExposure}, over the cap of ${report.grossExposureCap}`;
   if ((scenario === 'runaway' || scenario === 'feed-stall' || scenario === 'feed-outage') && report.haltLatencyMs === null) return `the ${scenario} scenario never halted trading`;
+  // The runaway must be stopped by the layer the run left on: the host's guard, or without it the risk function's own breach.
+  if (report.runaway) {
+    const expected = report.runaway.sourceGuard ? 'source-guard' : 'risk-intent-flood';
+    if (report.runaway.stoppedBy !== expected) return `the runaway was stopped by ${report.runaway.stoppedBy}, not by ${expected}`;
+    if (!report.runaway.sourceGuard && (report.runaway.haltedAfterMs === null || report.runaway.haltedAfterMs > HALT_LATENCY_BUDGET_MS)) {
+      return `without the source guard trading halted ${report.runaway.haltedAfterMs ?? 'never'} ms after the flood began: over the ${HALT_LATENCY_BUDGET_MS} ms budget`;
+    }
+  }
   if (scenario === 'feed-failover' && report.feed.failovers === 0) return 'the feed-failover scenario never failed over';
   if (scenario === 'feed-failover' && report.haltLatencyMs !== null) return 'trading halted while the backup source was healthy';
   return undefined;
@@ -121,6 +136,7 @@ const main = async (): Promise<number> => {
   process.on('SIGTERM', () => controller.abort());
 
   console.log(`starting local pipeline for ${duration} s (DynamoDB Local, in-process SQS, market ${market.kind}, simulated broker; scenario ${scenario})`);
+  if (!options.sourceGuard) console.log('--no-source-guard: the strategy host\'s runaway guard is OFF (tests and drills only); the risk function must stop a flood by itself');
   const report = await runSession({
     durationMs: duration * 1000,
     seed,
@@ -131,6 +147,7 @@ const main = async (): Promise<number> => {
     onProgress: (line) => console.log(line),
     ...(options.strategy ? { strategyPath: options.strategy } : {}),
     ...(options.record ? { record: options.record } : {}),
+    ...(options.sourceGuard ? {} : { sourceGuard: false }),
   });
   console.log(formatSummary(report));
   if (options.report) {

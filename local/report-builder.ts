@@ -12,6 +12,7 @@ import type { SessionWiring } from './session-wiring';
 import type { FeedReport } from '../shared/feed/feed';
 import type { LocalFeed } from './local-feed';
 import type { TradingLoop } from './trading-loop';
+import { layerOf } from './flood-timeline';
 
 export interface ReportInputs {
   wiring: SessionWiring;
@@ -43,6 +44,22 @@ const haltFigures = (w: SessionWiring): Pick<LocalReport, 'haltLatencyMs' | 'ord
   return {
     haltLatencyMs: firstBreachMs !== undefined && haltedAtMs !== undefined && haltedAtMs >= firstBreachMs ? haltedAtMs - firstBreachMs : null,
     ordersAfterHalt: haltedAtMs !== undefined ? w.broker.orders().filter((o) => w.haltObserver.stoppedAt(Date.parse(o.submittedAt))).length : null,
+  };
+};
+
+/** The runaway scenario's account of the flood: which layer stopped it and how long after it began. */
+const runawayFigures = (w: SessionWiring): LocalReport['runaway'] => {
+  const { orderRate } = w.settings.config.riskLimits;
+  const floodStartMs = w.flood.floodStartMs(orderRate.maxOrders, orderRate.windowMs);
+  const first = w.breaches.firstBreach;
+  const haltedAtMs = w.haltObserver.haltedAtMs;
+  return {
+    sourceGuard: w.settings.sourceGuard !== false,
+    stoppedBy: haltedAtMs === undefined ? 'not-stopped' : layerOf(first?.kind),
+    firstBreachId: first?.breachId ?? null,
+    floodStartedAt: floodStartMs === undefined ? null : new Date(floodStartMs).toISOString(),
+    haltedAfterMs: floodStartMs !== undefined && haltedAtMs !== undefined ? haltedAtMs - floodStartMs : null,
+    deniedIntentFlood: w.decisions.denied.INTENT_FLOOD ?? 0,
   };
 };
 
@@ -107,5 +124,6 @@ export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, 
     strategies: feed.hosts.stats(),
     peakRssMb,
     stoppedBy: loop.stoppedBy,
+    ...(profile.scenario === 'runaway' ? { runaway: runawayFigures(w) } : {}),
   };
 };

@@ -83,6 +83,22 @@ export const LocalReportSchema = z.object({
   strategies: z.record(z.string(), z.object({ ticks: z.number().int(), intents: z.number().int(), errors: z.number().int(), timeouts: z.number().int(), disabled: z.boolean() })),
   peakRssMb: z.number(),
   stoppedBy: z.enum(['duration', 'signal']),
+  /**
+   * The runaway scenario: whether the strategy host's guard was on, which layer's breach stopped the flood
+   * (the first breach that started the breaker), when the flood began (the first intent beyond the account's
+   * order-rate limit within its window) and how long after it trading was HALTED.
+   */
+  runaway: z
+    .object({
+      sourceGuard: z.boolean(),
+      stoppedBy: z.enum(['source-guard', 'risk-intent-flood', 'risk-order-rate', 'other-breach', 'not-stopped']),
+      firstBreachId: z.string().nullable(),
+      floodStartedAt: z.string().nullable(),
+      haltedAfterMs: z.number().nullable(),
+      /** Intents the risk function denied INTENT_FLOOD. */
+      deniedIntentFlood: z.number().int(),
+    })
+    .optional(),
 });
 export type LocalReport = z.infer<typeof LocalReportSchema>;
 
@@ -118,6 +134,12 @@ export const formatSummary = (r: LocalReport): string => {
         : `${r.haltLatencyMs === null ? 'stopped before any breach (by a person)' : `${r.haltLatencyMs.toFixed(0)} ms from the first breach to HALTED`}; ${r.ordersAfterHalt} order(s) reached the broker while stopped`
     }`,
     `  gross exposure peak ${r.peakGrossExposure} (cap ${r.grossExposureCap})`,
+    ...(r.runaway
+      ? [
+          `  runaway        stopped by ${r.runaway.stoppedBy} (source guard ${r.runaway.sourceGuard ? 'on' : 'OFF'}); flood from ${r.runaway.floodStartedAt ?? 'never'}, ` +
+            `halted ${r.runaway.haltedAfterMs === null ? 'never' : `${r.runaway.haltedAfterMs} ms`} after it; ${r.runaway.deniedIntentFlood} denied INTENT_FLOOD`,
+        ]
+      : []),
     `  breaker        ${r.breakerExecutions.length ? r.breakerExecutions.map((e) => `${e.name} ${e.status}`).join(', ') : 'not tripped'}${r.breakerPages ? `, ${r.breakerPages} page(s)` : ''}`,
     `  dead-man       ${r.deadManStaleChecks === 0 ? 'feed fresh at every check' : `${r.deadManStaleChecks} check(s) found the feed stale`}`,
     `  dead letters   ${r.deadLetters} events${r.deadLetterCauses.length ? ` (${r.deadLetterCauses.join('; ')})` : ''}, ${r.orderDeadLetters} order messages`,

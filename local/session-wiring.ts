@@ -32,6 +32,7 @@ import { utcNow } from '../shared/time/utc';
 import { BreachRecordingStarter } from './breach-recording-starter';
 import { CollectingLog } from './collecting-log';
 import { DecisionTally } from './decision-tally';
+import { FloodTimeline } from './flood-timeline';
 import { localDynamoClientConfig } from './dynamodb-local';
 import { LocalEventRouter } from './event-router';
 import { HaltObserver } from './halt-observer';
@@ -82,6 +83,8 @@ export interface WiringSettings {
   startingCash: string;
   /** Epoch ms the session began: keeps its scheduled events' ids apart from another session's. */
   runStamp: number;
+  /** False: the strategy hosts run without their runaway guard (--no-source-guard, tests and drills only). */
+  sourceGuard?: boolean;
 }
 
 export interface SessionWiring extends LocalInfrastructure {
@@ -99,6 +102,8 @@ export interface SessionWiring extends LocalInfrastructure {
   /** What the handlers, the queue consumer and the relay failed with, kept rather than printed. */
   errors: unknown[];
   decisions: DecisionTally;
+  /** The creation times of the intents the risk function received: when a flood began. */
+  flood: FloodTimeline;
   pager: RecordingPager;
   breaches: BreachRecordingStarter;
   breaker: LocalBreaker;
@@ -133,7 +138,7 @@ const orderDepsOf = (stores: TradingStores, broker: SimulatedBroker, router: Loc
 });
 
 /** The risk route: each intent decided by the risk function, its outcome and latency tallied. */
-const registerRisk = (c: Core, decisions: DecisionTally): void => {
+const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): void => {
   const risk = createRiskHandler(() => ({
     ...c.stores,
     queue: new SqsOrderQueue(c.infra.sqsClient, c.infra.queueUrl),
@@ -144,6 +149,7 @@ const registerRisk = (c: Core, decisions: DecisionTally): void => {
     logger: c.logger,
   }));
   c.router.register('risk', async (event) => {
+    flood.record(event);
     const t0 = performance.now();
     const outcome = await risk(event);
     decisions.record(outcome, performance.now() - t0);
@@ -273,7 +279,8 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const pager = new RecordingPager();
   const { breaker, breaches } = wireBreaker(c, pager);
   const decisions = new DecisionTally();
-  registerRisk(c, decisions);
+  const flood = new FloodTimeline();
+  registerRisk(c, decisions, flood);
   const eventSource = new SqsEventSource({
     client: infra.sqsClient,
     queueUrl: infra.queueUrl,
@@ -298,6 +305,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     router,
     errors,
     decisions,
+    flood,
     pager,
     breaches,
     breaker,

@@ -42,6 +42,8 @@ export interface SessionOptions {
   apiPort?: number;
   /** Called with the API's base URL once it listens. */
   onApiReady?: (url: string) => void;
+  /** False turns the strategy host's runaway guard off (tests and drills only: the risk function must stop a flood alone). */
+  sourceGuard?: boolean;
   /** Stops the run early (Ctrl-C); the session still drains, reconciles and reports. */
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
@@ -68,7 +70,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   try {
     const infra = await createLocalInfrastructure(dynamo.endpoint, sqs.endpoint);
     const startingCash = options.startingCash ?? profile.startingCash;
-    wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted });
+    wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted, sourceGuard: options.sourceGuard !== false });
     const startup = await startPipeline(wiring);
     if (options.apiPort !== undefined) {
       api = await startLocalApi(wiring.killSwitch, options.apiPort);

@@ -1,12 +1,14 @@
 // DynamoDB adapter for the RiskStore port: the decision's inputs in one consistent BatchGet, and the decision
 // with everything it moves in one conditional TransactWrite whose item order maps cancellation reasons back
-// (the order first: its condition failing means a duplicate intent; 'guarded' items mean a lost race).
+// (the order first: its condition failing means a duplicate intent; 'guarded' items mean a lost race); and,
+// apart, the intent count for the flood limit: one UpdateItem with ADD on a per-second item, no read first.
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
 import { ConcurrentUpdateError } from '../../shared/errors/errors';
 import type { OrderRecord } from '../../shared/orders/order-record';
-import type { RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
+import type { IntentCount, RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
 import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
-import { FILL_BUCKET_PREFIX, keys } from '../../shared/storage/table-definition';
+import { FILL_BUCKET_PREFIX, INTENT_COUNT_ACCOUNT, INTENT_COUNT_STRATEGY_PREFIX, keys } from '../../shared/storage/table-definition';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type Item, type TableKey, type TransactItem } from './dynamo-table';
 import {
@@ -28,6 +30,9 @@ import {
   str,
 } from './items';
 import { readOrder } from './order-reads';
+
+/** An intent-count item outlives every window that reads it by far; TTL removes it after this. */
+const INTENT_COUNT_TTL_SECONDS = 3_600;
 
 /** What a cancellation reason of a decision's item means: the order (duplicate), a lost race, or nothing. */
 type DecisionRole = 'order' | 'guarded' | 'plain';
@@ -135,6 +140,7 @@ export class DynamoRiskStore implements RiskStore {
     const session = get(keys.riskSession(account));
     return {
       tradingState: state.success ? state.data : undefined,
+      tradingStateSince: str(get(keys.tradingState(account))?.updatedAt),
       limitsOverride: get(keys.limits(account))?.limits,
       limitsVersion: str(get(keys.limits(account))?.version),
       marks: itemToMarks(get(keys.marks())),
@@ -162,6 +168,26 @@ export class DynamoRiskStore implements RiskStore {
       openOrders: int(get(keys.openOrders(account))?.count),
       existingOrder: order ? itemToOrder(order) : undefined,
     };
+  }
+
+  async countIntent(account: string, strategy: string, bucketStartMs: number): Promise<IntentCount> {
+    const out = await this.table.call('UpdateItem (intent count)', () =>
+      this.table.doc.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: keys.intentCount(account, bucketStartMs),
+          UpdateExpression: 'ADD #a :one, #s :one SET expiresAt = if_not_exists(expiresAt, :exp)',
+          ExpressionAttributeNames: { '#a': INTENT_COUNT_ACCOUNT, '#s': `${INTENT_COUNT_STRATEGY_PREFIX}${strategy}` },
+          ExpressionAttributeValues: { ':one': n(1), ':exp': n(Math.floor(bucketStartMs / 1000) + INTENT_COUNT_TTL_SECONDS) },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      ),
+    );
+    const counted = out.Attributes ?? {};
+    const accountCount = int(counted[INTENT_COUNT_ACCOUNT], Number.NaN);
+    const strategyCount = int(counted[`${INTENT_COUNT_STRATEGY_PREFIX}${strategy}`], Number.NaN);
+    if (!Number.isSafeInteger(accountCount) || !Number.isSafeInteger(strategyCount)) throw new Error(`intent count of ${account}/${strategy} came back unreadable`);
+    return { bucketStartMs, account: accountCount, strategy: strategyCount };
   }
 
   async recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'> {

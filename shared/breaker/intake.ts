@@ -98,10 +98,17 @@ const newEpisode = async (d: BreakerIntakeDeps, trip: BreakerTrip): Promise<Brea
   }
 };
 
+/**
+ * Kinds whose producer names the episode in the id itself (INTENT_FLOOD: the moment the account last became
+ * tradable), so a repeat of the id is the same incident. Asking the state instead would take a copy that
+ * arrives while the first start's halt is still being written for a new incident, and trip twice.
+ */
+const EPISODE_IN_ID: ReadonlySet<string> = new Set(['INTENT_FLOOD']);
+
 const startTrip = async (d: BreakerIntakeDeps, trip: BreakerTrip): Promise<BreachStartResult> => {
   let started = trip;
   let outcome = await d.starter.start(trip);
-  if (outcome === 'duplicate') {
+  if (outcome === 'duplicate' && !EPISODE_IN_ID.has(trip.kind)) {
     const episode = await newEpisode(d, trip);
     if (episode) {
       started = episode;

@@ -1,7 +1,7 @@
 // Environment configuration: one validated document per environment, read by the CDK app, the handlers
 // and the local runtime alike. Risk limits here are the defaults; per-account overrides live in the table.
 import { z } from 'zod';
-import { RiskLimitsSchema, type RiskLimits } from '../risk/limits';
+import { intentFloodIssue, RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
 import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-config';
 import { FeedConfigOverrideSchema, MarketSubscriptionSchema } from '../feed/feed-config';
@@ -86,6 +86,8 @@ export const EnvironmentConfigSchema = z
     if (deadMan.maxMarkAgeSeconds * 1000 < config.riskLimits.priceCollar.markMaxAgeMs) {
       ctx.addIssue({ code: 'custom', path: ['deadManSwitch', 'maxMarkAgeSeconds'], message: `must be at least riskLimits.priceCollar.markMaxAgeMs (${config.riskLimits.priceCollar.markMaxAgeMs} ms)` });
     }
+    const floodIssue = intentFloodIssue(config.riskLimits);
+    if (floodIssue) ctx.addIssue({ code: 'custom', path: ['riskLimits', 'intentFlood', 'maxPerStrategyPerSecond'], message: floodIssue });
     // One broker key is one broker account: a cancel-all, the hard stop and the adoption of orders placed by hand
     // act on everything the key sees, so two accounts on one key would stop, cancel and adopt each other's orders.
     // A local name is the X-Principal stand-in: it means nothing in AWS, and AWS identities never reach the local API.
@@ -125,6 +127,9 @@ const DEFAULT_LIMITS: RiskLimits = {
   },
   loss: { sessionMarket: 'XNYS', dailyLossWarning: '25000', dailyLossBreaker: '50000', drawdownWarningBps: 300, drawdownBreakerBps: 500 },
   executionThrottle: { maxFills: 500, windowMs: 60_000, scope: 'strategy' },
+  // Five times the order-rate limit per strategy (the strategy host's runaway guard, so with the guard on the
+  // host trips first), ten times per account (two hosts on one account together).
+  intentFlood: { maxPerStrategyPerSecond: 100, maxPerAccountPerSecond: 200 },
 };
 
 /** The symbols the deployed feed subscribes to, on Alpaca's free (IEX) stock feed. */

@@ -13,10 +13,11 @@ import { AccountIdSchema, UtcTimestampSchema } from './ids';
  * DAILY_LOSS / DRAWDOWN: the risk function's loss findings. ORDER_RATE: the risk function found the
  * account's message rate at its limit in every one of the last `orderRate.breakerAfterSaturatedWindows`
  * windows (a runaway that got past the strategy host). INTENT_RATE: the feed's strategy host saw a
- * strategy propose intents faster than its runaway threshold. FEED_STALE: the dead-man switch found the
- * feed's heartbeat or the marks older than allowed.
+ * strategy propose intents faster than its runaway threshold. INTENT_FLOOD: the risk function itself
+ * counted more intents of a strategy or of the account in one second than its flood limit, whatever the host
+ * did. FEED_STALE: the dead-man switch found the feed's heartbeat or the marks older than allowed.
  */
-export const BreachKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'ORDER_RATE', 'INTENT_RATE', 'FEED_STALE']);
+export const BreachKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'ORDER_RATE', 'INTENT_RATE', 'INTENT_FLOOD', 'FEED_STALE']);
 export type BreachKind = z.infer<typeof BreachKindSchema>;
 
 export const RiskBreachDetailSchema = z

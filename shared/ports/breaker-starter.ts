@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { AccountIdSchema, UtcTimestampSchema } from '../events/ids';
 
 /** RELEASE: not a trip but a kill-switch release handing the account to the recovery part (mode 'recovery'). */
-export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'ORDER_RATE', 'INTENT_RATE', 'FEED_STALE', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL', 'RELEASE']);
+export const BreakerTripKindSchema = z.enum(['DAILY_LOSS', 'DRAWDOWN', 'ORDER_RATE', 'INTENT_RATE', 'INTENT_FLOOD', 'FEED_STALE', 'RECONCILIATION_BREAK', 'ALARM', 'MANUAL', 'RELEASE']);
 export type BreakerTripKind = z.infer<typeof BreakerTripKindSchema>;
 
 /** Who stopped and who released the account, carried by a release's recovery execution (four eyes on approval). */

@@ -1,6 +1,8 @@
 // The risk function's storage port: one consistent read of everything a pre-trade decision needs, and one
 // conditional write of the decision with all it changes (order, audit entries, in-flight size, rate window,
-// session with its loss warning, throttle trip; never the trading state, which only the breaker and kill switch write), so a duplicate intent or a lost race changes nothing.
+// session with its loss warning, throttle trip; never the trading state, which only the breaker and kill switch
+// write), so a duplicate intent or a lost race changes nothing. Apart from it, before each decision, the
+// intent's count for the flood limit (an atomic add, never rolled back).
 import type { AuditEntry } from '../audit/audit-entry';
 import type { AccountBook, InFlightChange } from '../ledger/account-book';
 import type { ItemRevision } from '../market/item-revision';
@@ -38,8 +40,17 @@ export interface ApprovalEntry {
   price: string;
 }
 
+/** An intent's count for the flood limit: its bucket's totals for the account and its strategy, this intent included. */
+export interface IntentCount {
+  bucketStartMs: number;
+  account: number;
+  strategy: number;
+}
+
 export interface RiskSnapshot {
   tradingState: TradingState | undefined;
+  /** When the trading state was last written (its updatedAt), when known. */
+  tradingStateSince: string | undefined;
   limitsOverride: unknown;
   /** Bumped on every write of the override. */
   limitsVersion: string | undefined;
@@ -74,6 +85,11 @@ export interface RecordDecisionInput {
 }
 
 export interface RiskStore {
+  /**
+   * Adds one intent to the account's and the strategy's count for the bucket starting at bucketStartMs, in
+   * one atomic write that reads nothing first, and returns both counts after it; throws when it failed.
+   */
+  countIntent(account: string, strategy: string, bucketStartMs: number): Promise<IntentCount>;
   /** One strongly consistent read of the account's risk state, the market and the intent's order if any. */
   loadRiskSnapshot(account: string, strategy: string, intentId: string): Promise<RiskSnapshot>;
   /** 'duplicate' when an order for the intent already exists; ConcurrentUpdateError on a rate-window race. */

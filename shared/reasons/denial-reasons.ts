@@ -5,6 +5,10 @@ export const DENIAL_REASONS = [
   'TRADING_KILLED',
   'TRADING_REDUCING',
   'TRADING_STATE_MISSING',
+  /** More intents of the strategy or the account in one second than the flood limit allows, denied ones counted. */
+  'INTENT_FLOOD',
+  /** The intent could not be counted for the flood limit (the counter's write failed): deny rather than guess. */
+  'INTENT_COUNT_UNAVAILABLE',
   'WARNING_SCALED_TO_ZERO',
   'LIMITS_INVALID',
   'INSTRUMENT_NOT_ALLOWED',

@@ -1,7 +1,7 @@
 // Pre-trade evaluation: a pure function of the intent, the limits and a snapshot of state. Checks run in
 // the fixed order of CHECK_ORDER (docs/risk-controls.md); every check runs, the first failure decides, and
 // all failures are reported. Anything unexpected while evaluating denies with EVALUATION_FAILED and no
-// side effects. Arithmetic is exact (Fixed); ratios are compared by cross-multiplying, never divided.
+// side effects but the intent flood's breach (assessed apart, so a flood is stopped even then). Arithmetic is exact (Fixed); ratios are compared by cross-multiplying, never divided.
 import { describeClosure, isMarketOpen, sessionStartMs } from '../calendar/trading-calendar';
 import type { OrderIntent } from '../events/order-events';
 import * as fx from '../money/fixed';
@@ -9,6 +9,7 @@ import type { Fixed } from '../money/fixed';
 import { isoToEpochMs } from '../time/iso-time';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { assessExecutionThrottle } from './execution-throttle';
+import { assessIntentFloodOf, type IntentCountReading, type IntentFloodAssessment } from './intent-flood';
 import { approvalsHorizonMs, resolveCompiledLimits, saturatedWindowsOf, type CompiledLimits, type RiskLimits } from './limits';
 import type { AccountBook } from '../ledger/account-book';
 import type { ItemRevision } from '../market/item-revision';
@@ -16,7 +17,7 @@ import type { InstrumentReference } from '../market/marks';
 import type { ApprovalEntry, ExecutionThrottleState, RiskSession } from '../ports/risk-store';
 import { compactUtcMinute } from '../time/utc';
 import type { BreachKind } from '../events/risk-events';
-import { assessLoss, type LossFinding } from './loss';
+import { assessLoss, sessionWarning, type LossFinding } from './loss';
 import { symbolExposure, UNCLASSIFIED_SECTOR, valueAccount, type SymbolExposure, type Valuation } from './portfolio';
 import type { DenialReason } from '../reasons/denial-reasons';
 import type { Mark } from '../market/marks';
@@ -26,6 +27,10 @@ export interface RiskInputs {
   account: string;
   strategy: string;
   tradingState: TradingState | undefined;
+  /** When the trading state was last written (the state item's updatedAt): names the flood's episode. */
+  tradingStateSince?: string | undefined;
+  /** This intent's count for the flood limit, taken before anything was decided; not ok denies. */
+  intentCount: IntentCountReading;
   defaults: RiskLimits;
   /** The raw per-account override item, validated here so a bad one denies instead of throwing. */
   limitsOverride: unknown;
@@ -47,11 +52,13 @@ export interface RiskInputs {
 }
 
 export interface BreachFinding {
-  kind: Extract<BreachKind, LossFinding['kind'] | 'ORDER_RATE'>;
+  kind: Extract<BreachKind, LossFinding['kind'] | 'ORDER_RATE' | 'INTENT_FLOOD'>;
   observed: string;
   threshold: string;
-  /** The breach id's last part when it is not the loss session's start (ORDER_RATE: the UTC minute). */
+  /** The breach id's last part when it is not the loss session's start (ORDER_RATE: the UTC minute; INTENT_FLOOD: the episode). */
   idSuffix?: string;
+  /** What was found, in words, when the figures do not say it. */
+  reason?: string;
 }
 
 /** What a decision changes besides the order itself, whatever its outcome. */
@@ -84,6 +91,7 @@ export type RiskDecision = (
 
 export const CHECK_ORDER = [
   'trading-state',
+  'intent-flood',
   'limits',
   'valuation',
   'loss-drawdown',
@@ -171,11 +179,11 @@ interface Evaluation {
 
 const fail = (ev: Evaluation, reason: DenialReason, message: string): void => void ev.failures.push({ reason, message });
 
-/** 1-3: the trading state, the limits and the valuation every later check reads. */
-const begin = (inputs: RiskInputs): Evaluation => {
+/** 1-4: the trading state, the intent flood, the limits and the valuation every later check reads. */
+const begin = (inputs: RiskInputs, flood: IntentFloodAssessment, limits: CompiledLimits | null): Evaluation => {
   const { intent } = inputs;
   const requested = fx.parseFixed(intent.quantity);
-  // 3. valuation: every symbol with exposure must have a mark, or equity and exposure are unknown
+  // 4. valuation: every symbol with exposure must have a mark, or equity and exposure are unknown
   const valuation: Valuation = valueAccount(inputs.account, inputs.book, inputs.marks, inputs.reference, {
     marks: inputs.marksRevision,
     reference: inputs.referenceRevision,
@@ -184,7 +192,7 @@ const begin = (inputs: RiskInputs): Evaluation => {
   const ev: Evaluation = {
     inputs,
     failures: [],
-    effects: { breaches: [], throttlePrune: [] },
+    effects: { breaches: flood.breach ? [flood.breach] : [], throttlePrune: [] },
     requested,
     limitPrice: intent.orderType === 'limit' && intent.limitPrice !== undefined ? fx.parseFixed(intent.limitPrice) : undefined,
     state: inputs.tradingState,
@@ -201,32 +209,25 @@ const begin = (inputs: RiskInputs): Evaluation => {
   // 1. trading state
   const stateDenial = tradingStateDenial(ev.state);
   if (stateDenial) fail(ev, stateDenial, `trading state is ${ev.state ?? 'missing'}`);
-  // 2. limits
-  ev.limits = resolveCompiledLimits(inputs.defaults, inputs.limitsOverride, inputs.limitsVersion);
+  // 2. intent flood (counted before this evaluation began)
+  if (flood.failure) fail(ev, flood.failure.reason, flood.failure.message);
+  // 3. limits
+  ev.limits = limits;
   if (!ev.limits) fail(ev, 'LIMITS_INVALID', 'the account limits override does not match its schema');
   if (!ev.valued) fail(ev, 'PORTFOLIO_UNMARKED', `no mark to value ${valuation.unmarked.join(', ')}`);
   return ev;
 };
 
-/**
- * 4. loss and drawdown over the session. The warning level makes an ACTIVE account trade as WARNING for the rest
- * of the session: kept on the risk session item, because the trading state itself is written only by the
- * breaker and the kill switch.
- */
+/** 5. loss and drawdown; an ACTIVE account trades as WARNING for the rest of a session that reached the warning. */
 const checkLoss = (ev: Evaluation, limits: CompiledLimits): void => {
   const { nowMs } = ev.inputs;
   const sessionStart = sessionStartMs(limits.lossCalendar, nowMs);
   const loss = assessLoss(limits.loss, ev.inputs.session, sessionStart, ev.valuation.equity);
   ev.effects.sessionStartMs = sessionStart;
   if (loss.changed) ev.effects.session = loss.session;
-  if (ev.state === 'ACTIVE' && (loss.level !== 'ok' || loss.session.warning)) {
-    if (!loss.session.warning) {
-      const reason = loss.findings.map((f) => `${f.kind} ${f.observed} >= ${f.threshold}`).join('; ');
-      ev.effects.session = { ...loss.session, warning: { at: new Date(nowMs).toISOString(), reason } };
-      ev.effects.warning = { reason };
-    }
-    ev.state = 'WARNING';
-  }
+  const warning = ev.state === 'ACTIVE' ? sessionWarning(loss, nowMs) : undefined;
+  if (warning?.reached) [ev.effects.session, ev.effects.warning] = [warning.session, warning.reached];
+  if (warning) ev.state = 'WARNING';
   const lossBreaches = loss.findings.filter((f) => f.level === 'breaker');
   ev.effects.breaches.push(...lossBreaches);
   for (const breach of lossBreaches) {
@@ -255,10 +256,10 @@ const sizeForState = (ev: Evaluation): void => {
   }
 };
 
-/** 5-9: the execution throttle, the market session, the instrument, the order type and the requested quantity. */
+/** 6-10: the execution throttle, the market session, the instrument, the order type and the requested quantity. */
 const checkOrderShape = (ev: Evaluation, limits: CompiledLimits): void => {
   const { intent, nowMs } = ev.inputs;
-  // 5. execution throttle
+  // 6. execution throttle
   const throttle = assessExecutionThrottle(limits.raw.executionThrottle, ev.inputs.strategy, ev.inputs.throttle, nowMs);
   ev.effects.throttlePrune = throttle.prune;
   if (throttle.status === 'disabled') fail(ev, 'EXECUTION_THROTTLE_DISABLED', throttle.message);
@@ -267,26 +268,26 @@ const checkOrderShape = (ev: Evaluation, limits: CompiledLimits): void => {
     ev.effects.throttleTrip = { strategy: throttle.scopeKey, fills: throttle.fillsInWindow };
   }
 
-  // 6. market session of the symbol's calendar
+  // 7. market session of the symbol's calendar
   const { market, calendar } = limits.calendarFor(intent.symbol);
   if (!isMarketOpen(calendar, nowMs)) fail(ev, 'MARKET_CLOSED', describeClosure(calendar, nowMs) ?? `${market} is closed`);
 
-  // 7. instrument
+  // 8. instrument
   if (limits.allowed && !limits.allowed.has(intent.symbol)) fail(ev, 'INSTRUMENT_NOT_ALLOWED', `${intent.symbol} is not on the allow-list`);
   if (limits.restricted.has(intent.symbol)) fail(ev, 'INSTRUMENT_RESTRICTED', `${intent.symbol} is restricted`);
 
-  // 8. order type and time in force
+  // 9. order type and time in force
   if (!limits.orderTypes.has(intent.orderType)) fail(ev, 'ORDER_TYPE_NOT_ALLOWED', `${intent.orderType} orders are not allowed`);
   if (!limits.timeInForce.has(intent.timeInForce)) fail(ev, 'TIME_IN_FORCE_NOT_ALLOWED', `time in force ${intent.timeInForce} is not allowed`);
 
-  // 9. quantity (the requested size: scaling in WARNING must not turn a fat finger into a valid order)
+  // 10. quantity (the requested size: scaling in WARNING must not turn a fat finger into a valid order)
   const q = limits.raw.quantity;
   if (fx.lt(ev.requested, limits.quantity.min)) fail(ev, 'QUANTITY_BELOW_MINIMUM', `${intent.quantity} is below the minimum ${q.min}`);
   if (fx.gt(ev.requested, limits.quantity.max)) fail(ev, 'QUANTITY_ABOVE_MAXIMUM', `${intent.quantity} exceeds the maximum ${q.max}`);
   if (!fx.isMultipleOf(ev.requested, limits.quantity.lotSize)) fail(ev, 'QUANTITY_NOT_LOT_MULTIPLE', `${intent.quantity} is not a multiple of the lot size ${q.lotSize}`);
 };
 
-/** 10. reference price: the latest stored mark, never the strategy's own price, and fresh. */
+/** 11. reference price: the latest stored mark, never the strategy's own price, and fresh. */
 const checkReferencePrice = (ev: Evaluation): void => {
   const { intent, nowMs } = ev.inputs;
   const mark = ev.inputs.marks[intent.symbol];
@@ -302,15 +303,15 @@ const checkReferencePrice = (ev: Evaluation): void => {
   ev.orderPrice = ev.limitPrice ?? ev.reference;
 };
 
-/** 11-12: the price collar against the mark, order by order and over a period. */
+/** 12-13: the price collar against the mark, order by order and over a period. */
 const checkCollars = (ev: Evaluation, limits: CompiledLimits, reference: Fixed): void => {
   const { intent, nowMs, strategy } = ev.inputs;
-  // 11. price collar: |limit - mark| x 10000 <= bps x mark
+  // 12. price collar: |limit - mark| x 10000 <= bps x mark
   if (ev.limitPrice && fx.gt(fx.mul(fx.abs(fx.sub(ev.limitPrice, reference)), BPS), fx.mul(limits.collarBps, reference))) {
     fail(ev, 'PRICE_OUTSIDE_COLLAR', `limit ${intent.limitPrice} is more than ${limits.raw.priceCollar.maxDeviationBps} bps from the mark ${ev.inputs.marks[intent.symbol]?.price}`);
   }
 
-  // 12. collar over a period: this strategy's prices in this symbol within the window may drift only so far
+  // 13. collar over a period: this strategy's prices in this symbol within the window may drift only so far
   const { orderPrice } = ev;
   if (!orderPrice) return;
   const { windowMs } = limits.raw.periodCollar;
@@ -327,10 +328,10 @@ const checkCollars = (ev: Evaluation, limits: CompiledLimits, reference: Fixed):
   }
 };
 
-/** 13-15: the order's size against average daily volume, its notional and the symbol's position limits. */
+/** 14-16: the order's size against average daily volume, its notional and the symbol's position limits. */
 const checkOrderSize = (ev: Evaluation, limits: CompiledLimits): void => {
   const { intent } = ev.inputs;
-  // 13. order size against average daily volume (fat finger)
+  // 14. order size against average daily volume (fat finger)
   const adv = ev.inputs.reference[intent.symbol]?.adv;
   if (adv === undefined) {
     fail(ev, 'ADV_UNAVAILABLE', `no average daily volume for ${intent.symbol}`);
@@ -340,13 +341,13 @@ const checkOrderSize = (ev: Evaluation, limits: CompiledLimits): void => {
 
   const { orderPrice, quantity } = ev;
   if (!orderPrice) return;
-  // 14. notional: market orders at the mark, limit orders at their limit price
+  // 15. notional: market orders at the mark, limit orders at their limit price
   const notional = fx.mul(quantity, orderPrice);
   ev.notional = notional;
   if (fx.lt(notional, limits.minOrderNotional)) fail(ev, 'ORDER_NOTIONAL_BELOW_MINIMUM', `notional ${text(notional)} is below the minimum ${limits.raw.minOrderNotional}`);
   if (fx.gt(notional, limits.maxOrderNotional)) fail(ev, 'ORDER_NOTIONAL_EXCEEDED', `notional ${text(notional)} exceeds the maximum ${limits.raw.maxOrderNotional}`);
 
-  // 15. position limit per symbol, worst case: held + every approved order still in flight + this one
+  // 16. position limit per symbol, worst case: held + every approved order still in flight + this one
   const limit = limits.position;
   const raw = limits.raw.position;
   if (intent.side === 'buy') {
@@ -366,7 +367,7 @@ const checkOrderSize = (ev: Evaluation, limits: CompiledLimits): void => {
   }
 };
 
-/** 16. account exposure valued at the marks, worst case; an order that does not raise a measure passes it. */
+/** 17. account exposure valued at the marks, worst case; an order that does not raise a measure passes it. */
 const checkExposure = (ev: Evaluation, limits: CompiledLimits, reference: Fixed): void => {
   const { intent } = ev.inputs;
   const { valuation, quantity } = ev;
@@ -402,15 +403,15 @@ const checkExposure = (ev: Evaluation, limits: CompiledLimits, reference: Fixed)
   }
 };
 
-/** 17-20: open orders, the message rate per account and per symbol, and duplicative orders. */
+/** 18-21: open orders, the message rate per account and per symbol, and duplicative orders. */
 const checkMessageRate = (ev: Evaluation, limits: CompiledLimits): void => {
   const { intent, nowMs, recentApprovals } = ev.inputs;
-  // 17. open orders: the new one must fit under the maximum
+  // 18. open orders: the new one must fit under the maximum
   if (ev.inputs.openOrders + 1 > limits.raw.maxOpenOrders) {
     fail(ev, 'OPEN_ORDERS_EXCEEDED', `${ev.inputs.openOrders} orders are open, the maximum is ${limits.raw.maxOpenOrders}`);
   }
 
-  // 18-19. message rate per account and per symbol, orders and cancels alike (sliding windows, deny not queue)
+  // 19-20. message rate per account and per symbol, orders and cancels alike (sliding windows, deny not queue)
   const rate = limits.raw.orderRate;
   let accountCount = 0;
   let symbolCount = 0;
@@ -420,7 +421,7 @@ const checkMessageRate = (ev: Evaluation, limits: CompiledLimits): void => {
     if (e.at > nowMs) continue;
     if (e.at > nowMs - rate.windowMs) accountCount++;
     if (e.symbol === intent.symbol && e.at > nowMs - rate.perSymbol.windowMs) symbolCount++;
-    // 20. duplicative: the same symbol, side and size approved moments ago is most likely a repeat
+    // 21. duplicative: the same symbol, side and size approved moments ago is most likely a repeat
     if (twinAt === undefined && e.kind === 'order' && e.at > dupSince && e.symbol === intent.symbol && e.side === intent.side && fx.eq(fx.parseFixed(e.quantity), ev.requested)) {
       twinAt = e.at;
     }
@@ -459,8 +460,8 @@ const decide = (ev: Evaluation): RiskDecision => {
 };
 
 /** Every check in CHECK_ORDER, each on what the earlier ones established (a check without its inputs is skipped: an earlier failure already denies). */
-const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
-  const ev = begin(inputs);
+const evaluateUnsafe = (inputs: RiskInputs, flood: IntentFloodAssessment, limits: CompiledLimits | null): RiskDecision => {
+  const ev = begin(inputs, flood, limits);
   if (ev.limits && ev.valued) checkLoss(ev, ev.limits);
   sizeForState(ev);
   if (ev.limits) checkOrderShape(ev, ev.limits);
@@ -472,16 +473,25 @@ const evaluateUnsafe = (inputs: RiskInputs): RiskDecision => {
   return decide(ev);
 };
 
+/** The limits resolved once for every check; undefined when resolving itself threw (the flood then uses the defaults'). */
+const safeLimits = (i: RiskInputs): CompiledLimits | null | undefined => {
+  try { return resolveCompiledLimits(i.defaults, i.limitsOverride, i.limitsVersion); } catch { return undefined; }
+};
+
 export const evaluateIntent = (inputs: RiskInputs): RiskDecision => {
+  const limits = safeLimits(inputs);
+  const flood = assessIntentFloodOf(inputs, limits?.raw);
   try {
-    return evaluateUnsafe(inputs);
+    if (limits === undefined) throw new Error('the limits could not be resolved');
+    return evaluateUnsafe(inputs, flood, limits);
   } catch (error) {
+    const failedChecks: DenialReason[] = flood.failure ? [flood.failure.reason, 'EVALUATION_FAILED'] : ['EVALUATION_FAILED'];
     return {
       outcome: 'denied',
       reason: 'EVALUATION_FAILED',
-      failedChecks: ['EVALUATION_FAILED'],
+      failedChecks,
       message: `evaluation failed: ${error instanceof Error ? error.message : String(error)}`,
-      effects: { breaches: [], throttlePrune: [] },
+      effects: { breaches: flood.breach ? [flood.breach] : [], throttlePrune: [] },
     };
   }
 };

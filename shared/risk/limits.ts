@@ -117,6 +117,19 @@ export const RiskLimitsSchema = z
       .refine((l) => dec(l.dailyLossWarning).lt(dec(l.dailyLossBreaker)), { error: 'dailyLossWarning must be below dailyLossBreaker' })
       .refine((l) => l.drawdownWarningBps < l.drawdownBreakerBps, { error: 'drawdownWarningBps must be below drawdownBreakerBps' }),
     /**
+     * Intent flood: intents the risk function receives per second of their creation, denied ones included,
+     * per strategy and per account. One more than a maximum denies INTENT_FLOOD and raises an INTENT_FLOOD
+     * breach (the breaker halts the account). Far above what the order-rate limit lets through, so only a
+     * flood reaches it (intentFloodIssue).
+     */
+    intentFlood: z
+      .object({
+        maxPerStrategyPerSecond: z.number().int().min(1).max(1_000_000),
+        maxPerAccountPerSecond: z.number().int().min(1).max(1_000_000),
+      })
+      .strict()
+      .refine((f) => f.maxPerStrategyPerSecond <= f.maxPerAccountPerSecond, { error: 'maxPerStrategyPerSecond must not exceed maxPerAccountPerSecond' }),
+    /**
      * Repeated automated execution throttle (MiFID II RTS 6 art. 15(3)): this many fills within the window
      * disable the strategy (scope 'strategy') or the whole account until a named person re-enables it.
      */
@@ -145,6 +158,19 @@ export const approvalsHorizonMs = (limits: RiskLimits): number =>
   );
 export type RiskLimits = z.infer<typeof RiskLimitsSchema>;
 
+/**
+ * Why the flood limit is unusable with these limits, or undefined: below the order-rate limit it would halt a
+ * strategy that sends no more than the account may. (Across sections, so outside the schema, whose partial
+ * form the override takes.)
+ */
+export const intentFloodIssue = (limits: Pick<RiskLimits, 'intentFlood' | 'orderRate'>): string | undefined => {
+  const { maxOrders, windowMs } = limits.orderRate;
+  // maxPerStrategyPerSecond / 1000 ms >= maxOrders / windowMs, cross-multiplied.
+  return limits.intentFlood.maxPerStrategyPerSecond * windowMs >= maxOrders * 1000
+    ? undefined
+    : `intentFlood.maxPerStrategyPerSecond (${limits.intentFlood.maxPerStrategyPerSecond}) must be at least the order-rate limit per second (${maxOrders} per ${windowMs} ms)`;
+};
+
 export const RiskLimitsOverrideSchema = RiskLimitsSchema.partial().strict();
 export type RiskLimitsOverride = z.infer<typeof RiskLimitsOverrideSchema>;
 
@@ -154,7 +180,7 @@ export const resolveLimits = (defaults: RiskLimits, override: unknown): RiskLimi
   const parsed = RiskLimitsOverrideSchema.safeParse(override);
   if (!parsed.success) return null;
   const merged = RiskLimitsSchema.safeParse({ ...defaults, ...parsed.data });
-  return merged.success ? merged.data : null;
+  return merged.success && intentFloodIssue(merged.data) === undefined ? merged.data : null;
 };
 
 /** Limits with their numbers parsed once: a decision reads them many times and parsing dominates its cost. */

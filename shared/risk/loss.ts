@@ -79,3 +79,15 @@ export const assessLoss = (limits: LossLimits, stored: RiskSession | undefined, 
   const level: LossLevel = lossLevel === 'breaker' || drawdownLevel === 'breaker' ? 'breaker' : lossLevel === 'warning' || drawdownLevel === 'warning' ? 'warning' : 'ok';
   return { session, changed, level, findings, dailyLoss };
 };
+
+/**
+ * The session's loss warning: reached by this assessment (a new warning for the session item to keep) or earlier
+ * in the session; undefined when neither. Kept on the risk session, not in the trading state, which only the
+ * breaker and the kill switch write.
+ */
+export const sessionWarning = (loss: LossAssessment, nowMs: number): { session: RiskSession; reached?: { reason: string } } | undefined => {
+  if (loss.session.warning) return { session: loss.session };
+  if (loss.level === 'ok') return undefined;
+  const reason = loss.findings.map((f) => `${f.kind} ${f.observed} >= ${f.threshold}`).join('; ');
+  return { session: { ...loss.session, warning: { at: new Date(nowMs).toISOString(), reason } }, reached: { reason } };
+};

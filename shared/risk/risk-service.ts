@@ -1,6 +1,8 @@
-// The risk service: loads one snapshot, decides, records the decision with its audit entry in one
-// conditional transaction, then queues approvals and publishes the outcome. It never approves on error: a
-// failure before the decision is recorded leaves nothing queued, and the caller retries.
+// The risk service: counts the intent for the flood limit, loads one snapshot, decides, records the decision
+// with its audit entry in one conditional transaction, then queues approvals and publishes the outcome. It
+// never approves on error: a failure before the decision is recorded leaves nothing queued, and the caller
+// retries. The count is its own atomic write, done before the decision (a crash cannot skip it) and never
+// undone: a redelivered intent counts again, which errs towards stopping a flood.
 import { auditEntry, type AuditEntry } from '../audit/audit-entry';
 import { boundedBreachId, breachIdFor } from '../events/risk-events';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
@@ -18,6 +20,8 @@ import type { RiskStore } from '../ports/risk-store';
 import { METRICS } from '../telemetry/metrics';
 import { approvalsInWindow, evaluateIntent, type RiskDecision } from './evaluate';
 import { throttleTripEvents } from './throttle-trip-event';
+import { intentBucketStart, type IntentCountReading } from './intent-flood';
+import { isoToEpochMs } from '../time/iso-time';
 
 export interface RiskServiceDeps {
   riskStore: RiskStore;
@@ -115,6 +119,7 @@ const breachEvents = (intended: IntendedDetail, decision: RiskDecision, nowIso: 
         threshold: breach.threshold,
         sessionStart: utcNow(decision.effects.sessionStartMs ?? 0),
         detectedAt: nowIso,
+        ...(breach.reason !== undefined ? { reason: breach.reason.slice(0, 500) } : {}),
       },
     }),
   );
@@ -146,13 +151,35 @@ const decisionAudit = (intended: IntendedDetail, decision: RiskDecision, nowIso:
   return entries;
 };
 
+/**
+ * Adds the intent to its second's counts for the flood limit, denied or not; a failed count is a reading that
+ * denies (INTENT_COUNT_UNAVAILABLE), never an approval without one.
+ */
+const countIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentCountReading> => {
+  try {
+    const bucketStartMs = intentBucketStart(isoToEpochMs(intended.data.createdAt), deps.clock.now());
+    return { ok: true, ...(await deps.riskStore.countIntent(intended.meta.account, intended.meta.strategy, bucketStartMs)) };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+};
+
 export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentOutcome> => {
   const { account, strategy } = intended.meta;
   const { intentId, symbol } = intended.data;
+  // Counted once per delivery, beside the first read (so it costs no round trip of its own) and before
+  // anything is decided; a retry after a lost race decides on the same count.
+  const started = deps.clock.now();
+  const counting = countIntent(deps, intended);
+  let firstSnapshot: ReturnType<RiskStore['loadRiskSnapshot']> | undefined = deps.riskStore.loadRiskSnapshot(account, strategy, intentId);
+  // Awaited below; never left rejected and unobserved when the snapshot fails first.
+  firstSnapshot.catch(() => undefined);
 
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const started = deps.clock.now();
-    const snapshot = await deps.riskStore.loadRiskSnapshot(account, strategy, intentId);
+    const attemptStarted = attempt === 1 ? started : deps.clock.now();
+    const snapshot = await (firstSnapshot ?? deps.riskStore.loadRiskSnapshot(account, strategy, intentId));
+    firstSnapshot = undefined;
+    const intentCount = await counting;
     if (snapshot.existingOrder) return replay(deps, intended, snapshot.existingOrder);
 
     const nowMs = deps.clock.now();
@@ -161,6 +188,8 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       account,
       strategy,
       tradingState: snapshot.tradingState,
+      tradingStateSince: snapshot.tradingStateSince,
+      intentCount,
       defaults: deps.defaults,
       limitsOverride: snapshot.limitsOverride,
       ...(snapshot.limitsVersion !== undefined ? { limitsVersion: snapshot.limitsVersion } : {}),
@@ -214,7 +243,7 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
       return replay(deps, intended, existing);
     }
 
-    deps.telemetry.durationMs(METRICS.decisionLatency, deps.clock.now() - started);
+    deps.telemetry.durationMs(METRICS.decisionLatency, deps.clock.now() - attemptStarted);
     deps.telemetry.count(METRICS.decision, {
       outcome: decision.outcome,
       reason: decision.outcome === 'denied' ? decision.reason : 'NONE',

@@ -40,6 +40,11 @@ export const keys = {
   riskSession: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RISK#SESSION' }),
   /** Fill counts per second (attributes F# + bucket start) and the trip state; strategy '*' is the account. */
   throttle: (account: string, strategy: string) => ({ pk: `ACCOUNT#${account}`, sk: `THROTTLE#${strategy}` }),
+  /**
+   * Intents the risk function received in one second of their creation (bucket start, epoch ms), denied ones
+   * included: `A` for the account, `S#` + strategy per strategy; added to atomically, expiring after an hour.
+   */
+  intentCount: (account: string, bucketStartMs: number) => ({ pk: `ACCOUNT#${account}`, sk: `INTENTS#${bucketStartMs}` }),
   openOrders: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'OPEN_ORDERS' }),
   order: (account: string, intentId: string) => ({ pk: `ACCOUNT#${account}`, sk: `ORDER#${intentId}` }),
   position: (account: string, symbol: string) => ({ pk: `ACCOUNT#${account}`, sk: `POSITION#${symbol}` }),
@@ -79,4 +84,7 @@ export const BOOK_IN_FLIGHT_SELL = 'S#';
 export const MARK_PREFIX = 'M#';
 export const REFERENCE_PREFIX = 'R#';
 export const FILL_BUCKET_PREFIX = 'F#';
+/** Attributes of an intent-count item: the account's total, and each strategy's (prefix + strategy). */
+export const INTENT_COUNT_ACCOUNT = 'A';
+export const INTENT_COUNT_STRATEGY_PREFIX = 'S#';
 export const ORDER_PREFIX = 'ORDER#';

@@ -20,6 +20,7 @@ const ITEM_WRITERS: Record<Item, { writers: readonly Writer[]; absent: string }>
   book: { writers: ['order', 'reconciliation', 'risk'], absent: 'no cash: the reconciliation function takes the broker’s on its first run' },
   riskSession: { writers: ['risk'], absent: 'the session starts at the next decision' },
   throttle: { writers: ['risk', 'order', 'kill-switch'], absent: 'no fills in the window yet' },
+  intentCount: { writers: ['risk'], absent: 'no intents in that second yet' },
   openOrders: { writers: ['risk', 'order'], absent: 'no open orders' },
   order: { writers: ['risk', 'order', 'reconciliation'], absent: 'no such order' },
   position: { writers: ['order', 'reconciliation'], absent: 'flat' },

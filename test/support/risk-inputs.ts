@@ -24,6 +24,7 @@ export const generousLimits: RiskLimits = testLimits({
   exposure: { maxGrossNotional: '100000000', maxNetNotional: '100000000', maxLeverage: '100', maxSymbolConcentration: '1', maxSectorConcentration: '1' },
   loss: { sessionMarket: 'XNYS', dailyLossWarning: '25000', dailyLossBreaker: '50000', drawdownWarningBps: 300, drawdownBreakerBps: 500 },
   executionThrottle: { maxFills: 1000, windowMs: 60_000, scope: 'strategy' },
+  intentFlood: { maxPerStrategyPerSecond: 1000, maxPerAccountPerSecond: 1000 },
 });
 
 export const entry = (quantity: string, inFlightBuy = '0', inFlightSell = '0'): BookEntry => ({ quantity, inFlightBuy, inFlightSell });
@@ -47,6 +48,9 @@ export const riskInputs = (over: Partial<RiskInputs> = {}, limits: Partial<RiskL
   account: 'acct-controls',
   strategy: STRATEGY,
   tradingState: 'ACTIVE',
+  tradingStateSince: '2026-11-23T14:00:00.000Z',
+  // The first intent of its second: the flood limit is far away unless a test says otherwise.
+  intentCount: { ok: true, bucketStartMs: NOW, account: 1, strategy: 1 },
   defaults: { ...generousLimits, ...limits },
   limitsOverride: undefined,
   marks: {

@@ -135,6 +135,17 @@ describe('the breaker intake on alarm state changes', () => {
     expect(f.states.changes).toHaveLength(1);
   });
 
+  it('keeps a copy of an INTENT_FLOOD breach a duplicate even while the first start’s halt is still being written: its id names the episode', async () => {
+    const f = setup(['acct-1']);
+    const flood = DETAIL_SCHEMAS['RiskBreach.v1'].parse(riskBreach({ breachId: 'INTENT_FLOOD.acct-1.S20261123T140000Z', kind: 'INTENT_FLOOD', observed: '101', threshold: '100' }).detail);
+    await startFromRiskBreach(f.deps, flood);
+    // The copy is read before the first halt landed: the account still looks ACTIVE since before the breach.
+    f.states.record = { state: 'ACTIVE', updatedBy: 'arn:aws:iam::1:user/carol', updatedAt: '2026-11-23T14:00:00.000Z' };
+    await expect(startFromRiskBreach(f.deps, flood)).resolves.toMatchObject({ outcome: 'duplicate', breachId: 'INTENT_FLOOD.acct-1.S20261123T140000Z' });
+    expect(new Set(f.starter.trips.map((t) => t.breachId))).toEqual(new Set(['INTENT_FLOOD.acct-1.S20261123T140000Z']));
+    expect(f.states.changes).toHaveLength(1);
+  });
+
   it('keeps a repeat a duplicate while the account is still stopped: the running execution owns the incident', async () => {
     const f = setup(['acct-1']);
     await startFromAlarm(f.deps, alarm('ALARM'));

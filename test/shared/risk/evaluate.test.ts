@@ -47,6 +47,7 @@ const inputs = (over: TestInputs = {}): RiskInputs => {
     account: 'acct-1',
     strategy: 'test-strategy',
     tradingState: 'ACTIVE',
+    intentCount: { ok: true, bucketStartMs: NOW, account: 1, strategy: 1 },
     defaults,
     limitsOverride: undefined,
     marks: { ...(aaplMark ? { AAPL: aaplMark } : {}), MSFT: { price: '300', at: '2026-11-23T14:59:59.000Z' } },
