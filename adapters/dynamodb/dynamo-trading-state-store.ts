@@ -5,11 +5,16 @@ import type { KillSwitchActivation, KillSwitchRecord, KillSwitchRelease, Trading
 import { keys } from '../../shared/storage/table-definition';
 import { stateChangeAudit, type StateChangeOutcome, type TradingStateChange } from '../../shared/trading-state/state-change';
 import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
-import { conditionFailedAt, LostRace, type DynamoTable, type TransactItem } from './dynamo-table';
+import { jitteredBackoff } from '../../shared/retry/backoff';
+import { anyTransactionConflict, conditionFailedAt, LostRace, type DynamoTable, type TransactItem } from './dynamo-table';
 import { auditPut, str } from './items';
 
-/** A state change lost to a racing one this many times in a row is reported as a failure. */
-const STATE_CHANGE_ATTEMPTS = 5;
+/**
+ * A state change lost to a racing one this many times in a row is reported as a failure. Claims for
+ * submission check the state item in their transactions, so a stop can meet a transaction conflict: it
+ * tries again after a short jittered pause rather than fail.
+ */
+const STATE_CHANGE_ATTEMPTS = 8;
 
 /** The state write, conditional on the state just read: a racing change makes this one re-read and decide again. */
 const stateUpdate = (tableName: string, change: TradingStateChange, previous: TradingState | undefined): TransactItem => ({
@@ -53,12 +58,12 @@ export class DynamoTradingStateStore implements TradingStateStore {
       if (change.from.length > 0 && (previous === undefined || !change.from.includes(previous))) return { outcome: 'refused', previous };
       const items = [stateUpdate(this.table.name, change, previous), auditPut(this.table.name, stateChangeAudit(change, previous))];
       return this.table.transact<StateChangeOutcome | LostRace>(what, items, { outcome: 'changed', previous }, (codes, error) => {
-        if (conditionFailedAt(codes, 0) && !last) return new LostRace(error);
+        if ((conditionFailedAt(codes, 0) || anyTransactionConflict(codes)) && !last) return new LostRace(error);
         // The change's audit entry exists: this very change was written before (a replay).
         if (conditionFailedAt(codes, 1)) return { outcome: 'unchanged', previous: change.to };
         return undefined;
       });
-    });
+    }, (attempt) => jitteredBackoff(attempt));
   }
 
   /** First activator wins: a repeat (or a racing second activation) keeps the stored one. */
