@@ -6,8 +6,18 @@ import type { KillSwitchRecord, KillSwitchWrite, TradingStateRecord, TradingStat
 import type { StateChangeOutcome, TradingStateChange } from '../shared/trading-state/state-change';
 import type { TradingState } from '../shared/trading-state/trading-state';
 
+/**
+ * One period trading was stopped: `issued` when the stopping write was sent, `from` when it had returned
+ * (durable by then), `to` when the write letting trading resume was sent (absent: still stopped).
+ */
+export interface HaltPeriod {
+  issued: number;
+  from: number;
+  to?: number;
+}
+
 export class HaltObserver implements TradingStateStore {
-  readonly haltPeriods: { from: number; to?: number }[] = [];
+  readonly haltPeriods: HaltPeriod[] = [];
 
   constructor(private readonly inner: TradingStateStore) {}
 
@@ -26,7 +36,7 @@ export class HaltObserver implements TradingStateStore {
     if (outcome.outcome !== 'changed') return outcome;
     const open = this.haltPeriods.find((p) => p.to === undefined);
     if (change.to === 'HALTED' || change.to === 'KILLED') {
-      if (!open) this.haltPeriods.push({ from: Date.now() });
+      if (!open) this.haltPeriods.push({ issued: issuedAt, from: Date.now() });
     } else if (open) {
       open.to = issuedAt;
     }

@@ -1,5 +1,5 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
-// report. Flags: --duration <s> (default 30, at most 600), --strategy <path>, --seed <n>, --report <file>,
+// report. Flags: --duration <s> (default 30, at most 600; kill-drill: 300, ending once its drills are done), --strategy <path>, --seed <n>, --report <file>,
 // --scenario <name>, --market sim|replay:<file>|alpaca, --record <file>, --api-port <n> (the kill-switch API on
 // localhost; 0 = any free port), --no-source-guard (tests and drills only: the strategy host's runaway guard off).
 // Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
@@ -32,6 +32,9 @@ const parseMarket = (text: string): LocalMarket | undefined => {
   return undefined;
 };
 
+/** kill-drill's default bound on the run: it ends once its drills are done, well before. */
+const KILL_DRILL_DURATION_S = '300';
+
 /** The kill-switch API's default local port. */
 const DEFAULT_API_PORT = '8787';
 
@@ -54,7 +57,7 @@ const parseOptions = (): RunOptions | number => {
   try {
     ({ values } = parseArgs({
       options: {
-        duration: { type: 'string', default: '30' },
+        duration: { type: 'string' },
         strategy: { type: 'string' },
         seed: { type: 'string', default: '42' },
         report: { type: 'string' },
@@ -79,7 +82,7 @@ const parseOptions = (): RunOptions | number => {
     console.error(`${message}\n${USAGE}`);
     return 64;
   };
-  const duration = Number(values.duration);
+  const duration = Number(values.duration ?? (values.scenario === 'kill-drill' ? KILL_DRILL_DURATION_S : '30'));
   const seed = Number(values.seed);
   const apiPort = Number(values['api-port']);
   const market = parseMarket(values.market);
@@ -102,6 +105,9 @@ const failure = (report: LocalReport, scenario: Scenario): string | undefined =>
   if (report.brokerOrders.duplicates > 0) return `${report.brokerOrders.duplicates} duplicate broker order(s): an intent reached the broker more than once`;
   // A halt that came late, an order after it, or exposure past its cap fails the run, whatever the scenario.
   if (report.ordersAfterHalt !== null && report.ordersAfterHalt > 0) return `${report.ordersAfterHalt} order(s) reached the broker while trading was HALTED or KILLED`;
+  const drills = report.killDrills;
+  if (drills && drills.ordersStartedAfterStop > 0) return `${drills.ordersStartedAfterStop} order(s) started towards the broker after a kill was durable`;
+  if (scenario === 'kill-drill' && (!drills || drills.count < drills.planned)) return `only ${drills?.count ?? 0} of ${drills?.planned ?? '?'} kill drills went all the way round`;
   if (report.haltLatencyMs !== null && report.haltLatencyMs > HALT_LATENCY_BUDGET_MS) {
     return `trading halted ${report.haltLatencyMs} ms after the first breach: over the ${HALT_LATENCY_BUDGET_MS} ms budget`;
   }

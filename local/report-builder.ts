@@ -2,10 +2,12 @@
 // the broker's own book beside the table's, and the halt measured against the venue's order times.
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { valueLedger } from '../shared/ledger/valuation';
-import { ORDER_STATUSES } from '../shared/orders/order-record';
+import { ORDER_STATUSES, type OrderRecord } from '../shared/orders/order-record';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
 import { METRICS } from '../shared/telemetry/metrics';
 import type { DrainOutcome } from './drain';
+import type { KillDrillRecord } from './kill-drill';
+import { killDrillFigures, startedWhileStopped } from './kill-drill-report';
 import type { BreakerExecutionStatus } from './local-breaker';
 import { percentile, type LocalReport } from './report';
 import type { SessionWiring } from './session-wiring';
@@ -26,6 +28,8 @@ export interface ReportInputs {
   /** The breaker's executions as they stood when the session ended. */
   breakerExecutions: { name: string; status: BreakerExecutionStatus }[];
   peakRssMb: number;
+  /** The kill drills the session ran (kill-drill). */
+  killDrills?: { planned: number; records: readonly KillDrillRecord[] };
 }
 
 const countBy = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
@@ -36,14 +40,16 @@ const countBy = <T>(items: readonly T[], key: (item: T) => string): Record<strin
 
 /**
  * The halt, measured from the earliest breach that started the breaker (any source) to the moment HALTED or
- * KILLED was durable; not measured when trading was stopped before any breach (a person's kill).
+ * KILLED was durable; not measured when trading was stopped before any breach (a person's kill). Orders after
+ * it: those that started towards the broker while stopped (local/stop-accounting.ts), not those the venue
+ * received then (an order past the gate before the stop is in transit, and may arrive after it).
  */
-const haltFigures = (w: SessionWiring): Pick<LocalReport, 'haltLatencyMs' | 'ordersAfterHalt'> => {
+const haltFigures = (w: SessionWiring, orders: readonly OrderRecord[]): Pick<LocalReport, 'haltLatencyMs' | 'ordersAfterHalt'> => {
   const firstBreachMs = w.breaches.firstBreachMs;
   const haltedAtMs = w.haltObserver.haltedAtMs;
   return {
     haltLatencyMs: firstBreachMs !== undefined && haltedAtMs !== undefined && haltedAtMs >= firstBreachMs ? haltedAtMs - firstBreachMs : null,
-    ordersAfterHalt: haltedAtMs !== undefined ? w.broker.orders().filter((o) => w.haltObserver.stoppedAt(Date.parse(o.submittedAt))).length : null,
+    ordersAfterHalt: haltedAtMs !== undefined ? startedWhileStopped(w, orders).length : null,
   };
 };
 
@@ -71,14 +77,15 @@ const brokerOrders = (w: SessionWiring): LocalReport['brokerOrders'] => ({
   lostUpdates: w.broker.lostUpdateCount(),
 });
 
-export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, drained, breakerExecutions, peakRssMb }: ReportInputs): Promise<LocalReport> => {
+export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, drained, breakerExecutions, peakRssMb, killDrills }: ReportInputs): Promise<LocalReport> => {
   const { account, seed, config, profile } = w.settings;
   const hosts = feed.hosts.hosts;
   const strategy = hosts.map((host) => host.name).join(',');
   const total = (of: (host: (typeof hosts)[number]) => number) => hosts.reduce((sum, host) => sum + of(host), 0);
   const { finalRun: run, finalRuns } = drained;
   const orderDeadLetters = await w.sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: w.dlqUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
-  const orderStatuses = countBy(await w.stores.orderStore.listOrders(account, ORDER_STATUSES), (o) => o.status);
+  const orders = await w.stores.orderStore.listOrders(account, ORDER_STATUSES);
+  const orderStatuses = countBy(orders, (o) => o.status);
   const ledger = await w.stores.reconciliationStore.listPositions(account);
   const positions = Object.fromEntries(ledger.filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]));
   const valuation = valueLedger(ledger, await w.stores.marketDataStore.getMarks());
@@ -97,7 +104,7 @@ export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, 
     brokerOrders: brokerOrders(w),
     intentsProposed: total((host) => host.proposed),
     intentsRefusedBySource: total((host) => host.refused),
-    ...haltFigures(w),
+    ...haltFigures(w, orders),
     peakGrossExposure: w.broker.peakGrossExposure(),
     grossExposureCap: config.riskLimits.exposure.maxGrossNotional,
     fills: w.telemetry.countOf(METRICS.fillApplied),
@@ -122,6 +129,7 @@ export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, 
     deadLetterCauses: w.router.deadLetters.slice(0, 3).map((d) => `${d.route}: ${d.error instanceof Error ? d.error.message : String(d.error)}`),
     feed: feedReport,
     strategies: feed.hosts.stats(),
+    killDrills: killDrillFigures(w, orders, killDrills),
     peakRssMb,
     stoppedBy: loop.stoppedBy,
     ...(profile.scenario === 'runaway' ? { runaway: runawayFigures(w) } : {}),

@@ -29,7 +29,11 @@ export const LocalReportSchema = z.object({
   intentsRefusedBySource: z.number().int(),
   /** First breach (any kind) to HALTED or KILLED being durable; null when trading never stopped. */
   haltLatencyMs: z.number().nullable(),
-  /** Orders the venue received while trading was stopped (from HALTED or KILLED until a resume was written): must be 0. Null when trading never stopped. */
+  /**
+   * Orders that started towards the broker while trading was stopped: a broker call for a new order started
+   * after HALTED or KILLED was durable (and before the write resuming trading was sent), for an order whose
+   * gate pass is not from before that stop (see killDrills). Must be 0. Null when trading never stopped.
+   */
   ordersAfterHalt: z.number().int().nullable(),
   /** The venue's worst-case gross exposure (open orders filling) at its own prices, highest right after any order arrived. */
   peakGrossExposure: z.string(),
@@ -81,8 +85,53 @@ export const LocalReportSchema = z.object({
   }),
   /** Per strategy: tick batches run, intents published, errors, timeouts, and whether it was disabled. */
   strategies: z.record(z.string(), z.object({ ticks: z.number().int(), intents: z.number().int(), errors: z.number().int(), timeouts: z.number().int(), disabled: z.boolean() })),
+  /**
+   * The kill drills (kill-drill; null in other scenarios). Three records kept apart from the gate's decision:
+   * when each stop was durable (its state write had returned, HaltObserver), when each broker call for a new
+   * order started (the session's wrapper of the broker port), and each order's gatePassedAt (its worker's
+   * clock when it sent the claim, so never later than the claim's commit).
+   * - ordersStartedAfterStop: orders with a broker call started while stopped whose gatePassedAt is at or
+   *   after that stop's durable time, or missing: the claim was sent after the stop was durable and the order
+   *   still went to the broker. Must be 0 (the same count as ordersAfterHalt).
+   * - ordersInTransitAtStop: per drill, orders whose gatePassedAt lies in the drill's ACTIVE period before the
+   *   stop was durable, not blocked afterwards, and not at the venue by then (received later, or never): past
+   *   the gate, not at the broker, when the stop landed. Summed over the drills.
+   * - maxStopMs: the longest press → the kill answered (intake stopped) and every order in transit at its
+   *   stop was final (filled, cancelled, rejected or blocked).
+   * - approvedPerSecond: approvals per second of ACTIVE trading before each press (lowest and mean).
+   */
+  killDrills: z
+    .object({
+      planned: z.number().int(),
+      /** Drills that went all the way round (press, settle, clean reconciliation, release, approval, ACTIVE). */
+      count: z.number().int(),
+      ordersStartedAfterStop: z.number().int(),
+      ordersInTransitAtStop: z.number().int(),
+      maxStopMs: z.number(),
+      approvedPerSecond: z.object({ min: z.number(), mean: z.number() }),
+      drills: z.array(
+        z.object({
+          drill: z.number().int(),
+          pressedAt: z.string(),
+          killStatus: z.number().int(),
+          presses: z.number().int(),
+          /** Press → KILLED durable. */
+          durableMs: z.number().nullable(),
+          stopMs: z.number().nullable(),
+          inTransit: z.number().int(),
+          /** The first few in-transit orders' intent ids. */
+          inTransitIds: z.array(z.string()),
+          startedAfterStop: z.number().int(),
+          approvedPerSecond: z.number(),
+          /** Press → ACTIVE again (the drill's whole round). */
+          roundMs: z.number().nullable(),
+          failure: z.string().optional(),
+        }),
+      ),
+    })
+    .nullable(),
   peakRssMb: z.number(),
-  stoppedBy: z.enum(['duration', 'signal']),
+  stoppedBy: z.enum(['duration', 'signal', 'done']),
   /**
    * The runaway scenario: whether the strategy host's guard was on, which layer's breach stopped the flood
    * (the first breach that started the breaker), when the flood began (the first intent beyond the account's
@@ -131,8 +180,16 @@ export const formatSummary = (r: LocalReport): string => {
     `  halt           ${
       r.ordersAfterHalt === null
         ? 'trading never stopped'
-        : `${r.haltLatencyMs === null ? 'stopped before any breach (by a person)' : `${r.haltLatencyMs.toFixed(0)} ms from the first breach to HALTED`}; ${r.ordersAfterHalt} order(s) reached the broker while stopped`
+        : `${r.haltLatencyMs === null ? 'stopped before any breach (by a person)' : `${r.haltLatencyMs.toFixed(0)} ms from the first breach to HALTED`}; ${r.ordersAfterHalt} order(s) started towards the broker while stopped`
     }`,
+    ...(r.killDrills
+      ? [
+          `  kill drills    ${r.killDrills.count} of ${r.killDrills.planned} done; ${r.killDrills.ordersStartedAfterStop} order(s) started after a stop, ` +
+            `${r.killDrills.ordersInTransitAtStop} in transit at a stop; longest stop ${r.killDrills.maxStopMs.toFixed(0)} ms; ` +
+            `approved/s while ACTIVE min ${r.killDrills.approvedPerSecond.min.toFixed(1)}, mean ${r.killDrills.approvedPerSecond.mean.toFixed(1)}` +
+            (r.killDrills.drills.some((d) => d.failure) ? `; ${r.killDrills.drills.flatMap((d) => (d.failure ? [`drill ${d.drill}: ${d.failure}`] : [])).join('; ')}` : ''),
+        ]
+      : []),
     `  gross exposure peak ${r.peakGrossExposure} (cap ${r.grossExposureCap})`,
     ...(r.runaway
       ? [

@@ -3,6 +3,7 @@
 import { join, resolve } from 'node:path';
 import type { SimulatedBrokerOptions } from '../adapters/broker/simulated-broker';
 import type { InstrumentReference } from '../shared/market/marks';
+import type { RiskLimits } from '../shared/risk/limits';
 import { CRYPTO_REFERENCE, CRYPTO_SYMBOLS, DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS, type SymbolSpec } from './market';
 
 /**
@@ -20,8 +21,13 @@ import { CRYPTO_REFERENCE, CRYPTO_SYMBOLS, DEFAULT_REFERENCE, DEFAULT_SYMBOLS, R
  * real move. `feed-failover`: crypto pairs on Alpaca's crypto feed with Coinbase behind it; the primary dies
  * 5 s in and the backup takes over without a halt. `feed-outage`: both sources die 5 s in: the marks go stale
  * and the dead-man switch (6 s mark limit here) halts through a FEED_STALE breach.
+ * `kill-drill`: a strategy keeps 30 orders a second flowing (strategies/steady-flow.ts; the account's rate
+ * limit and execution throttle are raised so that holds) while the session presses the kill switch through the
+ * local API at seeded random moments, waits for a clean reconciliation, releases as a second person, approves
+ * the breaker's recovery as a third and trades again, ten times (local/kill-drill.ts); the report's
+ * `killDrills` counts the orders that started towards the broker after a stop (must be 0).
  */
-export const SCENARIOS = ['normal', 'broker-faults', 'runaway', 'feed-stall', 'flash-crash', 'feed-failover', 'feed-outage'] as const;
+export const SCENARIOS = ['normal', 'broker-faults', 'runaway', 'feed-stall', 'flash-crash', 'feed-failover', 'feed-outage', 'kill-drill'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const DEFAULT_STARTING_CASH = '1000000';
@@ -35,6 +41,21 @@ const FEED_STALL_HEARTBEAT_LIMIT_S = 5;
 const FEED_FAULT_AFTER_MS = 5_000;
 /** feed-outage: marks this old mean frozen prices (the environment's minute would outlast a local run). */
 const FEED_OUTAGE_MARK_LIMIT_S = 6;
+
+/** kill-drill: drills in a run, and the breaker's waits (cooldown, probation), short so ten fit in a minute. */
+export const KILL_DRILLS = 10;
+const KILL_DRILL_BREAKER_WAIT_MS = 600;
+
+/**
+ * kill-drill: the run's limits let a steady 30 orders a second through (the environment's 20 a second, and 500
+ * fills a minute per strategy, would stop the flow the drill needs before the kill switch does).
+ */
+const KILL_DRILL_LIMITS: Partial<RiskLimits> = {
+  orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 40, windowMs: 1000 } },
+  executionThrottle: { maxFills: 100_000, windowMs: 60_000, scope: 'strategy' },
+};
+/** kill-drill: risk decisions in flight at once (the session's default is 4), so the flow keeps up locally. */
+const KILL_DRILL_RISK_CONCURRENCY = 8;
 
 const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
   scenario === 'broker-faults'
@@ -71,6 +92,14 @@ export interface ScenarioProfile {
   /** The dead-man switch's mark-age limit in place of the environment's; absent: the environment's. */
   maxMarkAgeSeconds?: number;
   feedFaults: FeedFaults;
+  /** The breaker's Wait states last this long locally (ms); absent: the session's default. */
+  breakerWaitMs?: number;
+  /** Risk limits of the run in place of the environment's (merged over them, field by field). */
+  riskLimits?: Partial<RiskLimits>;
+  /** Risk decisions in flight at once; absent: the session's default. */
+  riskConcurrency?: number;
+  /** Kill drills the session runs (kill-drill): the run ends once they are done. */
+  killDrills?: number;
 }
 
 const feedFaults = (scenario: Scenario): FeedFaults => {
@@ -99,11 +128,14 @@ export const scenarioProfile = (scenario: Scenario): ScenarioProfile => {
     // The local feed beats every second, so a 5 s limit shows the trip soon after the stall.
     ...(scenario === 'feed-stall' ? { feedStallAfterMs: FEED_STALL_AFTER_MS, maxHeartbeatAgeSeconds: FEED_STALL_HEARTBEAT_LIMIT_S } : {}),
     ...(scenario === 'feed-outage' ? { maxMarkAgeSeconds: FEED_OUTAGE_MARK_LIMIT_S } : {}),
+    ...(scenario === 'kill-drill' ? { breakerWaitMs: KILL_DRILL_BREAKER_WAIT_MS, riskLimits: KILL_DRILL_LIMITS, riskConcurrency: KILL_DRILL_RISK_CONCURRENCY, killDrills: KILL_DRILLS } : {}),
   };
 };
 
 const STRATEGIES = resolve(import.meta.dirname, '..', 'strategies');
 
-/** The strategy module a run trades: its own (as given, from the working directory), else the runaway strategy in that scenario, else the sample. */
+const SCENARIO_STRATEGIES: Partial<Record<Scenario, string>> = { runaway: 'runaway.ts', 'kill-drill': 'steady-flow.ts' };
+
+/** The strategy module a run trades: its own (as given, from the working directory), else the scenario's (runaway, steady flow), else the sample. */
 export const strategyPathFor = (scenario: Scenario, strategyPath: string | undefined): string =>
-  strategyPath ?? join(STRATEGIES, scenario === 'runaway' ? 'runaway.ts' : 'sample-momentum.ts');
+  strategyPath ?? join(STRATEGIES, SCENARIO_STRATEGIES[scenario] ?? 'sample-momentum.ts');

@@ -44,6 +44,7 @@ import { SimulatedMarket } from './market';
 import { RecordingPager } from './recording-pager';
 import type { ScenarioProfile } from './scenarios';
 import { SqsEventSource } from './sqs-event-source';
+import { SubmitCallLog } from './submit-call-log';
 import { createFifoQueues, localSqsClientConfig } from './sqs-local';
 
 /** Every Wait state of a local breaker execution (cooldown, probation) lasts this long instead of minutes. */
@@ -97,6 +98,8 @@ export interface SessionWiring extends LocalInfrastructure {
   /** Where the simulated venue prices: the simulated market, or the feed's latest prices when the data is real or recorded. */
   prices: { of: (symbol: string) => string | undefined };
   broker: SimulatedBroker;
+  /** Every new-order call the order function and reconciliation made to the venue, timed at its start. */
+  submitCalls: SubmitCallLog;
   telemetry: InMemoryTelemetry;
   router: LocalEventRouter;
   /** What the handlers, the queue consumer and the relay failed with, kept rather than printed. */
@@ -174,7 +177,7 @@ const wireBreaker = (c: Core, pager: RecordingPager): { breaker: LocalBreaker; b
     telemetry: c.telemetry,
     logger: c.logger,
   }));
-  const breaker = new LocalBreaker({ invoke: handler, waitMs: LOCAL_BREAKER_WAIT_MS, retryIntervalMs: LOCAL_BREAKER_RETRY_MS });
+  const breaker = new LocalBreaker({ invoke: handler, waitMs: c.settings.profile.breakerWaitMs ?? LOCAL_BREAKER_WAIT_MS, retryIntervalMs: LOCAL_BREAKER_RETRY_MS });
   c.router.register('breaker', (event) => handler(event));
   return { breaker, breaches };
 };
@@ -268,11 +271,13 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const prices = { of: (symbol: string) => market.priceOf(symbol) };
   const broker = new SimulatedBroker({ priceOf: (s) => prices.of(s), clock, seed: settings.seed, startingCash: settings.startingCash, ...settings.profile.broker });
   const telemetry = new InMemoryTelemetry();
-  const router = new LocalEventRouter({ concurrency: 4 });
+  const router = new LocalEventRouter({ concurrency: 4, ...(settings.profile.riskConcurrency ? { concurrencyByTarget: { risk: settings.profile.riskConcurrency } } : {}) });
   const errors: unknown[] = [];
   const logger = new CollectingLog(errors);
-  const orderDeps = orderDepsOf(stores, broker, router, clock, telemetry);
-  const c: Core = { settings, infra, clock, stores, broker, router, telemetry, logger, orderDeps };
+  const submitCalls = new SubmitCallLog();
+  const venue = submitCalls.wrap(broker);
+  const orderDeps = orderDepsOf(stores, venue, router, clock, telemetry);
+  const c: Core = { settings, infra, clock, stores, broker: venue, router, telemetry, logger, orderDeps };
 
   const order = createOrderHandler(() => ({ ...orderDeps, inFlightGraceMs: IN_FLIGHT_GRACE_MS, logger }));
   // Pages are collected for the report, not sent.
@@ -301,6 +306,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     market,
     prices,
     broker,
+    submitCalls,
     telemetry,
     router,
     errors,

@@ -15,6 +15,7 @@ import { scenarioProfile, type Scenario } from './scenarios';
 import { createLocalInfrastructure, startPipeline, wireSession, type SessionWiring } from './session-wiring';
 import { startLocalSqs } from './sqs-local';
 import { TradingLoop } from './trading-loop';
+import { KillDrills } from './kill-drill';
 
 /** How long the feed's publisher may take to hand its last intents over when the run ends. */
 const FEED_STOP_DEADLINE_MS = 10_000;
@@ -48,13 +49,19 @@ export interface SessionOptions {
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
   progressEveryMs?: number;
+  /** Kill drills to run (kill-drill; default the scenario's ten): the run ends once they are done. */
+  killDrills?: number;
 }
 
 export const runSession = async (options: SessionOptions): Promise<LocalReport> => {
-  const config = loadEnvironmentConfig('local');
-  const account = options.account ?? config.accounts[0] ?? 'paper-1';
+  const environment = loadEnvironmentConfig('local');
+  const account = options.account ?? environment.accounts[0] ?? 'paper-1';
   const seed = options.seed ?? 42;
   const profile = scenarioProfile(options.scenario ?? 'normal');
+  const config = profile.riskLimits ? { ...environment, riskLimits: { ...environment.riskLimits, ...profile.riskLimits } } : environment;
+  const drillCount = options.killDrills ?? profile.killDrills ?? 0;
+  // The drills press the kill switch through the API: it listens (on any free port) whenever they run.
+  const apiPort = options.apiPort ?? (drillCount > 0 ? 0 : undefined);
   const setupStarted = Date.now();
   const memory = new PeakRss();
 
@@ -72,8 +79,8 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const startingCash = options.startingCash ?? profile.startingCash;
     wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted, sourceGuard: options.sourceGuard !== false });
     const startup = await startPipeline(wiring);
-    if (options.apiPort !== undefined) {
-      api = await startLocalApi(wiring.killSwitch, options.apiPort);
+    if (apiPort !== undefined) {
+      api = await startLocalApi(wiring.killSwitch, apiPort);
       options.onApiReady?.(api.url);
       options.onProgress?.(`kill-switch API on ${api.url} (principal from the X-Principal header): POST /kill-switch, POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, GET /status?account=${account}`);
     }
@@ -87,6 +94,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const started = Date.now();
     options.onProgress?.(`ready in ${((started - setupStarted) / 1000).toFixed(1)} s: table ${infra.tableName}, queue ${infra.queueUrl}`);
 
+    let drills: KillDrills | undefined;
     const loop = new TradingLoop(wiring, {
       feed,
       started,
@@ -95,10 +103,18 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       reconcileEveryMs: options.reconcileEveryMs ?? 5000,
       progressEveryMs: options.progressEveryMs ?? 1000,
       signal: options.signal,
+      done: () => drills?.finished ?? false,
       onProgress: options.onProgress,
       memory,
     });
+    const drillsEnd = new AbortController();
+    if (drillCount > 0 && api) {
+      drills = new KillDrills(wiring, { url: api.url, loop, drills: drillCount, seed, signal: AbortSignal.any([drillsEnd.signal, ...(options.signal ? [options.signal] : [])]), onProgress: options.onProgress });
+    }
+    const drilling = drills?.run(started);
     await loop.run();
+    drillsEnd.abort();
+    await drilling;
     // The feed stops with the market: its strategies' last intents are published before the drain decides them.
     const feedReport = await feed.program.stop(sleep(FEED_STOP_DEADLINE_MS));
     if (feed.recording) options.onProgress?.(`recorded ${feed.recording.stats().recorded} market messages from ${feed.recording.name} to ${options.record}`);
@@ -108,7 +124,17 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const breakerExecutions = wiring.breaker.executionStatuses();
     await wiring.breaker.stop();
     loop.progress();
-    return await buildReport({ wiring, loop, feed, feedReport, startup, drained, breakerExecutions, peakRssMb: memory.megabytes });
+    return await buildReport({
+      wiring,
+      loop,
+      feed,
+      feedReport,
+      startup,
+      drained,
+      breakerExecutions,
+      peakRssMb: memory.megabytes,
+      ...(drills ? { killDrills: { planned: drillCount, records: drills.records } } : {}),
+    });
   } finally {
     await feed?.program.stop().catch(() => undefined);
     await feed?.relay.close().catch(() => undefined);

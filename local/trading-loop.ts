@@ -5,6 +5,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DETAIL_TYPES } from '../shared/events/catalog';
 import type { LocalFeed } from './local-feed';
+import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
 import type { PeakRss } from './peak-rss';
 import type { LocalReport } from './report';
 import type { SessionWiring } from './session-wiring';
@@ -26,6 +27,8 @@ export interface TradingLoopOptions {
   reconcileEveryMs: number;
   progressEveryMs: number;
   signal?: AbortSignal;
+  /** Ends the run before its duration once it returns true (the kill drills are done). */
+  done?: () => boolean;
   onProgress?: (line: string) => void;
   memory: PeakRss;
 }
@@ -80,6 +83,10 @@ export class TradingLoop {
         this.stoppedBy = 'signal';
         break;
       }
+      if (this.options.done?.()) {
+        this.stoppedBy = 'done';
+        break;
+      }
       // feed-stall: the feed task hangs; no ticks, marks, intents or heartbeat from then on. The venue,
       // reconciliation and the dead-man switch (not part of the feed) carry on.
       if (feedStallAfterMs !== undefined && !feed.program.hung && Date.now() - started >= feedStallAfterMs) feed.program.hang();
@@ -106,6 +113,23 @@ export class TradingLoop {
   async settle(): Promise<void> {
     await this.scheduledReconciliation;
     await this.deadManCheck;
+  }
+
+  /**
+   * One reconciliation now (a person's check before a release), after the scheduled one if it runs: never
+   * two at once. The schedule's clock restarts from it.
+   */
+  async reconcileNow(label: string): Promise<ReconciliationRecord | undefined> {
+    while (this.reconciling) await this.scheduledReconciliation;
+    this.reconciling = true;
+    this.lastReconcile = Date.now();
+    const run = this.wiring.reconcile(label);
+    this.scheduledReconciliation = run.catch(() => undefined);
+    try {
+      return await run;
+    } finally {
+      this.reconciling = false;
+    }
   }
 
   /** Beside the loop, one check at a time (check() joins a running one); it never throws. */

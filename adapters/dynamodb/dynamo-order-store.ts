@@ -1,8 +1,7 @@
-// DynamoDB adapter for the OrderStore port: the submission lease is one conditional update, and an order
+// DynamoDB adapter for the OrderStore port: the submission lease is the kill gate's transaction
+// (submission-claim.ts), and an order
 // update is one TransactWrite conditional on the order's version with its fills, position, book, throttle
 // counts, open-order count and audit entries, so a fill is booked exactly once.
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
 import { ConcurrentUpdateError } from '../../shared/errors/errors';
 import type { BookEntry } from '../../shared/ledger/account-book';
@@ -13,9 +12,10 @@ import type { BookedFill, ClaimResult, OrderStore, OrderUpdateInput } from '../.
 import type { ApprovalEntry } from '../../shared/ports/risk-store';
 import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
 import { BOOK_IN_FLIGHT_BUY, BOOK_IN_FLIGHT_SELL, BOOK_QUANTITY, FILL_BUCKET_PREFIX, keys } from '../../shared/storage/table-definition';
-import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, wrapNumbers, type DynamoTable, type Item, type TransactItem } from './dynamo-table';
-import { approvalToItem, auditPut, auditWrite, itemToBook, itemToOrder, itemToPosition, n, openOrdersUpdate, RATE_TTL_SECONDS, revise } from './items';
+import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type TransactItem } from './dynamo-table';
+import { approvalToItem, auditPut, auditWrite, itemToBook, itemToPosition, n, openOrdersUpdate, RATE_TTL_SECONDS, revise } from './items';
 import { readOrder, readOrders } from './order-reads';
+import { claimForSubmission } from './submission-claim';
 
 /** The order item's update: the set fields and a new version, only from the version (and lease) read. */
 const orderUpdate = (tableName: string, input: OrderUpdateInput): TransactItem => {
@@ -151,15 +151,6 @@ const orderUpdateItems = (tableName: string, input: OrderUpdateInput): TransactI
   ];
 };
 
-/** ReturnValuesOnConditionCheckFailure hands back attribute values in the low-level shape. */
-const unwrap = (item: Item): Item => {
-  const first = Object.values(item)[0];
-  if (first && typeof first === 'object' && ('S' in first || 'N' in first || 'M' in first)) {
-    return unmarshall(item as never, { wrapNumbers });
-  }
-  return item;
-};
-
 export class DynamoOrderStore implements OrderStore {
   constructor(private readonly table: DynamoTable) {}
 
@@ -171,50 +162,9 @@ export class DynamoOrderStore implements OrderStore {
     return readOrders(this.table, account, statuses);
   }
 
-  async claimForSubmission(
-    account: string,
-    intentId: string,
-    owner: string,
-    nowMs: number,
-    leaseMs: number,
-    alsoFrom: readonly OrderStatus[] = [],
-  ): Promise<ClaimResult> {
-    const extra = alsoFrom.map((_, i) => ` OR #status = :also${i}`).join('');
-    const claim = await this.table.tryConditional('UpdateItem (claim)', async (): Promise<ClaimResult> => {
-      const out = await this.table.doc.send(
-        new UpdateCommand({
-          TableName: this.table.name,
-          Key: keys.order(account, intentId),
-          UpdateExpression: 'SET #status = :submitting, leaseOwner = :owner, leaseUntil = :until, updatedAt = :at ADD version :one',
-          ConditionExpression: `attribute_exists(pk) AND (#status = :pending OR (#status = :submitting AND leaseUntil < :now)${extra})`,
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':submitting': 'SUBMITTED',
-            ':pending': 'PENDING',
-            ':owner': owner,
-            ':until': n(nowMs + leaseMs),
-            ':now': n(nowMs),
-            ':at': new Date(nowMs).toISOString(),
-            ':one': n(1),
-            ...Object.fromEntries(alsoFrom.map((status, i) => [`:also${i}`, status])),
-          },
-          ReturnValues: 'ALL_OLD',
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      const previous = itemToOrder(out.Attributes ?? {});
-      return {
-        claimed: true,
-        order: { ...previous, status: 'SUBMITTED', leaseOwner: owner, leaseUntil: nowMs + leaseMs, version: (previous.version ?? 0) + 1 },
-        previousStatus: previous.status,
-        tookOverExpiredLease: previous.status === 'SUBMITTED',
-      };
-    });
-    if (claim.applied) return claim.result;
-    const old = (claim.error as { Item?: Item }).Item;
-    // Local emulators may omit the old item; a consistent read gives the same answer.
-    const order = old ? itemToOrder(unwrap(old)) : await this.getOrder(account, intentId);
-    return { claimed: false, order };
+  /** The kill gate: see submission-claim.ts. */
+  claimForSubmission(account: string, intentId: string, owner: string, nowMs: number, leaseMs: number, alsoFrom: readonly OrderStatus[] = []): Promise<ClaimResult> {
+    return claimForSubmission(this.table, { account, intentId, owner, nowMs, leaseMs, alsoFrom });
   }
 
   async getPosition(account: string, symbol: string): Promise<Position> {

@@ -6,11 +6,16 @@ import type { KillSwitchRecord, KillSwitchRelease, KillSwitchWrite, TradingState
 import { keys } from '../../shared/storage/table-definition';
 import { stateChangeAudit, type StateChangeOutcome, type TradingStateChange } from '../../shared/trading-state/state-change';
 import { TradingStateSchema, type TradingState } from '../../shared/trading-state/trading-state';
-import { conditionFailedAt, LostRace, type DynamoTable, type TransactItem } from './dynamo-table';
+import { jitteredBackoff } from '../../shared/retry/backoff';
+import { anyTransactionConflict, conditionFailedAt, LostRace, type DynamoTable, type TransactItem } from './dynamo-table';
 import { auditPut, str } from './items';
 
-/** A state change lost to a racing one this many times in a row is reported as a failure. */
-const STATE_CHANGE_ATTEMPTS = 5;
+/**
+ * A state change lost to a racing one this many times in a row is reported as a failure. Claims for
+ * submission check the state item in their transactions, so a stop can meet a transaction conflict: it
+ * tries again after a short jittered pause rather than fail.
+ */
+const STATE_CHANGE_ATTEMPTS = 8;
 
 /**
  * The state write, conditional on the state just read (and, for a release, on its being the KILLED written at
@@ -84,14 +89,14 @@ export class DynamoTradingStateStore implements TradingStateStore {
         ...(record ? [record] : []),
       ];
       return this.table.transact<StateChangeOutcome | LostRace>(what, items, { outcome: 'changed', previous }, (codes, error) => {
-        if (conditionFailedAt(codes, 0) && !last) return new LostRace(error);
+        if ((conditionFailedAt(codes, 0) || anyTransactionConflict(codes)) && !last) return new LostRace(error);
         // The change's audit entry exists: this very change was written before (a replay).
         if (conditionFailedAt(codes, 1)) return { outcome: 'unchanged', previous: change.to };
         // The activation the release judged was released or replaced meanwhile: nothing is written.
         if (conditionFailedAt(codes, 2)) return { outcome: 'refused', previous };
         return undefined;
       });
-    });
+    }, (attempt) => jitteredBackoff(attempt));
   }
 
   async getKillSwitch(account: string): Promise<KillSwitchRecord | undefined> {

@@ -11,6 +11,7 @@ import type { Position } from '../../shared/ledger/position';
 import type { ItemRevision } from '../../shared/market/item-revision';
 import type { InstrumentReference, Mark } from '../../shared/market/marks';
 import { ORDER_STATUSES, type OrderRecord } from '../../shared/orders/order-record';
+import { isTradable, type TradableState } from '../../shared/trading-state/trading-state';
 import type { ApprovalEntry, ExecutionThrottleState } from '../../shared/ports/risk-store';
 import {
   BOOK_IN_FLIGHT_BUY,
@@ -57,6 +58,8 @@ export const orderToItem = (order: OrderRecord): Item => ({
   inFlightSince: order.inFlightSince,
   leaseOwner: order.leaseOwner,
   leaseUntil: order.leaseUntil,
+  gatePassedAt: order.gatePassedAt,
+  gateState: order.gateState,
   version: order.version ?? 1,
 });
 
@@ -86,6 +89,8 @@ export const itemToOrder = (item: Item): OrderRecord => {
     ...(item.inFlightSince ? { inFlightSince: String(item.inFlightSince) } : {}),
     ...(item.leaseOwner ? { leaseOwner: String(item.leaseOwner) } : {}),
     ...(item.leaseUntil !== undefined ? { leaseUntil: int(item.leaseUntil) } : {}),
+    ...(item.gatePassedAt !== undefined ? { gatePassedAt: int(item.gatePassedAt) } : {}),
+    ...(isTradable(str(item.gateState)) ? { gateState: item.gateState as TradableState } : {}),
     version: int(item.version),
   };
 };

@@ -18,7 +18,7 @@ import type { BrokerReadCache } from './update-confirmation';
 
 export interface OrderServiceDeps {
   orderStore: OrderStore;
-  /** The last gate before the broker re-reads the trading state, strongly consistent. */
+  /** Strongly consistent reads of the trading state (the gate itself is in the order store's claim). */
   tradingStateStore: Pick<TradingStateStore, 'getTradingState'>;
   broker: Broker;
   bus: EventBus;

@@ -1,6 +1,6 @@
-// Submission: turns an approved order into exactly one broker order. A lease on the order makes one worker
-// the submitter; the last gate re-reads the trading state just before the broker call; the call is
-// idempotent by client order id (= intent id). An ambiguous answer (timeout, 5xx, reset, 429) leaves the
+// Submission: turns an approved order into exactly one broker order. The claim that makes one worker the
+// submitter is the kill gate: it commits only while the account can trade (checked in the same write), so no
+// order starts towards the broker once HALTED or KILLED is durable; the call is idempotent by client order id (= intent id). An ambiguous answer (timeout, 5xx, reset, 429) leaves the
 // order IN_FLIGHT until a query by client order id settles it; only a definite answer rejects it. An approval
 // older than the configured age (a message redriven from the dead-letter queue days later, a long backlog) is
 // blocked APPROVAL_EXPIRED before its first broker call: the market it was judged on is gone. Reconciliation
@@ -12,12 +12,13 @@ import { DETAIL_TYPES, domainEvent } from '../events/catalog';
 import * as fx from '../money/fixed';
 import { isSettledForSubmission, type OrderRecord } from '../orders/order-record';
 import type { ApprovedOrderMessage } from '../ports/order-queue';
+import type { ClaimResult } from '../ports/order-store';
 import type { DenialReason } from '../reasons/denial-reasons';
 import { reducesExposure } from '../risk/evaluate';
 import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
 import { utcNow } from '../time/utc';
-import { tradingStateDenial } from '../trading-state/trading-state';
+import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { applyBrokerView, recordLocalMove } from './broker-view';
 import { contextOf, metaFor, queryBroker, type OrderContext, type OrderServiceDeps } from './context';
 
@@ -32,14 +33,10 @@ const approvalExpired = (deps: OrderServiceDeps, order: OrderRecord): boolean =>
 const ZERO_FIXED = fx.fixedFromInt(0);
 
 /**
- * The last gate before the broker, on strongly consistent reads: the trading state, and in REDUCING that the
- * order still shrinks the position even if every other in-flight order on its side fills first (the book's
- * in-flight size already includes this order).
+ * REDUCING's rule on top of the gate, on strongly consistent reads: the order still shrinks the position even
+ * if every other in-flight order on its side fills first (the book's in-flight size already includes this order).
  */
-const submissionDenial = async (deps: OrderServiceDeps, account: string, order: OrderRecord): Promise<DenialReason | null> => {
-  const state = await deps.tradingStateStore.getTradingState(account);
-  const denial = tradingStateDenial(state);
-  if (denial || state !== 'REDUCING') return denial;
+const reducingDenial = async (deps: OrderServiceDeps, account: string, order: OrderRecord): Promise<DenialReason | null> => {
   const { intent } = order;
   const entry = await deps.orderStore.getBookEntry(account, intent.symbol);
   const own = fx.parseFixed(order.inFlight ?? order.approvedQuantity ?? intent.quantity);
@@ -61,15 +58,17 @@ const block = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderReco
         stage: 'pre-submit',
         reason,
         failedChecks: [reason],
-        message: reason === 'APPROVAL_EXPIRED' ? `approved at ${order.createdAt}: too old to send` : `trading state re-checked before submission: ${reason}`,
+        message: reason === 'APPROVAL_EXPIRED' ? `approved at ${order.createdAt}: too old to send` : `trading state checked at the submission gate: ${reason}`,
       },
     }),
   ]);
 };
 
+type Claimed = Extract<ClaimResult, { claimed: true }>;
+
 /** Sends a claimed order: a definite answer is applied, an ambiguous one leaves it IN_FLIGHT and retries later. */
-const send = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord): Promise<SubmissionOutcome> => {
-  const denial = await submissionDenial(deps, ctx.account, order);
+const send = async (deps: OrderServiceDeps, ctx: OrderContext, { order, gateState }: Claimed): Promise<SubmissionOutcome> => {
+  const denial = gateState === 'REDUCING' ? await reducingDenial(deps, ctx.account, order) : null;
   if (denial) {
     await block(deps, ctx, order, denial);
     return 'blocked';
@@ -102,6 +101,25 @@ const send = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecor
   return 'submitted';
 };
 
+/**
+ * The gate refused an order it could otherwise have claimed: trading is stopped, so it is not sent. A
+ * predecessor that passed the gate earlier (an expired lease, an order in flight) may have reached the
+ * broker: what the broker holds is booked; anything else is blocked with the state's reason. Nobody holds
+ * the lease, so the order's version alone guards these writes.
+ */
+const stopAtGate = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord, state: TradingState | undefined): Promise<SubmissionOutcome> => {
+  const { intentId } = order.intent;
+  if (order.status !== 'PENDING') {
+    const found = await queryBroker(deps, intentId);
+    if (found) {
+      await applyBrokerView(deps, ctx, intentId, { order: found });
+      return 'settled';
+    }
+  }
+  await block(deps, ctx, order, tradingStateDenial(state) ?? 'TRADING_STATE_MISSING', { claimed: false });
+  return 'blocked';
+};
+
 /** An IN_FLIGHT order: the broker's answer to a query settles it; "none" is trusted only after the grace period. */
 const settleInFlight = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord): Promise<SubmissionOutcome> => {
   const { intentId } = order.intent;
@@ -117,8 +135,9 @@ const settleInFlight = async (deps: OrderServiceDeps, ctx: OrderContext, order: 
   }
   // The broker never got it: send it again under the same client order id (a late original is refused as a duplicate).
   const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, deps.clock.now(), deps.leaseMs, ['IN_FLIGHT']);
+  if (!claim.claimed && claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped.state);
   if (!claim.claimed) throw new RetryLaterError(`order ${intentId} changed while settling it`);
-  return send(deps, ctx, claim.order);
+  return send(deps, ctx, claim);
 };
 
 export const processApprovedOrder = async (deps: OrderServiceDeps, message: ApprovedOrderMessage): Promise<SubmissionOutcome> => {
@@ -128,6 +147,7 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
   if (!claim.claimed) {
     // The risk function writes the order before it queues the approval: a message without one was not sent by it.
     if (!claim.order) throw new InvalidInputError([{ path: 'detail.data.intent.intentId', rule: `must name an order the risk function approved for ${ctx.account}; ${intentId} is none` }]);
+    if (claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped.state);
     if (claim.order.status === 'IN_FLIGHT') return settleInFlight(deps, ctx, claim.order);
     if (isSettledForSubmission(claim.order.status)) {
       deps.telemetry.count(METRICS.orderDuplicate);
@@ -149,7 +169,7 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
     await block(deps, ctx, claim.order, 'APPROVAL_EXPIRED');
     return 'blocked';
   }
-  return send(deps, ctx, claim.order);
+  return send(deps, ctx, claim);
 };
 
 /**
@@ -182,8 +202,9 @@ const settleAbandoned = async (deps: OrderServiceDeps, ctx: OrderContext, order:
     return 'blocked';
   }
   const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, now, deps.leaseMs);
+  if (!claim.claimed && claim.order && claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped.state);
   if (!claim.claimed) throw new RetryLaterError(`order ${intentId} changed while settling it`);
-  return send(deps, ctx, claim.order);
+  return send(deps, ctx, claim);
 };
 
 /**

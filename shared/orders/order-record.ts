@@ -3,6 +3,7 @@
 // applied. `filledQuantity` is the ledger's watermark: the fills applied so far, in cumulative order.
 import type { OrderIntent } from '../events/order-events';
 import type { DenialReason } from '../reasons/denial-reasons';
+import type { TradableState } from '../trading-state/trading-state';
 
 export const ORDER_STATUSES = [
   /** Approved by risk, queued, not yet sent. */
@@ -34,7 +35,7 @@ const BROKER_LIVE: readonly OrderStatus[] = ['ACCEPTED', 'PARTIALLY_FILLED', 'PE
 export const ORDER_TRANSITIONS: Record<OrderStatus, readonly OrderStatus[]> = {
   PENDING: ['SUBMITTED', 'BLOCKED', 'CANCELED'],
   SUBMITTED: ['SUBMITTED', 'IN_FLIGHT', 'BLOCKED', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'PENDING_CANCEL', 'CANCELED', 'REJECTED', 'EXPIRED'],
-  IN_FLIGHT: ['IN_FLIGHT', 'SUBMITTED', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'PENDING_CANCEL', 'CANCELED', 'REJECTED', 'EXPIRED'],
+  IN_FLIGHT: ['IN_FLIGHT', 'SUBMITTED', 'BLOCKED', 'ACCEPTED', 'PARTIALLY_FILLED', 'FILLED', 'PENDING_CANCEL', 'CANCELED', 'REJECTED', 'EXPIRED'],
   ACCEPTED: ['PARTIALLY_FILLED', 'FILLED', 'PENDING_CANCEL', 'CANCELED', 'REJECTED', 'EXPIRED'],
   PARTIALLY_FILLED: ['PARTIALLY_FILLED', 'FILLED', 'PENDING_CANCEL', 'CANCELED', 'EXPIRED'],
   PENDING_CANCEL: ['PARTIALLY_FILLED', 'FILLED', 'CANCELED', 'EXPIRED'],
@@ -50,6 +51,13 @@ export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => OR
 
 /** Statuses after which a redelivered approval has nothing left to submit. */
 export const isSettledForSubmission = (status: OrderStatus): boolean => status !== 'PENDING' && status !== 'SUBMITTED' && status !== 'IN_FLIGHT';
+
+/**
+ * Whether a claim for submission may take the order: PENDING, a SUBMITTED whose lease expired (its worker is
+ * presumed dead), or one of `alsoFrom` (e.g. IN_FLIGHT when settling it).
+ */
+export const isClaimable = (order: Pick<OrderRecord, 'status' | 'leaseUntil'>, nowMs: number, alsoFrom: readonly OrderStatus[] = []): boolean =>
+  order.status === 'PENDING' || (order.status === 'SUBMITTED' && order.leaseUntil !== undefined && order.leaseUntil < nowMs) || alsoFrom.includes(order.status);
 
 /** Statuses that count as an open order (for the open-order limit and the in-flight exposure). */
 export const isOpenStatus = (status: OrderStatus): boolean =>
@@ -92,6 +100,12 @@ export interface OrderRecord {
   inFlightSince?: string;
   leaseOwner?: string;
   leaseUntil?: number;
+  /**
+   * The last time a worker passed the kill gate with this order (epoch ms of its clock when it sent the claim,
+   * which committed only while the account could trade) and the trading state it passed under.
+   */
+  gatePassedAt?: number;
+  gateState?: TradableState;
   /** Optimistic-concurrency version; every write of the order bumps it. */
   version?: number;
 }

@@ -6,6 +6,7 @@ import type { BookEntry, InFlightChange } from '../ledger/account-book';
 import type { Position } from '../ledger/position';
 import type { OrderRecord, OrderStatus } from '../orders/order-record';
 import type { DenialReason } from '../reasons/denial-reasons';
+import type { TradableState, TradingState } from '../trading-state/trading-state';
 import type { ApprovalEntry } from './risk-store';
 
 /** A fill booked with an order update: keyed by (brokerOrderId, cumulativeQuantity), written once. */
@@ -56,19 +57,25 @@ export interface OrderUpdateInput {
 }
 
 /**
- * A successful claim says whether it took over an expired lease: the previous worker may have reached the
- * broker before it died, so the new one must ask the broker before deciding anything else.
+ * A successful claim passed the kill gate: it committed only while the account's trading state was the
+ * tradable `gateState` (checked in the same write), at `gatePassedAt` (recorded on the order). It says
+ * whether it took over an expired lease: the previous worker may have reached the broker before it died, so
+ * the new one must ask the broker before deciding anything else. An order the claim could otherwise have
+ * taken, refused only because trading is stopped, comes back with `tradingStopped` and the state it found
+ * (undefined: missing), for the caller to block or settle without sending it.
  */
 export type ClaimResult =
-  | { claimed: true; order: OrderRecord; previousStatus: OrderStatus; tookOverExpiredLease: boolean }
-  | { claimed: false; order: OrderRecord | undefined };
+  | { claimed: true; order: OrderRecord; previousStatus: OrderStatus; tookOverExpiredLease: boolean; gateState: TradableState; gatePassedAt: number }
+  | { claimed: false; order: OrderRecord | undefined; tradingStopped?: undefined }
+  | { claimed: false; order: OrderRecord; tradingStopped: { state: TradingState | undefined } };
 
 export interface OrderStore {
   /** Strongly consistent. */
   getOrder(account: string, intentId: string): Promise<OrderRecord | undefined>;
   /**
-   * Takes the submission lease: from PENDING, an expired SUBMITTED lease, or `alsoFrom` (e.g. IN_FLIGHT);
-   * `claimed: false` with the order as stored otherwise.
+   * Takes the submission lease: from PENDING, an expired SUBMITTED lease, or `alsoFrom` (e.g. IN_FLIGHT),
+   * in one write conditional on the account's trading state being tradable (the kill gate: no claim commits
+   * once HALTED or KILLED is durable); `claimed: false` with the order as stored otherwise.
    */
   claimForSubmission(account: string, intentId: string, owner: string, nowMs: number, leaseMs: number, alsoFrom?: readonly OrderStatus[]): Promise<ClaimResult>;
   /** Strongly consistent; a symbol never traded reads as flat. */

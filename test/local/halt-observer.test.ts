@@ -40,7 +40,7 @@ describe('the halt observer', () => {
     await observer.changeTradingState(change('HALTED'));
     now = 2_000;
     await observer.changeTradingState(change('ACTIVE'));
-    expect(observer.haltPeriods).toEqual([{ from: 1_010, to: 2_000 }]);
+    expect(observer.haltPeriods).toEqual([{ issued: 1_000, from: 1_010, to: 2_000 }]);
     expect(observer.haltedAtMs).toBe(1_010);
     expect([1_010, 1_011, 1_999, 2_000].map((ms) => observer.stoppedAt(ms))).toEqual([false, true, true, false]);
   });
@@ -49,7 +49,7 @@ describe('the halt observer', () => {
     const observer = new HaltObserver(innerPort());
     await observer.changeTradingState(change('HALTED'));
     await observer.changeTradingState(change('KILLED'));
-    expect(observer.haltPeriods).toEqual([{ from: 1_010 }]);
+    expect(observer.haltPeriods).toEqual([{ issued: 1_000, from: 1_010 }]);
     expect(observer.stoppedAt(9_999_999)).toBe(true);
   });
 

@@ -45,4 +45,15 @@ describe('local scenarios', () => {
     expect(strategyPathFor('normal', undefined)).toBe(resolve('strategies/sample-momentum.ts'));
     expect(strategyPathFor('runaway', 'strategies/sample-momentum.ts')).toBe('strategies/sample-momentum.ts');
   });
+
+  it('runs kill-drill on the steady-flow strategy, with ten drills, short breaker waits and limits that let 30 orders a second through', () => {
+    expect(scenarioProfile('kill-drill')).toMatchObject({
+      killDrills: 10,
+      breakerWaitMs: 600,
+      riskConcurrency: 8,
+      riskLimits: { orderRate: { maxOrders: 100 }, executionThrottle: { maxFills: 100_000 } },
+    });
+    expect(strategyPathFor('kill-drill', undefined)).toBe(resolve('strategies/steady-flow.ts'));
+    for (const scenario of SCENARIOS.filter((s) => s !== 'kill-drill')) expect(scenarioProfile(scenario)).not.toHaveProperty('killDrills');
+  });
 });

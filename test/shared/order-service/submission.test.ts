@@ -94,4 +94,45 @@ describe('order submission', () => {
     expect((await f.stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'x')).openOrders).toBe(0);
     expect(await w.book()).toMatchObject({ inFlightBuy: '0' });
   });
+  it('blocks a queued approval at the gate once trading is KILLED: no broker call, its exposure released, the denial published', async () => {
+    const message = await w.approve('t-7');
+    await f.seeder.putTradingState(ACCOUNT, 'KILLED', 'alice', '2026-11-23T15:00:01.000Z');
+    await expect(processApprovedOrder(w.deps(), message)).resolves.toBe('blocked');
+    const order = await f.stores.orderStore.getOrder(ACCOUNT, 't-7');
+    expect(order).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_KILLED', inFlight: '0' });
+    expect(order?.gatePassedAt).toBeUndefined();
+    expect(w.broker.submitCalls()).toBe(0);
+    expect(await w.book()).toMatchObject({ inFlightBuy: '0' });
+    expect(f.bus.ofType('OrderDenied.v1').at(-1)?.detail).toMatchObject({ data: { reason: 'TRADING_KILLED', stage: 'pre-submit' } });
+  });
+
+  it('records the gate an order passed before it is sent', async () => {
+    const message = await w.approve('t-8');
+    await expect(processApprovedOrder(w.deps(), message)).resolves.toBe('submitted');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-8')).toMatchObject({ gatePassedAt: f.clock.now(), gateState: 'ACTIVE' });
+  });
+
+  it('after a kill, a worker taking over a dead one books what the dead one sent and blocks what it never sent', async () => {
+    const sent = await w.approve('t-9');
+    const unsent = await w.approve('t-10');
+    // Both passed the gate under a worker that died; only t-9 reached the broker.
+    await f.stores.orderStore.claimForSubmission(ACCOUNT, 't-9', 'w-dead', f.clock.now(), 10_000);
+    await f.stores.orderStore.claimForSubmission(ACCOUNT, 't-10', 'w-dead', f.clock.now(), 10_000);
+    await w.broker.submitOrder({ clientOrderId: 't-9', symbol: 'AAPL', side: 'buy', quantity: '10', orderType: 'market', timeInForce: 'day' });
+    await f.seeder.putTradingState(ACCOUNT, 'KILLED', 'alice', '2026-11-23T15:00:01.000Z');
+    f.clock.advance(10_001);
+    await expect(processApprovedOrder(w.deps(), sent)).resolves.toBe('settled');
+    await expect(processApprovedOrder(w.deps(), unsent)).resolves.toBe('blocked');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-9')).toMatchObject({ status: 'FILLED' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-10')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_KILLED', inFlight: '0' });
+    expect(w.broker.submittedOrderCount()).toBe(1);
+  });
+
+  it('in REDUCING, passes the gate but blocks an order that would grow the position', async () => {
+    const message = await w.approve('t-11');
+    await f.seeder.putTradingState(ACCOUNT, 'REDUCING', 'breaker', '2026-11-23T15:00:01.000Z');
+    await expect(processApprovedOrder(w.deps(), message)).resolves.toBe('blocked');
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-11')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_REDUCING', gateState: 'REDUCING' });
+    expect(w.broker.submitCalls()).toBe(0);
+  });
 });

@@ -1,0 +1,46 @@
+// The steady-flow strategy of `npm start -- --scenario kill-drill`: a constant stream of small market orders
+// (default 30 a second) round-robin over its symbols, each symbol alternating buy and sell so positions stay
+// near flat, sizes cycling 1..7 so no two orders of a symbol and side look alike within the duplicate window.
+// It exists to keep orders in flight while the kill switch is pressed, not to make money.
+import type { MarketTick, Strategy, StrategyOptions, StrategyOrder } from '../shared/strategy/strategy';
+
+export const STEADY_FLOW_INTENTS_PER_SECOND = 30;
+
+export interface SteadyFlowOptions extends StrategyOptions {
+  intentsPerSecond?: number;
+}
+
+const SIZES = 7;
+
+export default function createSteadyFlow(options: SteadyFlowOptions): Strategy {
+  const rate = options.intentsPerSecond ?? STEADY_FLOW_INTENTS_PER_SECOND;
+  const priced = new Set<string>();
+  let lastMs: number | undefined;
+  // Fractions of an order carried between ticks, so the rate holds whatever the tick interval is.
+  let carry = 0;
+  let next = options.seed >>> 0;
+  const sent = new Map<string, number>();
+
+  return {
+    name: 'steady-flow',
+    onTicks(ticks: readonly MarketTick[], context): StrategyOrder[] {
+      for (const tick of ticks) priced.add(tick.symbol);
+      const elapsedMs = lastMs === undefined ? 100 : Math.max(0, context.nowMs - lastMs);
+      lastMs = context.nowMs;
+      carry += (rate * elapsedMs) / 1000;
+      const count = Math.floor(carry);
+      carry -= count;
+      const symbols = options.symbols.filter((s) => priced.has(s));
+      const orders: StrategyOrder[] = [];
+      for (let i = 0; i < count && symbols.length > 0; i++) {
+        const symbol = symbols[next++ % symbols.length] ?? '';
+        const n = sent.get(symbol) ?? 0;
+        sent.set(symbol, n + 1);
+        // buy k, sell k, buy k+1, sell k+1, …: a symbol's position never drifts by more than one order.
+        const size = 1 + (Math.floor(n / 2) % SIZES);
+        orders.push({ symbol, side: n % 2 === 0 ? 'buy' : 'sell', quantity: String(size), orderType: 'market', timeInForce: 'day' });
+      }
+      return orders;
+    },
+  };
+}
