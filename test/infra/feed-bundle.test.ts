@@ -29,6 +29,8 @@ describe('the feed bundle', () => {
       'strategies/runaway.mjs.map',
       'strategies/sample-momentum.mjs',
       'strategies/sample-momentum.mjs.map',
+      'strategies/steady-flow.mjs',
+      'strategies/steady-flow.mjs.map',
       'strategy-worker.mjs',
       'strategy-worker.mjs.map',
     ]);
