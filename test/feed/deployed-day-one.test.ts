@@ -21,7 +21,7 @@ import { dynamoClient, freshTable } from '../support/dynamo';
 import { dailyBar } from '../support/fake-alpaca';
 import { FeedTaskHarness, SYMBOLS, until } from '../support/feed-task-harness';
 import { RecordingBus, RecordingPager, scanAll, silentLogger } from '../support/fixtures';
-import { ALICE, gatewayContext, TEST_API } from '../support/kill-switch-api';
+import { postEvent, TEST_API } from '../support/kill-switch-api';
 import { RecordingControlPlane } from '../support/recording-control-plane';
 
 const DEV = loadEnvironmentConfig('dev');
@@ -41,16 +41,6 @@ const pastWeekdays = (days: number): string[] => {
   return dates;
 };
 
-const apiEvent = (path: string, body: unknown) => ({
-  resource: path,
-  path,
-  httpMethod: 'POST',
-  headers: { 'content-type': 'application/json' },
-  queryStringParameters: null,
-  body: JSON.stringify(body),
-  isBase64Encoded: false,
-  requestContext: gatewayContext('POST', ALICE),
-});
 
 beforeAll(async () => {
   harness = await FeedTaskHarness.start();
@@ -97,7 +87,7 @@ describe('a deployed environment’s first day', () => {
       // The session check is the risk function's; here every market counts as open so the test runs at any hour.
       arm: { ...armSettingsFor(DEV), isOpen: () => true, marketDataStore: stores.marketDataStore },
     }));
-    const armed = await api(apiEvent('/arm', { account: ACCOUNT, reason: 'first day: feed ready, reconciliation clean' }));
+    const armed = await api(postEvent('/arm', { account: ACCOUNT, reason: 'first day: feed ready, reconciliation clean' }));
     expect(JSON.parse(armed.body)).toMatchObject({ outcome: 'armed', state: 'ACTIVE' });
 
     // The next intent the feed's strategy publishes reaches the risk function as EventBridge delivers it.

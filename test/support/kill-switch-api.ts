@@ -39,3 +39,15 @@ export const gatewayContext = (method: string, userArn: string | null) => ({
   resourcePath: '/',
   identity: { userArn, accountId: TEST_API.accountId, sourceIp: '192.0.2.1' },
 });
+
+/** A REST proxy POST with a JSON body from `userArn`, as API Gateway sends it to the kill-switch function. */
+export const postEvent = (path: string, body: unknown, userArn: string = ALICE) => ({
+  resource: path,
+  path,
+  httpMethod: 'POST',
+  headers: { 'content-type': 'application/json' },
+  queryStringParameters: null,
+  body: JSON.stringify(body),
+  isBase64Encoded: false,
+  requestContext: gatewayContext('POST', userArn),
+});

@@ -13,7 +13,7 @@ import { auditEntry } from '../../../shared/audit/audit-entry';
 import { freshStores } from '../../support/dynamo';
 import { ACCOUNT, intentFor, ManualClock, RecordingPager, scanAll, silentLogger, STRATEGY } from '../../support/fixtures';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
-import { ALICE, BOB, CAROL, gatewayContext, testCallers } from '../../support/kill-switch-api';
+import { ALICE, BOB, CAROL, postEvent, testCallers } from '../../support/kill-switch-api';
 
 let client: DynamoDBClient;
 let tableName: string;
@@ -49,18 +49,8 @@ const deps = (): KillSwitchHandlerDeps => ({
   },
 });
 
-let requestNo = 0;
 const post = (path: string, body: unknown, principal: string = ALICE, over: Partial<KillSwitchHandlerDeps> = {}) =>
-  createKillSwitchHandler(() => ({ ...deps(), ...over }))({
-    resource: path,
-    path,
-    httpMethod: 'POST',
-    headers: { 'content-type': 'application/json' },
-    queryStringParameters: null,
-    body: JSON.stringify(body),
-    isBase64Encoded: false,
-    requestContext: { ...gatewayContext('POST', principal), requestId: `req-${++requestNo}` },
-  });
+  createKillSwitchHandler(() => ({ ...deps(), ...over }))(postEvent(path, body, principal));
 
 const bodyOf = (response: APIGatewayProxyResult): Record<string, unknown> => JSON.parse(response.body) as Record<string, unknown>;
 
