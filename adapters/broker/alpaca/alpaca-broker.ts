@@ -33,36 +33,21 @@ import {
   type OrderReading,
 } from './alpaca-wire';
 import { quotaSignal, RequestRateLimiter } from './alpaca-rate-limit';
-import { causeWithoutCredentials, redactCredentials, type AlpacaCredentials } from './credentials';
+import { AlpacaTransport, type AlpacaTransportOptions } from './alpaca-transport';
+import { causeWithoutCredentials, redactCredentials } from './credentials';
 
 export const ALPACA_PAPER_URL = 'https://paper-api.alpaca.markets';
 export const ALPACA_LIVE_URL = 'https://api.alpaca.markets';
 
-export interface AlpacaBrokerOptions {
+/** The transport settings (alpaca-transport.ts; the timeout defaults to 5000 ms here) and the pace. */
+export interface AlpacaBrokerOptions extends AlpacaTransportOptions {
   /** ALPACA_PAPER_URL or ALPACA_LIVE_URL (plain http is accepted for localhost only). */
   baseUrl: string;
-  credentials: AlpacaCredentials;
   /**
    * Per adapter instance; default 180, below Alpaca's 200 per minute per key. Alpaca's own count (the
    * X-RateLimit headers, which every process on the key spends) also holds requests back when it reaches 0.
    */
   requestsPerMinute?: number;
-  /** Per attempt, including reading the body; default 5000. */
-  timeoutMs?: number;
-  /** Retries after the first attempt, for 429, 5xx, timeouts and connection errors; default 3. */
-  maxRetries?: number;
-  /** Full-jitter exponential backoff: attempt n waits random() × min(cap, base × 2^n); defaults 250 and 8000. */
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  /**
-   * A retry that would have to wait longer than this (a long Retry-After or X-RateLimit-Reset) is not made,
-   * and no request is held back longer than this for a spent quota; default 30000.
-   */
-  maxRetryDelayMs?: number;
-  fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
 }
 
 /** Alpaca's answer to a request it refused or failed: the HTTP status and its `{code, message}` body. */
@@ -103,41 +88,15 @@ const FILLS_PAGE = 100;
 const isDuplicateClientOrderId = (error: AlpacaApiError): boolean =>
   error.status === 422 && /client[_ ]?order[_ ]?id/i.test(error.alpacaMessage) && /unique|duplicate|already/i.test(error.alpacaMessage);
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
 export class AlpacaBroker implements Broker {
-  private readonly baseUrl: string;
+  private readonly http: AlpacaTransport;
   private readonly limiter: RequestRateLimiter;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
-  private readonly maxRetryDelayMs: number;
-  private readonly fetchImpl: typeof fetch;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
-  private readonly now: () => number;
-  private readonly credentials: AlpacaCredentials;
 
   constructor(options: AlpacaBrokerOptions) {
-    const url = new URL(options.baseUrl);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname))) {
-      throw new TypeError(`Alpaca baseUrl must be https (plain http only for localhost): ${url.origin}`);
-    }
-    this.baseUrl = url.origin + url.pathname.replace(/\/+$/, '');
-    this.credentials = options.credentials;
+    this.http = new AlpacaTransport(options, 5000, 'Alpaca baseUrl');
     const requestsPerMinute = options.requestsPerMinute ?? 180;
     if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1) throw new RangeError('requestsPerMinute must be a positive integer');
-    this.timeoutMs = options.timeoutMs ?? 5000;
-    this.maxRetries = options.maxRetries ?? 3;
-    this.backoffBaseMs = options.backoffBaseMs ?? 250;
-    this.backoffCapMs = options.backoffCapMs ?? 8000;
-    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
-    this.limiter = new RequestRateLimiter(requestsPerMinute, this.maxRetryDelayMs, this.now, this.sleep);
+    this.limiter = new RequestRateLimiter(requestsPerMinute, this.http.maxRetryDelayMs, this.http.now, this.http.sleep);
   }
 
   async submitOrder(request: BrokerOrderRequest): Promise<BrokerOrder> {
@@ -323,26 +282,24 @@ export class AlpacaBroker implements Broker {
       const result = await this.attempt(call);
       if (result.ok) return result.reply;
       failures.push(result.error);
-      if (!result.retryable || attempt >= this.maxRetries) throw result.error;
-      const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt);
-      const delay = Math.max(backoff, result.error.detail.retryAfterMs ?? 0);
-      if (delay > this.maxRetryDelayMs) throw result.error;
-      await this.sleep(delay);
+      const delay = result.retryable ? this.http.retryDelay(attempt, result.error.detail.retryAfterMs) : undefined;
+      if (delay === undefined) throw result.error;
+      await this.http.sleep(delay);
     }
   }
 
   private async attempt(call: Call): Promise<Attempt> {
     await this.limiter.take();
     const label = this.label(call);
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.timeout(this.http.timeoutMs);
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchImpl(this.url(call), {
+      response = await this.http.fetch(this.url(call), {
         method: call.method,
         headers: {
-          'APCA-API-KEY-ID': this.credentials.keyId,
-          'APCA-API-SECRET-KEY': this.credentials.secretKey,
+          'APCA-API-KEY-ID': this.http.credentials.keyId,
+          'APCA-API-SECRET-KEY': this.http.credentials.secretKey,
           accept: 'application/json',
           ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
         },
@@ -355,13 +312,13 @@ export class AlpacaBroker implements Broker {
     } catch (error) {
       const timedOut = signal.aborted || (error instanceof Error && error.name === 'TimeoutError');
       const message = timedOut
-        ? `Alpaca ${label} timed out after ${this.timeoutMs} ms; it may have taken effect`
+        ? `Alpaca ${label} timed out after ${this.http.timeoutMs} ms; it may have taken effect`
         : `Alpaca ${label} failed without a response (${this.describe(error)}); it may have taken effect`;
       return { ok: false, retryable: true, error: new BrokerCallError(this.redact(message), 'ambiguous', {}, { cause: this.safeCause(error) }) };
     }
 
     const status = response.status;
-    const quota = quotaSignal(response.headers, status, this.now());
+    const quota = quotaSignal(response.headers, status, this.http.now());
     if (quota.exhaustedUntil !== undefined) this.limiter.holdUntil(quota.exhaustedUntil);
     if ((status >= 200 && status < 300) || call.expect?.includes(status)) {
       let json: unknown;
@@ -424,11 +381,11 @@ export class AlpacaBroker implements Broker {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(call.query ?? {})) if (value !== undefined) query.set(key, value);
     const search = query.toString();
-    return `${this.baseUrl}${call.path}${search ? `?${search}` : ''}`;
+    return `${this.http.baseUrl}${call.path}${search ? `?${search}` : ''}`;
   }
 
   private label(call: Call): string {
-    return `${call.method} ${this.url(call).slice(this.baseUrl.length)}`;
+    return `${call.method} ${this.url(call).slice(this.http.baseUrl.length)}`;
   }
 
   private describe(error: unknown): string {
@@ -439,12 +396,12 @@ export class AlpacaBroker implements Broker {
   }
 
   private redact(text: string): string {
-    return redactCredentials(text, this.credentials);
+    return redactCredentials(text, this.http.credentials);
   }
 
   /** The error itself unless it, or the text it was read from, would show a credential; then a stand-in. */
   private safeCause(error: unknown, source?: string): unknown {
-    return causeWithoutCredentials(error, this.credentials, source);
+    return causeWithoutCredentials(error, this.http.credentials, source);
   }
 
 }

@@ -5,28 +5,11 @@
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { quotaSignal, RequestRateLimiter } from './alpaca-rate-limit';
 import { AlpacaErrorSchema } from './alpaca-wire';
-import { causeWithoutCredentials, redactCredentials, type AlpacaCredentials } from './credentials';
+import { AlpacaTransport, type AlpacaTransportOptions } from './alpaca-transport';
+import { causeWithoutCredentials, redactCredentials } from './credentials';
 
-const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-export interface AlpacaJsonGetOptions {
-  /** The API's base (plain http is accepted for localhost only). */
-  baseUrl: string;
-  credentials: AlpacaCredentials;
+export interface AlpacaJsonGetOptions extends AlpacaTransportOptions {
   requestsPerMinute: number;
-  /** Per attempt, reading the body included; default 10000. */
-  timeoutMs?: number;
-  /** Retries after the first attempt, for 429, 5xx, timeouts and connection errors; default 3. */
-  maxRetries?: number;
-  /** Full-jitter exponential backoff: attempt n waits random() × min(cap, base × 2^n); defaults 250 and 8000. */
-  backoffBaseMs?: number;
-  backoffCapMs?: number;
-  /** A retry that would wait longer than this (a long Retry-After or reset) is not made; default 30000. */
-  maxRetryDelayMs?: number;
-  fetch?: typeof fetch;
-  sleep?: (ms: number) => Promise<void>;
-  random?: () => number;
-  now?: () => number;
 }
 
 /** The caller's error class: built with the message, the HTTP status when Alpaca answered, and a safe cause. */
@@ -58,17 +41,8 @@ const messageOf = (text: string): string => {
 };
 
 export class AlpacaJsonGet {
-  private readonly baseUrl: string;
-  private readonly credentials: AlpacaCredentials;
+  private readonly http: AlpacaTransport;
   private readonly limiter: RequestRateLimiter;
-  private readonly timeoutMs: number;
-  private readonly maxRetries: number;
-  private readonly backoffBaseMs: number;
-  private readonly backoffCapMs: number;
-  private readonly maxRetryDelayMs: number;
-  private readonly fetchImpl: typeof fetch;
-  private readonly sleep: (ms: number) => Promise<void>;
-  private readonly random: () => number;
   readonly now: () => number;
 
   /** `what` names the API in the refusal of a non-https base ("Alpaca data URL", "Alpaca baseUrl"). */
@@ -77,22 +51,9 @@ export class AlpacaJsonGet {
     private readonly errorOf: AlpacaErrorOf,
     what: string,
   ) {
-    const url = new URL(options.baseUrl);
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname))) {
-      throw new TypeError(`${what} must be https (plain http only for localhost): ${url.origin}`);
-    }
-    this.baseUrl = url.origin + url.pathname.replace(/\/+$/, '');
-    this.credentials = options.credentials;
-    this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.maxRetries = options.maxRetries ?? 3;
-    this.backoffBaseMs = options.backoffBaseMs ?? 250;
-    this.backoffCapMs = options.backoffCapMs ?? 8000;
-    this.maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-    this.fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.random = options.random ?? Math.random;
-    this.now = options.now ?? Date.now;
-    this.limiter = new RequestRateLimiter(options.requestsPerMinute, this.maxRetryDelayMs, this.now, this.sleep);
+    this.http = new AlpacaTransport(options, 10_000, what);
+    this.now = this.http.now;
+    this.limiter = new RequestRateLimiter(options.requestsPerMinute, this.http.maxRetryDelayMs, this.now, this.http.sleep);
   }
 
   /** One GET of `path` (with its query) with retries for 429, 5xx, timeouts and lost connections; throws the last failure. */
@@ -100,31 +61,29 @@ export class AlpacaJsonGet {
     for (let attempt = 0; ; attempt++) {
       const result = await this.attempt(path);
       if (result.ok) return result.json;
-      if (!result.retryable || attempt >= this.maxRetries) throw result.error;
-      const backoff = this.random() * Math.min(this.backoffCapMs, this.backoffBaseMs * 2 ** attempt);
-      const delay = Math.max(backoff, result.retryAfterMs ?? 0);
-      if (delay > this.maxRetryDelayMs) throw result.error;
-      await this.sleep(delay);
+      const delay = result.retryable ? this.http.retryDelay(attempt, result.retryAfterMs) : undefined;
+      if (delay === undefined) throw result.error;
+      await this.http.sleep(delay);
     }
   }
 
   redact(text: string): string {
-    return redactCredentials(text, this.credentials);
+    return redactCredentials(text, this.http.credentials);
   }
 
   safeCause(error: unknown, source?: string): unknown {
-    return causeWithoutCredentials(error, this.credentials, source);
+    return causeWithoutCredentials(error, this.http.credentials, source);
   }
 
   private async attempt(path: string): Promise<Attempt> {
     await this.limiter.take();
-    const signal = AbortSignal.timeout(this.timeoutMs);
+    const signal = AbortSignal.timeout(this.http.timeoutMs);
     let response: Response;
     let text: string;
     try {
-      response = await this.fetchImpl(`${this.baseUrl}${path}`, {
+      response = await this.http.fetch(`${this.http.baseUrl}${path}`, {
         method: 'GET',
-        headers: { 'APCA-API-KEY-ID': this.credentials.keyId, 'APCA-API-SECRET-KEY': this.credentials.secretKey, accept: 'application/json' },
+        headers: { 'APCA-API-KEY-ID': this.http.credentials.keyId, 'APCA-API-SECRET-KEY': this.http.credentials.secretKey, accept: 'application/json' },
         signal,
         // A redirect would carry the APCA headers to wherever it points; Alpaca's API never redirects.
         redirect: 'manual',
@@ -132,7 +91,7 @@ export class AlpacaJsonGet {
       text = await response.text();
     } catch (error) {
       const timedOut = signal.aborted || (error instanceof Error && error.name === 'TimeoutError');
-      const message = timedOut ? `Alpaca GET ${path} timed out after ${this.timeoutMs} ms` : `Alpaca GET ${path} failed without a response (${errorText(error)})`;
+      const message = timedOut ? `Alpaca GET ${path} timed out after ${this.http.timeoutMs} ms` : `Alpaca GET ${path} failed without a response (${errorText(error)})`;
       return { ok: false, retryable: true, error: this.errorOf(this.redact(message), undefined, { cause: this.safeCause(error) }) };
     }
     const status = response.status;
