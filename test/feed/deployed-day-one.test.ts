@@ -56,9 +56,10 @@ describe('a deployed environment’s first day', () => {
     expect(await scanAll(dynamoClient(), tableName)).toEqual([]);
     const feed = harness.spawnTask(tableName);
     await until('the feed to be ready', async () => ((await harness.get(feed, '/ready')).status === 200 ? true : undefined));
-    const snapshot = await until('the reference data', async () => {
+    // The reference refresh and the first marks flush race each other: wait for both.
+    const snapshot = await until('the reference data and the marks', async () => {
       const read = await stores.riskStore.loadRiskSnapshot(ACCOUNT, 'sample-momentum', 'probe');
-      return SYMBOLS.every((symbol) => read.reference[symbol]?.adv === '1000000') ? read : undefined;
+      return SYMBOLS.every((symbol) => read.reference[symbol]?.adv === '1000000' && read.marks[symbol]) ? read : undefined;
     });
     expect(Object.keys(snapshot.marks).sort()).toEqual([...SYMBOLS].sort());
     expect(snapshot.reference.AAPL).toEqual({ adv: '1000000', sector: 'TECHNOLOGY' });
