@@ -1,5 +1,6 @@
 // The risk decisions of a local run as the risk route returns them: approvals, denials by reason, and the
-// latency of every first decision (a replayed intent decides nothing new, so it is not timed).
+// latency of every first decision from its intent's arrival (a replayed intent decides nothing new, so it is
+// not timed). Whoever decides an intent reports it: the invocation that parked it only says 'queued'.
 import type { IntentOutcome } from '../shared/risk/risk-service';
 
 export class DecisionTally {
@@ -7,7 +8,9 @@ export class DecisionTally {
   readonly denied: Record<string, number> = {};
   approved = 0;
 
+  /** One decision, with the time from its intent's arrival at the risk function to its decision. */
   record(outcome: IntentOutcome, elapsedMs: number): void {
+    if (outcome.outcome === 'queued') return;
     if (!outcome.replayed) this.latenciesMs.push(elapsedMs);
     if (outcome.outcome === 'approved') this.approved++;
     else this.denied[outcome.reason] = (this.denied[outcome.reason] ?? 0) + 1;

@@ -150,12 +150,11 @@ const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): 
     telemetry: c.telemetry,
     defaults: c.settings.config.riskLimits,
     logger: c.logger,
+    onDecided: (outcome, latencyMs) => decisions.record(outcome, latencyMs),
   }));
   c.router.register('risk', async (event) => {
     flood.record(event);
-    const t0 = performance.now();
-    const outcome = await risk(event);
-    decisions.record(outcome, performance.now() - t0);
+    await risk(event);
   });
 };
 

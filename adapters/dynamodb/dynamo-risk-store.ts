@@ -1,20 +1,22 @@
-// DynamoDB adapter for the RiskStore port: the decision's inputs in one consistent BatchGet, and the decision
-// with everything it moves in one conditional TransactWrite whose item order maps cancellation reasons back
-// (the order first: its condition failing means a duplicate intent; 'guarded' items mean a lost race); and,
+// DynamoDB adapter for the RiskStore port: a batch of decisions' inputs in one consistent BatchGet, and the
+// decisions with everything they move in one conditional TransactWrite whose item order maps cancellation
+// reasons back (the orders first: one failing means a duplicate intent; 'guarded' items mean a lost race); and,
 // apart, the intent count for the flood limit: one UpdateItem with ADD on a per-second item, no read first.
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
 import { ConcurrentUpdateError } from '../../shared/errors/errors';
+import type { InFlightChange } from '../../shared/ledger/account-book';
+import * as fx from '../../shared/money/fixed';
+import type { Fixed } from '../../shared/money/fixed';
 import type { OrderRecord } from '../../shared/orders/order-record';
-import type { IntentCount, RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
+import type { DecisionSnapshot, IntentCount, RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
 import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
-import { FILL_BUCKET_PREFIX, INTENT_COUNT_ACCOUNT, INTENT_COUNT_STRATEGY_PREFIX, keys } from '../../shared/storage/table-definition';
+import { BOOK_IN_FLIGHT_BUY, BOOK_IN_FLIGHT_SELL, FILL_BUCKET_PREFIX, INTENT_COUNT_ACCOUNT, INTENT_COUNT_STRATEGY_PREFIX, keys } from '../../shared/storage/table-definition';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type Item, type TableKey, type TransactItem } from './dynamo-table';
 import {
   approvalToItem,
   auditPut,
-  inFlightUpdate,
   int,
   itemToApproval,
   itemToBook,
@@ -27,9 +29,13 @@ import {
   openOrdersUpdate,
   orderPut,
   RATE_TTL_SECONDS,
+  revise,
   str,
 } from './items';
 import { readOrder } from './order-reads';
+
+/** DynamoDB's limit on the items of one TransactWriteItems call. */
+export const MAX_TRANSACTION_ITEMS = 100;
 
 /** An intent-count item outlives every window that reads it by far; TTL removes it after this. */
 const INTENT_COUNT_TTL_SECONDS = 3_600;
@@ -73,7 +79,7 @@ const sessionPut = (tableName: string, account: string, next: RiskSession, expec
     expectedVersion,
   );
 
-const throttleTripUpdate = (tableName: string, account: string, trip: NonNullable<RecordDecisionInput['throttleTrip']>): TransactItem => ({
+const throttleTripUpdate = (tableName: string, account: string, trip: RecordDecisionInput['throttleTrips'][number]): TransactItem => ({
   Update: {
     TableName: tableName,
     Key: keys.throttle(account, trip.strategy),
@@ -91,82 +97,153 @@ const throttlePruneUpdate = (tableName: string, account: string, prune: { strate
   },
 });
 
-/** The decision's items in their fixed order, each with the role its cancellation reason has. */
+/** A throttle item is written at most once per transaction: a trip and a prune of one scope become one update. */
+const throttleUpdates = (tableName: string, account: string, input: RecordDecisionInput): TransactItem[] => {
+  const trips = new Map(input.throttleTrips.map((t) => [t.strategy, t]));
+  const prunes = new Map<string, Set<number>>();
+  for (const p of input.throttlePrune) for (const b of p.bucketStartMs) (prunes.get(p.strategy) ?? prunes.set(p.strategy, new Set()).get(p.strategy))?.add(b);
+  const items: TransactItem[] = [];
+  for (const strategy of new Set([...trips.keys(), ...prunes.keys()])) {
+    const trip = trips.get(strategy);
+    const buckets = [...(prunes.get(strategy) ?? [])];
+    if (!trip) {
+      if (buckets.length > 0) items.push(throttlePruneUpdate(tableName, account, { strategy, bucketStartMs: buckets }));
+      continue;
+    }
+    const update = throttleTripUpdate(tableName, account, trip).Update;
+    if (!update || buckets.length === 0) {
+      if (update) items.push({ Update: update });
+      continue;
+    }
+    items.push({
+      Update: {
+        ...update,
+        UpdateExpression: `${update.UpdateExpression}, ${buckets.map((_, i) => `#b${i}`).join(', ')}`,
+        ExpressionAttributeNames: Object.fromEntries(buckets.map((b, i) => [`#b${i}`, `${FILL_BUCKET_PREFIX}${b}`])),
+      },
+    });
+  }
+  return items;
+};
+
+/** Every approval's size in flight on the book, in one update of the book item (a transaction writes an item once). */
+const bookInFlightUpdate = (tableName: string, account: string, changes: readonly InFlightChange[]): TransactItem | undefined => {
+  if (changes.length === 0) return undefined;
+  const totals = new Map<string, Fixed>();
+  for (const c of changes) {
+    const name = `${c.side === 'buy' ? BOOK_IN_FLIGHT_BUY : BOOK_IN_FLIGHT_SELL}${c.symbol}`;
+    totals.set(name, fx.add(totals.get(name) ?? fx.fixedFromInt(0), fx.parseFixed(c.quantity)));
+  }
+  const revision = revise([...new Set(changes.map((c) => c.symbol))]);
+  const names = [...totals.keys()];
+  return {
+    Update: {
+      TableName: tableName,
+      Key: keys.book(account),
+      UpdateExpression: `ADD ${names.map((_, i) => `#f${i} :f${i}`).join(', ')}, ${revision.add} SET ${revision.set}`,
+      ExpressionAttributeNames: { ...Object.fromEntries(names.map((name, i) => [`#f${i}`, name])), ...revision.names },
+      ExpressionAttributeValues: { ...Object.fromEntries(names.map((name, i) => [`:f${i}`, n(fx.toDecimalString(totals.get(name) ?? fx.fixedFromInt(0)))])), ...revision.values },
+    },
+  };
+};
+
+/** The batch's items in their fixed order, each with the role its cancellation reason has. */
 const decisionItems = (tableName: string, input: RecordDecisionInput): { role: DecisionRole; item: TransactItem }[] => {
-  const { order } = input;
-  const account = order.account;
-  const items: { role: DecisionRole; item: TransactItem }[] = [{ role: 'order', item: orderPut(tableName, order) }];
+  const { account } = input;
+  const items: { role: DecisionRole; item: TransactItem }[] = input.orders.map((order) => ({ role: 'order', item: orderPut(tableName, order) }));
   const add = (role: DecisionRole, item: TransactItem) => items.push({ role, item });
   for (const entry of input.audit) add('plain', auditPut(tableName, entry));
-  if (input.inFlight) {
-    add('plain', inFlightUpdate(tableName, account, input.inFlight));
-    add('plain', openOrdersUpdate(tableName, account, 1));
-  }
-  if (input.orderRate) add('guarded', rateWindowPut(tableName, account, order.createdAt, input.orderRate));
+  const book = bookInFlightUpdate(tableName, account, input.inFlight);
+  if (book) add('plain', book);
+  if (input.inFlight.length > 0) add('plain', openOrdersUpdate(tableName, account, input.inFlight.length));
+  if (input.orderRate) add('guarded', rateWindowPut(tableName, account, input.orders[0]?.createdAt ?? new Date().toISOString(), input.orderRate));
   if (input.session) add('guarded', sessionPut(tableName, account, input.session.next, input.session.expectedVersion));
-  if (input.throttleTrip) add('plain', throttleTripUpdate(tableName, account, input.throttleTrip));
-  for (const prune of input.throttlePrune ?? []) {
-    if (prune.bucketStartMs.length > 0) add('plain', throttlePruneUpdate(tableName, account, prune));
-  }
+  for (const item of throttleUpdates(tableName, account, input)) add('plain', item);
   return items;
 };
 
 const isWarning = (value: unknown): value is { at: string; reason: string } =>
   typeof value === 'object' && value !== null && typeof (value as { at?: unknown }).at === 'string' && typeof (value as { reason?: unknown }).reason === 'string';
 
-/** Every key a decision reads, in one BatchGet. */
-const snapshotKeys = (account: string, strategy: string, intentId: string): TableKey[] => [
+/** Every key a batch of decisions reads, in one BatchGet. */
+const snapshotKeys = (account: string, strategies: readonly string[], intentIds: readonly string[]): TableKey[] => [
   keys.tradingState(account),
   keys.limits(account),
   keys.orderRate(account),
   keys.openOrders(account),
-  keys.order(account, intentId),
   keys.book(account),
   keys.riskSession(account),
-  keys.throttle(account, strategy),
   keys.throttle(account, ACCOUNT_SCOPE),
   keys.marks(),
   keys.reference(),
+  ...[...new Set(strategies)].filter((s) => s !== ACCOUNT_SCOPE).map((s) => keys.throttle(account, s)),
+  ...[...new Set(intentIds)].map((id) => keys.order(account, id)),
 ];
+
+type Lookup = (key: TableKey) => Item | undefined;
+
+/** The account's and the market's part of a snapshot, as read. */
+const accountState = (account: string, get: Lookup) => {
+  const state = TradingStateSchema.safeParse(get(keys.tradingState(account))?.state);
+  const rate = get(keys.orderRate(account));
+  const session = get(keys.riskSession(account));
+  return {
+    tradingState: state.success ? state.data : undefined,
+    tradingStateSince: str(get(keys.tradingState(account))?.updatedAt),
+    limitsOverride: get(keys.limits(account))?.limits,
+    limitsVersion: str(get(keys.limits(account))?.version),
+    marks: itemToMarks(get(keys.marks())),
+    marksRevision: itemToRevision(get(keys.marks())),
+    book: itemToBook(get(keys.book(account))),
+    reference: itemToReference(get(keys.reference())),
+    referenceRevision: itemToRevision(get(keys.reference())),
+    session: session
+      ? {
+          sessionStartMs: int(session.sessionStartMs),
+          startEquity: str(session.startEquity) ?? '0',
+          peakEquity: str(session.peakEquity) ?? '0',
+          ...(isWarning(session.warning) ? { warning: { at: session.warning.at, reason: session.warning.reason } } : {}),
+          version: int(session.version),
+        }
+      : undefined,
+    orderRate: {
+      approvals: Array.isArray(rate?.approvals) ? rate.approvals.map(itemToApproval) : [],
+      version: int(rate?.version),
+    },
+    openOrders: int(get(keys.openOrders(account))?.count),
+  };
+};
 
 export class DynamoRiskStore implements RiskStore {
   constructor(private readonly table: DynamoTable) {}
 
   async loadRiskSnapshot(account: string, strategy: string, intentId: string): Promise<RiskSnapshot> {
-    const get = await this.table.batchGet(snapshotKeys(account, strategy, intentId));
-    const state = TradingStateSchema.safeParse(get(keys.tradingState(account))?.state);
-    const rate = get(keys.orderRate(account));
+    const get = await this.table.batchGet(snapshotKeys(account, [strategy], [intentId]));
     const order = get(keys.order(account, intentId));
-    const session = get(keys.riskSession(account));
     return {
-      tradingState: state.success ? state.data : undefined,
-      tradingStateSince: str(get(keys.tradingState(account))?.updatedAt),
-      limitsOverride: get(keys.limits(account))?.limits,
-      limitsVersion: str(get(keys.limits(account))?.version),
-      marks: itemToMarks(get(keys.marks())),
-      marksRevision: itemToRevision(get(keys.marks())),
-      book: itemToBook(get(keys.book(account))),
-      reference: itemToReference(get(keys.reference())),
-      referenceRevision: itemToRevision(get(keys.reference())),
-      session: session
-        ? {
-            sessionStartMs: int(session.sessionStartMs),
-            startEquity: str(session.startEquity) ?? '0',
-            peakEquity: str(session.peakEquity) ?? '0',
-            ...(isWarning(session.warning) ? { warning: { at: session.warning.at, reason: session.warning.reason } } : {}),
-            version: int(session.version),
-          }
-        : undefined,
+      ...accountState(account, get),
       throttle: {
         strategy: itemToThrottle(get(keys.throttle(account, strategy))),
         account: itemToThrottle(get(keys.throttle(account, ACCOUNT_SCOPE))),
       },
-      orderRate: {
-        approvals: Array.isArray(rate?.approvals) ? rate.approvals.map(itemToApproval) : [],
-        version: int(rate?.version),
-      },
-      openOrders: int(get(keys.openOrders(account))?.count),
       existingOrder: order ? itemToOrder(order) : undefined,
+    };
+  }
+
+  async loadDecisionSnapshot(account: string, strategies: readonly string[], intentIds: readonly string[]): Promise<DecisionSnapshot> {
+    const get = await this.table.batchGet(snapshotKeys(account, strategies, intentIds));
+    const existingOrders = new Map<string, OrderRecord>();
+    for (const id of intentIds) {
+      const order = get(keys.order(account, id));
+      if (order) existingOrders.set(id, itemToOrder(order));
+    }
+    return {
+      ...accountState(account, get),
+      throttle: {
+        account: itemToThrottle(get(keys.throttle(account, ACCOUNT_SCOPE))),
+        strategies: Object.fromEntries([...new Set(strategies)].map((s) => [s, itemToThrottle(get(keys.throttle(account, s)))])),
+      },
+      existingOrders,
     };
   }
 
@@ -190,19 +267,20 @@ export class DynamoRiskStore implements RiskStore {
     return { bucketStartMs, account: accountCount, strategy: strategyCount };
   }
 
-  async recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'> {
-    const { order } = input;
+  async recordDecisions(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'> {
     const items = decisionItems(this.table.name, input);
+    if (items.length > MAX_TRANSACTION_ITEMS) throw new RangeError(`${items.length} items exceed one transaction (${MAX_TRANSACTION_ITEMS})`);
+    const first = input.orders[0]?.intent.intentId ?? '(none)';
     return this.table.transact(
-      'TransactWrite (decision)',
+      'TransactWrite (decisions)',
       items.map(({ item }) => item),
       'recorded',
       (codes, error) => {
-        if (conditionFailedAt(codes, 0)) return 'duplicate';
+        if (anyConditionFailed(codes, (i) => items[i]?.role === 'order')) return 'duplicate';
         if (anyConditionFailed(codes, (i) => items[i]?.role === 'guarded')) {
-          throw new ConcurrentUpdateError(`risk state of ${order.account} moved while deciding ${order.intent.intentId}`, { cause: error });
+          throw new ConcurrentUpdateError(`risk state of ${input.account} moved while deciding ${first} and ${input.orders.length - 1} more`, { cause: error });
         }
-        if (anyTransactionConflict(codes)) throw new ConcurrentUpdateError(`transaction conflict recording ${order.intent.intentId}`, { cause: error });
+        if (anyTransactionConflict(codes)) throw new ConcurrentUpdateError(`transaction conflict recording ${first} and ${input.orders.length - 1} more`, { cause: error });
         return undefined;
       },
     );

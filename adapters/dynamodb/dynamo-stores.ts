@@ -7,6 +7,7 @@ import type { MarketDataStore } from '../../shared/ports/market-data-store';
 import type { OrderStore } from '../../shared/ports/order-store';
 import type { ReconciliationStore } from '../../shared/ports/reconciliation-store';
 import type { RiskStore } from '../../shared/ports/risk-store';
+import type { DecisionIntake } from '../../shared/ports/decision-intake';
 import type { TradingStateStore } from '../../shared/ports/trading-state-store';
 import { DynamoBreakerStore } from './dynamo-breaker-store';
 import { DynamoFeedLeaseStore } from './dynamo-feed-lease-store';
@@ -14,12 +15,14 @@ import { DynamoMarketDataStore } from './dynamo-market-data-store';
 import { DynamoOrderStore } from './dynamo-order-store';
 import { DynamoReconciliationStore } from './dynamo-reconciliation-store';
 import { DynamoRiskStore } from './dynamo-risk-store';
+import { DynamoDecisionIntake } from './dynamo-decision-intake';
 import { DynamoTable } from './dynamo-table';
 import { DynamoTradingStateStore } from './dynamo-trading-state-store';
 
 /** Every role port of the trading table, one field each: what a deployment wires its handlers from. */
 export interface TradingStores {
   riskStore: RiskStore;
+  decisionIntake: DecisionIntake;
   orderStore: OrderStore;
   tradingStateStore: TradingStateStore;
   breakerStore: BreakerStore;
@@ -32,6 +35,7 @@ export const dynamoStores = (client: DynamoDBClient, tableName: string): Trading
   const table = new DynamoTable(client, tableName);
   return {
     riskStore: new DynamoRiskStore(table),
+    decisionIntake: new DynamoDecisionIntake(table),
     orderStore: new DynamoOrderStore(table),
     tradingStateStore: new DynamoTradingStateStore(table),
     breakerStore: new DynamoBreakerStore(table),

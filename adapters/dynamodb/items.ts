@@ -210,7 +210,7 @@ export const inFlightUpdate = (tableName: string, account: string, change: InFli
 };
 
 /** Open orders are counted with ADD: approvals and final outcomes never contend on a version. */
-export const openOrdersUpdate = (tableName: string, account: string, delta: 1 | -1): TransactItem => ({
+export const openOrdersUpdate = (tableName: string, account: string, delta: number): TransactItem => ({
   Update: {
     TableName: tableName,
     Key: keys.openOrders(account),

@@ -39,6 +39,7 @@ const fromEnvironment = (): RiskHandlerDeps => {
   if (!adapters.queue) throw new InfrastructureError('ORDER_QUEUE_URL is required by the risk function', 'config');
   awsDeps = {
     riskStore: adapters.stores.riskStore,
+    decisionIntake: adapters.stores.decisionIntake,
     queue: adapters.queue,
     bus: adapters.bus,
     clock: systemClock,

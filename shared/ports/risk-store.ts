@@ -1,5 +1,5 @@
-// The risk function's storage port: one consistent read of everything a pre-trade decision needs, and one
-// conditional write of the decision with all it changes (order, audit entries, in-flight size, rate window,
+// The risk function's storage port: one consistent read of everything a batch of pre-trade decisions needs,
+// and one conditional write of the decisions with all they change (order, audit entries, in-flight size, rate window,
 // session with its loss warning, throttle trip; never the trading state, which only the breaker and kill switch
 // write), so a duplicate intent or a lost race changes nothing. Apart from it, before each decision, the
 // intent's count for the flood limit (an atomic add, never rolled back).
@@ -68,20 +68,30 @@ export interface RiskSnapshot {
   existingOrder: OrderRecord | undefined;
 }
 
+/** What one batch of an account's decisions reads: the account, the market, and each intent's order if decided. */
+export interface DecisionSnapshot extends Omit<RiskSnapshot, 'existingOrder' | 'throttle'> {
+  /** The account scope's throttle, and each strategy's of the batch (a strategy never throttled reads empty). */
+  throttle: { account: ExecutionThrottleState; strategies: Readonly<Record<string, ExecutionThrottleState>> };
+  /** The orders the batch's intents already have (a redelivered intent), by intent id. */
+  existingOrders: ReadonlyMap<string, OrderRecord>;
+}
+
+/** A batch of one account's decisions, written together or not at all. */
 export interface RecordDecisionInput {
-  order: OrderRecord;
+  account: string;
+  /** One per decided intent; each written only if its intent has no order yet. */
+  orders: OrderRecord[];
   /** Present when the window changed: written only if its version is unchanged. */
   orderRate?: { approvals: ApprovalEntry[]; expectedVersion: number };
   audit: AuditEntry[];
-  /** Present when approved: the approved size becomes in-flight exposure in the same transaction. */
-  inFlight?: InFlightChange;
+  /** The approvals' sizes, in flight on the book from this write on; each also counts one open order. */
+  inFlight: InFlightChange[];
   /** A new session or a new peak: written only if the stored session is still at `expectedVersion`. */
   session?: { next: RiskSession; expectedVersion: number };
-  /** The loss warning moves ACTIVE to WARNING, only if the state is still ACTIVE. */
-  /** The execution throttle tripped: trading stays disabled for this scope until a person re-enables it. */
-  throttleTrip?: { strategy: string; disabledAt: number };
-  /** Fill buckets too old for any window, removed to keep the throttle item small. */
-  throttlePrune?: { strategy: string; bucketStartMs: number[] }[];
+  /** Execution throttle trips: trading stays disabled for each scope until a person re-enables it. */
+  throttleTrips: { strategy: string; disabledAt: number }[];
+  /** Fill buckets too old for any window, removed to keep the throttle items small. */
+  throttlePrune: { strategy: string; bucketStartMs: number[] }[];
 }
 
 export interface RiskStore {
@@ -92,8 +102,13 @@ export interface RiskStore {
   countIntent(account: string, strategy: string, bucketStartMs: number): Promise<IntentCount>;
   /** One strongly consistent read of the account's risk state, the market and the intent's order if any. */
   loadRiskSnapshot(account: string, strategy: string, intentId: string): Promise<RiskSnapshot>;
-  /** 'duplicate' when an order for the intent already exists; ConcurrentUpdateError on a rate-window race. */
-  recordDecision(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'>;
+  /** The same for a batch: one strongly consistent read for the strategies and intents named. */
+  loadDecisionSnapshot(account: string, strategies: readonly string[], intentIds: readonly string[]): Promise<DecisionSnapshot>;
+  /**
+   * Writes the batch in one conditional transaction: 'duplicate' when an intent of it already has an order;
+   * ConcurrentUpdateError when the rate window or the session moved, or the write lost a race.
+   */
+  recordDecisions(input: RecordDecisionInput): Promise<'recorded' | 'duplicate'>;
   /** Strongly consistent: the order a replayed intent already decided. */
   getOrder(account: string, intentId: string): Promise<OrderRecord | undefined>;
   /**

@@ -46,5 +46,7 @@ export const DENIAL_REASONS = [
   'EVALUATION_FAILED',
   /** An approval older than the order function accepts (a redriven or long-queued message): blocked before the broker. */
   'APPROVAL_EXPIRED',
+  /** The intent waited longer than the intake allows to be decided (a decider that died, a backlog): deny, never decide late. */
+  'INTENT_EXPIRED',
 ] as const;
 export type DenialReason = (typeof DENIAL_REASONS)[number];

@@ -1,9 +1,10 @@
-// The risk service: counts the intent for the flood limit, loads one snapshot, decides, records the decision
-// with its audit entry in one conditional transaction, then queues approvals and publishes the outcome. It
-// never approves on error: a failure before the decision is recorded leaves nothing queued, and the caller
-// retries. The count is its own atomic write, done before the decision (a crash cannot skip it) and never
-// undone: a redelivered intent counts again, which errs towards stopping a flood.
-import { auditEntry, type AuditEntry } from '../audit/audit-entry';
+// The risk service: counts each intent for the flood limit on arrival, then one decider per account (the
+// holder of the account's lease) decides its intents in batches: one snapshot, the intents in arrival order,
+// one conditional transaction with their audit entries, then the approvals queued and the outcomes published.
+// Intents arriving while the lease is held are parked for its holder. It never approves on error: a failure
+// before a decision is recorded leaves nothing queued, and the intent parked or delivered again. The count is
+// its own atomic write, done before the decision (a crash cannot skip it) and never undone: a redelivered
+// intent counts again, which errs towards stopping a flood.
 import { boundedBreachId, breachIdFor } from '../events/risk-events';
 import { DETAIL_TYPES, domainEvent, type DetailOf, type DomainEvent } from '../events/catalog';
 import { buildMeta } from '../events/envelope';
@@ -16,25 +17,32 @@ import type { EventBus } from '../ports/event-bus';
 import { approvedOrderMessage, type OrderQueue } from '../ports/order-queue';
 import { utcNow } from '../time/utc';
 import type { Telemetry } from '../ports/telemetry';
-import type { RiskStore } from '../ports/risk-store';
+import type { DecisionSnapshot, RiskStore } from '../ports/risk-store';
+import type { DecisionIntake, ParkedIntent } from '../ports/decision-intake';
 import { METRICS } from '../telemetry/metrics';
-import { approvalsInWindow, evaluateIntent, type RiskDecision } from './evaluate';
+import type { RiskDecision } from './evaluate';
+import { decideBatch, type BatchEntry } from './decision-batch';
 import { throttleTripEvents } from './throttle-trip-event';
 import { intentBucketStart, type IntentCountReading } from './intent-flood';
 import { isoToEpochMs } from '../time/iso-time';
 
 export interface RiskServiceDeps {
   riskStore: RiskStore;
+  decisionIntake: DecisionIntake;
   queue: OrderQueue;
   bus: EventBus;
   clock: Clock;
   telemetry: Telemetry;
   defaults: RiskLimits;
+  /** Told of every decision this invocation takes, its own and parked ones, with the time since its intent arrived. */
+  onDecided?: (outcome: IntentOutcome, latencyMs: number) => void;
 }
 
 export type IntentOutcome =
   | { outcome: 'approved'; intentId: string; replayed: boolean }
-  | { outcome: 'denied'; intentId: string; reason: string; replayed: boolean };
+  | { outcome: 'denied'; intentId: string; reason: string; replayed: boolean }
+  /** Parked for the invocation deciding the account's intents now, which decides, queues and publishes it. */
+  | { outcome: 'queued'; intentId: string; replayed: false };
 
 type IntendedDetail = DetailOf<'OrderIntended.v1'>;
 
@@ -76,33 +84,6 @@ const outcomeEvent = (intended: IntendedDetail, order: OrderRecord): DomainEvent
   });
 };
 
-const orderFromDecision = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): OrderRecord => ({
-  account: intended.meta.account,
-  strategy: intended.meta.strategy,
-  intent: intended.data,
-  status: decision.outcome === 'approved' ? 'PENDING' : 'DENIED',
-  ...(decision.outcome === 'approved'
-    ? // The approved size is in flight on the book from this write on (recordDecision adds it).
-      { notional: decision.notional, approvedQuantity: decision.approvedQuantity, inFlight: decision.approvedQuantity }
-    : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
-  filledQuantity: '0',
-  origin: 'strategy',
-  createdAt: nowIso,
-  updatedAt: nowIso,
-  version: 1,
-});
-
-/** A redelivered intent: the first decision stands; an approval not yet consumed is queued again (deduped). */
-const replay = async (deps: RiskServiceDeps, intended: IntendedDetail, existing: OrderRecord): Promise<IntentOutcome> => {
-  if (existing.status === 'PENDING') {
-    await deps.queue.enqueue([approvedOrderMessage(approvedDetail(intended, existing))]);
-  }
-  await deps.bus.publish([outcomeEvent(intended, existing)]);
-  return existing.status === 'DENIED'
-    ? { outcome: 'denied', intentId: intended.data.intentId, reason: existing.reason ?? 'EVALUATION_FAILED', replayed: true }
-    : { outcome: 'approved', intentId: intended.data.intentId, replayed: true };
-};
-
 /** One RiskBreach event per breaker-level finding; ids are stable per kind, account and session. */
 const breachEvents = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): DomainEvent[] =>
   decision.effects.breaches.map((breach) =>
@@ -124,33 +105,6 @@ const breachEvents = (intended: IntendedDetail, decision: RiskDecision, nowIso: 
     }),
   );
 
-/** The decision's audit trail: the decision itself, and the loss warning or throttle trip it caused. */
-const decisionAudit = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): AuditEntry[] => {
-  const { account, strategy } = intended.meta;
-  const { intentId, symbol } = intended.data;
-  const base = { account, occurredAt: nowIso, actor: 'risk', correlationId: intentId, causationId: intended.meta.eventId };
-  const entries = [
-    auditEntry({
-      ...base,
-      kind: 'RISK_DECISION',
-      detail: {
-        strategy,
-        symbol,
-        side: intended.data.side,
-        quantity: intended.data.quantity,
-        outcome: decision.outcome,
-        ...(decision.outcome === 'approved'
-          ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity, checks: [...decision.checks] }
-          : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
-      },
-    }),
-  ];
-  const { warning, throttleTrip } = decision.effects;
-  if (warning) entries.push(auditEntry({ ...base, kind: 'LOSS_WARNING_REACHED', detail: { ...warning } }));
-  if (throttleTrip) entries.push(auditEntry({ ...base, kind: 'EXECUTION_THROTTLE_TRIPPED', detail: { scope: throttleTrip.strategy, fills: throttleTrip.fills } }));
-  return entries;
-};
-
 /**
  * Adds the intent to its second's counts for the flood limit, denied or not; a failed count is a reading that
  * denies (INTENT_COUNT_UNAVAILABLE), never an approval without one.
@@ -164,100 +118,160 @@ const countIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Pro
   }
 };
 
-export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentOutcome> => {
-  const { account, strategy } = intended.meta;
-  const { intentId, symbol } = intended.data;
-  // Counted once per delivery, beside the first read (so it costs no round trip of its own) and before
-  // anything is decided; a retry after a lost race decides on the same count.
-  const started = deps.clock.now();
-  const counting = countIntent(deps, intended);
-  let firstSnapshot: ReturnType<RiskStore['loadRiskSnapshot']> | undefined = deps.riskStore.loadRiskSnapshot(account, strategy, intentId);
-  // Awaited below; never left rejected and unobserved when the snapshot fails first.
-  firstSnapshot.catch(() => undefined);
+/** How long a decider lease lasts: longer than the risk function may run, so only a dead decider loses it. */
+export const DECIDER_LEASE_MS = 12_000;
+/** How long one invocation keeps deciding others' intents before it hands the lease on (well within its timeout). */
+export const DECIDER_BUDGET_MS = 4_000;
+/** Parked intents read per batch; the batch takes as many as fit in one transaction. */
+const PARKED_PER_BATCH = 60;
+/** A parked delivery looks at the lease first at once, then after 10, 20, 40 ms and every 80 ms: about 6 s in all. */
+const WAIT_FIRST_MS = 10;
+const WAIT_MAX_MS = 80;
+const WAIT_POLLS_MAX = 80;
+const MAX_TRANSACTION_ITEMS = 100;
 
-  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-    const attemptStarted = attempt === 1 ? started : deps.clock.now();
-    const snapshot = await (firstSnapshot ?? deps.riskStore.loadRiskSnapshot(account, strategy, intentId));
-    firstSnapshot = undefined;
-    const intentCount = await counting;
-    if (snapshot.existingOrder) return replay(deps, intended, snapshot.existingOrder);
+const outcomeOf = (order: OrderRecord, replayed: boolean): IntentOutcome =>
+  order.status === 'DENIED'
+    ? { outcome: 'denied', intentId: order.intent.intentId, reason: order.reason ?? 'EVALUATION_FAILED', replayed }
+    : { outcome: 'approved', intentId: order.intent.intentId, replayed };
 
-    const nowMs = deps.clock.now();
-    const decision = evaluateIntent({
-      intent: intended.data,
-      account,
-      strategy,
-      tradingState: snapshot.tradingState,
-      tradingStateSince: snapshot.tradingStateSince,
-      intentCount,
-      defaults: deps.defaults,
-      limitsOverride: snapshot.limitsOverride,
-      ...(snapshot.limitsVersion !== undefined ? { limitsVersion: snapshot.limitsVersion } : {}),
-      marks: snapshot.marks,
-      book: snapshot.book,
-      reference: snapshot.reference,
-      marksRevision: snapshot.marksRevision,
-      referenceRevision: snapshot.referenceRevision,
-      session: snapshot.session,
-      throttle: snapshot.throttle,
-      recentApprovals: snapshot.orderRate.approvals,
-      openOrders: snapshot.openOrders,
-      nowMs,
-    });
-    const nowIso = utcNow(nowMs);
-    const order = orderFromDecision(intended, decision, nowIso);
-    const { effects } = decision;
-
-    let recorded: 'recorded' | 'duplicate';
-    try {
-      recorded = await deps.riskStore.recordDecision({
-        order,
-        ...(decision.outcome === 'approved'
-          ? {
-              orderRate: {
-                approvals: [
-                  ...approvalsInWindow(snapshot.orderRate.approvals, nowMs, decision.approvalsHorizonMs),
-                  { at: nowMs, kind: 'order', symbol, side: intended.data.side, quantity: intended.data.quantity, strategy, price: decision.price },
-                ],
-                expectedVersion: snapshot.orderRate.version,
-              },
-              inFlight: { symbol, side: intended.data.side, quantity: decision.approvedQuantity },
-            }
-          : {}),
-        ...(effects.session ? { session: { next: effects.session, expectedVersion: snapshot.session?.version ?? 0 } } : {}),
-        ...(effects.throttleTrip ? { throttleTrip: { strategy: effects.throttleTrip.strategy, disabledAt: nowMs } } : {}),
-        ...(effects.throttlePrune.length > 0 ? { throttlePrune: effects.throttlePrune } : {}),
-        audit: decisionAudit(intended, decision, nowIso),
-      });
-    } catch (error) {
-      // Another decision moved the rate window, the session or the state first: decide again on fresh state.
-      if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) {
-        await jitteredBackoff(attempt);
+/**
+ * Decides a batch of one account's intents on one snapshot and writes them together, again on fresh state when
+ * the write lost a race; then queues the approvals, publishes the outcomes and unparks what it decided. Returns
+ * the intents it decided (the batch's tail that did not fit stays parked).
+ */
+const decideAndRecord = async (
+  deps: RiskServiceDeps,
+  account: string,
+  intents: readonly ParkedIntent[],
+  parkedIds: ReadonlySet<string>,
+  prefetched: Promise<DecisionSnapshot> | undefined,
+): Promise<IntentOutcome[]> => {
+  const strategies = [...new Set(intents.map((p) => p.intended.meta.strategy))];
+  const intentIds = intents.map((p) => p.intended.data.intentId);
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await ((attempt === 1 ? prefetched : undefined) ?? deps.riskStore.loadDecisionSnapshot(account, strategies, intentIds));
+    const batch = decideBatch({ snapshot, intents, defaults: deps.defaults, now: () => deps.clock.now(), maxItems: MAX_TRANSACTION_ITEMS });
+    if (batch.record) {
+      let recorded: 'recorded' | 'duplicate';
+      try {
+        recorded = await deps.riskStore.recordDecisions(batch.record);
+      } catch (error) {
+        // Another writer moved the rate window, the session or an item of the write first: decide again on fresh state.
+        if (error instanceof ConcurrentUpdateError && attempt < MAX_ATTEMPTS) {
+          await jitteredBackoff(attempt);
+          continue;
+        }
+        throw error;
+      }
+      // An intent of the batch was decided meanwhile (a second delivery): read again, it is a replay now.
+      if (recorded === 'duplicate') {
+        if (attempt >= MAX_ATTEMPTS) throw new ConcurrentUpdateError(`could not record decisions for ${intentIds[0]} after ${MAX_ATTEMPTS} attempts`);
         continue;
       }
-      throw error;
     }
-    if (recorded === 'duplicate') {
-      const existing = await deps.riskStore.getOrder(account, intentId);
-      if (!existing) throw new Error(`order ${intentId} reported as duplicate but not found`);
-      return replay(deps, intended, existing);
-    }
-
-    deps.telemetry.durationMs(METRICS.decisionLatency, deps.clock.now() - attemptStarted);
-    deps.telemetry.count(METRICS.decision, {
-      outcome: decision.outcome,
-      reason: decision.outcome === 'denied' ? decision.reason : 'NONE',
-    });
-    for (const breach of effects.breaches) deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
-    // Breaches go out with every decision that sees them: the stable id makes repeats harmless downstream.
-    const breaches = [...breachEvents(intended, decision, nowIso), ...throttleTripEvents(intended, effects.throttleTrip, nowIso)];
-    if (decision.outcome === 'approved') {
-      await deps.queue.enqueue([approvedOrderMessage(approvedDetail(intended, order))]);
-      await deps.bus.publish([outcomeEvent(intended, order), ...breaches]);
-      return { outcome: 'approved', intentId, replayed: false };
-    }
-    await deps.bus.publish([outcomeEvent(intended, order), ...breaches]);
-    return { outcome: 'denied', intentId, reason: decision.reason, replayed: false };
+    await afterRecorded(deps, batch.entries);
+    const parkedDone = batch.entries.filter((e) => parkedIds.has(e.parked.intended.data.intentId)).map((e) => e.parked);
+    if (parkedDone.length > 0) await deps.decisionIntake.unpark(account, parkedDone);
+    return batch.entries.map((e) => outcomeOf(e.order, e.kind === 'replay'));
   }
-  throw new ConcurrentUpdateError(`could not record a decision for ${intentId} after ${MAX_ATTEMPTS} attempts`);
 };
+
+/** What follows a recorded batch: approvals queued, outcomes and breaches published, each decision measured. */
+const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry[]): Promise<void> => {
+  const approvals = entries.filter((e) => e.order.status === 'PENDING').map((e) => approvedOrderMessage(approvedDetail(e.parked.intended, e.order)));
+  const events: DomainEvent[] = [];
+  const nowMs = deps.clock.now();
+  for (const entry of entries) {
+    events.push(outcomeEvent(entry.parked.intended, entry.order));
+    if (entry.kind === 'replay') {
+      deps.onDecided?.(outcomeOf(entry.order, true), nowMs - entry.parked.receivedAtMs);
+      continue;
+    }
+    const { decision, nowIso } = entry;
+    // Breaches go out with every decision that sees them: the stable id makes repeats harmless downstream.
+    events.push(...breachEvents(entry.parked.intended, decision, nowIso), ...throttleTripEvents(entry.parked.intended, decision.effects.throttleTrip, nowIso));
+    const latencyMs = nowMs - entry.parked.receivedAtMs;
+    deps.telemetry.durationMs(METRICS.decisionLatency, latencyMs);
+    deps.telemetry.count(METRICS.decision, { outcome: decision.outcome, reason: decision.outcome === 'denied' ? decision.reason : 'NONE' });
+    for (const breach of decision.effects.breaches) deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
+    deps.onDecided?.(outcomeOf(entry.order, false), latencyMs);
+  }
+  if (approvals.length > 0) await deps.queue.enqueue(approvals);
+  await deps.bus.publish(events);
+};
+
+/**
+ * Holds the account's lease and decides: the caller's own intent first when it has not parked it, then the
+ * parked intents in arrival order, batch after batch while there were any, or until the budget is spent; then
+ * hands the lease back. An intent parked after its last look is not lost: its delivery waits for the lease to
+ * be free and then decides it (awaitDecision). Returns the outcome of `ownId` if this decider decided it.
+ */
+const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: ParkedIntent | undefined, ownId: string): Promise<IntentOutcome | undefined> => {
+  const started = deps.clock.now();
+  let ownOutcome: IntentOutcome | undefined;
+  let first = own;
+  try {
+    for (;;) {
+      // The own intent's snapshot is read beside the look at the parked ones: with none parked it is the batch's.
+      const ownSnapshot = first ? deps.riskStore.loadDecisionSnapshot(account, [first.intended.meta.strategy], [first.intended.data.intentId]) : undefined;
+      ownSnapshot?.catch(() => undefined);
+      const parked = await deps.decisionIntake.parked(account, PARKED_PER_BATCH);
+      const parkedIds = new Set(parked.map((p) => p.intended.data.intentId));
+      const batch = first ? [first, ...parked] : parked;
+      first = undefined;
+      if (batch.length === 0) return ownOutcome;
+      const outcomes = await decideAndRecord(deps, account, batch, parkedIds, parked.length === 0 ? ownSnapshot : undefined);
+      ownOutcome ??= outcomes.find((o) => o.intentId === ownId);
+      if (parked.length === 0 || deps.clock.now() - started >= DECIDER_BUDGET_MS) return ownOutcome;
+    }
+  } finally {
+    await deps.decisionIntake.release(account, owner);
+  }
+};
+
+/**
+ * Takes one OrderIntended delivery: counts it for the flood limit, then decides it, and every intent parked for
+ * the account, when it gets the account's decider lease; else parks it for the lease holder and returns
+ * 'queued'. Whoever decides it records, queues and publishes its outcome; a failure before its decision is
+ * recorded leaves it parked (or, unparked, fails this delivery so it is delivered again).
+ */
+export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentOutcome> => {
+  const { account } = intended.meta;
+  const { intentId } = intended.data;
+  const receivedAtMs = deps.clock.now();
+  // One owner per delivery: a redelivered intent is a different invocation.
+  const owner = `${intentId}@${receivedAtMs}`;
+  // Counted once per delivery, beside the lease attempt (so it costs no round trip of its own) and before
+  // anything is decided.
+  const counting = countIntent(deps, intended);
+  const acquiring = deps.decisionIntake.acquire(account, owner, receivedAtMs, DECIDER_LEASE_MS);
+  acquiring.catch(() => undefined);
+  const count = await counting;
+  const mine: ParkedIntent = { intended, count, receivedAtMs };
+  if (await acquiring) return (await lead(deps, account, owner, mine, intentId)) ?? queued(intentId);
+  await deps.decisionIntake.park(account, mine);
+  return awaitDecision(deps, account, owner, intentId);
+};
+
+/**
+ * A parked intent's delivery waits for its decision, and takes the lease itself when nobody holds it while the
+ * intent is still undecided (the holder finished before the intent was parked, spent its budget, or died and
+ * its lease expired), so no parked intent depends on another delivery arriving. Gives up, leaving the intent
+ * parked ('queued'), after about the time an intent may wait.
+ */
+const awaitDecision = async (deps: RiskServiceDeps, account: string, owner: string, intentId: string): Promise<IntentOutcome> => {
+  for (let poll = 0, pauseMs = WAIT_FIRST_MS; poll < WAIT_POLLS_MAX; poll++, pauseMs = Math.min(pauseMs * 2, WAIT_MAX_MS)) {
+    const [held, decided] = await Promise.all([deps.decisionIntake.held(account, deps.clock.now()), deps.riskStore.getOrder(account, intentId)]);
+    if (decided) return queued(intentId);
+    if (!held && (await deps.decisionIntake.acquire(account, owner, deps.clock.now(), DECIDER_LEASE_MS))) {
+      return (await lead(deps, account, owner, undefined, intentId)) ?? queued(intentId);
+    }
+    await pause(pauseMs);
+  }
+  return queued(intentId);
+};
+
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const queued = (intentId: string): IntentOutcome => ({ outcome: 'queued', intentId, replayed: false });

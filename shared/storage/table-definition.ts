@@ -28,6 +28,8 @@ export const TRADING_TABLE: TableDefinition = {
  * IAM can enforce because it checks each write's partition key (infra/trading-table.ts).
  */
 export const CONTROL_PARTITION_PREFIX = 'CONTROL#';
+/** The partition of an account's parked intents (keys.parkedIntent). */
+export const INTAKE_PARTITION_PREFIX = 'INTAKE#';
 const control = (account: string) => `${CONTROL_PARTITION_PREFIX}${account}`;
 
 /** Item keys. Every access pattern in docs/data-model.md is one of these. */
@@ -46,6 +48,16 @@ export const keys = {
    */
   intentCount: (account: string, bucketStartMs: number) => ({ pk: `ACCOUNT#${account}`, sk: `INTENTS#${bucketStartMs}` }),
   openOrders: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'OPEN_ORDERS' }),
+  /** The account's decider lease: whoever holds it decides the account's intents, one batch at a time. */
+  deciderLease: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RISK#DECIDER' }),
+  /**
+   * An intent that arrived while another invocation held the decider lease, waiting for it to decide it; in
+   * a partition of its own (arrival order by the sort key) so intake never competes with the account's items.
+   */
+  parkedIntent: (account: string, receivedAtMs: number, intentId: string) => ({
+    pk: `${INTAKE_PARTITION_PREFIX}${account}`,
+    sk: `${String(Math.max(0, Math.floor(receivedAtMs))).padStart(15, '0')}#${intentId}`,
+  }),
   order: (account: string, intentId: string) => ({ pk: `ACCOUNT#${account}`, sk: `ORDER#${intentId}` }),
   position: (account: string, symbol: string) => ({ pk: `ACCOUNT#${account}`, sk: `POSITION#${symbol}` }),
   fill: (account: string, tradeId: string) => ({ pk: `ACCOUNT#${account}`, sk: `FILL#${tradeId}` }),

@@ -22,6 +22,8 @@ const ITEM_WRITERS: Record<Item, { writers: readonly Writer[]; absent: string }>
   throttle: { writers: ['risk', 'order', 'kill-switch'], absent: 'no fills in the window yet' },
   intentCount: { writers: ['risk'], absent: 'no intents in that second yet' },
   openOrders: { writers: ['risk', 'order'], absent: 'no open orders' },
+  deciderLease: { writers: ['risk'], absent: 'nobody is deciding the account: the next intent takes the lease' },
+  parkedIntent: { writers: ['risk'], absent: 'no intent waits to be decided' },
   order: { writers: ['risk', 'order', 'reconciliation'], absent: 'no such order' },
   position: { writers: ['order', 'reconciliation'], absent: 'flat' },
   fill: { writers: ['order', 'reconciliation'], absent: 'not booked yet' },

@@ -19,9 +19,13 @@ export const executeIntent = async (
   const { stores, seeder } = table;
   const intent = intentFor(intentId, over);
   const at = '2026-11-23T15:00:00.000Z';
-  await stores.riskStore.recordDecision({
-    order: { account: ACCOUNT, strategy: STRATEGY, intent, status: 'PENDING', notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at },
+  await stores.riskStore.recordDecisions({
+    account: ACCOUNT,
+    orders: [{ account: ACCOUNT, strategy: STRATEGY, intent, status: 'PENDING', notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at }],
     audit: [auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'RISK_DECISION', actor: 'test', correlationId: intentId, causationId: 'test', detail: {} })],
+    inFlight: [],
+    throttleTrips: [],
+    throttlePrune: [],
   });
   const meta = buildMeta({
     detailType: DETAIL_TYPES.OrderApproved,

@@ -60,10 +60,13 @@ const audits = async (kind: string) =>
 /** What the risk function writes when a decision trips the throttle of the strategy. */
 const tripThrottle = async (intentId = 'trip-1') => {
   const at = new Date(clock.now()).toISOString();
-  await stores.riskStore.recordDecision({
-    order: { account: ACCOUNT, strategy: STRATEGY, intent: intentFor(intentId), status: 'DENIED', reason: 'EXECUTION_THROTTLE_TRIPPED', filledQuantity: '0', createdAt: at, updatedAt: at, origin: 'strategy', version: 1 },
+  await stores.riskStore.recordDecisions({
+    account: ACCOUNT,
+    orders: [{ account: ACCOUNT, strategy: STRATEGY, intent: intentFor(intentId), status: 'DENIED', reason: 'EXECUTION_THROTTLE_TRIPPED', filledQuantity: '0', createdAt: at, updatedAt: at, origin: 'strategy', version: 1 }],
     audit: [auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'EXECUTION_THROTTLE_TRIPPED', actor: 'risk', correlationId: intentId, causationId: 'test', detail: {} })],
-    throttleTrip: { strategy: STRATEGY, disabledAt: clock.now() },
+    inFlight: [],
+    throttleTrips: [{ strategy: STRATEGY, disabledAt: clock.now() }],
+    throttlePrune: [],
   });
 };
 

@@ -111,7 +111,8 @@ describe('the risk function’s intent-flood stop', () => {
     const failing: RiskStore = {
       ...f.stores.riskStore,
       loadRiskSnapshot: (...a) => f.stores.riskStore.loadRiskSnapshot(...a),
-      recordDecision: (input) => f.stores.riskStore.recordDecision(input),
+      loadDecisionSnapshot: (...a) => f.stores.riskStore.loadDecisionSnapshot(...a),
+      recordDecisions: (input) => f.stores.riskStore.recordDecisions(input),
       getOrder: (...a) => f.stores.riskStore.getOrder(...a),
       reenableExecution: (...a) => f.stores.riskStore.reenableExecution(...a),
       countIntent: async () => {

@@ -1,6 +1,6 @@
-// One decision costs one read round trip and one write round trip to DynamoDB, with the intent's count for the
-// flood limit sent beside the read: counted at the SDK's own middleware stack, so a new call anywhere in the
-// path shows up here.
+// One decision on an idle account costs four round trips to DynamoDB: the intent's count for the flood limit
+// beside the decider lease, the snapshot beside the look at parked intents, the decision's one write, and the
+// lease's release. Counted at the SDK's own middleware stack, so a new call anywhere in the path shows up here.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { dynamoStores } from '../../../adapters/dynamodb/dynamo-stores';
@@ -30,7 +30,7 @@ describe('risk decision round trips', () => {
   it.each([
     ['an approval', '10', 'approved'],
     ['a denial', '100000', 'denied'],
-  ])('makes %s with one UpdateItem (the intent count) beside one BatchGetItem, then one TransactWriteItems', async (_name, quantity, outcome) => {
+  ])('makes %s with the count beside the lease, the snapshot beside the parked intents, one TransactWriteItems and the release', async (_name, quantity, outcome) => {
     const { client, commands } = countingClient();
     const stores = dynamoStores(client, f.tableName);
     const risk = createRiskHandler(() => ({
@@ -43,7 +43,8 @@ describe('risk decision round trips', () => {
       logger: silentLogger,
     }));
     await expect(risk(intendedEvent(intentFor(`rt-${outcome}`, { quantity }), ACCOUNT))).resolves.toMatchObject({ outcome });
-    expect(commands.slice(0, 2).sort()).toEqual(['BatchGetItemCommand', 'UpdateItemCommand']);
-    expect(commands.slice(2)).toEqual(['TransactWriteItemsCommand']);
+    expect(commands.slice(0, 2)).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
+    expect(commands.slice(2, 4).sort()).toEqual(['BatchGetItemCommand', 'QueryCommand']);
+    expect(commands.slice(4)).toEqual(['TransactWriteItemsCommand', 'UpdateItemCommand']);
   });
 });

@@ -1,0 +1,30 @@
+// The risk function's intake port: one decider at a time per account (a lease with an expiry, so a decider
+// that died is taken over), and the intents that arrived while another invocation held it, parked in arrival
+// order until that decider takes them. The lease makes decisions of one account sequential without a lost race
+// per decision; the decision's own conditional write stays the guard of correctness if two ever overlap.
+import type { DetailOf } from '../events/catalog';
+import type { IntentCount } from './risk-store';
+
+type IntendedDetail = DetailOf<'OrderIntended.v1'>;
+
+/** An intent waiting to be decided: the event, its flood count taken on arrival, and when it arrived. */
+export interface ParkedIntent {
+  intended: IntendedDetail;
+  count: ({ ok: true } & IntentCount) | { ok: false; error: string };
+  receivedAtMs: number;
+}
+
+export interface DecisionIntake {
+  /** Takes the account's lease for `owner` when nobody holds it or its holder's lease expired; false otherwise. */
+  acquire(account: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
+  /** Gives the lease back, if `owner` still holds it. */
+  release(account: string, owner: string): Promise<void>;
+  /** Whether a lease that has not expired is held (a strongly consistent read). */
+  held(account: string, nowMs: number): Promise<boolean>;
+  /** Parks an intent for the lease holder; durable once this resolves. */
+  park(account: string, intent: ParkedIntent): Promise<void>;
+  /** The oldest parked intents of the account, at most `limit`, oldest first (strongly consistent). */
+  parked(account: string, limit: number): Promise<ParkedIntent[]>;
+  /** Removes parked intents once their decisions are recorded, queued and published. */
+  unpark(account: string, intents: readonly Pick<ParkedIntent, 'receivedAtMs' | 'intended'>[]): Promise<void>;
+}
