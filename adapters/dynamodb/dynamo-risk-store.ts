@@ -5,18 +5,16 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
 import { ConcurrentUpdateError } from '../../shared/errors/errors';
-import type { InFlightChange } from '../../shared/ledger/account-book';
-import * as fx from '../../shared/money/fixed';
-import type { Fixed } from '../../shared/money/fixed';
 import type { OrderRecord } from '../../shared/orders/order-record';
 import type { DecisionSnapshot, IntentCount, RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
 import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
-import { BOOK_IN_FLIGHT_BUY, BOOK_IN_FLIGHT_SELL, FILL_BUCKET_PREFIX, INTENT_COUNT_ACCOUNT, INTENT_COUNT_STRATEGY_PREFIX, keys } from '../../shared/storage/table-definition';
+import { FILL_BUCKET_PREFIX, INTENT_COUNT_ACCOUNT, INTENT_COUNT_STRATEGY_PREFIX, keys } from '../../shared/storage/table-definition';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type Item, type TableKey, type TransactItem } from './dynamo-table';
 import {
   approvalToItem,
   auditPut,
+  inFlightUpdate,
   int,
   itemToApproval,
   itemToBook,
@@ -29,7 +27,6 @@ import {
   openOrdersUpdate,
   orderPut,
   RATE_TTL_SECONDS,
-  revise,
   str,
 } from './items';
 import { readOrder } from './order-reads';
@@ -79,72 +76,31 @@ const sessionPut = (tableName: string, account: string, next: RiskSession, expec
     expectedVersion,
   );
 
-const throttleTripUpdate = (tableName: string, account: string, trip: RecordDecisionInput['throttleTrips'][number]): TransactItem => ({
-  Update: {
-    TableName: tableName,
-    Key: keys.throttle(account, trip.strategy),
-    UpdateExpression: 'SET disabledAt = :at REMOVE enabledAt, enabledBy',
-    ExpressionAttributeValues: { ':at': n(trip.disabledAt) },
-  },
-});
-
-const throttlePruneUpdate = (tableName: string, account: string, prune: { strategy: string; bucketStartMs: number[] }): TransactItem => ({
-  Update: {
-    TableName: tableName,
-    Key: keys.throttle(account, prune.strategy),
-    UpdateExpression: `REMOVE ${prune.bucketStartMs.map((_, i) => `#b${i}`).join(', ')}`,
-    ExpressionAttributeNames: Object.fromEntries(prune.bucketStartMs.map((b, i) => [`#b${i}`, `${FILL_BUCKET_PREFIX}${b}`])),
-  },
-});
-
-/** A throttle item is written at most once per transaction: a trip and a prune of one scope become one update. */
+/**
+ * The batch's throttle changes, one update per scope (a transaction writes an item once): a trip disables the
+ * scope until a person re-enables it; a prune removes fill buckets too old for any window.
+ */
 const throttleUpdates = (tableName: string, account: string, input: RecordDecisionInput): TransactItem[] => {
-  const trips = new Map(input.throttleTrips.map((t) => [t.strategy, t]));
-  const prunes = new Map<string, Set<number>>();
-  for (const p of input.throttlePrune) for (const b of p.bucketStartMs) (prunes.get(p.strategy) ?? prunes.set(p.strategy, new Set()).get(p.strategy))?.add(b);
-  const items: TransactItem[] = [];
-  for (const strategy of new Set([...trips.keys(), ...prunes.keys()])) {
-    const trip = trips.get(strategy);
-    const buckets = [...(prunes.get(strategy) ?? [])];
-    if (!trip) {
-      if (buckets.length > 0) items.push(throttlePruneUpdate(tableName, account, { strategy, bucketStartMs: buckets }));
-      continue;
-    }
-    const update = throttleTripUpdate(tableName, account, trip).Update;
-    if (!update || buckets.length === 0) {
-      if (update) items.push({ Update: update });
-      continue;
-    }
-    items.push({
-      Update: {
-        ...update,
-        UpdateExpression: `${update.UpdateExpression}, ${buckets.map((_, i) => `#b${i}`).join(', ')}`,
-        ExpressionAttributeNames: Object.fromEntries(buckets.map((b, i) => [`#b${i}`, `${FILL_BUCKET_PREFIX}${b}`])),
+  const tripped = new Map(input.throttleTrips.map((t) => [t.strategy, t.disabledAt]));
+  const pruned = new Map<string, Set<number>>();
+  for (const p of input.throttlePrune) pruned.set(p.strategy, new Set([...(pruned.get(p.strategy) ?? []), ...p.bucketStartMs]));
+  return [...new Set([...tripped.keys(), ...pruned.keys()])].flatMap((strategy): TransactItem[] => {
+    const disabledAt = tripped.get(strategy);
+    const buckets = [...(pruned.get(strategy) ?? [])];
+    const removes = [...(disabledAt !== undefined ? ['enabledAt', 'enabledBy'] : []), ...buckets.map((_, i) => `#b${i}`)];
+    if (removes.length === 0) return [];
+    return [
+      {
+        Update: {
+          TableName: tableName,
+          Key: keys.throttle(account, strategy),
+          UpdateExpression: `${disabledAt !== undefined ? 'SET disabledAt = :at ' : ''}REMOVE ${removes.join(', ')}`,
+          ...(buckets.length > 0 ? { ExpressionAttributeNames: Object.fromEntries(buckets.map((b, i) => [`#b${i}`, `${FILL_BUCKET_PREFIX}${b}`])) } : {}),
+          ...(disabledAt !== undefined ? { ExpressionAttributeValues: { ':at': n(disabledAt) } } : {}),
+        },
       },
-    });
-  }
-  return items;
-};
-
-/** Every approval's size in flight on the book, in one update of the book item (a transaction writes an item once). */
-const bookInFlightUpdate = (tableName: string, account: string, changes: readonly InFlightChange[]): TransactItem | undefined => {
-  if (changes.length === 0) return undefined;
-  const totals = new Map<string, Fixed>();
-  for (const c of changes) {
-    const name = `${c.side === 'buy' ? BOOK_IN_FLIGHT_BUY : BOOK_IN_FLIGHT_SELL}${c.symbol}`;
-    totals.set(name, fx.add(totals.get(name) ?? fx.fixedFromInt(0), fx.parseFixed(c.quantity)));
-  }
-  const revision = revise([...new Set(changes.map((c) => c.symbol))]);
-  const names = [...totals.keys()];
-  return {
-    Update: {
-      TableName: tableName,
-      Key: keys.book(account),
-      UpdateExpression: `ADD ${names.map((_, i) => `#f${i} :f${i}`).join(', ')}, ${revision.add} SET ${revision.set}`,
-      ExpressionAttributeNames: { ...Object.fromEntries(names.map((name, i) => [`#f${i}`, name])), ...revision.names },
-      ExpressionAttributeValues: { ...Object.fromEntries(names.map((name, i) => [`:f${i}`, n(fx.toDecimalString(totals.get(name) ?? fx.fixedFromInt(0)))])), ...revision.values },
-    },
-  };
+    ];
+  });
 };
 
 /** The batch's items in their fixed order, each with the role its cancellation reason has. */
@@ -153,9 +109,10 @@ const decisionItems = (tableName: string, input: RecordDecisionInput): { role: D
   const items: { role: DecisionRole; item: TransactItem }[] = input.orders.map((order) => ({ role: 'order', item: orderPut(tableName, order) }));
   const add = (role: DecisionRole, item: TransactItem) => items.push({ role, item });
   for (const entry of input.audit) add('plain', auditPut(tableName, entry));
-  const book = bookInFlightUpdate(tableName, account, input.inFlight);
-  if (book) add('plain', book);
-  if (input.inFlight.length > 0) add('plain', openOrdersUpdate(tableName, account, input.inFlight.length));
+  if (input.inFlight.length > 0) {
+    add('plain', inFlightUpdate(tableName, account, input.inFlight));
+    add('plain', openOrdersUpdate(tableName, account, input.inFlight.length));
+  }
   if (input.orderRate) add('guarded', rateWindowPut(tableName, account, input.orders[0]?.createdAt ?? new Date().toISOString(), input.orderRate));
   if (input.session) add('guarded', sessionPut(tableName, account, input.session.next, input.session.expectedVersion));
   for (const item of throttleUpdates(tableName, account, input)) add('plain', item);

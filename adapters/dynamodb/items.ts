@@ -4,6 +4,8 @@
 import { randomUUID } from 'node:crypto';
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
+import * as fx from '../../shared/money/fixed';
+import type { Fixed } from '../../shared/money/fixed';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { OrderIntentSchema } from '../../shared/events/order-events';
 import type { AccountBook, BookEntry, InFlightChange } from '../../shared/ledger/account-book';
@@ -194,17 +196,25 @@ export const approvalToItem = (entry: ApprovalEntry): Item => ({ ...entry, at: n
 
 /**
  * Moves in-flight exposure with ADD on the book, which never conflicts logically with the ledger's versioned
- * write of a position: approvals and fills stay independent.
+ * write of a position: approvals and fills stay independent. Several changes are one update (a transaction
+ * writes an item once), summed per attribute.
  */
-export const inFlightUpdate = (tableName: string, account: string, change: InFlightChange): TransactItem => {
-  const revision = revise([change.symbol]);
+export const inFlightUpdate = (tableName: string, account: string, changes: InFlightChange | readonly InFlightChange[]): TransactItem => {
+  const list: readonly InFlightChange[] = Array.isArray(changes) ? changes : [changes as InFlightChange];
+  const totals = new Map<string, Fixed>();
+  for (const c of list) {
+    const name = `${c.side === 'buy' ? BOOK_IN_FLIGHT_BUY : BOOK_IN_FLIGHT_SELL}${c.symbol}`;
+    totals.set(name, fx.add(totals.get(name) ?? fx.fixedFromInt(0), fx.parseFixed(c.quantity)));
+  }
+  const revision = revise([...new Set(list.map((c) => c.symbol))]);
+  const names = [...totals];
   return {
     Update: {
       TableName: tableName,
       Key: keys.book(account),
-      UpdateExpression: `ADD #inFlight :q, ${revision.add} SET ${revision.set}`,
-      ExpressionAttributeNames: { '#inFlight': `${change.side === 'buy' ? BOOK_IN_FLIGHT_BUY : BOOK_IN_FLIGHT_SELL}${change.symbol}`, ...revision.names },
-      ExpressionAttributeValues: { ':q': n(change.quantity), ...revision.values },
+      UpdateExpression: `ADD ${names.map((_, i) => `#f${i} :f${i}`).join(', ')}, ${revision.add} SET ${revision.set}`,
+      ExpressionAttributeNames: { ...Object.fromEntries(names.map(([name], i) => [`#f${i}`, name])), ...revision.names },
+      ExpressionAttributeValues: { ...Object.fromEntries(names.map(([, total], i) => [`:f${i}`, n(fx.toDecimalString(total))])), ...revision.values },
     },
   };
 };

@@ -5,6 +5,7 @@
 // latency percentiles and a lost-update check: each account's open-order count and in-flight size must equal
 // the approvals its deciders were told about.
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoStores } from '../../adapters/dynamodb/dynamo-stores';
@@ -76,22 +77,19 @@ const intended = (account: string, intentId: string, symbol: string, nowMs: numb
   } as IntendedDetail;
 };
 
-/** Counts the races a decision lost: each ConcurrentUpdateError from recording is one decision taken again. */
-const countingConflicts = (store: RiskStore, onConflict: () => void): RiskStore =>
-  new Proxy(store, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (prop !== 'recordDecisions' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
-      return async (...args: unknown[]) => {
-        try {
-          return await (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
-        } catch (error) {
-          if (error instanceof ConcurrentUpdateError) onConflict();
-          throw error;
-        }
-      };
-    },
-  });
+/** Counts the races a decision lost: each ConcurrentUpdateError from recording is one batch decided again. */
+const countingConflicts = (store: RiskStore, onConflict: () => void): RiskStore => {
+  const counting = Object.create(store) as RiskStore;
+  counting.recordDecisions = async (input) => {
+    try {
+      return await store.recordDecisions(input);
+    } catch (error) {
+      if (error instanceof ConcurrentUpdateError) onConflict();
+      throw error;
+    }
+  };
+  return counting;
+};
 
 const percentile = (sorted: readonly number[], p: number): number =>
   sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? 0);
@@ -193,9 +191,8 @@ export const measureContention = async (client: DynamoDBClient, options: { durat
   }
   const sixteenAccounts = await runContention(client, { deciders: 16, accounts: 16, durationMs: options.durationMs });
   options.log?.(`16 accounts, 16 deciders: ${sixteenAccounts.decisionsPerSecond}/s, p99 ${sixteenAccounts.latencyMs.p99} ms`);
-  const os = await import('node:os');
   return {
-    machine: { cpus: os.cpus().length, node: process.version },
+    machine: { cpus: cpus().length, node: process.version },
     durationMs: options.durationMs,
     contention: { oneAccount, sixteenAccounts },
     lostUpdates: [...oneAccount, sixteenAccounts].reduce((sum, r) => sum + r.lostUpdates, 0),

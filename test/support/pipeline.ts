@@ -8,8 +8,10 @@ import { dynamoStores, type TradingStores } from '../../adapters/dynamodb/dynamo
 import { TableSeeder } from '../../adapters/dynamodb/table-seeder';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
 import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
+import { SqsOrderQueue } from '../../adapters/sqs/sqs-order-queue';
+import { createRiskHandler, type RiskHandlerDeps } from '../../functions/risk/handler';
 import { freshTable } from './dynamo';
-import { ACCOUNT, ManualClock, RecordingBus } from './fixtures';
+import { ACCOUNT, ManualClock, RecordingBus, silentLogger } from './fixtures';
 
 export interface PipelineFixture {
   sqsClient: SQSClient;
@@ -66,3 +68,15 @@ export const drainQueue = async (f: Pick<PipelineFixture, 'sqsClient' | 'queueUr
     messages.push(...out.Messages);
   }
 };
+
+/** The risk handler on the fixture's table, queue, bus, clock and telemetry, read at each call (they change per test). */
+export const pipelineRisk = (f: PipelineFixture, over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>) =>
+  createRiskHandler(() => ({
+    ...f.stores,
+    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
+    bus: f.bus,
+    clock: f.clock,
+    telemetry: f.telemetry,
+    logger: silentLogger,
+    ...over,
+  }));

@@ -4,15 +4,13 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
-import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { createOrderHandler } from '../../../functions/order/handler';
-import { createRiskHandler } from '../../../functions/risk/handler';
 import { toSqsEvent } from '../../../local/sqs-event-source';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import type { RiskLimits } from '../../../shared/risk/limits';
 import { reenableExecution } from '../../../shared/risk/operator-actions';
 import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, STRATEGY, testLimits } from '../../support/fixtures';
-import { usePipelineFixture } from '../../support/pipeline';
+import { pipelineRisk, usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
 let broker: SimulatedBroker;
@@ -21,15 +19,7 @@ beforeEach(() => {
 });
 
 const risk = (over: Partial<RiskLimits> = {}) =>
-  createRiskHandler(() => ({
-    ...f.stores,
-    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
-    bus: f.bus,
-    clock: f.clock,
-    telemetry: f.telemetry,
-    defaults: testLimits({ orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 100, windowMs: 1000 } }, ...over }),
-    logger: silentLogger,
-  }));
+  pipelineRisk(f, { defaults: testLimits({ orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 100, windowMs: 1000 } }, ...over }) });
 
 const orders = createOrderHandler(() => ({ ...f.stores, broker, bus: f.bus, clock: f.clock, telemetry: f.telemetry, leaseMs: 30_000, logger: silentLogger }));
 

@@ -4,28 +4,16 @@
 // INTENT_EXPIRED when it waited longer than the intake allows (a decider that died).
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
-import { createRiskHandler } from '../../../functions/risk/handler';
 import type { IntentOutcome } from '../../../shared/risk/risk-service';
 import { DECIDER_LEASE_MS } from '../../../shared/risk/risk-service';
 import { INTENT_MAX_WAIT_MS } from '../../../shared/risk/decision-batch';
 import { INTAKE_PARTITION_PREFIX } from '../../../shared/storage/table-definition';
-import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, testLimits } from '../../support/fixtures';
-import { drainQueue, usePipelineFixture } from '../../support/pipeline';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, testLimits } from '../../support/fixtures';
+import { drainQueue, pipelineRisk, usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
 
-const riskWith = (limits = testLimits(), decided: IntentOutcome[] = []) =>
-  createRiskHandler(() => ({
-    ...f.stores,
-    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
-    bus: f.bus,
-    clock: f.clock,
-    telemetry: f.telemetry,
-    defaults: limits,
-    logger: silentLogger,
-    onDecided: (outcome) => void decided.push(outcome),
-  }));
+const riskWith = (limits = testLimits(), decided: IntentOutcome[] = []) => pipelineRisk(f, { defaults: limits, onDecided: (outcome) => void decided.push(outcome) });
 
 const rows = async () => (await scanAll(f.client, f.tableName)).map((i) => unmarshall(i as never));
 const orders = async () => (await rows()).filter((r) => String(r.sk).startsWith('ORDER#'));

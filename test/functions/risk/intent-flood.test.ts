@@ -4,12 +4,11 @@
 // denied; and the stored count never falls below the intents received.
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
-import { createRiskHandler } from '../../../functions/risk/handler';
+import type { createRiskHandler } from '../../../functions/risk/handler';
 import type { RiskStore } from '../../../shared/ports/risk-store';
 import { keys } from '../../../shared/storage/table-definition';
-import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, STRATEGY, testLimits } from '../../support/fixtures';
-import { drainQueue, usePipelineFixture } from '../../support/pipeline';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, STRATEGY, testLimits } from '../../support/fixtures';
+import { drainQueue, pipelineRisk, usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
 const NOW = Date.parse('2026-11-23T15:00:00.000Z');
@@ -20,17 +19,7 @@ const limits = testLimits({
   intentFlood: { maxPerStrategyPerSecond: 3, maxPerAccountPerSecond: 5 },
 });
 
-const riskWith = (riskStore?: RiskStore) =>
-  createRiskHandler(() => ({
-    ...f.stores,
-    ...(riskStore ? { riskStore } : {}),
-    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
-    bus: f.bus,
-    clock: f.clock,
-    telemetry: f.telemetry,
-    defaults: limits,
-    logger: silentLogger,
-  }));
+const riskWith = (riskStore?: RiskStore) => pipelineRisk(f, { defaults: limits, ...(riskStore ? { riskStore } : {}) });
 
 let risk: ReturnType<typeof createRiskHandler>;
 beforeEach(() => {

@@ -1,26 +1,17 @@
 // The risk function against DynamoDB Local and an in-process SQS reached through the real SQS client.
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
-import { createRiskHandler } from '../../../functions/risk/handler';
+import type { createRiskHandler } from '../../../functions/risk/handler';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { METRICS } from '../../../shared/telemetry/metrics';
-import { ACCOUNT, intendedEvent, intentFor, scanAll, silentLogger, testLimits } from '../../support/fixtures';
-import { usePipelineFixture } from '../../support/pipeline';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, testLimits } from '../../support/fixtures';
+import { pipelineRisk, usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
 let risk: ReturnType<typeof createRiskHandler>;
 
 beforeEach(() => {
-  risk = createRiskHandler(() => ({
-    ...f.stores,
-    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
-    bus: f.bus,
-    clock: f.clock,
-    telemetry: f.telemetry,
-    defaults: testLimits({ maxOrderNotional: '10000', orderRate: { maxOrders: 2, windowMs: 1000, perSymbol: { maxOrders: 2, windowMs: 1000 } } }),
-    logger: silentLogger,
-  }));
+  risk = pipelineRisk(f, { defaults: testLimits({ maxOrderNotional: '10000', orderRate: { maxOrders: 2, windowMs: 1000, perSymbol: { maxOrders: 2, windowMs: 1000 } } }) });
 });
 
 const receiveAll = async () => {
