@@ -79,6 +79,8 @@ export const drainSession = async (w: SessionWiring, options: DrainOptions): Pro
     w.eventSource.start();
   }
   await w.router.drain();
+  // What a decider left parked is decided as the schedule would (its decisions' events go through the router).
+  while ((await w.sweepParked()) > 0) await w.router.drain();
   const deadline = await waitForVenue(w);
   await options.relay.close();
   await options.api?.close();

@@ -12,7 +12,8 @@ import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
 import { SimulatedBroker } from '../adapters/broker/simulated-broker';
 import { systemClock } from '../adapters/system/system-clock';
 import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
-import { createRiskHandler } from '../functions/risk/handler';
+import { createRiskHandler, createRiskSweepHandler } from '../functions/risk/handler';
+import type { IntentOutcome } from '../shared/risk/risk-service';
 import { createOrderHandler } from '../functions/order/handler';
 import { createReconciliationHandler } from '../functions/reconciliation/handler';
 import { createBreakerHandler } from '../functions/breaker/handler';
@@ -115,6 +116,8 @@ export interface SessionWiring extends LocalInfrastructure {
   deadMan: DeadManSwitch;
   /** One reconciliation run, started as the schedule's event starts it; the label names it in the event's id. */
   reconcile: (label: string) => Promise<ReconciliationRecord | undefined>;
+  /** The risk function's sweep of parked intents, as its schedule starts it: how many it decided. */
+  sweepParked: () => Promise<number>;
 }
 
 /** What every handler below is built on. */
@@ -140,22 +143,30 @@ const orderDepsOf = (stores: TradingStores, broker: SimulatedBroker, router: Loc
   leaseMs: 30_000,
 });
 
-/** The risk route: each intent decided by the risk function, its outcome and latency tallied. */
-const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): void => {
-  const risk = createRiskHandler(() => ({
+/**
+ * The risk route: each intent decided by the risk function, its outcome and latency tallied. Returns the
+ * function's sweep of parked intents, as its schedule invokes it.
+ */
+const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): SessionWiring['sweepParked'] => {
+  const deps = () => ({
     ...c.stores,
     queue: new SqsOrderQueue(c.infra.sqsClient, c.infra.queueUrl),
     bus: c.router,
     clock: c.clock,
     telemetry: c.telemetry,
     defaults: c.settings.config.riskLimits,
+    accounts: c.settings.config.accounts,
     logger: c.logger,
-    onDecided: (outcome, latencyMs) => decisions.record(outcome, latencyMs),
-  }));
+    onDecided: (outcome: IntentOutcome, latencyMs: number) => decisions.record(outcome, latencyMs),
+  });
+  const risk = createRiskHandler(deps);
   c.router.register('risk', async (event) => {
     flood.record(event);
     await risk(event);
   });
+  const sweep = createRiskSweepHandler(deps);
+  let runs = 0;
+  return async () => (await sweep(scheduledEvent(`local-risk-sweep-${c.settings.runStamp}-${++runs}`))).swept;
 };
 
 /**
@@ -232,6 +243,19 @@ const wireDeadMan = (c: Core): DeadManSwitch => {
   });
 };
 
+/** The event an EventBridge schedule delivers, with the given id. */
+const scheduledEvent = (id: string) => ({
+  version: '0',
+  id,
+  'detail-type': 'Scheduled Event',
+  source: 'aws.events',
+  account: '000000000000',
+  time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+  region: 'us-east-1',
+  resources: [],
+  detail: {},
+});
+
 /** Reconciliation as the one-minute schedule starts it: a scheduled event with an id of its own per run. */
 const scheduledReconciliation = (c: Core): SessionWiring['reconcile'] => {
   const reconciliation = createReconciliationHandler(() => ({
@@ -246,17 +270,7 @@ const scheduledReconciliation = (c: Core): SessionWiring['reconcile'] => {
   }));
   let runs = 0;
   return async (label) => {
-    const records = await reconciliation({
-      version: '0',
-      id: `local-${label}-${c.settings.runStamp}-${++runs}`,
-      'detail-type': 'Scheduled Event',
-      source: 'aws.events',
-      account: '000000000000',
-      time: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
-      region: 'us-east-1',
-      resources: [],
-      detail: {},
-    });
+    const records = await reconciliation(scheduledEvent(`local-${label}-${c.settings.runStamp}-${++runs}`));
     return records[0];
   };
 };
@@ -284,7 +298,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const { breaker, breaches } = wireBreaker(c, pager);
   const decisions = new DecisionTally();
   const flood = new FloodTimeline();
-  registerRisk(c, decisions, flood);
+  const sweepParked = registerRisk(c, decisions, flood);
   const eventSource = new SqsEventSource({
     client: infra.sqsClient,
     queueUrl: infra.queueUrl,
@@ -318,6 +332,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     killSwitch: wireKillSwitch(c, pager, breaker, eventSource),
     deadMan: wireDeadMan(c),
     reconcile: scheduledReconciliation(c),
+    sweepParked,
   };
 };
 

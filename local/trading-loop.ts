@@ -1,7 +1,7 @@
 // The trading loop of a local run: every tick the simulated market steps onto the local market servers and the
 // venue matches; the feed (its own program, on its own timers) takes the market in, writes marks and the
-// heartbeat and runs the strategies. The dead-man check and the scheduled reconciliation run beside it, never
-// two of one kind at once. It ends at the duration or when the run's signal aborts.
+// heartbeat and runs the strategies. The dead-man check, the sweep of parked intents and the scheduled
+// reconciliation run beside it, never two of one kind at once. It ends at the duration or when the run's signal aborts.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DETAIL_TYPES } from '../shared/events/catalog';
 import type { LocalFeed } from './local-feed';
@@ -38,6 +38,8 @@ export class TradingLoop {
   /** Dead-man checks that found the feed stale (a check left running counts once it finishes). */
   deadManStaleChecks = 0;
   private deadManCheck: Promise<unknown> = Promise.resolve();
+  private sweep: Promise<unknown> = Promise.resolve();
+  private sweeping = false;
   private scheduledReconciliation: Promise<unknown> = Promise.resolve();
   private reconciling = false;
   private lastReconcile = 0;
@@ -94,6 +96,7 @@ export class TradingLoop {
       if (Date.now() - lastCheck >= 1000) {
         lastCheck = Date.now();
         this.checkFeed();
+        this.sweepParked();
       }
       broker.advance(); // the venue matches resting orders and the next slices of partial fills
       this.reconcileOnSchedule();
@@ -113,6 +116,7 @@ export class TradingLoop {
   async settle(): Promise<void> {
     await this.scheduledReconciliation;
     await this.deadManCheck;
+    await this.sweep;
   }
 
   /**
@@ -130,6 +134,21 @@ export class TradingLoop {
     } finally {
       this.reconciling = false;
     }
+  }
+
+  /**
+   * The risk function's schedule, every second here instead of every minute: it decides what a decider left
+   * parked. One sweep at a time; a failed one is in the run's errors.
+   */
+  private sweepParked(): void {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    this.sweep = this.wiring
+      .sweepParked()
+      .catch((error: unknown) => void this.wiring.errors.push(error))
+      .finally(() => {
+        this.sweeping = false;
+      });
   }
 
   /** Beside the loop, one check at a time (check() joins a running one); it never throws. */

@@ -1,7 +1,8 @@
 // DynamoDB adapter for the DecisionIntake port: the decider lease is one conditional update of the account's
-// RISK#DECIDER item (free, or expired by the caller's clock), and parked intents are items of their own
+// lease item (free, or expired by the caller's clock) that also counts the notifications of intents
+// parked during the holder's tenure (reset on acquire, returned by the release), and parked intents are items of their own
 // partition, sorted by arrival, read strongly consistently and deleted in batches once decided.
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InfrastructureError } from '../../shared/errors/errors';
 import type { DecisionIntake, ParkedIntent } from '../../shared/ports/decision-intake';
 import { INTAKE_PARTITION_PREFIX, keys } from '../../shared/storage/table-definition';
@@ -24,26 +25,38 @@ export class DynamoDecisionIntake implements DecisionIntake {
   acquire(account: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
     return this.table.updateIf('UpdateItem (decider lease)', {
       Key: keys.deciderLease(account),
-      UpdateExpression: 'SET #owner = :owner, expiresAtMs = :until',
+      UpdateExpression: 'SET #owner = :owner, expiresAtMs = :until, notified = :zero',
       ConditionExpression: 'attribute_not_exists(#owner) OR expiresAtMs < :now',
       ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': owner, ':until': n(nowMs + leaseMs), ':now': n(nowMs) },
+      ExpressionAttributeValues: { ':owner': owner, ':until': n(nowMs + leaseMs), ':now': n(nowMs), ':zero': n(0) },
     });
   }
 
-  async release(account: string, owner: string): Promise<void> {
-    await this.table.updateIf('UpdateItem (decider release)', {
+  async release(account: string, owner: string): Promise<{ notified: boolean }> {
+    const released = await this.table.tryConditional('UpdateItem (decider release)', () =>
+      this.table.doc.send(new UpdateCommand({
+        TableName: this.table.name,
+        Key: keys.deciderLease(account),
+        UpdateExpression: 'REMOVE #owner, expiresAtMs, notified',
+        ConditionExpression: '#owner = :owner',
+        ExpressionAttributeNames: { '#owner': 'owner' },
+        ExpressionAttributeValues: { ':owner': owner },
+        ReturnValues: 'ALL_OLD',
+      })),
+    );
+    // A lease lost to expiry: whoever took it over looks at what was parked, but looking again costs nothing wrong.
+    if (!released.applied) return { notified: true };
+    return { notified: int(released.result.Attributes?.notified ?? 0) > 0 };
+  }
+
+  notifyHolder(account: string, nowMs: number): Promise<boolean> {
+    return this.table.updateIf('UpdateItem (notify decider)', {
       Key: keys.deciderLease(account),
-      UpdateExpression: 'REMOVE #owner, expiresAtMs',
-      ConditionExpression: '#owner = :owner',
+      UpdateExpression: 'ADD notified :one',
+      ConditionExpression: 'attribute_exists(#owner) AND expiresAtMs >= :now',
       ExpressionAttributeNames: { '#owner': 'owner' },
-      ExpressionAttributeValues: { ':owner': owner },
+      ExpressionAttributeValues: { ':one': n(1), ':now': n(nowMs) },
     });
-  }
-
-  async held(account: string, nowMs: number): Promise<boolean> {
-    const lease = await this.table.get('GetItem (decider lease)', keys.deciderLease(account));
-    return lease?.owner !== undefined && int(lease.expiresAtMs) >= nowMs;
   }
 
   async park(account: string, intent: ParkedIntent): Promise<void> {

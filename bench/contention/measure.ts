@@ -19,7 +19,7 @@ import { buildMeta } from '../../shared/events/envelope';
 import * as fx from '../../shared/money/fixed';
 import type { RiskStore } from '../../shared/ports/risk-store';
 import type { RiskLimits } from '../../shared/risk/limits';
-import { decideIntent, type RiskServiceDeps } from '../../shared/risk/risk-service';
+import { decideIntent, decideParked, type RiskServiceDeps } from '../../shared/risk/risk-service';
 import { utcNow } from '../../shared/time/utc';
 
 export interface ContentionRun {
@@ -152,9 +152,11 @@ export const runContention = async (client: DynamoDBClient, options: { deciders:
     }
   };
   await Promise.all(Array.from({ length: options.deciders }, (_, i) => decider(i)));
-  // Intents parked by the last deliveries are decided by whoever holds the lease: wait until none is left.
+  // Intents parked by the last deliveries are decided by whoever holds the lease, or by the sweep once it is free.
   for (const account of accounts) {
-    while ((await stores.decisionIntake.parked(account, 1)).length > 0) await new Promise((r) => setTimeout(r, 20));
+    while ((await stores.decisionIntake.parked(account, 1)).length > 0) {
+      if ((await decideParked(deps, [account])) === 0) await new Promise((r) => setTimeout(r, 20));
+    }
   }
   const elapsedMs = performance.now() - started;
 

@@ -4,8 +4,6 @@
 // its error alarm, which halts trading through the breaker, goes off.
 import { awsCancelAll } from '../../adapters/aws/safety-wiring';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { InfrastructureError } from '../../shared/errors/errors';
@@ -13,12 +11,8 @@ import { systemClock } from '../../adapters/system/system-clock';
 import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/dead-man-switch/dead-man-switch';
 import { resolveDeadManSwitchConfig } from '../../shared/dead-man-switch/dead-man-switch-config';
 import { createLogger, parseInput } from '../support/handler-support';
+import { ScheduledEventSchema } from '../support/scheduled-event';
 import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
-
-const ScheduledEventSchema = EventBridgeSchema.extend({
-  source: z.literal('aws.events', { error: 'must be aws.events' }),
-  'detail-type': z.literal('Scheduled Event', { error: 'must be "Scheduled Event"' }),
-});
 
 export type DeadManSwitchHandlerDeps = DeadManSwitchDeps & { logger: Pick<Logger, 'error' | 'info'> };
 

@@ -4,19 +4,13 @@
 // none (every intent denied) until a person arms it through the kill-switch API.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
-import { z } from 'zod';
 import { awsAdapters, orderServiceAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { deterministicId } from '../../shared/events/ids';
 import type { ReconciliationRecord } from '../../shared/ports/reconciliation-store';
 import { reconcileAccount, type ReconciliationDeps } from '../../shared/reconciliation/reconciliation-service';
 import { createLogger, parseInput } from '../support/handler-support';
-
-export const ScheduledEventSchema = EventBridgeSchema.extend({
-  source: z.literal('aws.events', { error: 'must be aws.events' }),
-  'detail-type': z.literal('Scheduled Event', { error: 'must be "Scheduled Event"' }),
-});
+import { ScheduledEventSchema } from '../support/scheduled-event';
 
 export type ReconciliationHandlerDeps = ReconciliationDeps & {
   accounts: readonly string[];

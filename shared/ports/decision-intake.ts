@@ -1,6 +1,7 @@
 // The risk function's intake port: one decider at a time per account (a lease with an expiry, so a decider
 // that died is taken over), and the intents that arrived while another invocation held it, parked in arrival
-// order until that decider takes them. The lease makes decisions of one account sequential without a lost race
+// order until that decider takes them; a delivery parks and then notifies the holder, and the holder's release
+// says whether anyone did, so no intent is left behind by a decider that was just finishing. The lease makes decisions of one account sequential without a lost race
 // per decision; the decision's own conditional write stays the guard of correctness if two ever overlap.
 import type { DetailOf } from '../events/catalog';
 import type { IntentCount } from './risk-store';
@@ -17,10 +18,16 @@ export interface ParkedIntent {
 export interface DecisionIntake {
   /** Takes the account's lease for `owner` when nobody holds it or its holder's lease expired; false otherwise. */
   acquire(account: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean>;
-  /** Gives the lease back, if `owner` still holds it. */
-  release(account: string, owner: string): Promise<void>;
-  /** Whether a lease that has not expired is held (a strongly consistent read). */
-  held(account: string, nowMs: number): Promise<boolean>;
+  /**
+   * Gives the lease back, if `owner` still holds it. Returns whether an intent was parked for this holder
+   * while it held the lease (`notifyHolder`): then it must look at the parked intents once more.
+   */
+  release(account: string, owner: string): Promise<{ notified: boolean }>;
+  /**
+   * Tells the live holder an intent was parked for it (called after `park`); false when nobody holds a lease
+   * that has not expired, and then the caller decides. One conditional write, ordered with the release.
+   */
+  notifyHolder(account: string, nowMs: number): Promise<boolean>;
   /** Parks an intent for the lease holder; durable once this resolves. */
   park(account: string, intent: ParkedIntent): Promise<void>;
   /** The oldest parked intents of the account, at most `limit`, oldest first (strongly consistent). */

@@ -23,7 +23,8 @@ import { METRICS } from '../telemetry/metrics';
 import type { RiskDecision } from './evaluate';
 import { decideBatch, type BatchEntry } from './decision-batch';
 import { throttleTripEvents } from './throttle-trip-event';
-import { intentBucketStart, type IntentCountReading } from './intent-flood';
+import { assessIntentFloodOf, intentBucketStart, type IntentCountReading } from './intent-flood';
+import { resolveCompiledLimits } from './limits';
 import { isoToEpochMs } from '../time/iso-time';
 
 export interface RiskServiceDeps {
@@ -84,26 +85,50 @@ const outcomeEvent = (intended: IntendedDetail, order: OrderRecord): DomainEvent
   });
 };
 
-/** One RiskBreach event per breaker-level finding; ids are stable per kind, account and session. */
-const breachEvents = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): DomainEvent[] =>
-  decision.effects.breaches.map((breach) =>
+/** One RiskBreach event per breaker-level finding; ids are stable per kind, account and session (or episode). */
+const breachEvents = (intended: IntendedDetail, breaches: RiskDecision['effects']['breaches'], sessionStartMs: number, nowIso: string): DomainEvent[] =>
+  breaches.map((breach) =>
     domainEvent(DETAIL_TYPES.RiskBreach, {
       meta: riskMeta(intended, DETAIL_TYPES.RiskBreach, nowIso),
       data: {
-        breachId:
-          breach.idSuffix !== undefined
-            ? boundedBreachId(breach.kind, intended.meta.account, breach.idSuffix)
-            : breachIdFor(breach.kind, intended.meta.account, decision.effects.sessionStartMs ?? 0),
+        breachId: breach.idSuffix !== undefined ? boundedBreachId(breach.kind, intended.meta.account, breach.idSuffix) : breachIdFor(breach.kind, intended.meta.account, sessionStartMs),
         kind: breach.kind,
         account: intended.meta.account,
         observed: breach.observed,
         threshold: breach.threshold,
-        sessionStart: utcNow(decision.effects.sessionStartMs ?? 0),
+        sessionStart: utcNow(sessionStartMs),
         detectedAt: nowIso,
         ...(breach.reason !== undefined ? { reason: breach.reason.slice(0, 500) } : {}),
       },
     }),
   );
+
+/**
+ * The delivery whose count first passes the environment's flood threshold (for its strategy or its account)
+ * raises the breach itself, at once: under a flood the decider is what falls behind, and the halt must not
+ * wait behind the intents that make the flood. It reads the account's state and limits for that, once per
+ * bucket. The decider raises the same breach (the same id, so the breaker starts once) when it decides the
+ * intent, which also covers an account whose own threshold differs. Never throws: the decider is the backstop.
+ */
+const raiseFloodAtOnce = async (deps: RiskServiceDeps, intended: IntendedDetail, count: IntentCountReading): Promise<void> => {
+  const threshold = deps.defaults.intentFlood;
+  if (!count.ok || (count.strategy !== threshold.maxPerStrategyPerSecond + 1 && count.account !== threshold.maxPerAccountPerSecond + 1)) return;
+  try {
+    const { account, strategy } = intended.meta;
+    const snapshot = await deps.riskStore.loadDecisionSnapshot(account, [strategy], []);
+    const nowMs = deps.clock.now();
+    const limits = resolveCompiledLimits(deps.defaults, snapshot.limitsOverride, snapshot.limitsVersion)?.raw;
+    const { breach } = assessIntentFloodOf(
+      { strategy, tradingState: snapshot.tradingState, tradingStateSince: snapshot.tradingStateSince, nowMs, intentCount: count, defaults: deps.defaults },
+      limits,
+    );
+    if (!breach) return;
+    await deps.bus.publish(breachEvents(intended, [breach], snapshot.session?.sessionStartMs ?? 0, utcNow(nowMs)));
+    deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
+  } catch {
+    // The decider denies this intent INTENT_FLOOD and raises the breach with its decision.
+  }
+};
 
 /**
  * Adds the intent to its second's counts for the flood limit, denied or not; a failed count is a reading that
@@ -120,14 +145,13 @@ const countIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Pro
 
 /** How long a decider lease lasts: longer than the risk function may run, so only a dead decider loses it. */
 export const DECIDER_LEASE_MS = 12_000;
-/** How long one invocation keeps deciding others' intents before it hands the lease on (well within its timeout). */
+/**
+ * How long one invocation keeps deciding others' intents before it hands the lease on (well within its
+ * timeout): the next delivery, or the one-minute sweep, takes what is still parked.
+ */
 export const DECIDER_BUDGET_MS = 4_000;
 /** Parked intents read per batch; the batch takes as many as fit in one transaction. */
 const PARKED_PER_BATCH = 60;
-/** A parked delivery looks at the lease first at once, then after 10, 20, 40 ms and every 80 ms: about 6 s in all. */
-const WAIT_FIRST_MS = 10;
-const WAIT_MAX_MS = 80;
-const WAIT_POLLS_MAX = 80;
 const MAX_TRANSACTION_ITEMS = 100;
 
 const outcomeOf = (order: OrderRecord, replayed: boolean): IntentOutcome =>
@@ -190,7 +214,7 @@ const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry
     }
     const { decision, nowIso } = entry;
     // Breaches go out with every decision that sees them: the stable id makes repeats harmless downstream.
-    events.push(...breachEvents(entry.parked.intended, decision, nowIso), ...throttleTripEvents(entry.parked.intended, decision.effects.throttleTrip, nowIso));
+    events.push(...breachEvents(entry.parked.intended, decision.effects.breaches, decision.effects.sessionStartMs ?? 0, nowIso), ...throttleTripEvents(entry.parked.intended, decision.effects.throttleTrip, nowIso));
     const latencyMs = nowMs - entry.parked.receivedAtMs;
     deps.telemetry.durationMs(METRICS.decisionLatency, latencyMs);
     deps.telemetry.count(METRICS.decision, { outcome: decision.outcome, reason: decision.outcome === 'denied' ? decision.reason : 'NONE' });
@@ -202,14 +226,23 @@ const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry
 };
 
 /**
+ * What one turn as the decider did: the outcome of the intent it was looking for, whether it ran out of
+ * budget, and whether an intent was parked for it while it held the lease.
+ */
+interface Turn {
+  ownOutcome: IntentOutcome | undefined;
+  budgetSpent: boolean;
+  notified: boolean;
+}
+
+/**
  * Holds the account's lease and decides: the caller's own intent first when it has not parked it, then the
  * parked intents in arrival order, batch after batch while there were any, or until the budget is spent; then
- * hands the lease back. An intent parked after its last look is not lost: its delivery waits for the lease to
- * be free and then decides it (awaitDecision). Returns the outcome of `ownId` if this decider decided it.
+ * hands the lease back.
  */
-const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: ParkedIntent | undefined, ownId: string): Promise<IntentOutcome | undefined> => {
-  const started = deps.clock.now();
+const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: ParkedIntent | undefined, ownId: string, started: number): Promise<Turn> => {
   let ownOutcome: IntentOutcome | undefined;
+  let budgetSpent = false;
   let first = own;
   try {
     for (;;) {
@@ -220,21 +253,51 @@ const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: 
       const parkedIds = new Set(parked.map((p) => p.intended.data.intentId));
       const batch = first ? [first, ...parked] : parked;
       first = undefined;
-      if (batch.length === 0) return ownOutcome;
+      if (batch.length === 0) break;
       const outcomes = await decideAndRecord(deps, account, batch, parkedIds, parked.length === 0 ? ownSnapshot : undefined);
       ownOutcome ??= outcomes.find((o) => o.intentId === ownId);
-      if (parked.length === 0 || deps.clock.now() - started >= DECIDER_BUDGET_MS) return ownOutcome;
+      if (parked.length === 0) break;
+      if (deps.clock.now() - started >= DECIDER_BUDGET_MS) {
+        budgetSpent = true;
+        break;
+      }
     }
-  } finally {
-    await deps.decisionIntake.release(account, owner);
+  } catch (error) {
+    await deps.decisionIntake.release(account, owner).catch(() => undefined);
+    throw error;
+  }
+  const { notified } = await deps.decisionIntake.release(account, owner);
+  return { ownOutcome, budgetSpent, notified };
+};
+
+/**
+ * Decides as the account's decider while intents are parked: when its release says an intent was parked for it
+ * meanwhile, it looks once more and leads again if one is there and the lease is still free. A delivery parks
+ * and then notifies the holder, and a notification lands before the release that reports it, so an intent
+ * parked while the lease was held is seen by its own delivery (no live holder) or by the holder. `own` is the caller's unparked intent when it took
+ * the lease on arrival; otherwise the caller must hold nothing yet, and the lease is tried first.
+ */
+const decideWhileParked = async (deps: RiskServiceDeps, account: string, owner: string, ownId: string, own?: ParkedIntent): Promise<IntentOutcome | undefined> => {
+  const started = deps.clock.now();
+  let ownOutcome: IntentOutcome | undefined;
+  let first = own;
+  if (!first && !(await deps.decisionIntake.acquire(account, owner, started, DECIDER_LEASE_MS))) return undefined;
+  for (;;) {
+    const turn = await lead(deps, account, owner, first, ownId, started);
+    first = undefined;
+    ownOutcome ??= turn.ownOutcome;
+    if (turn.budgetSpent || !turn.notified) return ownOutcome;
+    const waiting = await deps.decisionIntake.parked(account, 1);
+    if (waiting.length === 0) return ownOutcome;
+    if (!(await deps.decisionIntake.acquire(account, owner, deps.clock.now(), DECIDER_LEASE_MS))) return ownOutcome;
   }
 };
 
 /**
  * Takes one OrderIntended delivery: counts it for the flood limit, then decides it, and every intent parked for
  * the account, when it gets the account's decider lease; else parks it for the lease holder and returns
- * 'queued'. Whoever decides it records, queues and publishes its outcome; a failure before its decision is
- * recorded leaves it parked (or, unparked, fails this delivery so it is delivered again).
+ * 'queued' at once. Whoever decides it records, queues and publishes its outcome; a failure before its
+ * decision is recorded leaves it parked (or, unparked, fails this delivery so it is delivered again).
  */
 export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentOutcome> => {
   const { account } = intended.meta;
@@ -248,30 +311,31 @@ export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDeta
   const acquiring = deps.decisionIntake.acquire(account, owner, receivedAtMs, DECIDER_LEASE_MS);
   acquiring.catch(() => undefined);
   const count = await counting;
-  const mine: ParkedIntent = { intended, count, receivedAtMs };
-  if (await acquiring) return (await lead(deps, account, owner, mine, intentId)) ?? queued(intentId);
-  await deps.decisionIntake.park(account, mine);
-  return awaitDecision(deps, account, owner, intentId);
+  const alarm = raiseFloodAtOnce(deps, intended, count);
+  try {
+    const mine: ParkedIntent = { intended, count, receivedAtMs };
+    if (await acquiring) return (await decideWhileParked(deps, account, owner, intentId, mine)) ?? queued(intentId);
+    await deps.decisionIntake.park(account, mine);
+    // The holder may have handed the lease back between the attempt and the park, or died: then this delivery decides.
+    if (await deps.decisionIntake.notifyHolder(account, deps.clock.now())) return queued(intentId);
+    return (await decideWhileParked(deps, account, owner, intentId)) ?? queued(intentId);
+  } finally {
+    await alarm;
+  }
 };
 
 /**
- * A parked intent's delivery waits for its decision, and takes the lease itself when nobody holds it while the
- * intent is still undecided (the holder finished before the intent was parked, spent its budget, or died and
- * its lease expired), so no parked intent depends on another delivery arriving. Gives up, leaving the intent
- * parked ('queued'), after about the time an intent may wait.
+ * Decides what is parked for each account when nobody is deciding it: the schedule's sweep after a decider
+ * died or spent its budget as its account went quiet, and the local drain. Returns how many it decided.
  */
-const awaitDecision = async (deps: RiskServiceDeps, account: string, owner: string, intentId: string): Promise<IntentOutcome> => {
-  for (let poll = 0, pauseMs = WAIT_FIRST_MS; poll < WAIT_POLLS_MAX; poll++, pauseMs = Math.min(pauseMs * 2, WAIT_MAX_MS)) {
-    const [held, decided] = await Promise.all([deps.decisionIntake.held(account, deps.clock.now()), deps.riskStore.getOrder(account, intentId)]);
-    if (decided) return queued(intentId);
-    if (!held && (await deps.decisionIntake.acquire(account, owner, deps.clock.now(), DECIDER_LEASE_MS))) {
-      return (await lead(deps, account, owner, undefined, intentId)) ?? queued(intentId);
-    }
-    await pause(pauseMs);
+export const decideParked = async (deps: RiskServiceDeps, accounts: readonly string[]): Promise<number> => {
+  let decided = 0;
+  const counting: RiskServiceDeps = { ...deps, onDecided: (outcome, latencyMs) => { decided++; deps.onDecided?.(outcome, latencyMs); } };
+  for (const account of accounts) {
+    if ((await deps.decisionIntake.parked(account, 1)).length === 0) continue;
+    await decideWhileParked(counting, account, `sweep@${deps.clock.now()}`, '');
   }
-  return queued(intentId);
+  return decided;
 };
-
-const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 const queued = (intentId: string): IntentOutcome => ({ outcome: 'queued', intentId, replayed: false });

@@ -84,6 +84,14 @@ export const EVENT_ROUTES: readonly EventRoute[] = [
 export const SCHEDULE_ROUTES: readonly ScheduleRoute[] = [
   { id: 'ReconciliationSchedule', description: 'Compare broker positions with the table.', target: 'reconciliation' },
   {
+    // Parked intents are decided by the account's next delivery; this covers a decider that died or spent its
+    // budget as the account went quiet (they are denied INTENT_EXPIRED by then, never approved late).
+    id: 'ParkedIntentSweep',
+    description: 'Risk: decide the intents parked for a decider that died or went quiet.',
+    target: 'risk',
+    everyMinutes: 1,
+  },
+  {
     // Once a minute is the finest an EventBridge schedule fires; the risk function's mark age denies within
     // seconds, and the feed task (and the local session) runs the same check every second in process.
     id: 'DeadManSwitchSchedule',

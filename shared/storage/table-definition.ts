@@ -45,11 +45,15 @@ export const keys = {
   /**
    * Intents the risk function received in one second of their creation (bucket start, epoch ms), denied ones
    * included: `A` for the account, `S#` + strategy per strategy; added to atomically, expiring after an hour.
+   * In a partition of their own: one write per intent received must not share the account's write budget.
    */
-  intentCount: (account: string, bucketStartMs: number) => ({ pk: `ACCOUNT#${account}`, sk: `INTENTS#${bucketStartMs}` }),
+  intentCount: (account: string, bucketStartMs: number) => ({ pk: `INTENTS#${account}`, sk: `${bucketStartMs}` }),
   openOrders: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'OPEN_ORDERS' }),
-  /** The account's decider lease: whoever holds it decides the account's intents, one batch at a time. */
-  deciderLease: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RISK#DECIDER' }),
+  /**
+   * The account's decider lease: whoever holds it decides the account's intents, one batch at a time. In a
+   * partition of its own: every delivery writes it (an attempt, or a notification) under load.
+   */
+  deciderLease: (account: string) => ({ pk: `DECIDER#${account}`, sk: 'LEASE' }),
   /**
    * An intent that arrived while another invocation held the decider lease, waiting for it to decide it; in
    * a partition of its own (arrival order by the sort key) so intake never competes with the account's items.

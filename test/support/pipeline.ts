@@ -9,7 +9,7 @@ import { TableSeeder } from '../../adapters/dynamodb/table-seeder';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
 import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
 import { SqsOrderQueue } from '../../adapters/sqs/sqs-order-queue';
-import { createRiskHandler, type RiskHandlerDeps } from '../../functions/risk/handler';
+import { createRiskHandler, createRiskSweepHandler, type RiskHandlerDeps } from '../../functions/risk/handler';
 import { freshTable } from './dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, silentLogger } from './fixtures';
 
@@ -69,14 +69,20 @@ export const drainQueue = async (f: Pick<PipelineFixture, 'sqsClient' | 'queueUr
   }
 };
 
+const riskDeps = (f: PipelineFixture, over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>): RiskHandlerDeps => ({
+  ...f.stores,
+  queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
+  bus: f.bus,
+  clock: f.clock,
+  telemetry: f.telemetry,
+  logger: silentLogger,
+  ...over,
+});
+
 /** The risk handler on the fixture's table, queue, bus, clock and telemetry, read at each call (they change per test). */
-export const pipelineRisk = (f: PipelineFixture, over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>) =>
-  createRiskHandler(() => ({
-    ...f.stores,
-    queue: new SqsOrderQueue(f.sqsClient, f.queueUrl),
-    bus: f.bus,
-    clock: f.clock,
-    telemetry: f.telemetry,
-    logger: silentLogger,
-    ...over,
-  }));
+export const pipelineRisk = (f: PipelineFixture, over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>) => createRiskHandler(() => riskDeps(f, over));
+
+/** The risk function's scheduled sweep of parked intents on the same wiring, for the given accounts. */
+export const pipelineRiskSweep = (f: PipelineFixture, accounts: readonly string[], over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>) =>
+  createRiskSweepHandler(() => ({ ...riskDeps(f, over), accounts }));
+

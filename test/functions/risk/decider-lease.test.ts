@@ -1,26 +1,26 @@
 // One decider per account against DynamoDB Local: concurrent deliveries of one account's intents are decided
 // exactly once each, in batches by whoever holds the account's lease, with every limit as exact as if they had
-// come one by one; a parked intent is decided by its own delivery when the lease comes free, and denied
-// INTENT_EXPIRED when it waited longer than the intake allows (a decider that died).
+// come one by one; an intent parked while the lease was held is decided by the holder's look after releasing
+// it, by the next delivery or by the schedule's sweep, and denied INTENT_EXPIRED when it waited longer than the
+// intake allows (a decider that died).
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { describe, expect, it } from 'vitest';
 import type { IntentOutcome } from '../../../shared/risk/risk-service';
 import { DECIDER_LEASE_MS } from '../../../shared/risk/risk-service';
 import { INTENT_MAX_WAIT_MS } from '../../../shared/risk/decision-batch';
 import { INTAKE_PARTITION_PREFIX } from '../../../shared/storage/table-definition';
-import { ACCOUNT, intendedEvent, intentFor, scanAll, testLimits } from '../../support/fixtures';
-import { drainQueue, pipelineRisk, usePipelineFixture } from '../../support/pipeline';
+import { ACCOUNT, intendedEvent, intentFor, scanAll, scheduledEvent, testLimits } from '../../support/fixtures';
+import { drainQueue, pipelineRisk, pipelineRiskSweep, usePipelineFixture } from '../../support/pipeline';
+import type { DecisionIntake } from '../../../shared/ports/decision-intake';
 
 const f = usePipelineFixture();
 
 const riskWith = (limits = testLimits(), decided: IntentOutcome[] = []) => pipelineRisk(f, { defaults: limits, onDecided: (outcome) => void decided.push(outcome) });
+const sweepWith = (decided: IntentOutcome[] = []) => pipelineRiskSweep(f, [ACCOUNT], { defaults: testLimits(), onDecided: (outcome) => void decided.push(outcome) });
 
 const rows = async () => (await scanAll(f.client, f.tableName)).map((i) => unmarshall(i as never));
 const orders = async () => (await rows()).filter((r) => String(r.sk).startsWith('ORDER#'));
 const parkedLeft = async () => (await rows()).filter((r) => String(r.pk).startsWith(INTAKE_PARTITION_PREFIX));
-const until = async (done: () => Promise<boolean>) => {
-  for (let i = 0; i < 200 && !(await done()); i++) await new Promise((r) => setTimeout(r, 20));
-};
 
 describe('the account decider', () => {
   it('decides each of 20 concurrent intents of one account exactly once and approves exactly up to the open-order limit', async () => {
@@ -42,30 +42,70 @@ describe('the account decider', () => {
     expect(await parkedLeft()).toHaveLength(0);
   });
 
-  it('leaves an intent parked while another holds the lease, and decides it in its own delivery once the lease is released', async () => {
+  it('parks an intent while another holds the lease and answers queued at once; the sweep decides it once the lease is free', async () => {
     const decided: IntentOutcome[] = [];
-    const risk = riskWith(testLimits(), decided);
     expect(await f.stores.decisionIntake.acquire(ACCOUNT, 'another', f.clock.now(), DECIDER_LEASE_MS)).toBe(true);
-    const delivery = risk(intendedEvent(intentFor('p-1'), ACCOUNT));
-    await until(async () => (await parkedLeft()).length === 1);
+    await expect(riskWith(testLimits(), decided)(intendedEvent(intentFor('p-1'), ACCOUNT))).resolves.toMatchObject({ outcome: 'queued', intentId: 'p-1' });
+    expect(await parkedLeft()).toHaveLength(1);
     expect(await orders()).toHaveLength(0);
 
+    // The holder is still deciding: the sweep leaves the intent to it.
+    await expect(sweepWith(decided)(scheduledEvent('s-1'))).resolves.toEqual({ swept: 0 });
     await f.stores.decisionIntake.release(ACCOUNT, 'another');
-    await expect(delivery).resolves.toMatchObject({ outcome: 'approved', intentId: 'p-1' });
+    await expect(sweepWith(decided)(scheduledEvent('s-2'))).resolves.toEqual({ swept: 1 });
     expect(await parkedLeft()).toHaveLength(0);
     expect(decided).toEqual([expect.objectContaining({ outcome: 'approved', intentId: 'p-1' })]);
+    expect(await drainQueue(f)).toHaveLength(1);
+  });
+
+  it('decides an intent parked just before the decider handed the lease back, in the decider\'s look after the release', async () => {
+    const decided: IntentOutcome[] = [];
+    const intake = f.stores.decisionIntake;
+    let parkedLate = false;
+    // The late intent is parked (and its delivery finds the lease still held) just before the decider releases.
+    const racing: DecisionIntake = {
+      acquire: (...a) => intake.acquire(...a),
+      notifyHolder: (...a) => intake.notifyHolder(...a),
+      park: (...a) => intake.park(...a),
+      parked: (...a) => intake.parked(...a),
+      unpark: (...a) => intake.unpark(...a),
+      release: async (account, owner) => {
+        if (!parkedLate) {
+          parkedLate = true;
+          const late = intendedEvent(intentFor('late-1', { quantity: '2' }), ACCOUNT).detail as never;
+          await intake.park(account, { intended: late, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() });
+          expect(await intake.notifyHolder(account, f.clock.now())).toBe(true);
+        }
+        return intake.release(account, owner);
+      },
+    };
+    const risk = pipelineRisk(f, { defaults: testLimits(), decisionIntake: racing, onDecided: (outcome) => void decided.push(outcome) });
+
+    await expect(risk(intendedEvent(intentFor('first-1'), ACCOUNT))).resolves.toMatchObject({ outcome: 'approved', intentId: 'first-1' });
+    expect(decided.map((o) => [o.intentId, o.outcome])).toEqual([
+      ['first-1', 'approved'],
+      ['late-1', 'approved'],
+    ]);
+    expect(await parkedLeft()).toHaveLength(0);
   });
 
   it('denies INTENT_EXPIRED a parked intent whose decider died, once its lease expires, and queues nothing', async () => {
-    const risk = riskWith();
     expect(await f.stores.decisionIntake.acquire(ACCOUNT, 'died', f.clock.now(), DECIDER_LEASE_MS)).toBe(true);
-    const delivery = risk(intendedEvent(intentFor('e-1'), ACCOUNT));
-    await until(async () => (await parkedLeft()).length === 1);
-    f.clock.advance(DECIDER_LEASE_MS + 1);
+    await expect(riskWith()(intendedEvent(intentFor('e-1'), ACCOUNT))).resolves.toMatchObject({ outcome: 'queued' });
+    f.clock.advance(DECIDER_LEASE_MS - 1);
+    await expect(sweepWith()(scheduledEvent('s-1'))).resolves.toEqual({ swept: 0 });
+    f.clock.advance(2);
 
-    await expect(delivery).resolves.toMatchObject({ outcome: 'denied', reason: 'INTENT_EXPIRED' });
+    await expect(sweepWith()(scheduledEvent('s-2'))).resolves.toEqual({ swept: 1 });
+    expect((await orders()).map((o) => [o.intent.intentId, o.status, o.reason])).toEqual([['e-1', 'DENIED', 'INTENT_EXPIRED']]);
     expect(DECIDER_LEASE_MS).toBeGreaterThan(INTENT_MAX_WAIT_MS);
     expect(await drainQueue(f)).toHaveLength(0);
+  });
+
+  it('refuses a sweep that is not a scheduled event, deciding nothing', async () => {
+    await f.stores.decisionIntake.park(ACCOUNT, { intended: intendedEvent(intentFor('s-x'), ACCOUNT).detail as never, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() });
+    await expect(sweepWith()({ ...scheduledEvent(), 'detail-type': 'Anything' })).rejects.toThrow(/detail-type/);
+    expect(await parkedLeft()).toHaveLength(1);
   });
 
   it('decides an intent that waited just the allowed time, and denies one that waited a millisecond longer', async () => {

@@ -1,6 +1,7 @@
 // The risk function's own flood stop against DynamoDB Local: every intent is counted per account and per
 // strategy in its creation second before anything is decided, denied ones included; one past the limit is
-// denied INTENT_FLOOD and raises a RiskBreach with one id per episode; an intent that cannot be counted is
+// denied INTENT_FLOOD and raises a RiskBreach with one id per episode (at once from the delivery whose count
+// passes the limit, and again with each flooded decision); an intent that cannot be counted is
 // denied; and the stored count never falls below the intents received.
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +9,7 @@ import type { createRiskHandler } from '../../../functions/risk/handler';
 import type { RiskStore } from '../../../shared/ports/risk-store';
 import { keys } from '../../../shared/storage/table-definition';
 import { ACCOUNT, intendedEvent, intentFor, scanAll, STRATEGY, testLimits } from '../../support/fixtures';
+import { DECIDER_LEASE_MS } from '../../../shared/risk/risk-service';
 import { drainQueue, pipelineRisk, usePipelineFixture } from '../../support/pipeline';
 
 const f = usePipelineFixture();
@@ -41,6 +43,8 @@ const countItem = async (bucketStartMs: number, account = ACCOUNT) => {
   return items.find((i) => (i.pk as { S: string }).S === key.pk && (i.sk as { S: string }).S === key.sk) as Record<string, { N: string }> | undefined;
 };
 
+const orders = async () => (await scanAll(f.client, f.tableName)).filter((i) => (i.sk as { S: string }).S.startsWith('ORDER#'));
+
 const floodBreaches = () => f.bus.ofType('RiskBreach.v1').filter((e) => (e.detail as { data: { kind: string } }).data.kind === 'INTENT_FLOOD');
 
 describe('the risk function’s intent-flood stop', () => {
@@ -50,7 +54,8 @@ describe('the risk function’s intent-flood stop', () => {
     await expect(risk(intent())).resolves.toMatchObject({ outcome: 'denied', reason: 'INTENT_FLOOD' });
     await expect(risk(intent())).resolves.toMatchObject({ outcome: 'denied', reason: 'INTENT_FLOOD' });
     const breaches = floodBreaches().map((e) => (e.detail as { data: Record<string, string> }).data);
-    expect(breaches).toHaveLength(2);
+    // The 4th delivery raises it at once on its count, and each flooded decision raises it again: one id.
+    expect(breaches).toHaveLength(3);
     // The fixture's state was written ACTIVE at 14:00: every breach until the halt names that episode.
     expect(new Set(breaches.map((b) => b.breachId))).toEqual(new Set([`INTENT_FLOOD.${ACCOUNT}.S20261123T140000Z`]));
     expect(breaches[0]).toMatchObject({ kind: 'INTENT_FLOOD', account: ACCOUNT, observed: '4', threshold: '3' });
@@ -70,8 +75,26 @@ describe('the risk function’s intent-flood stop', () => {
     for (let i = 0; i < 3; i++) expect(await risk(intent('alpha'))).not.toMatchObject({ reason: 'INTENT_FLOOD' });
     for (let i = 0; i < 2; i++) expect(await risk(intent('beta'))).not.toMatchObject({ reason: 'INTENT_FLOOD' });
     await expect(risk(intent('beta'))).resolves.toMatchObject({ reason: 'INTENT_FLOOD' });
-    expect(floodBreaches().map((e) => (e.detail as { data: Record<string, string> }).data)).toEqual([expect.objectContaining({ observed: '6', threshold: '5' })]);
+    expect(floodBreaches().map((e) => (e.detail as { data: Record<string, string> }).data)).toEqual([
+      expect.objectContaining({ observed: '6', threshold: '5' }),
+      expect.objectContaining({ observed: '6', threshold: '5' }),
+    ]);
     expect(await countItem(NOW)).toMatchObject({ A: { N: '6' }, 'S#alpha': { N: '3' }, 'S#beta': { N: '3' } });
+  });
+
+  it('raises the breach from the delivery whose count first passes the limit, while the decider is still busy with the intents before it', async () => {
+    expect(await f.stores.decisionIntake.acquire(ACCOUNT, 'busy-decider', f.clock.now(), DECIDER_LEASE_MS)).toBe(true);
+    for (let i = 0; i < 3; i++) await expect(risk(intent())).resolves.toMatchObject({ outcome: 'queued' });
+    expect(floodBreaches()).toHaveLength(0);
+
+    await expect(risk(intent())).resolves.toMatchObject({ outcome: 'queued' });
+    expect(floodBreaches().map((e) => (e.detail as { data: Record<string, string> }).data)).toEqual([
+      expect.objectContaining({ breachId: `INTENT_FLOOD.${ACCOUNT}.S20261123T140000Z`, observed: '4', threshold: '3' }),
+    ]);
+    // Only the crossing raises it early: the decider raises it with each flooded decision.
+    await expect(risk(intent())).resolves.toMatchObject({ outcome: 'queued' });
+    expect(floodBreaches()).toHaveLength(1);
+    expect(await orders()).toHaveLength(0);
   });
 
   it('counts an intent in the second it was created: a new second starts a new count', async () => {
@@ -90,7 +113,7 @@ describe('the risk function’s intent-flood stop', () => {
     const keyOf = (i: Record<string, unknown>) => `${(i.pk as { S: string }).S}|${(i.sk as { S: string }).S}`;
     const changed = after.filter((i) => JSON.stringify(before.find((b) => keyOf(b) === keyOf(i))) !== JSON.stringify(i)).map(keyOf);
     expect(changed.map((k) => k.replace(/AUDIT#.*/, 'AUDIT').replace(/ORDER#.*/, 'ORDER'))).toEqual(
-      expect.arrayContaining([`ACCOUNT#${ACCOUNT}|INTENTS#${NOW}`, `ACCOUNT#${ACCOUNT}|ORDER`, 'AUDIT']),
+      expect.arrayContaining([`INTENTS#${ACCOUNT}|${NOW}`, `ACCOUNT#${ACCOUNT}|ORDER`, 'AUDIT']),
     );
     expect(changed).toHaveLength(3);
     expect(await drainQueue(f)).toHaveLength(0);

@@ -53,9 +53,10 @@ describe('route patterns', () => {
     expect(matchesPattern(pattern, event)).toBe(false);
   });
 
-  it('run the dead-man switch every minute and reconciliation at the configured interval', () => {
+  it('run the dead-man switch and the sweep of parked intents every minute and reconciliation at the configured interval', () => {
     expect(SCHEDULE_ROUTES.map((r) => [r.id, r.target, r.everyMinutes])).toEqual([
       ['ReconciliationSchedule', 'reconciliation', undefined],
+      ['ParkedIntentSweep', 'risk', 1],
       ['DeadManSwitchSchedule', 'dead-man-switch', 1],
     ]);
   });
