@@ -1,9 +1,11 @@
-// CDK entry point: `npx cdk synth -c env=<dev|staging|prod> [-c operators=<file.json>]`. One stack per environment,
-// configured from shared/config/environments.ts (the operator list may come from the context instead).
+// CDK entry point: `npx cdk synth -c env=<dev|staging|prod> [-c operators=<file.json>] [-c onCallEmail=<address>]
+// [-c onCallWebhookUrl=<https url>] [-c runbookBaseUrl=<https url>]`. One stack per environment, configured from
+// shared/config/environments.ts (the operator list and the on-call addresses may come from the context too).
 import { pathToFileURL } from 'node:url';
 import { App, Tags, type AppProps } from 'aws-cdk-lib';
 import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
 import { resolveOperatorPolicy } from '../shared/operators/operator-config';
+import { withPageTargets } from '../shared/config/paging';
 import { withOperatorsFromContext } from './operators-context';
 import { TradingStack } from './trading-stack';
 
@@ -19,7 +21,9 @@ const deployableConfig = (env: string | EnvironmentConfig): EnvironmentConfig =>
 };
 
 export const createTradingStack = (app: App, env: string | EnvironmentConfig): TradingStack => {
-  const config = withOperatorsFromContext(deployableConfig(env), app.node.tryGetContext('operators'));
+  const withOperators = withOperatorsFromContext(deployableConfig(env), app.node.tryGetContext('operators'));
+  const page = withPageTargets(withOperators.alarms.page, { email: app.node.tryGetContext('onCallEmail'), webhookUrl: app.node.tryGetContext('onCallWebhookUrl') });
+  const config: EnvironmentConfig = { ...withOperators, alarms: { ...withOperators.alarms, page } };
   // Before any construct (and any bundling): an environment that must list its operators and does not stops here.
   resolveOperatorPolicy(config);
   const stack = new TradingStack(app, `TradingSafety-${config.name}`, {

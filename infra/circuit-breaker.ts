@@ -9,7 +9,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ArnFormat, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -21,12 +20,17 @@ import type { EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import type { BrokerCredentials } from './broker-credentials';
 import { TradingFunction } from './trading-function';
+import { describeAlarm } from './alarm-runbooks';
+import { notifyTier } from './on-call';
 
 /** What a function that talks to the broker and pages on-call needs from the stack. */
 export interface BrokerFunctionContext {
   config: EnvironmentConfig;
   table: ITable;
+  /** The page tier's topic: alarms, and what the functions page directly. */
   onCall: ITopic;
+  /** The ticket tier's topic. */
+  tickets: ITopic;
   brokerCredentials: BrokerCredentials;
   bus: IEventBus;
   /** The variables every function gets (environment, table, bus). */
@@ -76,6 +80,7 @@ export class CircuitBreaker extends Construct {
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
+      tickets: props.tickets,
     });
     table.grantReadWriteData(this.fn.fn);
     brokerCredentials.grantRead(this.fn.fn);
@@ -105,13 +110,13 @@ export class CircuitBreaker extends Construct {
 
     // The fail-closed path ends in a Fail state: an execution that failed has left trading HALTED and needs a person.
     this.failedAlarm = new Alarm(this, 'FailedExecutionsAlarm', {
-      alarmDescription: 'circuit-breaker executions failed (trading left HALTED by the fail-closed path): a person must look',
+      alarmDescription: describeAlarm(this, 'circuit-breaker executions failed (trading left HALTED by the fail-closed path): a person must look', 'breaker-execution-failed'),
       metric: this.stateMachine.metricFailed({ period: Duration.minutes(1) }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    this.failedAlarm.addAlarmAction(new SnsAction(onCall));
+    notifyTier(this.failedAlarm, 'page', { page: onCall, ticket: props.tickets });
   }
 }

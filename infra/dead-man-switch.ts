@@ -4,7 +4,6 @@
 // broker) and, granted by the stack once the bus exists, put events on the bus; nothing else.
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { Construct } from 'constructs';
 import { isAlwaysOpen, compileMarket } from '../shared/calendar/trading-calendar';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
@@ -12,6 +11,8 @@ import { METRICS } from '../shared/telemetry/metrics';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { TradingFunction } from './trading-function';
 import { denyControlItemWrites } from './trading-table';
+import { describeAlarm } from './alarm-runbooks';
+import { notifyTier } from './on-call';
 
 /**
  * No bus: the function is the target of a schedule rule of EventRouting, so it exists before the bus; the
@@ -44,6 +45,7 @@ export class DeadManSwitch extends Construct {
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
+      tickets: props.tickets,
     });
     table.grantReadWriteData(this.fn.fn);
     // It halts through a breach to the breaker, never by writing the trading state itself.
@@ -52,14 +54,14 @@ export class DeadManSwitch extends Construct {
 
     // Missing data is breaching: a switch that is not invoked at all is as bad as a dead feed.
     this.silentAlarm = new Alarm(this, 'SilentAlarm', {
-      alarmDescription: 'the dead-man switch has not run for 5 minutes: a dead feed would go unnoticed (halts trading, pages on-call)',
+      alarmDescription: describeAlarm(this, 'the dead-man switch has not run for 5 minutes: a dead feed would go unnoticed (halts trading, pages on-call)', 'dead-man-switch-silent'),
       metric: this.fn.alias.metricInvocations({ period: Duration.minutes(5) }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
       treatMissingData: TreatMissingData.BREACHING,
     });
-    this.silentAlarm.addAlarmAction(new SnsAction(onCall));
+    notifyTier(this.silentAlarm, 'page', { page: onCall, ticket: props.tickets });
     this.calendarCoverageAlarms = this.coverageAlarms(props);
   }
 
@@ -67,12 +69,12 @@ export class DeadManSwitch extends Construct {
    * A calendar past its end closes its market (fail closed): the alarm gives a month to publish the next year's
    * holidays. Missing data does not breach: the silent alarm covers a switch that stopped.
    */
-  private coverageAlarms({ config, onCall }: DeadManSwitchProps): Alarm[] {
+  private coverageAlarms({ config, onCall, tickets }: DeadManSwitchProps): Alarm[] {
     const { defaultMarket, bySymbol } = config.riskLimits.sessions;
     const markets = [...new Set([defaultMarket, ...Object.values(bySymbol)])].filter((market) => !isAlwaysOpen(compileMarket(market)));
     return markets.map((market) => {
       const alarm = new Alarm(this, `CalendarCoverageAlarm${market}`, {
-        alarmDescription: `the ${market} trading calendar covers fewer than 30 days ahead: past its end the market counts as closed and nothing trades (update the calendar)`,
+        alarmDescription: describeAlarm(this, `the ${market} trading calendar covers fewer than 30 days ahead: past its end the market counts as closed and nothing trades (update the calendar)`, 'trading-calendar-coverage'),
         metric: new Metric({
           namespace: 'TradingSafety',
           metricName: METRICS.calendarCoverageDays,
@@ -85,7 +87,8 @@ export class DeadManSwitch extends Construct {
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.NOT_BREACHING,
       });
-      alarm.addAlarmAction(new SnsAction(onCall));
+      // A month's notice: a ticket, not a page.
+      notifyTier(alarm, 'ticket', { page: onCall, ticket: tickets });
       return alarm;
     });
   }

@@ -22,6 +22,7 @@ import { Construct } from 'constructs';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { resolveOperatorPolicy } from '../shared/operators/operator-config';
+import type { EnvironmentConfig } from '../shared/config/environments';
 import { operatorAccessPolicy } from './operator-access-policy';
 import { TradingFunction } from './trading-function';
 
@@ -51,6 +52,17 @@ const THROTTLE = { rateLimit: 5, burstLimit: 10 };
 /** What the operator policy may take of the function's 4 KB of environment variables, the rest being the others'. */
 export const OPERATORS_ENV_MAX_CHARS = 2_500;
 
+/** The environment's operator policy, and as the JSON the function reads; throws when it must list them and does not, or they do not fit. */
+const operatorsOf = (config: EnvironmentConfig) => {
+  // Throws for an environment that must list its operators and does not (staging, prod).
+  const operators = resolveOperatorPolicy(config);
+  const operatorsJson = JSON.stringify(operators);
+  if (operatorsJson.length > OPERATORS_ENV_MAX_CHARS) {
+    throw new Error(`operators: the list is ${operatorsJson.length} characters as JSON, over the ${OPERATORS_ENV_MAX_CHARS} the kill-switch function's environment can hold`);
+  }
+  return { operators, operatorsJson };
+};
+
 export class KillSwitchApi extends Construct {
   readonly fn: TradingFunction;
   readonly api: RestApi;
@@ -58,12 +70,7 @@ export class KillSwitchApi extends Construct {
   constructor(scope: Construct, id: string, props: KillSwitchApiProps) {
     super(scope, id);
     const { config, table, onCall, brokerCredentials, bus, orderIntake, intentRule } = props;
-    // Throws for an environment that must list its operators and does not (staging, prod).
-    const operators = resolveOperatorPolicy(config);
-    const operatorsJson = JSON.stringify(operators);
-    if (operatorsJson.length > OPERATORS_ENV_MAX_CHARS) {
-      throw new Error(`operators: the list is ${operatorsJson.length} characters as JSON, over the ${OPERATORS_ENV_MAX_CHARS} the kill-switch function's environment can hold`);
-    }
+    const { operators, operatorsJson } = operatorsOf(config);
 
     this.fn = new TradingFunction(this, 'KillSwitchFunction', {
       name: 'kill-switch',
@@ -80,6 +87,7 @@ export class KillSwitchApi extends Construct {
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
+      tickets: props.tickets,
     });
     const role = this.fn.fn;
     table.grantReadWriteData(role);

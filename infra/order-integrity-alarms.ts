@@ -5,18 +5,18 @@
 // service (and reason) that emits its metric.
 import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, MathExpression, Metric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { BROKER_UPDATE_REJECTIONS } from '../shared/order-service/update-confirmation';
 import type { FunctionName } from '../shared/routing/routes';
 import { METRICS } from '../shared/telemetry/metrics';
+import { describeAlarm } from './alarm-runbooks';
+import { notifyTier, type AlarmTopics } from './on-call';
 
 /** The functions that apply the broker's view of an order: the queue, reconciliation and the cancel-all paths. */
 export const BROKER_VIEW_SERVICES: readonly FunctionName[] = ['order', 'reconciliation', 'breaker', 'kill-switch', 'dead-man-switch'];
 
 export interface OrderIntegrityAlarmsProps {
-  onCall: ITopic;
+  topics: AlarmTopics;
 }
 
 const PERIOD = Duration.minutes(1);
@@ -47,8 +47,11 @@ export class OrderIntegrityAlarms extends Construct {
   constructor(scope: Construct, id: string, props: OrderIntegrityAlarmsProps) {
     super(scope, id);
     this.brokerOrderIdChanged = new Alarm(this, 'BrokerOrderIdChangedAlarm', {
-      alarmDescription:
+      alarmDescription: describeAlarm(
+        this,
         'the broker named another broker order id for an order than the one stored (BrokerOrderIdChanged): the table and the broker disagree about which order is ours; not applied, trading halts; compare the ORDER_ANOMALY audit entry with the broker',
+        'broker-order-id-changed',
+      ),
       metric: sumOf(METRICS.brokerOrderIdChanged, BROKER_VIEW_SERVICES.map((service) => ({ service })), 'broker order ids changed'),
       threshold: 1,
       evaluationPeriods: 1,
@@ -56,14 +59,17 @@ export class OrderIntegrityAlarms extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     this.brokerUpdateRejected = new Alarm(this, 'BrokerUpdateRejectedAlarm', {
-      alarmDescription:
+      alarmDescription: describeAlarm(
+        this,
         'a broker update on the order queue was not confirmed by the broker (BrokerUpdateRejected): nothing was booked from it; find who can send to the queue (BROKER_UPDATE_REJECTED audit entries)',
+        'broker-update-rejected',
+      ),
       metric: sumOf(METRICS.brokerUpdateRejected, BROKER_UPDATE_REJECTIONS.map((reason) => ({ service: 'order', reason })), 'broker updates rejected'),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.brokerOrderIdChanged, this.brokerUpdateRejected]) alarm.addAlarmAction(new SnsAction(props.onCall));
+    for (const alarm of [this.brokerOrderIdChanged, this.brokerUpdateRejected]) notifyTier(alarm, 'page', props.topics);
   }
 }

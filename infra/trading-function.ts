@@ -4,7 +4,6 @@
 import { join } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { LambdaDeploymentConfig, LambdaDeploymentGroup, type ILambdaDeploymentConfig } from 'aws-cdk-lib/aws-codedeploy';
 import { Alias, ApplicationLogLevel, Architecture, LoggingFormat, Runtime, SystemLogLevel, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -13,6 +12,11 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import type { FunctionName } from '../shared/routing/routes';
+import { describeAlarm } from './alarm-runbooks';
+import { notifyTier } from './on-call';
+
+/** The functions a stop goes through: their throttles page instead of making a ticket. */
+const STOP_PATH: readonly FunctionName[] = ['breaker', 'kill-switch'];
 
 export interface TradingFunctionProps {
   name: FunctionName;
@@ -21,6 +25,8 @@ export interface TradingFunctionProps {
   memorySize?: number;
   environment: Record<string, string>;
   onCall: ITopic;
+  /** The ticket tier's topic (the throttle alarm of a function that is not on the stop path). */
+  tickets: ITopic;
 }
 
 const ROOT = join(import.meta.dirname, '..');
@@ -78,7 +84,7 @@ export class TradingFunction extends Construct {
     this.alias = new Alias(this, 'LiveAlias', { aliasName: 'live', version: this.fn.currentVersion });
 
     this.errorAlarm = new Alarm(this, 'ErrorAlarm', {
-      alarmDescription: `${props.name} function errors on the live alias (rolls back deployments, pages on-call)`,
+      alarmDescription: describeAlarm(this, `${props.name} function errors on the live alias (rolls back deployments, pages on-call)`, `${props.name}-function-errors`),
       metric: this.alias.metricErrors({ period: Duration.minutes(1) }),
       threshold: props.config.alarms.functionErrorsPerMinute,
       evaluationPeriods: 1,
@@ -86,17 +92,17 @@ export class TradingFunction extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     const throttleAlarm = new Alarm(this, 'ThrottleAlarm', {
-      alarmDescription: `${props.name} function throttled on the live alias`,
+      alarmDescription: describeAlarm(this, `${props.name} function throttled on the live alias`, 'function-throttled'),
       metric: this.alias.metricThrottles({ period: Duration.minutes(1) }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [this.errorAlarm, throttleAlarm]) {
-      alarm.addAlarmAction(new SnsAction(props.onCall));
-      alarm.addOkAction(new SnsAction(props.onCall));
-    }
+    const topics = { page: props.onCall, ticket: props.tickets };
+    notifyTier(this.errorAlarm, 'page', topics);
+    // A throttled stop path (the breaker, the kill switch) is a stop that did not happen: someone is woken.
+    notifyTier(throttleAlarm, STOP_PATH.includes(props.name) ? 'page' : 'ticket', topics);
 
     this.deploymentGroup = new LambdaDeploymentGroup(this, 'DeploymentGroup', {
       alias: this.alias,

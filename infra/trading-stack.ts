@@ -5,7 +5,6 @@
 // Construct ids never change once deployed.
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -20,12 +19,13 @@ import { EventRouting, eventBusNameFor } from './event-routing';
 import { FeedService } from './feed-service';
 import { HaltingAlarms } from './halting-alarms';
 import { KillSwitchApi } from './kill-switch-api';
-import { OnCall } from './on-call';
+import { notifyTier, OnCall } from './on-call';
 import { OrderIntegrityAlarms } from './order-integrity-alarms';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
 import { denyControlItemWrites, TradingTable } from './trading-table';
 import { DeadManSwitch } from './dead-man-switch';
+import { describeAlarm, type Runbook } from './alarm-runbooks';
 
 export interface TradingStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -63,7 +63,7 @@ export class TradingStack extends Stack {
     this.functions = this.pipelineFunctions(base);
 
     // Before the routing: the breach rules target the breaker function.
-    const shared = { config, table, onCall: onCall.topic, brokerCredentials, baseEnv };
+    const shared = { config, table, onCall: onCall.topic, tickets: onCall.ticketTopic, brokerCredentials, baseEnv };
     this.circuitBreaker = new CircuitBreaker(this, 'CircuitBreaker', shared);
     // Before the routing too: the dead-man switch's schedule targets it.
     this.deadManSwitch = new DeadManSwitch(this, 'Watchdog', shared);
@@ -130,6 +130,7 @@ export class TradingStack extends Stack {
         timeout,
         environment: { ...baseEnv, ...extra },
         onCall: onCall.topic,
+        tickets: onCall.ticketTopic,
       });
     // Only the functions that talk to the broker learn where its credentials are, and only they may read them.
     const brokerEnv: Record<string, string> = brokerCredentials.secret
@@ -193,11 +194,11 @@ export class TradingStack extends Stack {
 
   /** The dead-letter alarms, which page, and the alarms that also halt trading. */
   private alarms({ onCall, orders, failedInvocations }: Foundations, routing: EventRouting): void {
-    const page = (queue: IQueue, id: string, what: string) => this.pageWhenNotEmpty(queue, id, what, onCall);
-    const orderDeadLetters = page(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed');
-    const eventDeadLetters = page(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver');
-    const failedInvocationsAlarm = page(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed');
-    const orderIntegrity = new OrderIntegrityAlarms(this, 'OrderIntegrity', { onCall: onCall.topic });
+    const page = (queue: IQueue, id: string, what: string, runbook: Runbook) => this.pageWhenNotEmpty(queue, id, what, runbook, onCall);
+    const orderDeadLetters = page(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed', 'order-dead-letters');
+    const eventDeadLetters = page(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver', 'event-dead-letters');
+    const failedInvocationsAlarm = page(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed', 'failed-invocations');
+    const orderIntegrity = new OrderIntegrityAlarms(this, 'OrderIntegrity', { topics: onCall.topics });
 
     // Alarms in whose presence trading safety is in doubt halt every account through the breaker (besides
     // paging). Not listed: the functions' own error alarms (retried, and persistent failures end in the queues
@@ -217,16 +218,16 @@ export class TradingStack extends Stack {
     });
   }
 
-  private pageWhenNotEmpty(queue: IQueue, id: string, what: string, onCall: OnCall): Alarm {
+  private pageWhenNotEmpty(queue: IQueue, id: string, what: string, runbook: Runbook, onCall: OnCall): Alarm {
     const alarm = new Alarm(this, id, {
-      alarmDescription: `${what}: messages waiting in ${id.replace(/Alarm$/, '')} need a person`,
+      alarmDescription: describeAlarm(this, `${what}: messages waiting in ${id.replace(/Alarm$/, '')} need a person`, runbook),
       metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
-    alarm.addAlarmAction(new SnsAction(onCall.topic));
+    notifyTier(alarm, 'page', onCall.topics);
     return alarm;
   }
 

@@ -7,6 +7,7 @@ import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-co
 import { FeedConfigOverrideSchema, MarketSubscriptionSchema } from '../feed/feed-config';
 import { DeadManSwitchConfigSchema, resolveDeadManSwitchConfig } from '../dead-man-switch/dead-man-switch-config';
 import { OperatorsSchema } from '../operators/operator-config';
+import { PagingTargetsSchema } from './paging';
 
 export const ENVIRONMENT_NAMES = ['local', 'dev', 'staging', 'prod'] as const;
 export const EnvironmentNameSchema = z.enum(ENVIRONMENT_NAMES);
@@ -43,7 +44,10 @@ export const EnvironmentConfigSchema = z
       .object({
         /** Function errors in one minute that roll a deployment back and page on-call. */
         functionErrorsPerMinute: z.number().int().positive(),
-        onCallEmail: z.string().email().optional(),
+        /** Who is woken by a page-tier alarm (shared/config/paging.ts); staging and prod must name someone. */
+        page: PagingTargetsSchema.optional(),
+        /** Who gets a ticket-tier alarm, for the next working day. */
+        ticket: PagingTargetsSchema.optional(),
       })
       .strict(),
     logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']),

@@ -93,7 +93,7 @@ export const SCHEDULE_ROUTES: readonly ScheduleRoute[] = [
   },
   {
     // Once a minute is the finest an EventBridge schedule fires; the risk function's mark age denies within
-    // seconds, and the feed task (and the local session) runs the same check every second in process.
+    // seconds, and the local session runs the same check every second.
     id: 'DeadManSwitchSchedule',
     description: 'Dead-man switch: cancel open orders and start the breaker when the feed heartbeat or the marks are stale.',
     target: 'dead-man-switch',

@@ -9,7 +9,7 @@ import type { AppProps } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../infra/app';
 import { FUNCTION_NAMES } from '../../shared/routing/routes';
-import { EXAMPLE_OPERATORS } from './synth';
+import { DEPLOY_CONTEXT } from './synth';
 
 /** Same flag as cdk.json: validation findings are errors, not warnings (the App does not read cdk.json). */
 const STRICT_VALIDATION = { '@aws-cdk/core:validateAgainstDefaultRules': true };
@@ -45,7 +45,7 @@ const synth = (envName: string, context: AppProps['context']) => {
 
 /** The prod synthesis with real bundling, made once: the tests below read different parts of it. */
 let bundledProd: ReturnType<typeof synth> | undefined;
-const prodAsDeployed = () => (bundledProd ??= synth('prod', { operators: EXAMPLE_OPERATORS }));
+const prodAsDeployed = () => (bundledProd ??= synth('prod', DEPLOY_CONTEXT));
 
 describe('synthesis as the CLI does it', () => {
   it('bundles every prod function into an ESM asset and passes template validation', { timeout: 120_000 }, () => {
@@ -83,6 +83,6 @@ describe('synthesis as the CLI does it', () => {
   });
 
   it.each(['dev', 'staging'])('passes template validation for %s', { timeout: 60_000 }, (envName) => {
-    expect(synth(envName, { 'aws:cdk:bundling-stacks': [], ...(envName === 'staging' ? { operators: EXAMPLE_OPERATORS } : {}) }).violations).toEqual([]);
+    expect(synth(envName, { 'aws:cdk:bundling-stacks': [], ...(envName === 'staging' ? DEPLOY_CONTEXT : {}) }).violations).toEqual([]);
   });
 });

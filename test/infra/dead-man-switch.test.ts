@@ -9,7 +9,7 @@ import { logicalId, resource } from './template-paths';
 describe.each<DeployableEnv>(['dev', 'staging', 'prod'])('the calendar coverage alarm (%s)', (envName) => {
   const template = templateFor(envName);
 
-  it('pages on-call when the XNYS calendar covers fewer than 30 days, read from the switch’s hourly minimum', () => {
+  it('makes a ticket when the XNYS calendar covers fewer than 30 days, read from the switch’s hourly minimum', () => {
     expect(CALENDAR_COVERAGE_DAYS).toBe(30);
     expect(resource(template, 'AWS::CloudWatch::Alarm', 'Watchdog/CalendarCoverageAlarmXNYS').Properties).toMatchObject({
       Namespace: 'TradingSafety',
@@ -23,7 +23,7 @@ describe.each<DeployableEnv>(['dev', 'staging', 'prod'])('the calendar coverage 
       Threshold: 30,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'notBreaching',
-      AlarmActions: [{ Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCall/Topic') }],
+      AlarmActions: [{ Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCall/TicketTopic') }],
     });
   });
 });

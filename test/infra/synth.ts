@@ -20,6 +20,9 @@ export const EXAMPLE_OPERATORS: Operators = [
   { user: 'arn:aws:iam::123456789012:user/auditor', actions: ['status'] },
 ];
 
+/** What staging and prod are synthesized with (`-c operators=… -c onCallEmail=…` at deploy): their people and a page. */
+export const DEPLOY_CONTEXT = { operators: EXAMPLE_OPERATORS, onCallEmail: 'oncall@example.com' };
+
 const cache = new Map<DeployableEnv, Template>();
 
 export const fastApp = (context: Record<string, unknown> = {}): App =>
@@ -32,8 +35,8 @@ export const fastApp = (context: Record<string, unknown> = {}): App =>
 export const templateFor = (envName: DeployableEnv): Template => {
   const cached = cache.get(envName);
   if (cached) return cached;
-  // Dev synthesizes as shipped (no list: open to its account); staging and prod need their people.
-  const template = Template.fromStack(createTradingStack(fastApp(envName === 'dev' ? {} : { operators: EXAMPLE_OPERATORS }), envName));
+  // Dev synthesizes as shipped (no list: open to its account, nobody paged); staging and prod need their people and a page.
+  const template = Template.fromStack(createTradingStack(fastApp(envName === 'dev' ? {} : DEPLOY_CONTEXT), envName));
   cache.set(envName, template);
   return template;
 };

@@ -7,7 +7,7 @@ import { createTradingStack } from '../../infra/app';
 import { loadEnvironmentConfig } from '../../shared/config/environments';
 import { RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { EVENT_ROUTES, FUNCTION_NAMES, SCHEDULE_ROUTES, type FunctionName } from '../../shared/routing/routes';
-import { EXAMPLE_OPERATORS, fastApp, templateFor, type DeployableEnv } from './synth';
+import { DEPLOY_CONTEXT, fastApp, templateFor, type DeployableEnv } from './synth';
 import { logicalId, resource } from './template-paths';
 
 /** Construct paths of the functions; they never change once deployed. */
@@ -84,10 +84,11 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
       });
     });
 
-    it('alarms on throttles and pages on-call', () => {
+    const stopPath = name === 'breaker' || name === 'kill-switch';
+    it(`alarms on throttles and ${stopPath ? 'pages on-call (a stop that did not happen)' : 'makes a ticket'}`, () => {
       expect(resource(template, 'AWS::CloudWatch::Alarm', `${constructId(name)}/ThrottleAlarm`).Properties).toMatchObject({
         MetricName: 'Throttles',
-        AlarmActions: [{ Ref: topicId(template) }],
+        AlarmActions: [{ Ref: stopPath ? topicId(template) : logicalId(template, 'AWS::SNS::Topic', 'OnCall/TicketTopic') }],
       });
     });
 
@@ -475,6 +476,6 @@ describe('choosing the environment', () => {
   });
 
   it('accepts a loaded configuration and names the stack after it', () => {
-    expect(createTradingStack(fastApp({ operators: EXAMPLE_OPERATORS }), loadEnvironmentConfig('staging')).stackName).toBe('TradingSafety-staging');
+    expect(createTradingStack(fastApp(DEPLOY_CONTEXT), loadEnvironmentConfig('staging')).stackName).toBe('TradingSafety-staging');
   });
 });
