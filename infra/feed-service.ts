@@ -114,6 +114,8 @@ export class FeedService extends Construct {
         [RUNTIME_ENV.feedStrategies]: DEPLOYED_STRATEGIES.join(','),
         [RUNTIME_ENV.feedHealthPort]: String(DEFAULT_FEED_HEALTH_PORT),
         [RUNTIME_ENV.onCallTopicArn]: props.onCall.topicArn,
+        // Its metrics carry service=feed, as the functions' carry their names (the dashboard searches by it).
+        POWERTOOLS_SERVICE_NAME: 'feed',
         POWERTOOLS_LOG_LEVEL: config.logLevel,
       },
       healthCheck: {

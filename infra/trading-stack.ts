@@ -26,6 +26,7 @@ import { TradingFunction } from './trading-function';
 import { denyControlItemWrites, TradingTable } from './trading-table';
 import { DeadManSwitch } from './dead-man-switch';
 import { describeAlarm, type Runbook } from './alarm-runbooks';
+import { TradingDashboard } from './dashboard';
 
 export interface TradingStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -100,7 +101,22 @@ export class TradingStack extends Stack {
     if (!riskRole) throw new Error('the risk function has no role to name as the order queue writer');
     orders.onlyWritersSend([riskRole, ...(this.feedService ? [this.feedService.taskDefinition.taskRole] : [])]);
     this.alarms(base, routing);
+    this.dashboard(base);
     this.outputs(base, routing);
+  }
+
+  /** The environment's dashboard, after every alarm exists (its status widget lists them all). */
+  private dashboard({ config, orders }: Foundations): void {
+    const functions = {
+      risk: this.functions.risk.alias,
+      order: this.functions.order.alias,
+      reconciliation: this.functions.reconciliation.alias,
+      breaker: this.circuitBreaker.fn.alias,
+      'dead-man-switch': this.deadManSwitch.fn.alias,
+      'kill-switch': this.killSwitchApi.fn.alias,
+    };
+    const alarms = this.node.findAll().filter((c): c is Alarm => c instanceof Alarm);
+    new TradingDashboard(this, 'Dashboard', { config, alarms, functions, orderQueue: orders.queue, orderDeadLetters: orders.deadLetterQueue, breaker: this.circuitBreaker.stateMachine });
   }
 
   private foundations(config: EnvironmentConfig): Foundations {

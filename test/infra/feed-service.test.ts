@@ -171,6 +171,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s feed service', (env: 
       [RUNTIME_ENV.feedStrategies]: 'strategies/sample-momentum.mjs',
       [RUNTIME_ENV.feedHealthPort]: String(DEFAULT_FEED_HEALTH_PORT),
       [RUNTIME_ENV.onCallTopicArn]: { Ref: id('AWS::SNS::Topic', 'OnCall/Topic') },
+      POWERTOOLS_SERVICE_NAME: 'feed',
       POWERTOOLS_LOG_LEVEL: config.logLevel,
     });
     expect(Object.keys(vars).filter((name) => /^(APCA|ALPACA)_/.test(name))).toEqual([]);
