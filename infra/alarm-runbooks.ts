@@ -23,6 +23,16 @@ export const RUNBOOKS = [
   'failed-invocations',
   'broker-order-id-changed',
   'broker-update-rejected',
+  'daily-loss-near-limit',
+  'drawdown-warning',
+  'gross-exposure-near-cap',
+  'account-killed',
+  'stale-market-data',
+  'decision-latency',
+  'rejection-rate',
+  'order-queue-oldest-message',
+  'feed-failover',
+  'reconciliation-breaks',
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 

@@ -1,4 +1,5 @@
-// The environment's CloudWatch dashboard: what on-call looks at first. Alarms, decisions by outcome and the top
+// The environment's CloudWatch dashboard: what on-call looks at first. Alarms, each account's trading state,
+// exposure against its cap and P&L against the loss breaker, decisions by outcome and the top
 // denial reasons, decision latency, orders and fills, the order queue, the breaker's executions, breaches, the
 // feed and the functions. Metrics whose dimensions vary (reasons, kinds, services) are read with SEARCH, so a
 // new reason shows without a deploy. Invariant: every metric name here is one the code emits (METRICS,
@@ -69,7 +70,7 @@ export class TradingDashboard extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `trading-safety-${props.config.name}`,
       defaultInterval: Duration.hours(3),
-      widgets: [this.header(props), this.decisions(), this.orders(props), this.safety(props), this.feed(), this.functionsRow(props)],
+      widgets: [this.header(props), ...props.config.accounts.map((account) => this.account(props.config, account)), this.decisions(), this.orders(props), this.safety(props), this.feed(), this.functionsRow(props)],
     });
   }
 
@@ -81,6 +82,36 @@ export class TradingDashboard extends Construct {
         height: 6,
       }),
       new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 16, height: 6 }),
+    ];
+  }
+
+  /** One account's trading state, exposure against its cap and the session's P&L against the loss breaker. */
+  private account(config: EnvironmentConfig, account: string): IWidget[] {
+    const gauge = (metricName: string, statistic: string, label: string) => metric(metricName, { service: 'risk', account }, statistic, label);
+    const { exposure, loss } = config.riskLimits;
+    return [
+      new GraphWidget({
+        title: `${account}: trading state (0 ACTIVE, 1 WARNING, 2 REDUCING, 3 HALTED, 4 KILLED)`,
+        left: [gauge(METRICS.accountTradingState, Stats.MAXIMUM, 'state')],
+        leftYAxis: { min: 0, max: 4 },
+        width: 8,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: `${account}: gross and net exposure`,
+        left: [gauge(METRICS.accountGrossExposure, Stats.MAXIMUM, 'gross'), gauge(METRICS.accountNetExposure, Stats.MAXIMUM, 'net')],
+        leftAnnotations: [{ value: Number(exposure.maxGrossNotional), label: 'gross cap' }],
+        width: 8,
+        height: 6,
+      }),
+      new GraphWidget({
+        title: `${account}: session P&L and drawdown`,
+        left: [gauge(METRICS.accountDailyPnl, Stats.MINIMUM, 'P&L')],
+        right: [gauge(METRICS.accountDrawdownBps, Stats.MAXIMUM, 'drawdown (bps)')],
+        leftAnnotations: [{ value: -Number(loss.dailyLossBreaker), label: 'loss breaker' }],
+        width: 8,
+        height: 6,
+      }),
     ];
   }
 

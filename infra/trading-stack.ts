@@ -27,6 +27,7 @@ import { denyControlItemWrites, TradingTable } from './trading-table';
 import { DeadManSwitch } from './dead-man-switch';
 import { describeAlarm, type Runbook } from './alarm-runbooks';
 import { TradingDashboard } from './dashboard';
+import { MetricAlarms } from './metric-alarms';
 
 export interface TradingStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -209,12 +210,13 @@ export class TradingStack extends Stack {
   }
 
   /** The dead-letter alarms, which page, and the alarms that also halt trading. */
-  private alarms({ onCall, orders, failedInvocations }: Foundations, routing: EventRouting): void {
+  private alarms({ config, onCall, orders, failedInvocations }: Foundations, routing: EventRouting): void {
     const page = (queue: IQueue, id: string, what: string, runbook: Runbook) => this.pageWhenNotEmpty(queue, id, what, runbook, onCall);
     const orderDeadLetters = page(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed', 'order-dead-letters');
     const eventDeadLetters = page(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver', 'event-dead-letters');
     const failedInvocationsAlarm = page(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed', 'failed-invocations');
     const orderIntegrity = new OrderIntegrityAlarms(this, 'OrderIntegrity', { topics: onCall.topics });
+    new MetricAlarms(this, 'MetricAlarms', { config, topics: onCall.topics, orderQueue: orders.queue });
 
     // Alarms in whose presence trading safety is in doubt halt every account through the breaker (besides
     // paging). Not listed: the functions' own error alarms (retried, and persistent failures end in the queues

@@ -6,6 +6,7 @@ import type { Telemetry } from '../../shared/ports/telemetry';
 export class InMemoryTelemetry implements Telemetry {
   readonly counts = new Map<string, number>();
   readonly durations = new Map<string, number[]>();
+  readonly gauges = new Map<string, number>();
 
   private static key(metric: string, dimensions?: Record<string, string>): string {
     const dims = Object.entries(dimensions ?? {})
@@ -25,6 +26,15 @@ export class InMemoryTelemetry implements Telemetry {
     const list = this.durations.get(key) ?? [];
     list.push(ms);
     this.durations.set(key, list);
+  }
+
+  gauge(metric: string, value: number, dimensions?: Record<string, string>): void {
+    this.gauges.set(InMemoryTelemetry.key(metric, dimensions), value);
+  }
+
+  /** The latest value of a gauge, undefined when none was emitted. */
+  gaugeOf(metric: string, dimensions?: Record<string, string>): number | undefined {
+    return this.gauges.get(InMemoryTelemetry.key(metric, dimensions));
   }
 
   countOf(metric: string, dimensions?: Record<string, string>): number {

@@ -17,4 +17,10 @@ export class PowertoolsTelemetry implements Telemetry {
     single.addDimensions(dimensions);
     single.addMetric(metric, MetricUnit.Milliseconds, ms);
   }
+
+  gauge(metric: string, value: number, dimensions: Record<string, string> = {}): void {
+    const single = this.metrics.singleMetric();
+    single.addDimensions(dimensions);
+    single.addMetric(metric, MetricUnit.NoUnit, value);
+  }
 }

@@ -4,4 +4,6 @@
 export interface Telemetry {
   count(metric: string, dimensions?: Record<string, string>, value?: number): void;
   durationMs(metric: string, ms: number, dimensions?: Record<string, string>): void;
+  /** A level at this moment (exposure, P&L, a state's code): the latest value, not a count. */
+  gauge(metric: string, value: number, dimensions?: Record<string, string>): void;
 }

@@ -25,6 +25,7 @@ import { decideBatch, type BatchEntry } from './decision-batch';
 import { throttleTripEvents } from './throttle-trip-event';
 import { assessIntentFloodOf, intentBucketStart, type IntentCountReading } from './intent-flood';
 import { resolveCompiledLimits } from './limits';
+import { accountGauges } from './account-gauges';
 import { isoToEpochMs } from '../time/iso-time';
 
 export interface RiskServiceDeps {
@@ -195,9 +196,27 @@ const decideAndRecord = async (
       }
     }
     await afterRecorded(deps, batch.entries);
+    publishGauges(deps, account, snapshot, batch.entries);
     const parkedDone = batch.entries.filter((e) => parkedIds.has(e.parked.intended.data.intentId)).map((e) => e.parked);
     if (parkedDone.length > 0) await deps.decisionIntake.unpark(account, parkedDone);
     return batch.entries.map((e) => outcomeOf(e.order, e.kind === 'replay'));
+  }
+};
+
+/** The account's levels, once per batch, as its decisions found them; a gauge that cannot be computed is skipped. */
+const publishGauges = (deps: RiskServiceDeps, account: string, snapshot: DecisionSnapshot, entries: readonly BatchEntry[]): void => {
+  try {
+    const sessionStartMs = entries.map((e) => (e.kind === 'replay' ? undefined : e.decision.effects.sessionStartMs)).find((ms) => ms !== undefined);
+    const gauges = accountGauges(account, snapshot, sessionStartMs);
+    const dimensions = { account };
+    const emit = (metric: string, value: number | undefined) => value !== undefined && deps.telemetry.gauge(metric, value, dimensions);
+    emit(METRICS.accountTradingState, gauges.tradingState);
+    emit(METRICS.accountGrossExposure, gauges.grossExposure);
+    emit(METRICS.accountNetExposure, gauges.netExposure);
+    emit(METRICS.accountDailyPnl, gauges.dailyPnl);
+    emit(METRICS.accountDrawdownBps, gauges.drawdownBps);
+  } catch {
+    // A level for the dashboard never fails a decision that is recorded already.
   }
 };
 

@@ -41,6 +41,16 @@ export const METRICS = {
   calendarCoverageDays: 'CalendarCoverageDays',
   /** Breach events the breaker function ignored (an alarm that is not ALARM, a break seen in one run only). */
   breakerEventIgnored: 'BreakerEventIgnored',
+  /**
+   * Per account (dimension `account`), once per decided batch, as the batch's decisions found the account:
+   * gross and net exposure and the session's P&L in currency, drawdown from the session's peak in bps, and the
+   * trading state's code (TRADING_STATE_CODES). Gauges for the dashboard and the loss and exposure alarms.
+   */
+  accountGrossExposure: 'AccountGrossExposure',
+  accountNetExposure: 'AccountNetExposure',
+  accountDailyPnl: 'AccountDailyPnl',
+  accountDrawdownBps: 'AccountDrawdownBps',
+  accountTradingState: 'AccountTradingState',
   /** The breaker function's own halt right after a start failed (the execution's SetHalted still halts). */
   breakerHaltOnStartFailed: 'BreakerHaltOnStartFailed',
 } as const;

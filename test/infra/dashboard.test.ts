@@ -29,6 +29,9 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s dashboard', (env) => 
   });
 
   it.each([
+    'paper-1: trading state (0 ACTIVE, 1 WARNING, 2 REDUCING, 3 HALTED, 4 KILLED)',
+    'paper-1: gross and net exposure',
+    'paper-1: session P&L and drawdown',
     'Decisions per minute by outcome',
     'Denials by reason',
     'Decision latency (ms, from arrival)',
@@ -44,7 +47,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s dashboard', (env) => 
   });
 
   it('reads decisions by outcome and reason, latency percentiles, fills, breaches and the feed’s metrics from the namespace the code writes', () => {
-    for (const name of [METRICS.decision, METRICS.decisionLatency, METRICS.orderSubmitted, METRICS.fillApplied, METRICS.riskBreach, METRICS.reconciliationBreaks, METRICS.feedStale, FEED_METRICS.sourceSwitched, FEED_METRICS.ticksRejected]) {
+    for (const name of [METRICS.accountTradingState, METRICS.accountGrossExposure, METRICS.accountDailyPnl, METRICS.decision, METRICS.decisionLatency, METRICS.orderSubmitted, METRICS.fillApplied, METRICS.riskBreach, METRICS.reconciliationBreaks, METRICS.feedStale, FEED_METRICS.sourceSwitched, FEED_METRICS.ticksRejected]) {
       expect(body, name).toContain(name);
     }
     expect(body).toContain(`SEARCH('{${METRICS_NAMESPACE},outcome,reason,service} MetricName=\\\\\\"${METRICS.decision}\\\\\\" outcome=\\\\\\"denied\\\\\\"'`);
