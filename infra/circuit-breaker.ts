@@ -12,14 +12,14 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import type { BrokerCredentials } from './broker-credentials';
-import { TradingFunction } from './trading-function';
+import { TradingFunction, logRetentionFor } from './trading-function';
 import { describeAlarm } from './alarm-runbooks';
 import { notifyTier } from './on-call';
 
@@ -89,7 +89,7 @@ export class CircuitBreaker extends Construct {
     this.fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachineArn] }));
 
     const logs = new LogGroup(this, 'Logs', {
-      retention: config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      retention: logRetentionFor(config),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {

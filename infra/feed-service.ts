@@ -19,7 +19,7 @@ import {
   OperatingSystemFamily,
 } from 'aws-cdk-lib/aws-ecs';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -28,6 +28,7 @@ import { DEFAULT_FEED_HEALTH_PORT, RUNTIME_ENV } from '../shared/config/runtime-
 import type { BrokerCredentials } from './broker-credentials';
 import { buildFeedBundle } from './feed-bundle';
 import { grantMarketItems } from './trading-table';
+import { logRetentionFor } from './trading-function';
 
 export interface FeedServiceProps {
   config: EnvironmentConfig;
@@ -96,7 +97,7 @@ export class FeedService extends Construct {
     });
 
     this.logGroup = new LogGroup(this, 'Logs', {
-      retention: config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      retention: logRetentionFor(config),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {

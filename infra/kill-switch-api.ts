@@ -16,7 +16,7 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { BrokerFunctionContext } from './circuit-breaker';
@@ -24,7 +24,7 @@ import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { resolveOperatorPolicy } from '../shared/operators/operator-config';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { operatorAccessPolicy } from './operator-access-policy';
-import { TradingFunction } from './trading-function';
+import { TradingFunction, logRetentionFor } from './trading-function';
 
 /** The order queue → order function event source mapping the hard stop disables. */
 export interface OrderIntakeMapping {
@@ -115,7 +115,7 @@ export class KillSwitchApi extends Construct {
 
     const accessLogs = new LogGroup(this, 'AccessLogs', {
       // Who pressed the switch is in the audit trail too; these logs are the transport-level record of it.
-      retention: config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      retention: logRetentionFor(config),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.api = new RestApi(this, 'Api', {

@@ -31,6 +31,9 @@ export interface TradingFunctionProps {
 
 const ROOT = join(import.meta.dirname, '..');
 
+/** How long an environment keeps its logs: a year in prod (an incident's record), a month elsewhere. */
+export const logRetentionFor = (config: EnvironmentConfig): RetentionDays => (config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH);
+
 const deploymentConfig = (config: EnvironmentConfig): ILambdaDeploymentConfig =>
   config.deployment.strategy === 'canary-10-percent-5-minutes'
     ? LambdaDeploymentConfig.CANARY_10PERCENT_5MINUTES
@@ -45,7 +48,7 @@ export class TradingFunction extends Construct {
   constructor(scope: Construct, id: string, props: TradingFunctionProps) {
     super(scope, id);
     const logGroup = new LogGroup(this, 'Logs', {
-      retention: props.config.name === 'prod' ? RetentionDays.ONE_YEAR : RetentionDays.ONE_MONTH,
+      retention: logRetentionFor(props.config),
       removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
     this.fn = new NodejsFunction(this, 'Function', {

@@ -17,6 +17,7 @@ import type { EventBus } from '../ports/event-bus';
 import { approvedOrderMessage, type OrderQueue } from '../ports/order-queue';
 import { utcNow } from '../time/utc';
 import type { Telemetry } from '../ports/telemetry';
+import type { Log } from '../ports/log';
 import type { DecisionSnapshot, RiskStore } from '../ports/risk-store';
 import type { DecisionIntake, ParkedIntent } from '../ports/decision-intake';
 import { METRICS } from '../telemetry/metrics';
@@ -38,6 +39,8 @@ export interface RiskServiceDeps {
   defaults: RiskLimits;
   /** Told of every decision this invocation takes, its own and parked ones, with the time since its intent arrived. */
   onDecided?: (outcome: IntentOutcome, latencyMs: number) => void;
+  /** One structured line per decision (its intent id as the correlation id, its reasons), for an incident's reader. */
+  log?: Pick<Log, 'info'>;
 }
 
 export type IntentOutcome =
@@ -220,6 +223,22 @@ const publishGauges = (deps: RiskServiceDeps, account: string, snapshot: Decisio
   }
 };
 
+/** The decision's log line: who asked for what, the outcome and every reason, and how long it took from arrival. */
+const decisionLine = (intended: IntendedDetail, decision: RiskDecision, latencyMs: number): Record<string, unknown> => ({
+  correlationId: intended.data.intentId,
+  account: intended.meta.account,
+  strategy: intended.meta.strategy,
+  symbol: intended.data.symbol,
+  side: intended.data.side,
+  quantity: intended.data.quantity,
+  outcome: decision.outcome,
+  ...(decision.outcome === 'approved'
+    ? { approvedQuantity: decision.approvedQuantity, notional: decision.notional }
+    : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
+  breaches: decision.effects.breaches.map((b) => b.kind),
+  latencyMs,
+});
+
 /** What follows a recorded batch: approvals queued, outcomes and breaches published, each decision measured. */
 const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry[]): Promise<void> => {
   const approvals = entries.filter((e) => e.order.status === 'PENDING').map((e) => approvedOrderMessage(approvedDetail(e.parked.intended, e.order)));
@@ -239,6 +258,7 @@ const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry
     deps.telemetry.count(METRICS.decision, { outcome: decision.outcome, reason: decision.outcome === 'denied' ? decision.reason : 'NONE' });
     for (const breach of decision.effects.breaches) deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
     deps.onDecided?.(outcomeOf(entry.order, false), latencyMs);
+    deps.log?.info('risk decision', decisionLine(entry.parked.intended, decision, latencyMs));
   }
   if (approvals.length > 0) await deps.queue.enqueue(approvals);
   await deps.bus.publish(events);
