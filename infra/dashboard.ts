@@ -9,7 +9,6 @@ import {
   AlarmStatusWidget,
   Dashboard,
   GraphWidget,
-  MathExpression,
   Metric,
   Stats,
   TextWidget,
@@ -23,9 +22,9 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { FEED_METRICS } from '../shared/feed/feed';
-import { METRICS } from '../shared/telemetry/metrics';
+import { METRICS, METRICS_NAMESPACE } from '../shared/telemetry/metrics';
+import { searchOf, sumOfSearch } from './metric-search';
 
-export const METRICS_NAMESPACE = 'TradingSafety';
 const PERIOD = Duration.minutes(1);
 
 export interface TradingDashboardProps {
@@ -39,23 +38,11 @@ export interface TradingDashboardProps {
   breaker: IStateMachine;
 }
 
-/** A SEARCH over one metric name of this namespace, summed per period, one line per dimension value. */
-const search = (label: string, dimensions: readonly string[], metricName: string, filter = '', stat = 'Sum'): MathExpression =>
-  new MathExpression({
-    label,
-    expression: `SEARCH('{${[METRICS_NAMESPACE, ...dimensions].join(',')}} MetricName="${metricName}"${filter ? ` ${filter}` : ''}', '${stat}', ${PERIOD.toSeconds()})`,
-    usingMetrics: {},
-    period: PERIOD,
-  });
+/** One line per series of the metric with these dimensions. */
+const search = (label: string, dimensions: readonly string[], metricName: string, filter = '') => searchOf(dimensions, metricName, PERIOD, { filter, label });
 
-/** The sum of every series a SEARCH finds: one line. */
-const total = (label: string, dimensions: readonly string[], metricName: string, filter = ''): MathExpression =>
-  new MathExpression({
-    label,
-    expression: `SUM(${search(label, dimensions, metricName, filter).expression})`,
-    usingMetrics: {},
-    period: PERIOD,
-  });
+/** The sum of every series of the metric with these dimensions: one line. */
+const total = (label: string, dimensions: readonly string[], metricName: string, filter = '') => sumOfSearch(dimensions, metricName, PERIOD, { filter, label });
 
 const metric = (metricName: string, dimensionsMap: Record<string, string>, statistic: string, label: string): Metric =>
   new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, statistic, period: PERIOD, label });

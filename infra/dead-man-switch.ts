@@ -7,7 +7,7 @@ import { Alarm, ComparisonOperator, Metric, Stats, TreatMissingData } from 'aws-
 import { Construct } from 'constructs';
 import { isAlwaysOpen, compileMarket } from '../shared/calendar/trading-calendar';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
-import { METRICS } from '../shared/telemetry/metrics';
+import { METRICS, METRICS_NAMESPACE } from '../shared/telemetry/metrics';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { TradingFunction } from './trading-function';
 import { denyControlItemWrites } from './trading-table';
@@ -76,7 +76,7 @@ export class DeadManSwitch extends Construct {
       const alarm = new Alarm(this, `CalendarCoverageAlarm${market}`, {
         alarmDescription: describeAlarm(this, `the ${market} trading calendar covers fewer than 30 days ahead: past its end the market counts as closed and nothing trades (update the calendar)`, 'trading-calendar-coverage'),
         metric: new Metric({
-          namespace: 'TradingSafety',
+          namespace: METRICS_NAMESPACE,
           metricName: METRICS.calendarCoverageDays,
           dimensionsMap: { service: 'dead-man-switch', market },
           statistic: Stats.MINIMUM,

@@ -11,9 +11,9 @@ import type { EnvironmentConfig } from '../shared/config/environments';
 import type { AlarmTier } from '../shared/config/paging';
 import { FEED_METRICS } from '../shared/feed/feed';
 import { TRADING_STATE_CODES } from '../shared/risk/account-gauges';
-import { METRICS } from '../shared/telemetry/metrics';
+import { METRICS, METRICS_NAMESPACE } from '../shared/telemetry/metrics';
 import { describeAlarm, type Runbook } from './alarm-runbooks';
-import { METRICS_NAMESPACE } from './dashboard';
+import { sumOfSearch } from './metric-search';
 import { notifyTier, type AlarmTopics } from './on-call';
 
 export interface MetricAlarmsProps {
@@ -49,12 +49,7 @@ const risk = (metricName: string, account: string, statistic: string): Metric =>
   new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { service: 'risk', account }, statistic, period: MINUTE });
 
 /** Every series of one metric name with these dimensions, summed. */
-const sumOf = (dimensions: readonly string[], metricName: string, period: Duration, filter = ''): MathExpression =>
-  new MathExpression({
-    expression: `SUM(SEARCH('{${[METRICS_NAMESPACE, ...dimensions].join(',')}} MetricName="${metricName}"${filter ? ` ${filter}` : ''}', 'Sum', ${period.toSeconds()}))`,
-    usingMetrics: {},
-    period,
-  });
+const sumOf = (dimensions: readonly string[], metricName: string, period: Duration, filter = ''): MathExpression => sumOfSearch(dimensions, metricName, period, { filter });
 
 export class MetricAlarms extends Construct {
   readonly alarms: Alarm[];

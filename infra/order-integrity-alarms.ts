@@ -8,7 +8,7 @@ import { Alarm, ComparisonOperator, MathExpression, Metric, Stats, TreatMissingD
 import { Construct } from 'constructs';
 import { BROKER_UPDATE_REJECTIONS } from '../shared/order-service/update-confirmation';
 import type { FunctionName } from '../shared/routing/routes';
-import { METRICS } from '../shared/telemetry/metrics';
+import { METRICS, METRICS_NAMESPACE } from '../shared/telemetry/metrics';
 import { describeAlarm } from './alarm-runbooks';
 import { notifyTier, type AlarmTopics } from './on-call';
 
@@ -33,7 +33,7 @@ const sumOf = (metricName: string, dimensionSets: readonly Record<string, string
     usingMetrics: Object.fromEntries(
       dimensionSets.map((dimensionsMap) => [
         mathId('m', Object.values(dimensionsMap).join('_')),
-        new Metric({ namespace: 'TradingSafety', metricName, dimensionsMap, statistic: Stats.SUM, period: PERIOD }),
+        new Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap, statistic: Stats.SUM, period: PERIOD }),
       ]),
     ),
   });

@@ -14,6 +14,7 @@ import type { EnvironmentConfig } from '../shared/config/environments';
 import type { FunctionName } from '../shared/routing/routes';
 import { describeAlarm } from './alarm-runbooks';
 import { notifyTier } from './on-call';
+import { METRICS_NAMESPACE } from '../shared/telemetry/metrics';
 
 /** The functions a stop goes through: their throttles page instead of making a ticket. */
 const STOP_PATH: readonly FunctionName[] = ['breaker', 'kill-switch'];
@@ -70,7 +71,7 @@ export class TradingFunction extends Construct {
       environment: {
         ...props.environment,
         POWERTOOLS_SERVICE_NAME: props.name,
-        POWERTOOLS_METRICS_NAMESPACE: 'TradingSafety',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.config.logLevel,
       },
       bundling: {

@@ -2,9 +2,10 @@
 // denial reason is a dimension), flushed immediately so nothing is lost if the invocation dies.
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { METRICS_NAMESPACE } from '../../shared/telemetry/metrics';
 
 export class PowertoolsTelemetry implements Telemetry {
-  constructor(private readonly metrics: Metrics = new Metrics({ namespace: 'TradingSafety' })) {}
+  constructor(private readonly metrics: Metrics = new Metrics({ namespace: METRICS_NAMESPACE })) {}
 
   count(metric: string, dimensions: Record<string, string> = {}, value = 1): void {
     const single = this.metrics.singleMetric();

@@ -31,7 +31,7 @@ export const createRiskHandler =
   async (event: unknown): Promise<IntentOutcome> => {
     const d = deps();
     const parsed = parseInput(d, 'risk', OrderIntendedEventSchema, event);
-    return decideIntent({ ...d, log: d.logger }, parsed.detail);
+    return decideIntent(d, parsed.detail);
   };
 
 export interface RiskSweepDeps extends RiskHandlerDeps {
@@ -49,7 +49,7 @@ export const createRiskSweepHandler =
   async (event: unknown): Promise<SweepOutcome> => {
     const d = deps();
     parseInput(d, 'risk', ScheduledEventSchema, event);
-    const swept = await decideParked({ ...d, log: d.logger }, d.accounts);
+    const swept = await decideParked(d, d.accounts);
     if (swept > 0) d.logger.info('parked intents swept', { swept });
     return { swept };
   };

@@ -6,10 +6,11 @@
 import { z } from 'zod';
 
 export const HttpsUrlSchema = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
+const EmailSchema = z.email({ error: 'must be an e-mail address' });
 
 export const PagingTargetsSchema = z
   .object({
-    emails: z.array(z.email({ error: 'must be an e-mail address' })).optional(),
+    emails: z.array(EmailSchema).optional(),
     webhooks: z.array(HttpsUrlSchema).optional(),
     /** A Slack channel the AWS Chatbot app is installed in (workspace id `T…`, channel id `C…`). */
     slack: z.object({ workspaceId: z.string().regex(/^T[A-Z0-9]+$/, 'must be a Slack workspace id (T…)'), channelId: z.string().regex(/^[CG][A-Z0-9]+$/, 'must be a Slack channel id (C…)') }).strict().optional(),
@@ -27,20 +28,17 @@ export const MUST_PAGE: readonly string[] = ['staging', 'prod'];
 export const reachesSomeone = (targets: PagingTargets | undefined): boolean =>
   (targets?.emails?.length ?? 0) + (targets?.webhooks?.length ?? 0) > 0 || targets?.slack !== undefined;
 
+/** A context value, validated, or nothing when it was not given. */
+const given = <T>(schema: z.ZodType<T>, value: unknown, option: string): T[] => {
+  if (value === undefined || value === null || value === '') return [];
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new Error(`-c ${option}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return [parsed.data];
+};
+
 /** The page tier with the addresses given at synthesis (`-c onCallEmail=…`, `-c onCallWebhookUrl=…`) added. */
 export const withPageTargets = (targets: PagingTargets | undefined, extra: { email?: unknown; webhookUrl?: unknown }): PagingTargets => {
-  const given = PagingTargetsSchema.safeParse({
-    ...(extra.email !== undefined && extra.email !== '' ? { emails: [extra.email] } : {}),
-    ...(extra.webhookUrl !== undefined && extra.webhookUrl !== '' ? { webhooks: [extra.webhookUrl] } : {}),
-  });
-  if (!given.success) {
-    const issue = given.error.issues[0];
-    const option = issue?.path[0] === 'emails' ? 'onCallEmail' : 'onCallWebhookUrl';
-    throw new Error(`-c ${option}: ${issue?.message ?? 'invalid'}`);
-  }
-  return {
-    ...targets,
-    ...(given.data.emails || targets?.emails ? { emails: [...(targets?.emails ?? []), ...(given.data.emails ?? [])] } : {}),
-    ...(given.data.webhooks || targets?.webhooks ? { webhooks: [...(targets?.webhooks ?? []), ...(given.data.webhooks ?? [])] } : {}),
-  };
+  const emails = [...(targets?.emails ?? []), ...given(EmailSchema, extra.email, 'onCallEmail')];
+  const webhooks = [...(targets?.webhooks ?? []), ...given(HttpsUrlSchema, extra.webhookUrl, 'onCallWebhookUrl')];
+  return { ...targets, ...(emails.length > 0 ? { emails } : {}), ...(webhooks.length > 0 ? { webhooks } : {}) };
 };

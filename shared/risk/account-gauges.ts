@@ -30,7 +30,9 @@ const num = (value: fx.Fixed): number => Number(fx.toDecimalString(value));
  */
 export const accountGauges = (account: string, snapshot: DecisionSnapshot, sessionStartMs: number | undefined): AccountGauges => {
   const gauges: AccountGauges = snapshot.tradingState ? { tradingState: TRADING_STATE_CODES[snapshot.tradingState] } : {};
-  const valuation = valueAccount(account, snapshot.book, snapshot.marks, snapshot.reference, { marks: snapshot.marksRevision, reference: snapshot.referenceRevision });
+  // A memo of its own: the decisions' memo has moved past this snapshot (each approval revises the book), and
+  // sharing it would make both re-value every symbol on every batch.
+  const valuation = valueAccount(`${account}#gauges`, snapshot.book, snapshot.marks, snapshot.reference, { marks: snapshot.marksRevision, reference: snapshot.referenceRevision });
   if (valuation.unmarked.length > 0) return gauges;
   gauges.grossExposure = num(valuation.gross);
   gauges.netExposure = num(fx.gte(fx.abs(valuation.netHigh), fx.abs(valuation.netLow)) ? valuation.netHigh : valuation.netLow);

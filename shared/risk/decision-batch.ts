@@ -51,27 +51,24 @@ export const orderFromDecision = (intended: IntendedDetail, decision: RiskDecisi
   version: 1,
 });
 
+/** What a decision says, for its audit entry and its log line: who asked for what, the outcome and every reason. */
+export const decisionDetail = (intended: IntendedDetail, decision: RiskDecision): Record<string, unknown> => ({
+  strategy: intended.meta.strategy,
+  symbol: intended.data.symbol,
+  side: intended.data.side,
+  quantity: intended.data.quantity,
+  outcome: decision.outcome,
+  ...(decision.outcome === 'approved'
+    ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity, checks: [...decision.checks] }
+    : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
+});
+
 /** The decision's audit trail: the decision itself, and the loss warning or throttle trip it caused. */
 export const decisionAudit = (intended: IntendedDetail, decision: RiskDecision, nowIso: string): AuditEntry[] => {
-  const { account, strategy } = intended.meta;
-  const { intentId, symbol } = intended.data;
+  const { account } = intended.meta;
+  const { intentId } = intended.data;
   const base = { account, occurredAt: nowIso, actor: 'risk', correlationId: intentId, causationId: intended.meta.eventId };
-  const entries = [
-    auditEntry({
-      ...base,
-      kind: 'RISK_DECISION',
-      detail: {
-        strategy,
-        symbol,
-        side: intended.data.side,
-        quantity: intended.data.quantity,
-        outcome: decision.outcome,
-        ...(decision.outcome === 'approved'
-          ? { notional: decision.notional, approvedQuantity: decision.approvedQuantity, checks: [...decision.checks] }
-          : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
-      },
-    }),
-  ];
+  const entries = [auditEntry({ ...base, kind: 'RISK_DECISION', detail: decisionDetail(intended, decision) })];
   const { warning, throttleTrip } = decision.effects;
   if (warning) entries.push(auditEntry({ ...base, kind: 'LOSS_WARNING_REACHED', detail: { ...warning } }));
   if (throttleTrip) entries.push(auditEntry({ ...base, kind: 'EXECUTION_THROTTLE_TRIPPED', detail: { scope: throttleTrip.strategy, fills: throttleTrip.fills } }));

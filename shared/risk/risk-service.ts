@@ -22,7 +22,7 @@ import type { DecisionSnapshot, RiskStore } from '../ports/risk-store';
 import type { DecisionIntake, ParkedIntent } from '../ports/decision-intake';
 import { METRICS } from '../telemetry/metrics';
 import type { RiskDecision } from './evaluate';
-import { decideBatch, type BatchEntry } from './decision-batch';
+import { decideBatch, decisionDetail, type BatchEntry } from './decision-batch';
 import { throttleTripEvents } from './throttle-trip-event';
 import { assessIntentFloodOf, intentBucketStart, type IntentCountReading } from './intent-flood';
 import { resolveCompiledLimits } from './limits';
@@ -40,7 +40,7 @@ export interface RiskServiceDeps {
   /** Told of every decision this invocation takes, its own and parked ones, with the time since its intent arrived. */
   onDecided?: (outcome: IntentOutcome, latencyMs: number) => void;
   /** One structured line per decision (its intent id as the correlation id, its reasons), for an incident's reader. */
-  log?: Pick<Log, 'info'>;
+  logger?: Pick<Log, 'info'>;
 }
 
 export type IntentOutcome =
@@ -223,18 +223,11 @@ const publishGauges = (deps: RiskServiceDeps, account: string, snapshot: Decisio
   }
 };
 
-/** The decision's log line: who asked for what, the outcome and every reason, and how long it took from arrival. */
+/** The decision's log line: its audit detail, the breaches it raised and how long it took from arrival. */
 const decisionLine = (intended: IntendedDetail, decision: RiskDecision, latencyMs: number): Record<string, unknown> => ({
   correlationId: intended.data.intentId,
   account: intended.meta.account,
-  strategy: intended.meta.strategy,
-  symbol: intended.data.symbol,
-  side: intended.data.side,
-  quantity: intended.data.quantity,
-  outcome: decision.outcome,
-  ...(decision.outcome === 'approved'
-    ? { approvedQuantity: decision.approvedQuantity, notional: decision.notional }
-    : { reason: decision.reason, failedChecks: decision.failedChecks, message: decision.message }),
+  ...decisionDetail(intended, decision),
   breaches: decision.effects.breaches.map((b) => b.kind),
   latencyMs,
 });
@@ -258,7 +251,7 @@ const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry
     deps.telemetry.count(METRICS.decision, { outcome: decision.outcome, reason: decision.outcome === 'denied' ? decision.reason : 'NONE' });
     for (const breach of decision.effects.breaches) deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
     deps.onDecided?.(outcomeOf(entry.order, false), latencyMs);
-    deps.log?.info('risk decision', decisionLine(entry.parked.intended, decision, latencyMs));
+    deps.logger?.info('risk decision', decisionLine(entry.parked.intended, decision, latencyMs));
   }
   if (approvals.length > 0) await deps.queue.enqueue(approvals);
   await deps.bus.publish(events);
@@ -313,8 +306,9 @@ const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: 
  * Decides as the account's decider while intents are parked: when its release says an intent was parked for it
  * meanwhile, it looks once more and leads again if one is there and the lease is still free. A delivery parks
  * and then notifies the holder, and a notification lands before the release that reports it, so an intent
- * parked while the lease was held is seen by its own delivery (no live holder) or by the holder. `own` is the caller's unparked intent when it took
- * the lease on arrival; otherwise the caller must hold nothing yet, and the lease is tried first.
+ * parked while the lease was held is seen by its own delivery (no live holder) or by the holder. `own` is the
+ * caller's unparked intent when it took the lease on arrival; otherwise the caller holds nothing yet, and the
+ * lease is tried first.
  */
 const decideWhileParked = async (deps: RiskServiceDeps, account: string, owner: string, ownId: string, own?: ParkedIntent): Promise<IntentOutcome | undefined> => {
   const started = deps.clock.now();

@@ -1,5 +1,8 @@
 // Metric names the core and the handlers emit through the Telemetry port (one name per thing counted; the
 // dimensions are coded values such as denial reasons, never symbols).
+/** The CloudWatch namespace every metric of the system is emitted in (functions and the feed task alike). */
+export const METRICS_NAMESPACE = 'TradingSafety';
+
 export const METRICS = {
   invalidInput: 'InvalidInput',
   decision: 'RiskDecision',

@@ -2,7 +2,7 @@
 // each a name the code emits (METRICS, FEED_METRICS) in the namespace it emits it in.
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { METRICS_NAMESPACE } from '../../infra/dashboard';
+import { METRICS_NAMESPACE } from '../../shared/telemetry/metrics';
 import { FEED_METRICS } from '../../shared/feed/feed';
 import { METRICS } from '../../shared/telemetry/metrics';
 import { templateFor } from './synth';
