@@ -31,6 +31,7 @@ export const RUNBOOKS = [
   'decision-latency',
   'rejection-rate',
   'order-queue-oldest-message',
+  'intent-queue-oldest-message',
   'feed-failover',
   'reconciliation-breaks',
 ] as const;

@@ -35,6 +35,8 @@ export interface TradingDashboardProps {
   functions: Readonly<Record<string, IFunction>>;
   orderQueue: IQueue;
   orderDeadLetters: IQueue;
+  /** The intents' queue on their way to the risk function. */
+  intentQueue: IQueue;
   breaker: IStateMachine;
 }
 
@@ -57,7 +59,7 @@ export class TradingDashboard extends Construct {
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `trading-safety-${props.config.name}`,
       defaultInterval: Duration.hours(3),
-      widgets: [this.header(props), ...props.config.accounts.map((account) => this.account(props.config, account)), this.decisions(), this.orders(props), this.safety(props), this.feed(), this.functionsRow(props)],
+      widgets: [this.header(props), ...props.config.accounts.map((account) => this.account(props.config, account)), this.decisions(props), this.orders(props), this.safety(props), this.feed(), this.functionsRow(props)],
     });
   }
 
@@ -102,17 +104,23 @@ export class TradingDashboard extends Construct {
     ];
   }
 
-  private decisions(): IWidget[] {
+  private decisions(props: TradingDashboardProps): IWidget[] {
     return [
       graph('Decisions per minute by outcome', [
         total('approved', ['outcome', 'reason', 'service'], METRICS.decision, 'outcome="approved"'),
         total('denied', ['outcome', 'reason', 'service'], METRICS.decision, 'outcome="denied"'),
-      ], 8),
-      graph('Denials by reason', [search('denied', ['outcome', 'reason', 'service'], METRICS.decision, 'outcome="denied"')], 8),
+      ], 6),
+      graph('Denials by reason', [search('denied', ['outcome', 'reason', 'service'], METRICS.decision, 'outcome="denied"')], 6),
       graph('Decision latency (ms, from arrival)', [
         metric(METRICS.decisionLatency, { service: 'risk' }, Stats.p(50), 'p50'),
         metric(METRICS.decisionLatency, { service: 'risk' }, Stats.p(99), 'p99'),
-      ], 8),
+      ], 6),
+      graph(
+        'Intent queue',
+        [props.intentQueue.metricApproximateNumberOfMessagesVisible({ period: PERIOD, label: 'waiting' })],
+        6,
+        [props.intentQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, label: 'oldest (s)' })],
+      ),
     ];
   }
 

@@ -2,15 +2,14 @@
 // rules and the local router cannot disagree. Time-critical deliveries give up quickly into a DLQ.
 import { Duration, Fn } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
-import { EVENT_ROUTES, SCHEDULE_ROUTES, type RoutedFunctionName } from '../shared/routing/routes';
+import { EVENT_ROUTES, INTENT_ROUTE_ID, SCHEDULE_ROUTES, type EventRoute, type RoutedFunctionName } from '../shared/routing/routes';
+import { IntakeQueue } from './intake-queue';
 
-/** The route whose rule the kill switch disables: OrderIntended → risk. */
-export const INTENT_ROUTE_ID = 'OrderIntendedToRisk';
 
 /** The bus name is fixed per environment so functions can be given it before the bus construct exists. */
 export const eventBusNameFor = (config: EnvironmentConfig): string => `trading-${config.name}`;
@@ -18,12 +17,18 @@ export const eventBusNameFor = (config: EnvironmentConfig): string => `trading-$
 export interface EventRoutingProps {
   config: EnvironmentConfig;
   targets: Record<RoutedFunctionName, IFunction>;
+  /** The timeout of each target a route reaches through a queue (its visibility timeout is six times that). */
+  queueConsumerTimeouts: Partial<Record<RoutedFunctionName, Duration>>;
 }
 
 export class EventRouting extends Construct {
   readonly bus: EventBus;
   readonly deadLetterQueue: Queue;
   readonly rules: Record<string, Rule> = {};
+  /** The queues of the routes that have one, by the route's queue id. */
+  readonly intakeQueues: Record<string, IntakeQueue> = {};
+  /** The intents' queue on their way to the risk function (the intent route's). */
+  readonly intentQueue: Queue;
   /** The OrderIntended → risk rule: the kill switch's hard stop disables it. */
   readonly intentRule: Rule;
   /**
@@ -50,16 +55,20 @@ export class EventRouting extends Construct {
       });
 
     for (const route of EVENT_ROUTES) {
-      this.rules[route.id] = new Rule(this, route.id, {
+      const rule = new Rule(this, route.id, {
         eventBus: this.bus,
         description: route.description,
         eventPattern: { source: route.pattern.source, detailType: route.pattern['detail-type'], ...(route.pattern.detail ? { detail: route.pattern.detail } : {}) },
-        targets: [target(route.target)],
       });
+      rule.addTarget(route.queue ? this.queued(route, route.queue, rule, props) : target(route.target));
+      this.rules[route.id] = rule;
     }
     const intentRule = this.rules[INTENT_ROUTE_ID];
     if (!intentRule) throw new Error(`the route table has no ${INTENT_ROUTE_ID} route: the kill switch could not stop intake`);
     this.intentRule = intentRule;
+    const intentQueue = this.intakeQueues[EVENT_ROUTES.find((r) => r.id === INTENT_ROUTE_ID)?.queue?.id ?? '']?.queue;
+    if (!intentQueue) throw new Error(`the ${INTENT_ROUTE_ID} route has no queue: its backlog could not be watched`);
+    this.intentQueue = intentQueue;
     this.intentRuleName = Fn.select(2, Fn.split('/', intentRule.ruleArn));
     for (const route of SCHEDULE_ROUTES) {
       // Schedules fire on the default bus (EventBridge requirement), into the same targets.
@@ -69,5 +78,15 @@ export class EventRouting extends Construct {
         targets: [target(route.target)],
       });
     }
+  }
+
+  /** The route's queue, read by its target in batches; what EventBridge cannot put there goes to the dead letters. */
+  private queued(route: EventRoute, spec: NonNullable<EventRoute['queue']>, rule: Rule, props: EventRoutingProps): SqsQueue {
+    const consumerTimeout = props.queueConsumerTimeouts[route.target];
+    if (!consumerTimeout) throw new Error(`EventRouting: ${route.id} reaches ${route.target} through a queue; name ${route.target}'s timeout`);
+    const intake = new IntakeQueue(this, spec.id, { deadLetterQueue: this.deadLetterQueue, consumer: props.targets[route.target], consumerTimeout, batchSize: spec.batchSize });
+    intake.onlyRuleSends(rule);
+    this.intakeQueues[spec.id] = intake;
+    return new SqsQueue(intake.queue, { maxEventAge: Duration.minutes(5), retryAttempts: 2, deadLetterQueue: this.deadLetterQueue });
   }
 }

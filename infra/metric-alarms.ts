@@ -13,6 +13,7 @@ import { FEED_METRICS } from '../shared/feed/feed';
 import { TRADING_STATE_CODES } from '../shared/risk/account-gauges';
 import { METRICS, METRICS_NAMESPACE } from '../shared/telemetry/metrics';
 import { describeAlarm, type Runbook } from './alarm-runbooks';
+import { INTENT_MAX_WAIT_MS } from '../shared/risk/decision-batch';
 import { sumOfSearch } from './metric-search';
 import { notifyTier, type AlarmTopics } from './on-call';
 
@@ -20,6 +21,8 @@ export interface MetricAlarmsProps {
   config: EnvironmentConfig;
   topics: AlarmTopics;
   orderQueue: IQueue;
+  /** The intents' queue on their way to the risk function. */
+  intentQueue: IQueue;
 }
 
 /** The daily loss alarm goes off at this share of the loss breaker, before the breaker halts. */
@@ -30,6 +33,8 @@ export const GROSS_EXPOSURE_ALARM_SHARE = 0.9;
 export const DECISION_LATENCY_P99_MS = 500;
 /** Approvals expire after 60 s: a message waiting longer will never be sent. */
 export const ORDER_QUEUE_MAX_AGE_S = 60;
+/** The intake's longest wait before an intent is denied INTENT_EXPIRED, in seconds. */
+export const INTENT_QUEUE_MAX_AGE_S = INTENT_MAX_WAIT_MS / 1000;
 
 const MINUTE = Duration.minutes(1);
 const FIVE_MINUTES = Duration.minutes(5);
@@ -146,6 +151,17 @@ export class MetricAlarms extends Construct {
         tier: 'page',
         metric: props.orderQueue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: Stats.MAXIMUM }),
         threshold: ORDER_QUEUE_MAX_AGE_S,
+        comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 2,
+      },
+      {
+        // Past the intake's wait every intent is denied INTENT_EXPIRED: strategies trade nothing, or a flood is being drained.
+        id: 'IntentQueueOldestMessage',
+        summary: `an intent waited over ${INTENT_QUEUE_MAX_AGE_S} s in the intent queue for two minutes: intents that old are denied INTENT_EXPIRED`,
+        runbook: 'intent-queue-oldest-message',
+        tier: 'page',
+        metric: props.intentQueue.metricApproximateAgeOfOldestMessage({ period: MINUTE, statistic: Stats.MAXIMUM }),
+        threshold: INTENT_QUEUE_MAX_AGE_S,
         comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 2,
       },

@@ -34,6 +34,7 @@ export interface TradingStackProps extends StackProps {
 }
 
 const ORDER_TIMEOUT = Duration.seconds(30);
+const RISK_TIMEOUT = Duration.seconds(10);
 
 type PipelineFunctionName = 'risk' | 'order' | 'reconciliation';
 
@@ -79,6 +80,7 @@ export class TradingStack extends Stack {
         breaker: this.circuitBreaker.fn.alias,
         'dead-man-switch': this.deadManSwitch.fn.alias,
       },
+      queueConsumerTimeouts: { risk: RISK_TIMEOUT },
     });
     this.grantAndRetry(base, routing);
     this.reconcileAfterDeploy(base, routing);
@@ -102,12 +104,12 @@ export class TradingStack extends Stack {
     if (!riskRole) throw new Error('the risk function has no role to name as the order queue writer');
     orders.onlyWritersSend([riskRole, ...(this.feedService ? [this.feedService.taskDefinition.taskRole] : [])]);
     this.alarms(base, routing);
-    this.dashboard(base);
+    this.dashboard(base, routing);
     this.outputs(base, routing);
   }
 
   /** The environment's dashboard, after every alarm exists (its status widget lists them all). */
-  private dashboard({ config, orders }: Foundations): void {
+  private dashboard({ config, orders }: Foundations, routing: EventRouting): void {
     const functions = {
       risk: this.functions.risk.alias,
       order: this.functions.order.alias,
@@ -117,7 +119,7 @@ export class TradingStack extends Stack {
       'kill-switch': this.killSwitchApi.fn.alias,
     };
     const alarms = this.node.findAll().filter((c): c is Alarm => c instanceof Alarm);
-    new TradingDashboard(this, 'Dashboard', { config, alarms, functions, orderQueue: orders.queue, orderDeadLetters: orders.deadLetterQueue, breaker: this.circuitBreaker.stateMachine });
+    new TradingDashboard(this, 'Dashboard', { config, alarms, functions, orderQueue: orders.queue, orderDeadLetters: orders.deadLetterQueue, intentQueue: routing.intentQueue, breaker: this.circuitBreaker.stateMachine });
   }
 
   private foundations(config: EnvironmentConfig): Foundations {
@@ -154,7 +156,7 @@ export class TradingStack extends Stack {
       ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn }
       : {};
     const functions = {
-      risk: make('risk', Duration.seconds(10), { [RUNTIME_ENV.orderQueueUrl]: orders.queue.queueUrl }),
+      risk: make('risk', RISK_TIMEOUT, { [RUNTIME_ENV.orderQueueUrl]: orders.queue.queueUrl }),
       order: make('order', ORDER_TIMEOUT, brokerEnv),
       reconciliation: make('reconciliation', Duration.seconds(60), brokerEnv),
     };
@@ -216,7 +218,7 @@ export class TradingStack extends Stack {
     const eventDeadLetters = page(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver', 'event-dead-letters');
     const failedInvocationsAlarm = page(failedInvocations, 'FailedInvocationsAlarm', 'Risk, reconciliation, breaker-start or dead-man switch invocations that failed', 'failed-invocations');
     const orderIntegrity = new OrderIntegrityAlarms(this, 'OrderIntegrity', { topics: onCall.topics });
-    new MetricAlarms(this, 'MetricAlarms', { config, topics: onCall.topics, orderQueue: orders.queue });
+    new MetricAlarms(this, 'MetricAlarms', { config, topics: onCall.topics, orderQueue: orders.queue, intentQueue: routing.intentQueue });
 
     // Alarms in whose presence trading safety is in doubt halt every account through the breaker (besides
     // paging). Not listed: the functions' own error alarms (retried, and persistent failures end in the queues

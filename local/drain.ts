@@ -86,6 +86,7 @@ export const drainSession = async (w: SessionWiring, options: DrainOptions): Pro
   await options.api?.close();
   await w.eventSource.stop();
   await w.router.drain();
+  await w.intentIntake.stop();
   options.sampleMemory();
   options.onProgress?.(`drained in ${((Date.now() - began) / 1000).toFixed(1)} s${Date.now() >= deadline ? ' (deadline reached: work left to reconciliation)' : ''}; reconciling`);
   return reconcileUntilClean(w);

@@ -3,6 +3,8 @@
 // Delivery is asynchronous and at least once, like EventBridge's: a failed invocation is retried twice,
 // then kept as a dead letter (never dropped silently). Each target has its own queue and concurrency, as
 // each Lambda function does: a backlog of intents for risk never delays a breach on its way to the breaker.
+// A route with a queue of its own delivers to the queue attached for it (the in-process SQS, read by the
+// target in batches); without one attached (a test of the router alone), to the target directly.
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DETAIL_SCHEMAS, type DomainEvent } from '../shared/events/catalog';
@@ -11,6 +13,13 @@ import { EVENT_ROUTES, matchesPattern, type EventRoute, type FunctionName } from
 
 export type LocalEvent = EventBridgeEvent<string, unknown>;
 type Invoke = (event: LocalEvent) => Promise<unknown>;
+
+/** Where a queued route's events go: its queue, and how to wait until what was sent there has been taken. */
+export interface RouteQueueSink {
+  send(event: LocalEvent): Promise<void>;
+  /** Resolves once the queue is empty and its consumer idle; true when there was anything to wait for. */
+  drain(): Promise<boolean>;
+}
 
 export interface DeadLetter {
   route: string;
@@ -37,6 +46,7 @@ interface Delivery {
 
 export class LocalEventRouter implements EventBus, EventBatchBus {
   private readonly targets = new Map<FunctionName, Invoke>();
+  private readonly sinks = new Map<string, RouteQueueSink>();
   private readonly disabledRoutes = new Set<string>();
   private readonly queues = new Map<FunctionName, Delivery[]>();
   private readonly inFlight = new Map<FunctionName, number>();
@@ -56,6 +66,11 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
 
   register(target: FunctionName, invoke: Invoke): void {
     this.targets.set(target, invoke);
+  }
+
+  /** Delivers a queued route's events to its queue from now on. */
+  attachQueue(routeId: string, sink: RouteQueueSink): void {
+    this.sinks.set(routeId, sink);
   }
 
   /** Stops delivering a route's events (what disabling an EventBridge rule does). */
@@ -112,10 +127,17 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
     for (const target of this.queues.keys()) this.pump(target);
   }
 
-  /** Resolves once every delivery accepted so far has finished (or dead-lettered). */
+  /**
+   * Resolves once every delivery accepted so far has finished (or dead-lettered), what went to a route's queue
+   * included, and what those deliveries published in turn.
+   */
   async drain(): Promise<void> {
-    if (this.pending === 0) return;
-    await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    for (;;) {
+      if (this.pending > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+      let waited = false;
+      for (const sink of this.sinks.values()) waited = (await sink.drain()) || waited;
+      if (!waited && this.pending === 0) return;
+    }
   }
 
   get pending(): number {
@@ -152,7 +174,8 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
   }
 
   private async deliver(delivery: Delivery): Promise<void> {
-    const invoke = this.targets.get(delivery.route.target);
+    const sink = delivery.route.queue ? this.sinks.get(delivery.route.id) : undefined;
+    const invoke = sink ? (event: LocalEvent) => sink.send(event) : this.targets.get(delivery.route.target);
     if (!invoke) {
       this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error: new Error(`no target ${delivery.route.target}`) });
       return;

@@ -12,7 +12,7 @@ import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
 import { SimulatedBroker } from '../adapters/broker/simulated-broker';
 import { systemClock } from '../adapters/system/system-clock';
 import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
-import { createRiskHandler, createRiskSweepHandler } from '../functions/risk/handler';
+import { createRiskBatchHandler, createRiskHandler, createRiskSweepHandler } from '../functions/risk/handler';
 import type { IntentOutcome } from '../shared/risk/risk-service';
 import { createOrderHandler } from '../functions/order/handler';
 import { createReconciliationHandler } from '../functions/reconciliation/handler';
@@ -25,7 +25,7 @@ import { resolveBreakerConfig } from '../shared/breaker/breaker-config';
 import { armSettingsFor } from '../shared/config/arm-settings';
 import { resolveOperatorPolicy } from '../shared/operators/operator-config';
 import type { EnvironmentConfig } from '../shared/config/environments';
-import { EVENT_ROUTES } from '../shared/routing/routes';
+import { EVENT_ROUTES, INTENT_ROUTE_ID } from '../shared/routing/routes';
 import { cancelAllFrom } from '../shared/order-service/cancellation';
 import type { Clock } from '../shared/ports/clock';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
@@ -46,7 +46,8 @@ import { RecordingPager } from './recording-pager';
 import type { ScenarioProfile } from './scenarios';
 import { SqsEventSource } from './sqs-event-source';
 import { SubmitCallLog } from './submit-call-log';
-import { createFifoQueues, localSqsClientConfig } from './sqs-local';
+import { createFifoQueues, createStandardQueues, localSqsClientConfig } from './sqs-local';
+import { LocalIntakeQueue } from './intake-queue';
 
 /** Every Wait state of a local breaker execution (cooldown, probation) lasts this long instead of minutes. */
 const LOCAL_BREAKER_WAIT_MS = 5_000;
@@ -62,6 +63,8 @@ export interface LocalInfrastructure {
   queueUrl: string;
   dlqUrl: string;
   queueArn: string;
+  /** The intents' queue on their way to the risk function, and its dead-letter queue. */
+  intentQueue: { queueUrl: string; queueArn: string; dlqUrl: string };
 }
 
 /** A fresh table and order queue (with its dead-letter queue) for one session. */
@@ -74,7 +77,9 @@ export const createLocalInfrastructure = async (dynamoEndpoint: string, sqsEndpo
   const { queueUrl, dlqUrl } = await createFifoQueues(sqsClient, 'orders-local', { visibilityTimeoutSeconds: 2 });
   const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
-  return { ddb, sqsClient, tableName, queueUrl, dlqUrl, queueArn };
+  // Short visibility too: a batch that failed is decided again (or denied as expired) within seconds.
+  const intentQueue = await createStandardQueues(sqsClient, 'intents-local', { visibilityTimeoutSeconds: 2 });
+  return { ddb, sqsClient, tableName, queueUrl, dlqUrl, queueArn, intentQueue };
 };
 
 export interface WiringSettings {
@@ -112,6 +117,8 @@ export interface SessionWiring extends LocalInfrastructure {
   breaches: BreachRecordingStarter;
   breaker: LocalBreaker;
   eventSource: SqsEventSource;
+  /** The intents' queue, read by the risk function ten at a time. */
+  intentIntake: LocalIntakeQueue;
   killSwitch: ApiHandler;
   deadMan: DeadManSwitch;
   /** One reconciliation run, started as the schedule's event starts it; the label names it in the event's id. */
@@ -144,10 +151,11 @@ const orderDepsOf = (stores: TradingStores, broker: SimulatedBroker, router: Loc
 });
 
 /**
- * The risk route: each intent decided by the risk function, its outcome and latency tallied. Returns the
- * function's sweep of parked intents, as its schedule invokes it.
+ * The risk route: the intents go through their queue to the risk function, ten at a time, each decision's
+ * outcome and latency tallied. Returns the intake queue and the function's sweep of parked intents, as its
+ * schedule invokes it.
  */
-const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): SessionWiring['sweepParked'] => {
+const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): { intake: LocalIntakeQueue; sweepParked: SessionWiring['sweepParked'] } => {
   const deps = () => ({
     ...c.stores,
     queue: new SqsOrderQueue(c.infra.sqsClient, c.infra.queueUrl),
@@ -159,14 +167,37 @@ const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): 
     logger: c.logger,
     onDecided: (outcome: IntentOutcome, latencyMs: number) => decisions.record(outcome, latencyMs),
   });
+  // A delivery without the queue (the router's own stand-in) still reaches the same service.
   const risk = createRiskHandler(deps);
   c.router.register('risk', async (event) => {
     flood.record(event);
     await risk(event);
   });
+  const batch = createRiskBatchHandler(deps);
+  const route = EVENT_ROUTES.find((r) => r.id === INTENT_ROUTE_ID);
+  const intake = new LocalIntakeQueue({
+    client: c.infra.sqsClient,
+    ...c.infra.intentQueue,
+    batchSize: route?.queue?.batchSize ?? 10,
+    concurrency: c.settings.profile.riskConcurrency ?? 4,
+    invoke: (event) => {
+      for (const record of event.Records) flood.record(safeJson(record.body));
+      return batch(event);
+    },
+    onError: (error) => c.logger.error('intent queue consumer failed', { error: error instanceof Error ? error.message : String(error) }),
+  });
+  c.router.attachQueue(INTENT_ROUTE_ID, intake);
   const sweep = createRiskSweepHandler(deps);
   let runs = 0;
-  return async () => (await sweep(scheduledEvent(`local-risk-sweep-${c.settings.runStamp}-${++runs}`))).swept;
+  return { intake, sweepParked: async () => (await sweep(scheduledEvent(`local-risk-sweep-${c.settings.runStamp}-${++runs}`))).swept };
+};
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 };
 
 /**
@@ -194,9 +225,8 @@ const wireBreaker = (c: Core, pager: RecordingPager): { breaker: LocalBreaker; b
 
 /** The kill switch, as in AWS but with the local hard stop: the router's intent route and the queue consumer. */
 const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, eventSource: SqsEventSource): ApiHandler => {
-  const intentRoute = EVENT_ROUTES.find((r) => r.target === 'risk')?.id ?? 'OrderIntendedToRisk';
   const controlPlane = new LocalControlPlane({
-    setRouteStopped: (stopped) => (stopped ? c.router.disableRoute(intentRoute) : c.router.enableRoute(intentRoute)),
+    setRouteStopped: (stopped) => (stopped ? c.router.disableRoute(INTENT_ROUTE_ID) : c.router.enableRoute(INTENT_ROUTE_ID)),
     setConsumerStopped: async (stopped) => (stopped ? eventSource.stop() : eventSource.start()),
   });
   const killSwitch = createKillSwitchHandler(
@@ -298,7 +328,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const { breaker, breaches } = wireBreaker(c, pager);
   const decisions = new DecisionTally();
   const flood = new FloodTimeline();
-  const sweepParked = registerRisk(c, decisions, flood);
+  const { intake: intentIntake, sweepParked } = registerRisk(c, decisions, flood);
   const eventSource = new SqsEventSource({
     client: infra.sqsClient,
     queueUrl: infra.queueUrl,
@@ -329,6 +359,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     breaches,
     breaker,
     eventSource,
+    intentIntake,
     killSwitch: wireKillSwitch(c, pager, breaker, eventSource),
     deadMan: wireDeadMan(c),
     reconcile: scheduledReconciliation(c),
@@ -348,6 +379,7 @@ export const startPipeline = async (w: SessionWiring): Promise<ReconciliationRec
   await w.stores.marketDataStore.putReference(profile.reference);
   await w.seeder.depositCash(account, startingCash, nowIso);
   const startup = await w.reconcile('startup');
+  w.intentIntake.start();
   w.eventSource.start();
   return startup;
 };

@@ -73,6 +73,11 @@ export class SqsEventSource {
     return this.running;
   }
 
+  /** Batches being handled now. */
+  get handling(): number {
+    return this.busy;
+  }
+
   /** True once a receive came back empty after the given time: the queue has been drained. */
   idleAfter(ms: number): boolean {
     return this.lastIdleAt !== undefined && this.lastIdleAt >= ms;

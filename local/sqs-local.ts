@@ -47,3 +47,27 @@ export const createFifoQueues = async (
   );
   return { queueUrl: queue.QueueUrl ?? '', dlqUrl };
 };
+
+/** Creates a standard queue `<base>` with a standard dead-letter queue (redrive after `maxReceiveCount` receives). */
+export const createStandardQueues = async (
+  client: SQSClient,
+  baseName: string,
+  options: { visibilityTimeoutSeconds?: number; maxReceiveCount?: number } = {},
+): Promise<{ queueUrl: string; queueArn: string; dlqUrl: string }> => {
+  const safe = baseName.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 70);
+  const dlq = await client.send(new CreateQueueCommand({ QueueName: `${safe}-dlq` }));
+  const dlqUrl = dlq.QueueUrl ?? '';
+  const dlqAttrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const queue = await client.send(
+    new CreateQueueCommand({
+      QueueName: safe,
+      Attributes: {
+        VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn, maxReceiveCount: options.maxReceiveCount ?? 3 }),
+      },
+    }),
+  );
+  const queueUrl = queue.QueueUrl ?? '';
+  const attrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
+  return { queueUrl, queueArn: attrs.Attributes?.QueueArn ?? `arn:aws:sqs:us-east-1:000000000000:${safe}`, dlqUrl };
+};

@@ -1,6 +1,7 @@
 // The runaway strategy of `npm start -- --scenario runaway`: Knight Capital's failure on purpose. After a
-// warm-up of sane trading (default 3 s at 5 orders a second, so the account holds positions and orders are
-// moving when it breaks), it fires market orders at a fixed rate (default 1,500 a second, Knight's
+// warm-up of sane trading (default 10 s at 5 orders a second, so the account holds positions and orders are
+// moving when it breaks, and the local pipeline has warmed as a deployed one has: DynamoDB Local answers
+// several times slower in its first seconds, which a halt timed against a 1 s budget must not measure), it fires market orders at a fixed rate (default 1,500 a second, Knight's
 // execution rate) round-robin across every
 // symbol it is given, buying the first half of the symbols and selling the second half (Knight ended up long
 // and short at once), each order worth about `notionalPerOrder` at the last price. It never stops by
@@ -20,7 +21,7 @@ export interface RunawayOptions extends StrategyOptions {
 export default function createRunaway(options: RunawayOptions): Strategy {
   const rate = options.intentsPerSecond ?? RUNAWAY_INTENTS_PER_SECOND;
   const notional = options.notionalPerOrder ?? 100_000;
-  const warmupMs = options.warmupMs ?? 3_000;
+  const warmupMs = options.warmupMs ?? 10_000;
   const warmupRate = options.warmupIntentsPerSecond ?? 5;
   let startedMs: number | undefined;
   const prices = new Map<string, number>();

@@ -59,17 +59,21 @@ export class DynamoDecisionIntake implements DecisionIntake {
     });
   }
 
-  async park(account: string, intent: ParkedIntent): Promise<void> {
-    await this.table.put('PutItem (parked intent)', {
-      Item: {
-        ...keys.parkedIntent(account, intent.receivedAtMs, intent.intended.data.intentId),
-        type: 'PARKED_INTENT',
-        intended: JSON.stringify(intent.intended),
-        count: JSON.stringify(intent.count),
-        receivedAtMs: n(intent.receivedAtMs),
-        expiresAt: n(Math.floor(intent.receivedAtMs / 1000) + PARKED_TTL_SECONDS),
-      },
-    });
+  async park(account: string, intents: readonly ParkedIntent[]): Promise<void> {
+    const items = intents.map((intent) => ({
+      ...keys.parkedIntent(account, intent.receivedAtMs, intent.intended.data.intentId),
+      type: 'PARKED_INTENT',
+      intended: JSON.stringify(intent.intended),
+      count: JSON.stringify(intent.count),
+      receivedAtMs: n(intent.receivedAtMs),
+      expiresAt: n(Math.floor(intent.receivedAtMs / 1000) + PARKED_TTL_SECONDS),
+    }));
+    const [only] = items;
+    if (items.length === 1 && only) {
+      await this.table.put('PutItem (parked intent)', { Item: only });
+      return;
+    }
+    await this.batchWrite('BatchWrite (park)', items.map((Item) => ({ PutRequest: { Item } })));
   }
 
   async parked(account: string, limit: number): Promise<ParkedIntent[]> {
@@ -86,13 +90,18 @@ export class DynamoDecisionIntake implements DecisionIntake {
   }
 
   async unpark(account: string, intents: readonly Pick<ParkedIntent, 'receivedAtMs' | 'intended'>[]): Promise<void> {
-    let requests = intents.map((p) => ({ DeleteRequest: { Key: keys.parkedIntent(account, p.receivedAtMs, p.intended.data.intentId) } }));
+    await this.batchWrite('BatchWrite (unpark)', intents.map((p) => ({ DeleteRequest: { Key: keys.parkedIntent(account, p.receivedAtMs, p.intended.data.intentId) } })));
+  }
+
+  /** Writes every request, in chunks of 25, again for what DynamoDB returned unprocessed (a few rounds at most). */
+  private async batchWrite(label: string, all: readonly Record<string, unknown>[]): Promise<void> {
+    let requests = [...all];
     for (let round = 0; requests.length > 0; round++) {
-      if (round > 5) throw new InfrastructureError('BatchWrite kept returning unprocessed parked intents', 'dynamodb');
+      if (round > 5) throw new InfrastructureError(`${label} kept returning unprocessed parked intents`, 'dynamodb');
       const unprocessed: typeof requests = [];
       for (let i = 0; i < requests.length; i += MAX_BATCH_WRITE) {
         const chunk = requests.slice(i, i + MAX_BATCH_WRITE);
-        const out = await this.table.call('BatchWrite (unpark)', () => this.table.doc.send(new BatchWriteCommand({ RequestItems: { [this.table.name]: chunk } })));
+        const out = await this.table.call(label, () => this.table.doc.send(new BatchWriteCommand({ RequestItems: { [this.table.name]: chunk } })));
         unprocessed.push(...((out.UnprocessedItems?.[this.table.name] ?? []) as typeof requests));
       }
       requests = unprocessed;

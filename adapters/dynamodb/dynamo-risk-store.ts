@@ -204,7 +204,7 @@ export class DynamoRiskStore implements RiskStore {
     };
   }
 
-  async countIntent(account: string, strategy: string, bucketStartMs: number): Promise<IntentCount> {
+  async countIntent(account: string, strategy: string, bucketStartMs: number, by = 1): Promise<IntentCount> {
     const out = await this.table.call('UpdateItem (intent count)', () =>
       this.table.doc.send(
         new UpdateCommand({
@@ -212,7 +212,7 @@ export class DynamoRiskStore implements RiskStore {
           Key: keys.intentCount(account, bucketStartMs),
           UpdateExpression: 'ADD #a :one, #s :one SET expiresAt = if_not_exists(expiresAt, :exp)',
           ExpressionAttributeNames: { '#a': INTENT_COUNT_ACCOUNT, '#s': `${INTENT_COUNT_STRATEGY_PREFIX}${strategy}` },
-          ExpressionAttributeValues: { ':one': n(1), ':exp': n(Math.floor(bucketStartMs / 1000) + INTENT_COUNT_TTL_SECONDS) },
+          ExpressionAttributeValues: { ':one': n(by), ':exp': n(Math.floor(bucketStartMs / 1000) + INTENT_COUNT_TTL_SECONDS) },
           ReturnValues: 'UPDATED_NEW',
         }),
       ),

@@ -1,8 +1,13 @@
-// Risk function: EventBridge delivers one OrderIntended event; the pre-trade engine decides, records and
-// queues. The one-minute schedule sweeps the intents parked for a decider that died or went quiet. Bad input
-// is rejected (named field and rule, counted) before anything is read or written.
+// Risk function: the intake queue delivers OrderIntended events ten at a time (EventBridge's rule puts each
+// one there); the pre-trade engine counts, decides, records and queues them, each account's together. One
+// event on its own (a direct delivery) is taken the same way. The one-minute schedule sweeps the intents
+// parked for a decider that died or went quiet. Bad input is rejected (named field and rule, counted) before
+// anything is read or written; a rejected or failed record is reported failed, so it is delivered again and
+// ends in the dead-letter queue, never dropped.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
+import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
@@ -10,9 +15,9 @@ import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { EVENT_SOURCES } from '../../shared/events/envelope';
 import { OrderIntendedEventDetailSchema } from '../../shared/events/order-events';
 import { systemClock } from '../../adapters/system/system-clock';
-import { decideIntent, decideParked, type IntentOutcome, type RiskServiceDeps } from '../../shared/risk/risk-service';
+import { decideIntent, decideIntentBatch, decideParked, type IntakeItem, type IntentOutcome, type RiskServiceDeps } from '../../shared/risk/risk-service';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { createLogger, parseInput } from '../support/handler-support';
+import { createLogger, parseInput, parseJson } from '../support/handler-support';
 import { ScheduledEventSchema } from '../support/scheduled-event';
 import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
@@ -32,6 +37,37 @@ export const createRiskHandler =
     const d = deps();
     const parsed = parseInput(d, 'risk', OrderIntendedEventSchema, event);
     return decideIntent(d, parsed.detail);
+  };
+
+/**
+ * The intake queue's batch: every well-formed intent taken together (each account's in one count, one park and
+ * one decision batch), every other record reported failed. Not Powertools' batch processor: that takes records
+ * one by one, and the point of the batch is to take an account's intents together.
+ */
+export const createRiskBatchHandler =
+  (deps: () => RiskHandlerDeps) =>
+  async (event: unknown): Promise<SQSBatchResponse> => {
+    const d = deps();
+    const sqsEvent = parseInput(d, 'risk', SqsSchema, event);
+    const failed: string[] = [];
+    const taken: (IntakeItem & { messageId: string })[] = [];
+    for (const record of sqsEvent.Records) {
+      try {
+        const body = parseJson(d, 'risk', record.body, 'body');
+        const intended = parseInput(d, 'risk', OrderIntendedEventSchema, body, 'body').detail;
+        taken.push({ messageId: record.messageId, intended, arrivedAtMs: Number(record.attributes.SentTimestamp) });
+      } catch {
+        failed.push(record.messageId);
+      }
+    }
+    const results = await decideIntentBatch(d, taken);
+    results.forEach((result, i) => {
+      if (!('error' in result)) return;
+      const record = taken[i];
+      if (record) failed.push(record.messageId);
+      d.logger.error('intent not taken: it will be delivered again', { correlationId: result.intentId, error: result.error instanceof Error ? result.error.message : String(result.error) });
+    });
+    return { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 
 export interface RiskSweepDeps extends RiskHandlerDeps {
@@ -54,8 +90,9 @@ export const createRiskSweepHandler =
     return { swept };
   };
 
-/** The schedule's events come from aws.events; everything else is taken for an intent (and validated as one). */
+/** The schedule's events come from aws.events; the queue's carry Records; everything else is taken for an intent (and validated as one). */
 const isScheduled = (event: unknown): boolean => typeof event === 'object' && event !== null && (event as { source?: unknown }).source === 'aws.events';
+const isQueueBatch = (event: unknown): boolean => typeof event === 'object' && event !== null && Array.isArray((event as { Records?: unknown }).Records);
 
 let awsDeps: RiskSweepDeps | undefined;
 const fromEnvironment = (): RiskSweepDeps => {
@@ -78,8 +115,9 @@ const fromEnvironment = (): RiskSweepDeps => {
 
 // The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
 const decide = createRiskHandler(fromEnvironment);
+const decideBatch = createRiskBatchHandler(fromEnvironment);
 const sweep = createRiskSweepHandler(fromEnvironment);
 export const handler = withStoredCalendars(
   () => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'risk'),
-  (event: unknown): Promise<IntentOutcome | SweepOutcome> => (isScheduled(event) ? sweep(event) : decide(event)),
+  (event: unknown): Promise<IntentOutcome | SQSBatchResponse | SweepOutcome> => (isScheduled(event) ? sweep(event) : isQueueBatch(event) ? decideBatch(event) : decide(event)),
 );

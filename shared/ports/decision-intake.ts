@@ -28,8 +28,8 @@ export interface DecisionIntake {
    * that has not expired, and then the caller decides. One conditional write, ordered with the release.
    */
   notifyHolder(account: string, nowMs: number): Promise<boolean>;
-  /** Parks an intent for the lease holder; durable once this resolves. */
-  park(account: string, intent: ParkedIntent): Promise<void>;
+  /** Parks intents for the lease holder (a delivery's one, or a batch's); durable once this resolves. */
+  park(account: string, intents: readonly ParkedIntent[]): Promise<void>;
   /** The oldest parked intents of the account, at most `limit`, oldest first (strongly consistent). */
   parked(account: string, limit: number): Promise<ParkedIntent[]>;
   /** Removes parked intents once their decisions are recorded, queued and published. */

@@ -96,10 +96,11 @@ export interface RecordDecisionInput {
 
 export interface RiskStore {
   /**
-   * Adds one intent to the account's and the strategy's count for the bucket starting at bucketStartMs, in
-   * one atomic write that reads nothing first, and returns both counts after it; throws when it failed.
+   * Adds `by` intents (one by default) to the account's and the strategy's count for the bucket starting at
+   * bucketStartMs, in one atomic write that reads nothing first, and returns both counts after it; throws
+   * when it failed.
    */
-  countIntent(account: string, strategy: string, bucketStartMs: number): Promise<IntentCount>;
+  countIntent(account: string, strategy: string, bucketStartMs: number, by?: number): Promise<IntentCount>;
   /** One strongly consistent read of the account's risk state, the market and the intent's order if any. */
   loadRiskSnapshot(account: string, strategy: string, intentId: string): Promise<RiskSnapshot>;
   /** The same for a batch: one strongly consistent read for the strategies and intents named. */

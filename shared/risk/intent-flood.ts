@@ -41,6 +41,13 @@ export const intentBucketStart = (createdAtMs: number, nowMs: number): number =>
 };
 
 /**
+ * The places of `n` intents counted together in one atomic add that left the counts at `total`: the last
+ * intent holds the total, each earlier one a place before it, as if they had been counted one by one.
+ */
+export const countPlaces = (total: IntentCount, n: number): IntentCount[] =>
+  Array.from({ length: n }, (_, i) => ({ bucketStartMs: total.bucketStartMs, account: total.account - (n - 1 - i), strategy: total.strategy - (n - 1 - i) }));
+
+/**
  * The episode the breach belongs to: the moment the account last became tradable (the state item's
  * updatedAt), so every flooded intent until the halt names the same breach, and a flood after a person
  * brought the account back is a new one. Without that moment, the UTC minute.

@@ -24,7 +24,7 @@ import { METRICS } from '../telemetry/metrics';
 import type { RiskDecision } from './evaluate';
 import { decideBatch, decisionDetail, type BatchEntry } from './decision-batch';
 import { throttleTripEvents } from './throttle-trip-event';
-import { assessIntentFloodOf, intentBucketStart, type IntentCountReading } from './intent-flood';
+import { assessIntentFloodOf, countPlaces, intentBucketStart, type IntentCountReading } from './intent-flood';
 import { resolveCompiledLimits } from './limits';
 import { accountGauges } from './account-gauges';
 import { isoToEpochMs } from '../time/iso-time';
@@ -108,7 +108,7 @@ const breachEvents = (intended: IntendedDetail, breaches: RiskDecision['effects'
   );
 
 /**
- * The delivery whose count first passes the environment's flood threshold (for its strategy or its account)
+ * The intent whose count first passes the environment's flood threshold (for its strategy or its account)
  * raises the breach itself, at once: under a flood the decider is what falls behind, and the halt must not
  * wait behind the intents that make the flood. It reads the account's state and limits for that, once per
  * bucket. The decider raises the same breach (the same id, so the breaker starts once) when it decides the
@@ -135,16 +135,33 @@ const raiseFloodAtOnce = async (deps: RiskServiceDeps, intended: IntendedDetail,
 };
 
 /**
- * Adds the intent to its second's counts for the flood limit, denied or not; a failed count is a reading that
- * denies (INTENT_COUNT_UNAVAILABLE), never an approval without one.
+ * Adds a delivery's intents of one account to their seconds' counts for the flood limit, denied or not: one
+ * atomic ADD per strategy and second, each intent given its own place in the count (so exactly one intent of
+ * all deliveries is the one that crosses a threshold). A failed count is a reading that denies
+ * (INTENT_COUNT_UNAVAILABLE), never an approval without one.
  */
-const countIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentCountReading> => {
-  try {
-    const bucketStartMs = intentBucketStart(isoToEpochMs(intended.data.createdAt), deps.clock.now());
-    return { ok: true, ...(await deps.riskStore.countIntent(intended.meta.account, intended.meta.strategy, bucketStartMs)) };
-  } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
-  }
+const countIntents = async (deps: RiskServiceDeps, account: string, intendeds: readonly IntendedDetail[]): Promise<IntentCountReading[]> => {
+  const nowMs = deps.clock.now();
+  const groups = new Map<string, { strategy: string; bucketStartMs: number; indexes: number[] }>();
+  intendeds.forEach((intended, index) => {
+    const bucketStartMs = intentBucketStart(isoToEpochMs(intended.data.createdAt), nowMs);
+    const key = `${intended.meta.strategy}\u0000${bucketStartMs}`;
+    const group = groups.get(key) ?? { strategy: intended.meta.strategy, bucketStartMs, indexes: [] };
+    group.indexes.push(index);
+    groups.set(key, group);
+  });
+  const readings: IntentCountReading[] = intendeds.map(() => ({ ok: false, error: 'not counted' }));
+  await Promise.all(
+    [...groups.values()].map(async ({ strategy, bucketStartMs, indexes }) => {
+      try {
+        const total = await deps.riskStore.countIntent(account, strategy, bucketStartMs, indexes.length);
+        countPlaces(total, indexes.length).forEach((place, k) => (readings[indexes[k] ?? -1] = { ok: true, ...place }));
+      } catch (error) {
+        for (const index of indexes) readings[index] = { ok: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    }),
+  );
+  return readings;
 };
 
 /** How long a decider lease lasts: longer than the risk function may run, so only a dead decider loses it. */
@@ -257,37 +274,38 @@ const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry
   await deps.bus.publish(events);
 };
 
-/**
- * What one turn as the decider did: the outcome of the intent it was looking for, whether it ran out of
- * budget, and whether an intent was parked for it while it held the lease.
- */
+/** What one turn as the decider did: whether it ran out of budget, and whether an intent was parked for it meanwhile. */
 interface Turn {
-  ownOutcome: IntentOutcome | undefined;
   budgetSpent: boolean;
   notified: boolean;
 }
 
+/** The intents a delivery looks for, and the outcomes found for them so far, by intent id. */
+type Wanted = Map<string, IntentOutcome | undefined>;
+
 /**
- * Holds the account's lease and decides: the caller's own intent first when it has not parked it, then the
+ * Holds the account's lease and decides: the caller's own intents first when it has not parked them, then the
  * parked intents in arrival order, batch after batch while there were any, or until the budget is spent; then
  * hands the lease back.
  */
-const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: ParkedIntent | undefined, ownId: string, started: number): Promise<Turn> => {
-  let ownOutcome: IntentOutcome | undefined;
+const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: readonly ParkedIntent[], wanted: Wanted, started: number): Promise<Turn> => {
   let budgetSpent = false;
   let first = own;
   try {
     for (;;) {
-      // The own intent's snapshot is read beside the look at the parked ones: with none parked it is the batch's.
-      const ownSnapshot = first ? deps.riskStore.loadDecisionSnapshot(account, [first.intended.meta.strategy], [first.intended.data.intentId]) : undefined;
+      // The own intents' snapshot is read beside the look at the parked ones: with none parked it is the batch's.
+      const ownSnapshot =
+        first.length > 0
+          ? deps.riskStore.loadDecisionSnapshot(account, [...new Set(first.map((p) => p.intended.meta.strategy))], first.map((p) => p.intended.data.intentId))
+          : undefined;
       ownSnapshot?.catch(() => undefined);
       const parked = await deps.decisionIntake.parked(account, PARKED_PER_BATCH);
       const parkedIds = new Set(parked.map((p) => p.intended.data.intentId));
-      const batch = first ? [first, ...parked] : parked;
-      first = undefined;
+      const batch = [...first, ...parked];
+      first = [];
       if (batch.length === 0) break;
       const outcomes = await decideAndRecord(deps, account, batch, parkedIds, parked.length === 0 ? ownSnapshot : undefined);
-      ownOutcome ??= outcomes.find((o) => o.intentId === ownId);
+      for (const outcome of outcomes) if (wanted.has(outcome.intentId) && wanted.get(outcome.intentId) === undefined) wanted.set(outcome.intentId, outcome);
       if (parked.length === 0) break;
       if (deps.clock.now() - started >= DECIDER_BUDGET_MS) {
         budgetSpent = true;
@@ -299,62 +317,116 @@ const lead = async (deps: RiskServiceDeps, account: string, owner: string, own: 
     throw error;
   }
   const { notified } = await deps.decisionIntake.release(account, owner);
-  return { ownOutcome, budgetSpent, notified };
+  return { budgetSpent, notified };
 };
 
 /**
  * Decides as the account's decider while intents are parked: when its release says an intent was parked for it
  * meanwhile, it looks once more and leads again if one is there and the lease is still free. A delivery parks
  * and then notifies the holder, and a notification lands before the release that reports it, so an intent
- * parked while the lease was held is seen by its own delivery (no live holder) or by the holder. `own` is the
- * caller's unparked intent when it took the lease on arrival; otherwise the caller holds nothing yet, and the
+ * parked while the lease was held is seen by its own delivery (no live holder) or by the holder. `own` are the
+ * caller's unparked intents when it took the lease on arrival; otherwise the caller holds nothing yet, and the
  * lease is tried first.
  */
-const decideWhileParked = async (deps: RiskServiceDeps, account: string, owner: string, ownId: string, own?: ParkedIntent): Promise<IntentOutcome | undefined> => {
+const decideWhileParked = async (deps: RiskServiceDeps, account: string, owner: string, wanted: Wanted, own: readonly ParkedIntent[] = []): Promise<void> => {
   const started = deps.clock.now();
-  let ownOutcome: IntentOutcome | undefined;
   let first = own;
-  if (!first && !(await deps.decisionIntake.acquire(account, owner, started, DECIDER_LEASE_MS))) return undefined;
+  if (first.length === 0 && !(await deps.decisionIntake.acquire(account, owner, started, DECIDER_LEASE_MS))) return;
   for (;;) {
-    const turn = await lead(deps, account, owner, first, ownId, started);
-    first = undefined;
-    ownOutcome ??= turn.ownOutcome;
-    if (turn.budgetSpent || !turn.notified) return ownOutcome;
+    const turn = await lead(deps, account, owner, first, wanted, started);
+    first = [];
+    if (turn.budgetSpent || !turn.notified) return;
     const waiting = await deps.decisionIntake.parked(account, 1);
-    if (waiting.length === 0) return ownOutcome;
-    if (!(await deps.decisionIntake.acquire(account, owner, deps.clock.now(), DECIDER_LEASE_MS))) return ownOutcome;
+    if (waiting.length === 0) return;
+    if (!(await deps.decisionIntake.acquire(account, owner, deps.clock.now(), DECIDER_LEASE_MS))) return;
   }
 };
 
 /**
- * Takes one OrderIntended delivery: counts it for the flood limit, then decides it, and every intent parked for
- * the account, when it gets the account's decider lease; else parks it for the lease holder and returns
- * 'queued' at once. Whoever decides it records, queues and publishes its outcome; a failure before its
- * decision is recorded leaves it parked (or, unparked, fails this delivery so it is delivered again).
+ * Takes one delivery's intents of one account: counts them for the flood limit, then decides them, and every
+ * intent parked for the account, when it gets the account's decider lease; else parks them for the lease
+ * holder and returns them 'queued' at once. Whoever decides an intent records, queues and publishes its
+ * outcome; a failure before its decision is recorded leaves it parked (or, unparked, fails this delivery so it
+ * is delivered again). Outcomes in the order given.
  */
-export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentOutcome> => {
-  const { account } = intended.meta;
-  const { intentId } = intended.data;
+export const decideAccountIntents = async (deps: RiskServiceDeps, account: string, items: readonly IntakeItem[]): Promise<IntentOutcome[]> => {
   const receivedAtMs = deps.clock.now();
+  const intendeds = items.map((item) => item.intended);
+  const [head] = intendeds;
+  if (!head) return [];
   // One owner per delivery: a redelivered intent is a different invocation.
-  const owner = `${intentId}@${receivedAtMs}`;
+  const owner = `${head.data.intentId}@${receivedAtMs}`;
+  const wanted: Wanted = new Map(intendeds.map((i) => [i.data.intentId, undefined]));
   // Counted once per delivery, beside the lease attempt (so it costs no round trip of its own) and before
   // anything is decided.
-  const counting = countIntent(deps, intended);
+  const counting = countIntents(deps, account, intendeds);
   const acquiring = deps.decisionIntake.acquire(account, owner, receivedAtMs, DECIDER_LEASE_MS);
   acquiring.catch(() => undefined);
-  const count = await counting;
-  const alarm = raiseFloodAtOnce(deps, intended, count);
+  const counts = await counting;
+  const alarms = Promise.all(intendeds.map((intended, i) => raiseFloodAtOnce(deps, intended, counts[i] ?? { ok: false, error: 'not counted' })));
   try {
-    const mine: ParkedIntent = { intended, count, receivedAtMs };
-    if (await acquiring) return (await decideWhileParked(deps, account, owner, intentId, mine)) ?? queued(intentId);
-    await deps.decisionIntake.park(account, mine);
-    // The holder may have handed the lease back between the attempt and the park, or died: then this delivery decides.
-    if (await deps.decisionIntake.notifyHolder(account, deps.clock.now())) return queued(intentId);
-    return (await decideWhileParked(deps, account, owner, intentId)) ?? queued(intentId);
+    const mine: ParkedIntent[] = items.map(({ intended, arrivedAtMs }, i) => ({
+      intended,
+      count: counts[i] ?? { ok: false, error: 'not counted' },
+      receivedAtMs: arrivalOf(arrivedAtMs, receivedAtMs),
+    }));
+    if (await acquiring) {
+      await decideWhileParked(deps, account, owner, wanted, mine);
+    } else {
+      await deps.decisionIntake.park(account, mine);
+      // The holder may have handed the lease back between the attempt and the park, or died: then this delivery decides.
+      if (!(await deps.decisionIntake.notifyHolder(account, deps.clock.now()))) await decideWhileParked(deps, account, owner, wanted);
+    }
+    return intendeds.map((i) => wanted.get(i.data.intentId) ?? queued(i.data.intentId));
   } finally {
-    await alarm;
+    await alarms;
   }
+};
+
+/** Takes one OrderIntended delivery (see decideAccountIntents). */
+export const decideIntent = async (deps: RiskServiceDeps, intended: IntendedDetail): Promise<IntentOutcome> => {
+  const [outcome] = await decideAccountIntents(deps, intended.meta.account, [{ intended }]);
+  return outcome ?? queued(intended.data.intentId);
+};
+
+/**
+ * An intent as the intake hands it over: the event, and when it entered the intake (the queue's sent time) if
+ * it waited on the way. Its wait to be decided counts from then, so an intent that sat in the queue (a backlog,
+ * a batch delivered again) is denied INTENT_EXPIRED rather than decided late.
+ */
+export interface IntakeItem {
+  intended: IntendedDetail;
+  arrivedAtMs?: number;
+}
+
+/** The intake queue keeps a message an hour at most: a sent time outside that (or ahead of the clock) is not believed. */
+const MAX_INTAKE_WAIT_MS = 3_600_000;
+const arrivalOf = (arrivedAtMs: number | undefined, nowMs: number): number =>
+  arrivedAtMs !== undefined && Number.isFinite(arrivedAtMs) && arrivedAtMs <= nowMs && nowMs - arrivedAtMs <= MAX_INTAKE_WAIT_MS ? arrivedAtMs : nowMs;
+
+/** What became of one intent of a batch: its outcome, or the failure that leaves it to be delivered again. */
+export type BatchIntentResult = { intentId: string; outcome: IntentOutcome } | { intentId: string; error: unknown };
+
+/**
+ * Takes a batch of intents from the intake queue: each account's intents together (one count per strategy and
+ * second, one park, one notification), the accounts side by side. An account whose intents could not be
+ * taken fails only its own (to be delivered again); the others stand. Results in the order given.
+ */
+export const decideIntentBatch = async (deps: RiskServiceDeps, items: readonly IntakeItem[]): Promise<BatchIntentResult[]> => {
+  const byAccount = new Map<string, IntakeItem[]>();
+  for (const item of items) byAccount.set(item.intended.meta.account, [...(byAccount.get(item.intended.meta.account) ?? []), item]);
+  const results = new Map<IntakeItem, BatchIntentResult>();
+  await Promise.all(
+    [...byAccount].map(async ([account, group]) => {
+      try {
+        const outcomes = await decideAccountIntents(deps, account, group);
+        group.forEach((item, i) => results.set(item, { intentId: item.intended.data.intentId, outcome: outcomes[i] ?? queued(item.intended.data.intentId) }));
+      } catch (error) {
+        for (const item of group) results.set(item, { intentId: item.intended.data.intentId, error });
+      }
+    }),
+  );
+  return items.map((item) => results.get(item) ?? { intentId: item.intended.data.intentId, error: new Error('not taken') });
 };
 
 /**
@@ -366,7 +438,7 @@ export const decideParked = async (deps: RiskServiceDeps, accounts: readonly str
   const counting: RiskServiceDeps = { ...deps, onDecided: (outcome, latencyMs) => { decided++; deps.onDecided?.(outcome, latencyMs); } };
   for (const account of accounts) {
     if ((await deps.decisionIntake.parked(account, 1)).length === 0) continue;
-    await decideWhileParked(counting, account, `sweep@${deps.clock.now()}`, '');
+    await decideWhileParked(counting, account, `sweep@${deps.clock.now()}`, new Map());
   }
   return decided;
 };

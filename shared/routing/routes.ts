@@ -28,12 +28,22 @@ export interface EventPattern {
   detail?: DetailPattern;
 }
 
+/** A route whose events wait on a queue of their own, which the target reads in batches. */
+export interface RouteQueue {
+  /** Construct id of the queue: never renamed once deployed. */
+  id: string;
+  /** Messages per invocation at most. */
+  batchSize: number;
+}
+
 export interface EventRoute {
   /** Construct id of the rule: never renamed once deployed. */
   id: string;
   description: string;
   pattern: EventPattern;
   target: RoutedFunctionName;
+  /** Absent: the rule invokes the target once per event. */
+  queue?: RouteQueue;
 }
 
 export interface ScheduleRoute {
@@ -44,12 +54,19 @@ export interface ScheduleRoute {
   everyMinutes?: number;
 }
 
+/** The route whose rule the kill switch disables: OrderIntended → risk. */
+export const INTENT_ROUTE_ID = 'OrderIntendedToRisk';
+
 export const EVENT_ROUTES: readonly EventRoute[] = [
   {
-    id: 'OrderIntendedToRisk',
+    // Through a queue, ten at a time: one invocation counts, parks and decides an account's intents together,
+    // so a flood is counted as fast as it is published and the per-account lease item is written once per
+    // ten intents (docs/scaling.md).
+    id: INTENT_ROUTE_ID,
     description: 'Every order intent a strategy raises goes through the pre-trade risk function.',
     pattern: { source: [EVENT_SOURCES.feed], 'detail-type': [DETAIL_TYPES.OrderIntended] },
     target: 'risk',
+    queue: { id: 'IntentQueue', batchSize: 10 },
   },
   {
     id: 'RiskBreachToBreaker',

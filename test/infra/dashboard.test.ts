@@ -35,6 +35,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s dashboard', (env) => 
     'Decisions per minute by outcome',
     'Denials by reason',
     'Decision latency (ms, from arrival)',
+    'Intent queue',
     'Orders sent and fills booked',
     'Order queue',
     'Circuit breaker executions',

@@ -31,7 +31,12 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
   const template: Template = templateFor(env);
   const alias = () => logicalId(template, 'AWS::Lambda::Alias', `${KILL_SWITCH}/LiveAlias`);
   const statements = () => functionStatements(template, KILL_SWITCH);
-  const mapping = () => Object.keys(template.findResources('AWS::Lambda::EventSourceMapping'))[0] as string;
+  // The order queue's mapping: the kill switch stops the consumer of approved orders.
+  const mapping = () => {
+    const orderQueue = logicalId(template, 'AWS::SQS::Queue', 'OrderQueue/Queue');
+    const found = Object.entries(template.findResources('AWS::Lambda::EventSourceMapping')).find(([, m]) => JSON.stringify(m.Properties.EventSourceArn).includes(orderQueue));
+    return found?.[0] as string;
+  };
   const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
 
   it('serves exactly the routes that have a permission: kill, release, approve, reject, re-enable, flatten, arm and status', () => {

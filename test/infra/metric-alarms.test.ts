@@ -52,6 +52,16 @@ describe.each(['dev', 'prod'] as const)('the %s metric alarms', (env) => {
     expect(props('OrderQueueOldestMessage')).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage', Threshold: 60, EvaluationPeriods: 2, AlarmActions: page });
   });
 
+  it('pages when an intent waited in the intent queue longer than the intake allows (it is denied INTENT_EXPIRED), two minutes running', () => {
+    expect(props('IntentQueueOldestMessage')).toMatchObject({
+      MetricName: 'ApproximateAgeOfOldestMessage',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'EventRouting/IntentQueue/Queue'), 'QueueName'] } }],
+      Threshold: 5,
+      EvaluationPeriods: 2,
+      AlarmActions: page,
+    });
+  });
+
   it('makes a ticket for a decision latency p99 over 500 ms five minutes running, and for more than half denied of at least 20', () => {
     expect(props('DecisionLatencyP99')).toMatchObject({ MetricName: METRICS.decisionLatency, ExtendedStatistic: 'p99', Threshold: 500, EvaluationPeriods: 5, AlarmActions: ticket });
     const rejection = props('RejectionRate');

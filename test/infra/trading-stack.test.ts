@@ -112,20 +112,45 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', FUNCTION_NAMES.length);
   });
 
-  it('creates one rule per route with the route table pattern, on the environment bus, into the live alias', () => {
+  it('creates one rule per route with the route table pattern, on the environment bus, into the live alias or its queue', () => {
+    const deadLetters = { Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'EventRouting/DeadLetterQueue'), 'Arn'] } };
     for (const route of EVENT_ROUTES) {
+      const into = route.queue ? { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', `EventRouting/${route.queue.id}/Queue`), 'Arn'] } : { Ref: liveAlias(template, route.target) };
       expect(resource(template, 'AWS::Events::Rule', `EventRouting/${route.id}`).Properties).toMatchObject({
         EventBusName: { Ref: logicalId(template, 'AWS::Events::EventBus', 'EventRouting/Bus') },
         EventPattern: route.pattern,
-        Targets: [
-          {
-            Arn: { Ref: liveAlias(template, route.target) },
-            RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
-            DeadLetterConfig: { Arn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'EventRouting/DeadLetterQueue'), 'Arn'] } },
-          },
-        ],
+        Targets: [{ Arn: into, RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 }, DeadLetterConfig: deadLetters }],
       });
     }
+  });
+
+  it('feeds the risk function live alias from the intent queue ten at a time, with partial-failure reporting and dead letters after three receives', () => {
+    const intentQueue = logicalId(template, 'AWS::SQS::Queue', 'EventRouting/IntentQueue/Queue');
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => JSON.stringify(m.Properties.EventSourceArn).includes(intentQueue));
+    expect(mapping?.Properties).toMatchObject({ BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+    expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBeUndefined();
+    expect(JSON.stringify(mapping?.Properties.FunctionName)).toContain(liveAlias(template, 'risk'));
+    expect(resource(template, 'AWS::SQS::Queue', 'EventRouting/IntentQueue/Queue').Properties).toMatchObject({
+      VisibilityTimeout: 60,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', 'EventRouting/DeadLetterQueue'), 'Arn'] }, maxReceiveCount: 3 },
+    });
+  });
+
+  it('lets only the intent rule send to the intent queue', () => {
+    const intentQueue = logicalId(template, 'AWS::SQS::Queue', 'EventRouting/IntentQueue/Queue');
+    const rule = logicalId(template, 'AWS::Events::Rule', 'EventRouting/OrderIntendedToRisk');
+    const policies = Object.values(template.findResources('AWS::SQS::QueuePolicy')).filter((p) => JSON.stringify(p.Properties.Queues).includes(intentQueue));
+    const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[]);
+    expect(statements).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:SendMessage',
+        Condition: { ArnNotEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+      }),
+    );
+    const allows = statements.filter((st) => st.Effect === 'Allow');
+    expect(allows).toEqual([expect.objectContaining({ Principal: { Service: 'events.amazonaws.com' }, Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } } })]);
   });
 
   it('routes breaches from the risk function, the feed and the dead-man switch to the breaker live alias', () => {
@@ -272,10 +297,11 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
   });
 
   it('feeds the order function live alias from the queue in batches with partial-failure reporting', () => {
-    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
-    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+    const orderQueueArn = { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', ORDER_QUEUE), 'Arn'] };
+    const mapping = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).find((m) => JSON.stringify(m.Properties.EventSourceArn) === JSON.stringify(orderQueueArn));
     expect(mapping?.Properties).toMatchObject({
-      EventSourceArn: { 'Fn::GetAtt': [logicalId(template, 'AWS::SQS::Queue', ORDER_QUEUE), 'Arn'] },
+      EventSourceArn: orderQueueArn,
       BatchSize: 10,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
@@ -314,8 +340,8 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
     logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine');
     logicalId(template, 'AWS::ApiGateway::RestApi', 'KillSwitchApi/Api');
     // The kill switch reads this mapping's id: it is still the one SqsEventSource created on the order alias.
-    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
-    expect(String(mapping?.Metadata?.['aws:cdk:path'])).toMatch(new RegExp(`^TradingSafety-${env}/OrderFunction/LiveAlias/SqsEventSource:`));
+    const paths = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((m) => String(m.Metadata?.['aws:cdk:path']));
+    expect(paths.filter((p) => new RegExp(`^TradingSafety-${env}/OrderFunction/LiveAlias/SqsEventSource:`).test(p))).toHaveLength(1);
   });
 
   it('pages on-call as soon as a dead-letter queue holds a message', () => {

@@ -9,7 +9,7 @@ import { TableSeeder } from '../../adapters/dynamodb/table-seeder';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
 import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
 import { SqsOrderQueue } from '../../adapters/sqs/sqs-order-queue';
-import { createRiskHandler, createRiskSweepHandler, type RiskHandlerDeps } from '../../functions/risk/handler';
+import { createRiskBatchHandler, createRiskHandler, createRiskSweepHandler, type RiskHandlerDeps } from '../../functions/risk/handler';
 import { freshTable } from './dynamo';
 import { ACCOUNT, ManualClock, RecordingBus, silentLogger } from './fixtures';
 
@@ -81,6 +81,9 @@ const riskDeps = (f: PipelineFixture, over: Partial<RiskHandlerDeps> & Pick<Risk
 
 /** The risk handler on the fixture's table, queue, bus, clock and telemetry, read at each call (they change per test). */
 export const pipelineRisk = (f: PipelineFixture, over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>) => createRiskHandler(() => riskDeps(f, over));
+
+/** The risk function as the intake queue invokes it (a batch of SQS records), on the same wiring. */
+export const pipelineRiskBatch = (f: PipelineFixture, over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>) => createRiskBatchHandler(() => riskDeps(f, over));
 
 /** The risk function's scheduled sweep of parked intents on the same wiring, for the given accounts. */
 export const pipelineRiskSweep = (f: PipelineFixture, accounts: readonly string[], over: Partial<RiskHandlerDeps> & Pick<RiskHandlerDeps, 'defaults'>) =>

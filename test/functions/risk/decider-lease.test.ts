@@ -73,7 +73,7 @@ describe('the account decider', () => {
         if (!parkedLate) {
           parkedLate = true;
           const late = intendedEvent(intentFor('late-1', { quantity: '2' }), ACCOUNT).detail as never;
-          await intake.park(account, { intended: late, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() });
+          await intake.park(account, [{ intended: late, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() }]);
           expect(await intake.notifyHolder(account, f.clock.now())).toBe(true);
         }
         return intake.release(account, owner);
@@ -103,7 +103,7 @@ describe('the account decider', () => {
   });
 
   it('refuses a sweep that is not a scheduled event, deciding nothing', async () => {
-    await f.stores.decisionIntake.park(ACCOUNT, { intended: intendedEvent(intentFor('s-x'), ACCOUNT).detail as never, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() });
+    await f.stores.decisionIntake.park(ACCOUNT, [{ intended: intendedEvent(intentFor('s-x'), ACCOUNT).detail as never, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() }]);
     await expect(sweepWith()({ ...scheduledEvent(), 'detail-type': 'Anything' })).rejects.toThrow(/detail-type/);
     expect(await parkedLeft()).toHaveLength(1);
   });
@@ -113,7 +113,7 @@ describe('the account decider', () => {
       ['w-ok', INTENT_MAX_WAIT_MS, 'approved', '1'],
       ['w-late', INTENT_MAX_WAIT_MS + 1, 'denied', '2'],
     ] as const) {
-      await f.stores.decisionIntake.park(ACCOUNT, { intended: intendedEvent(intentFor(id), ACCOUNT).detail as never, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() - waited });
+      await f.stores.decisionIntake.park(ACCOUNT, [{ intended: intendedEvent(intentFor(id), ACCOUNT).detail as never, count: { ok: true, bucketStartMs: f.clock.now(), account: 1, strategy: 1 }, receivedAtMs: f.clock.now() - waited }]);
       // The next delivery takes the free lease and decides the parked intent before its own.
       await expect(riskWith()(intendedEvent(intentFor(`${id}-next`, { quantity: nextQuantity }), ACCOUNT))).resolves.toMatchObject({ outcome: 'approved' });
       const stored = (await orders()).find((o) => o.intent.intentId === id);

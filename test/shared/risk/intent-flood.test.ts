@@ -1,9 +1,10 @@
 // Specification of the intent-flood control in the pre-trade evaluation: the count taken before the decision
 // denies one intent past the limit per strategy or per account, raises an INTENT_FLOOD breach once per
 // episode while the account can trade, and an intent that could not be counted is denied.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluateIntent } from '../../../shared/risk/evaluate';
-import { intentBucketStart, INTENT_TIME_TOLERANCE_MS } from '../../../shared/risk/intent-flood';
+import { countPlaces, intentBucketStart, INTENT_TIME_TOLERANCE_MS } from '../../../shared/risk/intent-flood';
 import { intentFloodIssue, resolveLimits } from '../../../shared/risk/limits';
 import { loadEnvironmentConfig } from '../../../shared/config/environments';
 import { NOW, generousLimits, riskInputs } from '../../support/risk-inputs';
@@ -88,5 +89,21 @@ describe('the intent-flood limits', () => {
     expect(resolveLimits(defaults, { intentFlood: { maxPerStrategyPerSecond: 19, maxPerAccountPerSecond: 40 } })).toBeNull();
     expect(resolveLimits(defaults, { intentFlood: { maxPerStrategyPerSecond: 50, maxPerAccountPerSecond: 40 } })).toBeNull();
     expect(intentFloodIssue({ ...defaults, intentFlood: { maxPerStrategyPerSecond: 19, maxPerAccountPerSecond: 40 } })).toMatch(/intentFlood\.maxPerStrategyPerSecond/);
+  });
+});
+
+describe('intents counted in batches', () => {
+  it('gives every intent of batches counted by atomic adds its own place, so exactly one crosses a maximum the total passes', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 150 }), (sizes, max) => {
+        let total = 0;
+        const places = sizes.flatMap((n) => {
+          total += n;
+          return countPlaces({ bucketStartMs: NOW, account: total, strategy: total }, n).map((p) => p.account);
+        });
+        expect([...places].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+        expect(places.filter((p) => p === max + 1)).toHaveLength(total > max ? 1 : 0);
+      }),
+    );
   });
 });
