@@ -1,6 +1,7 @@
 // The risk decisions of a local run as the risk route returns them: approvals, denials by reason, and the
-// latency of every first decision from its intent's arrival (a replayed intent decides nothing new, so it is
-// not timed). Whoever decides an intent reports it: the invocation that parked it only says 'queued'.
+// latency of every first decision from its intent's arrival. A replayed intent (delivered again) decides
+// nothing new, so it is neither counted again nor timed. Whoever decides an intent reports it: the invocation
+// that parked it only says 'queued'.
 import type { IntentOutcome } from '../shared/risk/risk-service';
 
 export class DecisionTally {
@@ -10,8 +11,8 @@ export class DecisionTally {
 
   /** One decision, with the time from its intent's arrival at the risk function to its decision. */
   record(outcome: IntentOutcome, elapsedMs: number): void {
-    if (outcome.outcome === 'queued') return;
-    if (!outcome.replayed) this.latenciesMs.push(elapsedMs);
+    if (outcome.outcome === 'queued' || outcome.replayed) return;
+    this.latenciesMs.push(elapsedMs);
     if (outcome.outcome === 'approved') this.approved++;
     else this.denied[outcome.reason] = (this.denied[outcome.reason] ?? 0) + 1;
   }

@@ -47,6 +47,8 @@ interface Delivery {
 export class LocalEventRouter implements EventBus, EventBatchBus {
   private readonly targets = new Map<FunctionName, Invoke>();
   private readonly sinks = new Map<string, RouteQueueSink>();
+  /** Sends to a route's queue not yet answered. */
+  private sending = 0;
   private readonly disabledRoutes = new Set<string>();
   private readonly queues = new Map<FunctionName, Delivery[]>();
   private readonly inFlight = new Map<FunctionName, number>();
@@ -119,8 +121,35 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
     this.seen.push(ebEvent);
     for (const route of this.routes) {
       if (this.disabledRoutes.has(route.id) || !matchesPattern(route.pattern, ebEvent)) continue;
-      this.enqueue({ route, event: ebEvent, attempt: 1 });
+      const sink = route.queue ? this.sinks.get(route.id) : undefined;
+      if (sink) this.toQueue(sink, { route, event: ebEvent, attempt: 1 });
+      else this.enqueue({ route, event: ebEvent, attempt: 1 });
     }
+  }
+
+  /**
+   * A queued route's event goes to its queue at once, outside the target's concurrency (a send is not an
+   * invocation: the queue's consumer has its own); a failed send is retried like a failed invocation.
+   */
+  private toQueue(sink: RouteQueueSink, delivery: Delivery): void {
+    this.sending++;
+    sink
+      .send(delivery.event)
+      .catch((error: unknown) => {
+        if (delivery.attempt > this.retries) this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error });
+        else this.toQueue(sink, { ...delivery, attempt: delivery.attempt + 1 });
+      })
+      .finally(() => {
+        this.sending--;
+        this.wakeIfIdle();
+      });
+  }
+
+  private wakeIfIdle(): void {
+    if (this.pending !== 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    waiters.forEach((w) => w());
   }
 
   private pumpAll(): void {
@@ -141,7 +170,7 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
   }
 
   get pending(): number {
-    let total = 0;
+    let total = this.sending;
     for (const queue of this.queues.values()) total += queue.length;
     for (const count of this.inFlight.values()) total += count;
     return total;
@@ -164,18 +193,13 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
       void this.deliver(delivery).finally(() => {
         this.inFlight.set(target, (this.inFlight.get(target) ?? 1) - 1);
         this.pump(target);
-        if (this.pending === 0) {
-          const waiters = this.idleWaiters;
-          this.idleWaiters = [];
-          waiters.forEach((w) => w());
-        }
+        this.wakeIfIdle();
       });
     }
   }
 
   private async deliver(delivery: Delivery): Promise<void> {
-    const sink = delivery.route.queue ? this.sinks.get(delivery.route.id) : undefined;
-    const invoke = sink ? (event: LocalEvent) => sink.send(event) : this.targets.get(delivery.route.target);
+    const invoke = this.targets.get(delivery.route.target);
     if (!invoke) {
       this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error: new Error(`no target ${delivery.route.target}`) });
       return;

@@ -2,11 +2,14 @@
 // in-process SQS that the router sends the route's events to, read in batches through the local event source
 // mapping, as Lambda reads it in AWS. Drained when nothing is being sent, nothing waits in the queue or in
 // flight, and no batch is being handled.
-import { GetQueueAttributesCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LocalEvent, RouteQueueSink } from './event-router';
 import { SqsEventSource } from './sqs-event-source';
+
+/** SQS takes at most ten messages per SendMessageBatch. */
+const SEND_BATCH = 10;
 
 export interface LocalIntakeQueueOptions {
   client: SQSClient;
@@ -22,6 +25,9 @@ export interface LocalIntakeQueueOptions {
 export class LocalIntakeQueue implements RouteQueueSink {
   readonly source: SqsEventSource;
   private sending = 0;
+  /** Sends waiting for the next flush: the events of one tick go out ten to a request, as a burst arrives. */
+  private buffered: { event: LocalEvent; done: (error?: unknown) => void }[] = [];
+  private flushing: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: LocalIntakeQueueOptions) {
     this.source = new SqsEventSource({
@@ -36,13 +42,39 @@ export class LocalIntakeQueue implements RouteQueueSink {
     });
   }
 
-  async send(event: LocalEvent): Promise<void> {
+  /** Resolves once the event is in the queue; rejects when SQS refused it. */
+  send(event: LocalEvent): Promise<void> {
     this.sending++;
-    try {
-      await this.options.client.send(new SendMessageCommand({ QueueUrl: this.options.queueUrl, MessageBody: JSON.stringify(event) }));
-    } finally {
+    return new Promise<void>((resolve, reject) => {
+      this.buffered.push({ event, done: (error) => (error === undefined ? resolve() : reject(error instanceof Error ? error : new Error(String(error)))) });
+      this.flushing ??= setImmediate(() => void this.flush());
+    }).finally(() => {
       this.sending--;
-    }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = undefined;
+    const entries = this.buffered;
+    this.buffered = [];
+    const chunks: (typeof entries)[] = [];
+    for (let i = 0; i < entries.length; i += SEND_BATCH) chunks.push(entries.slice(i, i + SEND_BATCH));
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        try {
+          const out = await this.options.client.send(
+            new SendMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: chunk.map((e, i) => ({ Id: String(i), MessageBody: JSON.stringify(e.event) })) }),
+          );
+          const failed = new Map((out.Failed ?? []).map((f) => [f.Id, f]));
+          chunk.forEach((e, i) => {
+            const refusal = failed.get(String(i));
+            e.done(refusal ? new Error(`SQS refused the message: ${refusal.Code ?? ''} ${refusal.Message ?? ''}`.trim()) : undefined);
+          });
+        } catch (error) {
+          for (const e of chunk) e.done(error ?? new Error('send failed'));
+        }
+      }),
+    );
   }
 
   start(): void {

@@ -77,8 +77,9 @@ export const createLocalInfrastructure = async (dynamoEndpoint: string, sqsEndpo
   const { queueUrl, dlqUrl } = await createFifoQueues(sqsClient, 'orders-local', { visibilityTimeoutSeconds: 2 });
   const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   const queueArn = attrs.Attributes?.QueueArn ?? 'arn:aws:sqs:us-east-1:000000000000:orders-local.fifo';
-  // Short visibility too: a batch that failed is decided again (or denied as expired) within seconds.
-  const intentQueue = await createStandardQueues(sqsClient, 'intents-local', { visibilityTimeoutSeconds: 2 });
+  // Longer than one invocation may decide (its 4 s budget), or a batch still in hand would be delivered again;
+  // short enough that a failed one comes back (denied INTENT_EXPIRED by then) before the drain gives up.
+  const intentQueue = await createStandardQueues(sqsClient, 'intents-local', { visibilityTimeoutSeconds: 10 });
   return { ddb, sqsClient, tableName, queueUrl, dlqUrl, queueArn, intentQueue };
 };
 

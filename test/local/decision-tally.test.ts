@@ -15,11 +15,11 @@ describe('the decision tally', () => {
     expect(tally.latenciesMs).toEqual([5, 6, 7, 8]);
   });
 
-  it('counts a replayed decision but does not time it', () => {
+  it('neither counts nor times a replayed decision: the intent was decided once', () => {
     const tally = new DecisionTally();
     tally.record({ outcome: 'approved', intentId: 'i-1', replayed: false }, 5);
     tally.record({ outcome: 'approved', intentId: 'i-1', replayed: true }, 1);
-    expect(tally.approved).toBe(2);
+    expect(tally.approved).toBe(1);
     expect(tally.latenciesMs).toEqual([5]);
   });
 });

@@ -1,0 +1,56 @@
+// The operator CLI end to end against the local API of a running session: a person reads the status, another
+// kills the account, the status shows it KILLED, a third releases once reconciliation is clean again.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { runCli, type CliIo } from '../../cli/commands';
+import { runSession } from '../../local/session';
+
+const tsp = async (argv: string[]): Promise<{ code: number; out: string; err: string }> => {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {} };
+  const code = await runCli(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+};
+
+describe('operator CLI against the local API', () => {
+  it('prints the status, kills as one person and releases as another once reconciliation is clean', { timeout: 180_000 }, async () => {
+    const seen: Record<string, { code: number; out: string; err: string }> = {};
+    let driving: Promise<void> | undefined;
+    const controller = new AbortController();
+    await runSession({
+      durationMs: 60_000,
+      seed: 4,
+      reconcileEveryMs: 1000,
+      apiPort: 0,
+      signal: controller.signal,
+      onApiReady: (url) => {
+        const local = ['--local', url, '--account', 'paper-1'];
+        driving = (async () => {
+          await sleep(1500);
+          seen.before = await tsp(['status', ...local, '--as', 'bob']);
+          seen.kill = await tsp(['kill', ...local, '--as', 'alice', '--reason', 'cli drill']);
+          seen.killed = await tsp(['status', ...local, '--as', 'bob']);
+          seen.selfRelease = await tsp(['release', ...local, '--as', 'alice', '--reason', 'my own kill']);
+          for (let tries = 0; tries < 20; tries++) {
+            seen.release = await tsp(['release', ...local, '--as', 'bob', '--reason', 'reconciled clean']);
+            if (seen.release.code !== 1) break;
+            await sleep(1000);
+          }
+          seen.unknown = await tsp(['status', '--local', url, '--account', 'paper1', '--as', 'bob']);
+        })().finally(() => controller.abort());
+      },
+    });
+    await driving;
+    expect(seen.before).toMatchObject({ code: 0 });
+    expect(seen.before?.out).toMatch(/trading state\s+ACTIVE/);
+    expect(seen.kill?.code === 0 || seen.kill?.code === 3).toBe(true);
+    expect(seen.kill?.out).toMatch(/^kill: done.*\(paper-1 KILLED\)\n {2}state done: ACTIVE -> KILLED/);
+    expect(seen.killed?.out).toMatch(/trading state\s+KILLED/);
+    expect(seen.killed?.out).toMatch(/kill switch\s+pressed by alice/);
+    expect(seen.selfRelease?.code).toBe(1);
+    expect(seen.selfRelease?.err).toMatch(/^release refused \(SAME_PRINCIPAL\): alice activated the kill switch; a different person must release it/);
+    expect(seen.release?.code === 0 || seen.release?.code === 3).toBe(true);
+    expect(seen.unknown).toMatchObject({ code: 1, err: expect.stringMatching(/^status: unknown account: paper1 is not an account of this environment/) });
+  });
+});
