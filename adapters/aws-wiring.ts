@@ -2,6 +2,7 @@
 // these lazily so tests can import a handler module without AWS credentials. The broker is built on first
 // access only: the risk function never talks to the broker and has no BROKER_SECRET_ID.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoAuditLog } from './dynamodb/dynamo-audit-log';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -19,6 +20,8 @@ export interface AwsAdapters {
   config: EnvironmentConfig;
   /** The trading table, one adapter per role port. */
   stores: TradingStores;
+  /** The audit trail's read side (the same table). */
+  auditLog: DynamoAuditLog;
   bus: EventBridgeBus;
   queue: SqsOrderQueue | undefined;
   /** The configured broker; reading it throws when the environment cannot trade (see createBroker). */
@@ -36,9 +39,11 @@ export const awsAdapters = (env: NodeJS.ProcessEnv = process.env): AwsAdapters =
   const queueUrl = runtime[RUNTIME_ENV.orderQueueUrl];
   const config = loadEnvironmentConfig(runtime[RUNTIME_ENV.environment]);
   let broker: Broker | undefined;
+  const ddb = new DynamoDBClient({});
   cached = {
     config,
-    stores: dynamoStores(new DynamoDBClient({}), runtime[RUNTIME_ENV.tableName]),
+    stores: dynamoStores(ddb, runtime[RUNTIME_ENV.tableName]),
+    auditLog: new DynamoAuditLog(ddb, runtime[RUNTIME_ENV.tableName]),
     bus: new EventBridgeBus(new EventBridgeClient({}), runtime[RUNTIME_ENV.eventBusName]),
     queue: queueUrl ? new SqsOrderQueue(new SQSClient({}), queueUrl) : undefined,
     get broker(): Broker {

@@ -7,7 +7,7 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { ENVIRONMENT_NAMES } from '../shared/config/environments';
 import { localApi, OperatorCliError, regionOfApiUrl, signedApi, type ApiResponse, type OperatorApi } from './operator-api';
-import { describeAnswer, describeStatus } from './render';
+import { describeAnswer, describeStatus, describeTimeline } from './render';
 import { findApiUrl } from './stack-endpoint';
 
 /** What the CLI touches outside itself: injectable so tests run it in-process. */
@@ -92,6 +92,18 @@ export const buildProgram = (io: CliIo, exit: (code: number) => void): Command =
       const api = await apiFor(options, io);
       const answer = await api.send({ method: 'GET', path: '/status', query: { account: options.account } });
       exit(report(io, 'status', answer, options.json, describeStatus));
+    });
+
+  withTarget(program.command('timeline').description("an account's audit trail for a period (at most 7 days) or of one order, as Markdown for a post-mortem (or --json)"))
+    .requiredOption('--account <account>', 'the account')
+    .option('--order <intentId>', 'one order: its intent id')
+    .option('--from <instant>', 'the period start, an ISO instant such as 2026-03-10T14:30:00.000Z')
+    .option('--to <instant>', 'the period end (exclusive), an ISO instant')
+    .action(async (options: TargetOptions & { account: string; order?: string; from?: string; to?: string }) => {
+      const api = await apiFor(options, io);
+      const query = { account: options.account, ...(options.order ? { order: options.order } : {}), ...(options.from ? { from: options.from } : {}), ...(options.to ? { to: options.to } : {}) };
+      const answer = await api.send({ method: 'GET', path: '/timeline', query });
+      exit(report(io, 'timeline', answer, options.json, describeTimeline));
     });
 
   for (const action of ACTIONS) {

@@ -1,5 +1,6 @@
 // What the operator CLI prints for a person: the status of an account in a few lines, an action's outcome,
 // and a refusal or failure as one sentence that says why. Pure.
+import { timelineMarkdown, type Timeline } from '../shared/timeline/timeline';
 import type { ApiResponse } from './operator-api';
 
 type Json = Record<string, unknown>;
@@ -60,4 +61,11 @@ export const describeAnswer = (command: string, answer: ApiResponse): string[] =
     default:
       return [`${command}: the API answered ${answer.status}: ${str(body.message ?? body.error)}`];
   }
+};
+
+/** A timeline answer as the Markdown a post-mortem pastes in. */
+export const describeTimeline = (body: unknown): string[] => {
+  const t = obj(body);
+  if (!Array.isArray(t.entries) || typeof t.account !== 'string') return [JSON.stringify(body, null, 2)];
+  return [timelineMarkdown(body as Timeline).trimEnd()];
 };

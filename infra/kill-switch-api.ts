@@ -152,6 +152,7 @@ export class KillSwitchApi extends Construct {
     killSwitch.addMethod('POST', integration, iam);
     killSwitch.addResource('release').addMethod('POST', integration, iam);
     this.api.root.addResource('status').addMethod('GET', integration, iam);
+    this.api.root.addResource('timeline').addMethod('GET', integration, iam);
     const breaker = this.api.root.addResource('breaker');
     breaker.addResource('approve').addMethod('POST', integration, iam);
     breaker.addResource('reject').addMethod('POST', integration, iam);

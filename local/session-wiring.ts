@@ -48,6 +48,7 @@ import { SqsEventSource } from './sqs-event-source';
 import { SubmitCallLog } from './submit-call-log';
 import { createFifoQueues, createStandardQueues, localSqsClientConfig } from './sqs-local';
 import { LocalIntakeQueue } from './intake-queue';
+import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log';
 
 /** Every Wait state of a local breaker execution (cooldown, probation) lasts this long instead of minutes. */
 const LOCAL_BREAKER_WAIT_MS = 5_000;
@@ -246,6 +247,7 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
       callers: { operators: resolveOperatorPolicy(c.settings.config), apiId: LOCAL_API.apiId, stage: LOCAL_API.stage },
       arm: { ...armSettingsFor(c.settings.config, c.settings.profile.symbols.map((s) => s.symbol)), marketDataStore: c.stores.marketDataStore },
       flatten: { closeAllPositions: () => c.orderDeps.broker.closeAllPositions(), audit: c.stores.orderStore },
+      auditLog: new DynamoAuditLog(c.infra.ddb, c.infra.tableName),
     }),
     { principalFrom: 'header' },
   );

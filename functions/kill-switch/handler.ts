@@ -9,6 +9,8 @@
 // say which), 503 when KILLED could not be stored; a flatten answers like an activation. A refused release,
 // approval, rejection, arm, re-enable or flatten is 409 with its coded reason. An account that is not one of the environment's answers 404 on every route, before
 // anything is read or written (a mistyped account must not look like a done kill).
+import type { AuditLog } from '../../shared/ports/audit-log';
+import { readTimeline, TimelineQuerySchema } from '../../shared/timeline/timeline';
 import { awsCancelAll, onCallPager } from '../../adapters/aws/safety-wiring';
 import { breakerControl, orderIntakeControlPlane } from '../../adapters/aws/kill-switch-wiring';
 import { Buffer } from 'node:buffer';
@@ -60,6 +62,8 @@ export type KillSwitchHandlerDeps = KillSwitchDeps &
   riskStore: Pick<RiskStore, 'reenableExecution'>;
   /** The broker's close-all and the audit trail for POST /flatten; without it the route answers 503. */
   flatten?: FlattenDeps;
+  /** The audit trail's read side for GET /timeline; without it the route answers 503. */
+  auditLog?: AuditLog;
 };
 
 export interface KillSwitchHandlerOptions {
@@ -94,7 +98,7 @@ const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
   body: JSON.stringify(body),
 });
 
-type Route = 'activate' | 'release' | 'approve' | 'reject' | 'arm' | 'reenable' | 'flatten' | 'status';
+type Route = 'activate' | 'release' | 'approve' | 'reject' | 'arm' | 'reenable' | 'flatten' | 'status' | 'timeline';
 const routeOf = (method: string, path: string): Route | undefined => {
   const p = path.length > 1 ? path.replace(/\/+$/, '') : path;
   if (method === 'POST' && p === '/kill-switch') return 'activate';
@@ -105,6 +109,7 @@ const routeOf = (method: string, path: string): Route | undefined => {
   if (method === 'POST' && p === '/execution/reenable') return 'reenable';
   if (method === 'POST' && p === '/flatten') return 'flatten';
   if (method === 'GET' && p === '/status') return 'status';
+  if (method === 'GET' && p === '/timeline') return 'timeline';
   return undefined;
 };
 
@@ -131,6 +136,13 @@ export const createKillSwitchHandler =
         const { account } = parseInput(d, FUNCTION, StatusQuerySchema, request.queryStringParameters ?? {});
         if (!d.accounts.includes(account)) return unknownAccount(account, d.accounts);
         return json(200, await killSwitchStatus(d, account));
+      }
+
+      if (route === 'timeline') {
+        if (!d.auditLog) return json(503, { error: 'Unavailable', message: 'the audit trail is not readable through this API' });
+        const query = parseInput(d, FUNCTION, TimelineQuerySchema, request.queryStringParameters ?? {}, 'query');
+        if (!d.accounts.includes(query.account)) return unknownAccount(query.account, d.accounts);
+        return json(200, await readTimeline(d.auditLog, query));
       }
 
       const text = request.body ? (request.isBase64Encoded ? Buffer.from(request.body, 'base64').toString('utf8') : request.body) : '{}';
@@ -208,6 +220,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     callers: runtime,
     arm: { ...armSettingsFor(adapters.config), marketDataStore: adapters.stores.marketDataStore },
     flatten: { closeAllPositions: () => adapters.broker.closeAllPositions(), audit: adapters.stores.orderStore },
+    auditLog: adapters.auditLog,
   };
   return awsDeps;
 };

@@ -23,6 +23,8 @@ export const ROUTE_ACTIONS = {
   'POST /flatten': 'flatten',
   'POST /arm': 'arm',
   'GET /status': 'status',
+  // The audit trail is read-only, like the status: whoever may see an account's state may read its timeline.
+  'GET /timeline': 'status',
 } as const satisfies Record<string, OperatorAction>;
 export type RouteKey = keyof typeof ROUTE_ACTIONS;
 

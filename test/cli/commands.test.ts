@@ -121,10 +121,10 @@ describe('operator CLI, help and usage', () => {
   it('lists every command in --help', async () => {
     const run = capture();
     await expect(runCli(['--help'], run.io)).resolves.toBe(0);
-    for (const command of ['status', 'kill', 'release', 'approve', 'reject', 'reenable', 'flatten', 'arm']) expect(run.lines.join('\n')).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['status', 'timeline', 'kill', 'release', 'approve', 'reject', 'reenable', 'flatten', 'arm']) expect(run.lines.join('\n')).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
   });
 
-  it.each(['status', 'kill', 'release', 'approve', 'reject', 'reenable', 'flatten', 'arm'])('has --help for %s, naming its target options', async (command) => {
+  it.each(['status', 'timeline', 'kill', 'release', 'approve', 'reject', 'reenable', 'flatten', 'arm'])('has --help for %s, naming its target options', async (command) => {
     const run = capture();
     await expect(runCli([command, '--help'], run.io)).resolves.toBe(0);
     expect(run.lines.join('\n')).toMatch(/--local <url>/);

@@ -38,6 +38,8 @@ describe('operator CLI against the local API', () => {
             await sleep(1000);
           }
           seen.unknown = await tsp(['status', '--local', url, '--account', 'paper1', '--as', 'bob']);
+          const now = Date.now();
+          seen.timeline = await tsp(['timeline', ...local, '--as', 'carol', '--from', new Date(now - 120_000).toISOString(), '--to', new Date(now + 1000).toISOString()]);
         })().finally(() => controller.abort());
       },
     });
@@ -51,6 +53,11 @@ describe('operator CLI against the local API', () => {
     expect(seen.selfRelease?.code).toBe(1);
     expect(seen.selfRelease?.err).toMatch(/^release refused \(SAME_PRINCIPAL\): alice activated the kill switch; a different person must release it/);
     expect(seen.release?.code === 0 || seen.release?.code === 3).toBe(true);
+    // The incident's timeline: the kill and the release, by their people, among the run's decisions.
+    expect(seen.timeline?.code).toBe(0);
+    expect(seen.timeline?.out).toMatch(/^# Timeline of paper-1: /);
+    expect(seen.timeline?.out).toMatch(/\| TRADING_STATE_CHANGED \| alice \|/);
+    expect(seen.timeline?.out).toMatch(/\| TRADING_STATE_CHANGED \| bob \|/);
     expect(seen.unknown).toMatchObject({ code: 1, err: expect.stringMatching(/^status: unknown account: paper1 is not an account of this environment/) });
   });
 });

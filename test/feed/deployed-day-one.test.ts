@@ -20,9 +20,8 @@ import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { dynamoClient, freshTable } from '../support/dynamo';
 import { dailyBar } from '../support/fake-alpaca';
 import { FeedTaskHarness, SYMBOLS, until } from '../support/feed-task-harness';
-import { RecordingBus, RecordingPager, scanAll, silentLogger } from '../support/fixtures';
-import { postEvent, TEST_API } from '../support/kill-switch-api';
-import { RecordingControlPlane } from '../support/recording-control-plane';
+import { RecordingBus, scanAll, silentLogger } from '../support/fixtures';
+import { postEvent, quietKillSwitchDeps, TEST_API } from '../support/kill-switch-api';
 
 const DEV = loadEnvironmentConfig('dev');
 const ACCOUNT = DEV.accounts[0] as string;
@@ -72,22 +71,16 @@ describe('a deployed environment’s first day', () => {
     await expect(stores.tradingStateStore.getTradingState(ACCOUNT)).resolves.toBeUndefined();
 
     // A person arms it through the kill-switch API.
-    const api = createKillSwitchHandler(() => ({
-      ...stores,
-      controlPlane: new RecordingControlPlane(),
-      pager: new RecordingPager(),
-      clock: systemClock,
-      cancelAll: async () => ({ requested: 0, canceledLocally: 0, waiting: 0 }),
-      startRecovery: async () => undefined,
-      approvals: { approve: () => Promise.reject(new Error('not expected')), reject: () => Promise.reject(new Error('not expected')) },
-      telemetry: new InMemoryTelemetry(),
-      logger: silentLogger,
-      accounts: [ACCOUNT],
-      // As deployed in dev: no operator list, so any person of the API's account may act.
-      callers: { operators: resolveOperatorPolicy(DEV), apiId: TEST_API.apiId, stage: TEST_API.stage },
-      // The session check is the risk function's; here every market counts as open so the test runs at any hour.
-      arm: { ...armSettingsFor(DEV), isOpen: () => true, marketDataStore: stores.marketDataStore },
-    }));
+    const api = createKillSwitchHandler(() =>
+      quietKillSwitchDeps(stores, {
+        clock: systemClock,
+        accounts: [ACCOUNT],
+        // As deployed in dev: no operator list, so any person of the API's account may act.
+        callers: { operators: resolveOperatorPolicy(DEV), apiId: TEST_API.apiId, stage: TEST_API.stage },
+        // The session check is the risk function's; here every market counts as open so the test runs at any hour.
+        arm: { ...armSettingsFor(DEV), isOpen: () => true, marketDataStore: stores.marketDataStore },
+      }),
+    );
     const armed = await api(postEvent('/arm', { account: ACCOUNT, reason: 'first day: feed ready, reconciliation clean' }));
     expect(JSON.parse(armed.body)).toMatchObject({ outcome: 'armed', state: 'ACTIVE' });
 

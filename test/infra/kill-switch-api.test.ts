@@ -39,10 +39,11 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
   };
   const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
 
-  it('serves exactly the routes that have a permission: kill, release, approve, reject, re-enable, flatten, arm and status', () => {
+  it('serves exactly the routes that have a permission: kill, release, approve, reject, re-enable, flatten, arm, status and timeline', () => {
     expect(routes(template)).toEqual(Object.keys(ROUTE_ACTIONS).sort());
     expect(routes(template)).toEqual([
       'GET /status',
+      'GET /timeline',
       'POST /arm',
       'POST /breaker/approve',
       'POST /breaker/reject',
@@ -55,7 +56,7 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
 
   it('requires IAM authorization on every method', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
-    expect(methods).toHaveLength(8);
+    expect(methods).toHaveLength(9);
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 

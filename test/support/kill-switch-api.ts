@@ -1,6 +1,11 @@
 // Kill-switch API events as API Gateway sends them (the request context of one test API and stage), and the
 // operators the handler tests act as: people named by IAM users and per-person roles, each with every action.
 import type { CallerAccess } from '../../functions/kill-switch/caller-access';
+import type { TradingStores } from '../../adapters/dynamodb/dynamo-stores';
+import { InMemoryTelemetry } from '../../adapters/memory/in-memory-telemetry';
+import type { KillSwitchHandlerDeps } from '../../functions/kill-switch/handler';
+import { ACCOUNT, ManualClock, RecordingPager, silentLogger } from './fixtures';
+import { RecordingControlPlane } from './recording-control-plane';
 import { OPERATOR_ACTIONS, type Operator, type OperatorAction } from '../../shared/operators/operator-config';
 
 /** The API the test handlers trust; an event naming another is refused. */
@@ -50,4 +55,23 @@ export const postEvent = (path: string, body: unknown, userArn: string = ALICE) 
   body: JSON.stringify(body),
   isBase64Encoded: false,
   requestContext: gatewayContext('POST', userArn),
+});
+
+/**
+ * The kill-switch handler's dependencies for a test that exercises one route: the stores it is given, and for
+ * everything else a stand-in that records (control plane, pager) or refuses what the test does not expect.
+ */
+export const quietKillSwitchDeps = (stores: TradingStores, over: Partial<KillSwitchHandlerDeps> = {}): KillSwitchHandlerDeps => ({
+  ...stores,
+  controlPlane: new RecordingControlPlane(),
+  pager: new RecordingPager(),
+  clock: new ManualClock(),
+  cancelAll: async () => ({ requested: 0, canceledLocally: 0, waiting: 0 }),
+  startRecovery: async () => undefined,
+  approvals: { approve: () => Promise.reject(new Error('not expected')), reject: () => Promise.reject(new Error('not expected')) },
+  telemetry: new InMemoryTelemetry(),
+  logger: silentLogger,
+  accounts: [ACCOUNT],
+  callers: testCallers(),
+  ...over,
 });

@@ -5,13 +5,12 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
-import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import { createKillSwitchHandler, type KillSwitchHandlerDeps } from '../../../functions/kill-switch/handler';
 import { auditEntry } from '../../../shared/audit/audit-entry';
 import type { Operator } from '../../../shared/operators/operator-config';
 import { freshStores } from '../../support/dynamo';
-import { ACCOUNT, ManualClock, RecordingPager, scanAll, silentLogger } from '../../support/fixtures';
-import { ALICE, BOB, DAVE_ROLE, gatewayContext, sessionOf, TEST_API, testCallers } from '../../support/kill-switch-api';
+import { ACCOUNT, RecordingPager, scanAll } from '../../support/fixtures';
+import { ALICE, BOB, DAVE_ROLE, gatewayContext, sessionOf, TEST_API, testCallers, quietKillSwitchDeps } from '../../support/kill-switch-api';
 import { RecordingControlPlane } from '../../support/recording-control-plane';
 
 /** Erin may only press the button and look; Frank may only look. */
@@ -33,19 +32,7 @@ let stores: TradingStores;
 let controlPlane: RecordingControlPlane;
 let pager: RecordingPager;
 
-const deps = (): KillSwitchHandlerDeps => ({
-  ...stores,
-  controlPlane,
-  pager,
-  clock: new ManualClock(),
-  cancelAll: async () => ({ requested: 0, canceledLocally: 0, waiting: 0 }),
-  startRecovery: async () => undefined,
-  approvals: { approve: () => Promise.reject(new Error('not expected')), reject: () => Promise.reject(new Error('not expected')) },
-  telemetry: new InMemoryTelemetry(),
-  logger: silentLogger,
-  accounts: [ACCOUNT],
-  callers: testCallers(LIMITED),
-});
+const deps = (): KillSwitchHandlerDeps => quietKillSwitchDeps(stores, { controlPlane, pager, callers: testCallers(LIMITED) });
 const api = () => createKillSwitchHandler(deps);
 
 const event = (method: string, path: string, userArn: string | null, over: { requestContext?: Record<string, unknown>; body?: unknown } = {}) => ({

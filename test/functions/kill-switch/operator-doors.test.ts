@@ -7,13 +7,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { TradingStores } from '../../../adapters/dynamodb/dynamo-stores';
 import type { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
-import { InMemoryTelemetry } from '../../../adapters/memory/in-memory-telemetry';
 import { createKillSwitchHandler, type KillSwitchHandlerDeps } from '../../../functions/kill-switch/handler';
 import { auditEntry } from '../../../shared/audit/audit-entry';
 import { freshStores } from '../../support/dynamo';
-import { ACCOUNT, intentFor, ManualClock, RecordingPager, scanAll, silentLogger, STRATEGY } from '../../support/fixtures';
-import { RecordingControlPlane } from '../../support/recording-control-plane';
-import { ALICE, BOB, CAROL, postEvent, testCallers } from '../../support/kill-switch-api';
+import { ACCOUNT, intentFor, ManualClock, RecordingPager, scanAll, STRATEGY } from '../../support/fixtures';
+import { ALICE, BOB, CAROL, postEvent, quietKillSwitchDeps } from '../../support/kill-switch-api';
 
 let client: DynamoDBClient;
 let tableName: string;
@@ -25,29 +23,22 @@ let clock: ManualClock;
 let brokerCalls: string[];
 let closeFails: boolean;
 
-const deps = (): KillSwitchHandlerDeps => ({
-  ...stores,
-  controlPlane: new RecordingControlPlane(),
-  pager,
-  clock,
-  cancelAll: async () => {
-    brokerCalls.push('cancel-all');
-    return { requested: 1, canceledLocally: 0, waiting: 0, waitingIds: [], notReached: [] };
-  },
-  startRecovery: async () => undefined,
-  approvals: { approve: () => Promise.reject(new Error('not expected')), reject: () => Promise.reject(new Error('not expected')) },
-  telemetry: new InMemoryTelemetry(),
-  logger: silentLogger,
-  accounts: [ACCOUNT],
-  callers: testCallers(),
-  flatten: {
-    closeAllPositions: async () => {
-      if (closeFails) throw new Error('broker unreachable');
-      brokerCalls.push('close-all');
+const deps = (): KillSwitchHandlerDeps =>
+  quietKillSwitchDeps(stores, {
+    pager,
+    clock,
+    cancelAll: async () => {
+      brokerCalls.push('cancel-all');
+      return { requested: 1, canceledLocally: 0, waiting: 0, waitingIds: [], notReached: [] };
     },
-    audit: stores.orderStore,
-  },
-});
+    flatten: {
+      closeAllPositions: async () => {
+        if (closeFails) throw new Error('broker unreachable');
+        brokerCalls.push('close-all');
+      },
+      audit: stores.orderStore,
+    },
+  });
 
 const post = (path: string, body: unknown, principal: string = ALICE, over: Partial<KillSwitchHandlerDeps> = {}) =>
   createKillSwitchHandler(() => ({ ...deps(), ...over }))(postEvent(path, body, principal));
