@@ -5,14 +5,16 @@ import { brokerStreamTarget } from './broker-stream';
 import { killSwitchTarget } from './kill-switch-event';
 import { marketDataTarget } from './market-data';
 import { orderTarget } from './order-message';
+import { riskBatchTarget } from './risk-batch';
 import { riskTarget } from './risk-event';
 import { failuresOf, fuzzTarget, type EntryReport, type FuzzTarget } from './runner';
 
-export const ENTRY_POINTS = ['risk', 'order', 'kill-switch', 'broker-stream', 'market-data'] as const;
+export const ENTRY_POINTS = ['risk', 'risk-batch', 'order', 'kill-switch', 'broker-stream', 'market-data'] as const;
 export type EntryPoint = (typeof ENTRY_POINTS)[number];
 
 const builders: Record<EntryPoint, (dynamoEndpoint: string) => Promise<FuzzTarget<unknown>>> = {
   risk: riskTarget,
+  'risk-batch': riskBatchTarget,
   'kill-switch': killSwitchTarget as (endpoint: string) => Promise<FuzzTarget<unknown>>,
   'broker-stream': brokerStreamTarget as () => Promise<FuzzTarget<unknown>>,
   'market-data': marketDataTarget as () => Promise<FuzzTarget<unknown>>,

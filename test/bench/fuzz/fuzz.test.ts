@@ -10,7 +10,7 @@ import { failuresOf, fuzzTarget, mixOf, type FuzzTarget, type Verdict } from '..
 import { TableWatch } from '../../../bench/fuzz/table-watch';
 
 // The entry points over DynamoDB Local cost a few round trips per input, the others microseconds: 100 and 1,000 inputs.
-const TABLE_ENTRY_POINTS = ['risk', 'order', 'kill-switch'] as const;
+const TABLE_ENTRY_POINTS = ['risk', 'risk-batch', 'order', 'kill-switch'] as const;
 const MEMORY_ENTRY_POINTS = ENTRY_POINTS.filter((name) => !(TABLE_ENTRY_POINTS as readonly string[]).includes(name));
 
 describe('npm run fuzz', () => {
