@@ -12,7 +12,8 @@ import type { LocalReport } from './report';
 import { buildReport } from './report-builder';
 import { startLocalFeed, type LocalFeed, type LocalMarket } from './local-feed';
 import { scenarioProfile, type Scenario } from './scenarios';
-import { createLocalInfrastructure, startPipeline, wireSession, type SessionWiring } from './session-wiring';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { createLocalInfrastructure, startPipeline, wireSession, type LocalInfrastructure, type SessionWiring } from './session-wiring';
 import { startLocalSqs } from './sqs-local';
 import { TradingLoop } from './trading-loop';
 import { KillDrills } from './kill-drill';
@@ -51,6 +52,11 @@ export interface SessionOptions {
   progressEveryMs?: number;
   /** Kill drills to run (kill-drill; default the scenario's ten): the run ends once they are done. */
   killDrills?: number;
+  /**
+   * A DynamoDB Local already running (the test suite's): the session makes its own table there and deletes it
+   * at the end, instead of starting and stopping an emulator of its own.
+   */
+  dynamoEndpoint?: string;
 }
 
 export const runSession = async (options: SessionOptions): Promise<LocalReport> => {
@@ -69,13 +75,14 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   let wiring: SessionWiring | undefined;
   let api: LocalApi | undefined;
   let feed: LocalFeed | undefined;
-  const dynamo = await startDynamoDbLocal();
+  let infra: LocalInfrastructure | undefined;
+  const dynamo = options.dynamoEndpoint !== undefined ? { endpoint: options.dynamoEndpoint, stop: async () => undefined } : await startDynamoDbLocal();
   const sqs = await startLocalSqs().catch(async (error: unknown) => {
     await dynamo.stop();
     throw error;
   });
   try {
-    const infra = await createLocalInfrastructure(dynamo.endpoint, sqs.endpoint);
+    infra = await createLocalInfrastructure(dynamo.endpoint, sqs.endpoint);
     const startingCash = options.startingCash ?? profile.startingCash;
     wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted, sourceGuard: options.sourceGuard !== false });
     const startup = await startPipeline(wiring);
@@ -141,6 +148,9 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     await feed?.close();
     await api?.close().catch(() => undefined);
     await wiring?.breaker.stop().catch(() => undefined);
+    await Promise.allSettled([wiring?.intentIntake.stop(), wiring?.eventSource.stop()]);
+    // A shared emulator outlives the run: its table goes, so runs do not pile up in its memory.
+    if (options.dynamoEndpoint !== undefined && infra) await infra.ddb.send(new DeleteTableCommand({ TableName: infra.tableName })).catch(() => undefined);
     await Promise.allSettled([sqs.stop(), dynamo.stop()]);
   }
 };

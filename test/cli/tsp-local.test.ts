@@ -1,7 +1,7 @@
 // The operator CLI end to end against the local API of a running session: a person reads the status, another
 // kills the account, the status shows it KILLED, a third releases once reconciliation is clean again.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { runCli, type CliIo } from '../../cli/commands';
 import { runSession } from '../../local/session';
 
@@ -18,7 +18,7 @@ describe('operator CLI against the local API', () => {
     const seen: Record<string, { code: number; out: string; err: string }> = {};
     let driving: Promise<void> | undefined;
     const controller = new AbortController();
-    await runSession({
+    await runSession({ dynamoEndpoint: inject('dynamoEndpoint'), 
       durationMs: 60_000,
       seed: 4,
       reconcileEveryMs: 1000,

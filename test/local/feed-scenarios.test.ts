@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { LocalReportSchema } from '../../local/report';
 import { runSession } from '../../local/session';
 
@@ -19,7 +19,7 @@ const recording = join(mkdtempSync(join(tmpdir(), 'feed-e2e-')), 'flash-crash.js
 
 describe('the feed, end to end', () => {
   it('refuses a flash crash’s bad ticks by reason and writes marks only from accepted data, while the period collar acts on the real fall', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 9000, seed: 3, scenario: 'flash-crash', record: recording });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 9000, seed: 3, scenario: 'flash-crash', record: recording });
     cleanEnd(report);
     const { ticks } = report.feed;
     expect(ticks.rejected).toMatchObject({ PRICE_INVALID: expect.any(Number), TIMESTAMP_TOO_OLD: expect.any(Number), PRICE_JUMP: expect.any(Number) });
@@ -32,7 +32,7 @@ describe('the feed, end to end', () => {
 
   // Plays the recording the flash-crash run above made (tests in a file run in order).
   it('replays a recorded run through the same validator: its bad ticks are refused for the same reasons', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 9000, seed: 3, market: { kind: 'replay', path: recording } });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 9000, seed: 3, market: { kind: 'replay', path: recording } });
     cleanEnd(report);
     expect(report.feed.sources).toEqual(['replay']);
     expect(report.feed.ticks.accepted).toBeGreaterThan(0);
@@ -42,7 +42,7 @@ describe('the feed, end to end', () => {
   });
 
   it('fails over to the backup when the primary source dies, and trading goes on without a halt', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 10_000, seed: 4, scenario: 'feed-failover' });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 10_000, seed: 4, scenario: 'feed-failover' });
     cleanEnd(report);
     expect(report.feed.sources).toEqual(['alpaca-crypto', 'coinbase']);
     expect(report.feed.failovers).toBeGreaterThanOrEqual(1);
@@ -53,7 +53,7 @@ describe('the feed, end to end', () => {
   });
 
   it('halts through FEED_STALE when both sources die, with no order reaching the broker while halted', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 14_000, seed: 4, scenario: 'feed-outage' });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 14_000, seed: 4, scenario: 'feed-outage' });
     cleanEnd(report);
     expect(report.feed.source).toBeNull();
     expect(report.breakerExecutions.map((e) => e.name)).toEqual([expect.stringMatching(/^FEED_STALE\.paper-1\./)]);
@@ -62,7 +62,7 @@ describe('the feed, end to end', () => {
   });
 
   it('disables a strategy that throws on every tick, keeping the heartbeat and the marks fresh', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 6000, seed: 2, strategyPath: 'test/support/strategies/throwing.ts' });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 6000, seed: 2, strategyPath: 'test/support/strategies/throwing.ts' });
     cleanEnd(report);
     expect(report.strategies.throwing).toMatchObject({ intents: 0, disabled: true });
     expect(report.strategies.throwing?.errors).toBeGreaterThanOrEqual(5);
@@ -73,7 +73,7 @@ describe('the feed, end to end', () => {
   });
 
   it('abandons and disables a strategy that never returns, keeping the heartbeat and the marks fresh', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 6000, seed: 2, strategyPath: 'test/support/strategies/looping.ts' });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 6000, seed: 2, strategyPath: 'test/support/strategies/looping.ts' });
     cleanEnd(report);
     expect(report.strategies.looping).toMatchObject({ intents: 0, disabled: true });
     expect(report.strategies.looping?.timeouts).toBeGreaterThanOrEqual(5);

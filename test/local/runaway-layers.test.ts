@@ -2,7 +2,7 @@
 // guard on, the guard (INTENT_RATE); with it off (--no-source-guard, tests and drills only), the risk
 // function's own INTENT_FLOOD breach, once, with nothing reaching the broker after the halt. A burst of 300
 // intents keeps the runs short; the latency is a figure of the `npm start` runs, not asserted (timing).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { LocalReportSchema } from '../../local/report';
 import { runSession } from '../../local/session';
 import { dec } from '../../shared/money/decimal';
@@ -11,7 +11,7 @@ const BURST = 'test/support/strategies/flood-burst.ts';
 
 describe('the layer that stops a runaway', () => {
   it('is the risk function’s INTENT_FLOOD breach when the host’s guard is off: one execution, nothing sent after the halt, exposure within its cap', { timeout: 300_000 }, async () => {
-    const report = await runSession({ durationMs: 4000, seed: 3, scenario: 'runaway', strategyPath: BURST, sourceGuard: false });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 4000, seed: 3, scenario: 'runaway', strategyPath: BURST, sourceGuard: false });
     expect(LocalReportSchema.parse(report)).toBeTruthy();
     expect(report.intentsRefusedBySource).toBe(0);
     expect(report.runaway).toMatchObject({ sourceGuard: false, stoppedBy: 'risk-intent-flood', firstBreachId: expect.stringMatching(/^INTENT_FLOOD\.paper-1\.S/) });
@@ -24,7 +24,7 @@ describe('the layer that stops a runaway', () => {
   });
 
   it('is the host’s guard when it is on: the report names the source guard, and the risk function raised no flood breach', { timeout: 300_000 }, async () => {
-    const report = await runSession({ durationMs: 4000, seed: 3, scenario: 'runaway', strategyPath: BURST });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 4000, seed: 3, scenario: 'runaway', strategyPath: BURST });
     expect(report.intentsRefusedBySource).toBeGreaterThan(0);
     expect(report.runaway).toMatchObject({ sourceGuard: true, stoppedBy: 'source-guard', firstBreachId: expect.stringMatching(/^INTENT_RATE\.paper-1\./) });
     expect(report.breakerExecutions.map((e) => e.name)).toEqual([expect.stringMatching(/^INTENT_RATE\.paper-1\./)]);

@@ -1,13 +1,13 @@
 // End to end on one machine: the sample strategy's intents pass the risk function, are queued, submitted,
 // filled and booked, and reconciliation agrees with the simulated broker's own book.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { LocalReportSchema } from '../../local/report';
 import { runSession } from '../../local/session';
 import { dec } from '../../shared/money/decimal';
 
 describe('local session', () => {
   it('runs the sample strategy end to end with fills and zero reconciliation breaks', { timeout: 120_000 }, async () => {
-    const report = await runSession({ durationMs: 4000, seed: 7, tickMs: 50 });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 4000, seed: 7, tickMs: 50 });
     expect(LocalReportSchema.parse(report)).toBeTruthy();
     expect(report.intents).toBeGreaterThan(0);
     expect(report.fills).toBeGreaterThan(0);
@@ -26,7 +26,7 @@ describe('local session', () => {
   });
 
   it('keeps one broker order per intent and ends reconciled when a fifth of broker calls fail and updates are lost', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 3000, seed: 11, tickMs: 50, scenario: 'broker-faults' });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 3000, seed: 11, tickMs: 50, scenario: 'broker-faults' });
     expect(report.brokerOrders.faultsInjected).toBeGreaterThan(0);
     expect(report.brokerOrders.duplicates).toBe(0);
     expect(report.fills).toBe(report.brokerFills);
@@ -36,7 +36,7 @@ describe('local session', () => {
 
   it('halts a runaway strategy firing 1,500 intents a second: nothing reaches the broker after HALTED and exposure stays under its cap', { timeout: 180_000 }, async () => {
     // The runaway with a 3 s warm-up (the scenario's is 10 s): the guard's halt does not depend on a warm pipeline.
-    const report = await runSession({ durationMs: 5000, seed: 5, scenario: 'runaway', strategyPath: 'test/support/strategies/quick-runaway.ts' });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 5000, seed: 5, scenario: 'runaway', strategyPath: 'test/support/strategies/quick-runaway.ts' });
     expect(LocalReportSchema.parse(report)).toBeTruthy();
     // The strategy fired at Knight's rate; the host's guard published at most its limit.
     expect(report.intentsProposed).toBeGreaterThan(1500);
@@ -51,7 +51,7 @@ describe('local session', () => {
   });
 
   it('halts through the dead-man switch when the feed hangs: a FEED_STALE breach, nothing sent while stopped', { timeout: 180_000 }, async () => {
-    const report = await runSession({ durationMs: 10_000, seed: 3, tickMs: 50, scenario: 'feed-stall' });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 10_000, seed: 3, tickMs: 50, scenario: 'feed-stall' });
     expect(report.deadManStaleChecks).toBeGreaterThan(0);
     expect(report.breakerExecutions.map((e) => e.name)).toEqual([expect.stringMatching(/^FEED_STALE\.paper-1\.HB/)]);
     expect(report.haltLatencyMs).not.toBeNull();
@@ -69,7 +69,7 @@ describe('local session', () => {
     // is read after the kill has answered (its steps done) and before the drain restarts the consumer.
     const controller = new AbortController();
     let answers: Promise<Answer[]> | undefined;
-    const report = await runSession({
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'), 
       durationMs: 60_000,
       seed: 9,
       tickMs: 50,
@@ -101,7 +101,7 @@ describe('local session', () => {
   it('stops early on a signal and still drains, reconciles and reports', { timeout: 120_000 }, async () => {
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 1500);
-    const report = await runSession({ durationMs: 60_000, seed: 8, tickMs: 50, signal: controller.signal });
+    const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'),  durationMs: 60_000, seed: 8, tickMs: 50, signal: controller.signal });
     expect(report.stoppedBy).toBe('signal');
     expect(report.durationMs).toBeLessThan(60_000);
     expect(report.reconciliation.breaks).toBe(0);
