@@ -4,19 +4,14 @@
 // wrong) and take every other one. Accepted: at least one record taken. Rejected: an envelope that is not an
 // SQS batch (InvalidInputError naming the field), or every record reported failed; then nothing may be
 // written or queued. Anything else thrown, or a wrong record reported, is a crash.
-import { SQSClient, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
-import { SqsOrderQueue } from '../../adapters/sqs/sqs-order-queue';
 import { createRiskBatchHandler, OrderIntendedEventSchema } from '../../functions/risk/handler';
 import { InvalidInputError } from '../../shared/errors/errors';
 import { toSqsEvent } from '../../local/sqs-event-source';
-import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
-import { testLimits } from '../../test/support/fixtures';
 import { garbageJson, garbageText, oneFieldWrong } from './mutate';
-import { validRiskEvent } from './risk-event';
+import { riskFuzzWorld, validRiskEvent } from './risk-event';
 import { clearIssues, crashOf, mixOf, type FuzzTarget, type Verdict } from './runner';
-import { TableWatch } from './table-watch';
-import { allOf, CountingQueue, quietLogger, seededEpoch, type Epoch } from './world';
 
 const QUEUE_ARN = 'arn:aws:sqs:us-east-1:000000000000:fz-intents';
 
@@ -49,34 +44,15 @@ const wrongBatch: fc.Arbitrary<{ input: unknown; mutation: string }> = fc
   .map((records) => ({ input: batchOf(records.map((r) => r.body)), mutation: records.map((r) => r.mutation).join('; ') }));
 
 export const riskBatchTarget = async (dynamoEndpoint: string): Promise<FuzzTarget<unknown>> => {
-  const watch = new TableWatch(dynamoEndpoint);
-  const sqs = await startLocalSqs();
-  const sqsClient = new SQSClient(localSqsClientConfig(sqs.endpoint));
-  let queue = new CountingQueue({ enqueue: async () => undefined });
-  let epoch: Epoch | undefined;
-  const risk = createRiskBatchHandler(() => {
-    if (!epoch) throw new Error('no epoch started');
-    return {
-      ...epoch.stores,
-      queue,
-      bus: epoch.bus,
-      clock: epoch.clock,
-      telemetry: epoch.telemetry,
-      defaults: testLimits({ maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 100, windowMs: 1000 } } }),
-      logger: quietLogger,
-    };
-  });
+  const world = await riskFuzzWorld(dynamoEndpoint);
+  const risk = createRiskBatchHandler(world.deps);
   return {
     name: 'risk-batch',
     arbitrary: mixOf(fc.oneof(garbageJson, garbageJson.map((records) => ({ Records: [records] }))), validBatch, wrongBatch),
     epochSize: 100,
-    startEpoch: async (n) => {
-      epoch = await seededEpoch(watch, 'risk-batch', n);
-      const { queueUrl } = await createFifoQueues(sqsClient, `fz-riskb-${epoch.tableName}`);
-      queue = new CountingQueue(new SqsOrderQueue(sqsClient, queueUrl));
-    },
+    startEpoch: (n) => world.startEpoch('risk-batch', n),
     send: async (event): Promise<Verdict> => {
-      epoch?.clock.advance(20);
+      world.tick();
       try {
         const response = await risk(event);
         const failed = response.batchItemFailures.map((f) => f.itemIdentifier).sort();
@@ -93,11 +69,7 @@ export const riskBatchTarget = async (dynamoEndpoint: string): Promise<FuzzTarge
         return crashOf(error);
       }
     },
-    watch: allOf(watch, { before: () => queue.before(), after: (rejected) => queue.after(rejected) }),
-    close: async () => {
-      await watch.close();
-      sqsClient.destroy();
-      await sqs.stop();
-    },
+    watch: world.watch,
+    close: world.close,
   };
 };

@@ -5,13 +5,13 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import fc from 'fast-check';
 import { SqsOrderQueue } from '../../adapters/sqs/sqs-order-queue';
-import { createRiskHandler } from '../../functions/risk/handler';
+import { createRiskHandler, type RiskHandlerDeps } from '../../functions/risk/handler';
 import { InvalidInputError } from '../../shared/errors/errors';
 import type { OrderIntent } from '../../shared/events/order-events';
 import { createFifoQueues, localSqsClientConfig, startLocalSqs } from '../../local/sqs-local';
 import { ACCOUNT, intendedEvent, intentFor, testLimits } from '../../test/support/fixtures';
 import { garbageJson, oneFieldWrong } from './mutate';
-import { clearIssues, crashOf, mixOf, type FuzzTarget, type Verdict } from './runner';
+import { clearIssues, crashOf, mixOf, type FuzzTarget, type StateWatch, type Verdict } from './runner';
 import { TableWatch } from './table-watch';
 import { allOf, CountingQueue, quietLogger, seededEpoch, type Epoch } from './world';
 
@@ -37,25 +37,57 @@ export const validRiskEvent: fc.Arbitrary<unknown> = fc
   .tuple(intentArbitrary, fc.constantFrom(ACCOUNT, ACCOUNT, ACCOUNT, ACCOUNT, 'acct-2'))
   .map(([intent, account]) => intendedEvent(intent, account));
 
-export const riskTarget = async (dynamoEndpoint: string): Promise<FuzzTarget<unknown>> => {
-  const watch = new TableWatch(dynamoEndpoint);
+/**
+ * What both risk entry points run on: the table's watch, a fresh order queue per epoch (a rejected input must
+ * queue nothing either), and the risk function's dependencies over them.
+ */
+export interface RiskFuzzWorld {
+  deps: () => RiskHandlerDeps;
+  startEpoch: (prefix: string, n: number) => Promise<void>;
+  /** Moves the epoch's clock on between inputs. */
+  tick: () => void;
+  watch: StateWatch;
+  close: () => Promise<void>;
+}
+
+export const riskFuzzWorld = async (dynamoEndpoint: string): Promise<RiskFuzzWorld> => {
+  const table = new TableWatch(dynamoEndpoint);
   const sqs = await startLocalSqs();
   const sqsClient = new SQSClient(localSqsClientConfig(sqs.endpoint));
   let queue = new CountingQueue({ enqueue: async () => undefined });
   let epoch: Epoch | undefined;
-  const risk = createRiskHandler(() => {
-    if (!epoch) throw new Error('no epoch started');
-    return {
-      ...epoch.stores,
-      queue,
-      bus: epoch.bus,
-      clock: epoch.clock,
-      telemetry: epoch.telemetry,
-      // Generous limits, as the order function's tests use, so valid intents get past the rate checks to the deep ones.
-      defaults: testLimits({ maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 100, windowMs: 1000 } } }),
-      logger: quietLogger,
-    };
-  });
+  return {
+    deps: () => {
+      if (!epoch) throw new Error('no epoch started');
+      return {
+        ...epoch.stores,
+        queue,
+        bus: epoch.bus,
+        clock: epoch.clock,
+        telemetry: epoch.telemetry,
+        // Generous limits, as the order function's tests use, so valid intents get past the rate checks to the deep ones.
+        defaults: testLimits({ maxOrderNotional: '1000000', orderRate: { maxOrders: 100, windowMs: 1000, perSymbol: { maxOrders: 100, windowMs: 1000 } } }),
+        logger: quietLogger,
+      };
+    },
+    startEpoch: async (prefix, n) => {
+      epoch = await seededEpoch(table, prefix, n);
+      const { queueUrl } = await createFifoQueues(sqsClient, `fz-${prefix}-${epoch.tableName}`);
+      queue = new CountingQueue(new SqsOrderQueue(sqsClient, queueUrl));
+    },
+    tick: () => epoch?.clock.advance(20),
+    watch: allOf(table, { before: () => queue.before(), after: (rejected) => queue.after(rejected) }),
+    close: async () => {
+      await table.close();
+      sqsClient.destroy();
+      await sqs.stop();
+    },
+  };
+};
+
+export const riskTarget = async (dynamoEndpoint: string): Promise<FuzzTarget<unknown>> => {
+  const world = await riskFuzzWorld(dynamoEndpoint);
+  const risk = createRiskHandler(world.deps);
   return {
     name: 'risk',
     arbitrary: mixOf(
@@ -64,13 +96,9 @@ export const riskTarget = async (dynamoEndpoint: string): Promise<FuzzTarget<unk
       oneFieldWrong(validRiskEvent),
     ),
     epochSize: 200,
-    startEpoch: async (n) => {
-      epoch = await seededEpoch(watch, 'risk', n);
-      const { queueUrl } = await createFifoQueues(sqsClient, `fz-risk-${epoch.tableName}`);
-      queue = new CountingQueue(new SqsOrderQueue(sqsClient, queueUrl));
-    },
+    startEpoch: (n) => world.startEpoch('risk', n),
     send: async (event): Promise<Verdict> => {
-      epoch?.clock.advance(20);
+      world.tick();
       try {
         const outcome = await risk(event);
         return { kind: 'accepted', outcome: outcome.outcome === 'denied' ? `denied:${outcome.reason}` : outcome.outcome };
@@ -83,11 +111,7 @@ export const riskTarget = async (dynamoEndpoint: string): Promise<FuzzTarget<unk
       }
     },
     // The table, and the queue of the epoch: a rejected intent must not be queued either.
-    watch: allOf(watch, { before: () => queue.before(), after: (rejected) => queue.after(rejected) }),
-    close: async () => {
-      await watch.close();
-      sqsClient.destroy();
-      await sqs.stop();
-    },
+    watch: world.watch,
+    close: world.close,
   };
 };

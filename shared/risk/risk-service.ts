@@ -414,7 +414,11 @@ export type BatchIntentResult = { intentId: string; outcome: IntentOutcome } | {
  */
 export const decideIntentBatch = async (deps: RiskServiceDeps, items: readonly IntakeItem[]): Promise<BatchIntentResult[]> => {
   const byAccount = new Map<string, IntakeItem[]>();
-  for (const item of items) byAccount.set(item.intended.meta.account, [...(byAccount.get(item.intended.meta.account) ?? []), item]);
+  for (const item of items) {
+    const group = byAccount.get(item.intended.meta.account);
+    if (group) group.push(item);
+    else byAccount.set(item.intended.meta.account, [item]);
+  }
   const results = new Map<IntakeItem, BatchIntentResult>();
   await Promise.all(
     [...byAccount].map(async ([account, group]) => {
