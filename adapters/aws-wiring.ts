@@ -15,6 +15,7 @@ import { dynamoStores, type TradingStores } from './dynamodb/dynamo-stores';
 import { EventBridgeBus } from './eventbridge/eventbridge-bus';
 import { SqsOrderQueue } from './sqs/sqs-order-queue';
 import { systemClock } from './system/system-clock';
+import { captured } from './aws/client-capture';
 
 export interface AwsAdapters {
   config: EnvironmentConfig;
@@ -39,15 +40,15 @@ export const awsAdapters = (env: NodeJS.ProcessEnv = process.env): AwsAdapters =
   const queueUrl = runtime[RUNTIME_ENV.orderQueueUrl];
   const config = loadEnvironmentConfig(runtime[RUNTIME_ENV.environment]);
   let broker: Broker | undefined;
-  const ddb = new DynamoDBClient({});
+  const ddb = captured(new DynamoDBClient({}));
   cached = {
     config,
     stores: dynamoStores(ddb, runtime[RUNTIME_ENV.tableName]),
     auditLog: new DynamoAuditLog(ddb, runtime[RUNTIME_ENV.tableName]),
-    bus: new EventBridgeBus(new EventBridgeClient({}), runtime[RUNTIME_ENV.eventBusName]),
-    queue: queueUrl ? new SqsOrderQueue(new SQSClient({}), queueUrl) : undefined,
+    bus: new EventBridgeBus(captured(new EventBridgeClient({})), runtime[RUNTIME_ENV.eventBusName]),
+    queue: queueUrl ? new SqsOrderQueue(captured(new SQSClient({})), queueUrl) : undefined,
     get broker(): Broker {
-      broker ??= createBroker(config, { secretId: runtime[RUNTIME_ENV.brokerSecretId], secrets: new SecretsManagerClient({}) });
+      broker ??= createBroker(config, { secretId: runtime[RUNTIME_ENV.brokerSecretId], secrets: captured(new SecretsManagerClient({})) });
       return broker;
     },
   };

@@ -7,7 +7,12 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { ENVIRONMENT_NAMES } from '../shared/config/environments';
 import { localApi, OperatorCliError, regionOfApiUrl, signedApi, type ApiResponse, type OperatorApi } from './operator-api';
-import { describeAnswer, describeStatus, describeTimeline } from './render';
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { issuesOf } from '../shared/errors/zod-issues';
+import { ReferenceDocumentSchema } from '../shared/feed/reference-load';
+import { RiskLimitsOverrideSchema } from '../shared/risk/limits';
+import { describeAnswer, describeLimits, describeStatus, describeStrategySwitch, describeTimeline } from './render';
 import { findApiUrl } from './stack-endpoint';
 
 /** What the CLI touches outside itself: injectable so tests run it in-process. */
@@ -68,6 +73,18 @@ const report = (io: CliIo, command: string, answer: ApiResponse, json: boolean |
   return code;
 };
 
+/** A command that reads one account: GET <path>?account=…, printed by `human`. */
+const readAccount = (command: Command, path: string, io: CliIo, exit: (code: number) => void, human: (body: unknown) => string[]): void => {
+  const name = [command.parent?.parent ? command.parent.name() : '', command.name()].filter(Boolean).join(' ');
+  withTarget(command)
+    .requiredOption('--account <account>', 'the account')
+    .action(async (options: TargetOptions & { account: string }) => {
+      const api = await apiFor(options, io);
+      const answer = await api.send({ method: 'GET', path, query: { account: options.account } });
+      exit(report(io, name, answer, options.json, human));
+    });
+};
+
 /** The account-changing commands: POST <path> with the account and a reason, as the API's routes take them. */
 const ACTIONS = [
   { name: 'kill', path: '/kill-switch', summary: 'kill an account: trading KILLED, intake stopped, open orders cancelled, on-call paged' },
@@ -86,13 +103,7 @@ export const buildProgram = (io: CliIo, exit: (code: number) => void): Command =
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
 
-  withTarget(program.command('status').description("an account's trading state, kill switch, intake, breaker, open orders and last reconciliation"))
-    .requiredOption('--account <account>', 'the account')
-    .action(async (options: TargetOptions & { account: string }) => {
-      const api = await apiFor(options, io);
-      const answer = await api.send({ method: 'GET', path: '/status', query: { account: options.account } });
-      exit(report(io, 'status', answer, options.json, describeStatus));
-    });
+  readAccount(program.command('status').description("an account's trading state, kill switch, intake, breaker, open orders and last reconciliation"), '/status', io, exit, describeStatus);
 
   withTarget(program.command('timeline').description("an account's audit trail for a period (at most 7 days) or of one order, as Markdown for a post-mortem (or --json)"))
     .requiredOption('--account <account>', 'the account')
@@ -118,8 +129,82 @@ export const buildProgram = (io: CliIo, exit: (code: number) => void): Command =
       exit(report(io, action.name, answer, options.json, (b) => describeAnswer(action.name, { status: answer.status, body: b })));
     });
   }
+  const strategy = program.command('strategy').description("stop one strategy of an account without stopping the account (or let it trade again)");
+  for (const [name, summary] of [
+    ['disable', "switch the strategy off: risk denies its intents (STRATEGY_DISABLED), the feed stops calling it, its open orders are cancelled (only its own)"],
+    ['enable', 'switch a disabled strategy on again'],
+  ] as const) {
+    withTarget(strategy.command(name).description(summary).argument('<strategy>', 'the strategy, by the name it trades under'))
+      .requiredOption('--account <account>', 'the account')
+      .requiredOption('--reason <text>', 'why: kept in the audit trail')
+      .action(async (strategyName: string, options: TargetOptions & { account: string; reason: string }) => {
+        const api = await apiFor(options, io);
+        const answer = await api.send({ method: 'POST', path: `/strategy/${name}`, body: { account: options.account, strategy: strategyName, reason: options.reason } });
+        exit(report(io, `strategy ${name}`, answer, options.json, (b) => describeStrategySwitch(name, b)));
+      });
+  }
+  addLimitsCommands(program, io, exit);
+  addReferenceCommands(program, io, exit);
   return program;
 };
+
+/** A JSON file the operator names, validated against `schema` before any request: errors name the file and the field. */
+const readDocument = <T>(file: string, schema: z.ZodType<T>, what: string): T => {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new OperatorCliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new OperatorCliError(`${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new OperatorCliError(`${file} is not ${what}: ${issuesOf(parsed.error).map((i) => `${i.path}: ${i.rule}`).join('; ')}`);
+  return parsed.data;
+};
+
+const addLimitsCommands = (program: Command, io: CliIo, exit: (code: number) => void): void => {
+  const limits = program.command('limits').description("an account's risk limits: the override on top of the environment's defaults");
+  readAccount(limits.command('show').description('the override as stored, its version, and the limits in force'), '/limits', io, exit, describeLimits);
+  withTarget(limits.command('set').description("replace the account's override with a file's (validated against the limits schema here and again, with the defaults, before it is written)"))
+    .requiredOption('--account <account>', 'the account')
+    .requiredOption('--file <path>', 'the override: a JSON object with any fields of the limits document (docs/risk-controls.md)')
+    .requiredOption('--reason <text>', 'why: kept in the audit trail with the override before and after')
+    .option('--expected-version <n>', 'the version `limits show` printed: refused if the override changed since (needed once an override exists)')
+    .action(async (options: TargetOptions & { account: string; file: string; reason: string; expectedVersion?: string }) => {
+      const override = readDocument(options.file, RiskLimitsOverrideSchema, 'a limits override');
+      const api = await apiFor(options, io);
+      const expectedVersion = options.expectedVersion;
+      if (expectedVersion === undefined) {
+        // Without a version the person has not seen the current override: allowed only when there is none.
+        const current = await api.send({ method: 'GET', path: '/limits', query: { account: options.account } });
+        if (current.status !== 200) return exit(report(io, 'limits set', current, options.json, describeLimits));
+        const version = (current.body as { version?: unknown }).version;
+        if (typeof version === 'string') throw new OperatorCliError(`${options.account} has an override at version ${version}: review it (tsp limits show) and pass --expected-version ${version}`);
+      }
+      const body = { account: options.account, limits: override, reason: options.reason, ...(expectedVersion !== undefined ? { expectedVersion } : {}) };
+      const answer = await api.send({ method: 'PUT', path: '/limits', body });
+      exit(report(io, 'limits set', answer, options.json, (b) => [`limits set: ${str(b, 'account')} changed by ${str(b, 'changedBy')} at ${str(b, 'at')}`]));
+    });
+};
+
+const addReferenceCommands = (program: Command, io: CliIo, exit: (code: number) => void): void => {
+  const reference = program.command('reference').description("reference data (average daily volume, sector) the risk checks read");
+  withTarget(reference.command('load').description("load a file of reference data for its symbols (the feed's next refresh replaces what it fetches itself)").argument('<file>', 'JSON: { "AAPL": { "adv": "48000000", "sector": "TECHNOLOGY" }, … }'))
+    .requiredOption('--reason <text>', 'why: kept in the audit trail of every account')
+    .action(async (file: string, options: TargetOptions & { reason: string }) => {
+      const document = readDocument(file, ReferenceDocumentSchema, 'a reference document');
+      const api = await apiFor(options, io);
+      const answer = await api.send({ method: 'POST', path: '/reference', body: { reference: document, reason: options.reason } });
+      exit(report(io, 'reference load', answer, options.json, (b) => [`reference load: ${(b as { symbols?: string[] }).symbols?.join(', ') ?? '-'} loaded by ${str(b, 'loadedBy')} at ${str(b, 'at')}`]));
+    });
+};
+
+const str = (body: unknown, key: string): string => String((body as Record<string, unknown> | null)?.[key] ?? '-');
 
 /** Runs the CLI on `argv` (without node and the script); resolves to the exit code. */
 export const runCli = async (argv: readonly string[], io: CliIo): Promise<number> => {

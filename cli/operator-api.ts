@@ -19,7 +19,7 @@ export interface ApiResponse {
 }
 
 export interface ApiRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   /** The route, e.g. `/kill-switch`. */
   path: string;
   query?: Record<string, string>;

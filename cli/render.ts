@@ -25,6 +25,34 @@ export const describeStatus = (body: unknown): string[] => {
     `positions       ${Array.isArray(s.positions) ? s.positions.length : 0}${Array.isArray(s.unpriced) && s.unpriced.length > 0 ? ` (unpriced: ${s.unpriced.map(str).join(', ')})` : ''}`,
     `reconciliation  ${s.lastReconciliation ? `${str(recon.status)} at ${str(recon.completedAt)}` : 'none yet'}`,
     `feed            ${s.feed ? `heartbeat ${str(feed.at)} from ${str(feed.feedId)}` : 'no heartbeat'}`,
+    ...strategiesOf(s.strategies),
+  ];
+};
+
+/** The strategies a person switched off (or on again): one line each; nothing when none was ever switched. */
+const strategiesOf = (value: unknown): string[] => {
+  const entries = Object.entries(obj(value));
+  if (entries.length === 0) return [];
+  return [
+    'strategies',
+    ...entries.map(([name, sw]) => {
+      const w = obj(sw);
+      return `  ${name.padEnd(14)}${str(w.status)} by ${str(w.changedBy)} at ${str(w.changedAt)} (${str(w.reason)})`;
+    }),
+  ];
+};
+
+/** A strategy switch's answer: the switch and, for a disable, what became of the strategy's open orders. */
+export const describeStrategySwitch = (command: string, body: unknown): string[] => {
+  const b = obj(body);
+  const cancels = obj(b.cancels);
+  if (b.outcome === 'enabled') return [`strategy ${command}: ${str(b.strategy)} of ${str(b.account)} ENABLED by ${str(b.enabledBy)} at ${str(b.at)}`];
+  return [
+    `strategy ${command}: ${str(b.strategy)} of ${str(b.account)} DISABLED by ${str(b.disabledBy)} at ${str(b.at)}${b.alreadyDisabled ? ' (already disabled: the cancels ran again)' : ''}`,
+    `  cancels ${str(cancels.status)}: ${str(cancels.canceledLocally)} cancelled before sending, ${str(cancels.requested)} requested at the broker` +
+      `${Array.isArray(cancels.waiting) && cancels.waiting.length > 0 ? `; still being submitted: ${cancels.waiting.map(str).join(', ')} (run again)` : ''}` +
+      `${Array.isArray(cancels.notReached) && cancels.notReached.length > 0 ? `; not reached in time: ${cancels.notReached.map(str).join(', ')} (run again)` : ''}` +
+      `${cancels.detail ? `: ${str(cancels.detail)}` : ''}`,
   ];
 };
 
@@ -68,4 +96,16 @@ export const describeTimeline = (body: unknown): string[] => {
   const t = obj(body);
   if (!Array.isArray(t.entries) || typeof t.account !== 'string') return [JSON.stringify(body, null, 2)];
   return [timelineMarkdown(body as Timeline).trimEnd()];
+};
+
+/** An account's limits: the override's version and fields, then the limits in force (or why there are none). */
+export const describeLimits = (body: unknown): string[] => {
+  const b = obj(body);
+  const override = obj(b.override);
+  return [
+    `account         ${str(b.account)}`,
+    `override        ${b.override ? `version ${str(b.version)}: ${Object.keys(override).join(', ') || '(empty)'}` : "none: the environment's defaults apply"}`,
+    b.effective ? 'limits in force' : 'limits in force: NONE: the stored override is invalid, every intent is denied LIMITS_INVALID',
+    ...(b.effective ? JSON.stringify(b.effective, null, 2).split('\n').map((line) => `  ${line}`) : []),
+  ];
 };

@@ -1,4 +1,4 @@
-// The feed program's loop: a Feed driven on independent timers (marks, heartbeat, strategies), so a strategy
+// The feed program's loop: a Feed driven on independent timers (marks, heartbeat, strategies, the strategy switches), so a strategy
 // over its budget or a slow write never delays the heartbeat, and, in the feed task, the reference-data refresh
 // beside it. The same code runs in the feed task and in the local session (which seeds its reference data
 // itself). Invariants: a timer's work never overlaps itself; the refresh runs only between start and stop.
@@ -20,6 +20,8 @@ export interface FeedProgramOptions {
   onError?: (error: unknown) => void;
   /** The reference-data refresh, started with the feed and stopped with it (absent locally). */
   reference?: Pick<ReferenceRefresh, 'start' | 'stop'>;
+  /** The per-strategy switches, read (once at start, then every `everyMs`) and applied to the strategies. */
+  switches?: { everyMs: number; refresh(): Promise<void> };
 }
 
 export interface FeedProgram {
@@ -55,15 +57,18 @@ const every = (ms: number, work: () => Promise<unknown>, onError: (error: unknow
 
 /** Starts the feed (strategies, then sources) and the timers; resolves once the feed has started. */
 export const startFeedProgram = async (options: FeedProgramOptions): Promise<FeedProgram> => {
-  const { feed, cadence, reference } = options;
+  const { feed, cadence, reference, switches } = options;
   const onError = options.onError ?? (() => undefined);
   await feed.start();
+  // Before the first tick reaches the strategies: one switched off before the feed started is never called.
+  await switches?.refresh();
   await feed.beat();
   reference?.start();
   const timers = [
     every(cadence.marksMs, () => feed.writeMarks(), onError),
     every(cadence.heartbeatMs, () => feed.beat(), onError),
     every(cadence.strategiesMs, () => feed.runStrategies(), onError),
+    ...(switches ? [every(switches.everyMs, () => switches.refresh(), onError)] : []),
   ];
   let hung = false;
   let stopped: Promise<FeedReport> | undefined;

@@ -45,6 +45,7 @@ import type { Log } from '../shared/ports/log';
 import type { MarketDataSource } from '../shared/ports/market-data-source';
 import { DEFAULT_RUNAWAY_GUARD } from '../shared/strategy/strategy-host';
 import { StrategyHosts } from '../shared/strategy/strategy-hosts';
+import { StrategySwitchWatch } from '../shared/strategy/strategy-switch-watch';
 
 /** What the feed task runs: the feed, the relay of the broker's updates beside it, and its leadership. */
 export interface FeedTask {
@@ -52,6 +53,8 @@ export interface FeedTask {
   relay: BrokerUpdateRelay;
   /** The reference-data refresh, run while the feed leads. */
   reference: ReferenceRefresh;
+  /** The per-strategy switches, applied to the strategies while the feed leads. */
+  switches: StrategySwitchWatch;
   config: EnvironmentConfig;
   feedConfig: FeedConfig;
   leadership: FeedLeadership;
@@ -184,5 +187,6 @@ export const wireFeedTask = async (env: NodeJS.ProcessEnv = process.env): Promis
   });
   const isOpen = marketHours(config.riskLimits.sessions);
   const marketOpen = (nowMs: number) => market.symbols.some((symbol) => isOpen(symbol, nowMs));
-  return { feed, relay, reference, config, feedConfig, leadership, marketOpen, healthPort: runtime[RUNTIME_ENV.feedHealthPort], log };
+  const switches = new StrategySwitchWatch({ account, store: stores.strategySwitchStore, hosts: strategies, telemetry, log });
+  return { feed, relay, reference, switches, config, feedConfig, leadership, marketOpen, healthPort: runtime[RUNTIME_ENV.feedHealthPort], log };
 };

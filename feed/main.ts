@@ -17,6 +17,7 @@ import { startFeedProgram } from './feed-program';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { FeedConfigurationError, feedSettings, wireFeedTask, type FeedTask } from './feed-wiring';
 import { startHealthServer } from './health-server';
+import { STRATEGY_SWITCH_READ_MS } from '../shared/strategy/strategy-switch-watch';
 
 /** The program's timers: marks asked for five times a second (each symbol still at most once per interval). */
 const MARKS_EVERY_MS = 200;
@@ -35,12 +36,13 @@ const errorText = (error: unknown): string => (error instanceof Error ? error.me
 
 /** Starts what needs the lease: the feed program (with the reference-data refresh) and the broker relay. */
 const lead = (task: FeedTask) => async () => {
-  const { feed, relay, reference, feedConfig, log } = task;
+  const { feed, relay, reference, switches, feedConfig, log } = task;
   const program = await startFeedProgram({
     feed,
     cadence: { marksMs: MARKS_EVERY_MS, heartbeatMs: feedConfig.conflation.heartbeatIntervalMs, strategiesMs: STRATEGIES_EVERY_MS },
     onError: (error) => log.error('feed timer failed', { error: error instanceof Error ? error.message : String(error) }),
     reference,
+    switches: { everyMs: STRATEGY_SWITCH_READ_MS, refresh: () => switches.refresh() },
   });
   await relay.start();
   log.info('feed leading', { environment: task.config.name });

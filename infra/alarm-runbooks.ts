@@ -34,6 +34,8 @@ export const RUNBOOKS = [
   'intent-queue-oldest-message',
   'feed-failover',
   'reconciliation-breaks',
+  'execution-throttle-tripped',
+  'kill-switch-activated',
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 

@@ -27,7 +27,7 @@ import type { EnvironmentConfig } from '../shared/config/environments';
 import { DEFAULT_FEED_HEALTH_PORT, RUNTIME_ENV } from '../shared/config/runtime-env';
 import type { BrokerCredentials } from './broker-credentials';
 import { buildFeedBundle } from './feed-bundle';
-import { grantMarketItems } from './trading-table';
+import { grantControlPartitionReads, grantMarketItems } from './trading-table';
 import { logRetentionFor } from './trading-function';
 
 export interface FeedServiceProps {
@@ -162,6 +162,8 @@ export class FeedService extends Construct {
     const role = this.taskDefinition.taskRole;
     // Marks, reference data, heartbeat and lease: all under MARKET.
     grantMarketItems(props.table, role, ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem']);
+    // The strategy switches of the feed's account (read only: only the kill-switch API writes them).
+    grantControlPartitionReads(props.table, role, props.config.accounts.slice(0, 1));
     props.bus.grantPutEventsTo(role);
     // The broker relay's order updates.
     props.orderQueue.grantSendMessages(role);

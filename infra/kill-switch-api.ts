@@ -10,6 +10,7 @@ import {
   AccessLogFormat,
   AuthorizationType,
   EndpointType,
+  type IResource,
   LambdaIntegration,
   LogGroupLogDestination,
   MethodLoggingLevel,
@@ -21,7 +22,7 @@ import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
-import { resolveOperatorPolicy } from '../shared/operators/operator-config';
+import { resolveOperatorPolicy, ROUTE_ACTIONS } from '../shared/operators/operator-config';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { operatorAccessPolicy } from './operator-access-policy';
 import { TradingFunction, logRetentionFor } from './trading-function';
@@ -148,19 +149,12 @@ export class KillSwitchApi extends Construct {
     const integration = new LambdaIntegration(this.fn.alias, { proxy: true, allowTestInvoke: false });
     // Stated on each method as well as by default, so a method added later cannot silently drop it.
     const iam = { authorizationType: AuthorizationType.IAM };
-    const killSwitch = this.api.root.addResource('kill-switch');
-    killSwitch.addMethod('POST', integration, iam);
-    killSwitch.addResource('release').addMethod('POST', integration, iam);
-    this.api.root.addResource('status').addMethod('GET', integration, iam);
-    this.api.root.addResource('timeline').addMethod('GET', integration, iam);
-    const breaker = this.api.root.addResource('breaker');
-    breaker.addResource('approve').addMethod('POST', integration, iam);
-    breaker.addResource('reject').addMethod('POST', integration, iam);
-    // Arming a brought-up account (HALTED → ACTIVE once the feed runs and a reconciliation is clean).
-    this.api.root.addResource('arm').addMethod('POST', integration, iam);
-    // The operator actions' doors: re-enabling execution after the throttle, and flattening the account.
-    this.api.root.addResource('execution').addResource('reenable').addMethod('POST', integration, iam);
-    this.api.root.addResource('flatten').addMethod('POST', integration, iam);
+    // Exactly the routes that have a permission (ROUTE_ACTIONS), which the handler and the resource policy use too.
+    for (const route of Object.keys(ROUTE_ACTIONS)) {
+      const [method, path] = route.split(' ') as [string, string];
+      const resource = path.split('/').filter(Boolean).reduce<IResource>((parent, part) => parent.getResource(part) ?? parent.addResource(part), this.api.root);
+      resource.addMethod(method, integration, iam);
+    }
 
     new CfnOutput(this, 'Url', { key: 'KillSwitchApiUrl', value: this.api.url, description: 'Kill-switch API base URL (IAM SigV4)' });
   }

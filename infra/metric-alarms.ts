@@ -184,6 +184,28 @@ export class MetricAlarms extends Construct {
         comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       },
       {
+        // The breaker function pages the trip itself (ExecutionThrottleTripped.v1); this ticket makes sure the
+        // cause is looked into, and is the backstop when that event never went out.
+        id: 'ExecutionThrottleTripped',
+        summary: 'a risk decision tripped the repeated-execution throttle: the strategy (or account) stays disabled until a person re-enables it',
+        runbook: 'execution-throttle-tripped',
+        tier: 'ticket',
+        metric: sumOf(['scope', 'service'], METRICS.executionThrottleTripped, FIVE_MINUTES),
+        threshold: 1,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      },
+      {
+        // The press itself pages (the kill switch's page step) and AccountKilled pages while KILLED: this is the
+        // post-mortem's ticket, so no kill goes unexplained.
+        id: 'KillSwitchActivated',
+        summary: 'a person pressed the kill switch: every kill gets a post-mortem (npx tsp timeline)',
+        runbook: 'kill-switch-activated',
+        tier: 'ticket',
+        metric: sumOf(['account', 'service'], METRICS.killSwitchActivated, FIVE_MINUTES),
+        threshold: 1,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      },
+      {
         id: 'ReconciliationBreaks',
         summary: 'reconciliation found the table and the broker disagreeing (a break that persists a second run halts)',
         runbook: 'reconciliation-breaks',

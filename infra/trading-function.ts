@@ -73,6 +73,8 @@ export class TradingFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: props.name,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.config.logLevel,
+        // A handler's response can hold account data: it never goes into a trace as metadata.
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
       },
       bundling: {
         format: OutputFormat.ESM,

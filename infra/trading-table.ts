@@ -35,6 +35,18 @@ export const grantMarketItems = (table: ITable, grantee: IGrantable, actions: re
     conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MARKET_PARTITION] } },
   });
 
+/**
+ * Lets `grantee` read (Query, GetItem, never write) the control partitions of `accounts`: the feed reads its
+ * account's strategy switches there. A Query always names its partition, which the condition checks.
+ */
+export const grantControlPartitionReads = (table: ITable, grantee: IGrantable, accounts: readonly string[]): Grant =>
+  Grant.addToPrincipal({
+    grantee,
+    actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+    resourceArns: [table.tableArn],
+    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': accounts.map((account) => keys.tradingState(account).pk) } },
+  });
+
 /** Every DynamoDB action that writes an item (PartiQL's writes are never granted to any function). */
 export const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
 

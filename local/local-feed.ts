@@ -19,6 +19,7 @@ import { IntentPublisher } from '../shared/feed/intent-publisher';
 import { marketHours } from '../shared/feed/market-hours';
 import type { MarketDataSource } from '../shared/ports/market-data-source';
 import { DEFAULT_RUNAWAY_GUARD } from '../shared/strategy/strategy-host';
+import { STRATEGY_SWITCH_READ_MS, StrategySwitchWatch } from '../shared/strategy/strategy-switch-watch';
 import { StrategyHosts } from '../shared/strategy/strategy-hosts';
 import { AlpacaMarketServer } from './alpaca-market-server';
 import { CoinbaseMarketServer } from './coinbase-market-server';
@@ -128,6 +129,7 @@ export const startLocalFeed = async (w: SessionWiring, options: LocalFeedOptions
     log,
     pager: w.pager,
   });
+  const switches = new StrategySwitchWatch({ account, store: w.stores.strategySwitchStore, hosts, telemetry: w.telemetry, log });
   const { sources, driver, close } = await marketSources(w, options.market, w.clock.now());
   const [primary] = sources;
   const recording = options.record && primary ? new RecordingSource(primary, { path: options.record, onError: (error) => w.errors.push(error) }) : undefined;
@@ -163,6 +165,7 @@ export const startLocalFeed = async (w: SessionWiring, options: LocalFeedOptions
       feed,
       cadence: { marksMs: 200, heartbeatMs: feedConfig.conflation.heartbeatIntervalMs, strategiesMs: 100 },
       onError: (error) => w.errors.push(error),
+      switches: { everyMs: STRATEGY_SWITCH_READ_MS, refresh: () => switches.refresh() },
     });
     await relay.start();
     return { program, feed, hosts, publisher, relay, driver, recording, close };

@@ -1,6 +1,7 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
 // report. Flags: --duration <s> (default 30, at most 600; kill-drill: 300, ending once its drills are done), --strategy <path>, --seed <n>, --report <file>,
-// --scenario <name>, --market sim|replay:<file>|alpaca, --record <file>, --api-port <n> (the kill-switch API on
+// --scenario <name>, --market sim|replay:<file>|alpaca, --record <file>, --html <file> (the visual report: one
+// self-contained page of charts), --api-port <n> (the kill-switch API on
 // localhost; 0 = any free port), --no-source-guard (tests and drills only: the strategy host's runaway guard off).
 // Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
 import { existsSync } from 'node:fs';
@@ -19,7 +20,10 @@ import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;
 
-const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--record <file>] [--api-port <n>] [--no-source-guard]
+const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--record <file>] [--html <file>] [--api-port <n>] [--no-source-guard]
+
+  --html <file>      also write the visual report: one self-contained HTML page (no network) with the equity and
+                     P&L, gross exposure against its cap, the trading-state timeline, decision latency and denials.
 
   --no-source-guard  FOR TESTS AND DRILLS ONLY: turns the strategy host's runaway guard off, so that the risk
                      function's own INTENT_FLOOD breach must stop a flood (never a setting for trading).`;
@@ -47,6 +51,7 @@ interface RunOptions {
   strategy: string | undefined;
   report: string | undefined;
   record: string | undefined;
+  html: string | undefined;
   /** False with --no-source-guard: the strategy host publishes whatever its strategy proposes. */
   sourceGuard: boolean;
 }
@@ -64,6 +69,7 @@ const parseOptions = (): RunOptions | number => {
         scenario: { type: 'string', default: 'normal' },
         market: { type: 'string', default: 'sim' },
         record: { type: 'string' },
+        html: { type: 'string' },
         'api-port': { type: 'string', default: DEFAULT_API_PORT },
         'no-source-guard': { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
@@ -95,8 +101,9 @@ const parseOptions = (): RunOptions | number => {
   }
   if (market.kind === 'replay' && !existsSync(market.path)) return refuse(`--market: no recording at ${market.path}`);
   if (values.record !== undefined && !existsSync(dirname(resolve(values.record)))) return refuse(`--record: no folder ${dirname(resolve(values.record))} to write ${values.record} in`);
+  if (values.html !== undefined && !existsSync(dirname(resolve(values.html)))) return refuse(`--html: no folder ${dirname(resolve(values.html))} to write ${values.html} in`);
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) return refuse(`--api-port: must be a port number in [0, 65535], got "${values['api-port']}"`);
-  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report, record: values.record, sourceGuard: !values['no-source-guard'] };
+  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report, record: values.record, html: values.html, sourceGuard: !values['no-source-guard'] };
 };
 
 /** Why the run failed its criteria, or undefined when every one holds. */
@@ -153,6 +160,7 @@ const main = async (): Promise<number> => {
     onProgress: (line) => console.log(line),
     ...(options.strategy ? { strategyPath: options.strategy } : {}),
     ...(options.record ? { record: options.record } : {}),
+    ...(options.html ? { html: options.html } : {}),
     ...(options.sourceGuard ? {} : { sourceGuard: false }),
   });
   console.log(formatSummary(report));
@@ -160,6 +168,7 @@ const main = async (): Promise<number> => {
     await writeFile(options.report, `${JSON.stringify(report, null, 2)}\n`);
     console.log(`report written to ${options.report}`);
   }
+  if (options.html) console.log(`visual report written to ${options.html}`);
   const failed = failure(report, scenario);
   if (failed) console.error(failed);
   return failed ? 2 : 0;

@@ -26,7 +26,7 @@ import { armSettingsFor } from '../shared/config/arm-settings';
 import { resolveOperatorPolicy } from '../shared/operators/operator-config';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { EVENT_ROUTES, INTENT_ROUTE_ID } from '../shared/routing/routes';
-import { cancelAllFrom } from '../shared/order-service/cancellation';
+import { cancelAllFrom, cancelStrategyFrom } from '../shared/order-service/cancellation';
 import type { Clock } from '../shared/ports/clock';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
 import { utcNow } from '../shared/time/utc';
@@ -248,6 +248,9 @@ const wireKillSwitch = (c: Core, pager: RecordingPager, breaker: LocalBreaker, e
       arm: { ...armSettingsFor(c.settings.config, c.settings.profile.symbols.map((s) => s.symbol)), marketDataStore: c.stores.marketDataStore },
       flatten: { closeAllPositions: () => c.orderDeps.broker.closeAllPositions(), audit: c.stores.orderStore },
       auditLog: new DynamoAuditLog(c.infra.ddb, c.infra.tableName),
+      strategySwitch: { strategySwitchStore: c.stores.strategySwitchStore, cancelStrategyOrders: cancelStrategyFrom(c.orderDeps, 'kill-switch') },
+      limits: { limitsStore: c.stores.limitsStore, defaults: c.settings.config.riskLimits },
+      reference: { marketDataStore: c.stores.marketDataStore, audit: c.stores.orderStore },
     }),
     { principalFrom: 'header' },
   );

@@ -17,6 +17,8 @@ import { createLocalInfrastructure, startPipeline, wireSession, type LocalInfras
 import { startLocalSqs } from './sqs-local';
 import { TradingLoop } from './trading-loop';
 import { KillDrills } from './kill-drill';
+import { startTimeSeries, writeVisualReport } from './html-report/visual-report';
+import type { TimeSeriesSampler } from './html-report/timeseries';
 
 /** How long the feed's publisher may take to hand its last intents over when the run ends. */
 const FEED_STOP_DEADLINE_MS = 10_000;
@@ -29,6 +31,8 @@ export interface SessionOptions {
   market?: LocalMarket;
   /** Also record the primary source's messages to this file (JSON lines, replayable). */
   record?: string;
+  /** Also write the visual report (one self-contained HTML page with the run's charts) to this file. */
+  html?: string;
   seed?: number;
   tickMs?: number;
   scenario?: Scenario;
@@ -76,6 +80,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   let api: LocalApi | undefined;
   let feed: LocalFeed | undefined;
   let infra: LocalInfrastructure | undefined;
+  let sampler: TimeSeriesSampler | undefined;
   const dynamo = options.dynamoEndpoint !== undefined ? { endpoint: options.dynamoEndpoint, stop: async () => undefined } : await startDynamoDbLocal();
   const sqs = await startLocalSqs().catch(async (error: unknown) => {
     await dynamo.stop();
@@ -99,6 +104,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     });
     // The run's clock starts once everything is up: --duration is market time, not JVM start-up time.
     const started = Date.now();
+    if (options.html) sampler = startTimeSeries(wiring, started);
     options.onProgress?.(`ready in ${((started - setupStarted) / 1000).toFixed(1)} s: table ${infra.tableName}, queue ${infra.queueUrl}`);
 
     let drills: KillDrills | undefined;
@@ -131,7 +137,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     const breakerExecutions = wiring.breaker.executionStatuses();
     await wiring.breaker.stop();
     loop.progress();
-    return await buildReport({
+    const report = await buildReport({
       wiring,
       loop,
       feed,
@@ -142,7 +148,10 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       peakRssMb: memory.megabytes,
       ...(drills ? { killDrills: { planned: drillCount, records: drills.records } } : {}),
     });
+    if (options.html && sampler) await writeVisualReport(options.html, { wiring, sampler, report, startedMs: started });
+    return report;
   } finally {
+    await sampler?.stop();
     await feed?.program.stop().catch(() => undefined);
     await feed?.relay.close().catch(() => undefined);
     await feed?.close();

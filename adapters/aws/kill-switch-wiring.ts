@@ -12,6 +12,7 @@ import type { ControlPlane } from '../../shared/ports/control-plane';
 import { LambdaControlPlane } from './lambda-control-plane';
 import { breakerStarter } from './safety-wiring';
 import { SfnBreakerApprovals } from './sfn-breaker-approvals';
+import { captured } from './client-capture';
 
 /** A part AWS cannot provide yet: every call throws, so the step is reported failed, never done. */
 const notWired = (what: string) => async (): Promise<never> => {
@@ -24,7 +25,7 @@ export const orderIntakeControlPlane = (env: NodeJS.ProcessEnv = process.env): C
   const ruleName = env[RUNTIME_ENV.intentRuleName];
   const busName = env[RUNTIME_ENV.eventBusName];
   return mappingId && ruleName && busName
-    ? new LambdaControlPlane({ lambda: new LambdaClient({}), events: new EventBridgeClient({}), orderEventSourceMappingId: mappingId, intentRuleName: ruleName, eventBusName: busName })
+    ? new LambdaControlPlane({ lambda: captured(new LambdaClient({})), events: captured(new EventBridgeClient({})), orderEventSourceMappingId: mappingId, intentRuleName: ruleName, eventBusName: busName })
     : { stopOrderIntake: notWired('the hard stop'), resumeOrderIntake: notWired('the hard stop'), intakeStatus: async () => 'unknown' };
 };
 
@@ -34,6 +35,6 @@ export const orderIntakeControlPlane = (env: NodeJS.ProcessEnv = process.env): C
  * token names its execution: the approvals need no ARN, and IAM limits the sends to the breaker state machine.
  */
 export const breakerControl = (env: NodeJS.ProcessEnv = process.env): { starter: BreakerStarter; approvals: BreakerApprovals } => {
-  const sfn = new SFNClient({});
+  const sfn = captured(new SFNClient({}));
   return { starter: breakerStarter(env, sfn), approvals: new SfnBreakerApprovals(sfn) };
 };

@@ -30,6 +30,8 @@ import {
   str,
 } from './items';
 import { readOrder } from './order-reads';
+import { strategySwitchOf } from './dynamo-strategy-switch-store';
+import type { StrategySwitch } from '../../shared/strategy-switch/switch-state';
 
 /** DynamoDB's limit on the items of one TransactWriteItems call. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -133,7 +135,7 @@ const snapshotKeys = (account: string, strategies: readonly string[], intentIds:
   keys.throttle(account, ACCOUNT_SCOPE),
   keys.marks(),
   keys.reference(),
-  ...[...new Set(strategies)].filter((s) => s !== ACCOUNT_SCOPE).map((s) => keys.throttle(account, s)),
+  ...[...new Set(strategies)].filter((s) => s !== ACCOUNT_SCOPE).flatMap((s) => [keys.throttle(account, s), keys.strategySwitch(account, s)]),
   ...[...new Set(intentIds)].map((id) => keys.order(account, id)),
 ];
 
@@ -171,6 +173,16 @@ const accountState = (account: string, get: Lookup) => {
   };
 };
 
+/** The switches of the strategies named that were ever switched. */
+const switchesOf = (account: string, strategies: readonly string[], get: Lookup): Record<string, StrategySwitch> => {
+  const switches: Record<string, StrategySwitch> = {};
+  for (const strategy of new Set(strategies)) {
+    const found = strategySwitchOf(get(keys.strategySwitch(account, strategy)));
+    if (found) switches[strategy] = found;
+  }
+  return switches;
+};
+
 export class DynamoRiskStore implements RiskStore {
   constructor(private readonly table: DynamoTable) {}
 
@@ -183,6 +195,7 @@ export class DynamoRiskStore implements RiskStore {
         strategy: itemToThrottle(get(keys.throttle(account, strategy))),
         account: itemToThrottle(get(keys.throttle(account, ACCOUNT_SCOPE))),
       },
+      strategySwitches: switchesOf(account, [strategy], get),
       existingOrder: order ? itemToOrder(order) : undefined,
     };
   }
@@ -200,6 +213,7 @@ export class DynamoRiskStore implements RiskStore {
         account: itemToThrottle(get(keys.throttle(account, ACCOUNT_SCOPE))),
         strategies: Object.fromEntries([...new Set(strategies)].map((s) => [s, itemToThrottle(get(keys.throttle(account, s)))])),
       },
+      strategySwitches: switchesOf(account, strategies, get),
       existingOrders,
     };
   }

@@ -9,6 +9,8 @@ import type { ReconciliationStore } from '../../shared/ports/reconciliation-stor
 import type { RiskStore } from '../../shared/ports/risk-store';
 import type { DecisionIntake } from '../../shared/ports/decision-intake';
 import type { TradingStateStore } from '../../shared/ports/trading-state-store';
+import type { StrategySwitchStore } from '../../shared/ports/strategy-switch-store';
+import type { LimitsStore } from '../../shared/ports/limits-store';
 import { DynamoBreakerStore } from './dynamo-breaker-store';
 import { DynamoFeedLeaseStore } from './dynamo-feed-lease-store';
 import { DynamoMarketDataStore } from './dynamo-market-data-store';
@@ -18,6 +20,8 @@ import { DynamoRiskStore } from './dynamo-risk-store';
 import { DynamoDecisionIntake } from './dynamo-decision-intake';
 import { DynamoTable } from './dynamo-table';
 import { DynamoTradingStateStore } from './dynamo-trading-state-store';
+import { DynamoStrategySwitchStore } from './dynamo-strategy-switch-store';
+import { DynamoLimitsStore } from './dynamo-limits-store';
 
 /** Every role port of the trading table, one field each: what a deployment wires its handlers from. */
 export interface TradingStores {
@@ -29,6 +33,8 @@ export interface TradingStores {
   reconciliationStore: ReconciliationStore;
   marketDataStore: MarketDataStore;
   feedLeaseStore: FeedLeaseStore;
+  strategySwitchStore: StrategySwitchStore;
+  limitsStore: LimitsStore;
 }
 
 export const dynamoStores = (client: DynamoDBClient, tableName: string): TradingStores => {
@@ -42,5 +48,7 @@ export const dynamoStores = (client: DynamoDBClient, tableName: string): Trading
     reconciliationStore: new DynamoReconciliationStore(table),
     marketDataStore: new DynamoMarketDataStore(table),
     feedLeaseStore: new DynamoFeedLeaseStore(table),
+    strategySwitchStore: new DynamoStrategySwitchStore(table),
+    limitsStore: new DynamoLimitsStore(table),
   };
 };

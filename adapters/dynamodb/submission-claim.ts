@@ -1,7 +1,8 @@
 // The kill gate in DynamoDB: the claim that makes a worker an order's submitter is one TransactWriteItems of
 // the order's update (conditional on the version read and on the order being claimable) and a ConditionCheck
 // that the account's trading state is still the tradable state read. DynamoDB serialises it with the write of
-// HALTED or KILLED, so no claim commits once the stop is durable. The state item is only checked, never written.
+// HALTED or KILLED, so no claim commits once the stop is durable; a ConditionCheck that the order's strategy is not
+// DISABLED does the same for the per-strategy switch. The state and switch items are only checked, never written.
 import { TradingStateSchema, isTradable, type TradableState, type TradingState } from '../../shared/trading-state/trading-state';
 import { isClaimable, type OrderStatus } from '../../shared/orders/order-record';
 import type { ClaimResult } from '../../shared/ports/order-store';
@@ -57,6 +58,17 @@ const gateCheck = (tableName: string, account: string, state: TradableState): Tr
   },
 });
 
+/** The strategy gate: the order's strategy is not DISABLED (no switch item: never switched, so enabled). */
+const strategyCheck = (tableName: string, account: string, strategy: string): TransactItem => ({
+  ConditionCheck: {
+    TableName: tableName,
+    Key: keys.strategySwitch(account, strategy),
+    ConditionExpression: 'attribute_not_exists(pk) OR #status <> :disabled',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':disabled': 'DISABLED' },
+  },
+});
+
 /**
  * Reads the order and the trading state (strongly consistent, one call), then claims in one transaction. Not
  * claimable: `claimed: false` with the order as read. Claimable but trading stopped (or the state missing):
@@ -78,7 +90,7 @@ export const claimForSubmission = (table: DynamoTable, r: ClaimRequest): Promise
       const state: TradingState | undefined = parsed.success ? parsed.data : undefined;
       if (!isTradable(state)) return { claimed: false, order, tradingStopped: { state } };
       const version = order.version ?? 0;
-      const items = [claimUpdate(table.name, r, version, state), gateCheck(table.name, r.account, state)];
+      const items = [claimUpdate(table.name, r, version, state), gateCheck(table.name, r.account, state), strategyCheck(table.name, r.account, order.strategy)];
       const claimed: ClaimResult = {
         claimed: true,
         order: { ...order, status: 'SUBMITTED', leaseOwner: r.owner, leaseUntil: r.nowMs + r.leaseMs, version: version + 1, gatePassedAt: r.nowMs, gateState: state },
@@ -87,10 +99,12 @@ export const claimForSubmission = (table: DynamoTable, r: ClaimRequest): Promise
         gateState: state,
         gatePassedAt: r.nowMs,
       };
-      return table.transact<ClaimResult | LostRace>('TransactWrite (claim for submission)', items, claimed, (codes, error) =>
+      return table.transact<ClaimResult | LostRace>('TransactWrite (claim for submission)', items, claimed, (codes, error) => {
         // The order moved, or the state changed since the read (to a stop or another tradable state): decide again.
-        conditionFailedAt(codes, 0) || conditionFailedAt(codes, 1) || anyTransactionConflict(codes) ? new LostRace(error) : undefined,
-      );
+        if (conditionFailedAt(codes, 0) || conditionFailedAt(codes, 1) || anyTransactionConflict(codes)) return new LostRace(error);
+        // Only a person's disable writes the switch: the strategy is stopped, so the order is not sent.
+        return conditionFailedAt(codes, 2) ? { claimed: false, order, tradingStopped: { state, strategyDisabled: true } } : undefined;
+      });
     },
     (attempt) => jitteredBackoff(attempt),
   );

@@ -36,6 +36,8 @@ import { pageThrottleTrip } from '../../shared/breaker/throttle-page';
 import { systemClock } from '../../adapters/system/system-clock';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
 import { createLogger, parseInput } from '../support/handler-support';
+import { observed } from '../support/invocation';
+import { breakerInvocationKeys } from './invocation-keys';
 import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
 export const BreakerTaskPayloadSchema = z.discriminatedUnion('task', [
@@ -137,4 +139,9 @@ const fromEnvironment = (): BreakerHandlerDeps => {
 };
 
 // The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
-export const handler = withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'breaker'), createBreakerHandler(fromEnvironment));
+// Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
+export const handler = observed(
+  'breaker',
+  breakerInvocationKeys,
+  withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'breaker'), createBreakerHandler(fromEnvironment)),
+);

@@ -11,6 +11,8 @@ import { systemClock } from '../../adapters/system/system-clock';
 import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/dead-man-switch/dead-man-switch';
 import { resolveDeadManSwitchConfig } from '../../shared/dead-man-switch/dead-man-switch-config';
 import { createLogger, parseInput } from '../support/handler-support';
+import { observed } from '../support/invocation';
+import { deadManSwitchInvocationKeys } from './invocation-keys';
 import { ScheduledEventSchema } from '../support/scheduled-event';
 import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
@@ -55,4 +57,9 @@ const fromEnvironment = (): DeadManSwitchHandlerDeps => {
 };
 
 // The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
-export const handler = withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'dead-man-switch'), createDeadManSwitchHandler(fromEnvironment));
+// Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
+export const handler = observed(
+  'dead-man-switch',
+  deadManSwitchInvocationKeys,
+  withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'dead-man-switch'), createDeadManSwitchHandler(fromEnvironment)),
+);

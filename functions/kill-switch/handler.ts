@@ -1,6 +1,7 @@
 // Kill-switch API: API Gateway REST proxy events, IAM-authenticated. Routes: POST /kill-switch,
 // POST /kill-switch/release, POST /breaker/approve, POST /breaker/reject, POST /arm, POST /execution/reenable,
-// POST /flatten, GET /status. Before anything else, caller-access.ts checks that API Gateway sent the event for
+// POST /flatten, GET /status, GET /timeline, and the administration doors of admin-routes.ts (strategies, limits,
+// reference data). Before anything else, caller-access.ts checks that API Gateway sent the event for
 // this API, names the person (the normalized IAM identity; locally, and only when created with
 // { principalFrom: 'header' }, the X-Principal name) and checks the route's permission: 403 otherwise, with
 // nothing read or written.
@@ -11,9 +12,8 @@
 // anything is read or written (a mistyped account must not look like a done kill).
 import type { AuditLog } from '../../shared/ports/audit-log';
 import { readTimeline, TimelineQuerySchema } from '../../shared/timeline/timeline';
-import { awsCancelAll, onCallPager } from '../../adapters/aws/safety-wiring';
+import { awsCancelAll, awsCancelStrategyOrders, onCallPager } from '../../adapters/aws/safety-wiring';
 import { breakerControl, orderIntakeControlPlane } from '../../adapters/aws/kill-switch-wiring';
-import { Buffer } from 'node:buffer';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
@@ -41,8 +41,13 @@ import {
 } from '../../shared/kill-switch/kill-switch';
 import { systemClock } from '../../adapters/system/system-clock';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
+import { observed } from '../support/invocation';
+import { killSwitchInvocationKeys } from './invocation-keys';
 import { authorizeCaller, type CallerAccess } from './caller-access';
+import { adminRouteOf, handleAdminRoute, type AdminRouteDeps } from './admin-routes';
+import { bodyText, json, unknownAccount } from './responses';
 import { killSwitchRuntimeEnv } from '../../shared/config/runtime-env';
+import { METRICS } from '../../shared/telemetry/metrics';
 import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
 const FUNCTION = 'kill-switch';
@@ -64,7 +69,7 @@ export type KillSwitchHandlerDeps = KillSwitchDeps &
   flatten?: FlattenDeps;
   /** The audit trail's read side for GET /timeline; without it the route answers 503. */
   auditLog?: AuditLog;
-};
+} & AdminRouteDeps;
 
 export interface KillSwitchHandlerOptions {
   /** 'iam' (default, AWS): requestContext.identity.userArn, normalized. 'header': X-Principal, the local stand-in only. */
@@ -92,11 +97,6 @@ export const ReenableBodySchema = ReenableExecutionSchema.pick({ account: true, 
   .strict();
 export const StatusQuerySchema = z.object({ account: AccountIdSchema });
 
-const json = (statusCode: number, body: unknown): APIGatewayProxyResult => ({
-  statusCode,
-  headers: { 'content-type': 'application/json' },
-  body: JSON.stringify(body),
-});
 
 type Route = 'activate' | 'release' | 'approve' | 'reject' | 'arm' | 'reenable' | 'flatten' | 'status' | 'timeline';
 const routeOf = (method: string, path: string): Route | undefined => {
@@ -113,8 +113,6 @@ const routeOf = (method: string, path: string): Route | undefined => {
   return undefined;
 };
 
-const unknownAccount = (account: string, accounts: readonly string[]): APIGatewayProxyResult =>
-  json(404, { error: 'UnknownAccount', message: `${account} is not an account of this environment (${accounts.join(', ')})` });
 
 export const createKillSwitchHandler =
   (deps: () => KillSwitchHandlerDeps, options: KillSwitchHandlerOptions = {}) =>
@@ -127,15 +125,19 @@ export const createKillSwitchHandler =
         return json(caller.statusCode, { error: caller.error, message: caller.message });
       }
       const request = parseInput(d, FUNCTION, KillSwitchApiEventSchema, event, 'event');
-      const route = routeOf(request.httpMethod, request.path);
-      if (!route) return json(404, { error: 'NotFound', message: `no route ${request.httpMethod} ${request.path}` });
+      const path = request.path.length > 1 ? request.path.replace(/\/+$/, '') : request.path;
+      const admin = adminRouteOf(request.httpMethod, path);
+      const route = routeOf(request.httpMethod, path);
       const { principal } = caller;
       const requestId = request.requestContext.requestId;
+      if (admin) return await handleAdminRoute(admin, request, d, { principal, requestId, deadlineMs: answerDeadlineMs(d.clock.now(), context?.getRemainingTimeInMillis?.()) });
+      if (!route) return json(404, { error: 'NotFound', message: `no route ${request.httpMethod} ${request.path}` });
 
       if (route === 'status') {
         const { account } = parseInput(d, FUNCTION, StatusQuerySchema, request.queryStringParameters ?? {});
         if (!d.accounts.includes(account)) return unknownAccount(account, d.accounts);
-        return json(200, await killSwitchStatus(d, account));
+        const [status, strategies] = await Promise.all([killSwitchStatus(d, account), d.strategySwitch?.strategySwitchStore.getStrategySwitches(account)]);
+        return json(200, { ...status, ...(strategies ? { strategies } : {}) });
       }
 
       if (route === 'timeline') {
@@ -145,7 +147,7 @@ export const createKillSwitchHandler =
         return json(200, await readTimeline(d.auditLog, query));
       }
 
-      const text = request.body ? (request.isBase64Encoded ? Buffer.from(request.body, 'base64').toString('utf8') : request.body) : '{}';
+      const text = bodyText(request);
       const parsed: { account: string; reason: string; strategy?: string } = parseInput(d, FUNCTION, route === 'reenable' ? ReenableBodySchema : KillSwitchBodySchema, parseJson(d, FUNCTION, text, 'body'));
       const { strategy, ...body } = parsed;
       // The whole request, principal included, is valid before anything is written.
@@ -156,6 +158,7 @@ export const createKillSwitchHandler =
         // The cancels stop starting in time for the answer to reach the caller before API Gateway's 29 s.
         const result = await activateKillSwitch(d, input, { cancelDeadlineMs: answerDeadlineMs(d.clock.now(), context?.getRemainingTimeInMillis?.()) });
         d.logger.info('kill switch activated', { account: input.account, principal, requestId, steps: result.steps });
+        if (result.state === 'KILLED' && !result.alreadyKilled) d.telemetry.count(METRICS.killSwitchActivated, { account: input.account });
         return json(result.state !== 'KILLED' ? 503 : result.complete ? 200 : 207, result);
       }
       if (route === 'arm') {
@@ -221,9 +224,17 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     arm: { ...armSettingsFor(adapters.config), marketDataStore: adapters.stores.marketDataStore },
     flatten: { closeAllPositions: () => adapters.broker.closeAllPositions(), audit: adapters.stores.orderStore },
     auditLog: adapters.auditLog,
+    strategySwitch: { strategySwitchStore: adapters.stores.strategySwitchStore, cancelStrategyOrders: awsCancelStrategyOrders(adapters, telemetry, FUNCTION) },
+    limits: { limitsStore: adapters.stores.limitsStore, defaults: adapters.config.riskLimits },
+    reference: { marketDataStore: adapters.stores.marketDataStore, audit: adapters.stores.orderStore },
   };
   return awsDeps;
 };
 
 // The broker's calendar, as the feed stored it, is installed before each decision (read at most every 5 minutes).
-export const handler = withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, FUNCTION), createKillSwitchHandler(fromEnvironment));
+// Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
+export const handler = observed(
+  FUNCTION,
+  killSwitchInvocationKeys,
+  withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, FUNCTION), createKillSwitchHandler(fromEnvironment)),
+);

@@ -12,6 +12,8 @@ import { handleOrderQueueMessage } from '../../shared/order-service/queue-dispat
 import type { OrderServiceDeps } from '../../shared/order-service/context';
 import { BrokerReadCache } from '../../shared/order-service/update-confirmation';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
+import { observed } from '../support/invocation';
+import { orderInvocationKeys } from './invocation-keys';
 
 export type OrderHandlerDeps = Omit<OrderServiceDeps, 'workerId'> & { logger: Pick<Logger, 'error' | 'info'> };
 
@@ -49,4 +51,5 @@ const fromEnvironment = (): OrderHandlerDeps => {
   return awsDeps;
 };
 
-export const handler = createOrderHandler(fromEnvironment);
+// Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
+export const handler = observed('order', orderInvocationKeys, createOrderHandler(fromEnvironment));

@@ -10,6 +10,8 @@ import { deterministicId } from '../../shared/events/ids';
 import type { ReconciliationRecord } from '../../shared/ports/reconciliation-store';
 import { reconcileAccount, type ReconciliationDeps } from '../../shared/reconciliation/reconciliation-service';
 import { createLogger, parseInput } from '../support/handler-support';
+import { observed } from '../support/invocation';
+import { reconciliationInvocationKeys } from './invocation-keys';
 import { ScheduledEventSchema } from '../support/scheduled-event';
 
 export type ReconciliationHandlerDeps = ReconciliationDeps & {
@@ -53,4 +55,5 @@ const fromEnvironment = (): ReconciliationHandlerDeps => {
   return awsDeps;
 };
 
-export const handler = createReconciliationHandler(fromEnvironment);
+// Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
+export const handler = observed('reconciliation', reconciliationInvocationKeys, createReconciliationHandler(fromEnvironment));

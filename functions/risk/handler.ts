@@ -18,6 +18,8 @@ import { systemClock } from '../../adapters/system/system-clock';
 import { decideIntent, decideIntentBatch, decideParked, type IntakeItem, type IntentOutcome, type RiskServiceDeps } from '../../shared/risk/risk-service';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
+import { observed } from '../support/invocation';
+import { riskInvocationKeys } from './invocation-keys';
 import { ScheduledEventSchema } from '../support/scheduled-event';
 import { awsStoredCalendars, withStoredCalendars } from '../support/stored-calendars';
 
@@ -117,7 +119,12 @@ const fromEnvironment = (): RiskSweepDeps => {
 const decide = createRiskHandler(fromEnvironment);
 const decideBatch = createRiskBatchHandler(fromEnvironment);
 const sweep = createRiskSweepHandler(fromEnvironment);
-export const handler = withStoredCalendars(
-  () => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'risk'),
-  (event: unknown): Promise<IntentOutcome | SQSBatchResponse | SweepOutcome> => (isScheduled(event) ? sweep(event) : isQueueBatch(event) ? decideBatch(event) : decide(event)),
+// Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
+export const handler = observed(
+  'risk',
+  riskInvocationKeys,
+  withStoredCalendars(
+    () => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'risk'),
+    (event: unknown): Promise<IntentOutcome | SQSBatchResponse | SweepOutcome> => (isScheduled(event) ? sweep(event) : isQueueBatch(event) ? decideBatch(event) : decide(event)),
+  ),
 );

@@ -8,7 +8,17 @@ import type { Telemetry } from '../../shared/ports/telemetry';
 import { parseOrThrow } from '../../shared/errors/zod-issues';
 import { METRICS } from '../../shared/telemetry/metrics';
 
-export const createLogger = (serviceName: string): Logger => new Logger({ serviceName });
+const loggers = new Map<string, Logger>();
+
+/**
+ * The function's logger, one per service name: the handler, its stored calendars and the invocation wrapper
+ * (functions/support/invocation.ts) share it, so the correlation id the wrapper sets is on every line.
+ */
+export const createLogger = (serviceName: string): Logger => {
+  let logger = loggers.get(serviceName);
+  if (!logger) loggers.set(serviceName, (logger = new Logger({ serviceName })));
+  return logger;
+};
 
 export interface RejectionContext {
   telemetry: Telemetry;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 
 /** One permission per door, so a team can give the kill button widely and the release narrowly. */
-export const OPERATOR_ACTIONS = ['kill', 'release', 'approve', 'reenable', 'flatten', 'arm', 'status'] as const;
+export const OPERATOR_ACTIONS = ['kill', 'release', 'approve', 'reenable', 'flatten', 'arm', 'status', 'strategy', 'limits', 'reference'] as const;
 export const OperatorActionSchema = z.enum(OPERATOR_ACTIONS, { error: `must be one of ${OPERATOR_ACTIONS.join(', ')}` });
 export type OperatorAction = z.infer<typeof OperatorActionSchema>;
 
@@ -22,6 +22,13 @@ export const ROUTE_ACTIONS = {
   'POST /execution/reenable': 'reenable',
   'POST /flatten': 'flatten',
   'POST /arm': 'arm',
+  // Stopping one strategy, and letting it trade again, is one door: whoever may stop a strategy may restart it.
+  'POST /strategy/disable': 'strategy',
+  'POST /strategy/enable': 'strategy',
+  // Loosening a limit is as consequential as a release: its own permission, given narrowly.
+  'PUT /limits': 'limits',
+  'GET /limits': 'status',
+  'POST /reference': 'reference',
   'GET /status': 'status',
   // The audit trail is read-only, like the status: whoever may see an account's state may read its timeline.
   'GET /timeline': 'status',

@@ -76,6 +76,9 @@ const cancelOne = async (deps: OrderServiceDeps, request: CancelRequest & { inte
   return answer === 'requested' ? 'requested' : 'final';
 };
 
+/** The statuses of an order that can still fill: what a cancel-all (or a strategy's cancels) goes through. */
+const OPEN_FOR_CANCEL = ['PENDING', 'SUBMITTED', 'IN_FLIGHT', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL'] as const;
+
 export interface CancelAllResult {
   /** Orders the broker's cancel-all accepted a cancel request for. */
   requested: number;
@@ -112,21 +115,37 @@ export const cancelAllOrders = async (deps: OrderServiceDeps, request: CancelReq
     deps.telemetry.count(METRICS.cancelNotCounted);
   }
   const ids = await deps.broker.cancelAllOrders();
-  let canceledLocally = 0;
-  const waitingIds: string[] = [];
-  const notReached: string[] = [];
-  const open = await deps.orderStore.listOrders(request.account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL']);
-  for (const order of open) {
+  const each = await cancelEach(deps, request, await deps.orderStore.listOrders(request.account, OPEN_FOR_CANCEL), options);
+  return { requested: ids.length, canceledLocally: each.canceledLocally, waiting: each.waitingIds.length, waitingIds: each.waitingIds, notReached: each.notReached };
+};
+
+/** Cancels each order in turn until the deadline; tallies what became of them. */
+const cancelEach = async (deps: OrderServiceDeps, request: CancelRequest, orders: readonly OrderRecord[], options: CancelAllOptions) => {
+  const tally = { canceledLocally: 0, requested: 0, waitingIds: [] as string[], notReached: [] as string[] };
+  for (const order of orders) {
     const { intentId } = order.intent;
     if (options.deadlineMs !== undefined && deps.clock.now() >= options.deadlineMs) {
-      notReached.push(intentId);
+      tally.notReached.push(intentId);
       continue;
     }
     const outcome = await withRetries(`cancel ${intentId}`, () => cancelOrder(deps, { ...request, intentId }));
-    if (outcome === 'canceled') canceledLocally++;
-    if (outcome === 'retry') waitingIds.push(intentId);
+    if (outcome === 'canceled') tally.canceledLocally++;
+    if (outcome === 'requested') tally.requested++;
+    if (outcome === 'retry') tally.waitingIds.push(intentId);
   }
-  return { requested: ids.length, canceledLocally, waiting: waitingIds.length, waitingIds, notReached };
+  return tally;
+};
+
+/**
+ * Cancels the open orders of one strategy of the account, one by one (the broker's cancel-all would take every
+ * strategy's): what the per-strategy switch does once the strategy is disabled. Orders of other strategies are
+ * never touched. The switch's own audit entry says who asked; each cancel sent is audited as it goes.
+ */
+export const cancelStrategyOrders = async (deps: OrderServiceDeps, request: CancelRequest & { strategy: string }, options: CancelAllOptions = {}): Promise<CancelAllResult> => {
+  const { strategy, ...cancel } = request;
+  const open = (await deps.orderStore.listOrders(request.account, OPEN_FOR_CANCEL)).filter((order) => order.strategy === strategy);
+  const each = await cancelEach(deps, cancel, open, options);
+  return { ...each, waiting: each.waitingIds.length };
 };
 
 /**
@@ -139,3 +158,9 @@ export const cancelAllFrom =
     const why = reason ?? defaultReason;
     return cancelAllOrders({ ...deps, workerId: `${component}/${requestId}` }, { account, requestedBy, requestId, ...(why ? { reason: why } : {}) }, options);
   };
+
+/** The strategy's cancels as the kill-switch API calls them (outside the order queue): a worker id per request. */
+export const cancelStrategyFrom =
+  (deps: Omit<OrderServiceDeps, 'workerId'>, component: string) =>
+  (request: { account: string; strategy: string; requestedBy: string; requestId: string; reason: string }, options?: CancelAllOptions): Promise<CancelAllResult> =>
+    cancelStrategyOrders({ ...deps, workerId: `${component}/${request.requestId}` }, request, options);

@@ -14,7 +14,7 @@ import { isSettledForSubmission, type OrderRecord } from '../orders/order-record
 import type { ApprovedOrderMessage } from '../ports/order-queue';
 import type { ClaimResult } from '../ports/order-store';
 import type { DenialReason } from '../reasons/denial-reasons';
-import { reducesExposure } from '../risk/evaluate';
+import { reducesExposure } from '../risk/portfolio';
 import { METRICS } from '../telemetry/metrics';
 import { isoToEpochMs } from '../time/iso-time';
 import { utcNow } from '../time/utc';
@@ -58,7 +58,12 @@ const block = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderReco
         stage: 'pre-submit',
         reason,
         failedChecks: [reason],
-        message: reason === 'APPROVAL_EXPIRED' ? `approved at ${order.createdAt}: too old to send` : `trading state checked at the submission gate: ${reason}`,
+        message:
+          reason === 'APPROVAL_EXPIRED'
+            ? `approved at ${order.createdAt}: too old to send`
+            : reason === 'STRATEGY_DISABLED'
+              ? `strategy ${order.strategy} is disabled: checked at the submission gate`
+              : `trading state checked at the submission gate: ${reason}`,
       },
     }),
   ]);
@@ -102,12 +107,17 @@ const send = async (deps: OrderServiceDeps, ctx: OrderContext, { order, gateStat
 };
 
 /**
- * The gate refused an order it could otherwise have claimed: trading is stopped, so it is not sent. A
+ * The gate refused an order it could otherwise have claimed: trading (or the order's strategy) is stopped, so it is not sent. A
  * predecessor that passed the gate earlier (an expired lease, an order in flight) may have reached the
  * broker: what the broker holds is booked; anything else is blocked with the state's reason. Nobody holds
  * the lease, so the order's version alone guards these writes.
  */
-const stopAtGate = async (deps: OrderServiceDeps, ctx: OrderContext, order: OrderRecord, state: TradingState | undefined): Promise<SubmissionOutcome> => {
+const stopAtGate = async (
+  deps: OrderServiceDeps,
+  ctx: OrderContext,
+  order: OrderRecord,
+  stopped: { state: TradingState | undefined; strategyDisabled?: boolean },
+): Promise<SubmissionOutcome> => {
   const { intentId } = order.intent;
   if (order.status !== 'PENDING') {
     const found = await queryBroker(deps, intentId);
@@ -116,7 +126,8 @@ const stopAtGate = async (deps: OrderServiceDeps, ctx: OrderContext, order: Orde
       return 'settled';
     }
   }
-  await block(deps, ctx, order, tradingStateDenial(state) ?? 'TRADING_STATE_MISSING', { claimed: false });
+  const reason = stopped.strategyDisabled ? 'STRATEGY_DISABLED' : (tradingStateDenial(stopped.state) ?? 'TRADING_STATE_MISSING');
+  await block(deps, ctx, order, reason, { claimed: false });
   return 'blocked';
 };
 
@@ -135,7 +146,7 @@ const settleInFlight = async (deps: OrderServiceDeps, ctx: OrderContext, order: 
   }
   // The broker never got it: send it again under the same client order id (a late original is refused as a duplicate).
   const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, deps.clock.now(), deps.leaseMs, ['IN_FLIGHT']);
-  if (!claim.claimed && claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped.state);
+  if (!claim.claimed && claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped);
   if (!claim.claimed) throw new RetryLaterError(`order ${intentId} changed while settling it`);
   return send(deps, ctx, claim);
 };
@@ -147,7 +158,7 @@ export const processApprovedOrder = async (deps: OrderServiceDeps, message: Appr
   if (!claim.claimed) {
     // The risk function writes the order before it queues the approval: a message without one was not sent by it.
     if (!claim.order) throw new InvalidInputError([{ path: 'detail.data.intent.intentId', rule: `must name an order the risk function approved for ${ctx.account}; ${intentId} is none` }]);
-    if (claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped.state);
+    if (claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped);
     if (claim.order.status === 'IN_FLIGHT') return settleInFlight(deps, ctx, claim.order);
     if (isSettledForSubmission(claim.order.status)) {
       deps.telemetry.count(METRICS.orderDuplicate);
@@ -202,7 +213,7 @@ const settleAbandoned = async (deps: OrderServiceDeps, ctx: OrderContext, order:
     return 'blocked';
   }
   const claim = await deps.orderStore.claimForSubmission(ctx.account, intentId, deps.workerId, now, deps.leaseMs);
-  if (!claim.claimed && claim.order && claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped.state);
+  if (!claim.claimed && claim.order && claim.tradingStopped) return stopAtGate(deps, ctx, claim.order, claim.tradingStopped);
   if (!claim.claimed) throw new RetryLaterError(`order ${intentId} changed while settling it`);
   return send(deps, ctx, claim);
 };

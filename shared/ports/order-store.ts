@@ -62,12 +62,13 @@ export interface OrderUpdateInput {
  * whether it took over an expired lease: the previous worker may have reached the broker before it died, so
  * the new one must ask the broker before deciding anything else. An order the claim could otherwise have
  * taken, refused only because trading is stopped, comes back with `tradingStopped` and the state it found
- * (undefined: missing), for the caller to block or settle without sending it.
+ * (undefined: missing), or `strategyDisabled` when the order's strategy was switched off, for the caller to
+ * block or settle without sending it.
  */
 export type ClaimResult =
   | { claimed: true; order: OrderRecord; previousStatus: OrderStatus; tookOverExpiredLease: boolean; gateState: TradableState; gatePassedAt: number }
   | { claimed: false; order: OrderRecord | undefined; tradingStopped?: undefined }
-  | { claimed: false; order: OrderRecord; tradingStopped: { state: TradingState | undefined } };
+  | { claimed: false; order: OrderRecord; tradingStopped: { state: TradingState | undefined; strategyDisabled?: boolean } };
 
 export interface OrderStore {
   /** Strongly consistent. */

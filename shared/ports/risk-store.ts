@@ -9,6 +9,7 @@ import type { ItemRevision } from '../market/item-revision';
 import type { InstrumentReference, Mark } from '../market/marks';
 import type { OrderRecord } from '../orders/order-record';
 import type { TradingState } from '../trading-state/trading-state';
+import type { StrategySwitch } from '../strategy-switch/switch-state';
 
 /** The account's current risk session: equity at its start and its peak so far. */
 export interface RiskSession {
@@ -65,6 +66,8 @@ export interface RiskSnapshot {
   orderRate: { approvals: ApprovalEntry[]; version: number };
   /** Approved orders of the account that are not final yet. */
   openOrders: number;
+  /** The switches of the strategies read that were ever switched (a strategy absent is ENABLED). */
+  strategySwitches: Readonly<Record<string, StrategySwitch>>;
   existingOrder: OrderRecord | undefined;
 }
 

@@ -5,6 +5,8 @@ export const DENIAL_REASONS = [
   'TRADING_KILLED',
   'TRADING_REDUCING',
   'TRADING_STATE_MISSING',
+  /** A named person disabled the intent's strategy (the per-strategy switch); the account's other strategies trade on. */
+  'STRATEGY_DISABLED',
   /** More intents of the strategy or the account in one second than the flood limit allows, denied ones counted. */
   'INTENT_FLOOD',
   /** The intent could not be counted for the flood limit (the counter's write failed): deny rather than guess. */

@@ -199,6 +199,7 @@ export const decideBatch = (input: {
             account,
             strategy,
             tradingState: snapshot.tradingState,
+            strategySwitch: snapshot.strategySwitches[strategy],
             tradingStateSince: snapshot.tradingStateSince,
             intentCount: parked.count,
             defaults,

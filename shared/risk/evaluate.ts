@@ -5,28 +5,29 @@
 import { describeClosure, isMarketOpen, sessionStartMs } from '../calendar/trading-calendar';
 import type { OrderIntent } from '../events/order-events';
 import * as fx from '../money/fixed';
-import type { Fixed } from '../money/fixed';
 import { isoToEpochMs } from '../time/iso-time';
 import { tradingStateDenial, type TradingState } from '../trading-state/trading-state';
 import { assessExecutionThrottle } from './execution-throttle';
+import { isStrategyDisabled, type StrategySwitch } from '../strategy-switch/switch-state';
 import { assessIntentFloodOf, type IntentCountReading, type IntentFloodAssessment } from './intent-flood';
 import { approvalsHorizonMs, resolveCompiledLimits, saturatedWindowsOf, type CompiledLimits, type RiskLimits } from './limits';
 import type { AccountBook } from '../ledger/account-book';
 import type { ItemRevision } from '../market/item-revision';
-import type { InstrumentReference } from '../market/marks';
+import type { InstrumentReference, Mark } from '../market/marks';
 import type { ApprovalEntry, ExecutionThrottleState, RiskSession } from '../ports/risk-store';
 import { compactUtcMinute } from '../time/utc';
 import type { BreachKind } from '../events/risk-events';
 import { assessLoss, sessionWarning, type LossFinding } from './loss';
-import { symbolExposure, UNCLASSIFIED_SECTOR, valueAccount, type SymbolExposure, type Valuation } from './portfolio';
+import { reducesExposure, symbolExposure, UNCLASSIFIED_SECTOR, valueAccount, type SymbolExposure, type Valuation } from './portfolio';
 import type { DenialReason } from '../reasons/denial-reasons';
-import type { Mark } from '../market/marks';
 
 export interface RiskInputs {
   intent: OrderIntent;
   account: string;
   strategy: string;
   tradingState: TradingState | undefined;
+  /** The intent's strategy's switch, when it was ever switched (absent: ENABLED). */
+  strategySwitch?: StrategySwitch | undefined;
   /** When the trading state was last written (the state item's updatedAt): names the flood's episode. */
   tradingStateSince?: string | undefined;
   /** This intent's count for the flood limit, taken before anything was decided; not ok denies. */
@@ -91,6 +92,7 @@ export type RiskDecision = (
 
 export const CHECK_ORDER = [
   'trading-state',
+  'strategy-switch',
   'intent-flood',
   'limits',
   'valuation',
@@ -120,16 +122,8 @@ export const approvalsInWindow = <T extends { at: number }>(entries: readonly T[
 const BPS = fx.fixedFromInt(10_000);
 const ZERO = fx.fixedFromInt(0);
 
-/** Whether the order shrinks the position even if every in-flight order on its side fills first. */
-export const reducesExposure = (side: 'buy' | 'sell', quantity: Fixed, exposure: Pick<SymbolExposure, 'quantity' | 'long' | 'short'> | undefined): boolean => {
-  if (!exposure) return false;
-  return side === 'buy'
-    ? fx.sign(exposure.quantity) < 0 && fx.lte(fx.add(exposure.long, quantity), ZERO)
-    : fx.sign(exposure.quantity) > 0 && fx.gte(fx.sub(exposure.short, quantity), ZERO);
-};
-
 /** `value > fraction x base`, with a non-positive base always exceeded (nothing is small against no equity). */
-const exceedsShare = (value: Fixed, fraction: Fixed, base: Fixed): boolean => fx.sign(base) <= 0 || fx.gt(value, fx.mul(fraction, base));
+const exceedsShare = (value: fx.Fixed, fraction: fx.Fixed, base: fx.Fixed): boolean => fx.sign(base) <= 0 || fx.gt(value, fx.mul(fraction, base));
 
 const text = fx.toDecimalString;
 
@@ -160,8 +154,8 @@ interface Evaluation {
   readonly inputs: RiskInputs;
   readonly failures: { reason: DenialReason; message: string }[];
   readonly effects: RiskEffects;
-  readonly requested: Fixed;
-  readonly limitPrice: Fixed | undefined;
+  readonly requested: fx.Fixed;
+  readonly limitPrice: fx.Fixed | undefined;
   /** The state the order is sized under: the stored one, or WARNING once the loss warning moved it. */
   state: TradingState | undefined;
   limits: CompiledLimits | null;
@@ -170,11 +164,11 @@ interface Evaluation {
   held: SymbolExposure | undefined;
   reduces: boolean;
   /** The size that would be approved (WARNING scales it down). */
-  quantity: Fixed;
+  quantity: fx.Fixed;
   /** The stored mark, when present and fresh. */
-  reference: Fixed | undefined;
-  orderPrice: Fixed | undefined;
-  notional: Fixed | undefined;
+  reference: fx.Fixed | undefined;
+  orderPrice: fx.Fixed | undefined;
+  notional: fx.Fixed | undefined;
 }
 
 const fail = (ev: Evaluation, reason: DenialReason, message: string): void => void ev.failures.push({ reason, message });
@@ -209,6 +203,9 @@ const begin = (inputs: RiskInputs, flood: IntentFloodAssessment, limits: Compile
   // 1. trading state
   const stateDenial = tradingStateDenial(ev.state);
   if (stateDenial) fail(ev, stateDenial, `trading state is ${ev.state ?? 'missing'}`);
+  // 1b. the strategy's own switch (one strategy stopped, the account's others trade on)
+  const off = inputs.strategySwitch;
+  if (off && isStrategyDisabled(off)) fail(ev, 'STRATEGY_DISABLED', `strategy ${inputs.strategy} disabled by ${off.changedBy} at ${off.changedAt || '?'}: ${off.reason}`);
   // 2. intent flood (counted before this evaluation began)
   if (flood.failure) fail(ev, flood.failure.reason, flood.failure.message);
   // 3. limits
@@ -304,7 +301,7 @@ const checkReferencePrice = (ev: Evaluation): void => {
 };
 
 /** 12-13: the price collar against the mark, order by order and over a period. */
-const checkCollars = (ev: Evaluation, limits: CompiledLimits, reference: Fixed): void => {
+const checkCollars = (ev: Evaluation, limits: CompiledLimits, reference: fx.Fixed): void => {
   const { intent, nowMs, strategy } = ev.inputs;
   // 12. price collar: |limit - mark| x 10000 <= bps x mark
   if (ev.limitPrice && fx.gt(fx.mul(fx.abs(fx.sub(ev.limitPrice, reference)), BPS), fx.mul(limits.collarBps, reference))) {
@@ -368,7 +365,7 @@ const checkOrderSize = (ev: Evaluation, limits: CompiledLimits): void => {
 };
 
 /** 17. account exposure valued at the marks, worst case; an order that does not raise a measure passes it. */
-const checkExposure = (ev: Evaluation, limits: CompiledLimits, reference: Fixed): void => {
+const checkExposure = (ev: Evaluation, limits: CompiledLimits, reference: fx.Fixed): void => {
   const { intent } = ev.inputs;
   const { valuation, quantity } = ev;
   const e = limits.exposure;

@@ -47,6 +47,14 @@ export interface Valuation {
 
 const ZERO = fx.fixedFromInt(0);
 
+/** Whether the order shrinks the position even if every in-flight order on its side fills first. */
+export const reducesExposure = (side: 'buy' | 'sell', quantity: Fixed, exposure: Pick<SymbolExposure, 'quantity' | 'long' | 'short'> | undefined): boolean => {
+  if (!exposure) return false;
+  return side === 'buy'
+    ? fx.sign(exposure.quantity) < 0 && fx.lte(fx.add(exposure.long, quantity), ZERO)
+    : fx.sign(exposure.quantity) > 0 && fx.gte(fx.sub(exposure.short, quantity), ZERO);
+};
+
 export const symbolExposure = (quantity: Fixed, inFlightBuy: Fixed, inFlightSell: Fixed, mark: Fixed, sector: string): SymbolExposure => {
   const long = fx.add(quantity, inFlightBuy);
   const short = fx.sub(quantity, inFlightSell);

@@ -24,6 +24,7 @@ import { METRICS } from '../telemetry/metrics';
 import type { RiskDecision } from './evaluate';
 import { decideBatch, decisionDetail, type BatchEntry } from './decision-batch';
 import { throttleTripEvents } from './throttle-trip-event';
+import { ACCOUNT_SCOPE } from './scopes';
 import { assessIntentFloodOf, countPlaces, intentBucketStart, type IntentCountReading } from './intent-flood';
 import { resolveCompiledLimits } from './limits';
 import { accountGauges } from './account-gauges';
@@ -267,6 +268,8 @@ const afterRecorded = async (deps: RiskServiceDeps, entries: readonly BatchEntry
     deps.telemetry.durationMs(METRICS.decisionLatency, latencyMs);
     deps.telemetry.count(METRICS.decision, { outcome: decision.outcome, reason: decision.outcome === 'denied' ? decision.reason : 'NONE' });
     for (const breach of decision.effects.breaches) deps.telemetry.count(METRICS.riskBreach, { kind: breach.kind });
+    const trip = decision.effects.throttleTrip;
+    if (trip) deps.telemetry.count(METRICS.executionThrottleTripped, { scope: trip.strategy === ACCOUNT_SCOPE ? 'account' : 'strategy' });
     deps.onDecided?.(outcomeOf(entry.order, false), latencyMs);
     deps.logger?.info('risk decision', decisionLine(entry.parked.intended, decision, latencyMs));
   }

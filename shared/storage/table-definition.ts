@@ -30,6 +30,8 @@ export const TRADING_TABLE: TableDefinition = {
 export const CONTROL_PARTITION_PREFIX = 'CONTROL#';
 /** The partition of an account's parked intents (keys.parkedIntent). */
 export const INTAKE_PARTITION_PREFIX = 'INTAKE#';
+/** The sort-key prefix of the strategy switches in an account's control partition. */
+export const STRATEGY_SWITCH_PREFIX = 'STRATEGY#';
 const control = (account: string) => `${CONTROL_PARTITION_PREFIX}${account}`;
 
 /** Item keys. Every access pattern in docs/data-model.md is one of these. */
@@ -72,6 +74,8 @@ export const keys = {
   breakerExecution: (account: string) => ({ pk: control(account), sk: 'BREAKER#EXECUTION' }),
   /** Who activated the kill switch, why and when, and its release (one item per account, kept). */
   killSwitch: (account: string) => ({ pk: control(account), sk: 'KILL_SWITCH' }),
+  /** One strategy's switch (ENABLED / DISABLED, who, why): a control item, written only by the kill-switch API. */
+  strategySwitch: (account: string, strategy: string) => ({ pk: control(account), sk: `${STRATEGY_SWITCH_PREFIX}${strategy}` }),
   /** Every symbol's latest mark in one item (attributes M# + symbol), written by the feed. */
   marks: () => ({ pk: 'MARKET', sk: 'MARKS' }),
   /** Reference data per symbol (attributes R# + symbol): average daily volume and sector. */

@@ -6,6 +6,7 @@
 // intents within `intentRate.windowMs` is stopped in this host for good (a person restarts it) and an
 // INTENT_RATE RiskBreach halts the account through the circuit breaker. Nothing it proposes afterwards is
 // published; every refused proposal is counted. The breach is retried on later ticks until the bus takes it.
+// A strategy a person switched off (the per-strategy switch) is not called at all until switched on again.
 import type { Telemetry } from '../ports/telemetry';
 import { DETAIL_TYPES, domainEvent, type DomainEvent } from '../events/catalog';
 import { utcNow, compactUtcSecond } from '../time/utc';
@@ -93,6 +94,7 @@ export class StrategyHost {
   /** Known once started (at once for a strategy object). */
   private strategyName: string | undefined;
   private failures: StrategyFailures | undefined;
+  private off = false;
 
   constructor(private readonly options: StrategyHostOptions) {
     if (!/^[A-Za-z0-9-]{1,24}$/.test(options.runId)) throw new RangeError('runId must be 1-24 letters, digits or "-"');
@@ -126,6 +128,15 @@ export class StrategyHost {
     return this.failures?.disabled ?? false;
   }
 
+  /** Whether a person switched the strategy off: the host then calls it no more until it is switched on. */
+  get switchedOff(): boolean {
+    return this.off;
+  }
+
+  set switchedOff(off: boolean) {
+    this.off = off;
+  }
+
   stats(): StrategyStats {
     return { ticks: this.ticks, intents: this.published, errors: this.failures?.errors ?? 0, timeouts: this.failures?.timeouts ?? 0, disabled: this.disabled };
   }
@@ -147,6 +158,7 @@ export class StrategyHost {
     await this.start();
     const failures = this.failures as StrategyFailures;
     const { account, clock, limits } = this.options;
+    if (this.off) return 0;
     if (!failures.disabled) {
       const nowMs = clock.now();
       const budgetMs = limits?.tickBudgetMs ?? Number.POSITIVE_INFINITY;

@@ -7,6 +7,7 @@ import type { Pager } from '../ports/pager';
 import type { MarketTick, StrategyRunner } from '../ports/strategy-runner';
 import type { StrategyLimits } from './strategy-failures';
 import { StrategyHost, type StrategyHostDuties, type StrategyStats } from './strategy-host';
+import { isStrategyDisabled, type StrategySwitch } from '../strategy-switch/switch-state';
 
 export type { StrategyStats } from './strategy-host';
 
@@ -55,6 +56,27 @@ export class StrategyHosts {
       intents += result.value;
     }
     return intents;
+  }
+
+  /**
+   * Applies the account's strategy switches (by strategy name, as stored): a DISABLED strategy is called no more,
+   * one enabled again resumes with the next ticks. Returns the names whose state changed.
+   */
+  applySwitches(switches: Readonly<Record<string, StrategySwitch>>): { off: string[]; on: string[] } {
+    const changed = { off: [] as string[], on: [] as string[] };
+    for (const host of this.hosts) {
+      let name: string;
+      try {
+        name = host.name;
+      } catch {
+        continue; // not started: its switch applies once the next read finds it named
+      }
+      const off = isStrategyDisabled(switches[name]);
+      if (off === host.switchedOff) continue;
+      host.switchedOff = off;
+      (off ? changed.off : changed.on).push(name);
+    }
+    return changed;
   }
 
   /** Each strategy's tally, by name (after start). */

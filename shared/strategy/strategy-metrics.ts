@@ -13,4 +13,9 @@ export const STRATEGY_METRICS = {
   intentRefused: 'StrategyIntentRefused',
   runawayTripped: 'StrategyRunawayTripped',
   breachUnpublished: 'StrategyRunawayBreachUnpublished',
+  /** The host stopped (or resumed) calling a strategy because a person switched it off (or on again). */
+  switchedOff: 'StrategySwitchedOff',
+  switchedOn: 'StrategySwitchedOn',
+  /** The strategy switches could not be read: the host keeps the last switches it read (risk denies regardless). */
+  switchesUnread: 'StrategySwitchesUnread',
 } as const;

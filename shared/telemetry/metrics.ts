@@ -8,6 +8,10 @@ export const METRICS = {
   decision: 'RiskDecision',
   decisionLatency: 'RiskDecisionLatency',
   riskBreach: 'RiskBreach',
+  /** A decision tripped the repeated-execution throttle (dimension `scope`: strategy or account); a person must re-enable it. */
+  executionThrottleTripped: 'ExecutionThrottleTripped',
+  /** A person pressed the kill switch and KILLED was stored (a repeat of an account already KILLED does not count). */
+  killSwitchActivated: 'KillSwitchActivated',
   orderSubmitted: 'OrderSubmitted',
   orderDuplicate: 'OrderDuplicateDelivery',
   orderBlocked: 'OrderBlockedBeforeSubmit',

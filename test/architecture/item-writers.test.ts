@@ -15,7 +15,7 @@ type Writer = 'risk' | 'order' | 'reconciliation' | 'breaker' | 'dead-man-switch
 /** Who writes each item in a deployed environment, and what its absence means when nobody has yet. */
 const ITEM_WRITERS: Record<Item, { writers: readonly Writer[]; absent: string }> = {
   tradingState: { writers: ['breaker', 'kill-switch'], absent: 'every intent denied TRADING_STATE_MISSING (a new account: POST /arm, in the kill-switch function, creates it ACTIVE)' },
-  limits: { writers: [], absent: "the environment's limits apply (an account override is optional)" },
+  limits: { writers: ['kill-switch'], absent: "the environment's limits apply (an account override is optional)" },
   orderRate: { writers: ['risk'], absent: 'no orders in the window yet' },
   book: { writers: ['order', 'reconciliation', 'risk'], absent: 'no cash: the reconciliation function takes the broker’s on its first run' },
   riskSession: { writers: ['risk'], absent: 'the session starts at the next decision' },
@@ -31,8 +31,9 @@ const ITEM_WRITERS: Record<Item, { writers: readonly Writer[]; absent: string }>
   breakerTrips: { writers: ['breaker'], absent: 'no trips in the window' },
   breakerExecution: { writers: ['breaker'], absent: 'no breaker execution has run' },
   killSwitch: { writers: ['kill-switch'], absent: 'never activated' },
+  strategySwitch: { writers: ['kill-switch'], absent: 'the strategy was never switched: ENABLED' },
   marks: { writers: ['feed task'], absent: 'every intent denied MARK_UNAVAILABLE, the dead-man switch halts' },
-  reference: { writers: ['feed task'], absent: 'every intent denied ADV_UNAVAILABLE' },
+  reference: { writers: ['feed task', 'kill-switch'], absent: 'every intent denied ADV_UNAVAILABLE' },
   feedHeartbeat: { writers: ['feed task'], absent: 'the dead-man switch halts (HEARTBEAT_MISSING)' },
   calendar: { writers: ['feed task'], absent: 'the built-in calendar applies (covered through its coversThrough)' },
   feedLease: { writers: ['feed task'], absent: 'the lease is free' },
@@ -51,6 +52,8 @@ const STORE_FILES: Record<string, string> = {
   reconciliationStore: 'adapters/dynamodb/dynamo-reconciliation-store.ts',
   marketDataStore: 'adapters/dynamodb/dynamo-market-data-store.ts',
   feedLeaseStore: 'adapters/dynamodb/dynamo-feed-lease-store.ts',
+  strategySwitchStore: 'adapters/dynamodb/dynamo-strategy-switch-store.ts',
+  limitsStore: 'adapters/dynamodb/dynamo-limits-store.ts',
 };
 const itemsIn = (text: string): Item[] => [...new Set([...text.matchAll(/keys\.(\w+)\(/g)].map((m) => m[1] as Item))];
 

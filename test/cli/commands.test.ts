@@ -4,6 +4,9 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../cli/commands';
 
@@ -85,6 +88,15 @@ describe('operator CLI, signed requests', () => {
     expect(run.err.join('\n')).toBe('release refused (SAME_PERSON): the person who killed the account may not release it');
   });
 
+  it('signs a PUT of a limits override read from a file, with the version the person reviewed', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tsp-')), 'limits.json');
+    writeFileSync(file, JSON.stringify({ maxOrderNotional: '25000' }));
+    const run = io();
+    await expect(runCli(['limits', 'set', '--env', 'prod', '--api-url', url, '--region', REGION, '--account', 'paper-1', '--file', file, '--expected-version', '3', '--reason', 'desk raised it'], run.io)).resolves.toBe(0);
+    expect(seen.at(-1)).toMatchObject({ method: 'PUT', path: '/prod/limits', verified: true });
+    expect(JSON.parse(seen.at(-1)?.body ?? '{}')).toEqual({ account: 'paper-1', limits: { maxOrderNotional: '25000' }, reason: 'desk raised it', expectedVersion: '3' });
+  });
+
   it('reports access denied when the signature does not verify (wrong secret)', async () => {
     const run = io({ credentials: async () => ({ ...CREDENTIALS, secretAccessKey: 'not-the-secret' }) });
     await expect(runCli(['status', '--env', 'prod', '--api-url', url, '--region', REGION, '--account', 'paper-1'], run.io)).resolves.toBe(1);
@@ -121,12 +133,17 @@ describe('operator CLI, help and usage', () => {
   it('lists every command in --help', async () => {
     const run = capture();
     await expect(runCli(['--help'], run.io)).resolves.toBe(0);
-    for (const command of ['status', 'timeline', 'kill', 'release', 'approve', 'reject', 'reenable', 'flatten', 'arm']) expect(run.lines.join('\n')).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    for (const command of ['status', 'timeline', 'kill', 'release', 'approve', 'reject', 'reenable', 'flatten', 'arm', 'strategy', 'limits', 'reference']) {
+      expect(run.lines.join('\n')).toMatch(new RegExp(`^\\s+${command}\\b`, 'm'));
+    }
   });
 
-  it.each(['status', 'timeline', 'kill', 'release', 'approve', 'reject', 'reenable', 'flatten', 'arm'])('has --help for %s, naming its target options', async (command) => {
+  it.each([
+    ['status'], ['timeline'], ['kill'], ['release'], ['approve'], ['reject'], ['reenable'], ['flatten'], ['arm'],
+    ['strategy', 'disable'], ['strategy', 'enable'], ['limits', 'show'], ['limits', 'set'], ['reference', 'load'],
+  ])('has --help for %s %s, naming its target options', async (...command) => {
     const run = capture();
-    await expect(runCli([command, '--help'], run.io)).resolves.toBe(0);
+    await expect(runCli([...command.filter(Boolean), '--help'], run.io)).resolves.toBe(0);
     expect(run.lines.join('\n')).toMatch(/--local <url>/);
     expect(run.lines.join('\n')).toMatch(/--env <env>/);
   });
@@ -138,6 +155,25 @@ describe('operator CLI, help and usage', () => {
     const spoof = capture();
     await expect(runCli(['kill', '--env', 'prod', '--as', 'alice', '--account', 'paper-1', '--reason', 'x'], spoof.io)).resolves.toBe(1);
     expect(spoof.lines.join('\n')).toMatch(/--as is for the local API only: in AWS the person is the signing identity/);
+  });
+
+  it('refuses a limits file that breaks the limits schema before sending anything, naming the file and the field', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tsp-')), 'limits.json');
+    writeFileSync(file, JSON.stringify({ maxOrderNotional: 'lots', maxOpenOrders: 5 }));
+    const run = capture();
+    const sent: string[] = [];
+    const io = { ...run.io, fetch: (async (u: string) => void sent.push(u)) as unknown as typeof fetch };
+    await expect(runCli(['limits', 'set', '--local', 'http://127.0.0.1:9', '--as', 'alice', '--account', 'paper-1', '--file', file, '--reason', 'r'], io)).resolves.toBe(1);
+    expect(run.lines.join('\n')).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a limits override: maxOrderNotional: `));
+    expect(sent).toEqual([]);
+  });
+
+  it('refuses a reference file with an invalid ADV or sector before sending anything', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tsp-')), 'reference.json');
+    writeFileSync(file, JSON.stringify({ AAPL: { adv: '-5' }, MSFT: { sector: 'CASINOS' } }));
+    const run = capture();
+    await expect(runCli(['reference', 'load', file, '--local', 'http://127.0.0.1:9', '--as', 'alice', '--reason', 'r'], run.io)).resolves.toBe(1);
+    expect(run.lines.join('\n')).toMatch(/is not a reference document: AAPL\.adv: must be a positive decimal string.*MSFT\.sector: must be one of/);
   });
 
   it('refuses an environment that is not deployable', async () => {

@@ -60,4 +60,47 @@ describe('operator CLI against the local API', () => {
     expect(seen.timeline?.out).toMatch(/\| TRADING_STATE_CHANGED \| bob \|/);
     expect(seen.unknown).toMatchObject({ code: 1, err: expect.stringMatching(/^status: unknown account: paper1 is not an account of this environment/) });
   });
+
+  it('switches one strategy off: the status shows who and why, and no decision of it follows once the feed has read the switch', { timeout: 180_000 }, async () => {
+    const seen: Record<string, { code: number; out: string; err: string }> = {};
+    let disabledAt = 0;
+    let driving: Promise<void> | undefined;
+    const controller = new AbortController();
+    await runSession({
+      dynamoEndpoint: inject('dynamoEndpoint'),
+      durationMs: 60_000,
+      seed: 5,
+      strategyPath: 'strategies/steady-flow.ts',
+      apiPort: 0,
+      signal: controller.signal,
+      onApiReady: (url) => {
+        const local = ['--local', url, '--account', 'paper-1'];
+        driving = (async () => {
+          await sleep(2000);
+          disabledAt = Date.now();
+          seen.disable = await tsp(['strategy', 'disable', 'steady-flow', ...local, '--as', 'alice', '--reason', 'quoting wide']);
+          // The feed reads the switches every second; what it published before is decided and denied.
+          await sleep(3500);
+          seen.status = await tsp(['status', ...local, '--as', 'bob']);
+          seen.timeline = await tsp(['timeline', ...local, '--as', 'carol', '--json', '--from', new Date(disabledAt - 60_000).toISOString(), '--to', new Date(Date.now() + 1000).toISOString()]);
+          seen.enable = await tsp(['strategy', 'enable', 'steady-flow', ...local, '--as', 'bob', '--reason', 'spreads fixed']);
+          seen.enableAgain = await tsp(['strategy', 'enable', 'steady-flow', ...local, '--as', 'bob', '--reason', 'twice']);
+        })().finally(() => controller.abort());
+      },
+    });
+    await driving;
+    expect(seen.disable?.code === 0 || seen.disable?.code === 3, seen.disable?.err).toBe(true);
+    expect(seen.disable?.out).toMatch(/^strategy disable: steady-flow of paper-1 DISABLED by alice at /);
+    expect(seen.status?.out).toMatch(/strategies\n {2}steady-flow\s+DISABLED by alice at \S+ \(quoting wide\)/);
+    const entries = (JSON.parse(seen.timeline?.out ?? '{}') as { entries: { kind: string; occurredAt: string; actor: string; detail: Record<string, unknown> }[] }).entries;
+    const decisions = entries.filter((e) => e.kind === 'RISK_DECISION');
+    const switched = entries.find((e) => e.kind === 'STRATEGY_DISABLED');
+    expect(switched).toMatchObject({ actor: 'alice', detail: { strategy: 'steady-flow', reason: 'quoting wide' } });
+    const cutoff = Date.parse(switched?.occurredAt ?? '') + 1500;
+    expect(decisions.filter((e) => Date.parse(e.occurredAt) < Date.parse(switched?.occurredAt ?? '')).length).toBeGreaterThan(10);
+    expect(decisions.filter((e) => Date.parse(e.occurredAt) > cutoff)).toEqual([]);
+    expect(decisions.filter((e) => Date.parse(e.occurredAt) > Date.parse(switched?.occurredAt ?? '')).every((e) => e.detail.reason === 'STRATEGY_DISABLED')).toBe(true);
+    expect(seen.enable?.out).toMatch(/^strategy enable: steady-flow of paper-1 ENABLED by bob/);
+    expect(seen.enableAgain).toMatchObject({ code: 1, err: expect.stringMatching(/^strategy enable refused \(NOT_DISABLED\)/) });
+  });
 });

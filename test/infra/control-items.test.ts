@@ -44,7 +44,7 @@ describe.each(['dev', 'prod'] as const)('control items in the %s stack', (env: D
   const writers = tableWriters(template);
 
   it('keeps every control item under the CONTROL# partition, apart from the items other functions write', () => {
-    for (const key of [keys.tradingState('a'), keys.killSwitch('a'), keys.breakerTrips('a'), keys.breakerExecution('a')]) expect(key.pk.startsWith(CONTROL_PARTITION_PREFIX)).toBe(true);
+    for (const key of [keys.tradingState('a'), keys.killSwitch('a'), keys.breakerTrips('a'), keys.breakerExecution('a'), keys.strategySwitch('a', 's')]) expect(key.pk.startsWith(CONTROL_PARTITION_PREFIX)).toBe(true);
     for (const key of [keys.order('a', 'i'), keys.book('a'), keys.riskSession('a'), keys.throttle('a', 's'), keys.reconciliation('a'), keys.marks()]) expect(key.pk.startsWith(CONTROL_PARTITION_PREFIX)).toBe(false);
   });
 

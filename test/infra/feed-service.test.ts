@@ -134,6 +134,13 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s feed service', (env: 
         // Its items only: marks, reference data, heartbeat and lease all have the partition key MARKET.
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['MARKET'] } },
       },
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:Query', 'dynamodb:GetItem'],
+        Resource: { 'Fn::GetAtt': [id('AWS::DynamoDB::Table', 'TradingTable/Table'), 'Arn'] },
+        // Read only, and only its account's control partition: the strategy switches it honours.
+        Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`CONTROL#${config.accounts[0]}`] } },
+      },
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [id('AWS::Events::EventBus', 'EventRouting/Bus'), 'Arn'] } },
       {
         Effect: 'Allow',
@@ -150,11 +157,14 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s feed service', (env: 
     expect(resource(template, 'AWS::IAM::Role', TASK_ROLE).Properties).not.toHaveProperty('ManagedPolicyArns');
   });
 
-  it('never lets the task scan, query, batch-write, use every DynamoDB action or act on every resource', () => {
+  it('never lets the task scan, batch-write, query outside its control partition, use every DynamoDB action or act on every resource', () => {
     const statements = everyTaskRoleStatement(template);
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
-      expect(actionsOf(statement)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^dynamodb:(\*|Query|Scan|BatchWriteItem)$|^\*$/)]));
+      expect(actionsOf(statement)).not.toEqual(expect.arrayContaining([expect.stringMatching(/^dynamodb:(\*|Scan|BatchWriteItem)$|^\*$/)]));
+      if (actionsOf(statement).includes('dynamodb:Query')) {
+        expect((statement as Statement & { Condition?: unknown }).Condition).toEqual({ 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`CONTROL#${config.accounts[0]}`] } });
+      }
       expect([statement.Resource].flat()).not.toContain('*');
     }
   });

@@ -39,9 +39,10 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
   };
   const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
 
-  it('serves exactly the routes that have a permission: kill, release, approve, reject, re-enable, flatten, arm, status and timeline', () => {
+  it('serves exactly the routes that have a permission: kill, release, approve, reject, re-enable, flatten, arm, strategies, limits, reference, status and timeline', () => {
     expect(routes(template)).toEqual(Object.keys(ROUTE_ACTIONS).sort());
     expect(routes(template)).toEqual([
+      'GET /limits',
       'GET /status',
       'GET /timeline',
       'POST /arm',
@@ -51,12 +52,16 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
       'POST /flatten',
       'POST /kill-switch',
       'POST /kill-switch/release',
+      'POST /reference',
+      'POST /strategy/disable',
+      'POST /strategy/enable',
+      'PUT /limits',
     ]);
   });
 
   it('requires IAM authorization on every method', () => {
     const methods = Object.values(template.findResources('AWS::ApiGateway::Method') as Record<string, Resource>);
-    expect(methods).toHaveLength(9);
+    expect(methods).toHaveLength(14);
     for (const method of methods) expect(method.Properties.AuthorizationType).toBe('AWS_IAM');
   });
 

@@ -75,4 +75,11 @@ describe.each(['dev', 'prod'] as const)('the %s metric alarms', (env) => {
     expect(props('FeedFailover')).toMatchObject({ AlarmActions: ticket });
     expect(props('ReconciliationBreaks')).toMatchObject({ AlarmActions: ticket });
   });
+
+  it('makes tickets for an execution-throttle trip and for every press of the kill switch, each on its own metric', () => {
+    expect(props('ExecutionThrottleTripped')).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: ticket });
+    expect(JSON.stringify(props('ExecutionThrottleTripped').Metrics)).toContain(METRICS.executionThrottleTripped);
+    expect(props('KillSwitchActivated')).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', AlarmActions: ticket });
+    expect(JSON.stringify(props('KillSwitchActivated').Metrics)).toContain(METRICS.killSwitchActivated);
+  });
 });

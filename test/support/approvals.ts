@@ -7,17 +7,22 @@ import type { ApprovedOrderMessage } from '../../shared/ports/order-queue';
 import type { RiskStore } from '../../shared/ports/risk-store';
 import { ACCOUNT, intentFor, STRATEGY } from './fixtures';
 
-export const recordApproval = async (store: Pick<RiskStore, 'recordDecisions'>, intentId: string, over: Parameters<typeof intentFor>[1] = {}): Promise<ApprovedOrderMessage> => {
+export const recordApproval = async (
+  store: Pick<RiskStore, 'recordDecisions'>,
+  intentId: string,
+  over: Parameters<typeof intentFor>[1] = {},
+  strategy: string = STRATEGY,
+): Promise<ApprovedOrderMessage> => {
   const intent = intentFor(intentId, over);
   const at = '2026-11-23T15:00:00.000Z';
   await store.recordDecisions({
     account: ACCOUNT,
-    orders: [{ account: ACCOUNT, strategy: STRATEGY, intent, status: 'PENDING', approvedQuantity: intent.quantity, inFlight: intent.quantity, notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at, origin: 'strategy', version: 1 }],
+    orders: [{ account: ACCOUNT, strategy, intent, status: 'PENDING', approvedQuantity: intent.quantity, inFlight: intent.quantity, notional: '0', filledQuantity: '0', createdAt: at, updatedAt: at, origin: 'strategy', version: 1 }],
     audit: [auditEntry({ account: ACCOUNT, occurredAt: at, kind: 'RISK_DECISION', actor: 'test', correlationId: intentId, causationId: 'test', detail: {} })],
     inFlight: [{ symbol: intent.symbol, side: intent.side, quantity: intent.quantity }],
     throttleTrips: [],
     throttlePrune: [],
   });
-  const meta = buildMeta({ detailType: DETAIL_TYPES.OrderApproved, occurredAt: at, correlationId: intentId, causationId: 'test', account: ACCOUNT, strategy: STRATEGY, producer: 'risk' });
+  const meta = buildMeta({ detailType: DETAIL_TYPES.OrderApproved, occurredAt: at, correlationId: intentId, causationId: 'test', account: ACCOUNT, strategy, producer: 'risk' });
   return { meta, data: { intent, approvedAt: at, approvedQuantity: intent.quantity, notional: '0' } };
 };

@@ -37,8 +37,8 @@ export class OrderServiceWorld {
     };
   }
 
-  approve(intentId: string, over: Parameters<typeof intentFor>[1] = {}): Promise<ApprovedOrderMessage> {
-    return recordApproval(this.f.stores.riskStore, intentId, over);
+  approve(intentId: string, over: Parameters<typeof intentFor>[1] = {}, strategy: string = STRATEGY): Promise<ApprovedOrderMessage> {
+    return recordApproval(this.f.stores.riskStore, intentId, over, strategy);
   }
 
   /** AAPL's entry in the account book (quantity and in-flight sizes). */

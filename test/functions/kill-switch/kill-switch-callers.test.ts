@@ -173,6 +173,10 @@ describe('one permission per action', () => {
     ['POST', '/arm', 'arm'],
     ['POST', '/execution/reenable', 'reenable'],
     ['POST', '/flatten', 'flatten'],
+    ['POST', '/strategy/disable', 'strategy'],
+    ['POST', '/strategy/enable', 'strategy'],
+    ['PUT', '/limits', 'limits'],
+    ['POST', '/reference', 'reference'],
   ])('refuses %s %s to a person who may only read the status (needs "%s")', async (method, path, action) => {
     await expectRefusedUntouched(() => api()(event(method, path, FRANK)), new RegExp(`may not ${action}: ${method} ${path} needs the "${action}" permission`));
   });

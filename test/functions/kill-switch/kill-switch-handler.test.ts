@@ -72,6 +72,12 @@ describe('kill-switch API', () => {
     expect(await stores.tradingStateStore.getTradingState(ACCOUNT)).toBe('KILLED');
   });
 
+  it('counts a press of the kill switch once (the post-mortem ticket’s metric), not its repeats', async () => {
+    await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));
+    await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'again' } }));
+    expect(telemetry.countOf(METRICS.killSwitchActivated, { account: ACCOUNT })).toBe(1);
+  });
+
   it('POST /kill-switch answers 207, still KILLED, listing the failed step when the hard stop fails', async () => {
     controlPlane.failing = true;
     const response = await iamHandler()(apiEvent('POST', '/kill-switch', { body: { account: ACCOUNT, reason: 'runaway' } }));

@@ -3,6 +3,7 @@
 // named person re-enables trading.
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { METRICS } from '../../../shared/telemetry/metrics';
 import { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { createOrderHandler } from '../../../functions/order/handler';
 import { toSqsEvent } from '../../../local/sqs-event-source';
@@ -83,6 +84,7 @@ describe('account risk through the functions', () => {
     f.clock.advance(60_000); // the fills have long left the window
     await expect(risk(limits)(intendedEvent(intentFor('t-4', { quantity: '4' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_DISABLED' });
     expect(f.bus.ofType('ExecutionThrottleTripped.v1')).toHaveLength(1);
+    expect(f.telemetry.countOf(METRICS.executionThrottleTripped, { scope: 'strategy' })).toBe(1);
 
     await expect(reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'x', reason: 'ok' })).rejects.toThrow(
       InvalidInputError,

@@ -25,7 +25,7 @@ describe('the operator list', () => {
     [[{ role: 'arn:aws:iam::123456789012:user/alice', actions: ['kill'] }], '0.role', 'must be an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>'],
     [[{ role: 'arn:aws:sts::123456789012:assumed-role/r/alice', actions: ['kill'] }], '0.role', 'must be an IAM role ARN, arn:aws:iam::<12-digit account>:role/<name>'],
     [[{ user: 'arn:aws:iam::123456789012:root', actions: ['kill'] }], '0.user', 'must be an IAM user ARN, arn:aws:iam::<12-digit account>:user/<name>'],
-    [[{ role: 'arn:aws:iam::123456789012:role/r', actions: ['kill', 'override'] }], '0.actions.1', 'must be one of kill, release, approve, reenable, flatten, arm, status'],
+    [[{ role: 'arn:aws:iam::123456789012:role/r', actions: ['kill', 'override'] }], '0.actions.1', 'must be one of kill, release, approve, reenable, flatten, arm, status, strategy, limits, reference'],
     [[{ role: 'arn:aws:iam::123456789012:role/r', actions: [] }], '0.actions', 'must give at least one action'],
     [[{ role: 'arn:aws:iam::123456789012:role/r', actions: ['kill', 'kill'] }], '0.actions', 'must not repeat an action'],
     [[{ actions: ['kill'] }], '0', 'must name the person by exactly one of role, user, identityCenter or local'],

@@ -82,6 +82,13 @@ describe('pre-trade evaluation', () => {
       expect(evaluateIntent(inputs({ tradingState: undefined }))).toMatchObject({ reason: 'TRADING_STATE_MISSING' });
     });
 
+    it('denies an order of a strategy a person switched off, and approves it while the switch is ENABLED or was never set', () => {
+      const sw = (status: 'ENABLED' | 'DISABLED') => ({ status, changedBy: 'alice.ops', reason: 'misbehaving', changedAt: '2026-11-23T14:59:00.000Z' });
+      expect(evaluateIntent(inputs({ strategySwitch: sw('DISABLED') }))).toMatchObject({ outcome: 'denied', reason: 'STRATEGY_DISABLED', failedChecks: ['STRATEGY_DISABLED'] });
+      expect(evaluateIntent(inputs({ strategySwitch: sw('ENABLED') }))).toMatchObject({ outcome: 'approved' });
+      expect(evaluateIntent(inputs({ strategySwitch: undefined }))).toMatchObject({ outcome: 'approved' });
+    });
+
     it('halves the size in WARNING, rounded down to the lot size', () => {
       expect(evaluateIntent(inputs({ tradingState: 'WARNING', intent: intent({ quantity: '7' }) }))).toMatchObject({
         outcome: 'approved',
