@@ -36,6 +36,7 @@ export const RUNBOOKS = [
   'reconciliation-breaks',
   'execution-throttle-tripped',
   'kill-switch-activated',
+  'deployment-rollback',
 ] as const;
 export type Runbook = (typeof RUNBOOKS)[number];
 

@@ -7,6 +7,8 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { encryptionKey } from './encryption-keys';
+import { acknowledge, resourceOf } from './policy-checks';
 import type { z } from 'zod';
 import type { AlpacaSecretSchema } from '../adapters/broker/alpaca/credentials';
 import type { EnvironmentConfig } from '../shared/config/environments';
@@ -48,8 +50,13 @@ export class BrokerCredentials extends Construct {
         generateStringKey: 'secretKey' satisfies keyof AlpacaSecret,
         excludePunctuation: true,
       },
+      // The stack's own key: grantRead also grants decrypting with it, through Secrets Manager only.
+      encryptionKey: encryptionKey(this, 'broker-secret'),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
     });
+    const manualRotation =
+      'An Alpaca API key is created and revoked in Alpaca\'s dashboard only (no API issues keys), so no rotation function can make a new one; rotation is the manual procedure in docs/deployment.md ("Rotation"): new key stored, functions and feed recycled, old key revoked.';
+    acknowledge(resourceOf(this.secret), { id: 'AwsSolutions-SMG4', reason: manualRotation }, { id: 'NIST.800.53.R5-SecretsManagerRotationEnabled', reason: manualRotation });
   }
 
   /** Lets `grantee` read the secret value; a no-op when there is no secret. */

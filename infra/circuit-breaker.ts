@@ -1,7 +1,8 @@
 // The circuit breaker in AWS: the breaker tasks function and the Standard state machine built from
 // statemachines/circuit-breaker.asl.json, whose one placeholder ${BreakerTasksFunctionArn} becomes the
-// function's live alias ARN. The same function starts executions on breach events, so it gets the state
-// machine's ARN, built from the machine's explicit name (the definition references the function's alias,
+// function's live alias ARN. The same function starts executions on breach events, on the machine's own `live`
+// alias (versions published per definition, shifted gradually in prod), so it gets that alias's ARN, built from
+// the machine's explicit name (the definition references the function's alias,
 // so referencing the machine from the function would be a circular dependency). Invariants: the ASL is
 // inlined (never an S3 asset) so it is reviewable in the template; every execution is logged and traced; a
 // failed execution pages on-call; construct ids never change.
@@ -14,7 +15,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import { CfnStateMachineAlias, CfnStateMachineVersion, DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
@@ -22,6 +23,9 @@ import type { BrokerCredentials } from './broker-credentials';
 import { TradingFunction, logRetentionFor } from './trading-function';
 import { describeAlarm } from './alarm-runbooks';
 import { notifyTier } from './on-call';
+import { encryptionKey } from './encryption-keys';
+import { acknowledgeIndexGrant } from './trading-table';
+import { acknowledge } from './policy-checks';
 
 /** What a function that talks to the broker and pages on-call needs from the stack. */
 export interface BrokerFunctionContext {
@@ -48,6 +52,9 @@ const ASL_FILE = join(import.meta.dirname, '..', 'statemachines', 'circuit-break
 /** The one placeholder the ASL file holds (docs/circuit-breaker.md, "Placeholder convention"). */
 export const BREAKER_TASKS_PLACEHOLDER = 'BreakerTasksFunctionArn';
 
+/** The alias every execution starts on. */
+export const BREAKER_ALIAS = 'live';
+
 /** The state machine's fixed name: its ARN is then known without referencing the resource. */
 export const breakerStateMachineNameFor = (stackName: string): string => `${stackName}-circuit-breaker`;
 
@@ -56,6 +63,9 @@ export class CircuitBreaker extends Construct {
   readonly stateMachine: StateMachine;
   /** The state machine's ARN as a string built from its name (no reference to the resource). */
   readonly stateMachineArn: string;
+  /** Its `live` alias's ARN: every execution starts there, so it runs on the version the alias serves it. */
+  readonly aliasArn: string;
+  readonly alias: CfnStateMachineAlias;
   readonly failedAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: CircuitBreakerProps) {
@@ -67,6 +77,7 @@ export class CircuitBreaker extends Construct {
     // Built from the name, not stateMachine.stateMachineArn: the definition references the function's alias,
     // so the function's environment referencing the machine would close a dependency cycle.
     this.stateMachineArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    this.aliasArn = `${this.stateMachineArn}:${BREAKER_ALIAS}`;
 
     this.fn = new TradingFunction(this, 'BreakerFunction', {
       name: 'breaker',
@@ -76,21 +87,24 @@ export class CircuitBreaker extends Construct {
       environment: {
         ...props.baseEnv,
         [RUNTIME_ENV.onCallTopicArn]: onCall.topicArn,
-        [RUNTIME_ENV.breakerStateMachineArn]: this.stateMachineArn,
+        [RUNTIME_ENV.breakerStateMachineArn]: this.aliasArn,
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
       tickets: props.tickets,
+      provisionedConcurrency: config.deployment.provisionedConcurrency?.breaker,
     });
     table.grantReadWriteData(this.fn.fn);
+    acknowledgeIndexGrant(table, this.fn.fn);
     brokerCredentials.grantRead(this.fn.fn);
     onCall.grantPublish(this.fn.fn);
     // Breach events start executions of exactly this machine (and nothing else).
-    this.fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.stateMachineArn] }));
+    this.fn.fn.addToRolePolicy(new PolicyStatement({ actions: ['states:StartExecution'], resources: [this.aliasArn] }));
 
     const logs = new LogGroup(this, 'Logs', {
       retention: logRetentionFor(config),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      encryptionKey: encryptionKey(this, 'logs'),
     });
     this.stateMachine = new StateMachine(this, 'StateMachine', {
       stateMachineName,
@@ -107,6 +121,17 @@ export class CircuitBreaker extends Construct {
     });
     // A string definition carries no task metadata, so CDK cannot infer this grant; every Task invokes the alias.
     this.fn.alias.grantInvoke(this.stateMachine);
+    acknowledge(
+      this.stateMachine.role,
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'The statements on "*" are the execution log delivery (logs:CreateLogDelivery and its siblings, logs:PutResourcePolicy, logs:DescribeLogGroups) and X-Ray tracing, which AWS authorizes on no narrower resource; the role may invoke nothing but the breaker alias.',
+      },
+      {
+        id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+        reason: "CDK writes the state machine role's grants into one AWS::IAM::Policy attached to that role alone; a customer managed policy would hold the same statements.",
+      },
+    );
 
     // The fail-closed path ends in a Fail state: an execution that failed has left trading HALTED and needs a person.
     this.failedAlarm = new Alarm(this, 'FailedExecutionsAlarm', {
@@ -118,5 +143,33 @@ export class CircuitBreaker extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     notifyTier(this.failedAlarm, 'page', { page: onCall, ticket: props.tickets });
+    this.alias = this.publish(config);
+  }
+
+  /**
+   * A version per definition and a `live` alias that moves to it per the environment's deployment strategy (10 %
+   * of new executions for 5 minutes in prod, rolled back if executions fail), so a bad definition never reaches
+   * every breach; an execution runs to its end on the version it started on. Old versions are kept: the alias
+   * can only roll back to a version that still exists.
+   */
+  private publish(config: EnvironmentConfig): CfnStateMachineAlias {
+    const version = new CfnStateMachineVersion(this, 'Version', {
+      stateMachineArn: this.stateMachine.stateMachineArn,
+      // A new revision (any change of the definition or its settings) publishes a new version.
+      stateMachineRevisionId: this.stateMachine.stateMachineRevisionId,
+      description: 'published by the stack on every change of the circuit breaker',
+    });
+    version.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    const canary = config.deployment.strategy === 'canary-10-percent-5-minutes';
+    return new CfnStateMachineAlias(this, 'LiveAlias', {
+      name: BREAKER_ALIAS,
+      description: 'every breaker execution starts here',
+      deploymentPreference: {
+        stateMachineVersionArn: version.attrArn,
+        type: canary ? 'CANARY' : 'ALL_AT_ONCE',
+        ...(canary ? { percentage: 10, interval: 5 } : {}),
+        alarms: [this.failedAlarm.alarmName],
+      },
+    });
   }
 }

@@ -10,7 +10,7 @@ import { RUNTIME_ENV } from '../shared/config/runtime-env';
 import { METRICS, METRICS_NAMESPACE } from '../shared/telemetry/metrics';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { TradingFunction } from './trading-function';
-import { denyControlItemWrites } from './trading-table';
+import { acknowledgeIndexGrant, denyControlItemWrites } from './trading-table';
 import { describeAlarm } from './alarm-runbooks';
 import { notifyTier } from './on-call';
 
@@ -48,6 +48,7 @@ export class DeadManSwitch extends Construct {
       tickets: props.tickets,
     });
     table.grantReadWriteData(this.fn.fn);
+    acknowledgeIndexGrant(table, this.fn.fn);
     // It halts through a breach to the breaker, never by writing the trading state itself.
     denyControlItemWrites(table, this.fn.fn);
     brokerCredentials.grantRead(this.fn.fn);

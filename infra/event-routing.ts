@@ -1,18 +1,24 @@
 // The event bus of one environment and its rules, generated from the shared route table so the deployed
-// rules and the local router cannot disagree. Time-critical deliveries give up quickly into a DLQ.
+// rules and the local router cannot disagree. Time-critical deliveries give up quickly into a DLQ. An archive
+// keeps every event the system publishes for the environment's retention, to replay (docs/disaster-recovery.md).
 import { Duration, Fn } from 'aws-cdk-lib';
-import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Archive, EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
+import { EVENT_SOURCES } from '../shared/events/envelope';
 import { EVENT_ROUTES, INTENT_ROUTE_ID, SCHEDULE_ROUTES, type EventRoute, type RoutedFunctionName } from '../shared/routing/routes';
 import { IntakeQueue } from './intake-queue';
+import { encryptionKey } from './encryption-keys';
 
 
 /** The bus name is fixed per environment so functions can be given it before the bus construct exists. */
 export const eventBusNameFor = (config: EnvironmentConfig): string => `trading-${config.name}`;
+
+/** The archive's name, fixed so a replay can name it: `arn:aws:events:<region>:<account>:archive/<name>`. */
+export const eventArchiveNameFor = (config: EnvironmentConfig): string => `trading-${config.name}`;
 
 export interface EventRoutingProps {
   config: EnvironmentConfig;
@@ -24,6 +30,8 @@ export interface EventRoutingProps {
 export class EventRouting extends Construct {
   readonly bus: EventBus;
   readonly deadLetterQueue: Queue;
+  /** Every event of the system's sources the bus received, for the environment's retention. */
+  readonly archive: Archive;
   readonly rules: Record<string, Rule> = {};
   /** The queues of the routes that have one, by the route's queue id. */
   readonly intakeQueues: Record<string, IntakeQueue> = {};
@@ -41,9 +49,19 @@ export class EventRouting extends Construct {
   constructor(scope: Construct, id: string, props: EventRoutingProps) {
     super(scope, id);
     this.bus = new EventBus(this, 'Bus', { eventBusName: eventBusNameFor(props.config) });
+    // Matched on the producers' sources, so every event the system publishes is kept and nothing else is.
+    this.archive = new Archive(this, 'Archive', {
+      sourceEventBus: this.bus,
+      archiveName: eventArchiveNameFor(props.config),
+      description: `Every event the trading system published on ${eventBusNameFor(props.config)}, for replays (docs/disaster-recovery.md).`,
+      eventPattern: { source: Object.values(EVENT_SOURCES) },
+      retention: Duration.days(props.config.eventArchive.retentionDays),
+    });
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
+      // The stack's queue key, whose policy lets EventBridge dead-letter into it (infra/encryption-keys.ts).
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: encryptionKey(this, 'queues'),
       enforceSSL: true,
     });
     const target = (name: RoutedFunctionName) =>

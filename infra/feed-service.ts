@@ -5,7 +5,7 @@ import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Duration, RemovalPolicy, Size, Stack, Stage } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
+import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import {
   AwsLogDriverMode,
@@ -29,6 +29,8 @@ import type { BrokerCredentials } from './broker-credentials';
 import { buildFeedBundle } from './feed-bundle';
 import { grantControlPartitionReads, grantMarketItems } from './trading-table';
 import { logRetentionFor } from './trading-function';
+import { encryptionKey } from './encryption-keys';
+import { acknowledge, KMS_GRANT_FINDINGS, resourceOf } from './policy-checks';
 
 export interface FeedServiceProps {
   config: EnvironmentConfig;
@@ -82,14 +84,12 @@ export class FeedService extends Construct {
     const secret = props.brokerCredentials.secret;
     if (!secret) throw new Error(`FeedService: environment ${config.name} has no broker credentials secret (the feed needs Alpaca)`);
 
-    // Public subnets and no NAT gateway: a NAT gateway costs about $1.08 a day before traffic, the task's public
-    // IPv4 address about $0.12. Nothing can reach the task: its security group admits no inbound traffic.
-    const vpc = new Vpc(this, 'Vpc', {
-      maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 }],
-    });
+    const vpc = this.network(config);
     const cluster = new Cluster(this, 'Cluster', { vpc });
+    acknowledge(resourceOf(cluster), {
+      id: 'AwsSolutions-ECS4',
+      reason: "The cluster runs one task: ECS's free service metrics give its CPU and memory, and the dead-man switch checks the feed's heartbeat every minute and halts trading when it stops; Container Insights would bill per-task metrics that no decision depends on.",
+    });
     const securityGroup = new SecurityGroup(this, 'SecurityGroup', {
       vpc,
       description: `Feed task (${config.name}): no inbound; outbound to the broker, market data and AWS APIs`,
@@ -99,6 +99,7 @@ export class FeedService extends Construct {
     this.logGroup = new LogGroup(this, 'Logs', {
       retention: logRetentionFor(config),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      encryptionKey: encryptionKey(this, 'logs'),
     });
     this.taskDefinition = new FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: 256,
@@ -138,6 +139,7 @@ export class FeedService extends Construct {
       }),
     });
     this.grantFeedAccess(props);
+    this.acknowledgeRoleFindings();
 
     this.service = new FargateService(this, 'Service', {
       cluster,
@@ -154,6 +156,62 @@ export class FeedService extends Construct {
       securityGroups: [securityGroup],
       enableExecuteCommand: false,
       platformVersion: FargatePlatformVersion.LATEST,
+    });
+  }
+
+  /**
+   * Public subnets and no NAT gateway: a NAT gateway costs about $1.08 a day before traffic, the task's public
+   * IPv4 address about $0.12. Nothing can reach the task: its security group admits no inbound traffic.
+   */
+  private network(config: EnvironmentConfig): Vpc {
+    const vpc = new Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 }],
+      // Nothing uses the default security group: its rules are removed, so nothing put there by mistake can talk.
+      restrictDefaultSecurityGroup: true,
+    });
+    for (const subnet of vpc.publicSubnets) {
+      acknowledge(
+        subnet,
+        {
+          id: 'NIST.800.53.R5-VPCSubnetAutoAssignPublicIpDisabled',
+          reason: 'Public subnets on purpose, so the one task reaches the broker and AWS without a NAT gateway (about $1.08 a day each); its public address admits nothing, as its security group has no inbound rule, and the flow log records every connection.',
+        },
+        {
+          id: 'NIST.800.53.R5-VPCNoUnrestrictedRouteToIGW',
+          reason: "The feed's outbound connections (the broker's and the market data's hosts, AWS APIs) go out through the internet gateway in place of a NAT gateway; nothing comes in, the security group having no inbound rule, and the flow log records every connection.",
+        },
+      );
+    }
+    // Every connection the task makes or is refused, kept as long as its logs: the record a NAT gateway would have given.
+    const flowLogs = new LogGroup(this, 'FlowLogs', {
+      retention: logRetentionFor(config),
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      encryptionKey: encryptionKey(this, 'logs'),
+    });
+    const flowLog = vpc.addFlowLog('FlowLog', { destination: FlowLogDestination.toCloudWatchLogs(flowLogs), trafficType: FlowLogTrafficType.ALL });
+    acknowledge(flowLog.node.findChild('IAMRole'), {
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: "CDK writes the flow log role's grants (write to the flow log group, pass the role) into one AWS::IAM::Policy attached to that role alone; a customer managed policy would hold the same statements.",
+    });
+    return vpc;
+  }
+
+  /** The task's roles' policy findings, each with why it stands. */
+  private acknowledgeRoleFindings(): void {
+    acknowledge(resourceOf(this.taskDefinition), {
+      id: 'AwsSolutions-ECS2',
+      reason: "The container's variables are configuration, not secrets: names, ARNs and URLs of the stack's resources, the feed id, the strategies and the log level. The broker key is read at run time from Secrets Manager, with the task role's grant.",
+    });
+    const noInline = (role: string) => ({
+      id: 'NIST.800.53.R5-IAMNoInlinePolicy',
+      reason: `CDK writes the ${role}'s grants into one AWS::IAM::Policy attached to that role alone; a customer managed policy would hold the same statements and could be attached elsewhere.`,
+    });
+    acknowledge(this.taskDefinition.taskRole, noInline('task role'), ...KMS_GRANT_FINDINGS);
+    acknowledge(this.taskDefinition.obtainExecutionRole(), noInline('execution role'), {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'The one statement on "*" is ecr:GetAuthorizationToken, which ECR authorizes on no narrower resource; pulling the image itself is granted on the one asset repository.',
     });
   }
 

@@ -9,6 +9,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { Queue, QueueEncryption, type IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { encryptionKey } from './encryption-keys';
 
 export interface IntakeQueueProps {
   /** Where a message goes after its last failed receive. */
@@ -29,7 +30,9 @@ export class IntakeQueue extends Construct {
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
       // Long enough for every receive to fail before it expires: a message is dead-lettered, never dropped.
       retentionPeriod: Duration.hours(1),
-      encryption: QueueEncryption.SQS_MANAGED,
+      // The stack's queue key, whose policy lets EventBridge deliver (infra/encryption-keys.ts).
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: encryptionKey(this, 'queues'),
       enforceSSL: true,
       deadLetterQueue: { queue: props.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 3 },
     });

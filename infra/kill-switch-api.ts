@@ -18,7 +18,6 @@ import {
 } from 'aws-cdk-lib/aws-apigateway';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { BrokerFunctionContext } from './circuit-breaker';
 import { RUNTIME_ENV } from '../shared/config/runtime-env';
@@ -26,6 +25,9 @@ import { resolveOperatorPolicy, ROUTE_ACTIONS } from '../shared/operators/operat
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { operatorAccessPolicy } from './operator-access-policy';
 import { TradingFunction, logRetentionFor } from './trading-function';
+import { encryptionKey } from './encryption-keys';
+import { acknowledgeIndexGrant } from './trading-table';
+import { acknowledge, managedPolicyFinding, resourceOf, type Acknowledgment } from './policy-checks';
 
 /** The order queue → order function event source mapping the hard stop disables. */
 export interface OrderIntakeMapping {
@@ -44,11 +46,17 @@ export interface KillSwitchApiProps extends BrokerFunctionContext {
   orderIntake: OrderIntakeMapping;
   intentRule: IntentRule;
   /** The breaker state machine that a release hands the account to, and whose approvals the API answers. */
-  breaker: IStateMachine;
+  breaker: { stateMachineArn: string; aliasArn: string };
 }
 
 /** Requests per second across all callers: a handful of people, never a client loop. */
 const THROTTLE = { rateLimit: 5, burstLimit: 10 };
+
+/** Every method's answer to cdk-nag's Cognito rule: who may call is decided by IAM, per person. */
+const IAM_NOT_COGNITO: Acknowledgment = {
+  id: 'AwsSolutions-COG4',
+  reason: "Operators are IAM identities (per-person roles, IAM Identity Center): every method requires AWS_IAM authorization, and both the resource policy and the handler check the person's actions; a Cognito pool would be a second identity store for the same people.",
+};
 
 /** What the operator policy may take of the function's 4 KB of environment variables, the rest being the others'. */
 export const OPERATORS_ENV_MAX_CHARS = 2_500;
@@ -67,6 +75,8 @@ const operatorsOf = (config: EnvironmentConfig) => {
 export class KillSwitchApi extends Construct {
   readonly fn: TradingFunction;
   readonly api: RestApi;
+  /** The stack output `KillSwitchApiUrl`: a pipeline's smoke test reads the deployed URL from it. */
+  readonly urlOutput: CfnOutput;
 
   constructor(scope: Construct, id: string, props: KillSwitchApiProps) {
     super(scope, id);
@@ -83,15 +93,17 @@ export class KillSwitchApi extends Construct {
         [RUNTIME_ENV.orderEventSourceMappingId]: orderIntake.eventSourceMappingId,
         [RUNTIME_ENV.intentRuleName]: intentRule.ruleName,
         [RUNTIME_ENV.onCallTopicArn]: onCall.topicArn,
-        [RUNTIME_ENV.breakerStateMachineArn]: props.breaker.stateMachineArn,
+        [RUNTIME_ENV.breakerStateMachineArn]: props.breaker.aliasArn,
         [RUNTIME_ENV.killSwitchOperators]: operatorsJson,
         ...(brokerCredentials.secret ? { [RUNTIME_ENV.brokerSecretId]: brokerCredentials.secret.secretArn } : {}),
       },
       onCall,
       tickets: props.tickets,
+      provisionedConcurrency: config.deployment.provisionedConcurrency?.['kill-switch'],
     });
     const role = this.fn.fn;
     table.grantReadWriteData(role);
+    acknowledgeIndexGrant(table, role);
     brokerCredentials.grantRead(role);
     onCall.grantPublish(role);
     // cancelAllOrders publishes the order events a cancellation produces on the bus.
@@ -110,7 +122,8 @@ export class KillSwitchApi extends Construct {
     role.addToRolePolicy(
       new PolicyStatement({
         actions: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],
-        resources: [props.breaker.stateMachineArn],
+        // The alias starts recoveries; an approval answers a task of an execution of the machine (any version).
+        resources: [props.breaker.aliasArn, props.breaker.stateMachineArn],
       }),
     );
 
@@ -118,6 +131,7 @@ export class KillSwitchApi extends Construct {
       // Who pressed the switch is in the audit trail too; these logs are the transport-level record of it.
       retention: logRetentionFor(config),
       removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      encryptionKey: encryptionKey(this, 'logs'),
     });
     this.api = new RestApi(this, 'Api', {
       restApiName: `trading-safety-kill-switch-${config.name}`,
@@ -141,6 +155,7 @@ export class KillSwitchApi extends Construct {
         throttlingBurstLimit: THROTTLE.burstLimit,
       },
     });
+    this.acknowledgeFindings();
     // The function answers events of this API only. The function referencing the API is no cycle: the API's
     // methods reference the function's alias, the RestApi resource itself references nothing of the function.
     this.fn.fn.addEnvironment(RUNTIME_ENV.killSwitchApiId, this.api.restApiId);
@@ -153,9 +168,37 @@ export class KillSwitchApi extends Construct {
     for (const route of Object.keys(ROUTE_ACTIONS)) {
       const [method, path] = route.split(' ') as [string, string];
       const resource = path.split('/').filter(Boolean).reduce<IResource>((parent, part) => parent.getResource(part) ?? parent.addResource(part), this.api.root);
-      resource.addMethod(method, integration, iam);
+      acknowledge(resourceOf(resource.addMethod(method, integration, iam)), IAM_NOT_COGNITO);
     }
 
-    new CfnOutput(this, 'Url', { key: 'KillSwitchApiUrl', value: this.api.url, description: 'Kill-switch API base URL (IAM SigV4)' });
+    this.urlOutput = new CfnOutput(this, 'Url', { key: 'KillSwitchApiUrl', value: this.api.url, description: 'Kill-switch API base URL (IAM SigV4)' });
+    // The template names an output by its key, CDK Pipelines (envFromCfnOutputs) by its logical id: make them one.
+    this.urlOutput.overrideLogicalId('KillSwitchApiUrl');
+  }
+
+  /** The API's policy findings, each with why it stands. */
+  private acknowledgeFindings(): void {
+    const waf = `A handful of named operators use this API: every method requires IAM SigV4, the resource policy denies every principal not listed, and the stage is throttled to ${THROTTLE.rateLimit} requests a second; a web ACL would filter requests that IAM rejects before any integration runs.`;
+    acknowledge(resourceOf(this.api), {
+      id: 'AwsSolutions-APIG2',
+      reason: 'Every route is a Lambda proxy whose handler validates the whole request against its schemas (a query or body that does not match answers 400 naming the field, before anything is read or written); API Gateway models would copy those schemas and could drift from them.',
+    });
+    acknowledge(this.api.node.findChild('CloudWatchRole'), {
+      id: managedPolicyFinding('service-role/AmazonAPIGatewayPushToCloudWatchLogs'),
+      reason: "API Gateway's CloudWatch role is one per account and region, shared by every API there; AWS's policy for it lets API Gateway create and write log groups and streams, and nothing else.",
+    });
+    acknowledge(
+      resourceOf(this.api.deploymentStage),
+      { id: 'AwsSolutions-APIG3', reason: waf },
+      { id: 'NIST.800.53.R5-APIGWAssociatedWithWAF', reason: waf },
+      {
+        id: 'NIST.800.53.R5-APIGWCacheEnabledAndEncrypted',
+        reason: 'A cache would answer a status or an action from a stale copy: every response of the kill switch must come from the table at the time of the request, so the stage keeps no cache to encrypt.',
+      },
+      {
+        id: 'NIST.800.53.R5-APIGWSSLEnabled',
+        reason: 'The rule asks for a client certificate an HTTP backend can check; the only backend is the kill-switch function through a Lambda proxy integration, invoked under its Lambda permission rather than over HTTP, so nothing could check one.',
+      },
+    );
   }
 }

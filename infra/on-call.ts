@@ -8,6 +8,7 @@ import { Topic, type ITopic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription, UrlSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { SubscriptionProtocol } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { encryptionKey } from './encryption-keys';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { MUST_PAGE, reachesSomeone, type AlarmTier, type PagingTargets } from '../shared/config/paging';
 
@@ -42,8 +43,11 @@ export class OnCall extends Construct {
         `${config.name} pages nobody: name the on-call people in alarms.page (shared/config/environments.ts), or give -c onCallEmail=<address> or -c onCallWebhookUrl=<https url>`,
       );
     }
-    this.topic = new Topic(this, 'Topic', { displayName: `Trading safety on-call (${config.name})`, enforceSSL: true });
-    this.ticketTopic = new Topic(this, 'TicketTopic', { displayName: `Trading safety tickets (${config.name})`, enforceSSL: true });
+    // The stack's notification key, whose policy lets this account's alarms publish (infra/encryption-keys.ts): a
+    // page names accounts, orders and breaches.
+    const masterKey = encryptionKey(this, 'notifications');
+    this.topic = new Topic(this, 'Topic', { displayName: `Trading safety on-call (${config.name})`, enforceSSL: true, masterKey });
+    this.ticketTopic = new Topic(this, 'TicketTopic', { displayName: `Trading safety tickets (${config.name})`, enforceSSL: true, masterKey });
     this.subscribe(this.topic, config.alarms.page, 'Page');
     this.subscribe(this.ticketTopic, config.alarms.ticket, 'Ticket');
   }

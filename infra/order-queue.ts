@@ -6,6 +6,7 @@ import { Duration } from 'aws-cdk-lib';
 import { AnyPrincipal, Effect, PolicyStatement, type IRole } from 'aws-cdk-lib/aws-iam';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { encryptionKey } from './encryption-keys';
 
 export interface OrderQueueProps {
   consumerTimeout: Duration;
@@ -19,10 +20,14 @@ export class OrderQueue extends Construct {
 
   constructor(scope: Construct, id: string, props: OrderQueueProps) {
     super(scope, id);
+    // The stack's queue key: reading an order (account, symbol, size, the broker's ids) takes both the right to
+    // receive it and the key, and only its consumer and administrators have both.
+    const key = encryptionKey(this, 'queues');
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
       fifo: true,
       retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: key,
       enforceSSL: true,
     });
     this.queue = new Queue(this, 'Queue', {
@@ -32,7 +37,8 @@ export class OrderQueue extends Construct {
       fifoThroughputLimit: FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
       visibilityTimeout: Duration.seconds(props.consumerTimeout.toSeconds() * 6),
       retentionPeriod: Duration.days(4),
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: key,
       enforceSSL: true,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });

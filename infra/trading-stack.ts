@@ -23,11 +23,14 @@ import { notifyTier, OnCall } from './on-call';
 import { OrderIntegrityAlarms } from './order-integrity-alarms';
 import { OrderQueue } from './order-queue';
 import { TradingFunction } from './trading-function';
-import { denyControlItemWrites, TradingTable } from './trading-table';
+import { DeployHooks } from './deploy-hooks';
+import { acknowledgeIndexGrant, denyControlItemWrites, TradingTable } from './trading-table';
 import { DeadManSwitch } from './dead-man-switch';
 import { describeAlarm, type Runbook } from './alarm-runbooks';
 import { TradingDashboard } from './dashboard';
 import { MetricAlarms } from './metric-alarms';
+import { EncryptionKeys, encryptionKey } from './encryption-keys';
+import { acknowledge, resourceOf } from './policy-checks';
 
 export interface TradingStackProps extends StackProps {
   config: EnvironmentConfig;
@@ -49,6 +52,13 @@ interface Foundations {
   failedInvocations: Queue;
   /** The variables every function gets (environment, table, bus). */
   baseEnv: Record<string, string>;
+}
+
+/** The alarms on the dead-letter queues (each pages while its queue holds a message). */
+interface DeadLetterAlarms {
+  orders: Alarm;
+  events: Alarm;
+  failedInvocations: Alarm;
 }
 
 export class TradingStack extends Stack {
@@ -95,7 +105,7 @@ export class TradingStack extends Stack {
       bus: routing.bus,
       orderIntake: { eventSourceMappingId: orderIntake.eventSourceMappingId, eventSourceMappingArn: orderIntake.eventSourceMappingArn },
       intentRule: { ruleName: routing.intentRuleName, ruleArn: routing.intentRule.ruleArn },
-      breaker: this.circuitBreaker.stateMachine,
+      breaker: { stateMachineArn: this.circuitBreaker.stateMachine.stateMachineArn, aliasArn: this.circuitBreaker.alias.ref },
     });
 
     this.feedService = this.feed(base, routing);
@@ -103,9 +113,31 @@ export class TradingStack extends Stack {
     const riskRole = this.functions.risk.fn.role;
     if (!riskRole) throw new Error('the risk function has no role to name as the order queue writer');
     orders.onlyWritersSend([riskRole, ...(this.feedService ? [this.feedService.taskDefinition.taskRole] : [])]);
-    this.alarms(base, routing);
+    this.deployments(base, this.alarms(base, routing));
     this.dashboard(base, routing);
     this.outputs(base, routing);
+  }
+
+  /**
+   * Every function's deployment: its new version probed before traffic and its alias after (DeployHooks), and
+   * rolled back while a dead-letter queue its failures end in holds a message (nobody deploys over an unexplained
+   * dead letter; the queue's alarm has paged), besides its own error, throttle and duration alarms. The kill
+   * switch has none: it answers its caller, so its failures are its errors.
+   */
+  private deployments({ config }: Foundations, deadLetters: DeadLetterAlarms): void {
+    const hooks = new DeployHooks(this, 'DeployHooks', { config });
+    const rollbackOn: [TradingFunction, Alarm[]][] = [
+      [this.functions.risk, [deadLetters.events, deadLetters.failedInvocations]],
+      [this.functions.order, [deadLetters.orders]],
+      [this.functions.reconciliation, [deadLetters.events, deadLetters.failedInvocations]],
+      [this.circuitBreaker.fn, [deadLetters.events, deadLetters.failedInvocations]],
+      [this.deadManSwitch.fn, [deadLetters.events, deadLetters.failedInvocations]],
+      [this.killSwitchApi.fn, []],
+    ];
+    for (const [fn, alarms] of rollbackOn) {
+      hooks.probe(fn);
+      for (const alarm of alarms) fn.addRollbackAlarm(alarm);
+    }
   }
 
   /** The environment's dashboard, after every alarm exists (its status widget lists them all). */
@@ -123,14 +155,21 @@ export class TradingStack extends Stack {
   }
 
   private foundations(config: EnvironmentConfig): Foundations {
+    // First: whatever stores data below encrypts it with the stack's own keys (infra/encryption-keys.ts).
+    new EncryptionKeys(this, { config });
     const onCall = new OnCall(this, 'OnCall', { config });
     const { table } = new TradingTable(this, 'TradingTable', { config });
     const orders = new OrderQueue(this, 'OrderQueue', { consumerTimeout: ORDER_TIMEOUT });
     const brokerCredentials = new BrokerCredentials(this, 'BrokerCredentials', { config });
     const failedInvocations = new Queue(this, 'FailedInvocations', {
       retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: encryptionKey(this, 'queues'),
       enforceSSL: true,
+    });
+    acknowledge(resourceOf(failedInvocations), {
+      id: 'AwsSolutions-SQS3',
+      reason: 'FailedInvocations is itself a dead-letter store: the on-failure destination of the asynchronous invocations. Nothing consumes it; its alarm pages and a person reads it, so a queue behind it would never receive anything.',
     });
     const baseEnv = {
       [RUNTIME_ENV.environment]: config.name,
@@ -168,6 +207,7 @@ export class TradingStack extends Stack {
   private grantAndRetry({ table, orders, failedInvocations }: Foundations, routing: EventRouting): void {
     for (const fn of Object.values(this.functions)) {
       table.grantReadWriteData(fn.fn);
+      acknowledgeIndexGrant(table, fn.fn);
       // The trading state, kill-switch records and breaker items are the breaker's and the kill switch's alone.
       denyControlItemWrites(table, fn.fn);
       routing.bus.grantPutEventsTo(fn.fn);
@@ -212,7 +252,7 @@ export class TradingStack extends Stack {
   }
 
   /** The dead-letter alarms, which page, and the alarms that also halt trading. */
-  private alarms({ config, onCall, orders, failedInvocations }: Foundations, routing: EventRouting): void {
+  private alarms({ config, onCall, orders, failedInvocations }: Foundations, routing: EventRouting): DeadLetterAlarms {
     const page = (queue: IQueue, id: string, what: string, runbook: Runbook) => this.pageWhenNotEmpty(queue, id, what, runbook, onCall);
     const orderDeadLetters = page(orders.deadLetterQueue, 'OrderDeadLetterAlarm', 'Approved orders that could not be processed', 'order-dead-letters');
     const eventDeadLetters = page(routing.deadLetterQueue, 'EventDeadLetterAlarm', 'Events EventBridge could not deliver', 'event-dead-letters');
@@ -236,6 +276,7 @@ export class TradingStack extends Stack {
         { alarm: orderIntegrity.brokerOrderIdChanged, why: 'the broker and the table disagree about which broker order is ours: positions and exposure may be wrong' },
       ],
     });
+    return { orders: orderDeadLetters, events: eventDeadLetters, failedInvocations: failedInvocationsAlarm };
   }
 
   private pageWhenNotEmpty(queue: IQueue, id: string, what: string, runbook: Runbook, onCall: OnCall): Alarm {

@@ -2,11 +2,13 @@
 // local bootstrap also uses, so the deployed table and DynamoDB Local cannot drift apart. Also the grant
 // scoped to the market items, which only the table's key design can express.
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, ProjectionType, Table, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { Effect, Grant, PolicyStatement, type IGrantable, type IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { CONTROL_PARTITION_PREFIX, keys, TRADING_TABLE, type KeyAttribute } from '../shared/storage/table-definition';
+import { encryptionKey } from './encryption-keys';
+import { acknowledge, arnWildcardFinding, resourceOf } from './policy-checks';
 
 export interface TradingTableProps {
   config: EnvironmentConfig;
@@ -24,28 +26,61 @@ export const MARKET_PARTITION = keys.marks().pk;
 export type MarketItemAction = 'GetItem' | 'PutItem' | 'UpdateItem' | 'DeleteItem';
 
 /**
+ * The table's key for a grant on its items, as table.grantReadData and grantReadWriteData give it: DynamoDB
+ * uses the key for a caller only if the caller may decrypt with it (and encrypt, to write).
+ */
+const withKeyUse = (grant: Grant, table: ITable, grantee: IGrantable, writes: boolean): Grant => {
+  const key = table.encryptionKey;
+  if (!key) return grant;
+  return grant.combine(writes ? key.grantEncryptDecrypt(grantee) : key.grantDecrypt(grantee));
+};
+
+/**
  * Lets `grantee` make `actions` on the MARKET items and no others: IAM checks each request's partition key.
  * Single-item actions only, because `ForAllValues` holds for a request without a key (a Scan would pass).
  */
 export const grantMarketItems = (table: ITable, grantee: IGrantable, actions: readonly MarketItemAction[]): Grant =>
-  Grant.addToPrincipal({
+  withKeyUse(
+    Grant.addToPrincipal({
+      grantee,
+      actions: actions.map((action) => `dynamodb:${action}`),
+      resourceArns: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MARKET_PARTITION] } },
+    }),
+    table,
     grantee,
-    actions: actions.map((action) => `dynamodb:${action}`),
-    resourceArns: [table.tableArn],
-    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [MARKET_PARTITION] } },
-  });
+    actions.some((action) => action !== 'GetItem'),
+  );
 
 /**
  * Lets `grantee` read (Query, GetItem, never write) the control partitions of `accounts`: the feed reads its
  * account's strategy switches there. A Query always names its partition, which the condition checks.
  */
 export const grantControlPartitionReads = (table: ITable, grantee: IGrantable, accounts: readonly string[]): Grant =>
-  Grant.addToPrincipal({
+  withKeyUse(
+    Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+      resourceArns: [table.tableArn],
+      conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': accounts.map((account) => keys.tradingState(account).pk) } },
+    }),
+    table,
     grantee,
-    actions: ['dynamodb:Query', 'dynamodb:GetItem'],
-    resourceArns: [table.tableArn],
-    conditions: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': accounts.map((account) => keys.tradingState(account).pk) } },
+    false,
+  );
+
+/**
+ * Acknowledges, on `grantee`'s role, the index wildcard of table.grantReadData or grantReadWriteData: call it where
+ * the grant is made.
+ */
+export const acknowledgeIndexGrant = (table: ITable, grantee: IGrantable): void => {
+  const role = grantee.grantPrincipal;
+  if (!Construct.isConstruct(role)) throw new Error(`the table's grantee has no role in this stack to acknowledge the grant on`);
+  acknowledge(role, {
+    id: arnWildcardFinding(table, '/index/*'),
+    reason: "CDK's table grant names the table's own global secondary indexes as <table ARN>/index/*: queries by correlation id read them, and the wildcard reaches no other table.",
   });
+};
 
 /** Every DynamoDB action that writes an item (PartiQL's writes are never granted to any function). */
 export const ITEM_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'] as const;
@@ -81,8 +116,17 @@ export class TradingTable extends Construct {
       timeToLiveAttribute: TRADING_TABLE.timeToLiveAttribute,
       // Always on: state and audit entries are records, and a bad deploy or bug must be recoverable.
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-      deletionProtection: props.config.name === 'prod',
+      // Wherever the data is kept (staging and prod): deleting the table takes turning this off first, never one call.
+      deletionProtection: props.config.retainData,
       removalPolicy: props.config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      // The stack's own key: only principals granted the table (and administrators) can use it, and every use is in CloudTrail.
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: encryptionKey(this, 'table'),
+    });
+    acknowledge(resourceOf(this.table), {
+      id: 'NIST.800.53.R5-DynamoDBInBackupPlan',
+      reason:
+        'Recovery of the table is point-in-time recovery, on in every environment (any second of the last 35 days, restored to a new table), with the event archive to replay what followed; an AWS Backup plan would add a second copy of the same data and a second restore procedure.',
     });
     for (const gsi of TRADING_TABLE.globalSecondaryIndexes) {
       this.table.addGlobalSecondaryIndex({

@@ -24,6 +24,8 @@ export interface DrainOptions {
   onProgress?: (line: string) => void;
   /** Samples memory once the queues are empty, before the final reconciliation. */
   sampleMemory: () => void;
+  /** Runs once the final reconciliation is done, on the drained session (SessionOptions.afterDrain). */
+  afterDrain?: ((w: SessionWiring) => Promise<void>) | undefined;
 }
 
 export interface DrainOutcome {
@@ -89,5 +91,7 @@ export const drainSession = async (w: SessionWiring, options: DrainOptions): Pro
   await w.intentIntake.stop();
   options.sampleMemory();
   options.onProgress?.(`drained in ${((Date.now() - began) / 1000).toFixed(1)} s${Date.now() >= deadline ? ' (deadline reached: work left to reconciliation)' : ''}; reconciling`);
-  return reconcileUntilClean(w);
+  const outcome = await reconcileUntilClean(w);
+  await options.afterDrain?.(w);
+  return outcome;
 };

@@ -5,6 +5,8 @@
 // each Lambda function does: a backlog of intents for risk never delays a breach on its way to the breaker.
 // A route with a queue of its own delivers to the queue attached for it (the in-process SQS, read by the
 // target in batches); without one attached (a test of the router alone), to the target directly.
+// `seen` is the run's archive: every event accepted, in order. `redeliver` replays recorded events as an
+// EventBridge replay does, and `onDelivered` lets a caller watch deliveries; neither changes how events flow.
 import { randomUUID } from 'node:crypto';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { DETAIL_SCHEMAS, type DomainEvent } from '../shared/events/catalog';
@@ -25,6 +27,19 @@ export interface DeadLetter {
   route: string;
   event: LocalEvent;
   error: unknown;
+}
+
+/** A delivery made: a route's target invoked without error, or its queue took the event. */
+export interface DeliveredEvent {
+  route: string;
+  event: LocalEvent;
+}
+
+/** A replay, as StartReplay names it: its name (stamped on every event it sends) and the rules it may reach. */
+export interface ReplayOptions {
+  replayName: string;
+  /** The route ids to deliver through (a replay's FilterArns); absent: every route, as a replay to all rules. */
+  routes?: readonly string[];
 }
 
 export interface EventRouterOptions {
@@ -56,6 +71,7 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
   readonly published = new Map<string, number>();
   readonly deadLetters: DeadLetter[] = [];
   readonly seen: LocalEvent[] = [];
+  private readonly deliveredListeners = new Set<(delivered: DeliveredEvent) => void>();
   private readonly routes: readonly EventRoute[];
   private readonly concurrency: number;
   private readonly retries: number;
@@ -82,6 +98,23 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
 
   enableRoute(id: string): void {
     this.disabledRoutes.delete(id);
+  }
+
+  /** Tells `listener` of every delivery from now on; returns what stops it. */
+  onDelivered(listener: (delivered: DeliveredEvent) => void): () => void {
+    this.deliveredListeners.add(listener);
+    return () => this.deliveredListeners.delete(listener);
+  }
+
+  /**
+   * Delivers recorded events again, in the order given, as an EventBridge replay does: each event unchanged (its
+   * id, time and detail) but for `replay-name`, through the enabled routes the replay names. Nothing replayed is
+   * added to `seen` or `published`: an archive keeps no replayed event.
+   */
+  redeliver(events: readonly LocalEvent[], options: ReplayOptions): void {
+    const only = options.routes ? new Set(options.routes) : undefined;
+    for (const event of events) this.route({ ...event, 'replay-name': options.replayName } as LocalEvent, only);
+    this.pumpAll();
   }
 
   async publish(events: readonly DomainEvent[]): Promise<void> {
@@ -119,8 +152,13 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
     };
     this.published.set(event.detailType, (this.published.get(event.detailType) ?? 0) + 1);
     this.seen.push(ebEvent);
+    this.route(ebEvent);
+  }
+
+  /** Hands the event to every enabled route (of `only`, when given) whose pattern it matches. */
+  private route(ebEvent: LocalEvent, only?: ReadonlySet<string>): void {
     for (const route of this.routes) {
-      if (this.disabledRoutes.has(route.id) || !matchesPattern(route.pattern, ebEvent)) continue;
+      if (this.disabledRoutes.has(route.id) || (only && !only.has(route.id)) || !matchesPattern(route.pattern, ebEvent)) continue;
       const sink = route.queue ? this.sinks.get(route.id) : undefined;
       if (sink) this.toQueue(sink, { route, event: ebEvent, attempt: 1 });
       else this.enqueue({ route, event: ebEvent, attempt: 1 });
@@ -135,6 +173,7 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
     this.sending++;
     sink
       .send(delivery.event)
+      .then(() => this.delivered(delivery))
       .catch((error: unknown) => {
         if (delivery.attempt > this.retries) this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error });
         else this.toQueue(sink, { ...delivery, attempt: delivery.attempt + 1 });
@@ -143,6 +182,17 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
         this.sending--;
         this.wakeIfIdle();
       });
+  }
+
+  /** A listener that throws is the caller's bug: it never turns a delivery into a failed one. */
+  private delivered(delivery: Delivery): void {
+    for (const listener of this.deliveredListeners) {
+      try {
+        listener({ route: delivery.route.id, event: delivery.event });
+      } catch {
+        // ignored: see above
+      }
+    }
   }
 
   private wakeIfIdle(): void {
@@ -206,6 +256,7 @@ export class LocalEventRouter implements EventBus, EventBatchBus {
     }
     try {
       await invoke(delivery.event);
+      this.delivered(delivery);
     } catch (error) {
       if (delivery.attempt > this.retries) {
         this.deadLetters.push({ route: delivery.route.id, event: delivery.event, error });

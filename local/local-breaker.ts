@@ -44,6 +44,8 @@ export interface LocalBreakerOptions {
   waitMs?: number;
   /** Every Retry pauses this long instead (ms); absent: the ASL's intervals. */
   retryIntervalMs?: number;
+  /** Told of every state transition Step Functions would bill (a state entered, a retry); absent: not read. */
+  onTransition?: () => void;
 }
 
 export type BreakerExecutionOutcome =
@@ -137,6 +139,7 @@ export class LocalBreaker implements BreakerStarter {
       context: { Execution: { Name: trip.breachId, Input: trip }, Task: { Token: tokenOf(trip.breachId) } } as never,
     });
     started.abort = run.abort;
+    if (this.options.onTransition) void this.countTransitions(run.eventLogs, this.options.onTransition);
     started.outcome = run.result.then(
       (output): BreakerExecutionOutcome => ({ status: 'SUCCEEDED', output }),
       (error: unknown): BreakerExecutionOutcome => {
@@ -218,6 +221,15 @@ export class LocalBreaker implements BreakerStarter {
   /** Breach ids of every execution started (running or finished). */
   executionNames(): string[] {
     return [...this.executions.keys()];
+  }
+
+  /** Reads the execution's event log to its end; a log that fails ends the count, never the execution. */
+  private async countTransitions(events: AsyncGenerator<{ type: string }>, onTransition: () => void): Promise<void> {
+    try {
+      for await (const event of events) if (event.type === 'StateEntered' || event.type === 'StateRetried') onTransition();
+    } catch {
+      // the count is best effort: see above
+    }
   }
 
   private waitingOn(taskToken: string): Execution | undefined {

@@ -24,6 +24,7 @@ import { StrategyHosts } from '../shared/strategy/strategy-hosts';
 import { AlpacaMarketServer } from './alpaca-market-server';
 import { CoinbaseMarketServer } from './coinbase-market-server';
 import { CollectingLog } from './collecting-log';
+import { meteredLog, meteredStream, startedAsFeed } from './usage-meter';
 import { MarketDriver } from './market-driver';
 import { strategyPathFor, type ScenarioProfile } from './scenarios';
 import type { SessionWiring } from './session-wiring';
@@ -107,13 +108,16 @@ const marketSources = async (w: SessionWiring, market: LocalMarket, startedMs: n
 
 /**
  * Starts the local feed: its market data, its strategies (a strategy that cannot load stops the start with a
- * StrategyLoadError), the relay of the broker's updates, and the program's timers.
+ * StrategyLoadError), the relay of the broker's updates, and the program's timers. With a usage meter it starts
+ * as the feed task: what its timers and its relay ask of AWS counts as the feed's.
  */
-export const startLocalFeed = async (w: SessionWiring, options: LocalFeedOptions): Promise<LocalFeed> => {
+export const startLocalFeed = (w: SessionWiring, options: LocalFeedOptions): Promise<LocalFeed> => startedAsFeed(w.settings.meter, () => startFeed(w, options));
+
+const startFeed = async (w: SessionWiring, options: LocalFeedOptions): Promise<LocalFeed> => {
   const { config, account, seed, profile } = w.settings;
   const feedConfig = resolveFeedConfig(config.feed);
   const symbols = profile.symbols.map((s) => s.symbol);
-  const log = new CollectingLog(w.errors);
+  const log = meteredLog(w.settings.meter, new CollectingLog(w.errors));
   const paths = options.strategyPaths?.length ? options.strategyPaths.map((p) => strategyPathFor(profile.scenario, p)) : [strategyPathFor(profile.scenario, undefined)];
   const publisher = new IntentPublisher({ bus: w.router, limits: feedConfig.publishing, onError: (error) => w.errors.push(error) });
   const hosts = new StrategyHosts({
@@ -150,7 +154,7 @@ export const startLocalFeed = async (w: SessionWiring, options: LocalFeedOptions
   });
   const relay = new BrokerUpdateRelay({
     account,
-    stream: w.broker.updateStream(),
+    stream: meteredStream(w.settings.meter, w.broker.updateStream()),
     queue: new SqsOrderQueue(w.sqsClient, w.queueUrl),
     clock: w.clock,
     telemetry: w.telemetry,

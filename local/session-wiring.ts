@@ -28,6 +28,7 @@ import type { EnvironmentConfig } from '../shared/config/environments';
 import { EVENT_ROUTES, INTENT_ROUTE_ID } from '../shared/routing/routes';
 import { cancelAllFrom, cancelStrategyFrom } from '../shared/order-service/cancellation';
 import type { Clock } from '../shared/ports/clock';
+import type { Log } from '../shared/ports/log';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
 import { utcNow } from '../shared/time/utc';
 import { BreachRecordingStarter } from './breach-recording-starter';
@@ -49,6 +50,7 @@ import { SubmitCallLog } from './submit-call-log';
 import { createFifoQueues, createStandardQueues, localSqsClientConfig } from './sqs-local';
 import { LocalIntakeQueue } from './intake-queue';
 import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log';
+import { metered, meteredCheck, meteredLog, type UsageMeter } from './usage-meter';
 
 /** Every Wait state of a local breaker execution (cooldown, probation) lasts this long instead of minutes. */
 const LOCAL_BREAKER_WAIT_MS = 5_000;
@@ -94,6 +96,8 @@ export interface WiringSettings {
   runStamp: number;
   /** False: the strategy hosts run without their runaway guard (--no-source-guard, tests and drills only). */
   sourceGuard?: boolean;
+  /** Counts what the session asks of each AWS service (npm run cost, docs/cost.md); absent: nothing is counted. */
+  meter?: UsageMeter;
 }
 
 export interface SessionWiring extends LocalInfrastructure {
@@ -138,7 +142,7 @@ interface Core {
   broker: SimulatedBroker;
   router: LocalEventRouter;
   telemetry: InMemoryTelemetry;
-  logger: CollectingLog;
+  logger: Log;
   /** What the order function and every cancel-all (breaker, kill switch, dead-man switch) work with. */
   orderDeps: ReturnType<typeof orderDepsOf>;
 }
@@ -170,12 +174,12 @@ const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): 
     onDecided: (outcome: IntentOutcome, latencyMs: number) => decisions.record(outcome, latencyMs),
   });
   // A delivery without the queue (the router's own stand-in) still reaches the same service.
-  const risk = createRiskHandler(deps);
+  const risk = metered(c.settings.meter, 'risk', 'event', createRiskHandler(deps));
   c.router.register('risk', async (event) => {
     flood.record(event);
     await risk(event);
   });
-  const batch = createRiskBatchHandler(deps);
+  const batch = metered(c.settings.meter, 'risk', 'queue', createRiskBatchHandler(deps));
   const route = EVENT_ROUTES.find((r) => r.id === INTENT_ROUTE_ID);
   const intake = new LocalIntakeQueue({
     client: c.infra.sqsClient,
@@ -220,8 +224,14 @@ const wireBreaker = (c: Core, pager: RecordingPager): { breaker: LocalBreaker; b
     telemetry: c.telemetry,
     logger: c.logger,
   }));
-  const breaker = new LocalBreaker({ invoke: handler, waitMs: c.settings.profile.breakerWaitMs ?? LOCAL_BREAKER_WAIT_MS, retryIntervalMs: LOCAL_BREAKER_RETRY_MS });
-  c.router.register('breaker', (event) => handler(event));
+  const meter = c.settings.meter;
+  const breaker = new LocalBreaker({
+    invoke: metered(meter, 'breaker', 'state-machine', handler),
+    waitMs: c.settings.profile.breakerWaitMs ?? LOCAL_BREAKER_WAIT_MS,
+    retryIntervalMs: LOCAL_BREAKER_RETRY_MS,
+    ...(meter ? { onTransition: meter.stateTransition } : {}),
+  });
+  c.router.register('breaker', metered(meter, 'breaker', 'event', (event) => handler(event)));
   return { breaker, breaches };
 };
 
@@ -320,15 +330,16 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const prices = { of: (symbol: string) => market.priceOf(symbol) };
   const broker = new SimulatedBroker({ priceOf: (s) => prices.of(s), clock, seed: settings.seed, startingCash: settings.startingCash, ...settings.profile.broker });
   const telemetry = new InMemoryTelemetry();
+  settings.meter?.attach(infra, telemetry);
   const router = new LocalEventRouter({ concurrency: 4, ...(settings.profile.riskConcurrency ? { concurrencyByTarget: { risk: settings.profile.riskConcurrency } } : {}) });
   const errors: unknown[] = [];
-  const logger = new CollectingLog(errors);
+  const logger = meteredLog(settings.meter, new CollectingLog(errors));
   const submitCalls = new SubmitCallLog();
   const venue = submitCalls.wrap(broker);
   const orderDeps = orderDepsOf(stores, venue, router, clock, telemetry);
   const c: Core = { settings, infra, clock, stores, broker: venue, router, telemetry, logger, orderDeps };
 
-  const order = createOrderHandler(() => ({ ...orderDeps, inFlightGraceMs: IN_FLIGHT_GRACE_MS, logger }));
+  const order = metered(settings.meter, 'order', 'queue', createOrderHandler(() => ({ ...orderDeps, inFlightGraceMs: IN_FLIGHT_GRACE_MS, logger })));
   // Pages are collected for the report, not sent.
   const pager = new RecordingPager();
   const { breaker, breaches } = wireBreaker(c, pager);
@@ -366,10 +377,10 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     breaker,
     eventSource,
     intentIntake,
-    killSwitch: wireKillSwitch(c, pager, breaker, eventSource),
-    deadMan: wireDeadMan(c),
-    reconcile: scheduledReconciliation(c),
-    sweepParked,
+    killSwitch: metered(settings.meter, 'kill-switch', 'api', wireKillSwitch(c, pager, breaker, eventSource)),
+    deadMan: meteredCheck(settings.meter, wireDeadMan(c)),
+    reconcile: metered(settings.meter, 'reconciliation', 'schedule', scheduledReconciliation(c)),
+    sweepParked: metered(settings.meter, 'risk', 'schedule', sweepParked),
   };
 };
 

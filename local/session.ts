@@ -16,6 +16,7 @@ import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { createLocalInfrastructure, startPipeline, wireSession, type LocalInfrastructure, type SessionWiring } from './session-wiring';
 import { startLocalSqs } from './sqs-local';
 import { TradingLoop } from './trading-loop';
+import type { UsageMeter } from './usage-meter';
 import { KillDrills } from './kill-drill';
 import { startTimeSeries, writeVisualReport } from './html-report/visual-report';
 import type { TimeSeriesSampler } from './html-report/timeseries';
@@ -61,6 +62,13 @@ export interface SessionOptions {
    * at the end, instead of starting and stopping an emulator of its own.
    */
   dynamoEndpoint?: string;
+  /**
+   * Called once the run has drained and reconciled, before it reports: the table, the queues, the router and the
+   * broker are still up (the event-replay test and the restore rehearsal work on them; the consumers are stopped).
+   */
+  afterDrain?: (wiring: SessionWiring) => Promise<void>;
+  /** Counts what the session asks of each AWS service, per function (npm run cost); absent: nothing is counted. */
+  meter?: UsageMeter;
 }
 
 export const runSession = async (options: SessionOptions): Promise<LocalReport> => {
@@ -89,7 +97,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   try {
     infra = await createLocalInfrastructure(dynamo.endpoint, sqs.endpoint);
     const startingCash = options.startingCash ?? profile.startingCash;
-    wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted, sourceGuard: options.sourceGuard !== false });
+    wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted, sourceGuard: options.sourceGuard !== false, meter: options.meter });
     const startup = await startPipeline(wiring);
     if (apiPort !== undefined) {
       api = await startLocalApi(wiring.killSwitch, apiPort);
@@ -131,7 +139,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     // The feed stops with the market: its strategies' last intents are published before the drain decides them.
     const feedReport = await feed.program.stop(sleep(FEED_STOP_DEADLINE_MS));
     if (feed.recording) options.onProgress?.(`recorded ${feed.recording.stats().recorded} market messages from ${feed.recording.name} to ${options.record}`);
-    const drained = await drainSession(wiring, { loop, api, relay: feed.relay, onProgress: options.onProgress, sampleMemory: () => memory.sample() });
+    const drained = await drainSession(wiring, { loop, api, relay: feed.relay, onProgress: options.onProgress, sampleMemory: () => memory.sample(), afterDrain: options.afterDrain });
     // Executions still cooling down or waiting for approval are reported as RUNNING, then stopped: their
     // timers must not keep the process alive, nor their tasks outlive DynamoDB Local.
     const breakerExecutions = wiring.breaker.executionStatuses();

@@ -10,8 +10,9 @@ import { InfrastructureError } from '../../shared/errors/errors';
 import type { Telemetry } from '../../shared/ports/telemetry';
 import { cancelAllFrom, cancelStrategyFrom } from '../../shared/order-service/cancellation';
 import type { Pager } from '../../shared/ports/pager';
-import { ORDER_LEASE_MS, orderServiceAdapters, type AwsAdapters } from '../aws-wiring';
+import { ORDER_LEASE_MS, type AwsAdapters } from '../aws-wiring';
 import { SnsPager } from '../sns/sns-pager';
+import { orderServiceAdapters } from './broker-wiring';
 import { SfnBreakerStarter } from './sfn-breaker-starter';
 import { captured } from './client-capture';
 

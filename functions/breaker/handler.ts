@@ -35,6 +35,7 @@ import { DETAIL_SCHEMAS, DETAIL_TYPES } from '../../shared/events/catalog';
 import { pageThrottleTrip } from '../../shared/breaker/throttle-page';
 import { systemClock } from '../../adapters/system/system-clock';
 import { TradingStateSchema } from '../../shared/trading-state/trading-state';
+import { withDeployProbe } from '../support/deploy-probe';
 import { createLogger, parseInput } from '../support/handler-support';
 import { observed } from '../support/invocation';
 import { breakerInvocationKeys } from './invocation-keys';
@@ -143,5 +144,9 @@ const fromEnvironment = (): BreakerHandlerDeps => {
 export const handler = observed(
   'breaker',
   breakerInvocationKeys,
-  withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'breaker'), createBreakerHandler(fromEnvironment)),
+  withDeployProbe(
+    'breaker',
+    () => ({ executions: () => Promise.all(awsAdapters().config.accounts.map((account) => awsAdapters().stores.breakerStore.getBreakerExecution(account))) }),
+    withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'breaker'), createBreakerHandler(fromEnvironment)),
+  ),
 );

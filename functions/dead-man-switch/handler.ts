@@ -10,6 +10,7 @@ import { InfrastructureError } from '../../shared/errors/errors';
 import { systemClock } from '../../adapters/system/system-clock';
 import { checkFeedLiveness, DEAD_MAN_SWITCH_ACTOR, type DeadManSwitchDeps, type DeadManSwitchResult } from '../../shared/dead-man-switch/dead-man-switch';
 import { resolveDeadManSwitchConfig } from '../../shared/dead-man-switch/dead-man-switch-config';
+import { withDeployProbe } from '../support/deploy-probe';
 import { createLogger, parseInput } from '../support/handler-support';
 import { observed } from '../support/invocation';
 import { deadManSwitchInvocationKeys } from './invocation-keys';
@@ -61,5 +62,9 @@ const fromEnvironment = (): DeadManSwitchHandlerDeps => {
 export const handler = observed(
   'dead-man-switch',
   deadManSwitchInvocationKeys,
-  withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'dead-man-switch'), createDeadManSwitchHandler(fromEnvironment)),
+  withDeployProbe(
+    'dead-man-switch',
+    () => ({ heartbeat: () => fromEnvironment().marketDataStore.getFeedHeartbeat() }),
+    withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'dead-man-switch'), createDeadManSwitchHandler(fromEnvironment)),
+  ),
 );

@@ -18,6 +18,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
+import { awsBroker } from '../../adapters/aws/broker-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { approveRecovery, rejectRecovery, type BreakerApprovalDeps } from '../../shared/breaker/approval';
 import { armAccount } from '../../shared/bring-up/account-bring-up';
@@ -40,6 +41,7 @@ import {
   type KillSwitchDeps,
 } from '../../shared/kill-switch/kill-switch';
 import { systemClock } from '../../adapters/system/system-clock';
+import { withDeployProbe } from '../support/deploy-probe';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 import { observed } from '../support/invocation';
 import { killSwitchInvocationKeys } from './invocation-keys';
@@ -222,7 +224,7 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
     accounts: adapters.config.accounts,
     callers: runtime,
     arm: { ...armSettingsFor(adapters.config), marketDataStore: adapters.stores.marketDataStore },
-    flatten: { closeAllPositions: () => adapters.broker.closeAllPositions(), audit: adapters.stores.orderStore },
+    flatten: { closeAllPositions: () => awsBroker(adapters).closeAllPositions(), audit: adapters.stores.orderStore },
     auditLog: adapters.auditLog,
     strategySwitch: { strategySwitchStore: adapters.stores.strategySwitchStore, cancelStrategyOrders: awsCancelStrategyOrders(adapters, telemetry, FUNCTION) },
     limits: { limitsStore: adapters.stores.limitsStore, defaults: adapters.config.riskLimits },
@@ -236,5 +238,10 @@ const fromEnvironment = (): KillSwitchHandlerDeps => {
 export const handler = observed(
   FUNCTION,
   killSwitchInvocationKeys,
-  withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, FUNCTION), createKillSwitchHandler(fromEnvironment)),
+  withDeployProbe(
+    FUNCTION,
+    // What GET /status reads (the table, the intake rule, the marks, the heartbeat), without its caller checks.
+    () => ({ status: () => Promise.all(fromEnvironment().accounts.map((account) => killSwitchStatus(fromEnvironment(), account))) }),
+    withStoredCalendars(() => awsStoredCalendars(awsAdapters().stores.marketDataStore, FUNCTION), createKillSwitchHandler(fromEnvironment)),
+  ),
 );

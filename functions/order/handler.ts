@@ -5,12 +5,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { processPartialResponse, SqsFifoPartialProcessorAsync } from '@aws-lambda-powertools/batch';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { awsAdapters, ORDER_LEASE_MS, orderServiceAdapters } from '../../adapters/aws-wiring';
+import { awsAdapters, ORDER_LEASE_MS } from '../../adapters/aws-wiring';
+import { orderServiceAdapters } from '../../adapters/aws/broker-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { OrderQueueMessageSchema } from '../../shared/events/order-queue-messages';
 import { handleOrderQueueMessage } from '../../shared/order-service/queue-dispatch';
 import type { OrderServiceDeps } from '../../shared/order-service/context';
 import { BrokerReadCache } from '../../shared/order-service/update-confirmation';
+import { withDeployProbe } from '../support/deploy-probe';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
 import { observed } from '../support/invocation';
 import { orderInvocationKeys } from './invocation-keys';
@@ -52,4 +54,8 @@ const fromEnvironment = (): OrderHandlerDeps => {
 };
 
 // Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
-export const handler = observed('order', orderInvocationKeys, createOrderHandler(fromEnvironment));
+export const handler = observed(
+  'order',
+  orderInvocationKeys,
+  withDeployProbe('order', () => ({ broker: () => fromEnvironment().broker.getAccount() }), createOrderHandler(fromEnvironment)),
+);

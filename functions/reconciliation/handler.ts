@@ -4,11 +4,13 @@
 // none (every intent denied) until a person arms it through the kill-switch API.
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { awsAdapters, orderServiceAdapters } from '../../adapters/aws-wiring';
+import { awsAdapters } from '../../adapters/aws-wiring';
+import { orderServiceAdapters } from '../../adapters/aws/broker-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { deterministicId } from '../../shared/events/ids';
 import type { ReconciliationRecord } from '../../shared/ports/reconciliation-store';
 import { reconcileAccount, type ReconciliationDeps } from '../../shared/reconciliation/reconciliation-service';
+import { withDeployProbe } from '../support/deploy-probe';
 import { createLogger, parseInput } from '../support/handler-support';
 import { observed } from '../support/invocation';
 import { reconciliationInvocationKeys } from './invocation-keys';
@@ -56,4 +58,15 @@ const fromEnvironment = (): ReconciliationHandlerDeps => {
 };
 
 // Traced, and every log line carries the invocation's correlation id (functions/support/invocation.ts).
-export const handler = observed('reconciliation', reconciliationInvocationKeys, createReconciliationHandler(fromEnvironment));
+export const handler = observed(
+  'reconciliation',
+  reconciliationInvocationKeys,
+  withDeployProbe(
+    'reconciliation',
+    () => ({
+      broker: () => fromEnvironment().broker.listOpenOrders(),
+      lastRuns: () => Promise.all(fromEnvironment().accounts.map((account) => fromEnvironment().reconciliationStore.getReconciliation(account))),
+    }),
+    createReconciliationHandler(fromEnvironment),
+  ),
+);

@@ -10,14 +10,16 @@ import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { z } from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
+import { awsOrderQueue } from '../../adapters/aws/order-queue-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { EVENT_SOURCES } from '../../shared/events/envelope';
 import { OrderIntendedEventDetailSchema } from '../../shared/events/order-events';
 import { systemClock } from '../../adapters/system/system-clock';
 import { decideIntent, decideIntentBatch, decideParked, type IntakeItem, type IntentOutcome, type RiskServiceDeps } from '../../shared/risk/risk-service';
-import { InfrastructureError } from '../../shared/errors/errors';
 import { createLogger, parseInput, parseJson } from '../support/handler-support';
+import { withDeployProbe } from '../support/deploy-probe';
+import { resolveCompiledLimits } from '../../shared/risk/limits';
 import { observed } from '../support/invocation';
 import { riskInvocationKeys } from './invocation-keys';
 import { ScheduledEventSchema } from '../support/scheduled-event';
@@ -100,11 +102,10 @@ let awsDeps: RiskSweepDeps | undefined;
 const fromEnvironment = (): RiskSweepDeps => {
   if (awsDeps) return awsDeps;
   const adapters = awsAdapters();
-  if (!adapters.queue) throw new InfrastructureError('ORDER_QUEUE_URL is required by the risk function', 'config');
   awsDeps = {
     riskStore: adapters.stores.riskStore,
     decisionIntake: adapters.stores.decisionIntake,
-    queue: adapters.queue,
+    queue: awsOrderQueue(adapters),
     bus: adapters.bus,
     clock: systemClock,
     telemetry: new PowertoolsTelemetry(),
@@ -123,8 +124,17 @@ const sweep = createRiskSweepHandler(fromEnvironment);
 export const handler = observed(
   'risk',
   riskInvocationKeys,
-  withStoredCalendars(
+  withDeployProbe('risk', () => ({
+    // The limits in force compile for every account (an override that does not would deny every intent), read as a decision reads them.
+    decisionSnapshot: () =>
+      Promise.all(
+        fromEnvironment().accounts.map(async (account) => {
+          const snapshot = await fromEnvironment().riskStore.loadDecisionSnapshot(account, ['deploy-probe'], []);
+          if (!resolveCompiledLimits(fromEnvironment().defaults, snapshot.limitsOverride, snapshot.limitsVersion)) throw new Error(`the limits of ${account} do not compile`);
+        }),
+      ),
+  }), withStoredCalendars(
     () => awsStoredCalendars(awsAdapters().stores.marketDataStore, 'risk'),
     (event: unknown): Promise<IntentOutcome | SQSBatchResponse | SweepOutcome> => (isScheduled(event) ? sweep(event) : isQueueBatch(event) ? decideBatch(event) : decide(event)),
-  ),
+  )),
 );

@@ -37,6 +37,14 @@ export const EnvironmentConfigSchema = z
       .object({
         /** CodeDeploy traffic shifting for every function alias. */
         strategy: z.enum(['all-at-once', 'canary-10-percent-5-minutes']),
+        /**
+         * Execution environments Lambda keeps initialized on a stop-path function's live alias (provisioned
+         * concurrency), so a stop after a quiet spell meets no cold start; billed while configured (docs/cost.md).
+         */
+        provisionedConcurrency: z
+          .object({ 'kill-switch': z.number().int().min(1).optional(), breaker: z.number().int().min(1).optional() })
+          .strict()
+          .optional(),
       })
       .strict(),
     reconciliation: z.object({ scheduleMinutes: z.number().int().positive() }).strict(),
@@ -54,6 +62,20 @@ export const EnvironmentConfigSchema = z
     broker: BrokerConfigSchema,
     /** Keep the table when the stack is deleted (always in prod: state and audit are records). */
     retainData: z.boolean(),
+    /**
+     * The cost centre the environment is billed to: every resource's `cost-centre` tag (infra/cost-allocation.ts),
+     * so it must be a valid tag value.
+     */
+    costCentre: z
+      .string()
+      .min(1)
+      .max(256)
+      .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, 'must be a tag value: letters, digits, spaces and _ . : / = + - @'),
+    /**
+     * Days the bus's archive keeps every event the system publishes, for replays and investigations
+     * (docs/disaster-recovery.md). Local runs deploy no archive: the local router keeps a run's events in memory.
+     */
+    eventArchive: z.object({ retentionDays: z.number().int().min(1).max(3650) }).strict(),
     /** Circuit-breaker waits and bounds; absent fields (or the whole section) take resolveBreakerConfig's defaults. */
     breaker: BreakerConfigSchema.optional(),
     /**
@@ -152,6 +174,8 @@ const base = {
   reconciliation: { scheduleMinutes: 1 },
   alarms: { functionErrorsPerMinute: 1 },
   market: DEPLOYED_MARKET,
+  // One cost centre runs every environment today; an environment billed elsewhere names its own.
+  costCentre: 'trading-tech',
 } satisfies Partial<EnvironmentConfig>;
 
 const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
@@ -163,6 +187,7 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     logLevel: 'WARN',
     broker: { kind: 'simulated' },
     retainData: false,
+    eventArchive: { retentionDays: 1 },
     // A local run lasts seconds: a dead source is left after 2 s, and the primary taken back after 10 s healthy.
     feed: { failover: { silenceMs: 2_000, holdMs: 10_000 } },
     // No operators: any plain X-Principal name may act (docs/kill-switch.md, "Locally").
@@ -174,6 +199,8 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     logLevel: 'DEBUG',
     broker: { kind: 'alpaca', venue: 'paper' },
     retainData: false,
+    // A week: enough to replay a bad day found late, on paper money; dev is rebuilt freely.
+    eventArchive: { retentionDays: 7 },
     // No operators: any person of the account may act (roles count as one person whatever the session name).
   },
   staging: {
@@ -183,6 +210,8 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     logLevel: 'INFO',
     broker: { kind: 'alpaca', venue: 'paper' },
     retainData: true,
+    // A month: a release cycle, and room to rehearse a restore (recovery reaches 35 days back) followed by a replay.
+    eventArchive: { retentionDays: 30 },
     // operators: listed per deployment (-c operators=<file.json>); synthesis refuses staging without them.
   },
   prod: {
@@ -198,11 +227,14 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
       orderRate: { maxOrders: 10, windowMs: 1000, perSymbol: { maxOrders: 5, windowMs: 1000 } },
       duplicative: { windowMs: 2000 },
     },
-    deployment: { strategy: 'canary-10-percent-5-minutes' },
+    // One warm environment each for the two functions a stop goes through; a second concurrent stop cold-starts.
+    deployment: { strategy: 'canary-10-percent-5-minutes', provisionedConcurrency: { 'kill-switch': 1, breaker: 1 } },
     logLevel: 'INFO',
     // The only environment that trades real money.
     broker: { kind: 'alpaca', venue: 'live' },
     retainData: true,
+    // A year: what the bus carried stays evidence for investigations long after the table's 35-day recovery window.
+    eventArchive: { retentionDays: 365 },
     // operators: listed per deployment (-c operators=<file.json>); synthesis refuses prod without them.
   },
 };

@@ -53,7 +53,8 @@ describe('synthesis as the CLI does it', () => {
     expect(violations).toEqual([]);
 
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler');
-    expect(functions).toHaveLength(FUNCTION_NAMES.length);
+    // The trading functions and the two deployment hooks.
+    expect(functions).toHaveLength(FUNCTION_NAMES.length + 2);
     const zipAssets = Object.values(assets.files).filter((a) => a.source.packaging === 'zip');
     for (const fn of functions) {
       const asset = zipAssets.find((a) => Object.values(a.destinations).some((d) => d.objectKey === fn.Properties.Code?.S3Key));
@@ -69,6 +70,23 @@ describe('synthesis as the CLI does it', () => {
         { encoding: 'utf8', env: { PATH: process.env.PATH } },
       );
       expect(loaded).toBe('function');
+    }
+  });
+
+  it("leaves zod's locales other than English out of every function bundle (infra/function-bundle.ts)", { timeout: 120_000 }, () => {
+    const { outdir, template, assets } = prodAsDeployed();
+    const keys = Object.values(template.Resources)
+      .filter((r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Handler === 'index.handler')
+      .map((fn) => fn.Properties.Code?.S3Key);
+    const bundles = Object.values(assets.files)
+      .filter((a) => Object.values(a.destinations).some((d) => keys.includes(d.objectKey)))
+      .map((a) => readFileSync(join(outdir, a.source.path, 'index.mjs'), 'utf8'));
+    expect(bundles.length).toBeGreaterThanOrEqual(FUNCTION_NAMES.length);
+    for (const text of bundles) {
+      // zod's English messages stay (its default locale); its German and Spanish ones stand for the other locales.
+      expect(text).toContain('Invalid input: expected');
+      expect(text).not.toContain('Eingabe: erwartet');
+      expect(text).not.toContain('Entrada inv');
     }
   });
 

@@ -118,10 +118,10 @@ describe.each(['dev', 'prod'] as const)('the %s circuit breaker', (env) => {
     expect(machine().StateMachineName).toBe(`TradingSafety-${env}-circuit-breaker`);
   });
 
-  it('tells the breaker function that state machine ARN and lets it start executions of exactly that machine', () => {
+  it('tells the breaker function the state machine’s live alias and lets it start executions there only', () => {
     const vars = (resource(template, 'AWS::Lambda::Function', `${BREAKER}/Function`).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const arn = vars[RUNTIME_ENV.breakerStateMachineArn];
-    expect(rendered(arn)).toBe(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${String(machine().StateMachineName)}`);
+    expect(rendered(arn)).toBe(`arn:\${AWS::Partition}:states:\${AWS::Region}:\${AWS::AccountId}:stateMachine:${String(machine().StateMachineName)}:live`);
     const starts = functionStatements(template, BREAKER).filter((s) => actionsOf(s).includes('states:StartExecution'));
     expect(starts).toEqual([expect.objectContaining({ Effect: 'Allow', Action: 'states:StartExecution', Resource: arn })]);
   });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createTradingStack } from '../../infra/app';
+import { KEY_IDS, type KeyPurpose } from '../../infra/encryption-keys';
 import { FEED_HEALTH_COMMAND } from '../../infra/feed-service';
 import { loadEnvironmentConfig, type EnvironmentConfig } from '../../shared/config/environments';
 import { DEFAULT_FEED_HEALTH_PORT, FeedRuntimeEnvSchema, RUNTIME_ENV } from '../../shared/config/runtime-env';
@@ -126,6 +127,9 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s feed service', (env: 
   });
 
   it('lets the task make only the calls the feed makes, each on its one resource', () => {
+    // Each encrypted resource's key, for exactly the use its grant needs (infra/encryption-keys.ts).
+    const key = (purpose: KeyPurpose) => ({ 'Fn::GetAtt': [id('AWS::KMS::Key', `EncryptionKeys/${KEY_IDS[purpose]}`), 'Arn'] });
+    const encryptDecrypt = ['kms:Decrypt', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
     expect(taskStatements(template)).toEqual([
       {
         Effect: 'Allow',
@@ -134,6 +138,7 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s feed service', (env: 
         // Its items only: marks, reference data, heartbeat and lease all have the partition key MARKET.
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['MARKET'] } },
       },
+      { Effect: 'Allow', Action: encryptDecrypt, Resource: key('table') },
       {
         Effect: 'Allow',
         Action: ['dynamodb:Query', 'dynamodb:GetItem'],
@@ -141,18 +146,21 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s feed service', (env: 
         // Read only, and only its account's control partition: the strategy switches it honours.
         Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`CONTROL#${config.accounts[0]}`] } },
       },
+      { Effect: 'Allow', Action: 'kms:Decrypt', Resource: key('table') },
       { Effect: 'Allow', Action: 'events:PutEvents', Resource: { 'Fn::GetAtt': [id('AWS::Events::EventBus', 'EventRouting/Bus'), 'Arn'] } },
       {
         Effect: 'Allow',
         Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
         Resource: { 'Fn::GetAtt': [id('AWS::SQS::Queue', 'OrderQueue/Queue'), 'Arn'] },
       },
+      { Effect: 'Allow', Action: encryptDecrypt, Resource: key('queues') },
       {
         Effect: 'Allow',
         Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
         Resource: { Ref: id('AWS::SecretsManager::Secret', 'BrokerCredentials/Secret') },
       },
       { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: id('AWS::SNS::Topic', 'OnCall/Topic') } },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: key('notifications') },
     ]);
     expect(resource(template, 'AWS::IAM::Role', TASK_ROLE).Properties).not.toHaveProperty('ManagedPolicyArns');
   });

@@ -19,10 +19,14 @@ describe.each(['dev', 'staging', 'prod'] as const)('the %s stack', (env: Deploya
   const props = (r: Resource) => r.Properties as FunctionProps;
   const ours = functions.filter((r) => props(r).Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined);
 
-  it('has a Powertools function for each trading function, and only CDK\'s deployment trigger besides', () => {
-    expect(ours.map((r) => props(r).Environment?.Variables?.POWERTOOLS_SERVICE_NAME).sort()).toEqual([...FUNCTION_NAMES].sort());
-    // CDK's own provider for the post-deploy trigger: not our code, and its role may not write traces.
-    expect(functions.filter((r) => !ours.includes(r)).map(pathOf)).toEqual([expect.stringMatching(/\/AWSCDK\.TriggerCustomResourceProvider[^/]*\/Handler$/)]);
+  it('has a Powertools function for each trading function and the two deployment hooks, and only CDK\'s own providers besides', () => {
+    expect(ours.map((r) => props(r).Environment?.Variables?.POWERTOOLS_SERVICE_NAME).sort()).toEqual([...FUNCTION_NAMES, 'deploy-hook', 'deploy-hook'].sort());
+    // CDK's own providers, not our code (their roles may not write traces): the post-deploy trigger, and the
+    // lockdown of the feed VPC's default security group.
+    expect(functions.filter((r) => !ours.includes(r)).map(pathOf).sort()).toEqual([
+      expect.stringMatching(/\/AWSCDK\.TriggerCustomResourceProvider[^/]*\/Handler$/),
+      expect.stringMatching(/\/Custom::VpcRestrictDefaultSGCustomResourceProvider[^/]*\/Handler$/),
+    ]);
   });
 
   it('traces every function actively in X-Ray and never captures a handler\'s response', () => {

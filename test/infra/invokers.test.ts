@@ -69,6 +69,12 @@ const OUTSIDERS = [
 ];
 const ROUTES = Object.keys(ROUTE_ACTIONS) as RouteKey[];
 
+/**
+ * The deployment hooks may invoke every trading function's versions and alias: a probe (shared/deployment/
+ * deploy-probe.ts) reads and never writes, and a function answers a `deployProbe` event with nothing else.
+ */
+const DEPLOY_HOOK_POLICIES = ['DeployHooks/PostTraffic/ServiceRole/DefaultPolicy', 'DeployHooks/PreTraffic/ServiceRole/DefaultPolicy'];
+
 describe('the prod kill-switch API resource policy', () => {
   const template = templateFor('prod');
   const statements = () => apiPolicy(template);
@@ -163,8 +169,8 @@ describe('the prod kill-switch function', () => {
     expect(sources.sort()).toEqual([...ROUTES].sort());
   });
 
-  it('is granted to no IAM role of the stack', () => {
-    expect(invokeGrantsOf(template, KILL_SWITCH)).toEqual([]);
+  it('is granted to no IAM role of the stack but the deployment hooks’, which send it only their probe', () => {
+    expect(invokeGrantsOf(template, KILL_SWITCH).sort()).toEqual(DEPLOY_HOOK_POLICIES);
   });
 });
 
@@ -190,8 +196,8 @@ describe('the prod breaker function', () => {
     expect(permissions.map((p) => (p.Properties.SourceArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]).sort()).toEqual(breachRules());
   });
 
-  it('may be invoked through an IAM grant by the state machine’s role only', () => {
-    expect(invokeGrantsOf(template, BREAKER)).toEqual(['CircuitBreaker/StateMachine/Role/DefaultPolicy']);
+  it('may be invoked through an IAM grant by the state machine’s role, and the deployment hooks’ (their probe only)', () => {
+    expect(invokeGrantsOf(template, BREAKER).sort()).toEqual(['CircuitBreaker/StateMachine/Role/DefaultPolicy', ...DEPLOY_HOOK_POLICIES].sort());
   });
 });
 

@@ -4,6 +4,7 @@
 // the intent rule, the breaker state machine's executions and task tokens) and nothing more.
 import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
+import { KEY_IDS } from '../../infra/encryption-keys';
 import { killSwitchRuntimeEnv, RUNTIME_ENV } from '../../shared/config/runtime-env';
 import { ROUTE_ACTIONS } from '../../shared/operators/operator-config';
 import { EXAMPLE_OPERATORS, templateFor } from './synth';
@@ -38,6 +39,8 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
     return found?.[0] as string;
   };
   const rule = () => logicalId(template, 'AWS::Events::Rule', INTENT_RULE);
+  /** The breaker state machine's alias (an L1 resource: found by its path without '/Resource'). */
+  const breakerAlias = () => Object.keys(template.findResources('AWS::StepFunctions::StateMachineAlias'))[0] as string;
 
   it('serves exactly the routes that have a permission: kill, release, approve, reject, re-enable, flatten, arm, strategies, limits, reference, status and timeline', () => {
     expect(routes(template)).toEqual(Object.keys(ROUTE_ACTIONS).sort());
@@ -98,7 +101,8 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
       // The rule's Ref on a custom bus is `bus|rule`; DisableRule wants the name, the last part of the ARN.
       [RUNTIME_ENV.intentRuleName]: { 'Fn::Select': [2, { 'Fn::Split': ['/', { 'Fn::GetAtt': [rule(), 'Arn'] }] }] },
       [RUNTIME_ENV.onCallTopicArn]: { Ref: logicalId(template, 'AWS::SNS::Topic', 'OnCall/Topic') },
-      [RUNTIME_ENV.breakerStateMachineArn]: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') },
+      // The machine's live alias: a recovery starts on the version the alias serves.
+      [RUNTIME_ENV.breakerStateMachineArn]: { Ref: breakerAlias() },
       [RUNTIME_ENV.brokerSecretId]: { Ref: logicalId(template, 'AWS::SecretsManager::Secret', 'BrokerCredentials/Secret') },
     });
   });
@@ -128,12 +132,12 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
     expect(rules).toEqual([{ Effect: 'Allow', Action: ['events:DisableRule', 'events:EnableRule', 'events:DescribeRule'], Resource: { 'Fn::GetAtt': [rule(), 'Arn'] } }]);
   });
 
-  it('may start executions of the breaker state machine and answer its task tokens, on that machine only', () => {
+  it('may start executions of the breaker state machine (on its live alias) and answer its task tokens, on that machine only', () => {
     expect(statements().filter((s) => actionsOf(s).some((a) => a.startsWith('states:')))).toEqual([
       {
         Effect: 'Allow',
         Action: ['states:StartExecution', 'states:SendTaskSuccess', 'states:SendTaskFailure'],
-        Resource: { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') },
+        Resource: [{ Ref: breakerAlias() }, { Ref: logicalId(template, 'AWS::StepFunctions::StateMachine', 'CircuitBreaker/StateMachine') }],
       },
     ]);
   });
@@ -156,10 +160,13 @@ describe.each(['dev', 'prod'] as const)('the %s kill-switch API', (env) => {
       'xray:PutTelemetryRecords',
     ]);
     const table = logicalId(template, 'AWS::DynamoDB::Table', 'TradingTable/Table');
+    // The keys of the table and the page, and no other (the secret's is granted in its key policy, through Secrets Manager).
+    const keys = (['table', 'notifications'] as const).map((purpose) => ({ 'Fn::GetAtt': [logicalId(template, 'AWS::KMS::Key', `EncryptionKeys/${KEY_IDS[purpose]}`), 'Arn'] }));
     for (const statement of statements()) {
       expect(statement.Effect).toBe('Allow');
       for (const action of actionsOf(statement)) {
         if (action.startsWith('dynamodb:')) expect(JSON.stringify(statement.Resource), action).toContain(`"${table}"`);
+        else if (action.startsWith('kms:')) expect(keys, action).toContainEqual(statement.Resource);
         else expect(allowed, action).toContain(action);
       }
     }

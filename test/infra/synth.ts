@@ -3,6 +3,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { createTradingStack } from '../../infra/app';
+import type { TradingStack } from '../../infra/trading-stack';
 import type { Operators } from '../../shared/operators/operator-config';
 
 export type DeployableEnv = 'dev' | 'staging' | 'prod';
@@ -23,7 +24,14 @@ export const EXAMPLE_OPERATORS: Operators = [
 /** What staging and prod are synthesized with (`-c operators=… -c onCallEmail=…` at deploy): their people and a page. */
 export const DEPLOY_CONTEXT = { operators: EXAMPLE_OPERATORS, onCallEmail: 'oncall@example.com' };
 
-const cache = new Map<DeployableEnv, Template>();
+/** One environment's synthesis: the stack (its construct tree), the app that holds it, and its template. */
+export interface Synthesized {
+  app: App;
+  stack: TradingStack;
+  template: Template;
+}
+
+const cache = new Map<DeployableEnv, Synthesized>();
 
 export const fastApp = (context: Record<string, unknown> = {}): App =>
   new App({
@@ -32,11 +40,16 @@ export const fastApp = (context: Record<string, unknown> = {}): App =>
     builtinCloudFormationValidation: false,
   });
 
-export const templateFor = (envName: DeployableEnv): Template => {
+/** The environment synthesized once per test file (the policy checks run in it, as in every synthesis). */
+export const synthesized = (envName: DeployableEnv): Synthesized => {
   const cached = cache.get(envName);
   if (cached) return cached;
   // Dev synthesizes as shipped (no list: open to its account, nobody paged); staging and prod need their people and a page.
-  const template = Template.fromStack(createTradingStack(fastApp(envName === 'dev' ? {} : DEPLOY_CONTEXT), envName));
-  cache.set(envName, template);
-  return template;
+  const app = fastApp(envName === 'dev' ? {} : DEPLOY_CONTEXT);
+  const stack = createTradingStack(app, envName);
+  const result = { app, stack, template: Template.fromStack(stack) };
+  cache.set(envName, result);
+  return result;
 };
+
+export const templateFor = (envName: DeployableEnv): Template => synthesized(envName).template;

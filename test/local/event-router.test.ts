@@ -79,4 +79,46 @@ describe('local event router', () => {
     expect(received.sort()).toEqual(['i-5', 'i-7']);
     expect(router.published.get('OrderIntended.v1')).toBe(2);
   });
+
+  it('tells a listener of every delivery its target took, and of none it failed', async () => {
+    const router = new LocalEventRouter({ retries: 0 });
+    router.register('risk', async (e) => {
+      if ((e.detail as { data: { intentId: string } }).data.intentId === 'i-9') throw new Error('boom');
+    });
+    const delivered: string[] = [];
+    router.onDelivered(({ route, event }) => delivered.push(`${route}:${(event.detail as { data: { intentId: string } }).data.intentId}`));
+    await router.publish([intended('i-8'), intended('i-9')]);
+    await router.drain();
+    expect(delivered).toEqual([`${EVENT_ROUTES[0]?.id}:i-8`]);
+    expect(router.deadLetters).toHaveLength(1);
+  });
+
+  it('replays recorded events as EventBridge does: the same ids and details, named by the replay, not archived again', async () => {
+    const router = new LocalEventRouter();
+    const received: LocalEvent[] = [];
+    router.register('risk', async (e) => void received.push(e));
+    router.register('breaker', async (e) => void received.push(e));
+    await router.publish([intended('i-10'), runawayBreach('INTENT_RATE.a.20261123T150000Z')]);
+    await router.drain();
+    const recorded = [...router.seen];
+    router.redeliver(recorded, { replayName: 'replay-1' });
+    await router.drain();
+    expect(received.slice(2).map((e) => e.id).sort()).toEqual(recorded.map((e) => e.id).sort());
+    expect(received.slice(2).every((e) => (e as LocalEvent & { 'replay-name'?: string })['replay-name'] === 'replay-1')).toBe(true);
+    expect(received.slice(2).map((e) => e.detail)).toEqual(expect.arrayContaining(recorded.map((e) => e.detail)));
+    expect(router.seen).toHaveLength(2);
+    expect(router.published.get('OrderIntended.v1')).toBe(1);
+  });
+
+  it('replays only through the routes a replay names, as its FilterArns limit it to those rules', async () => {
+    const router = new LocalEventRouter();
+    const targets: string[] = [];
+    router.register('risk', async () => void targets.push('risk'));
+    router.register('breaker', async () => void targets.push('breaker'));
+    await router.publish([intended('i-11'), runawayBreach('INTENT_RATE.a.20261123T150001Z')]);
+    await router.drain();
+    router.redeliver(router.seen, { replayName: 'breaches-only', routes: ['RiskBreachToBreaker'] });
+    await router.drain();
+    expect(targets.sort()).toEqual(['breaker', 'breaker', 'risk']);
+  });
 });

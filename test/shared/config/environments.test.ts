@@ -1,6 +1,6 @@
 // Specification of the environment configuration's agreement rules for the feed's age: the risk function
 // denies on a stale mark first, the dead-man switch halts later, and the breaker's recovery never accepts
-// marks the dead-man switch would call stale.
+// marks the dead-man switch would call stale. Also the cost centre every resource is tagged with.
 import { describe, expect, it } from 'vitest';
 import { EnvironmentConfigSchema, loadEnvironmentConfig } from '../../../shared/config/environments';
 import { resolveDeadManSwitchConfig } from '../../../shared/dead-man-switch/dead-man-switch-config';
@@ -41,5 +41,23 @@ describe('accounts and broker keys', () => {
   it('takes one account on an Alpaca key, and leaves the local simulated broker, which holds no key, to its runtime', () => {
     expect(EnvironmentConfigSchema.safeParse({ ...base(), accounts: ['paper-1'] }).success).toBe(true);
     expect(EnvironmentConfigSchema.safeParse({ ...loadEnvironmentConfig('local'), accounts: ['paper-1', 'paper-2'] }).success).toBe(true);
+  });
+});
+
+describe('the cost centre', () => {
+  it.each(['local', 'dev', 'staging', 'prod'])('is named in the %s environment', (name) => {
+    expect(loadEnvironmentConfig(name).costCentre).toMatch(/\S/);
+  });
+
+  it('is required, naming the field', () => {
+    const { costCentre: _omitted, ...withoutCostCentre } = base();
+    const result = EnvironmentConfigSchema.safeParse(withoutCostCentre);
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['costCentre']);
+  });
+
+  it('refuses what cannot be a tag value, and takes what can', () => {
+    for (const bad of ['', 'trading;tech', 'a'.repeat(257)]) expect(EnvironmentConfigSchema.safeParse({ ...base(), costCentre: bad }).success, bad).toBe(false);
+    for (const good of ['trading-tech', 'CC 4021/equities', 'ops@desk:7']) expect(EnvironmentConfigSchema.safeParse({ ...base(), costCentre: good }).success, good).toBe(true);
   });
 });
