@@ -13,7 +13,7 @@ import type { ApprovalEntry } from '../../shared/ports/risk-store';
 import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
 import { BOOK_IN_FLIGHT_BUY, BOOK_IN_FLIGHT_SELL, BOOK_QUANTITY, FILL_BUCKET_PREFIX, keys } from '../../shared/storage/table-definition';
 import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type TransactItem } from './dynamo-table';
-import { approvalToItem, auditPut, auditWrite, itemToBook, itemToPosition, n, openOrdersUpdate, RATE_TTL_SECONDS, revise } from './items';
+import { approvalToItem, auditPut, auditWrite, itemToBook, itemToPosition, n, openOrderMarker, openOrdersUpdate, RATE_TTL_SECONDS, revise } from './items';
 import { readOrder, readOrders } from './order-reads';
 import { claimForSubmission } from './submission-claim';
 
@@ -137,7 +137,7 @@ const throttleFillUpdates = (tableName: string, input: OrderUpdateInput): Transa
   }));
 };
 
-/** An order update's items in their fixed order: order, fills, position, book, throttle, open orders, audit. */
+/** An order update's items in their fixed order: order, fills, position, book, throttle, open orders (count and marker), audit. */
 const orderUpdateItems = (tableName: string, input: OrderUpdateInput): TransactItem[] => {
   const book = bookUpdate(tableName, input);
   return [
@@ -146,7 +146,9 @@ const orderUpdateItems = (tableName: string, input: OrderUpdateInput): TransactI
     ...(input.position ? [positionUpdate(tableName, input.account, input.position, input.set.updatedAt)] : []),
     ...(book ? [book] : []),
     ...throttleFillUpdates(tableName, input),
-    ...(input.openOrdersDelta !== 0 ? [openOrdersUpdate(tableName, input.account, input.openOrdersDelta)] : []),
+    ...(input.openOrdersDelta !== 0
+      ? [openOrdersUpdate(tableName, input.account, input.openOrdersDelta), openOrderMarker(tableName, input.account, input.intentId, input.openOrdersDelta)]
+      : []),
     ...input.audit.map((entry) => auditPut(tableName, entry)),
   ];
 };

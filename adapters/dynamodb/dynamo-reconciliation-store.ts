@@ -9,7 +9,7 @@ import { isOpenStatus, type OrderRecord, type OrderStatus } from '../../shared/o
 import type { CashSyncInput, ReconciliationRecord, ReconciliationStore } from '../../shared/ports/reconciliation-store';
 import { keys, POSITION_PREFIX } from '../../shared/storage/table-definition';
 import { anyConditionFailed, anyTransactionConflict, conditionFailedAt, type DynamoTable, type Item, type TransactItem } from './dynamo-table';
-import { auditPut, inFlightUpdate, int, itemToBook, itemToPosition, n, openOrdersUpdate, orderPut, revise } from './items';
+import { auditPut, inFlightUpdate, int, itemToBook, itemToPosition, n, openOrderMarker, openOrdersUpdate, orderPut, revise } from './items';
 import { readOrder, readOrders } from './order-reads';
 
 const itemToReconciliation = (item: Item): ReconciliationRecord => {
@@ -62,7 +62,7 @@ export class DynamoReconciliationStore implements ReconciliationStore {
   async adoptOrder(order: OrderRecord, audit: AuditEntry, inFlight?: InFlightChange): Promise<boolean> {
     const tableName = this.table.name;
     const items: TransactItem[] = [orderPut(tableName, order), auditPut(tableName, audit)];
-    if (isOpenStatus(order.status)) items.push(openOrdersUpdate(tableName, order.account, 1));
+    if (isOpenStatus(order.status)) items.push(openOrdersUpdate(tableName, order.account, 1), openOrderMarker(tableName, order.account, order.intent.intentId, 1));
     // Like an approval: the adopted order's size is in flight on the book in the same write as the order.
     if (inFlight && !dec(inFlight.quantity).isZero()) items.push(inFlightUpdate(tableName, order.account, inFlight));
     return this.table.transact('TransactWrite (adopt order)', items, true, (codes) => (conditionFailedAt(codes, 0) ? false : undefined));

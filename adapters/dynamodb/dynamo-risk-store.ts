@@ -5,7 +5,7 @@
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
 import { ConcurrentUpdateError } from '../../shared/errors/errors';
-import type { OrderRecord } from '../../shared/orders/order-record';
+import { isOpenStatus, type OrderRecord } from '../../shared/orders/order-record';
 import type { DecisionSnapshot, IntentCount, RecordDecisionInput, RiskSession, RiskSnapshot, RiskStore } from '../../shared/ports/risk-store';
 import { ACCOUNT_SCOPE } from '../../shared/risk/scopes';
 import { FILL_BUCKET_PREFIX, INTENT_COUNT_ACCOUNT, INTENT_COUNT_STRATEGY_PREFIX, keys } from '../../shared/storage/table-definition';
@@ -24,6 +24,7 @@ import {
   itemToRevision,
   itemToThrottle,
   n,
+  openOrderMarker,
   openOrdersUpdate,
   orderPut,
   RATE_TTL_SECONDS,
@@ -115,6 +116,7 @@ const decisionItems = (tableName: string, input: RecordDecisionInput): { role: D
     add('plain', inFlightUpdate(tableName, account, input.inFlight));
     add('plain', openOrdersUpdate(tableName, account, input.inFlight.length));
   }
+  for (const order of input.orders) if (isOpenStatus(order.status)) add('plain', openOrderMarker(tableName, account, order.intent.intentId, 1));
   if (input.orderRate) add('guarded', rateWindowPut(tableName, account, input.orders[0]?.createdAt ?? new Date().toISOString(), input.orderRate));
   if (input.session) add('guarded', sessionPut(tableName, account, input.session.next, input.session.expectedVersion));
   for (const item of throttleUpdates(tableName, account, input)) add('plain', item);

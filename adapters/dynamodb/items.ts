@@ -231,6 +231,15 @@ export const openOrdersUpdate = (tableName: string, account: string, delta: numb
 });
 
 /**
+ * The open-order marker follows the order in or out of an open status, in the order's own transaction: the
+ * markers are exactly the open orders. A repeated put or delete changes nothing.
+ */
+export const openOrderMarker = (tableName: string, account: string, intentId: string, delta: 1 | -1): TransactItem =>
+  delta > 0
+    ? { Put: { TableName: tableName, Item: { ...keys.openOrder(account, intentId), type: 'OPEN_ORDER', intentId } } }
+    : { Delete: { TableName: tableName, Key: keys.openOrder(account, intentId) } };
+
+/**
  * The stored form of an audit entry: keyed by account and UTC day, indexed by correlation id, and without
  * `expiresAt` (audit entries are kept, docs/audit.md). The audit log adapter reads this shape back.
  */

@@ -39,12 +39,6 @@ export interface CostRequest {
   month: number;
 }
 
-/**
- * How the reconciliation and the dead-man switch find the open orders: by reading the account's whole order
- * history (as built), or from an index of open orders only (what would make those reads constant).
- */
-export type OrderReads = 'whole-history' | 'open-orders-index';
-
 export interface ModelInput {
   measured: MeasuredRun;
   deployment: Deployment;
@@ -53,7 +47,6 @@ export interface ModelInput {
   assumptions: Assumptions;
   /** Minutes between runs of each scheduled caller (reconciliation/schedule, risk/schedule, dead-man-switch/schedule). */
   schedules: Partial<Record<Caller, number>>;
-  orderReads?: OrderReads;
 }
 
 const fixed = (n: number): string => (Number.isInteger(n) ? n.toLocaleString('en-US') : n.toLocaleString('en-US', { maximumFractionDigits: 3 }));

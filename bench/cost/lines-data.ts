@@ -50,10 +50,12 @@ const unitsAtSymbols = (input: ModelInput, tally: DynamoTally): { read: number; 
   return { read, write, historyQueries, historyFactor };
 };
 
-/** Read units of one order-history Query in the requested month (or of one open-orders index read). */
+/**
+ * Read units of one order-history Query in the requested month. No deployed caller makes one (open orders are
+ * read through their markers); a caller that did would be priced by the history it reads.
+ */
 const historyQueryUnits = (input: ModelInput, factor: number): { units: number; formula: string } => {
   const { request, assumptions, measured } = input;
-  if (input.orderReads === 'open-orders-index') return { units: factor, formula: 'one read unit per query (open orders only, from an index of their own)' };
   const held = ordersHeldInMonth(request.orders, assumptions.tradingDaysPerMonth, request.month);
   const bytes = measured.table.orderItemBytes;
   return {

@@ -6,7 +6,7 @@ import { GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient }
 import { runSession } from '../../local/session';
 import type { SessionWiring } from '../../local/session-wiring';
 import { UsageMeter, type MeteredUsage } from '../../local/usage-meter';
-import { BOOK_IN_FLIGHT_BUY, BOOK_IN_FLIGHT_SELL, BOOK_QUANTITY, keys, MARK_PREFIX, ORDER_PREFIX, REFERENCE_PREFIX } from '../../shared/storage/table-definition';
+import { BOOK_IN_FLIGHT_BUY, BOOK_IN_FLIGHT_SELL, BOOK_QUANTITY, keys, MARK_PREFIX, REFERENCE_PREFIX } from '../../shared/storage/table-definition';
 import { CHUNK_BYTES, type ContainerItem } from './scaling';
 
 export type ContainerName = 'marks' | 'reference' | 'book';
@@ -114,7 +114,7 @@ export const footprintOf = async (ddb: DynamoDBClient, table: string): Promise<T
       footprint.durableItems++;
       footprint.durableBytes += bytes;
       if (item.gsi1pk !== undefined) footprint.indexBytes += bytes;
-      if (item.sk?.S?.startsWith(ORDER_PREFIX)) {
+      if (item.type?.S === 'ORDER') {
         footprint.orderItems++;
         orderBytes += bytes - 100;
       }

@@ -9,7 +9,6 @@ import { Decimal } from '../../shared/money/decimal';
 
 export interface Alternatives {
   /** The same day with the open orders read from an index of their own. */
-  openOrdersIndex: CostEstimate;
   /** The same day in the twelfth month of operation (the order history and the stores a year older). */
   month12: CostEstimate;
 }
@@ -67,7 +66,6 @@ export const costReport = (estimate: CostEstimate, alternatives: Alternatives, i
         blockers: estimate.target.blockers.map((b) => ({ id: b.id, service: b.service, perTradingDayUsd: usd(b.perTradingDayUsd, 4), remedy: b.remedy })),
       },
       alternatives: {
-        openOrdersIndex: { perTradingDayUsd: usd(alternatives.openOrdersIndex.perTradingDayUsd), perMonthUsd: usd(alternatives.openOrdersIndex.perMonthUsd), what: 'open orders read from an index of their own' },
         month12: { perTradingDayUsd: usd(alternatives.month12.perTradingDayUsd), perMonthUsd: usd(alternatives.month12.perMonthUsd), what: 'the same day in the twelfth month of operation, as built' },
       },
       comparison: { smallVm: { ...smallVm(input), what: 't4g.small on-demand running a self-hosted bot all month' } },
@@ -95,7 +93,7 @@ export const printEstimate = (estimate: CostEstimate, alternatives: Alternatives
     ]),
   );
   console.log(`one more session adds ${money(estimate.perSessionUsd)}; a small VM (t4g.small) costs ${money(new Decimal(smallVm(input).perMonthUsd))} a month`);
-  console.log(`open orders from an index of their own: ${money(alternatives.openOrdersIndex.perTradingDayUsd)} a trading day; month 12 as built: ${money(alternatives.month12.perTradingDayUsd)}`);
+  console.log(`month 12: ${money(alternatives.month12.perTradingDayUsd)} a trading day`);
   if (estimate.target.met) console.log(`within the target of ${money(estimate.target.perTradingDayUsd)} a trading day`);
   else {
     console.log(`above the target of ${money(estimate.target.perTradingDayUsd)} a trading day; what keeps it there, largest first:`);

@@ -58,7 +58,6 @@ const measured: MeasuredRun = values.measured
 const input: ModelInput = { measured, deployment, prices: loadPriceTable(), request: { env: values.env, symbols, orders, month }, assumptions: DEFAULT_ASSUMPTIONS, schedules };
 const estimate = estimateCost(input);
 const alternatives = {
-  openOrdersIndex: estimateCost({ ...input, orderReads: 'open-orders-index' }),
   month12: estimateCost({ ...input, request: { ...input.request, month: 12 } }),
 };
 printEstimate(estimate, alternatives, input);

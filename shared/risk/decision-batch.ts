@@ -2,7 +2,7 @@
 // state the earlier ones left (their in-flight sizes, open orders, rate window, session and throttle effects),
 // exactly as if each had been decided and written alone, and the batch becomes one write. Pure. Invariants: an
 // intent that already has an order (or appears twice) is a replay, never a second decision; an intent parked
-// longer than the intake allows is denied INTENT_EXPIRED; the write stays within one transaction's items.
+// longer than the intake allows, or created longer ago than that, is denied INTENT_EXPIRED; the write stays within one transaction's items.
 import { auditEntry, type AuditEntry } from '../audit/audit-entry';
 import type { DetailOf } from '../events/catalog';
 import type { AccountBook } from '../ledger/account-book';
@@ -10,17 +10,28 @@ import * as fx from '../money/fixed';
 import type { OrderRecord } from '../orders/order-record';
 import type { ParkedIntent } from '../ports/decision-intake';
 import type { ApprovalEntry, DecisionSnapshot, ExecutionThrottleState, RecordDecisionInput, RiskSession } from '../ports/risk-store';
+import { isoToEpochMs } from '../time/iso-time';
 import { utcNow } from '../time/utc';
 import { approvalsInWindow, evaluateIntent, type RiskDecision } from './evaluate';
 import type { RiskLimits } from './limits';
 
 type IntendedDetail = DetailOf<'OrderIntended.v1'>;
 
-/** An intent not decided within this long of its arrival is denied: a decision that late is no longer the one asked for. */
+/**
+ * An intent not decided within this long of its creation, or of its arrival, is denied: a decision that late
+ * is no longer the one asked for. From creation too, so an intent replayed from the event archive, or held up
+ * anywhere upstream, is never decided at a later market's prices.
+ */
 export const INTENT_MAX_WAIT_MS = 5_000;
 
-/** Items one decided intent may add to the write at most: its order, three audit entries, two throttle updates. */
-const ITEMS_PER_INTENT_MAX = 6;
+/** How long ago the intent was created (NaN for a stamp that cannot be read, which counts as too old). */
+export const intentAgeMs = (createdAt: string, nowMs: number): number => nowMs - isoToEpochMs(createdAt);
+
+/** Whether the intent was created too long ago to be decided now (the intent-flood count skips it: see risk-service). */
+export const isIntentTooOld = (createdAt: string, nowMs: number): boolean => !(intentAgeMs(createdAt, nowMs) <= INTENT_MAX_WAIT_MS);
+
+/** Items one decided intent may add to the write at most: its order and its open-order marker, three audit entries, two throttle updates. */
+const ITEMS_PER_INTENT_MAX = 7;
 /** Items the batch shares whatever its size: book, open orders, rate window, session. */
 const SHARED_ITEMS = 4;
 
@@ -75,11 +86,20 @@ export const decisionAudit = (intended: IntendedDetail, decision: RiskDecision, 
   return entries;
 };
 
-const expired = (parked: ParkedIntent, nowMs: number): RiskDecision => ({
+/** Why the intent is too late to decide, or undefined when it is not. */
+const lateness = (parked: ParkedIntent, nowMs: number): string | undefined => {
+  if (isIntentTooOld(parked.intended.data.createdAt, nowMs)) {
+    return `the intent was created ${intentAgeMs(parked.intended.data.createdAt, nowMs)} ms before its decision (at ${parked.intended.data.createdAt}), longer than ${INTENT_MAX_WAIT_MS} ms`;
+  }
+  const waited = nowMs - parked.receivedAtMs;
+  return waited > INTENT_MAX_WAIT_MS ? `the intent waited ${waited} ms to be decided, longer than ${INTENT_MAX_WAIT_MS} ms` : undefined;
+};
+
+const expired = (message: string): RiskDecision => ({
   outcome: 'denied',
   reason: 'INTENT_EXPIRED',
   failedChecks: ['INTENT_EXPIRED'],
-  message: `the intent waited ${nowMs - parked.receivedAtMs} ms to be decided, longer than ${INTENT_MAX_WAIT_MS} ms`,
+  message,
   effects: { breaches: [], throttlePrune: [] },
 });
 
@@ -178,7 +198,7 @@ export const decideBatch = (input: {
   const throttleTrips: RecordDecisionInput['throttleTrips'] = [];
   const throttlePrune: RecordDecisionInput['throttlePrune'] = [];
   const decidedHere = new Map<string, OrderRecord>();
-  const items = () => orders.length + audit.length + throttleTrips.length + throttlePrune.length + SHARED_ITEMS;
+  const items = () => orders.length + inFlight.length + audit.length + throttleTrips.length + throttlePrune.length + SHARED_ITEMS;
 
   for (const parked of input.intents) {
     if (entries.length > 0 && items() + ITEMS_PER_INTENT_MAX > input.maxItems) break;
@@ -191,9 +211,10 @@ export const decideBatch = (input: {
       continue;
     }
     const nowMs = now();
+    const late = lateness(parked, nowMs);
     const decision =
-      nowMs - parked.receivedAtMs > INTENT_MAX_WAIT_MS
-        ? expired(parked, nowMs)
+      late !== undefined
+        ? expired(late)
         : evaluateIntent({
             intent: intended.data,
             account,

@@ -22,7 +22,7 @@ import type { DecisionSnapshot, RiskStore } from '../ports/risk-store';
 import type { DecisionIntake, ParkedIntent } from '../ports/decision-intake';
 import { METRICS } from '../telemetry/metrics';
 import type { RiskDecision } from './evaluate';
-import { decideBatch, decisionDetail, type BatchEntry } from './decision-batch';
+import { decideBatch, decisionDetail, isIntentTooOld, type BatchEntry } from './decision-batch';
 import { throttleTripEvents } from './throttle-trip-event';
 import { ACCOUNT_SCOPE } from './scopes';
 import { assessIntentFloodOf, countPlaces, intentBucketStart, type IntentCountReading } from './intent-flood';
@@ -139,19 +139,25 @@ const raiseFloodAtOnce = async (deps: RiskServiceDeps, intended: IntendedDetail,
  * Adds a delivery's intents of one account to their seconds' counts for the flood limit, denied or not: one
  * atomic ADD per strategy and second, each intent given its own place in the count (so exactly one intent of
  * all deliveries is the one that crosses a threshold). A failed count is a reading that denies
- * (INTENT_COUNT_UNAVAILABLE), never an approval without one.
+ * (INTENT_COUNT_UNAVAILABLE), never an approval without one. An intent too old to be decided is not counted.
  */
 const countIntents = async (deps: RiskServiceDeps, account: string, intendeds: readonly IntendedDetail[]): Promise<IntentCountReading[]> => {
   const nowMs = deps.clock.now();
   const groups = new Map<string, { strategy: string; bucketStartMs: number; indexes: number[] }>();
+  const readings: IntentCountReading[] = intendeds.map(() => ({ ok: false, error: 'not counted' }));
   intendeds.forEach((intended, index) => {
+    // Too old to be decided (a replay from the archive, a backlog upstream): denied INTENT_EXPIRED whatever its
+    // count, so it is not counted, and a replayed window cannot trip the flood limit of today's trading.
+    if (isIntentTooOld(intended.data.createdAt, nowMs)) {
+      readings[index] = { ok: false, error: 'created too long ago to be decided' };
+      return;
+    }
     const bucketStartMs = intentBucketStart(isoToEpochMs(intended.data.createdAt), nowMs);
     const key = `${intended.meta.strategy}\u0000${bucketStartMs}`;
     const group = groups.get(key) ?? { strategy: intended.meta.strategy, bucketStartMs, indexes: [] };
     group.indexes.push(index);
     groups.set(key, group);
   });
-  const readings: IntentCountReading[] = intendeds.map(() => ({ ok: false, error: 'not counted' }));
   await Promise.all(
     [...groups.values()].map(async ({ strategy, bucketStartMs, indexes }) => {
       try {

@@ -28,6 +28,27 @@ export const TRADING_TABLE: TableDefinition = {
  * IAM can enforce because it checks each write's partition key (infra/trading-table.ts).
  */
 export const CONTROL_PARTITION_PREFIX = 'CONTROL#';
+/**
+ * An account's order items are spread over this many partitions, by a hash of the intent id, so that writing
+ * them does not share the account partition's 1,000 write units a second with the items every decision writes
+ * (book, open-order count, approvals window, session): docs/scaling.md. Open orders are found through their
+ * markers (keys.openOrder), an order by its key; only a whole-history read visits every shard.
+ */
+export const ORDER_SHARDS = 16;
+export const ORDER_PARTITION_PREFIX = 'ORDERS#';
+
+/** FNV-1a (32 bit) over the intent id's UTF-16 code units: the same shard in every process that computes it. */
+export const orderShardOf = (intentId: string): number => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < intentId.length; i++) hash = Math.imul(hash ^ intentId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % ORDER_SHARDS;
+};
+
+/** The partition key of one of an account's order shards. */
+export const orderPartition = (account: string, shard: number): string => `${ORDER_PARTITION_PREFIX}${account}#${String(shard).padStart(2, '0')}`;
+
+/** The partition of an account's open-order markers (keys.openOrder). */
+export const OPEN_ORDER_PARTITION_PREFIX = 'OPEN#';
 /** The partition of an account's parked intents (keys.parkedIntent). */
 export const INTAKE_PARTITION_PREFIX = 'INTAKE#';
 /** The sort-key prefix of the strategy switches in an account's control partition. */
@@ -64,7 +85,14 @@ export const keys = {
     pk: `${INTAKE_PARTITION_PREFIX}${account}`,
     sk: `${String(Math.max(0, Math.floor(receivedAtMs))).padStart(15, '0')}#${intentId}`,
   }),
-  order: (account: string, intentId: string) => ({ pk: `ACCOUNT#${account}`, sk: `ORDER#${intentId}` }),
+  /** In one of the account's order partitions (orderPartition), chosen by the intent id: see ORDER_SHARDS. */
+  order: (account: string, intentId: string) => ({ pk: orderPartition(account, orderShardOf(intentId)), sk: `${ORDER_PREFIX}${intentId}` }),
+  /**
+   * One marker per open order of the account, written and deleted in the same transaction that moves the order
+   * in or out of an open status: listing open orders reads these and the orders they name, never the history.
+   * In a partition of its own so the account's item writes do not share its budget.
+   */
+  openOrder: (account: string, intentId: string) => ({ pk: `${OPEN_ORDER_PARTITION_PREFIX}${account}`, sk: `INTENT#${intentId}` }),
   position: (account: string, symbol: string) => ({ pk: `ACCOUNT#${account}`, sk: `POSITION#${symbol}` }),
   fill: (account: string, tradeId: string) => ({ pk: `ACCOUNT#${account}`, sk: `FILL#${tradeId}` }),
   reconciliation: (account: string) => ({ pk: `ACCOUNT#${account}`, sk: 'RECONCILIATION#LATEST' }),

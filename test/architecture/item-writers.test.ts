@@ -22,6 +22,7 @@ const ITEM_WRITERS: Record<Item, { writers: readonly Writer[]; absent: string }>
   throttle: { writers: ['risk', 'order', 'kill-switch'], absent: 'no fills in the window yet' },
   intentCount: { writers: ['risk'], absent: 'no intents in that second yet' },
   openOrders: { writers: ['risk', 'order'], absent: 'no open orders' },
+  openOrder: { writers: ['risk', 'order', 'reconciliation'], absent: 'the order is not open' },
   deciderLease: { writers: ['risk'], absent: 'nobody is deciding the account: the next intent takes the lease' },
   parkedIntent: { writers: ['risk'], absent: 'no intent waits to be decided' },
   order: { writers: ['risk', 'order', 'reconciliation'], absent: 'no such order' },

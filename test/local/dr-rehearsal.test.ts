@@ -23,7 +23,7 @@ describe('restore rehearsal', () => {
     expect(report.restore.items).toBe(report.export.items);
     expect(Object.values(report.compare.itemTypes).reduce((sum, t) => sum + t.count, 0)).toBe(report.export.items);
     // What recovery must bring back is there: orders, fills, positions, the book, the trading state and the audit trail.
-    expect(Object.keys(report.compare.itemTypes)).toEqual(expect.arrayContaining(['ACCOUNT/ORDER', 'ACCOUNT/FILL', 'ACCOUNT/POSITION', 'ACCOUNT/BOOK', 'CONTROL/STATE', 'AUDIT']));
+    expect(Object.keys(report.compare.itemTypes)).toEqual(expect.arrayContaining(['ORDERS/ORDER', 'ACCOUNT/FILL', 'ACCOUNT/POSITION', 'ACCOUNT/BOOK', 'CONTROL/STATE', 'AUDIT']));
     expect(report.compare.differences).toEqual([]);
     expect(report.reconciliation).toMatchObject({ status: 'clean', breaks: [] });
     expect(report.ok).toBe(true);

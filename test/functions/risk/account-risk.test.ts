@@ -82,7 +82,8 @@ describe('account risk through the functions', () => {
       { account: ACCOUNT, scope: STRATEGY, fills: 2, intentId: 't-3', trippedAt: new Date(f.clock.now()).toISOString() },
     ]);
     f.clock.advance(60_000); // the fills have long left the window
-    await expect(risk(limits)(intendedEvent(intentFor('t-4', { quantity: '4' })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_DISABLED' });
+    const now = () => new Date(f.clock.now()).toISOString();
+    await expect(risk(limits)(intendedEvent(intentFor('t-4', { quantity: '4', createdAt: now() })))).resolves.toMatchObject({ reason: 'EXECUTION_THROTTLE_DISABLED' });
     expect(f.bus.ofType('ExecutionThrottleTripped.v1')).toHaveLength(1);
     expect(f.telemetry.countOf(METRICS.executionThrottleTripped, { scope: 'strategy' })).toBe(1);
 
@@ -93,7 +94,7 @@ describe('account risk through the functions', () => {
       reenableExecution({ ...f.stores, clock: f.clock }, { account: ACCOUNT, strategy: STRATEGY, person: 'jane.doe', reason: 'runaway fixed in v1.2.4' }),
     ).resolves.toMatchObject({ outcome: 'reenabled', reenabledBy: 'jane.doe' });
     await f.seeder.putMark('AAPL', '100', '2026-11-23T15:00:59.000Z');
-    await expect(risk(limits)(intendedEvent(intentFor('t-5', { quantity: '5' })))).resolves.toMatchObject({ outcome: 'approved' });
+    await expect(risk(limits)(intendedEvent(intentFor('t-5', { quantity: '5', createdAt: now() })))).resolves.toMatchObject({ outcome: 'approved' });
     expect(await auditKinds()).toEqual(expect.arrayContaining(['EXECUTION_THROTTLE_TRIPPED', 'EXECUTION_REENABLED']));
   });
 

@@ -100,4 +100,25 @@ describe('risk function, intake queue batches', () => {
     expect(denied).toEqual([expect.objectContaining({ intent: expect.objectContaining({ intentId: 'late' }), reason: 'INTENT_EXPIRED' })]);
     expect(f.bus.ofType('OrderApproved.v1')).toHaveLength(1);
   });
+
+  it('denies INTENT_EXPIRED an intent created longer ago than risk decides, however fresh its delivery, and does not count it for the flood limit', async () => {
+    const risk = pipelineRiskBatch(f, { defaults: testLimits({ intentFlood: { maxPerStrategyPerSecond: 2, maxPerAccountPerSecond: 2 } }) });
+    const at = (ageMs: number) => new Date(f.clock.now() - ageMs).toISOString();
+    // A replayed window: three intents of one second, created 5,001 ms ago, delivered now. Counted, they would flood.
+    const old = at(5_001);
+    await risk(batchOf(['o-1', 'o-2', 'o-3'].map((id) => intendedEvent(intentFor(id, { createdAt: old }))), f.clock.now()));
+    await risk(batchOf([intendedEvent(intentFor('just-in-time', { quantity: '3', createdAt: at(5_000) }))], f.clock.now()));
+    const denied = f.bus.ofType('OrderDenied.v1').map((e) => (e.detail as { data: { intent: { intentId: string }; reason: string; message: string } }).data);
+    expect(denied.map((d) => [d.intent.intentId, d.reason])).toEqual([
+      ['o-1', 'INTENT_EXPIRED'],
+      ['o-2', 'INTENT_EXPIRED'],
+      ['o-3', 'INTENT_EXPIRED'],
+    ]);
+    expect(denied[0]?.message).toContain('created 5001 ms before its decision');
+    expect(f.bus.ofType('OrderApproved.v1')).toHaveLength(1);
+    // Only the intent in time was counted (it may fall in the same second as the old ones).
+    const sameSecond = intentBucketStart(Date.parse(old), f.clock.now()) === intentBucketStart(Date.parse(at(5_000)), f.clock.now());
+    expect(await accountCount(old)).toBe(sameSecond ? 1 : 0);
+    expect(f.bus.ofType('RiskBreach.v1')).toHaveLength(0);
+  });
 });

@@ -203,7 +203,7 @@ describe('order pipeline properties', () => {
 
           // Every order is in a possible state and agrees with the broker.
           const brokerByClientId = new Map(broker.orders().map((o) => [o.clientOrderId, o]));
-          let openCount = 0;
+          const openIds: string[] = [];
           let inFlightBuy = ZERO;
           let inFlightSell = ZERO;
           for (const message of approved) {
@@ -220,15 +220,19 @@ describe('order pipeline properties', () => {
               expect(['BLOCKED', 'CANCELED', 'REJECTED']).toContain(order.status);
               expect(order.filledQuantity).toBe('0');
             }
-            if (isOpenStatus(order.status)) openCount++;
+            if (isOpenStatus(order.status)) openIds.push(order.intent.intentId);
             const inFlight = dec(order.inFlight ?? '0');
             if (order.intent.side === 'buy') inFlightBuy = inFlightBuy.plus(inFlight);
             else inFlightSell = inFlightSell.plus(inFlight);
           }
 
-          // The book's in-flight sizes and open-order count are exactly what the orders say.
+          // The book's in-flight sizes, the open-order count and the open-order markers are exactly what the orders say.
           const snapshot = await stores.riskStore.loadRiskSnapshot(ACCOUNT, STRATEGY, 'check');
-          expect(snapshot.openOrders).toBe(openCount);
+          expect(snapshot.openOrders).toBe(openIds.length);
+          const listed = await stores.orderStore.listOrders(ACCOUNT, ORDER_STATUSES.filter(isOpenStatus));
+          expect(listed.map((o) => o.intent.intentId).sort()).toEqual(openIds.sort());
+          const markers = items.filter((i) => (i.type as { S?: string } | undefined)?.S === 'OPEN_ORDER');
+          expect(markers).toHaveLength(openIds.length);
           expect(snapshot.book.positions.AAPL?.inFlightBuy ?? '0').toBe(toDecimalString(inFlightBuy));
           expect(snapshot.book.positions.AAPL?.inFlightSell ?? '0').toBe(toDecimalString(inFlightSell));
         }),
