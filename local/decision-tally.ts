@@ -8,11 +8,17 @@ export class DecisionTally {
   readonly latenciesMs: number[] = [];
   readonly denied: Record<string, number> = {};
   approved = 0;
+  /** Epoch ms of the first and the last decision: the span a sustained rate is measured over. */
+  firstDecidedAtMs: number | undefined;
+  lastDecidedAtMs: number | undefined;
 
   /** One decision, with the time from its intent's arrival at the risk function to its decision. */
   record(outcome: IntentOutcome, elapsedMs: number): void {
     if (outcome.outcome === 'queued' || outcome.replayed) return;
     this.latenciesMs.push(elapsedMs);
+    const now = Date.now();
+    this.firstDecidedAtMs ??= now;
+    this.lastDecidedAtMs = now;
     if (outcome.outcome === 'approved') this.approved++;
     else this.denied[outcome.reason] = (this.denied[outcome.reason] ?? 0) + 1;
   }

@@ -74,6 +74,9 @@ export const drainSession = async (w: SessionWiring, options: DrainOptions): Pro
   const began = Date.now();
   options.onProgress?.('draining: deciding queued intents, consuming the order queue, letting the venue finish');
   await options.loop.settle();
+  // Chaos is the trading period's: the drain settles what it left, and the final reconciliation and the report
+  // that judge the run are read without anything injected.
+  w.chaos?.disarm();
   if (!w.eventSource.isEnabled) {
     // The kill switch stopped the consumer. Locally it runs again for the drain so the queue empties; the
     // trading state (KILLED) blocks every approval at the order function's gate, and the report shows it.

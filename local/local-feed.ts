@@ -119,9 +119,9 @@ const startFeed = async (w: SessionWiring, options: LocalFeedOptions): Promise<L
   const symbols = profile.symbols.map((s) => s.symbol);
   const log = meteredLog(w.settings.meter, new CollectingLog(w.errors));
   const paths = options.strategyPaths?.length ? options.strategyPaths.map((p) => strategyPathFor(profile.scenario, p)) : [strategyPathFor(profile.scenario, undefined)];
-  const publisher = new IntentPublisher({ bus: w.router, limits: feedConfig.publishing, onError: (error) => w.errors.push(error) });
+  const publisher = new IntentPublisher({ bus: w.bus, limits: feedConfig.publishing, onError: (error) => w.errors.push(error) });
   const hosts = new StrategyHosts({
-    runners: paths.map((modulePath) => new WorkerStrategyRunner({ modulePath, strategyOptions: { seed, symbols } })),
+    runners: paths.map((modulePath) => new WorkerStrategyRunner({ modulePath, strategyOptions: { seed, symbols, ...profile.strategyOptions } })),
     account,
     runId: options.runId,
     bus: publisher,

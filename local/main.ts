@@ -1,5 +1,5 @@
 // `npm start`: runs the pipeline on this machine for a bounded time and prints (and optionally writes) a
-// report. Flags: --duration <s> (default 30, at most 600; kill-drill: 300, ending once its drills are done), --strategy <path>, --seed <n>, --report <file>,
+// report. Flags: --duration <s> (default 30, at most 600; kill-drill: 300, ending once its drills are done; stress: 60, and no less), --strategy <path>, --seed <n>, --report <file>,
 // --scenario <name>, --market sim|replay:<file>|alpaca, --record <file>, --html <file> (the visual report: one
 // self-contained page of charts), --api-port <n> (the kill-switch API on
 // localhost; 0 = any free port), --no-source-guard (tests and drills only: the strategy host's runaway guard off).
@@ -16,6 +16,8 @@ import { SCENARIOS, type Scenario } from './scenarios';
 import { runSession } from './session';
 import { RecordingError } from '../adapters/market-data/recording-source';
 import { StrategyLoadError } from '../adapters/strategy/strategy-module';
+import { chaosFailure } from './chaos-report';
+import { stressFailure } from './stress-figures';
 
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;
@@ -38,6 +40,8 @@ const parseMarket = (text: string): LocalMarket | undefined => {
 
 /** kill-drill's default bound on the run: it ends once its drills are done, well before. */
 const KILL_DRILL_DURATION_S = '300';
+/** stress: MiFID II RTS 6's stress test holds twice the peak for at least a minute, so a shorter run is refused. */
+const STRESS_MIN_DURATION_S = 60;
 
 /** The kill-switch API's default local port. */
 const DEFAULT_API_PORT = '8787';
@@ -88,13 +92,14 @@ const parseOptions = (): RunOptions | number => {
     console.error(`${message}\n${USAGE}`);
     return 64;
   };
-  const duration = Number(values.duration ?? (values.scenario === 'kill-drill' ? KILL_DRILL_DURATION_S : '30'));
+  const duration = Number(values.duration ?? (values.scenario === 'kill-drill' ? KILL_DRILL_DURATION_S : values.scenario === 'stress' ? String(STRESS_MIN_DURATION_S) : '30'));
   const seed = Number(values.seed);
   const apiPort = Number(values['api-port']);
   const market = parseMarket(values.market);
   if (!Number.isFinite(duration) || duration <= 0 || duration > 600) return refuse(`--duration: must be a number of seconds in (0, 600], got "${values.duration}"`);
   if (!Number.isSafeInteger(seed)) return refuse(`--seed: must be an integer, got "${values.seed}"`);
   if (!(SCENARIOS as readonly string[]).includes(values.scenario)) return refuse(`--scenario: must be one of ${SCENARIOS.join(', ')}, got "${values.scenario}"`);
+  if (values.scenario === 'stress' && duration < STRESS_MIN_DURATION_S) return refuse(`--duration: the stress scenario runs at least ${STRESS_MIN_DURATION_S} s (twice the peak for a minute), got "${values.duration}"`);
   if (!market) return refuse(`--market: must be sim, replay:<file> or alpaca, got "${values.market}"`);
   if (market.kind === 'alpaca' && (!process.env.APCA_API_KEY_ID || !process.env.APCA_API_SECRET_KEY)) {
     return refuse('--market alpaca: needs the environment variables APCA_API_KEY_ID and APCA_API_SECRET_KEY (an Alpaca key; market data only)');
@@ -115,6 +120,14 @@ const failure = (report: LocalReport, scenario: Scenario): string | undefined =>
   const drills = report.killDrills;
   if (drills && drills.ordersStartedAfterStop > 0) return `${drills.ordersStartedAfterStop} order(s) started towards the broker after a kill was durable`;
   if (scenario === 'kill-drill' && (!drills || drills.count < drills.planned)) return `only ${drills?.count ?? 0} of ${drills?.planned ?? '?'} kill drills went all the way round`;
+  if (scenario === 'stress') {
+    const stressFailed = report.stress ? stressFailure(report.stress) : 'the stress scenario reported no stress figures';
+    if (stressFailed) return stressFailed;
+  }
+  if (scenario === 'chaos') {
+    const chaosFailed = report.chaos ? chaosFailure(report.chaos) : 'the chaos scenario reported no chaos figures';
+    if (chaosFailed) return chaosFailed;
+  }
   if (report.haltLatencyMs !== null && report.haltLatencyMs > HALT_LATENCY_BUDGET_MS) {
     return `trading halted ${report.haltLatencyMs} ms after the first breach: over the ${HALT_LATENCY_BUDGET_MS} ms budget`;
   }

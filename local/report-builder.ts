@@ -15,6 +15,8 @@ import type { FeedReport } from '../shared/feed/feed';
 import type { LocalFeed } from './local-feed';
 import type { TradingLoop } from './trading-loop';
 import { layerOf } from './flood-timeline';
+import { stressFigures, type StressRecord } from './stress';
+import { chaosFigures } from './chaos-report';
 
 export interface ReportInputs {
   wiring: SessionWiring;
@@ -30,6 +32,8 @@ export interface ReportInputs {
   peakRssMb: number;
   /** The kill drills the session ran (kill-drill). */
   killDrills?: { planned: number; records: readonly KillDrillRecord[] };
+  /** What the stress drive saw (stress). */
+  stress?: StressRecord;
 }
 
 const countBy = <T>(items: readonly T[], key: (item: T) => string): Record<string, number> => {
@@ -77,7 +81,7 @@ const brokerOrders = (w: SessionWiring): LocalReport['brokerOrders'] => ({
   lostUpdates: w.broker.lostUpdateCount(),
 });
 
-export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, drained, breakerExecutions, peakRssMb, killDrills }: ReportInputs): Promise<LocalReport> => {
+export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, drained, breakerExecutions, peakRssMb, killDrills, stress }: ReportInputs): Promise<LocalReport> => {
   const { account, seed, config, profile } = w.settings;
   const hosts = feed.hosts.hosts;
   const strategy = hosts.map((host) => host.name).join(',');
@@ -90,6 +94,7 @@ export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, 
   const positions = Object.fromEntries(ledger.filter((p) => p.quantity !== '0').map((p) => [p.symbol, p.quantity]));
   const valuation = valueLedger(ledger, await w.stores.marketDataStore.getMarks());
   const latencies = w.decisions.latenciesMs;
+  const chaos = await chaosFigures(w, run);
   return {
     durationMs: Date.now() - loop.started,
     strategy,
@@ -133,5 +138,7 @@ export const buildReport = async ({ wiring: w, loop, feed, feedReport, startup, 
     peakRssMb,
     stoppedBy: loop.stoppedBy,
     ...(profile.scenario === 'runaway' ? { runaway: runawayFigures(w) } : {}),
+    ...(stress ? { stress: stressFigures(w, stress, { proposed: total((host) => host.proposed), published: loop.intents, ordersAfterHalt: haltFigures(w, orders).ordersAfterHalt }) } : {}),
+    ...(chaos ? { chaos } : {}),
   };
 };

@@ -1,6 +1,7 @@
 // The local run's report: what the pipeline did, in the JSON shape documented in the README.
 import { z } from 'zod';
 import { SCENARIOS } from './scenarios';
+import { formatStress, StressFiguresSchema } from './stress-figures';
 
 export const LocalReportSchema = z.object({
   durationMs: z.number(),
@@ -148,6 +149,30 @@ export const LocalReportSchema = z.object({
       deniedIntentFlood: z.number().int(),
     })
     .optional(),
+  /**
+   * The chaos scenario (local/chaos.ts): faults injected by kind (brokerFault: the simulated venue's own), where
+   * invocations died, broker orders and duplicates, FILL items in the table against the venue's executions, the
+   * final reconciliation, and ok: every kind injected at least once and the three invariants held.
+   */
+  chaos: z
+    .object({
+      injected: z.object({
+        storageThrottle: z.number().int(),
+        transactionConflict: z.number().int(),
+        publishPartialFailure: z.number().int(),
+        redelivery: z.number().int(),
+        handlerDeath: z.number().int(),
+        brokerFault: z.number().int(),
+      }),
+      handlerDeaths: z.object({ beforeWrite: z.number().int(), afterWrite: z.number().int(), afterBrokerCall: z.number().int() }),
+      brokerOrders: z.object({ total: z.number().int(), duplicates: z.number().int() }),
+      fills: z.object({ booked: z.number().int(), broker: z.number().int() }),
+      reconciliation: z.object({ status: z.string(), breaks: z.number().int() }),
+      ok: z.boolean(),
+    })
+    .optional(),
+  /** The stress scenario (docs/stress.md): twice the peak driven, the decisions sustained, the halt under load. */
+  stress: StressFiguresSchema.optional(),
 });
 export type LocalReport = z.infer<typeof LocalReportSchema>;
 
@@ -197,6 +222,13 @@ export const formatSummary = (r: LocalReport): string => {
             `halted ${r.runaway.haltedAfterMs === null ? 'never' : `${r.runaway.haltedAfterMs} ms`} after it; ${r.runaway.deniedIntentFlood} denied INTENT_FLOOD`,
         ]
       : []),
+    ...(r.chaos
+      ? [
+          `  chaos          ${Object.entries(r.chaos.injected).map(([k, v]) => `${k}=${v}`).join(', ')}; deaths ${Object.entries(r.chaos.handlerDeaths).map(([k, v]) => `${k}=${v}`).join(', ')}; ` +
+            `${r.chaos.brokerOrders.duplicates} duplicate(s) in ${r.chaos.brokerOrders.total} broker orders, fills ${r.chaos.fills.booked} booked of ${r.chaos.fills.broker}: ${r.chaos.ok ? 'ok' : 'FAILED'}`,
+        ]
+      : []),
+    ...(r.stress ? formatStress(r.stress) : []),
     `  breaker        ${r.breakerExecutions.length ? r.breakerExecutions.map((e) => `${e.name} ${e.status}`).join(', ') : 'not tripped'}${r.breakerPages ? `, ${r.breakerPages} page(s)` : ''}`,
     `  dead-man       ${r.deadManStaleChecks === 0 ? 'feed fresh at every check' : `${r.deadManStaleChecks} check(s) found the feed stale`}`,
     `  dead letters   ${r.deadLetters} events${r.deadLetterCauses.length ? ` (${r.deadLetterCauses.join('; ')})` : ''}, ${r.orderDeadLetters} order messages`,

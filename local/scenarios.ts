@@ -4,6 +4,9 @@ import { join, resolve } from 'node:path';
 import type { SimulatedBrokerOptions } from '../adapters/broker/simulated-broker';
 import type { InstrumentReference } from '../shared/market/marks';
 import type { RiskLimits } from '../shared/risk/limits';
+import { loadEnvironmentConfig, type EnvironmentConfig } from '../shared/config/environments';
+import type { IntentRateLimit } from '../shared/strategy/strategy-host';
+import type { ChaosRates } from './chaos';
 import { CRYPTO_REFERENCE, CRYPTO_SYMBOLS, DEFAULT_REFERENCE, DEFAULT_SYMBOLS, RUNAWAY_REFERENCE, RUNAWAY_SYMBOLS, type SymbolSpec } from './market';
 
 /**
@@ -26,8 +29,18 @@ import { CRYPTO_REFERENCE, CRYPTO_SYMBOLS, DEFAULT_REFERENCE, DEFAULT_SYMBOLS, R
  * local API at seeded random moments, waits for a clean reconciliation, releases as a second person, approves
  * the breaker's recovery as a third and trades again, ten times (local/kill-drill.ts); the report's
  * `killDrills` counts the orders that started towards the broker after a stop (must be 0).
+ * `chaos`: a normal run with the broker-faults venue, where the functions' DynamoDB client also throttles and
+ * cancels transactions as conflicting, PutEvents fails some entries of a batch, queue messages are delivered
+ * twice and order-function invocations die between two steps, each at a small seeded rate (local/chaos.ts);
+ * the report's `chaos` counts them and checks no intent reached the broker twice, every fill was booked once
+ * and reconciliation ends clean.
+ * `stress`: MiFID II RTS 6 art. 10's stress test. A strategy proposes twice the environment's peak
+ * (`load.peakIntentsPerSecond`) for at least 60 s (strategies/stress-flow.ts), the runaway guard and the flood
+ * limit raised to 2.5 times the peak, the order-rate limit left as the environment says so most intents are
+ * denied; at two-thirds of the run the session halts the account (local/stress.ts); the report's `stress`
+ * holds the sustained decisions a second, their latency, the backlog, the marks' age and the orders after the halt.
  */
-export const SCENARIOS = ['normal', 'broker-faults', 'runaway', 'feed-stall', 'flash-crash', 'feed-failover', 'feed-outage', 'kill-drill'] as const;
+export const SCENARIOS = ['normal', 'broker-faults', 'runaway', 'feed-stall', 'flash-crash', 'feed-failover', 'feed-outage', 'kill-drill', 'chaos', 'stress'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 const DEFAULT_STARTING_CASH = '1000000';
@@ -57,8 +70,58 @@ const KILL_DRILL_LIMITS: Partial<RiskLimits> = {
 /** kill-drill: risk decisions in flight at once (the session's default is 4), so the flow keeps up locally. */
 const KILL_DRILL_RISK_CONCURRENCY = 8;
 
+/**
+ * chaos: each fault's probability at each opportunity for it (a DynamoDB request, a transaction, a PutEvents call
+ * of several entries, a queue batch, an order-function step), small enough that the run still trades, large
+ * enough that a 6 s run sees every kind.
+ */
+const CHAOS_RATES: ChaosRates = { storageThrottle: 0.008, transactionConflict: 0.05, publishPartialFailure: 0.1, redelivery: 0.05, handlerDeath: 0.06 };
+/** chaos: a worker killed holding a submission lease is taken over within seconds, not after the default 30 s. */
+const CHAOS_ORDER_LEASE_MS = 5_000;
+
+/** stress: the rate driven, and the runaway guard and flood limit, as multiples of the environment's peak. */
+export const STRESS_PEAK_FACTOR = 2;
+const STRESS_GUARD_FACTOR = 2.5;
+/** stress: the breaker's cooldown outlasts the last third of any run (600 s at most), so HALTED holds to the end. */
+const STRESS_BREAKER_WAIT_MS = 600_000;
+
+/** What the stress run drives and when it halts (stress). */
+export interface StressPlan {
+  /** The environment's expected peak per account (load.peakIntentsPerSecond). */
+  peakIntentsPerSecond: number;
+  /** What the strategy proposes: twice the peak. */
+  intentsPerSecond: number;
+  /** The session halts the account this far into the run (a fraction of its duration). */
+  haltAtFraction: number;
+}
+
+/**
+ * stress: the flood limit and the host's guard sit above twice the peak (so the load itself trips neither), the
+ * order-rate limit stays the environment's (most intents are denied RATE_LIMIT_EXCEEDED: the control acting
+ * under load). Its ORDER_RATE breach is off: at twice the peak the window is full every second by design, and
+ * the breach would halt in the third second; the session's own halt at two-thirds stands in. The execution
+ * throttle is raised, as kill-drill's, so the run is not ended by a strategy disabled 25 s in.
+ */
+const stressProfile = (environment: Pick<EnvironmentConfig, 'load' | 'riskLimits'>): Partial<ScenarioProfile> => {
+  const peak = environment.load.peakIntentsPerSecond;
+  const ceiling = Math.ceil(peak * STRESS_GUARD_FACTOR);
+  const { orderRate, executionThrottle } = environment.riskLimits;
+  return {
+    stress: { peakIntentsPerSecond: peak, intentsPerSecond: peak * STRESS_PEAK_FACTOR, haltAtFraction: 2 / 3 },
+    strategyOptions: { intentsPerSecond: peak * STRESS_PEAK_FACTOR },
+    runawayGuard: { maxIntents: ceiling, windowMs: 1000 },
+    riskLimits: {
+      intentFlood: { maxPerStrategyPerSecond: ceiling, maxPerAccountPerSecond: 2 * ceiling },
+      orderRate: { ...orderRate, breakerAfterSaturatedWindows: 0 },
+      executionThrottle: { ...executionThrottle, maxFills: 100_000 },
+    },
+    riskConcurrency: KILL_DRILL_RISK_CONCURRENCY,
+    breakerWaitMs: STRESS_BREAKER_WAIT_MS,
+  };
+};
+
 const brokerBehaviour = (scenario: Scenario): Partial<SimulatedBrokerOptions> =>
-  scenario === 'broker-faults'
+  scenario === 'broker-faults' || scenario === 'chaos'
     ? {
         faults: { rate: 0.2, lostUpdateRate: 0.2 },
         partialFills: { probability: 0.4, maxSlices: 4 },
@@ -100,6 +163,16 @@ export interface ScenarioProfile {
   riskConcurrency?: number;
   /** Kill drills the session runs (kill-drill): the run ends once they are done. */
   killDrills?: number;
+  /** The faults the session injects and their rates (chaos); absent: none. */
+  chaos?: ChaosRates;
+  /** The order function's submission lease in ms; absent: the session's default (30 s). */
+  orderLeaseMs?: number;
+  /** What the stress run drives and when the session halts the account (stress). */
+  stress?: StressPlan;
+  /** Options the strategy's factory receives beside its seed and symbols (stress: its rate). */
+  strategyOptions?: Readonly<Record<string, number>>;
+  /** The strategy host's runaway guard in place of the environment's (stress: above twice the peak). */
+  runawayGuard?: IntentRateLimit;
 }
 
 const feedFaults = (scenario: Scenario): FeedFaults => {
@@ -115,7 +188,8 @@ const feedFaults = (scenario: Scenario): FeedFaults => {
   }
 };
 
-export const scenarioProfile = (scenario: Scenario): ScenarioProfile => {
+/** The scenario's profile; stress reads the environment's peak and limits (default: the local environment's). */
+export const scenarioProfile = (scenario: Scenario, environment: Pick<EnvironmentConfig, 'load' | 'riskLimits'> = loadEnvironmentConfig('local')): ScenarioProfile => {
   const crypto = scenario === 'feed-failover' || scenario === 'feed-outage';
   return {
     scenario,
@@ -129,12 +203,14 @@ export const scenarioProfile = (scenario: Scenario): ScenarioProfile => {
     ...(scenario === 'feed-stall' ? { feedStallAfterMs: FEED_STALL_AFTER_MS, maxHeartbeatAgeSeconds: FEED_STALL_HEARTBEAT_LIMIT_S } : {}),
     ...(scenario === 'feed-outage' ? { maxMarkAgeSeconds: FEED_OUTAGE_MARK_LIMIT_S } : {}),
     ...(scenario === 'kill-drill' ? { breakerWaitMs: KILL_DRILL_BREAKER_WAIT_MS, riskLimits: KILL_DRILL_LIMITS, riskConcurrency: KILL_DRILL_RISK_CONCURRENCY, killDrills: KILL_DRILLS } : {}),
+    ...(scenario === 'chaos' ? { chaos: CHAOS_RATES, orderLeaseMs: CHAOS_ORDER_LEASE_MS } : {}),
+    ...(scenario === 'stress' ? stressProfile(environment) : {}),
   };
 };
 
 const STRATEGIES = resolve(import.meta.dirname, '..', 'strategies');
 
-const SCENARIO_STRATEGIES: Partial<Record<Scenario, string>> = { runaway: 'runaway.ts', 'kill-drill': 'steady-flow.ts' };
+const SCENARIO_STRATEGIES: Partial<Record<Scenario, string>> = { runaway: 'runaway.ts', 'kill-drill': 'steady-flow.ts', stress: 'stress-flow.ts' };
 
 /** The strategy module a run trades: its own (as given, from the working directory), else the scenario's (runaway, steady flow), else the sample. */
 export const strategyPathFor = (scenario: Scenario, strategyPath: string | undefined): string =>

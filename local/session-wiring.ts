@@ -51,6 +51,9 @@ import { createFifoQueues, createStandardQueues, localSqsClientConfig } from './
 import { LocalIntakeQueue } from './intake-queue';
 import { DynamoAuditLog } from '../adapters/dynamodb/dynamo-audit-log';
 import { metered, meteredCheck, meteredLog, type UsageMeter } from './usage-meter';
+import type { EventBatchBus, EventBus } from '../shared/ports/event-bus';
+import type { ChaosInjector } from './chaos';
+import { chaosHooks, type ChaosHooks } from './chaos-hooks';
 
 /** Every Wait state of a local breaker execution (cooldown, probation) lasts this long instead of minutes. */
 const LOCAL_BREAKER_WAIT_MS = 5_000;
@@ -114,6 +117,10 @@ export interface SessionWiring extends LocalInfrastructure {
   submitCalls: SubmitCallLog;
   telemetry: InMemoryTelemetry;
   router: LocalEventRouter;
+  /** What the functions and the feed publish to: the router, or under chaos the router behind a failing PutEvents. */
+  bus: EventBus & EventBatchBus;
+  /** The chaos scenario's fault injector (its counts; armed once the pipeline starts, disarmed as the drain begins); absent otherwise. */
+  chaos?: ChaosInjector;
   /** What the handlers, the queue consumer and the relay failed with, kept rather than printed. */
   errors: unknown[];
   decisions: DecisionTally;
@@ -141,19 +148,25 @@ interface Core {
   stores: TradingStores;
   broker: SimulatedBroker;
   router: LocalEventRouter;
+  bus: EventBus & EventBatchBus;
   telemetry: InMemoryTelemetry;
   logger: Log;
   /** What the order function and every cancel-all (breaker, kill switch, dead-man switch) work with. */
   orderDeps: ReturnType<typeof orderDepsOf>;
+  /** Where chaos is let in (each hook the identity but in the chaos scenario). */
+  chaos: ChaosHooks;
 }
 
-const orderDepsOf = (stores: TradingStores, broker: SimulatedBroker, router: LocalEventRouter, clock: Clock, telemetry: InMemoryTelemetry) => ({
+/** The order function's submission lease locally, unless the scenario sets its own (chaos). */
+const ORDER_LEASE_MS = 30_000;
+
+const orderDepsOf = (stores: TradingStores, broker: SimulatedBroker, bus: EventBus & EventBatchBus, clock: Clock, telemetry: InMemoryTelemetry, leaseMs = ORDER_LEASE_MS) => ({
   ...stores,
   broker,
-  bus: router,
+  bus,
   clock,
   telemetry,
-  leaseMs: 30_000,
+  leaseMs,
 });
 
 /**
@@ -165,7 +178,7 @@ const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): 
   const deps = () => ({
     ...c.stores,
     queue: new SqsOrderQueue(c.infra.sqsClient, c.infra.queueUrl),
-    bus: c.router,
+    bus: c.bus,
     clock: c.clock,
     telemetry: c.telemetry,
     defaults: c.settings.config.riskLimits,
@@ -186,10 +199,10 @@ const registerRisk = (c: Core, decisions: DecisionTally, flood: FloodTimeline): 
     ...c.infra.intentQueue,
     batchSize: route?.queue?.batchSize ?? 10,
     concurrency: c.settings.profile.riskConcurrency ?? 4,
-    invoke: (event) => {
+    invoke: c.chaos.intakeInvoke((event) => {
       for (const record of event.Records) flood.record(safeJson(record.body));
       return batch(event);
-    },
+    }),
     onError: (error) => c.logger.error('intent queue consumer failed', { error: error instanceof Error ? error.message : String(error) }),
   });
   c.router.attachQueue(INTENT_ROUTE_ID, intake);
@@ -279,7 +292,7 @@ const wireDeadMan = (c: Core): DeadManSwitch => {
   };
   return createDeadManSwitch({
     ...c.stores,
-    bus: c.router,
+    bus: c.bus,
     cancelAll: cancelAllFrom(c.orderDeps, 'dead-man-switch', 'feed stale'),
     clock: c.clock,
     accounts: [account],
@@ -307,7 +320,7 @@ const scheduledReconciliation = (c: Core): SessionWiring['reconcile'] => {
   const reconciliation = createReconciliationHandler(() => ({
     ...c.stores,
     broker: c.broker,
-    bus: c.router,
+    bus: c.bus,
     clock: c.clock,
     telemetry: c.telemetry,
     accounts: [c.settings.account],
@@ -323,7 +336,8 @@ const scheduledReconciliation = (c: Core): SessionWiring['reconcile'] => {
 
 export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings): SessionWiring => {
   const clock = systemClock;
-  const tableStores = dynamoStores(infra.ddb, infra.tableName);
+  const chaos = chaosHooks(settings.profile.chaos, settings.seed);
+  const tableStores = dynamoStores(chaos.storageClient(infra.ddb), infra.tableName);
   const haltObserver = new HaltObserver(tableStores.tradingStateStore);
   const stores: TradingStores = { ...tableStores, tradingStateStore: haltObserver };
   const market = new SimulatedMarket({ seed: settings.seed, symbols: settings.profile.symbols });
@@ -332,14 +346,15 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const telemetry = new InMemoryTelemetry();
   settings.meter?.attach(infra, telemetry);
   const router = new LocalEventRouter({ concurrency: 4, ...(settings.profile.riskConcurrency ? { concurrencyByTarget: { risk: settings.profile.riskConcurrency } } : {}) });
+  const bus = chaos.bus(router);
   const errors: unknown[] = [];
   const logger = meteredLog(settings.meter, new CollectingLog(errors));
   const submitCalls = new SubmitCallLog();
   const venue = submitCalls.wrap(broker);
-  const orderDeps = orderDepsOf(stores, venue, router, clock, telemetry);
-  const c: Core = { settings, infra, clock, stores, broker: venue, router, telemetry, logger, orderDeps };
+  const orderDeps = orderDepsOf(stores, venue, bus, clock, telemetry, settings.profile.orderLeaseMs);
+  const c: Core = { settings, infra, clock, stores, broker: venue, router, bus, telemetry, logger, orderDeps, chaos };
 
-  const order = metered(settings.meter, 'order', 'queue', createOrderHandler(() => ({ ...orderDeps, inFlightGraceMs: IN_FLIGHT_GRACE_MS, logger })));
+  const order = metered(settings.meter, 'order', 'queue', createOrderHandler(() => ({ ...chaos.orderPorts(orderDeps), inFlightGraceMs: IN_FLIGHT_GRACE_MS, logger })));
   // Pages are collected for the report, not sent.
   const pager = new RecordingPager();
   const { breaker, breaches } = wireBreaker(c, pager);
@@ -353,7 +368,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     waitTimeSeconds: 1,
     // Lambda consumes a FIFO queue with up to one invocation per message group at once.
     concurrency: 4,
-    invoke: (event, requestId) => order(event, { awsRequestId: requestId }),
+    invoke: chaos.orderInvoke((event, requestId) => order(event, { awsRequestId: requestId })),
     onError: (error) => errors.push(error),
   });
   return {
@@ -369,6 +384,8 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     submitCalls,
     telemetry,
     router,
+    bus,
+    ...(chaos.injector ? { chaos: chaos.injector } : {}),
     errors,
     decisions,
     flood,
@@ -396,6 +413,8 @@ export const startPipeline = async (w: SessionWiring): Promise<ReconciliationRec
   await w.stores.marketDataStore.putReference(profile.reference);
   await w.seeder.depositCash(account, startingCash, nowIso);
   const startup = await w.reconcile('startup');
+  // Chaos (if any) starts with the trading, not with the set-up above.
+  w.chaos?.arm();
   w.intentIntake.start();
   w.eventSource.start();
   return startup;

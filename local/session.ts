@@ -18,6 +18,7 @@ import { startLocalSqs } from './sqs-local';
 import { TradingLoop } from './trading-loop';
 import type { UsageMeter } from './usage-meter';
 import { KillDrills } from './kill-drill';
+import { StressDrive } from './stress';
 import { startTimeSeries, writeVisualReport } from './html-report/visual-report';
 import type { TimeSeriesSampler } from './html-report/timeseries';
 
@@ -69,17 +70,29 @@ export interface SessionOptions {
   afterDrain?: (wiring: SessionWiring) => Promise<void>;
   /** Counts what the session asks of each AWS service, per function (npm run cost); absent: nothing is counted. */
   meter?: UsageMeter;
+  /** The expected peak of intents a second in place of the environment's `load.peakIntentsPerSecond` (stress drives twice it). */
+  peakIntentsPerSecond?: number;
 }
 
-export const runSession = async (options: SessionOptions): Promise<LocalReport> => {
-  const environment = loadEnvironmentConfig('local');
-  const account = options.account ?? environment.accounts[0] ?? 'paper-1';
-  const seed = options.seed ?? 42;
-  const profile = scenarioProfile(options.scenario ?? 'normal');
-  const config = profile.riskLimits ? { ...environment, riskLimits: { ...environment.riskLimits, ...profile.riskLimits } } : environment;
+/**
+ * The run's account, seed, scenario profile and configuration: the local environment's (its peak replaced when
+ * the run names one), with the scenario's risk limits merged over it and its runaway guard in place; the kill
+ * drills it runs and the API's port.
+ */
+const sessionSettings = (options: SessionOptions) => {
+  const local = loadEnvironmentConfig('local');
+  const environment = options.peakIntentsPerSecond === undefined ? local : { ...local, load: { peakIntentsPerSecond: options.peakIntentsPerSecond } };
+  const profile = scenarioProfile(options.scenario ?? 'normal', environment);
+  const guard = profile.runawayGuard ? { strategyHost: { runawayGuard: profile.runawayGuard } } : {};
+  const config = { ...environment, riskLimits: { ...environment.riskLimits, ...profile.riskLimits }, ...guard };
   const drillCount = options.killDrills ?? profile.killDrills ?? 0;
   // The drills press the kill switch through the API: it listens (on any free port) whenever they run.
   const apiPort = options.apiPort ?? (drillCount > 0 ? 0 : undefined);
+  return { account: options.account ?? environment.accounts[0] ?? 'paper-1', seed: options.seed ?? 42, profile, config, drillCount, apiPort };
+};
+
+export const runSession = async (options: SessionOptions): Promise<LocalReport> => {
+  const { account, seed, profile, config, drillCount, apiPort } = sessionSettings(options);
   const setupStarted = Date.now();
   const memory = new PeakRss();
 
@@ -89,6 +102,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   let feed: LocalFeed | undefined;
   let infra: LocalInfrastructure | undefined;
   let sampler: TimeSeriesSampler | undefined;
+  let stress: StressDrive | undefined;
   const dynamo = options.dynamoEndpoint !== undefined ? { endpoint: options.dynamoEndpoint, stop: async () => undefined } : await startDynamoDbLocal();
   const sqs = await startLocalSqs().catch(async (error: unknown) => {
     await dynamo.stop();
@@ -113,6 +127,8 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     // The run's clock starts once everything is up: --duration is market time, not JVM start-up time.
     const started = Date.now();
     if (options.html) sampler = startTimeSeries(wiring, started);
+    stress = profile.stress && new StressDrive(wiring, profile.stress, { started, durationMs: options.durationMs, onProgress: options.onProgress });
+    stress?.start();
     options.onProgress?.(`ready in ${((started - setupStarted) / 1000).toFixed(1)} s: table ${infra.tableName}, queue ${infra.queueUrl}`);
 
     let drills: KillDrills | undefined;
@@ -138,6 +154,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
     await drilling;
     // The feed stops with the market: its strategies' last intents are published before the drain decides them.
     const feedReport = await feed.program.stop(sleep(FEED_STOP_DEADLINE_MS));
+    await stress?.endDrive();
     if (feed.recording) options.onProgress?.(`recorded ${feed.recording.stats().recorded} market messages from ${feed.recording.name} to ${options.record}`);
     const drained = await drainSession(wiring, { loop, api, relay: feed.relay, onProgress: options.onProgress, sampleMemory: () => memory.sample(), afterDrain: options.afterDrain });
     // Executions still cooling down or waiting for approval are reported as RUNNING, then stopped: their
@@ -155,10 +172,12 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       breakerExecutions,
       peakRssMb: memory.megabytes,
       ...(drills ? { killDrills: { planned: drillCount, records: drills.records } } : {}),
+      ...(stress ? { stress: stress.record } : {}),
     });
     if (options.html && sampler) await writeVisualReport(options.html, { wiring, sampler, report, startedMs: started });
     return report;
   } finally {
+    stress?.cancel();
     await sampler?.stop();
     await feed?.program.stop().catch(() => undefined);
     await feed?.relay.close().catch(() => undefined);

@@ -1,5 +1,6 @@
 // DynamoDB adapter for the AuditLog port: reads back exactly what the stores' `auditItem` (items.ts) wrote.
-// By day is a strongly consistent Query of the account-day partition. By correlation is a Query of the
+// By day is a strongly consistent Query of each of the account-day's AUDIT_SHARDS partitions, merged by sort key
+// (`<occurredAt>#<entryId>`, the same order a single partition would give). By correlation is a Query of the
 // byCorrelation GSI, and DynamoDB serves GSIs only eventually consistent: an entry committed a moment ago
 // (usually well under a second) may be missing from it, so a reader that must see its own write reads the day instead.
 // A page is assembled from as many Query calls as the kinds filter needs, so it is never short before the end.
@@ -8,7 +9,7 @@ import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { AUDIT_KINDS, type AuditEntry } from '../../shared/audit/audit-entry';
 import { InfrastructureError, InvalidInputError } from '../../shared/errors/errors';
 import { parseDayQuery, parseId, parseLimit, type AuditDayOptions, type AuditLog, type AuditPage, type AuditPageOptions } from '../../shared/ports/audit-log';
-import { keys, TRADING_TABLE } from '../../shared/storage/table-definition';
+import { AUDIT_PARTITION_PREFIX, AUDIT_SHARDS, auditDayBase, auditDayPartition, keys, TRADING_TABLE } from '../../shared/storage/table-definition';
 import { dynamoCall } from './dynamo-table';
 
 type Item = Record<string, unknown>;
@@ -23,7 +24,6 @@ export interface DynamoAuditLogOptions {
 }
 
 const DEFAULT_FILTER_BATCH = 100;
-const AUDIT_PK_PREFIX = 'AUDIT#';
 
 const badCursor = (rule: string, cause?: unknown): InvalidInputError => new InvalidInputError([{ path: 'cursor', rule }], cause === undefined ? undefined : { cause });
 const SAME_QUERY = 'must be a cursor returned by the same query';
@@ -97,8 +97,8 @@ export class DynamoAuditLog implements AuditLog {
     const start =
       options.cursor === undefined
         ? undefined
-        : decodeCursor(options.cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], (key) => key.gsi1pk === gsi1pk && key.gsi1sk === key.sk && key.pk.startsWith(AUDIT_PK_PREFIX));
-    return this.page(
+        : decodeCursor(options.cursor, ['pk', 'sk', 'gsi1pk', 'gsi1sk'], (key) => key.gsi1pk === gsi1pk && key.gsi1sk === key.sk && key.pk.startsWith(AUDIT_PARTITION_PREFIX));
+    const items = await this.read(
       'Query (audit by correlation)',
       {
         TableName: this.tableName,
@@ -111,49 +111,62 @@ export class DynamoAuditLog implements AuditLog {
       },
       limit,
       start,
-      (item) => ({ pk: String(item.pk), sk: String(item.sk), gsi1pk: String(item.gsi1pk), gsi1sk: String(item.gsi1sk) }),
     );
-  }
-
-  async byDay(account: string, day: string, options: AuditDayOptions = {}): Promise<AuditPage> {
-    const query = parseDayQuery(account, day, options);
-    // The day partition's key; the sort key is `<occurredAt>#<entryId>`, so a time range is a key range.
-    const { pk } = keys.audit(account, `${day}T00:00:00.000Z`, '');
-    const { from, to, kinds } = query;
-    // `to` is exclusive: no sort key equals a bare instant (each carries `#<entryId>`), so `sk <= to` and
-    // `sk < to` select the same entries, and BETWEEN can express [from, to).
-    const range = from !== undefined && to !== undefined ? ' AND sk BETWEEN :from AND :to' : from !== undefined ? ' AND sk >= :from' : to !== undefined ? ' AND sk < :to' : '';
-    const start =
-      options.cursor === undefined
-        ? undefined
-        : decodeCursor(options.cursor, ['pk', 'sk'], (key) => key.pk === pk && key.sk.startsWith(day) && (from === undefined || key.sk >= from) && (to === undefined || key.sk < to));
-    return this.page(
-      'Query (audit by day)',
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: `pk = :pk${range}`,
-        ...(kinds ? { FilterExpression: `#kind IN (${kinds.map((_, i) => `:k${i}`).join(', ')})`, ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
-        ExpressionAttributeValues: marshall({
-          ':pk': pk,
-          ...(from !== undefined ? { ':from': from } : {}),
-          ...(to !== undefined ? { ':to': to } : {}),
-          ...Object.fromEntries((kinds ?? []).map((kind, i) => [`:k${i}`, kind])),
-        }),
-        ConsistentRead: true,
-        ScanIndexForward: true,
-      },
-      query.limit,
-      start,
-      (item) => ({ pk: String(item.pk), sk: String(item.sk) }),
-    );
+    return pageOf(items, limit, (item) => ({ pk: String(item.pk), sk: String(item.sk), gsi1pk: String(item.gsi1pk), gsi1sk: String(item.gsi1sk) }));
   }
 
   /**
-   * Reads until one entry beyond the page is found or the partition ends: the extra entry proves a next
-   * page exists, so a cursor is returned exactly when more entries follow. The cursor names the page's last
-   * entry (not DynamoDB's LastEvaluatedKey, which may lie past entries read but not returned).
+   * Reads the first `limit + 1` matching entries of every shard and merges them: the page's entries and the
+   * proof of a next one are among them. The cursor is the day and the last entry's sort key, not a partition
+   * key: each shard resumes after that sort key (ExclusiveStartKey in its own partition; DynamoDB needs no item
+   * there, and no other shard holds an entry with that sort key, since its entry id chose the shard).
    */
-  private async page(what: string, input: QueryCommandInput, limit: number, start: StartKey | undefined, keyOf: (item: Item) => StartKey): Promise<AuditPage> {
+  async byDay(account: string, day: string, options: AuditDayOptions = {}): Promise<AuditPage> {
+    const query = parseDayQuery(account, day, options);
+    const base = auditDayBase(account, day);
+    const { from, to, kinds, limit } = query;
+    // The sort key is `<occurredAt>#<entryId>`, so a time range is a key range. `to` is exclusive: no sort key
+    // equals a bare instant (each carries `#<entryId>`), so `sk <= to` and `sk < to` select the same entries,
+    // and BETWEEN can express [from, to).
+    const range = from !== undefined && to !== undefined ? ' AND sk BETWEEN :from AND :to' : from !== undefined ? ' AND sk >= :from' : to !== undefined ? ' AND sk < :to' : '';
+    // A resumed shard's start key must lie inside the key condition, so the cursor is checked against the range.
+    const after =
+      options.cursor === undefined
+        ? undefined
+        : decodeCursor(options.cursor, ['day', 'sk'], (key) => key.day === base && key.sk.startsWith(day) && (from === undefined || key.sk >= from) && (to === undefined || key.sk < to)).sk;
+    const shards = await Promise.all(
+      Array.from({ length: AUDIT_SHARDS }, (_, shard) => {
+        const pk = auditDayPartition(account, day, shard);
+        return this.read(
+          'Query (audit by day)',
+          {
+            TableName: this.tableName,
+            KeyConditionExpression: `pk = :pk${range}`,
+            ...(kinds ? { FilterExpression: `#kind IN (${kinds.map((_, i) => `:k${i}`).join(', ')})`, ExpressionAttributeNames: { '#kind': 'kind' } } : {}),
+            ExpressionAttributeValues: marshall({
+              ':pk': pk,
+              ...(from !== undefined ? { ':from': from } : {}),
+              ...(to !== undefined ? { ':to': to } : {}),
+              ...Object.fromEntries((kinds ?? []).map((kind, i) => [`:k${i}`, kind])),
+            }),
+            ConsistentRead: true,
+            ScanIndexForward: true,
+          },
+          limit,
+          after === undefined ? undefined : { pk, sk: after },
+        );
+      }),
+    );
+    // Sort keys are ASCII (ISO instant, `#`, entry id), so code-unit order is DynamoDB's byte order.
+    const merged = shards.flat().sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0));
+    return pageOf(merged, limit, (item) => ({ day: base, sk: String(item.sk) }));
+  }
+
+  /**
+   * Reads until one entry beyond the page is found or the partition ends (at most `limit + 1` entries are kept):
+   * the extra entry proves a next page exists.
+   */
+  private async read(what: string, input: QueryCommandInput, limit: number, start: StartKey | undefined): Promise<Item[]> {
     const items: Item[] = [];
     let exclusiveStart: Record<string, AttributeValue> | undefined = start ? marshall(start) : undefined;
     do {
@@ -166,8 +179,16 @@ export class DynamoAuditLog implements AuditLog {
       items.push(...(await dynamoCall(`${what} (unmarshall)`, async () => (out.Items ?? []).map((item) => unmarshall(item, UNMARSHALL)))));
       exclusiveStart = out.LastEvaluatedKey;
     } while (exclusiveStart && items.length <= limit);
-    const entries = items.slice(0, limit).map(itemToEntry);
-    const last = items[limit - 1];
-    return items.length > limit && last ? { entries, cursor: encodeCursor(keyOf(last)) } : { entries };
+    return items.slice(0, limit + 1);
   }
 }
+
+/**
+ * The first `limit` of items in query order, with a cursor exactly when more follow. The cursor names the
+ * page's last entry (not DynamoDB's LastEvaluatedKey, which may lie past entries read but not returned).
+ */
+const pageOf = (items: Item[], limit: number, keyOf: (item: Item) => StartKey): AuditPage => {
+  const entries = items.slice(0, limit).map(itemToEntry);
+  const last = items[limit - 1];
+  return items.length > limit && last ? { entries, cursor: encodeCursor(keyOf(last)) } : { entries };
+};

@@ -1,11 +1,11 @@
 // DynamoDB adapter for the DecisionIntake port: the decider lease is one conditional update of the account's
 // lease item (free, or expired by the caller's clock) that also counts the notifications of intents
 // parked during the holder's tenure (reset on acquire, returned by the release), and parked intents are items of their own
-// partition, sorted by arrival, read strongly consistently and deleted in batches once decided.
+// partitions (INTAKE_SHARDS per account), sorted by arrival within each and merged when read, read strongly consistently and deleted in batches once decided.
 import { BatchWriteCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { InfrastructureError } from '../../shared/errors/errors';
 import type { DecisionIntake, ParkedIntent } from '../../shared/ports/decision-intake';
-import { INTAKE_PARTITION_PREFIX, keys } from '../../shared/storage/table-definition';
+import { INTAKE_SHARDS, intakePartition, keys } from '../../shared/storage/table-definition';
 import type { DynamoTable, Item } from './dynamo-table';
 import { int, n } from './items';
 
@@ -76,17 +76,26 @@ export class DynamoDecisionIntake implements DecisionIntake {
     await this.batchWrite('BatchWrite (park)', items.map((Item) => ({ PutRequest: { Item } })));
   }
 
+  /** The `limit` oldest parked intents: the oldest of each shard, merged by arrival (the sort key). */
   async parked(account: string, limit: number): Promise<ParkedIntent[]> {
-    const out = await this.table.call('Query (parked intents)', () =>
-      this.table.doc.send(new QueryCommand({
-        TableName: this.table.name,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `${INTAKE_PARTITION_PREFIX}${account}` },
-        ConsistentRead: true,
-        Limit: limit,
-      })),
+    const shards = await Promise.all(
+      Array.from({ length: INTAKE_SHARDS }, (_, shard) =>
+        this.table.call('Query (parked intents)', () =>
+          this.table.doc.send(new QueryCommand({
+            TableName: this.table.name,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': intakePartition(account, shard) },
+            ConsistentRead: true,
+            Limit: limit,
+          })),
+        ),
+      ),
     );
-    return (out.Items ?? []).map(itemToParked);
+    return shards
+      .flatMap((out) => out.Items ?? [])
+      .sort((a, b) => (String(a.sk) < String(b.sk) ? -1 : String(a.sk) > String(b.sk) ? 1 : 0))
+      .slice(0, limit)
+      .map(itemToParked);
   }
 
   async unpark(account: string, intents: readonly Pick<ParkedIntent, 'receivedAtMs' | 'intended'>[]): Promise<void> {

@@ -86,6 +86,20 @@ export const EnvironmentConfigSchema = z
       .object({ runawayGuard: z.object({ maxIntents: z.number().int().positive(), windowMs: z.number().int().min(100).max(60_000) }).strict() })
       .strict()
       .optional(),
+    /**
+     * The load the environment is sized for: the peak rate of intents one account is expected to send (all its
+     * strategies together). `npm start -- --scenario stress` drives twice this (MiFID II RTS 6 art. 10: a stress
+     * test at twice the peak), so the figure is a claim the stress run checks, not a limit any control enforces.
+     */
+    load: z
+      .object({
+        peakIntentsPerSecond: z
+          .number({ error: 'must be a number of intents a second' })
+          .int({ error: 'must be a whole number of intents a second' })
+          .positive({ error: 'must be a positive number of intents a second (the expected peak per account)' })
+          .max(100_000, { error: 'must be at most 100000 intents a second' }),
+      })
+      .strict(),
     /** Dead-man switch limits (heartbeat and mark age); absent fields take resolveDeadManSwitchConfig's defaults. */
     deadManSwitch: DeadManSwitchConfigSchema.optional(),
     /** The feed's validation, failover, conflation, publishing and strategy limits; absent fields take resolveFeedConfig's defaults. */
@@ -176,6 +190,8 @@ const base = {
   market: DEPLOYED_MARKET,
   // One cost centre runs every environment today; an environment billed elsewhere names its own.
   costCentre: 'trading-tech',
+  // Twice this is the 500 decisions a second docs/scaling.md sizes an account for (below its ~800 ceiling).
+  load: { peakIntentsPerSecond: 250 },
 } satisfies Partial<EnvironmentConfig>;
 
 const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
@@ -190,6 +206,8 @@ const ENVIRONMENTS: Record<EnvironmentName, EnvironmentConfig> = {
     eventArchive: { retentionDays: 1 },
     // A local run lasts seconds: a dead source is left after 2 s, and the primary taken back after 10 s healthy.
     feed: { failover: { silenceMs: 2_000, holdMs: 10_000 } },
+    // What one 2-core machine decides a second with DynamoDB Local on the same cores (docs/stress.md).
+    load: { peakIntentsPerSecond: 100 },
     // No operators: any plain X-Principal name may act (docs/kill-switch.md, "Locally").
   },
   dev: {

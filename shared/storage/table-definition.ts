@@ -37,23 +37,48 @@ export const CONTROL_PARTITION_PREFIX = 'CONTROL#';
 export const ORDER_SHARDS = 16;
 export const ORDER_PARTITION_PREFIX = 'ORDERS#';
 
-/** FNV-1a (32 bit) over the intent id's UTF-16 code units: the same shard in every process that computes it. */
-export const orderShardOf = (intentId: string): number => {
+/** FNV-1a (32 bit) over the id's UTF-16 code units, modulo `shards`: the same shard in every process that computes it. */
+export const shardOf = (id: string, shards: number): number => {
   let hash = 0x811c9dc5;
-  for (let i = 0; i < intentId.length; i++) hash = Math.imul(hash ^ intentId.charCodeAt(i), 0x01000193) >>> 0;
-  return hash % ORDER_SHARDS;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % shards;
 };
+
+/** The order shard of an intent. */
+export const orderShardOf = (intentId: string): number => shardOf(intentId, ORDER_SHARDS);
 
 /** The partition key of one of an account's order shards. */
 export const orderPartition = (account: string, shard: number): string => `${ORDER_PARTITION_PREFIX}${account}#${String(shard).padStart(2, '0')}`;
 
 /** The partition of an account's open-order markers (keys.openOrder). */
 export const OPEN_ORDER_PARTITION_PREFIX = 'OPEN#';
-/** The partition of an account's parked intents (keys.parkedIntent). */
+/** The partitions of an account's parked intents (keys.parkedIntent). */
 export const INTAKE_PARTITION_PREFIX = 'INTAKE#';
+/**
+ * Parked intents are spread over this many partitions per account (by intent id): under a flood nearly every
+ * intent is parked and unparked, two write units each, and one partition takes 1,000 a second (docs/scaling.md).
+ * The decider reads the oldest of every shard and merges them by arrival.
+ */
+export const INTAKE_SHARDS = 4;
+/** The partition key of one of an account's intake shards. */
+export const intakePartition = (account: string, shard: number): string => `${INTAKE_PARTITION_PREFIX}${account}#${shard}`;
 /** The sort-key prefix of the strategy switches in an account's control partition. */
 export const STRATEGY_SWITCH_PREFIX = 'STRATEGY#';
 const control = (account: string) => `${CONTROL_PARTITION_PREFIX}${account}`;
+
+/**
+ * An account-day's audit entries are spread over this many partitions, by a hash of the entry id. Every decision
+ * writes a RISK_DECISION entry (under 1 KB: 2 write units in a transaction) and one partition takes 1,000 write
+ * units a second, so a single day partition would cap an account near 500 decisions a second, fewer with the
+ * order lifecycle's own entries; four leave margin above that target (docs/scaling.md). A day is read by
+ * querying every shard and merging by sort key.
+ */
+export const AUDIT_SHARDS = 4;
+export const AUDIT_PARTITION_PREFIX = 'AUDIT#';
+/** What every shard key of an account's audit day starts with (`AUDIT#<account>#<yyyy-mm-dd>`); `#<shard>` follows. */
+export const auditDayBase = (account: string, day: string): string => `${AUDIT_PARTITION_PREFIX}${account}#${day}`;
+/** The partition key of one of an account-day's audit shards. */
+export const auditDayPartition = (account: string, day: string, shard: number): string => `${auditDayBase(account, day)}#${shard}`;
 
 /** Item keys. Every access pattern in docs/data-model.md is one of these. */
 export const keys = {
@@ -82,7 +107,7 @@ export const keys = {
    * a partition of its own (arrival order by the sort key) so intake never competes with the account's items.
    */
   parkedIntent: (account: string, receivedAtMs: number, intentId: string) => ({
-    pk: `${INTAKE_PARTITION_PREFIX}${account}`,
+    pk: intakePartition(account, shardOf(intentId, INTAKE_SHARDS)),
     sk: `${String(Math.max(0, Math.floor(receivedAtMs))).padStart(15, '0')}#${intentId}`,
   }),
   /** In one of the account's order partitions (orderPartition), chosen by the intent id: see ORDER_SHARDS. */
@@ -114,8 +139,9 @@ export const keys = {
   calendar: (market: string) => ({ pk: 'MARKET', sk: `CALENDAR#${market}` }),
   /** The feed's leadership lease (`holder`, `expiresAtMs`): one feed per environment connects and publishes. */
   feedLease: () => ({ pk: 'MARKET', sk: 'FEED#LEASE' }),
+  /** In one of the account-day's audit shards (auditDayPartition), chosen by the entry id: see AUDIT_SHARDS. */
   audit: (account: string, occurredAt: string, entryId: string) => ({
-    pk: `AUDIT#${account}#${occurredAt.slice(0, 10)}`,
+    pk: auditDayPartition(account, occurredAt.slice(0, 10), shardOf(entryId, AUDIT_SHARDS)),
     sk: `${occurredAt}#${entryId}`,
   }),
   auditByCorrelation: (correlationId: string, occurredAt: string, entryId: string) => ({

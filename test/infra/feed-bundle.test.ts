@@ -31,6 +31,8 @@ describe('the feed bundle', () => {
       'strategies/sample-momentum.mjs.map',
       'strategies/steady-flow.mjs',
       'strategies/steady-flow.mjs.map',
+      'strategies/stress-flow.mjs',
+      'strategies/stress-flow.mjs.map',
       'strategy-worker.mjs',
       'strategy-worker.mjs.map',
     ]);

@@ -27,9 +27,18 @@ describe('local scenarios', () => {
     expect(scenarioProfile('runaway')).toMatchObject({ symbols: RUNAWAY_SYMBOLS, reference: RUNAWAY_REFERENCE, startingCash: '10000000', broker: {} });
   });
 
-  it('makes the venue fail, lose updates, slice fills and race cancels only under broker-faults', () => {
+  it('makes the venue fail, lose updates, slice fills and race cancels only under broker-faults and chaos', () => {
     expect(scenarioProfile('broker-faults').broker).toMatchObject({ faults: { rate: 0.2, lostUpdateRate: 0.2 }, cancelRace: 0.3, dedupeClientOrderIds: false });
-    for (const scenario of SCENARIOS.filter((s) => s !== 'broker-faults')) expect(scenarioProfile(scenario).broker).toEqual({});
+    expect(scenarioProfile('chaos').broker).toEqual(scenarioProfile('broker-faults').broker);
+    for (const scenario of SCENARIOS.filter((s) => s !== 'broker-faults' && s !== 'chaos')) expect(scenarioProfile(scenario).broker).toEqual({});
+  });
+
+  it('injects storage, publishing, delivery and handler faults, with a 5 s order lease, only under chaos', () => {
+    expect(scenarioProfile('chaos')).toMatchObject({ orderLeaseMs: 5_000, chaos: { storageThrottle: expect.any(Number), transactionConflict: expect.any(Number), publishPartialFailure: expect.any(Number), redelivery: expect.any(Number), handlerDeath: expect.any(Number) } });
+    for (const scenario of SCENARIOS.filter((s) => s !== 'chaos')) {
+      expect(scenarioProfile(scenario)).not.toHaveProperty('chaos');
+      expect(scenarioProfile(scenario)).not.toHaveProperty('orderLeaseMs');
+    }
   });
 
   it('stalls the feed 3 s in and allows a 5 s old heartbeat only under feed-stall', () => {

@@ -11,7 +11,7 @@ import { TableSeeder } from '../../../adapters/dynamodb/table-seeder';
 import { auditEntry, type AuditEntry, type AuditKind } from '../../../shared/audit/audit-entry';
 import { InfrastructureError, InvalidInputError } from '../../../shared/errors/errors';
 import type { AuditPage } from '../../../shared/ports/audit-log';
-import { keys } from '../../../shared/storage/table-definition';
+import { AUDIT_SHARDS, auditDayBase, auditDayPartition, keys } from '../../../shared/storage/table-definition';
 import { freshTable } from '../../support/dynamo';
 
 const ACCOUNT = 'acct-1';
@@ -222,6 +222,63 @@ describe('audit log: by day', () => {
   });
 });
 
+describe('audit log: a day spread over shards', () => {
+  /** Sort-key order: time, then entry id. */
+  const bySortKey = (entries: AuditEntry[]): AuditEntry[] =>
+    [...entries].sort((a, b) => (`${a.occurredAt}#${a.entryId}` < `${b.occurredAt}#${b.entryId}` ? -1 : 1));
+  const kinds: AuditKind[] = ['RISK_DECISION', 'ORDER_TRANSITION', 'FILL_APPLIED'];
+  /** 30 entries over 10 seconds, three to an instant (one transaction's entries share a time). */
+  const manyEntries = (account = ACCOUNT, day = DAY): AuditEntry[] =>
+    Array.from({ length: 30 }, (_, i) => entry({ account, occurredAt: at(Math.floor(i / 3), day), kind: kinds[i % kinds.length], discriminator: `d-${i}` }));
+
+  it("writes a day's entries to every shard and reads them back merged in sort-key order", async () => {
+    const entries = manyEntries();
+    await write(...entries, ...manyEntries(OTHER_ACCOUNT), ...manyEntries(ACCOUNT, NEXT_DAY));
+
+    const shards = new Set(entries.map((e) => keys.audit(e.account, e.occurredAt, e.entryId).pk));
+    expect([...shards].sort()).toEqual(Array.from({ length: AUDIT_SHARDS }, (_, s) => auditDayPartition(ACCOUNT, DAY, s)));
+    await expect(log.byDay(ACCOUNT, DAY)).resolves.toEqual({ entries: bySortKey(entries) });
+  });
+
+  it('pages through every shard with limit 3: each entry once, in order, a cursor on every page but the last', async () => {
+    const entries = manyEntries();
+    await write(...entries);
+
+    const pages = await allPages((cursor) => log.byDay(ACCOUNT, DAY, { limit: 3, ...(cursor ? { cursor } : {}) }));
+    expect(pages.flatMap((p) => p.entries)).toEqual(bySortKey(entries));
+    expect(pages.map((p) => p.entries.length)).toEqual(Array(10).fill(3));
+    expect(pages.slice(0, -1).every((p) => p.cursor !== undefined)).toBe(true);
+    expect(pages.at(-1)?.cursor).toBeUndefined();
+  });
+
+  it('applies a time range and a kinds filter in every shard, paging across them', async () => {
+    const entries = manyEntries();
+    await write(...entries);
+    const narrow = new DynamoAuditLog(client, tableName, { filterBatch: 2 });
+    const options = { from: at(2), to: at(8), kinds: ['RISK_DECISION', 'FILL_APPLIED'] as AuditKind[], limit: 3 };
+
+    const wanted = bySortKey(entries.filter((e) => e.occurredAt >= at(2) && e.occurredAt < at(8) && e.kind !== 'ORDER_TRANSITION'));
+    const pages = await allPages((cursor) => narrow.byDay(ACCOUNT, DAY, { ...options, ...(cursor ? { cursor } : {}) }));
+    expect(wanted).toHaveLength(12);
+    expect(pages.flatMap((p) => p.entries)).toEqual(wanted);
+    expect(pages.map((p) => p.entries.length)).toEqual([3, 3, 3, 3]);
+    expect(pages.at(-1)?.cursor).toBeUndefined();
+  });
+
+  it("refuses a cursor from another account's or another day's query, naming cursor", async () => {
+    await write(...manyEntries(), ...manyEntries(OTHER_ACCOUNT), ...manyEntries(ACCOUNT, NEXT_DAY));
+    const otherAccountCursor = (await log.byDay(OTHER_ACCOUNT, DAY, { limit: 3 })).cursor;
+    const otherDayCursor = (await log.byDay(ACCOUNT, NEXT_DAY, { limit: 3 })).cursor;
+    expect(otherAccountCursor).toBeDefined();
+    expect(otherDayCursor).toBeDefined();
+
+    for (const cursor of [otherAccountCursor, otherDayCursor]) {
+      const error = await rejection(log.byDay(ACCOUNT, DAY, { limit: 3, cursor }));
+      expect(error.issues).toEqual([{ path: 'cursor', rule: expect.stringMatching(/same query/) }]);
+    }
+  });
+});
+
 describe('audit log: rejected input and failures', () => {
   it('rejects a day that is not a calendar date, naming the field', async () => {
     for (const day of ['2026-02-30', '2026-13-01', '2026-3-10', '20260310', '']) {
@@ -240,7 +297,9 @@ describe('audit log: rejected input and failures', () => {
       [log.byDay(ACCOUNT, DAY, { cursor: 'not a cursor!' }), /base64url/],
       [log.byDay(ACCOUNT, DAY, { cursor: Buffer.from('{oops').toString('base64url') }), /same query/],
       [log.byDay(ACCOUNT, DAY, { cursor: encode(['pk', 'sk']) }), /same query/],
-      [log.byDay(ACCOUNT, DAY, { cursor: encode({ pk: keys.audit(ACCOUNT, at(0), '').pk, sk: 5 }) }), /same query/],
+      [log.byDay(ACCOUNT, DAY, { cursor: encode({ day: auditDayBase(ACCOUNT, DAY), sk: 5 }) }), /same query/],
+      // A partition key in place of the day: cursors name no shard.
+      [log.byDay(ACCOUNT, DAY, { cursor: encode({ pk: auditDayPartition(ACCOUNT, DAY, 0), sk: at(0) }) }), /same query/],
       // A cursor of another day, of another account, or of the other query.
       [log.byDay(ACCOUNT, NEXT_DAY, { cursor: dayCursor }), /same query/],
       [log.byDay(OTHER_ACCOUNT, DAY, { cursor: dayCursor }), /same query/],

@@ -1,12 +1,13 @@
 // One decision on an idle account costs four round trips to DynamoDB: the intent's count for the flood limit
-// beside the decider lease, the snapshot beside the look at parked intents, the decision's one write, and the
-// lease's release. Counted at the SDK's own middleware stack, so a new call anywhere in the path shows up here.
+// beside the decider lease, the snapshot beside the look at parked intents (one Query per intake shard, all at
+// once), the decision's one write, and the lease's release. Counted at the SDK's own middleware stack, so a new call anywhere in the path shows up here.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describe, expect, inject, it } from 'vitest';
 import { dynamoStores } from '../../../adapters/dynamodb/dynamo-stores';
 import { SqsOrderQueue } from '../../../adapters/sqs/sqs-order-queue';
 import { createRiskHandler } from '../../../functions/risk/handler';
 import { localDynamoClientConfig } from '../../../local/dynamodb-local';
+import { INTAKE_SHARDS } from '../../../shared/storage/table-definition';
 import { ACCOUNT, intendedEvent, intentFor, silentLogger, testLimits } from '../../support/fixtures';
 import { usePipelineFixture } from '../../support/pipeline';
 
@@ -44,7 +45,8 @@ describe('risk decision round trips', () => {
     }));
     await expect(risk(intendedEvent(intentFor(`rt-${outcome}`, { quantity }), ACCOUNT))).resolves.toMatchObject({ outcome });
     expect(commands.slice(0, 2)).toEqual(['UpdateItemCommand', 'UpdateItemCommand']);
-    expect(commands.slice(2, 4).sort()).toEqual(['BatchGetItemCommand', 'QueryCommand']);
-    expect(commands.slice(4)).toEqual(['TransactWriteItemsCommand', 'UpdateItemCommand']);
+    const round2 = 2 + 1 + INTAKE_SHARDS;
+    expect(commands.slice(2, round2).sort()).toEqual(['BatchGetItemCommand', ...Array<string>(INTAKE_SHARDS).fill('QueryCommand')]);
+    expect(commands.slice(round2)).toEqual(['TransactWriteItemsCommand', 'UpdateItemCommand']);
   });
 });
