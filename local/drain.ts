@@ -2,12 +2,17 @@
 // every order, then reconciliation until a run is clean. The relay and the API close before the final runs.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
+import { DECIDER_LEASE_MS } from '../shared/risk/risk-service';
 import type { BrokerUpdateRelay } from '../shared/feed/broker-update-relay';
 import type { LocalApi } from './local-api';
 import type { SessionWiring } from './session-wiring';
 
 /** Generous: under the faults scenario the order queue holds a backlog of broker updates at the end. */
 const DRAIN_DEADLINE_MS = 60_000;
+
+/** How often the drain sweeps again while intents stay parked behind a lease, and how long past the lease it tries. */
+const PARKED_SWEEP_INTERVAL_MS = 500;
+const PARKED_SWEEP_MARGIN_MS = 1_000;
 
 /** A scheduled reconciliation runs again while it is not clean, as the schedule would every minute. */
 const MAX_FINAL_RECONCILIATIONS = 5;
@@ -70,6 +75,20 @@ const reconcileUntilClean = async (w: SessionWiring): Promise<DrainOutcome> => {
   return { finalRun, finalRuns };
 };
 
+/**
+ * Decides what deciders left parked, as the one-minute schedule would (its decisions' events go through the
+ * router). A decider that failed mid-decision (a throttle, a death) may still hold the account's lease, and the
+ * sweep leaves a held lease alone: it is swept again until nothing is parked or the lease has surely expired.
+ */
+const sweepUntilNoneParked = async (w: SessionWiring): Promise<void> => {
+  const deadline = Date.now() + DECIDER_LEASE_MS + PARKED_SWEEP_MARGIN_MS;
+  for (;;) {
+    while ((await w.sweepParked()) > 0) await w.router.drain();
+    if ((await w.stores.decisionIntake.parked(w.settings.account, 1)).length === 0 || Date.now() >= deadline) return;
+    await sleep(PARKED_SWEEP_INTERVAL_MS);
+  }
+};
+
 export const drainSession = async (w: SessionWiring, options: DrainOptions): Promise<DrainOutcome> => {
   const began = Date.now();
   options.onProgress?.('draining: deciding queued intents, consuming the order queue, letting the venue finish');
@@ -84,8 +103,7 @@ export const drainSession = async (w: SessionWiring, options: DrainOptions): Pro
     w.eventSource.start();
   }
   await w.router.drain();
-  // What a decider left parked is decided as the schedule would (its decisions' events go through the router).
-  while ((await w.sweepParked()) > 0) await w.router.drain();
+  await sweepUntilNoneParked(w);
   const deadline = await waitForVenue(w);
   await options.relay.close();
   await options.api?.close();

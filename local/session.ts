@@ -4,7 +4,9 @@
 // and the breaker's executions stop before DynamoDB Local and the SQS go away, however the run ended.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadEnvironmentConfig } from '../shared/config/environments';
-import { startDynamoDbLocal } from './dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb-local';
+import { persistenceOf, stopStaleDynamo, type DataDir } from './data-dir';
+import { crashResumeFigures } from './crash-resume-figures';
 import { drainSession } from './drain';
 import { startLocalApi, type LocalApi } from './local-api';
 import { PeakRss } from './peak-rss';
@@ -70,6 +72,11 @@ export interface SessionOptions {
   afterDrain?: (wiring: SessionWiring) => Promise<void>;
   /** Counts what the session asks of each AWS service, per function (npm run cost); absent: nothing is counted. */
   meter?: UsageMeter;
+  /**
+   * --data-dir: DynamoDB Local keeps its tables and the simulated venue its state in this directory; with
+   * `resume` the run goes on with the table and the venue a killed run left (docs/reconciliation.md, Crash and resume).
+   */
+  dataDir?: DataDir;
   /** The expected peak of intents a second in place of the environment's `load.peakIntentsPerSecond` (stress drives twice it). */
   peakIntentsPerSecond?: number;
 }
@@ -91,6 +98,42 @@ const sessionSettings = (options: SessionOptions) => {
   return { account: options.account ?? environment.accounts[0] ?? 'paper-1', seed: options.seed ?? 42, profile, config, drillCount, apiPort };
 };
 
+/** The session's DynamoDB: the suite's shared one, or its own (on disk in a --data-dir, stopping one a killed run left there). */
+const startDynamo = async (options: SessionOptions): Promise<Pick<DynamoDbLocal, 'endpoint' | 'stop'>> => {
+  if (options.dynamoEndpoint !== undefined) return { endpoint: options.dynamoEndpoint, stop: async () => undefined };
+  const data = options.dataDir;
+  if (!data) return startDynamoDbLocal();
+  if (data.resume) await stopStaleDynamo(data);
+  const dynamo = await startDynamoDbLocal({ dbPath: data.dynamoPath });
+  data.recordDynamoPid(dynamo.pid);
+  return dynamo;
+};
+
+/** DynamoDB (see startDynamo) and the in-process SQS; DynamoDB stops again when the SQS fails to start. */
+const startEmulators = async (options: SessionOptions) => {
+  const dynamo = await startDynamo(options);
+  const sqs = await startLocalSqs().catch(async (error: unknown) => {
+    await dynamo.stop();
+    throw error;
+  });
+  return { dynamo, sqs };
+};
+
+/**
+ * Starts the pipeline; with --resume first settles what the killed run left claimed or queued (before the
+ * start-up reconciliation and any trading), and in a fresh --data-dir records the run once its table is seeded.
+ */
+const startWithDataDir = async (wiring: SessionWiring, options: SessionOptions) => {
+  const data = options.dataDir;
+  const restart = data?.resume ? await wiring.settleAfterRestart() : undefined;
+  const startup = await startPipeline(wiring, { resume: data?.resume === true });
+  if (data && !data.resume) data.recordRun({ account: wiring.settings.account, seed: wiring.settings.seed });
+  if (data && restart) {
+    options.onProgress?.(`resumed ${data.path}: ${restart.booked} claimed order(s) booked as the broker holds them, ${restart.blocked} never sent blocked; start-up reconciliation ${startup?.status ?? 'failed'}`);
+  }
+  return { startup, restart };
+};
+
 export const runSession = async (options: SessionOptions): Promise<LocalReport> => {
   const { account, seed, profile, config, drillCount, apiPort } = sessionSettings(options);
   const setupStarted = Date.now();
@@ -103,16 +146,13 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
   let infra: LocalInfrastructure | undefined;
   let sampler: TimeSeriesSampler | undefined;
   let stress: StressDrive | undefined;
-  const dynamo = options.dynamoEndpoint !== undefined ? { endpoint: options.dynamoEndpoint, stop: async () => undefined } : await startDynamoDbLocal();
-  const sqs = await startLocalSqs().catch(async (error: unknown) => {
-    await dynamo.stop();
-    throw error;
-  });
+  const { dynamo, sqs } = await startEmulators(options);
   try {
-    infra = await createLocalInfrastructure(dynamo.endpoint, sqs.endpoint);
+    const { table, venue } = persistenceOf(options.dataDir);
+    infra = await createLocalInfrastructure(dynamo.endpoint, sqs.endpoint, table);
     const startingCash = options.startingCash ?? profile.startingCash;
-    wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted, sourceGuard: options.sourceGuard !== false, meter: options.meter });
-    const startup = await startPipeline(wiring);
+    wiring = wireSession(infra, { config, account, seed, profile, startingCash, runStamp: setupStarted, sourceGuard: options.sourceGuard !== false, meter: options.meter, ...venue });
+    const { startup, restart } = await startWithDataDir(wiring, options);
     if (apiPort !== undefined) {
       api = await startLocalApi(wiring.killSwitch, apiPort);
       options.onApiReady?.(api.url);
@@ -174,6 +214,7 @@ export const runSession = async (options: SessionOptions): Promise<LocalReport> 
       ...(drills ? { killDrills: { planned: drillCount, records: drills.records } } : {}),
       ...(stress ? { stress: stress.record } : {}),
     });
+    if (options.dataDir) report.crashResume = await crashResumeFigures(wiring, restart);
     if (options.html && sampler) await writeVisualReport(options.html, { wiring, sampler, report, startedMs: started });
     return report;
   } finally {

@@ -4,6 +4,13 @@
 import type { BrokerAccount, BrokerPosition } from '../../shared/broker/broker-order';
 import { LEDGER_SCALE, ZERO, dec, toDecimalString, type Decimal } from '../../shared/money/decimal';
 
+/** The account as plain JSON (decimals as exact strings): what survives a restart of the process (local --data-dir). */
+export interface SimulatedAccountState {
+  cash: string;
+  peakGross: string;
+  holdings: { symbol: string; quantity: string; avgEntryPrice: string }[];
+}
+
 interface Holding {
   quantity: Decimal;
   avgEntryPrice: Decimal;
@@ -113,5 +120,21 @@ export class SimulatedAccount {
 
   peakGrossExposure(): Decimal {
     return this.peakGross;
+  }
+
+  snapshot(): SimulatedAccountState {
+    return {
+      cash: this.cash.toFixed(),
+      peakGross: this.peakGross.toFixed(),
+      holdings: [...this.holdings.entries()].map(([symbol, h]) => ({ symbol, quantity: h.quantity.toFixed(), avgEntryPrice: h.avgEntryPrice.toFixed() })),
+    };
+  }
+
+  /** Replaces the account with a snapshot (the starting cash given to the constructor is then irrelevant). */
+  restore(state: SimulatedAccountState): void {
+    this.cash = dec(state.cash);
+    this.peakGross = dec(state.peakGross);
+    this.holdings.clear();
+    for (const h of state.holdings) this.holdings.set(h.symbol, { quantity: dec(h.quantity), avgEntryPrice: dec(h.avgEntryPrice) });
   }
 }

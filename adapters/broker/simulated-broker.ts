@@ -2,15 +2,16 @@
 // so reconciliation compares the table against something independent. It puts the parts together: the network
 // in front of every call, the order book, the venue's account and the update feed. Invariants: every random
 // choice comes from PRNG streams derived from the seed (same seed + same calls = same orders, fills, faults and
-// lost updates); nothing returned shares memory with the broker's state.
+// lost updates); nothing returned shares memory with the broker's state. With `persist` set, every call that
+// changes the venue hands its whole state over before it returns (local --data-dir: the venue outlives a crash).
 import type { BrokerAccount, BrokerFill, BrokerOrder, BrokerOrderRequest, BrokerPosition, BrokerUpdate, OpenBrokerOrders } from '../../shared/broker/broker-order';
 import { dec, toDecimalString, type Decimal } from '../../shared/money/decimal';
 import type { Broker, BrokerCallName } from '../../shared/ports/broker';
 import type { Clock } from '../../shared/ports/clock';
 import { seededRandom } from '../../shared/random/seeded';
-import { SimulatedAccount } from './simulated-account';
+import { SimulatedAccount, type SimulatedAccountState } from './simulated-account';
 import { SimulatedNetwork, type SimulatedFaultKind, type SimulatedFaults } from './simulated-network';
-import { SimulatedOrderBook } from './simulated-order-book';
+import { SimulatedOrderBook, type SimulatedBookState } from './simulated-order-book';
 import { refused } from './simulated-order-request';
 import { SimulatedUpdateFeed, type SimulatedUpdateStream } from './simulated-update-feed';
 
@@ -39,6 +40,24 @@ export interface SimulatedBrokerOptions {
    * Alpaca refuses a duplicate id). The faults scenario runs naive, so any re-send shows up as a duplicate.
    */
   dedupeClientOrderIds?: boolean;
+  /** A venue saved by `persist` in an earlier process: the book, the account, the counters and the PRNG streams go on from it. */
+  state?: SimulatedBrokerState;
+  /**
+   * Called synchronously after every change to the venue (an order, a cancel, a fill, an expiry, a flatten),
+   * before the call that made it returns: what a caller was told about is saved before it can act on it.
+   */
+  persist?: (state: SimulatedBrokerState) => void;
+}
+
+/** The whole venue as JSON: its book, its account, its counters, and how far each PRNG stream has been drawn. */
+export interface SimulatedBrokerState {
+  book: SimulatedBookState;
+  account: SimulatedAccountState;
+  submitCalls: number;
+  /** Submit calls per client order id: a re-send shows up here even on a venue that dedupes it. */
+  submitsByClientOrderId: Record<string, number>;
+  lostUpdates: number;
+  draws: Record<keyof typeof STREAMS, number>;
 }
 
 // One independent stream per concern, so enabling (say) lost updates does not shift the fault sequence.
@@ -52,11 +71,25 @@ export class SimulatedBroker implements Broker {
   private readonly account: SimulatedAccount;
   private readonly updates: SimulatedUpdateFeed;
   private submitCallCount = 0;
+  private readonly submitsById = new Map<string, number>();
+  private readonly draws: Record<keyof typeof STREAMS, number> = { faults: 0, slices: 0, latency: 0, updates: 0, cancels: 0 };
+  private readonly persist: ((state: SimulatedBrokerState) => void) | undefined;
 
   constructor(options: SimulatedBrokerOptions) {
     const seed = options.seed ?? 0;
     this.accountId = options.accountId ?? 'sim-account';
-    const random = (stream: keyof typeof STREAMS) => seededRandom(streamSeed(seed, STREAMS[stream]));
+    const saved = options.state;
+    this.persist = options.persist;
+    // Each stream counts its draws, and a restored one is drawn forward as far: the venue goes on as if never stopped.
+    const random = (stream: keyof typeof STREAMS) => {
+      const next = seededRandom(streamSeed(seed, STREAMS[stream]));
+      for (let i = 0; i < (saved?.draws[stream] ?? 0); i++) next();
+      this.draws[stream] = saved?.draws[stream] ?? 0;
+      return () => {
+        this.draws[stream]++;
+        return next();
+      };
+    };
     this.network = new SimulatedNetwork(options, { faults: random('faults'), latency: random('latency') });
     this.account = new SimulatedAccount(dec(options.startingCash ?? '1000000'), options);
     this.updates = new SimulatedUpdateFeed(options, random('updates'));
@@ -66,13 +99,39 @@ export class SimulatedBroker implements Broker {
       account: this.account,
       updates: this.updates,
     });
+    if (saved) {
+      this.book.restore(saved.book);
+      this.account.restore(saved.account);
+      this.updates.restoreLostCount(saved.lostUpdates);
+      this.submitCallCount = saved.submitCalls;
+      for (const [id, count] of Object.entries(saved.submitsByClientOrderId)) this.submitsById.set(id, count);
+    }
+  }
+
+  /** The whole venue as JSON (what `persist` is handed). */
+  snapshot(): SimulatedBrokerState {
+    return {
+      book: this.book.snapshot(),
+      account: this.account.snapshot(),
+      submitCalls: this.submitCallCount,
+      submitsByClientOrderId: Object.fromEntries(this.submitsById),
+      lostUpdates: this.updates.lostUpdateCount(),
+      draws: { ...this.draws },
+    };
+  }
+
+  /** Hands the state to `persist` (if any) and passes the call's result through: one line at each change. */
+  private changed<T>(result: T): T {
+    this.persist?.(this.snapshot());
+    return result;
   }
 
   // ---- the Broker port -------------------------------------------------------------------------------
 
   async submitOrder(request: BrokerOrderRequest): Promise<BrokerOrder> {
     this.submitCallCount++;
-    return this.network.call('submitOrder', () => this.book.submit(request));
+    this.submitsById.set(request.clientOrderId, (this.submitsById.get(request.clientOrderId) ?? 0) + 1);
+    return this.network.call('submitOrder', () => this.changed(this.book.submit(request)));
   }
 
   async getOrderByClientOrderId(clientOrderId: string): Promise<BrokerOrder | undefined> {
@@ -85,11 +144,11 @@ export class SimulatedBroker implements Broker {
   }
 
   async cancelOrder(brokerOrderId: string): Promise<'requested' | 'not-cancelable'> {
-    return this.network.call('cancelOrder', () => this.book.requestCancel(brokerOrderId));
+    return this.network.call('cancelOrder', () => this.changed(this.book.requestCancel(brokerOrderId)));
   }
 
   async cancelAllOrders(): Promise<string[]> {
-    return this.network.call('cancelAllOrders', () => this.book.cancelAll());
+    return this.network.call('cancelAllOrders', () => this.changed(this.book.cancelAll()));
   }
 
   async listFills(query: { after: string; brokerOrderId?: string }): Promise<BrokerFill[]> {
@@ -109,7 +168,7 @@ export class SimulatedBroker implements Broker {
   }
 
   async closeAllPositions(): Promise<void> {
-    return this.network.call('closeAllPositions', () => this.book.flatten());
+    return this.network.call('closeAllPositions', () => this.changed(this.book.flatten()));
   }
 
   // ---- the update stream -----------------------------------------------------------------------------
@@ -132,12 +191,15 @@ export class SimulatedBroker implements Broker {
    * fill racing the cancel lands first. Returns the fills of this round.
    */
   advance(): BrokerFill[] {
-    return this.book.advance();
+    // A round that changed nothing (no fill, no pending cancel ended) is not saved: the trading loop advances every tick.
+    const racing = this.persist !== undefined && this.book.openOrders().some((o) => o.status === 'pending_cancel');
+    const fills = this.book.advance();
+    return fills.length > 0 || racing ? this.changed(fills) : fills;
   }
 
   /** The end of the trading day: every live 'day' order expires. Returns their broker order ids. */
   expireDayOrders(): string[] {
-    return this.book.expireDayOrders();
+    return this.changed(this.book.expireDayOrders());
   }
 
   /** Makes every call fail as an unreachable broker would (ambiguous: the caller cannot know more). */
@@ -165,6 +227,11 @@ export class SimulatedBroker implements Broker {
   /** Distinct broker orders created (a duplicate submit creates none). */
   submittedOrderCount(): number {
     return this.book.orderCount();
+  }
+
+  /** Client order ids submitted more than once (a re-send, whether or not the venue deduped it). */
+  resubmittedClientOrderIds(): string[] {
+    return [...this.submitsById.entries()].filter(([, n]) => n > 1).map(([id]) => id);
   }
 
   /** Broker orders beyond the first for a client order id (only a naive venue can have any). */

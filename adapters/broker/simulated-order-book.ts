@@ -26,6 +26,13 @@ export interface SimulatedOrderBookParts {
   updates: SimulatedUpdateFeed;
 }
 
+/** The book as plain JSON (decimals as exact strings): what survives a restart of the process (local --data-dir). */
+export interface SimulatedBookState {
+  orders: { order: BrokerOrder; filled: string; notional: string; slices: string[] }[];
+  executions: BrokerFill[];
+  sequences: { order: number; execution: number; flatten: number };
+}
+
 interface OrderState {
   order: BrokerOrder;
   filled: Decimal;
@@ -156,6 +163,33 @@ export class SimulatedOrderBook {
   /** What each live order, in creation order, may still add to its symbol. */
   openQuantities(): OpenQuantity[] {
     return [...this.live.values()].map(({ order, filled }) => ({ symbol: order.symbol, side: order.side, remaining: dec(order.quantity).minus(filled) }));
+  }
+
+  // ---- persistence (local --data-dir) ----------------------------------------------------------------
+
+  /** The whole book as JSON; live orders are the ones whose status is live, so the live index is not stored. */
+  snapshot(): SimulatedBookState {
+    return {
+      orders: this.book.map((s) => ({ order: structuredClone(s.order), filled: s.filled.toFixed(), notional: s.notional.toFixed(), slices: s.slices.map((d) => d.toFixed()) })),
+      executions: structuredClone(this.executions),
+      sequences: { order: this.orderSequence, execution: this.executionSequence, flatten: this.flattenSequence },
+    };
+  }
+
+  /** Loads a snapshot into an empty book; replaying the orders in creation order rebuilds every index as it was. */
+  restore(state: SimulatedBookState): void {
+    for (const saved of state.orders) {
+      const order = structuredClone(saved.order);
+      const s: OrderState = { order, filled: dec(saved.filled), notional: dec(saved.notional), slices: saved.slices.map((d) => dec(d)) };
+      this.book.push(s);
+      this.byClientId.set(order.clientOrderId, s);
+      this.byBrokerId.set(order.brokerOrderId, s);
+      if (isLiveBrokerStatus(order.status)) this.live.set(order.brokerOrderId, s);
+    }
+    this.executions.push(...structuredClone(state.executions));
+    this.orderSequence = state.sequences.order;
+    this.executionSequence = state.sequences.execution;
+    this.flattenSequence = state.sequences.flatten;
   }
 
   // ---- internals -------------------------------------------------------------------------------------

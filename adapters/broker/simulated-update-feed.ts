@@ -82,6 +82,11 @@ export class SimulatedUpdateFeed {
     }
   }
 
+  /** A restarted venue goes on counting from what it had lost before. */
+  restoreLostCount(lost: number): void {
+    this.lost = lost;
+  }
+
   lostUpdateCount(): number {
     return this.lost;
   }

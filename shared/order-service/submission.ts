@@ -236,3 +236,31 @@ export const settleInFlightOrders = async (deps: OrderServiceDeps, account: stri
   }
   return settled;
 };
+
+/**
+ * After a whole-process restart (the local run's --resume): every worker that held a lease and every queued
+ * approval died with the process, so nothing is waited for. An order that was claimed (SUBMITTED, IN_FLIGHT)
+ * is looked up at the broker by client order id and, when found, booked as the broker holds it. Anything not
+ * at the broker is blocked APPROVAL_EXPIRED, never sent again: a PENDING order was never claimed (the claim
+ * comes before any send), and its approval's message is gone with the queue; a claimed one that the broker
+ * does not have never reached it (this is only safe where the venue's "not found" is final, as the simulated
+ * venue's is once its process is dead). Its in-flight size is released; a strategy that still wants the trade
+ * proposes it again and risk decides it afresh. Returns how many were booked and how many blocked.
+ */
+export const settleAfterRestart = async (deps: OrderServiceDeps, account: string, runId: string): Promise<{ booked: number; blocked: number }> => {
+  const unsettled = await deps.orderStore.listOrders(account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT']);
+  const settled = { booked: 0, blocked: 0 };
+  for (const order of unsettled) {
+    const { intentId } = order.intent;
+    const ctx: OrderContext = { account, strategy: order.strategy, causationId: runId, actor: 'reconciliation' };
+    const found = order.status === 'PENDING' ? undefined : await queryBroker(deps, intentId);
+    if (found) {
+      await applyBrokerView(deps, ctx, intentId, { order: found });
+      settled.booked++;
+    } else {
+      await block(deps, ctx, order, 'APPROVAL_EXPIRED', { claimed: false });
+      settled.blocked++;
+    }
+  }
+  return settled;
+};

@@ -224,7 +224,7 @@ describe('queue deliveries under chaos', () => {
 
 describe('chaos scenario', () => {
   it(
-    'injects every kind of fault in a short run and still sends no intent twice, books every broker fill once and reconciles clean',
+    'injects every kind of fault in a short run and still sends no intent twice, books every broker fill once, decides every intent and reconciles clean',
     { timeout: 120_000 },
     async () => {
       const report = await runSession({ dynamoEndpoint: inject('dynamoEndpoint'), durationMs: 6000, seed: 42, scenario: 'chaos' });
@@ -238,6 +238,9 @@ describe('chaos scenario', () => {
       expect(chaos?.brokerOrders.duplicates).toBe(0);
       expect(chaos?.fills.booked).toBe(chaos?.fills.broker);
       expect(chaos?.reconciliation).toEqual({ status: 'clean', breaks: 0 });
+      // None lost: every intent the feed published was decided (denied or approved), whatever failed on its way.
+      expect(chaos?.intents.published).toBeGreaterThan(0);
+      expect(chaos?.intents.decided).toBe(chaos?.intents.published);
       expect(chaos?.ok).toBe(true);
     },
   );

@@ -1,7 +1,10 @@
 // `npm start` as a person runs it: a strategy module that cannot be loaded, a recording that does not exist or
 // cannot be written, or Alpaca market data without a key ends the run with exit code 64 and a line on stderr
-// naming what is wrong (then the usage), never a stack trace.
+// naming what is wrong (then the usage), never a stack trace; so does a --data-dir or --resume that does not fit the directory.
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -13,7 +16,8 @@ const start = (args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ 
     });
   });
 
-describe('npm start', () => {
+// Each case is its own child process, so they run side by side.
+describe.concurrent('npm start', () => {
   it('exits 64 with one line when the --strategy module does not exist', { timeout: 120_000 }, async () => {
     const path = 'test/support/strategies/misspelled.ts';
     const { code, stderr } = await start(['--strategy', path, '--duration', '1', '--api-port', '0']);
@@ -38,5 +42,29 @@ describe('npm start', () => {
     const { code, stderr } = await start(['--market', 'alpaca'], env);
     expect(stderr.split('\n')[0]).toContain('needs the environment variables APCA_API_KEY_ID and APCA_API_SECRET_KEY');
     expect(code).toBe(64);
+  });
+
+  it('exits 64 naming --resume when it has no --data-dir, or the directory holds no run', { timeout: 60_000 }, async () => {
+    const empty = mkdtempSync(join(tmpdir(), 'no-run-'));
+    try {
+      expect((await start(['--resume'])).stderr.split('\n')[0]).toBe('--resume: needs --data-dir <dir>, the directory of the run to resume');
+      const { code, stderr } = await start(['--data-dir', empty, '--resume']);
+      expect(stderr.split('\n')[0]).toBe(`--resume: ${empty} holds no run to resume (no run.json); start one with --data-dir ${empty} alone`);
+      expect(code).toBe(64);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+
+  it('exits 64 naming --data-dir when a fresh run is pointed at a directory that already holds one', { timeout: 60_000 }, async () => {
+    const held = mkdtempSync(join(tmpdir(), 'held-run-'));
+    try {
+      writeFileSync(join(held, 'run.json'), JSON.stringify({ tableName: 'trading-local-abc123', account: 'paper-1', seed: 7, createdAt: '2026-01-02T03:04:05.000Z' }));
+      const { code, stderr } = await start(['--data-dir', held]);
+      expect(stderr.split('\n')[0]).toBe(`--data-dir: ${held} already holds a run (table trading-local-abc123); add --resume to go on with it, or name an empty directory`);
+      expect(code).toBe(64);
+    } finally {
+      rmSync(held, { recursive: true, force: true });
+    }
   });
 });
