@@ -12,22 +12,36 @@ export interface SteadyFlowOptions extends StrategyOptions {
 
 const SIZES = 7;
 
-export default function createSteadyFlow(options: SteadyFlowOptions): Strategy {
-  const rate = options.intentsPerSecond ?? STEADY_FLOW_INTENTS_PER_SECOND;
+/** How a paced flow proposes: its name, its rate, where its round-robin starts, the catch-up cap and each order's size. */
+export interface PacedFlow {
+  name: string;
+  intentsPerSecond: number;
+  /** The round-robin's first index into the priced symbols. */
+  firstIndex: number;
+  /** A late tick proposes at most this much time's worth (none: all it missed). */
+  maxCatchUpMs?: number;
+  /** The size of a symbol's n-th order (from 0). */
+  sizeOf: (n: number) => number;
+}
+
+/**
+ * Market orders at a fixed rate, round-robin over the symbols priced so far, each symbol alternating buy and sell.
+ * Fractions of an order are carried between ticks, so the rate holds whatever the tick interval is.
+ */
+export const pacedFlow = (options: StrategyOptions, flow: PacedFlow): Strategy => {
   const priced = new Set<string>();
   let lastMs: number | undefined;
-  // Fractions of an order carried between ticks, so the rate holds whatever the tick interval is.
   let carry = 0;
-  let next = options.seed >>> 0;
+  let next = flow.firstIndex;
   const sent = new Map<string, number>();
 
   return {
-    name: 'steady-flow',
+    name: flow.name,
     onTicks(ticks: readonly MarketTick[], context): StrategyOrder[] {
       for (const tick of ticks) priced.add(tick.symbol);
-      const elapsedMs = lastMs === undefined ? 100 : Math.max(0, context.nowMs - lastMs);
+      const elapsedMs = lastMs === undefined ? 100 : Math.min(flow.maxCatchUpMs ?? Number.POSITIVE_INFINITY, Math.max(0, context.nowMs - lastMs));
       lastMs = context.nowMs;
-      carry += (rate * elapsedMs) / 1000;
+      carry += (flow.intentsPerSecond * elapsedMs) / 1000;
       const count = Math.floor(carry);
       carry -= count;
       const symbols = options.symbols.filter((s) => priced.has(s));
@@ -36,11 +50,19 @@ export default function createSteadyFlow(options: SteadyFlowOptions): Strategy {
         const symbol = symbols[next++ % symbols.length] ?? '';
         const n = sent.get(symbol) ?? 0;
         sent.set(symbol, n + 1);
-        // buy k, sell k, buy k+1, sell k+1, …: a symbol's position never drifts by more than one order.
-        const size = 1 + (Math.floor(n / 2) % SIZES);
-        orders.push({ symbol, side: n % 2 === 0 ? 'buy' : 'sell', quantity: String(size), orderType: 'market', timeInForce: 'day' });
+        orders.push({ symbol, side: n % 2 === 0 ? 'buy' : 'sell', quantity: String(flow.sizeOf(n)), orderType: 'market', timeInForce: 'day' });
       }
       return orders;
     },
   };
+};
+
+export default function createSteadyFlow(options: SteadyFlowOptions): Strategy {
+  return pacedFlow(options, {
+    name: 'steady-flow',
+    intentsPerSecond: options.intentsPerSecond ?? STEADY_FLOW_INTENTS_PER_SECOND,
+    firstIndex: options.seed >>> 0,
+    // buy k, sell k, buy k+1, sell k+1, …: a symbol's position never drifts by more than one order.
+    sizeOf: (n) => 1 + (Math.floor(n / 2) % SIZES),
+  });
 }
