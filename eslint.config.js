@@ -1,5 +1,5 @@
 // Lint rules for the whole repository: typescript-eslint's recommended set plus the house rules
-// that keep tests honest (no focused tests).
+// that keep tests honest (no focused tests) and the function bundles small (zod imported as a namespace).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -11,6 +11,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value='zod'] > :matches(ImportSpecifier[imported.name='z'], ImportDefaultSpecifier)",
+          message: "Import zod as a namespace (import * as z from 'zod'): esbuild keeps all of zod for a named z import (infra/function-bundle.ts).",
+        },
+      ],
       'no-restricted-properties': [
         'error',
         { object: 'it', property: 'only', message: 'Focused tests hide the rest of the suite.' },

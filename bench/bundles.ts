@@ -1,15 +1,17 @@
 // `npm run bench:bundles [-- --json b.json] [--runs 7] [--env dev] [--keep]`: synthesizes the stack with its real
 // bundling (the assets `cdk deploy` uploads) and reports each function's bundle: the bytes of its index.mjs and the
 // median time to import it in fresh Node 22 processes, against the limits (bench/bundles/measure.ts). Exits 1
-// naming each function over a limit, or when a module connects anywhere at import or exports no handler.
+// naming each function over a limit, or when a module connects anywhere at import or exports no handler. The `floor`
+// row is the same figures for the SDK clients and Powertools utilities alone (bench/bundles/floor-entry.ts), measured
+// in the same rounds: what no function can go below while it uses them.
 import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BUNDLE_FILE, RUNTIME_PROVIDED } from '../infra/function-bundle';
+import { BUNDLE_FILE, buildFunctionBundle, RUNTIME_PROVIDED } from '../infra/function-bundle';
 import type { FunctionName } from '../shared/routing/routes';
 import { functionAssets, importEnvironment } from './bundles/assets';
-import { bundleReport, DEFAULT_RUNS, importOnce } from './bundles/measure';
+import { bundleReport, DEFAULT_RUNS, importOnce, median } from './bundles/measure';
 import { synthesize } from './bundles/synth';
 
 const { values } = parseArgs({
@@ -34,6 +36,13 @@ try {
   if (RUNTIME_PROVIDED.length > 0) symlinkSync(join(import.meta.dirname, '..', 'node_modules'), join(outdir, 'node_modules'), 'dir');
 
   const assets = functionAssets(synthesized.template, synthesized.manifest);
+  const floorRoot = join(outdir, 'floor');
+  await buildFunctionBundle(join('bench', 'bundles', 'floor-entry.ts'), floorRoot);
+  const [first] = assets;
+  if (!first) throw new Error('the synthesized template has no function assets');
+  // A function's Lambda environment, without its variables (the floor reads none of them).
+  const floorEnvironment = { ...importEnvironment({ ...first, variables: { POWERTOOLS_SERVICE_NAME: 'floor' } }, floorRoot), AWS_LAMBDA_FUNCTION_NAME: 'TradingSafety-bench-floor' };
+  const floorSamples: number[] = [];
   const sizes = {} as Record<FunctionName, number>;
   const samples = Object.fromEntries(assets.map((a) => [a.name, [] as number[]])) as Record<FunctionName, number[]>;
   const faults: string[] = [];
@@ -47,13 +56,16 @@ try {
       if (sample.handler !== 'function') faults.push(`${asset.name}: exports no handler function (typeof handler is ${sample.handler})`);
       if (sample.network.length > 0) faults.push(`${asset.name}: network handles open after import: ${sample.network.join(', ')}`);
     }
+    floorSamples.push(importOnce(join(floorRoot, BUNDLE_FILE), floorEnvironment, floorRoot).importMs);
   }
 
-  const report = bundleReport(sizes, samples);
+  const floor = { bytes: statSync(join(floorRoot, BUNDLE_FILE)).size, importMs: Math.round(median(floorSamples) * 10) / 10, samplesMs: floorSamples.map((ms) => Math.round(ms * 10) / 10) };
+  const report = { ...bundleReport(sizes, samples), floor };
   console.log(`\n${'function'.padEnd(16)} ${'bytes'.padStart(9)} ${'importMs'.padStart(9)}  samples (ms)`);
   for (const [name, figures] of Object.entries(report.functions)) {
     console.log(`${name.padEnd(16)} ${String(figures.bytes).padStart(9)} ${figures.importMs.toFixed(1).padStart(9)}  ${figures.samplesMs.join(' ')}`);
   }
+  console.log(`${'floor'.padEnd(16)} ${String(floor.bytes).padStart(9)} ${floor.importMs.toFixed(1).padStart(9)}  ${floor.samplesMs.join(' ')}  (SDK clients and Powertools alone)`);
   console.log(`${'total'.padEnd(16)} ${String(report.total.bytes).padStart(9)} ${report.total.importMs.toFixed(1).padStart(9)}`);
   console.log(`limits: ${report.limits.bytes} bytes, ${report.limits.importMs} ms per function (median of ${report.runs} fresh Node ${report.node} processes)`);
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

@@ -8,7 +8,7 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { ENVIRONMENT_NAMES } from '../shared/config/environments';
 import { localApi, OperatorCliError, regionOfApiUrl, signedApi, type ApiResponse, type OperatorApi } from './operator-api';
 import { readFileSync } from 'node:fs';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { issuesOf } from '../shared/errors/zod-issues';
 import { ReferenceDocumentSchema } from '../shared/feed/reference-load';
 import { RiskLimitsOverrideSchema } from '../shared/risk/limits';

@@ -9,7 +9,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { encryptionKey } from './encryption-keys';
 import { acknowledge, resourceOf } from './policy-checks';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { AlpacaSecretSchema } from '../adapters/broker/alpaca/credentials';
 import type { EnvironmentConfig } from '../shared/config/environments';
 

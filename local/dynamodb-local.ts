@@ -13,7 +13,9 @@ export interface DynamoDbLocal {
   stop(): Promise<void>;
 }
 
-const READY_TIMEOUT_MS = 20_000;
+// A JVM starting on a loaded two-core machine with an on-disk database has needed more than 20 s, and its first
+// answers more than 2 s each; the wait bounds only a database that never comes up.
+const READY_TIMEOUT_MS = 60_000;
 const POLL_INTERVAL_MS = 200;
 const OUTPUT_LIMIT = 8_000;
 
@@ -85,7 +87,7 @@ export const startDynamoDbLocal = async (options: { port?: number; dbPath?: stri
     ...localDynamoClientConfig(endpoint),
     maxAttempts: 1,
     // Without throwOnRequestTimeout the SDK only warns, and a silent listener would stall the loop forever.
-    requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000, throwOnRequestTimeout: true },
+    requestHandler: { connectionTimeout: 1_000, requestTimeout: 5_000, throwOnRequestTimeout: true },
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {

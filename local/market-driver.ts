@@ -28,9 +28,13 @@ export interface DriverCounts {
   badTicks: Record<string, number>;
 }
 
-/** Every few steps of the bad-tick window, one kind of bad quote in turn. */
+/**
+ * Every few steps of the bad-tick window, one kind of bad quote in turn, from the first. The spike comes first: it is
+ * held until a later quote contradicts it, so it needs the most of the run left behind it; on a loaded machine the
+ * window holds few steps, and a spike sent last could still be held when the run ends.
+ */
 const BAD_TICK_EVERY = 3;
-const BAD_KINDS = ['zero-bid', 'crossed', 'spike', 'stale'] as const;
+const BAD_KINDS = ['spike', 'zero-bid', 'crossed', 'stale'] as const;
 
 export class MarketDriver {
   private readonly counts: DriverCounts = { steps: 0, badTicks: {} };
@@ -77,7 +81,8 @@ export class MarketDriver {
     if (!window || nowMs < window.fromMs || nowMs > window.toMs || this.counts.steps % BAD_TICK_EVERY !== 0) return [];
     const good = quotes.find((q) => q.symbol === window.symbol);
     if (!good) return [];
-    const kind = BAD_KINDS[Math.floor(this.counts.steps / BAD_TICK_EVERY) % BAD_KINDS.length] ?? 'crossed';
+    const sent = Object.values(this.counts.badTicks).reduce((sum, n) => sum + n, 0);
+    const kind = BAD_KINDS[sent % BAD_KINDS.length] ?? 'spike';
     this.counts.badTicks[kind] = (this.counts.badTicks[kind] ?? 0) + 1;
     switch (kind) {
       case 'zero-bid':

@@ -1,5 +1,5 @@
 // The local run's report: what the pipeline did, in the JSON shape documented in the README.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SCENARIOS } from './scenarios';
 import { formatStress, StressFiguresSchema } from './stress-figures';
 

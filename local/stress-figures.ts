@@ -1,6 +1,6 @@
 // The stress run's figures in the report (`report.stress`, `--scenario stress`): their shape, the printed block,
 // and the ones that fail the run. A rate below twice the peak or a backlog is a measurement, never a failure.
-import { z } from 'zod';
+import * as z from 'zod';
 
 const Count = z.number().int();
 

@@ -4,7 +4,7 @@
 // Lines that are not a message are skipped and counted, never repaired; only subscribed symbols are delivered.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { MarketMessage } from '../../shared/market/market-message';
 import type { Clock } from '../../shared/ports/clock';
 import type { MarketDataHandlers, MarketDataSource, SourceStatus } from '../../shared/ports/market-data-source';

@@ -1,7 +1,7 @@
 // The price table (bench/cost/prices.json) as the model reads it: validated on load, so no price is used
 // without its unit, its source page and the date it was last published where it was found.
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Decimal } from '../../shared/money/decimal';
 
 const PriceSchema = z

@@ -6,7 +6,7 @@
 // the update by its schema. Anything else (a throw out of the frame handler, a failed delivery) is a crash.
 // partialWrites: a message queued for a frame that was rejected (this entry point writes no table).
 import fc from 'fast-check';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AlpacaStreamError} from '../../adapters/broker/alpaca/alpaca-update-stream';
 import { AlpacaUpdateStream } from '../../adapters/broker/alpaca/alpaca-update-stream';
 import { alpacaCredentials } from '../../adapters/broker/alpaca/credentials';

@@ -5,7 +5,7 @@
 // return its result; any error propagates so the state machine's Retry/Catch (or EventBridge's retries and
 // the DLQ) decide.
 import { awsCancelAll, breakerStarter, onCallPager } from '../../adapters/aws/safety-wiring';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';
 import { ALARM_STATE_CHANGE, AlarmStateChangeEventSchema } from '../../shared/breaker/breach-trip';

@@ -1,7 +1,7 @@
 // Deployment hook function: CodeDeploy invokes it before a trading function's new version takes traffic
 // (DEPLOY_HOOK_STAGE=pre-traffic: it probes the new version) and after (post-traffic: it probes the live alias);
 // the verdict goes back to CodeDeploy, and a failed one rolls the deployment back (shared/deployment/deploy-hook.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsDeployHookClients } from '../../adapters/aws/deploy-hook-clients';
 import { DEPLOY_STAGES } from '../../shared/deployment/deploy-probe';
 import { runDeployHook, type DeployHookDeps, type HookOutcome } from '../../shared/deployment/deploy-hook';

@@ -4,7 +4,7 @@
 // a person). The caller is the person; the body never names one. Input is validated whole before anything is
 // read or written; an account that is not the environment's answers 404 before anything is touched.
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountIdSchema } from '../../shared/events/ids';
 import { disableStrategy, enableStrategy, StrategySwitchRequestSchema, type StrategySwitchDeps } from '../../shared/kill-switch/strategy-switch';
 import { loadReference, LoadReferenceRequestSchema, type ReferenceLoadDeps } from '../../shared/feed/reference-load';

@@ -2,7 +2,7 @@
 // read or written: the event must carry API Gateway's request context for this API and stage, the caller must be a
 // person of the operator policy (operator-identity.ts), and that person must hold the route's permission.
 // Invariants: every route maps to exactly one action (unknown routes are 404); any doubt answers 403.
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTE_ACTIONS, type OperatorAction, type OperatorPolicy } from '../../shared/operators/operator-config';
 import { identifyAwsPrincipal, identifyLocalName } from '../../shared/operators/operator-identity';
 

@@ -16,7 +16,7 @@ import { awsCancelAll, awsCancelStrategyOrders, onCallPager } from '../../adapte
 import { breakerControl, orderIntakeControlPlane } from '../../adapters/aws/kill-switch-wiring';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyResult, Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { awsBroker } from '../../adapters/aws/broker-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';

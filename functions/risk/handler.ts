@@ -8,7 +8,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeSchema } from '@aws-lambda-powertools/parser/schemas/eventbridge';
 import { SqsSchema } from '@aws-lambda-powertools/parser/schemas/sqs';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { awsAdapters } from '../../adapters/aws-wiring';
 import { awsOrderQueue } from '../../adapters/aws/order-queue-wiring';
 import { PowertoolsTelemetry } from '../../adapters/powertools/powertools-telemetry';

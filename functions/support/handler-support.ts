@@ -1,7 +1,7 @@
 // Glue shared by the Lambda handlers: rejecting bad input (named field and rule, counted, logged) and the
 // Powertools logger. Handlers stay thin: parse, wire, call, map.
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError } from '../../shared/errors/errors';
 import type { Log } from '../../shared/ports/log';
 import type { Telemetry } from '../../shared/ports/telemetry';

@@ -1,6 +1,6 @@
 // What the visual report draws, and the sampler that gathers its time series during a run: equity, P&L and
 // gross exposure every 250 ms, the trading-state timeline with its marked events, and the latency histogram.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEntry } from '../../shared/audit/audit-entry';
 import type { AccountBook } from '../../shared/ledger/account-book';
 import { valueLedger, type PositionMark } from '../../shared/ledger/valuation';

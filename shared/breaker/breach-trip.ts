@@ -2,7 +2,7 @@
 // alarm state changes to the state machine's input (BreakerTrip). Pure. Invariant: every breachId is a valid Step Functions
 // execution name (1-80 characters of [A-Za-z0-9_.:-]), because the execution is named after it and a
 // second start with the same name is refused: the id decides how often one breach trips the breaker.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { BreakerTrip } from '../ports/breaker-starter';
 import { utcHourBucket } from '../time/utc';
 import { breachIdOf } from '../events/breach-id';

@@ -1,6 +1,6 @@
 // The circuit breaker's configuration: waits, the escalation rule and the recovery checks' limits. Every
 // field has a default applied in code, so an environment may name none, some or all of them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const BreakerConfigSchema = z
   .object({

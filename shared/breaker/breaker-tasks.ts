@@ -2,7 +2,7 @@
 // ports only. Invariants: a state change goes through the trading-state store's conditional, audited changeTradingState
 // (actor 'breaker', correlation = breach id); a recovery evaluation that cannot read something says "not ok"
 // (fail closed); a page that cannot be sent throws, so the state machine's Catch keeps trading halted.
-import { z } from 'zod';
+import * as z from 'zod';
 import { sessionStartMs } from '../calendar/trading-calendar';
 import * as fx from '../money/fixed';
 import type { Clock } from '../ports/clock';

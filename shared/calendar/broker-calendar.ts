@@ -3,7 +3,7 @@
 // engine's model cannot represent anything else, so such a day is refused, never approximated); a weekday in range
 // the broker does not list is a holiday; the calendar covers through the end asked for only when the broker
 // answered that far, and through its last listed day otherwise.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors/errors';
 import { LocalDateSchema, LocalTimeSchema, MarketCalendarSchema, MarketIdSchema, type ExchangeCalendar } from './trading-calendar';
 

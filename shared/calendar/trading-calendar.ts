@@ -1,7 +1,7 @@
 // Trading calendars: when a market is open and when its current session started. Sessions are [open, close)
 // in the market's local time, never overlap, and are found from a bounded per-day cache without Intl on a hit.
 // An exchange calendar covers days through a stated date; a day past it is closed (fail closed), never guessed.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../errors/errors';
 import { parseOrThrow } from '../errors/zod-issues';
 

@@ -1,6 +1,6 @@
 // Environment configuration: one validated document per environment, read by the CDK app, the handlers
 // and the local runtime alike. Risk limits here are the defaults; per-account overrides live in the table.
-import { z } from 'zod';
+import * as z from 'zod';
 import { intentFloodIssue, RiskLimitsSchema, type RiskLimits } from '../risk/limits';
 import { AccountIdSchema } from '../events/ids';
 import { BreakerConfigSchema, resolveBreakerConfig } from '../breaker/breaker-config';

@@ -3,7 +3,7 @@
 // Opsgenie events endpoint subscribed to the topic) and optionally one Slack channel through AWS Chatbot.
 // Invariant: a webhook is HTTPS (a page carries account names and reasons), and a deployed environment that
 // trades (staging, prod) pages at least one of them.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const HttpsUrlSchema = z.url({ protocol: /^https$/, error: 'must be an https:// URL' });
 const EmailSchema = z.email({ error: 'must be an e-mail address' });

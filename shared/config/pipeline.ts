@@ -1,7 +1,7 @@
 // The deployment pipeline's configuration (`-c pipeline=<file.json>`): the Git connection it builds from, the
 // account and region it runs in, and each environment's account, region and what `cdk deploy` takes as context.
 // Invariant: staging and prod name their operators and someone to page, here or in environments.ts.
-import { z } from 'zod';
+import * as z from 'zod';
 import { loadEnvironmentConfig } from './environments';
 import { HttpsUrlSchema, MUST_PAGE, reachesSomeone } from './paging';
 import { OPEN_OPERATOR_ENVIRONMENTS } from '../operators/operator-config';

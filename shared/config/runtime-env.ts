@@ -1,6 +1,6 @@
 // Environment variables the functions read at cold start. The CDK app sets exactly these keys and the
 // local runtime builds the same values, so a missing or malformed one fails at start, not mid-trade.
-import { z } from 'zod';
+import * as z from 'zod';
 import { EnvironmentNameSchema } from './environments';
 import { OperatorPolicySchema, type OperatorPolicy } from '../operators/operator-config';
 import { parseOrThrow } from '../errors/zod-issues';

@@ -1,6 +1,6 @@
 // The dead-man switch's limits: how old the feed's heartbeat and the marks may be before open orders are
 // cancelled and a FEED_STALE breach starts the breaker. Every field has a default applied in code.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DeadManSwitchConfigSchema = z
   .object({

@@ -2,7 +2,7 @@
 // and how its answer is judged. A probe reads, never writes and never trades: each check exercises one real
 // dependency (configuration, the table, the broker, the control plane) and answers only its name, whether it
 // passed and, when it failed, why. Invariant: an answer that is not exactly a passed probe fails the deployment.
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const DEPLOY_STAGES = ['pre-traffic', 'post-traffic'] as const;
 export type DeployStage = (typeof DEPLOY_STAGES)[number];

@@ -1,5 +1,5 @@
 // Turns zod issues into field/rule pairs so every rejection names the field and the rule it broke.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError } from './errors';
 
 export const issuesOf = (error: z.ZodError, prefix = ''): { path: string; rule: string }[] =>

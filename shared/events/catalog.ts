@@ -1,6 +1,6 @@
 // The catalog of detail types: one place maps each versioned name to its schema, so producers, the bus
 // adapters, the route table and the handlers agree on what a name means.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   FillAppliedDetailSchema,
   OrderApprovedDetailSchema,

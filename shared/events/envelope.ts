@@ -1,6 +1,6 @@
 // The envelope every event carries: deterministic id, UTC time, correlation (the intent id follows an order
 // through every event), causation, account, strategy and producing component.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountIdSchema, StrategyIdSchema, UtcTimestampSchema, deterministicId } from './ids';
 
 export const PRODUCERS = ['feed', 'risk', 'order', 'reconciliation', 'operator', 'breaker', 'dead-man-switch'] as const;

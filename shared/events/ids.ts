@@ -1,7 +1,7 @@
 // Identifier schemas and deterministic id derivation. Ids are derived from their inputs (never random)
 // so a replayed message produces the same ids and every consumer can dedupe on them.
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Intent ids double as the broker's client order id, which Alpaca caps at 48 characters. */
 export const IntentIdSchema = z

@@ -1,7 +1,7 @@
 // Market-data contracts: MarketSourceSwitched says the feed changed the source its marks come from, or that
 // it has none left (`to` null: it writes no marks until a source is healthy again). One event per switch;
 // its ids derive from the feed, the switch and its time, so a replayed switch is the same event.
-import { z } from 'zod';
+import * as z from 'zod';
 import { utcNow } from '../time/utc';
 import { buildMeta, MetaSchema } from './envelope';
 import { deterministicId, UtcTimestampSchema } from './ids';

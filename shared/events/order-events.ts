@@ -1,6 +1,6 @@
 // Order-path event contracts: the intent a strategy raises and what risk, order and reconciliation say
 // about it. Detail types are versioned (`Name.vN`); a breaking change adds a new version beside the old.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DecimalStringSchema, PositiveDecimalStringSchema } from '../money/decimal';
 import { MetaSchema } from './envelope';
 import { IntentIdSchema, SymbolSchema, UtcTimestampSchema } from './ids';

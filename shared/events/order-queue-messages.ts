@@ -2,7 +2,7 @@
 // Each message names its type, so one consumer dispatches them; the envelope (meta) is the same as on the
 // bus. Broker updates and cancels share the account#symbol group with the order they concern, so the
 // order function sees a symbol's submissions, updates and cancels in the order they were queued.
-import { z } from 'zod';
+import * as z from 'zod';
 import { DecimalStringSchema, PositiveDecimalStringSchema } from '../money/decimal';
 import { BROKER_ORDER_STATUSES } from '../broker/broker-order';
 import { isoToEpochMs } from '../time/iso-time';

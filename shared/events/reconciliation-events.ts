@@ -1,6 +1,6 @@
 // Reconciliation contracts: the broker is the source of truth, so a run reports every break it finds and
 // a broker it cannot reach is itself a break (never read as "flat").
-import { z } from 'zod';
+import * as z from 'zod';
 import { DecimalStringSchema } from '../money/decimal';
 import { MetaSchema } from './envelope';
 import { IntentIdSchema, SymbolSchema } from './ids';

@@ -2,7 +2,7 @@
 // a strategy's intent rate or the feed's age reached its breaker threshold. The breach id is stable for one
 // incident (kind, account and session or episode), so the breaker, whose executions are named after it,
 // starts once however many reports of the same breach arrive.
-import { z } from 'zod';
+import * as z from 'zod';
 import { compactUtcMinute } from '../time/utc';
 import { DecimalStringSchema } from '../money/decimal';
 import { breachIdOf } from './breach-id';

@@ -1,7 +1,7 @@
 // The execution throttle's trip as an event: the risk function records the trip in its decision's write and
 // publishes this with the decision, and the route table takes it to the breaker function, which pages
 // on-call (the risk function has no pager). It halts nothing: the trip already disabled its scope.
-import { z } from 'zod';
+import * as z from 'zod';
 import { MetaSchema } from './envelope';
 import { AccountIdSchema, StrategyIdSchema, UtcTimestampSchema } from './ids';
 

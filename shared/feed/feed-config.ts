@@ -1,7 +1,7 @@
 // The feed's configuration: validation limits, source failover, conflation and heartbeat periods, intent
 // publishing bounds, strategy isolation, the lease, readiness and the reference-data refresh. Every field has a
 // default; an environment overrides what it needs.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SymbolSchema } from '../events/ids';
 import { PositiveDecimalStringSchema } from '../money/decimal';
 

@@ -2,7 +2,7 @@
 // a bad value before the feed's next refresh replaces it. The document is validated whole before anything is
 // written (each symbol a ticker, ADV a positive decimal, sector one of the known sectors) and the load is audited
 // for every account of the environment, since the reference item is shared by all of them.
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditEntry, type AuditEntry } from '../audit/audit-entry';
 import { parseOrThrow } from '../errors/zod-issues';
 import { SymbolSchema } from '../events/ids';

@@ -1,7 +1,7 @@
 // The operator's sector document (reference/sectors.json): symbol → sector, from the closed list in
 // shared/market/sectors.ts. Read once when the feed task starts; invariant: a document that does not parse is
 // refused whole, each offending symbol named with its rule, so no refresh ever writes a misspelt sector.
-import { z } from 'zod';
+import * as z from 'zod';
 import { SymbolSchema } from '../events/ids';
 import { InvalidInputError } from '../errors/errors';
 import { issuesOf } from '../errors/zod-issues';

@@ -7,7 +7,7 @@
 // step's outcome is reported and a failed step is never reported done (fail closed). Release never goes
 // straight to ACTIVE: it moves KILLED → HALTED and marks the activation released in one transaction, and
 // hands recovery to the breaker's state machine.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountIdSchema } from '../events/ids';
 import { parseOrThrow } from '../errors/zod-issues';
 import { valueLedger, type LedgerTotals, type PositionValuation } from '../ledger/valuation';

@@ -5,7 +5,7 @@
 // finishes the cancels a first attempt left); the risk function denies a disabled strategy's intents
 // (STRATEGY_DISABLED), the order function's submission gate blocks its approved orders not yet sent, and the
 // feed's strategy host stops calling it.
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { auditEntry } from '../audit/audit-entry';
 import { parseOrThrow } from '../errors/zod-issues';
 import { StrategyIdSchema } from '../events/ids';

@@ -1,7 +1,7 @@
 // The sectors the sector-concentration control groups symbols by: one closed list, shared by the operator's
 // reference document (reference/sectors.json) and the local session's reference data, so both name them alike.
 // Invariant: `UNCLASSIFIED` (the pool of symbols without a sector) is not on the list, so no symbol joins it by name.
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The eleven GICS sectors, under the names the system used first, plus two groups GICS leaves out: `INDEX`

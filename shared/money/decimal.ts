@@ -1,7 +1,7 @@
 // Exact decimal arithmetic for prices, quantities, cash and P&L. Values travel as canonical decimal
 // strings (never JS numbers) and are computed with decimal.js, so no binary floating point touches money.
 import DecimalJs from 'decimal.js';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A private decimal.js constructor so global configuration elsewhere cannot change our rounding. */
 export const Decimal = DecimalJs.clone({ precision: 60, rounding: DecimalJs.ROUND_HALF_EVEN, toExpNeg: -40, toExpPos: 60 });

@@ -2,7 +2,7 @@
 // something the caller cannot pick (a per-person IAM role, an IAM user, an IAM Identity Center user, or locally
 // a plain name), each with the actions it may take. Invariants: no person is listed twice; staging and prod
 // always list their people (only local and dev may leave the list out, which lets any person act).
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One permission per door, so a team can give the kill button widely and the release narrowly. */
 export const OPERATOR_ACTIONS = ['kill', 'release', 'approve', 'reenable', 'flatten', 'arm', 'status', 'strategy', 'limits', 'reference'] as const;

@@ -2,7 +2,7 @@
 // decisions, alarms or retries report the same breach, it runs once (Step Functions refuses a second
 // execution of the same name with ExecutionAlreadyExists; the local adapter refuses it the same way).
 // A trip is the execution's input: what broke, on which account, when, and for a release who was involved.
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountIdSchema, UtcTimestampSchema } from '../events/ids';
 
 /** RELEASE: not a trip but a kill-switch release handing the account to the recovery part (mode 'recovery'). */

@@ -3,7 +3,7 @@
 // and its pending approval. Invariants: the newest execution owns the record (a start replaces an older
 // one; a later stage is written only by the owner); the bookkeeping is written after the halt and never
 // gates it.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditEntry } from '../audit/audit-entry';
 
 /**

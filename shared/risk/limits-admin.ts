@@ -3,7 +3,7 @@
 // defaults against the full limits schema and its cross-field rules, so an override the risk function would
 // refuse (every intent denied LIMITS_INVALID) is never stored. Every change is audited (who, why, before and
 // after) in the same write, conditional on the version the person read.
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditEntry } from '../audit/audit-entry';
 import { InvalidInputError } from '../errors/errors';
 import { issuesOf, parseOrThrow } from '../errors/zod-issues';

@@ -1,7 +1,7 @@
 // The risk limits document: every pre-trade control's parameters, validated with zod. Defaults per
 // environment live in shared/config/environments.ts; a per-account override (table item LIMITS) may replace
 // any top-level section. An override that does not validate denies every order (LIMITS_INVALID).
-import { z } from 'zod';
+import * as z from 'zod';
 import { DecimalStringSchema, PositiveDecimalStringSchema, dec } from '../money/decimal';
 import * as fx from '../money/fixed';
 import type { Fixed } from '../money/fixed';

@@ -4,7 +4,7 @@
 // person taken from the caller's identity. Invariants: only a scope disabled now is re-enabled; the person
 // who lifted the scope's previous trip may not lift the next one (strategies have no owner in the
 // configuration, so a strategy that keeps tripping gets a second person's look every other time).
-import { z } from 'zod';
+import * as z from 'zod';
 import { auditEntry } from '../audit/audit-entry';
 import { AccountIdSchema, StrategyIdSchema } from '../events/ids';
 import { parseOrThrow } from '../errors/zod-issues';

@@ -1,6 +1,6 @@
 // A strategy's switch as stored and read: ENABLED or DISABLED with who changed it, why and when. A strategy
 // never switched has no switch (ENABLED); a stored switch that is unreadable reads as DISABLED (fail closed).
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const STRATEGY_SWITCH_STATUSES = ['ENABLED', 'DISABLED'] as const;
 export const StrategySwitchStatusSchema = z.enum(STRATEGY_SWITCH_STATUSES);

@@ -1,7 +1,7 @@
 // The strategy plug-in interface. A strategy sees market ticks and proposes orders; it never talks to the
 // broker or the queue. Its proposals are untrusted: the host validates them and every one becomes an intent
 // that must pass the risk function like any other.
-import { z } from 'zod';
+import * as z from 'zod';
 import { PositiveDecimalStringSchema } from '../money/decimal';
 import { SymbolSchema } from '../events/ids';
 import { OrderTypeSchema, SideSchema, TimeInForceSchema } from '../events/order-events';

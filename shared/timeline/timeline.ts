@@ -2,7 +2,7 @@
 // period of at most seven days, oldest first, capped so one request cannot read without end; as JSON for a
 // program and as Markdown for the write-up. Reads through the AuditLog port only. Invariant: every entry
 // returned is the account's (an order id of another account yields nothing).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { AuditLog } from '../ports/audit-log';
 import { MAX_AUDIT_PAGE } from '../ports/audit-log';
 import type { AuditEntry } from '../audit/audit-entry';

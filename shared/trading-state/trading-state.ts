@@ -1,7 +1,7 @@
 // Trading states and what each allows for a new order. ACTIVE: everything; WARNING: sizes scaled down;
 // REDUCING: only orders that reduce the position; HALTED: no new orders (cancels allowed); KILLED: only
 // cancels, left only by a person's release. Anything unrecognised denies (fail closed).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DenialReason } from '../reasons/denial-reasons';
 
 export const TradingStateSchema = z.enum(['ACTIVE', 'WARNING', 'REDUCING', 'HALTED', 'KILLED']);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionAssets, importEnvironment, type AssetManifest, type FunctionAsset, type SynthesizedTemplate } from '../../bench/bundles/assets';
 import { bundleReport, importOnce, LIMITS, median, overLimits, type BundleFigures } from '../../bench/bundles/measure';
 import { createTradingStack } from '../../infra/app';
+import { BUNDLE_FILE, buildFunctionBundle } from '../../infra/function-bundle';
 import { FUNCTION_NAMES, type FunctionName } from '../../shared/routing/routes';
 import { fastApp } from '../infra/synth';
 
@@ -130,5 +131,24 @@ describe('the report', () => {
     expect(median([5, 1, 3])).toBe(3);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(() => median([])).toThrow();
+  });
+});
+
+describe('the floor', () => {
+  let dir = '';
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('bundles the SDK clients and Powertools alone into a module that imports without connecting anywhere', { timeout: 60_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'bench-floor-'));
+    await buildFunctionBundle(join('bench', 'bundles', 'floor-entry.ts'), dir);
+    const env = { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1', POWERTOOLS_SERVICE_NAME: 'floor' };
+    const sample = importOnce(join(dir, BUNDLE_FILE), env, dir);
+    expect(sample.handler).toBe('function');
+    expect(sample.network).toEqual([]);
+    // The clients and utilities, with none of this repository's code (a plugin's stand-in is named by its namespace).
+    const sources = (JSON.parse(readFileSync(join(dir, `${BUNDLE_FILE}.map`), 'utf8')) as { sources: string[] }).sources;
+    expect(sources.filter((s) => !s.includes('node_modules/') && !/^[a-z-]+:/.test(s) && !s.endsWith('floor-entry.ts'))).toEqual([]);
+    expect(sources.some((s) => s.includes('@aws-sdk/client-dynamodb/'))).toBe(true);
+    expect(sources.some((s) => s.includes('@aws-lambda-powertools/tracer/'))).toBe(true);
   });
 });

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BREAKER_TRANSITIONS } from '../../shared/breaker/breaker-tasks';
 import { TRADABLE_STATES, TradingStateSchema } from '../../shared/trading-state/trading-state';
 

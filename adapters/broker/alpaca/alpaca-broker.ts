@@ -2,7 +2,7 @@
 // start in any 60-second window; every failure is a BrokerCallError whose outcome errs towards `ambiguous`
 // (a submit is only `refused` when no attempt of it could have taken effect); credentials go into request
 // headers and nowhere else — never into a message, a cause, or a redirect to another host.
-import { z } from 'zod';
+import * as z from 'zod';
 import type {
   BrokerAccount,
   BrokerFill,

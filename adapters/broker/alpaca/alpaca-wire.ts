@@ -14,7 +14,7 @@ import type {
   BrokerUpdate,
   UnrepresentableBrokerOrder,
 } from '../../../shared/broker/broker-order';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import { DecimalStringSchema } from '../../../shared/money/decimal';
 import { isoToEpochMs } from '../../../shared/time/iso-time';

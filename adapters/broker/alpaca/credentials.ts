@@ -3,7 +3,7 @@
 // variable or secret id, never the value.
 import { inspect } from 'node:util';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InfrastructureError } from '../../../shared/errors/errors';
 
 export type AlpacaCredentials = { readonly keyId: string; readonly secretKey: string };

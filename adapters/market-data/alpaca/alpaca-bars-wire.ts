@@ -2,7 +2,7 @@
 // bars: `{"bars": {"AAPL": [{"t", "o", "h", "l", "c", "v", "n", "vw"}, …]}, "next_page_token": "…" | null}`.
 // Invariants: a volume is taken only as a whole number of shares a JSON number holds exactly, a time only as
 // RFC-3339; anything else refuses the page, naming the symbol, the bar, the field and the rule.
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError } from '../../../shared/errors/errors';
 import type { DailyBar } from '../../../shared/ports/daily-volume-source';
 
