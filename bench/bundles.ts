@@ -3,7 +3,8 @@
 // median time to import it in fresh Node 22 processes, against the limits (bench/bundles/measure.ts). Exits 1
 // naming each function over a limit, or when a module connects anywhere at import or exports no handler. The `floor`
 // row is the same figures for the SDK clients and Powertools utilities alone (bench/bundles/floor-entry.ts), measured
-// in the same rounds: what no function can go below while it uses them.
+// in the same rounds: what no function can go below while it uses them; `x floor` (`timesFloor` in the JSON) is each
+// function's bytes and import time as multiples of it.
 import { mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { BUNDLE_FILE, buildFunctionBundle, RUNTIME_PROVIDED } from '../infra/function-bundle';
 import type { FunctionName } from '../shared/routing/routes';
 import { functionAssets, importEnvironment } from './bundles/assets';
-import { bundleReport, DEFAULT_RUNS, importOnce, median } from './bundles/measure';
+import { bundleReport, DEFAULT_RUNS, floorFigures, importOnce, timesFloor } from './bundles/measure';
 import { synthesize } from './bundles/synth';
 
 const { values } = parseArgs({
@@ -59,13 +60,16 @@ try {
     floorSamples.push(importOnce(join(floorRoot, BUNDLE_FILE), floorEnvironment, floorRoot).importMs);
   }
 
-  const floor = { bytes: statSync(join(floorRoot, BUNDLE_FILE)).size, importMs: Math.round(median(floorSamples) * 10) / 10, samplesMs: floorSamples.map((ms) => Math.round(ms * 10) / 10) };
-  const report = { ...bundleReport(sizes, samples), floor };
-  console.log(`\n${'function'.padEnd(16)} ${'bytes'.padStart(9)} ${'importMs'.padStart(9)}  samples (ms)`);
+  const floor = floorFigures(statSync(join(floorRoot, BUNDLE_FILE)).size, floorSamples);
+  const functionsReport = bundleReport(sizes, samples);
+  const report = { ...functionsReport, floor, timesFloor: timesFloor(functionsReport.functions, floor) };
+  console.log(`\n${'function'.padEnd(16)} ${'bytes'.padStart(9)} ${'importMs'.padStart(9)} ${'x floor'.padStart(11)}  samples (ms)`);
   for (const [name, figures] of Object.entries(report.functions)) {
-    console.log(`${name.padEnd(16)} ${String(figures.bytes).padStart(9)} ${figures.importMs.toFixed(1).padStart(9)}  ${figures.samplesMs.join(' ')}`);
+    const ratio = report.timesFloor[name];
+    const multiples = `${ratio?.bytes.toFixed(2)}/${ratio?.importMs.toFixed(2)}`;
+    console.log(`${name.padEnd(16)} ${String(figures.bytes).padStart(9)} ${figures.importMs.toFixed(1).padStart(9)} ${multiples.padStart(11)}  ${figures.samplesMs.join(' ')}`);
   }
-  console.log(`${'floor'.padEnd(16)} ${String(floor.bytes).padStart(9)} ${floor.importMs.toFixed(1).padStart(9)}  ${floor.samplesMs.join(' ')}  (SDK clients and Powertools alone)`);
+  console.log(`${'floor'.padEnd(16)} ${String(floor.bytes).padStart(9)} ${floor.importMs.toFixed(1).padStart(9)} ${''.padStart(11)}  ${floor.samplesMs.join(' ')}  (SDK clients and Powertools alone)`);
   console.log(`${'total'.padEnd(16)} ${String(report.total.bytes).padStart(9)} ${report.total.importMs.toFixed(1).padStart(9)}`);
   console.log(`limits: ${report.limits.bytes} bytes, ${report.limits.importMs} ms per function (median of ${report.runs} fresh Node ${report.node} processes)`);
   if (values.json) writeFileSync(values.json, `${JSON.stringify(report, null, 2)}\n`);

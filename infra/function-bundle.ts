@@ -63,7 +63,7 @@ export const zodStubs: Plugin = {
 
 /**
  * esbuild shakes zod only when it is imported as a namespace (`import * as z from 'zod'`, the form this repository
- * uses): a named `z` import is zod's namespace re-exported, which esbuild keeps whole, about 90 KB more a bundle.
+ * uses): a named `z` import is zod's namespace re-exported, which esbuild keeps whole, about 80 KB more a bundle.
  * Powertools' parser schemas import the named `z`; their import is rewritten to the namespace form, which binds
  * the same module's exports.
  */
@@ -84,7 +84,7 @@ export const zodNamespaceImports: Plugin = {
 /**
  * What the SDK clients look for credentials with in a function. The SDK's default chain tries the environment,
  * then SSO, shared config files, a credential process, a web identity token, the container endpoint and
- * instance metadata, and bundles them all (with the STS, SSO and sign-in clients they call): about 90 KB a
+ * instance metadata, and bundles them all (with the STS, SSO and sign-in clients they call): about 120 KB a
  * function. Lambda puts the execution role's credentials in the environment; the container credentials endpoint
  * is kept for runtimes that serve them that way. The chain keeps the SDK's caching and early refresh; anything
  * else fails with an error saying which sources a bundled function reads.

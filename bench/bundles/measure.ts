@@ -97,3 +97,18 @@ export const bundleReport = (sizes: Readonly<Record<FunctionName, number>>, samp
     overLimit: overLimits(functions),
   };
 };
+
+/** The figures of the floor bundle (the dependencies alone), from its size and its import times. */
+export const floorFigures = (bytes: number, samples: readonly number[]): BundleFigures => {
+  const samplesMs = samples.map(round);
+  return { bytes, importMs: round(median(samplesMs)), samplesMs };
+};
+
+/** Each function's bytes and import time as multiples of the floor's, measured in the same rounds (two decimals). */
+export const timesFloor = (functions: Readonly<Record<string, BundleFigures>>, floor: BundleFigures): Record<string, { bytes: number; importMs: number }> =>
+  Object.fromEntries(
+    Object.entries(functions).map(([name, figures]) => [
+      name,
+      { bytes: Math.round((figures.bytes / floor.bytes) * 100) / 100, importMs: Math.round((figures.importMs / floor.importMs) * 100) / 100 },
+    ]),
+  );
