@@ -166,9 +166,14 @@ export interface TypeDigest {
 }
 
 /** Item count and content hash of every item type in the table. */
-export const digestTable = async (client: DynamoDBClient, tableName: string): Promise<Record<string, TypeDigest>> => {
+export const digestTable = (client: DynamoDBClient, tableName: string): Promise<Record<string, TypeDigest>> => digestItems(scanItems(client, tableName));
+
+/** Item count and content hash of every item type in an export file. */
+export const digestExport = (file: string): Promise<Record<string, TypeDigest>> => digestItems(readExport(file));
+
+const digestItems = async (items: AsyncIterable<Item>): Promise<Record<string, TypeDigest>> => {
   const hashes = new Map<string, string[]>();
-  for await (const item of scanItems(client, tableName)) {
+  for await (const item of items) {
     const type = itemTypeOf(item);
     const list = hashes.get(type) ?? [];
     list.push(sha256(JSON.stringify(canonical(item))));

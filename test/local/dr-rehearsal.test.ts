@@ -1,5 +1,5 @@
 // The restore rehearsal runs in the suite: a short session's table is exported, restored into a new table, found
-// equal item type by item type, and reconciles clean against that session's broker. Times are reported by
+// equal to the export item type by item type, and reconciles clean against that session's broker. Times are reported by
 // `npm run dr:rehearse`, never asserted here.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

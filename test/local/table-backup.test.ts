@@ -8,7 +8,7 @@ import { DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/cli
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTradingTable } from '../../adapters/dynamodb/table-bootstrap';
 import { localDynamoClientConfig } from '../../local/dynamodb-local';
-import { digestDifferences, digestTable, exportTable, itemTypeOf, restoreTable, scanItems, type Item } from '../../local/table-backup';
+import { digestDifferences, digestExport, digestTable, exportTable, itemTypeOf, restoreTable, scanItems, type Item } from '../../local/table-backup';
 
 const client = new DynamoDBClient(localDynamoClientConfig(inject('dynamoEndpoint')));
 const name = (label: string) => `backup-${label}-${randomBytes(3).toString('hex')}`;
@@ -57,6 +57,20 @@ describe('table export and restore', () => {
     const normal = (items: Item[]) => items.map((i) => (i.tags?.SS ? { ...i, tags: { SS: [...i.tags.SS].sort() } } : i)).sort((a, b) => key(a).localeCompare(key(b)));
     expect(normal(back)).toEqual(normal([...ITEMS]));
     expect(digestDifferences(await digestTable(client, source), await digestTable(client, restored))).toEqual([]);
+    // The export file digests as the table it was read from and the table restored from it.
+    expect(await digestExport(file)).toEqual(await digestTable(client, restored));
+  });
+
+  it('judges a restore against its export, not against a source table that moved on after it', async () => {
+    const source = await tableWith(ITEMS);
+    const file = join(dir, `${source}-moved-on.jsonl`);
+    await exportTable(client, source, file);
+    const restored = name('restored-moved-on');
+    tables.push(restored);
+    await restoreTable(client, file, restored);
+    await client.send(new PutItemCommand({ TableName: source, Item: { ...(ITEMS[0] as Item), filledQuantity: { S: '9' } } }));
+    expect(digestDifferences(await digestExport(file), await digestTable(client, restored))).toEqual([]);
+    expect(digestDifferences(await digestExport(file), await digestTable(client, source))).toEqual(['ACCOUNT/ORDER: 1 items, content differs']);
   });
 
   it('names the item type whose content differs between two tables (the comparison itself can fail)', async () => {
