@@ -12,7 +12,7 @@ import { parseArgs } from 'node:util';
 import { BUNDLE_FILE, buildFunctionBundle, RUNTIME_PROVIDED } from '../infra/function-bundle';
 import type { FunctionName } from '../shared/routing/routes';
 import { functionAssets, importEnvironment } from './bundles/assets';
-import { bundleReport, DEFAULT_RUNS, floorFigures, importOnce, timesFloor } from './bundles/measure';
+import { bundleFigures, bundleReport, DEFAULT_RUNS, importOnce, timesFloor } from './bundles/measure';
 import { synthesize } from './bundles/synth';
 
 const { values } = parseArgs({
@@ -60,7 +60,7 @@ try {
     floorSamples.push(importOnce(join(floorRoot, BUNDLE_FILE), floorEnvironment, floorRoot).importMs);
   }
 
-  const floor = floorFigures(statSync(join(floorRoot, BUNDLE_FILE)).size, floorSamples);
+  const floor = bundleFigures(statSync(join(floorRoot, BUNDLE_FILE)).size, floorSamples);
   const functionsReport = bundleReport(sizes, samples);
   const report = { ...functionsReport, floor, timesFloor: timesFloor(functionsReport.functions, floor) };
   console.log(`\n${'function'.padEnd(16)} ${'bytes'.padStart(9)} ${'importMs'.padStart(9)} ${'x floor'.padStart(11)}  samples (ms)`);

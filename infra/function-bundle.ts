@@ -94,8 +94,7 @@ import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { fromHttp } from '@aws-sdk/credential-provider-http';
 import { CredentialsProviderError } from '@smithy/core/config';
 import { memoizeChain } from './runtime/memoize-chain.js';
-export const credentialsWillNeedRefresh = (credentials) => credentials?.expiration !== undefined;
-export const credentialsTreatedAsExpired = (credentials) =>
+const credentialsTreatedAsExpired = (credentials) =>
   credentials?.expiration !== undefined && credentials.expiration.getTime() - Date.now() < 300000;
 const fromContainer = (init) => async () => {
   if (!process.env.AWS_CONTAINER_CREDENTIALS_FULL_URI && !process.env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {

@@ -78,15 +78,16 @@ export const overLimits = (functions: Readonly<Record<string, BundleFigures>>, l
     ...(figures.importMs > limits.importMs ? [`${name}: importMs ${figures.importMs} > ${limits.importMs}`] : []),
   ]);
 
+/** One bundle's figures (a function's, the floor's) from its size and its import times. */
+export const bundleFigures = (bytes: number, samples: readonly number[]): BundleFigures => {
+  const samplesMs = samples.map(round);
+  return { bytes, importMs: round(median(samplesMs)), samplesMs };
+};
+
 /** The report of every function's figures: `samples` are each function's import times, one per fresh process. */
 export const bundleReport = (sizes: Readonly<Record<FunctionName, number>>, samples: Readonly<Record<FunctionName, readonly number[]>>, node = process.versions.node): BundleReport => {
   const names = Object.keys(sizes) as FunctionName[];
-  const functions = Object.fromEntries(
-    names.map((name) => {
-      const samplesMs = (samples[name] ?? []).map(round);
-      return [name, { bytes: sizes[name], importMs: round(median(samplesMs)), samplesMs }];
-    }),
-  ) as Record<FunctionName, BundleFigures>;
+  const functions = Object.fromEntries(names.map((name) => [name, bundleFigures(sizes[name], samples[name] ?? [])])) as Record<FunctionName, BundleFigures>;
   const all = Object.values(functions);
   return {
     node,
@@ -96,12 +97,6 @@ export const bundleReport = (sizes: Readonly<Record<FunctionName, number>>, samp
     total: { bytes: all.reduce((sum, f) => sum + f.bytes, 0), importMs: round(all.reduce((sum, f) => sum + f.importMs, 0)) },
     overLimit: overLimits(functions),
   };
-};
-
-/** The figures of the floor bundle (the dependencies alone), from its size and its import times. */
-export const floorFigures = (bytes: number, samples: readonly number[]): BundleFigures => {
-  const samplesMs = samples.map(round);
-  return { bytes, importMs: round(median(samplesMs)), samplesMs };
 };
 
 /** Each function's bytes and import time as multiples of the floor's, measured in the same rounds (two decimals). */

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { functionAssets, importEnvironment, type AssetManifest, type FunctionAsset, type SynthesizedTemplate } from '../../bench/bundles/assets';
-import { bundleReport, floorFigures, importOnce, LIMITS, median, overLimits, timesFloor, type BundleFigures } from '../../bench/bundles/measure';
+import { bundleFigures, bundleReport, importOnce, LIMITS, median, overLimits, timesFloor, type BundleFigures } from '../../bench/bundles/measure';
 import { createTradingStack } from '../../infra/app';
 import { BUNDLE_FILE, buildFunctionBundle } from '../../infra/function-bundle';
 import { FUNCTION_NAMES, type FunctionName } from '../../shared/routing/routes';
@@ -128,7 +128,7 @@ describe('the report', () => {
   });
 
   it("gives each function's bytes and import time as multiples of the floor's", () => {
-    const floor = floorFigures(200_000, [41.04, 39.96, 40]);
+    const floor = bundleFigures(200_000, [41.04, 39.96, 40]);
     expect(floor).toEqual({ bytes: 200_000, importMs: 40, samplesMs: [41, 40, 40] });
     const functions = { risk: { bytes: 450_000, importMs: 90, samplesMs: [] }, order: { bytes: 200_000, importMs: 30, samplesMs: [] } };
     expect(timesFloor(functions, floor)).toEqual({ risk: { bytes: 2.25, importMs: 2.25 }, order: { bytes: 1, importMs: 0.75 } });
