@@ -87,8 +87,8 @@ const rehearseOn = async (w: SessionWiring, options: RehearsalOptions): Promise<
   try {
     const restored = await timed(() => restoreTable(w.ddb, file, restoredTable));
     options.onProgress?.(`restored ${restored.value.items} items into ${restoredTable} in ${restored.ms} ms`);
-    // The restore is judged against what was exported, as a point-in-time restore is: the source table may take a
-    // write after its export (the session's last scheduled work), which the report names but does not count.
+    // The restore is judged against what was exported, as a point-in-time restore is: a live source table may take
+    // writes after its export, which the report names but does not count.
     const compared = await timed(async () => {
       const [exportedItems, copy, source] = await Promise.all([digestExport(file), digestTable(w.ddb, restoredTable), digestTable(w.ddb, w.tableName)]);
       return { itemTypes: exportedItems, differences: digestDifferences(exportedItems, copy), sourceChangedSinceExport: digestDifferences(exportedItems, source) };

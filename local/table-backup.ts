@@ -1,7 +1,8 @@
 // Export and restore of a trading table for the restore rehearsal: a consistent, paginated Scan written as JSON
 // Lines in the DYNAMODB_JSON form of DynamoDB's export to S3 (one {"Item": …} per line, binary as base64), a
 // restore into a new table of the same definition by BatchWriteItem (unprocessed items retried), and a digest per
-// item type to compare two tables. Invariant: an item is written back exactly as it was read.
+// item type to compare two tables. Invariant: an item is written back exactly as it was read; numbers are compared by
+// value, since DynamoDB may store a number's text differently from how it was written.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -9,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteItemCommand, DescribeTableCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
 import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
+import { dec, toDecimalString } from '../shared/money/decimal';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -148,13 +150,25 @@ export const itemTypeOf = (item: Item): string => {
   return /^[A-Za-z]/.test(sk) ? `${pk}/${sk.split('#')[0] ?? ''}` : pk;
 };
 
-/** The value with object keys and set members sorted, so equal items serialize equally. */
+/**
+ * A number's text in one form (no exponent, no trailing zeros): an ADD on DynamoDB Local keeps the scale of its
+ * operands ("100.20") while a put of the same item stores "100.2", and the two are the same number.
+ */
+const canonicalNumber = (text: string): string => toDecimalString(dec(text));
+
+/** The value with object keys and set members sorted and numbers in one form, so equal items serialize equally. */
 const canonical = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(canonical);
   if (value instanceof Uint8Array) return base64(value);
   if (typeof value !== 'object' || value === null) return value;
   const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return Object.fromEntries(entries.map(([k, v]) => [k, ['SS', 'NS', 'BS'].includes(k) && Array.isArray(v) ? [...(canonical(v) as string[])].sort() : canonical(v)]));
+  return Object.fromEntries(
+    entries.map(([k, v]) => {
+      if (k === 'N' && typeof v === 'string') return [k, canonicalNumber(v)];
+      if (k === 'NS' && Array.isArray(v)) return [k, (v as string[]).map(canonicalNumber).sort()];
+      return [k, ['SS', 'BS'].includes(k) && Array.isArray(v) ? [...(canonical(v) as string[])].sort() : canonical(v)];
+    }),
+  );
 };
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
