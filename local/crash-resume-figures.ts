@@ -4,7 +4,7 @@ import { bookedFills } from './chaos-report';
 import type { LocalReport } from './report';
 import type { SessionWiring } from './session-wiring';
 
-export const crashResumeFigures = async (w: SessionWiring, restart: { booked: number; blocked: number } | undefined): Promise<NonNullable<LocalReport['crashResume']>> => ({
+export const crashResumeFigures = async (w: SessionWiring, restart: { booked: number; blocked: number; lostClaims: number } | undefined): Promise<NonNullable<LocalReport['crashResume']>> => ({
   resumed: restart !== undefined,
   settledAtStartup: restart ?? null,
   fills: { booked: await bookedFills(w), broker: w.broker.fills().length },

@@ -115,7 +115,10 @@ export const stopStaleDynamo = async (data: DataDir): Promise<void> => {
     return;
   }
   if (!command.includes(data.dynamoPath)) return;
-  process.kill(pid, 'SIGKILL');
+  // SIGTERM first: DynamoDB Local commits a transaction a moment after answering it; a shutdown finishes it.
+  process.kill(pid, 'SIGTERM');
+  for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+  if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
 };
 

@@ -1,6 +1,7 @@
 // Runs AWS's DynamoDB Local (in memory, shared DB; on disk with `dbPath`) as a child process for tests and `npm start`.
-// Invariants: start resolves only once ListTables answers; the JVM never outlives this Node process when it
-// exits (a SIGKILL of the process cannot be caught: local/data-dir.ts stops a JVM a killed run left behind).
+// Invariants: start resolves only once ListTables answers; when this Node process exits the JVM is told to shut
+// down, keeping what it acknowledged (a SIGKILL of the process cannot be caught: local/data-dir.ts stops a JVM a
+// killed run left behind).
 import type { ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
@@ -64,9 +65,10 @@ export const startDynamoDbLocal = async (options: { port?: number; dbPath?: stri
   const child = spawn({ port, sharedDb: true, stdio: 'pipe', detached: true, ...(options.dbPath !== undefined ? { path: options.dbPath } : {}) });
   const output = captureOutput(child);
 
-  // 'exit' handlers must be synchronous; SIGKILL is enough because the JVM holds no state worth flushing.
+  // 'exit' handlers must be synchronous. SIGTERM, not SIGKILL: DynamoDB Local commits a transaction a moment after
+  // it answers, so with -dbPath a SIGKILL can lose the last one acknowledged; the detached JVM finishes on its own.
   const killOnParentExit = () => {
-    child.kill('SIGKILL');
+    child.kill('SIGTERM');
   };
   process.once('exit', killOnParentExit);
 

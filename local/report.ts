@@ -183,7 +183,7 @@ export const LocalReportSchema = z.object({
   crashResume: z
     .object({
       resumed: z.boolean(),
-      settledAtStartup: z.object({ booked: z.number().int(), blocked: z.number().int() }).nullable(),
+      settledAtStartup: z.object({ booked: z.number().int(), blocked: z.number().int(), lostClaims: z.number().int() }).nullable(),
       fills: z.object({ booked: z.number().int(), broker: z.number().int() }),
       resubmittedIntents: z.number().int(),
     })

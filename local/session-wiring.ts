@@ -145,7 +145,7 @@ export interface SessionWiring extends LocalInfrastructure {
   /** The risk function's sweep of parked intents, as its schedule starts it: how many it decided. */
   sweepParked: () => Promise<number>;
   /** --resume: settles what the killed process left claimed or queued (before any trading; see settleAfterRestart). */
-  settleAfterRestart: () => Promise<{ booked: number; blocked: number }>;
+  settleAfterRestart: () => Promise<{ booked: number; blocked: number; lostClaims: number }>;
 }
 
 /** What every handler below is built on. */

@@ -129,7 +129,7 @@ const startWithDataDir = async (wiring: SessionWiring, options: SessionOptions) 
   const startup = await startPipeline(wiring, { resume: data?.resume === true });
   if (data && !data.resume) data.recordRun({ account: wiring.settings.account, seed: wiring.settings.seed });
   if (data && restart) {
-    options.onProgress?.(`resumed ${data.path}: ${restart.booked} claimed order(s) booked as the broker holds them, ${restart.blocked} never sent blocked; start-up reconciliation ${startup?.status ?? 'failed'}`);
+    options.onProgress?.(`resumed ${data.path}: ${restart.booked} order(s) booked as the broker holds them (${restart.lostClaims} of them PENDING: claims the table lost), ${restart.blocked} never sent blocked; start-up reconciliation ${startup?.status ?? 'failed'}`);
   }
   return { startup, restart };
 };

@@ -239,22 +239,29 @@ export const settleInFlightOrders = async (deps: OrderServiceDeps, account: stri
 
 /**
  * After a whole-process restart (the local run's --resume): every worker that held a lease and every queued
- * approval died with the process, so nothing is waited for. An order that was claimed (SUBMITTED, IN_FLIGHT)
- * is looked up at the broker by client order id and, when found, booked as the broker holds it. Anything not
- * at the broker is blocked APPROVAL_EXPIRED, never sent again: a PENDING order was never claimed (the claim
- * comes before any send), and its approval's message is gone with the queue; a claimed one that the broker
- * does not have never reached it (this is only safe where the venue's "not found" is final, as the simulated
- * venue's is once its process is dead). Its in-flight size is released; a strategy that still wants the trade
- * proposes it again and risk decides it afresh. Returns how many were booked and how many blocked.
+ * approval died with the process, so nothing is waited for. Every unsettled order (PENDING, SUBMITTED,
+ * IN_FLIGHT) is looked up at the broker by client order id and, when found, booked as the broker holds it: the
+ * broker is the source of truth, even for a PENDING order, whose claim a store that lost its last
+ * acknowledged write would have lost while the send went out. Anything not at the broker is blocked
+ * APPROVAL_EXPIRED, never sent again: its approval's message is gone with the queue, and a claimed one the
+ * broker does not have never reached it (this is only safe where the venue's "not found" is final, as the
+ * simulated venue's is once its process is dead). Its in-flight size is released; a strategy that still wants
+ * the trade proposes it again and risk decides it afresh. Returns how many were booked and how many blocked, and
+ * how many of the booked were PENDING (claims the table lost: a store that keeps what it acknowledged has none).
  */
-export const settleAfterRestart = async (deps: OrderServiceDeps, account: string, runId: string): Promise<{ booked: number; blocked: number }> => {
+export const settleAfterRestart = async (deps: OrderServiceDeps, account: string, runId: string): Promise<{ booked: number; blocked: number; lostClaims: number }> => {
   const unsettled = await deps.orderStore.listOrders(account, ['PENDING', 'SUBMITTED', 'IN_FLIGHT']);
-  const settled = { booked: 0, blocked: 0 };
+  const settled = { booked: 0, blocked: 0, lostClaims: 0 };
   for (const order of unsettled) {
     const { intentId } = order.intent;
     const ctx: OrderContext = { account, strategy: order.strategy, causationId: runId, actor: 'reconciliation' };
-    const found = order.status === 'PENDING' ? undefined : await queryBroker(deps, intentId);
+    const found = await queryBroker(deps, intentId);
     if (found) {
+      // The lost claim is recorded first: SUBMITTED is the only way out of PENDING to the broker's statuses.
+      if (order.status === 'PENDING') {
+        await recordLocalMove(deps, ctx, order, 'SUBMITTED', {}, { claimed: false });
+        settled.lostClaims++;
+      }
       await applyBrokerView(deps, ctx, intentId, { order: found });
       settled.booked++;
     } else {

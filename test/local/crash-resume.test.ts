@@ -1,5 +1,5 @@
 // A whole-process crash, end to end: `npm start -- --data-dir <dir>` is SIGKILLed mid-trading at a moment drawn
-// from its seed (its process group, then the detached DynamoDB Local JVM: the machine dies), and `--resume`
+// from its seed (its process group: the machine running the pipeline dies), its database is stopped, and `--resume`
 // must settle what was in flight at start-up and trade on, with no intent sent to the venue twice and every
 // venue fill booked exactly once across both runs (docs/reconciliation.md, Crash and resume).
 import { spawn } from 'node:child_process';
@@ -23,7 +23,12 @@ afterAll(() => {
 /** The kill point: 2 to 6 s after trading began, drawn from the seed (scrambled: small seeds draw alike), so a failure replays exactly. */
 const killAfterMs = (seed: number): number => 2000 + Math.floor(seededRandom(Math.imul(seed, 0x9e3779b1) >>> 0)() * 4000);
 
-/** Runs `npm start` with the arguments (in its own process group); kills the group and the JVM `killAfterMs` after trading began. */
+/**
+ * Runs `npm start` with the arguments (in its own process group); `killAfter` ms after trading began, SIGKILLs the
+ * group and stops the DynamoDB Local JVM with SIGTERM. The table stands in for DynamoDB, which keeps every write it
+ * acknowledged; DynamoDB Local commits a transaction a moment after answering it, and a SIGKILL within that moment loses
+ * it (a SIGTERM lets the commit finish), which no DynamoDB outage does.
+ */
 const start = (args: string[], killAfter?: number): Promise<{ code: number | null; signal: string | null; output: string }> =>
   new Promise((resolve) => {
     const child = spawn(process.execPath, [tsx, 'local/main.ts', ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -37,7 +42,7 @@ const start = (args: string[], killAfter?: number): Promise<{ code: number | nul
         const dir = args[args.indexOf('--data-dir') + 1] ?? '';
         const jvm = recordedDynamoPid(dir);
         process.kill(-(child.pid ?? 0), 'SIGKILL');
-        if (jvm !== undefined && isAlive(jvm)) process.kill(jvm, 'SIGKILL');
+        if (jvm !== undefined && isAlive(jvm)) process.kill(jvm, 'SIGTERM');
       }, killAfter);
     };
     child.stdout.on('data', onData);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { SimulatedBroker } from '../../../adapters/broker/simulated-broker';
 import { BrokerCallError } from '../../../shared/broker/broker-call-error';
 import { InvalidInputError, RetryLaterError } from '../../../shared/errors/errors';
-import { processApprovedOrder, settleInFlightOrders } from '../../../shared/order-service/submission';
+import { processApprovedOrder, settleAfterRestart, settleInFlightOrders } from '../../../shared/order-service/submission';
 import type { Broker } from '../../../shared/ports/broker';
 import { ACCOUNT, STRATEGY } from '../../support/fixtures';
 import { useOrderServiceFixture } from '../../support/order-service';
@@ -126,6 +126,21 @@ describe('order submission', () => {
     expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-9')).toMatchObject({ status: 'FILLED' });
     expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-10')).toMatchObject({ status: 'BLOCKED', reason: 'TRADING_KILLED', inFlight: '0' });
     expect(w.broker.submittedOrderCount()).toBe(1);
+  });
+
+  it('after a whole-process restart, books what the broker holds, even a PENDING order whose claim the table lost, and blocks the rest unsent', async () => {
+    await w.approve('t-12');
+    await w.approve('t-13');
+    await w.approve('t-14');
+    // t-12 reached the broker but its claim never became durable; t-13 was claimed and sent; t-14 went nowhere.
+    await f.stores.orderStore.claimForSubmission(ACCOUNT, 't-13', 'w-dead', f.clock.now(), 10_000);
+    for (const id of ['t-12', 't-13']) await w.broker.submitOrder({ clientOrderId: id, symbol: 'AAPL', side: 'buy', quantity: '10', orderType: 'market', timeInForce: 'day' });
+    await expect(settleAfterRestart(w.deps(), ACCOUNT, 'restart-1')).resolves.toEqual({ booked: 2, blocked: 1, lostClaims: 1 });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-12')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-13')).toMatchObject({ status: 'FILLED', filledQuantity: '10', inFlight: '0' });
+    expect(await f.stores.orderStore.getOrder(ACCOUNT, 't-14')).toMatchObject({ status: 'BLOCKED', reason: 'APPROVAL_EXPIRED', inFlight: '0' });
+    expect(await w.book()).toMatchObject({ quantity: '20', inFlightBuy: '0' });
+    expect(w.broker.submittedOrderCount()).toBe(2);
   });
 
   it('in REDUCING, passes the gate but blocks an order that would grow the position', async () => {
