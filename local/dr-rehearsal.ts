@@ -12,7 +12,7 @@ import type { DomainEvent } from '../shared/events/catalog';
 import { CollectingLog } from './collecting-log';
 import { runSession } from './session';
 import type { SessionWiring } from './session-wiring';
-import { digestDifferences, digestExport, digestTable, exportTable, restoreTable, type TypeDigest } from './table-backup';
+import { digestDifferences, digestExport, digestTable, exportTable, restoreTable, type TypeDigest } from '../adapters/dynamodb/table-backup';
 
 /** As the session's own reconciliation: the simulated venue never takes an order late. */
 const IN_FLIGHT_GRACE_MS = 2_000;

@@ -8,7 +8,7 @@ import { eventsInWindow, replayIntoSession, type ReplayOutcome } from '../../loc
 import type { LocalEvent } from '../../local/event-router';
 import { runSession } from '../../local/session';
 import type { SessionWiring } from '../../local/session-wiring';
-import { itemTypeOf, scanItems, type Item } from '../../local/table-backup';
+import { itemTypeOf, scanItems, type Item } from '../../adapters/dynamodb/table-backup';
 import { DETAIL_TYPES } from '../../shared/events/catalog';
 import { INTENT_MAX_WAIT_MS } from '../../shared/risk/decision-batch';
 import type { OrderRecord } from '../../shared/orders/order-record';

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createTradingTable } from '../../adapters/dynamodb/table-bootstrap';
-import { localDynamoClientConfig } from '../../local/dynamodb-local';
-import { digestDifferences, digestExport, digestTable, exportTable, itemTypeOf, restoreTable, scanItems, type Item } from '../../local/table-backup';
+import { createTradingTable } from '../../../adapters/dynamodb/table-bootstrap';
+import { localDynamoClientConfig } from '../../../local/dynamodb-local';
+import { digestDifferences, digestExport, digestTable, exportTable, itemTypeOf, restoreTable, scanItems, type Item } from '../../../adapters/dynamodb/table-backup';
 
 const client = new DynamoDBClient(localDynamoClientConfig(inject('dynamoEndpoint')));
 const name = (label: string) => `backup-${label}-${randomBytes(3).toString('hex')}`;

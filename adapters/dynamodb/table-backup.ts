@@ -9,8 +9,8 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteItemCommand, DescribeTableCommand, ScanCommand, type AttributeValue, type DynamoDBClient, type WriteRequest } from '@aws-sdk/client-dynamodb';
-import { createTradingTable } from '../adapters/dynamodb/table-bootstrap';
-import { dec, toDecimalString } from '../shared/money/decimal';
+import { createTradingTable } from './table-bootstrap';
+import { dec, toDecimalString } from '../../shared/money/decimal';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -173,6 +173,12 @@ const canonical = (value: unknown): unknown => {
 
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** An item's content hash: equal for equal items, whatever the order of their attributes and set members. */
+export const itemDigest = (item: Item): string => sha256(JSON.stringify(canonical(item)));
+
+/** An item's key as text, `pk|sk`, for naming it to a person. */
+export const itemKeyOf = (item: Item): string => `${item.pk?.S ?? '?'}|${item.sk?.S ?? ''}`;
+
 export interface TypeDigest {
   count: number;
   /** Over the items' own hashes, sorted: independent of scan order. */
@@ -190,7 +196,7 @@ const digestItems = async (items: AsyncIterable<Item>): Promise<Record<string, T
   for await (const item of items) {
     const type = itemTypeOf(item);
     const list = hashes.get(type) ?? [];
-    list.push(sha256(JSON.stringify(canonical(item))));
+    list.push(itemDigest(item));
     hashes.set(type, list);
   }
   return Object.fromEntries([...hashes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, list]) => [type, { count: list.length, sha256: sha256(list.sort().join('\n')) }]));
