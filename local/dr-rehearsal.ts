@@ -12,7 +12,8 @@ import type { DomainEvent } from '../shared/events/catalog';
 import { CollectingLog } from './collecting-log';
 import { runSession } from './session';
 import type { SessionWiring } from './session-wiring';
-import { digestDifferences, digestExport, digestTable, exportTable, restoreTable, type TypeDigest } from '../adapters/dynamodb/table-backup';
+import { digestExport, exportTable, readExport, restoreTable, type TypeDigest } from '../adapters/dynamodb/table-backup';
+import { compareItemSets, describeDifferences, tableSource, type ItemSource } from '../adapters/dynamodb/table-comparison';
 
 /** As the session's own reconciliation: the simulated venue never takes an order late. */
 const IN_FLIGHT_GRACE_MS = 2_000;
@@ -90,8 +91,17 @@ const rehearseOn = async (w: SessionWiring, options: RehearsalOptions): Promise<
     // The restore is judged against what was exported, as a point-in-time restore is: a live source table may take
     // writes after its export, which the report names but does not count.
     const compared = await timed(async () => {
-      const [exportedItems, copy, source] = await Promise.all([digestExport(file), digestTable(w.ddb, restoredTable), digestTable(w.ddb, w.tableName)]);
-      return { itemTypes: exportedItems, differences: digestDifferences(exportedItems, copy), sourceChangedSinceExport: digestDifferences(exportedItems, source) };
+      const exported: ItemSource = { name: `export ${file}`, items: () => readExport(file) };
+      const [itemTypes, copy, source] = await Promise.all([
+        digestExport(file),
+        compareItemSets(exported, tableSource(w.ddb, restoredTable)),
+        compareItemSets(exported, tableSource(w.ddb, w.tableName)),
+      ]);
+      return {
+        itemTypes,
+        differences: describeDifferences(copy, { left: 'the export', right: 'the restored table' }),
+        sourceChangedSinceExport: describeDifferences(source, { left: 'the export', right: 'the source table' }),
+      };
     });
     const reconciled = await timed(() => reconcileRestored(w, restoredTable));
     return {
@@ -141,7 +151,7 @@ export const formatRehearsal = (r: RehearsalReport): string =>
     `  session     ${seconds(r.session.ms)} to start, trade and drain: ${r.session.intents} intents, ${r.session.brokerOrders} broker orders, ${r.session.fills} fills (table ${r.session.tableName})`,
     `  export      ${r.export.items} items, ${r.export.bytes} bytes of DynamoDB JSON to ${r.export.file} in ${seconds(r.export.ms)}`,
     `  restore     ${r.restore.items} items into ${r.restore.tableName}: table created in ${seconds(r.restore.createMs)}, written in ${seconds(r.restore.writeMs)} (${r.restore.calls} BatchWriteItem calls, ${r.restore.retriedItems} items retried)`,
-    `  compare     ${Object.keys(r.compare.itemTypes).length} item types in ${seconds(r.compare.ms)}: ${r.compare.differences.length === 0 ? 'counts and content hashes equal to the export' : r.compare.differences.join('; ')}`,
+    `  compare     ${Object.keys(r.compare.itemTypes).length} item types in ${seconds(r.compare.ms)}: ${r.compare.differences.length === 0 ? 'every item equal to the export, key by key' : r.compare.differences.join('; ')}`,
     ...(r.compare.sourceChangedSinceExport.length > 0 ? [`              the source table moved on after its export: ${r.compare.sourceChangedSinceExport.join('; ')}`] : []),
     `  reconcile   the restored table against the session's broker in ${seconds(r.reconciliation.ms)}: ${r.reconciliation.status}${r.reconciliation.breaks.length ? ` (${r.reconciliation.breaks.join('; ')})` : ''}`,
     `  result      ${r.ok ? 'PASS' : 'FAIL'}`,

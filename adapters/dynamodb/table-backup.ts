@@ -1,8 +1,9 @@
 // Export and restore of a trading table for the restore rehearsal: a consistent, paginated Scan written as JSON
 // Lines in the DYNAMODB_JSON form of DynamoDB's export to S3 (one {"Item": …} per line, binary as base64), a
-// restore into a new table of the same definition by BatchWriteItem (unprocessed items retried), and a digest per
-// item type to compare two tables. Invariant: an item is written back exactly as it was read; numbers are compared by
-// value, since DynamoDB may store a number's text differently from how it was written.
+// restore into a new table of the same definition by BatchWriteItem (unprocessed items retried), each item's type,
+// key and content hash (compared item by item in table-comparison.ts), and a digest per item type of an export.
+// Invariant: an item is written back exactly as it was read; numbers hash by value, since DynamoDB may store a
+// number's text differently from how it was written.
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
@@ -185,9 +186,6 @@ export interface TypeDigest {
   sha256: string;
 }
 
-/** Item count and content hash of every item type in the table. */
-export const digestTable = (client: DynamoDBClient, tableName: string): Promise<Record<string, TypeDigest>> => digestItems(scanItems(client, tableName));
-
 /** Item count and content hash of every item type in an export file. */
 export const digestExport = (file: string): Promise<Record<string, TypeDigest>> => digestItems(readExport(file));
 
@@ -201,13 +199,3 @@ const digestItems = async (items: AsyncIterable<Item>): Promise<Record<string, T
   }
   return Object.fromEntries([...hashes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, list]) => [type, { count: list.length, sha256: sha256(list.sort().join('\n')) }]));
 };
-
-/** What differs between two digests, one line per item type (empty when they agree). */
-export const digestDifferences = (source: Record<string, TypeDigest>, restored: Record<string, TypeDigest>): string[] =>
-  [...new Set([...Object.keys(source), ...Object.keys(restored)])].sort().flatMap((type) => {
-    const a = source[type];
-    const b = restored[type];
-    if (!a || !b) return [`${type}: ${a ? 'missing from' : 'only in'} the restored table`];
-    if (a.count !== b.count) return [`${type}: ${a.count} items, ${b.count} restored`];
-    return a.sha256 === b.sha256 ? [] : [`${type}: ${a.count} items, content differs`];
-  });

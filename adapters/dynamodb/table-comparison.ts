@@ -1,72 +1,118 @@
-// Item by item comparison of the stack's table with a table restored from it, for the restore procedure's compare
-// step (docs/disaster-recovery.md): per item type, what each table holds, which items differ in content and which
-// only one of them holds, named by key. Invariants: it only reads (Scan); numbers compare by value; a table that
-// cannot be read fails the comparison, naming the table, and never reads as empty.
+// Item by item comparison of two sets of a trading table's items (the stack's table, a table restored from it, an
+// export): per item type, what each holds, which items differ in content and which only one of them holds, named
+// by key. The restore procedure's compare step (docs/disaster-recovery.md) and the restore rehearsal use it.
+// Invariants: it only reads; numbers compare by value; a source that cannot be read fails the comparison, naming
+// the source, and never reads as empty.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../../shared/errors/errors';
-import { itemDigest, itemKeyOf, itemTypeOf, scanItems } from './table-backup';
+import { itemDigest, itemKeyOf, itemTypeOf, scanItems, type Item } from './table-backup';
 
-export interface TypeComparison {
-  type: string;
-  /** Items of the type in the stack's table and in the restored one. */
-  table: number;
-  restored: number;
-  /** Keys (`pk|sk`) held by both tables with different content. */
-  changed: string[];
-  /** Keys only the stack's table holds: written after the restore point, or lost in the restore. */
-  onlyInTable: string[];
-  /** Keys only the restored table holds: deleted from the stack's table after the restore point. */
-  onlyInRestored: string[];
+/** One side of a comparison: its items and how to name it in an error. */
+export interface ItemSource {
+  name: string;
+  items: () => AsyncIterable<Item>;
 }
 
-export interface TableComparison {
-  table: string;
-  restored: string;
-  /** Every item type either table holds, by name. */
-  types: TypeComparison[];
-  /** No item differs, and neither table holds an item the other lacks. */
+export interface ItemSetComparison {
+  /** Every item type either side holds, by name. */
+  types: {
+    type: string;
+    /** Items of the type on each side. */
+    left: number;
+    right: number;
+    /** Keys (`pk|sk`) both sides hold with different content. */
+    changed: string[];
+    onlyLeft: string[];
+    onlyRight: string[];
+  }[];
+  /** No item differs, and neither side holds an item the other lacks. */
   equal: boolean;
 }
 
 type Digests = Map<string, { type: string; digest: string }>;
 
-/** Every item of the table by key: its type and content hash (the items themselves are not kept). */
-const digestsOf = async (client: DynamoDBClient, tableName: string): Promise<Digests> => {
+/** Every item of the source by key: its type and content hash (the items themselves are not kept). */
+const digestsOf = async (source: ItemSource): Promise<Digests> => {
   const digests: Digests = new Map();
   try {
-    for await (const item of scanItems(client, tableName)) digests.set(itemKeyOf(item), { type: itemTypeOf(item), digest: itemDigest(item) });
+    for await (const item of source.items()) digests.set(itemKeyOf(item), { type: itemTypeOf(item), digest: itemDigest(item) });
   } catch (error) {
-    throw new InfrastructureError(`scanning ${tableName}: ${error instanceof Error ? error.message : String(error)}`, 'dynamodb', { cause: error });
+    throw new InfrastructureError(`reading ${source.name}: ${error instanceof Error ? error.message : String(error)}`, 'dynamodb', { cause: error });
   }
   return digests;
 };
 
-const sorted = (keys: string[]): string[] => keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Compares `table` (the stack's) with `restored`, reading both whole, one after the other. */
-export const compareTables = async (client: DynamoDBClient, table: string, restored: string): Promise<TableComparison> => {
-  const ours = await digestsOf(client, table);
-  const theirs = await digestsOf(client, restored);
-  const byType = new Map<string, TypeComparison>();
-  const entry = (type: string): TypeComparison => {
+/** Compares two sources item by item, reading them whole, one after the other. */
+export const compareItemSets = async (left: ItemSource, right: ItemSource): Promise<ItemSetComparison> => {
+  const ours = await digestsOf(left);
+  const theirs = await digestsOf(right);
+  const byType = new Map<string, ItemSetComparison['types'][number]>();
+  const entry = (type: string) => {
     let found = byType.get(type);
-    if (!found) byType.set(type, (found = { type, table: 0, restored: 0, changed: [], onlyInTable: [], onlyInRestored: [] }));
+    if (!found) byType.set(type, (found = { type, left: 0, right: 0, changed: [], onlyLeft: [], onlyRight: [] }));
     return found;
   };
   for (const [key, item] of ours) {
     const e = entry(item.type);
-    e.table++;
+    e.left++;
     const other = theirs.get(key);
-    if (!other) e.onlyInTable.push(key);
+    if (!other) e.onlyLeft.push(key);
     else if (other.digest !== item.digest) e.changed.push(key);
   }
   for (const [key, item] of theirs) {
     const e = entry(item.type);
-    e.restored++;
-    if (!ours.has(key)) e.onlyInRestored.push(key);
+    e.right++;
+    if (!ours.has(key)) e.onlyRight.push(key);
   }
   const types = [...byType.values()]
-    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : 0))
-    .map((t) => ({ ...t, changed: sorted(t.changed), onlyInTable: sorted(t.onlyInTable), onlyInRestored: sorted(t.onlyInRestored) }));
-  return { table, restored, types, equal: types.every((t) => t.changed.length + t.onlyInTable.length + t.onlyInRestored.length === 0) };
+    .sort((a, b) => byText(a.type, b.type))
+    .map((t) => ({ ...t, changed: t.changed.sort(byText), onlyLeft: t.onlyLeft.sort(byText), onlyRight: t.onlyRight.sort(byText) }));
+  return { types, equal: types.every((t) => t.changed.length + t.onlyLeft.length + t.onlyRight.length === 0) };
+};
+
+const someKeys = (keys: readonly string[], limit: number): string => `${keys.slice(0, limit).join(', ')}${keys.length > limit ? `, … ${keys.length - limit} more` : ''}`;
+
+/** One line per differing item type, naming up to `limit` keys of each kind (empty when the sides agree). */
+export const describeDifferences = (comparison: ItemSetComparison, sides: { left: string; right: string }, limit = 5): string[] =>
+  comparison.types.flatMap((t) => {
+    const parts = [
+      ...(t.changed.length ? [`${t.changed.length} changed (${someKeys(t.changed, limit)})`] : []),
+      ...(t.onlyLeft.length ? [`${t.onlyLeft.length} only in ${sides.left} (${someKeys(t.onlyLeft, limit)})`] : []),
+      ...(t.onlyRight.length ? [`${t.onlyRight.length} only in ${sides.right} (${someKeys(t.onlyRight, limit)})`] : []),
+    ];
+    return parts.length ? [`${t.type}: ${parts.join(', ')}`] : [];
+  });
+
+export interface TableComparison {
+  table: string;
+  restored: string;
+  types: {
+    type: string;
+    /** Items of the type in the stack's table and in the restored one. */
+    table: number;
+    restored: number;
+    /** Keys (`pk|sk`) held by both tables with different content. */
+    changed: string[];
+    /** Keys only the stack's table holds: written after the restore point, or lost in the restore. */
+    onlyInTable: string[];
+    /** Keys only the restored table holds: deleted from the stack's table after the restore point. */
+    onlyInRestored: string[];
+  }[];
+  equal: boolean;
+}
+
+/** Every item of a table, as a comparison source. */
+export const tableSource = (client: DynamoDBClient, tableName: string): ItemSource => ({ name: `table ${tableName}`, items: () => scanItems(client, tableName) });
+
+/** Compares `table` (the stack's) with `restored`, item by item. */
+export const compareTables = async (client: DynamoDBClient, table: string, restored: string): Promise<TableComparison> => {
+  const { types, equal } = await compareItemSets(tableSource(client, table), tableSource(client, restored));
+  return {
+    table,
+    restored,
+    types: types.map((t) => ({ type: t.type, table: t.left, restored: t.right, changed: t.changed, onlyInTable: t.onlyLeft, onlyInRestored: t.onlyRight })),
+    equal,
+  };
 };

@@ -61,7 +61,7 @@ describe('restore:compare', () => {
     const run = await compare(['--table', stack, '--restored', 'no-such-table', '--endpoint', endpoint]);
     expect(run.code).toBe(1);
     expect(run.out).toBe('');
-    expect(run.err).toMatch(/^restore:compare failed: scanning no-such-table: /);
+    expect(run.err).toMatch(/^restore:compare failed: reading table no-such-table: /);
   });
 
   it('refuses a command line without both tables, or naming one table twice, with exit 64', async () => {

@@ -1,5 +1,6 @@
 // The restore rehearsal's export, restore and comparison against DynamoDB Local: an item comes back attribute for
-// attribute, a changed item is found by its type's digest, and a restore never writes into a table that exists.
+// attribute, a changed, missing or extra item is named by key under its type, and a restore never writes into a
+// table that exists.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { DeleteTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, Upd
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createTradingTable } from '../../../adapters/dynamodb/table-bootstrap';
 import { localDynamoClientConfig } from '../../../local/dynamodb-local';
-import { digestDifferences, digestExport, digestTable, exportTable, itemTypeOf, restoreTable, scanItems, type Item } from '../../../adapters/dynamodb/table-backup';
+import { exportTable, itemTypeOf, readExport, restoreTable, scanItems, type Item } from '../../../adapters/dynamodb/table-backup';
+import { compareItemSets, describeDifferences, tableSource, type ItemSource } from '../../../adapters/dynamodb/table-comparison';
 
 const client = new DynamoDBClient(localDynamoClientConfig(inject('dynamoEndpoint')));
 const name = (label: string) => `backup-${label}-${randomBytes(3).toString('hex')}`;
@@ -21,6 +23,11 @@ const ITEMS: Item[] = [
   { pk: { S: 'AUDIT#paper-1#2026-11-23' }, sk: { S: '2026-11-23T15:00:00.000Z#e1' }, detail: { M: { outcome: { S: 'approved' }, checks: { L: [{ S: 'PRICE_COLLAR' }, { BOOL: true }] } } }, gsi1pk: { S: 'CORR#i-1' }, gsi1sk: { S: '2026-11-23T15:00:00.000Z#e1' } },
   { pk: { S: 'INTENTS#paper-1' }, sk: { S: '1795446000000' }, A: { N: '12' }, expiresAt: { N: '1795449600' }, blob: { B: new Uint8Array([0, 1, 254, 255]) }, none: { NULL: true } },
 ];
+
+const table = (tableName: string): ItemSource => tableSource(client, tableName);
+const exported = (file: string): ItemSource => ({ name: file, items: () => readExport(file) });
+/** What differs between the two, one line per item type, the first named "a" and the second "b". */
+const differences = async (a: ItemSource, b: ItemSource): Promise<string[]> => describeDifferences(await compareItemSets(a, b), { left: 'a', right: 'b' });
 
 const tableWith = async (items: readonly Item[]): Promise<string> => {
   const table = name('source');
@@ -56,9 +63,9 @@ describe('table export and restore', () => {
     // A string set has no order: DynamoDB may hand its members back in any.
     const normal = (items: Item[]) => items.map((i) => (i.tags?.SS ? { ...i, tags: { SS: [...i.tags.SS].sort() } } : i)).sort((a, b) => key(a).localeCompare(key(b)));
     expect(normal(back)).toEqual(normal([...ITEMS]));
-    expect(digestDifferences(await digestTable(client, source), await digestTable(client, restored))).toEqual([]);
-    // The export file digests as the table it was read from and the table restored from it.
-    expect(await digestExport(file)).toEqual(await digestTable(client, restored));
+    expect(await differences(table(source), table(restored))).toEqual([]);
+    // The export file holds what the table it was read from and the table restored from it hold.
+    expect(await differences(exported(file), table(restored))).toEqual([]);
   });
 
   it('judges a restore against its export, not against a source table that moved on after it', async () => {
@@ -69,8 +76,8 @@ describe('table export and restore', () => {
     tables.push(restored);
     await restoreTable(client, file, restored);
     await client.send(new PutItemCommand({ TableName: source, Item: { ...(ITEMS[0] as Item), filledQuantity: { S: '9' } } }));
-    expect(digestDifferences(await digestExport(file), await digestTable(client, restored))).toEqual([]);
-    expect(digestDifferences(await digestExport(file), await digestTable(client, source))).toEqual(['ACCOUNT/ORDER: 1 items, content differs']);
+    expect(await differences(exported(file), table(restored))).toEqual([]);
+    expect(await differences(exported(file), table(source))).toEqual(['ACCOUNT/ORDER: 1 changed (ACCOUNT#paper-1|ORDER#i-1)']);
   });
 
   it('judges a book built by ADD equal to its restore, though DynamoDB stores the restored numbers in another form', async () => {
@@ -88,20 +95,20 @@ describe('table export and restore', () => {
     // The same numbers in two texts: what made a byte-for-byte comparison call a faithful restore different.
     expect((await read(source))?.cash?.N).toBe('103.20');
     expect((await read(restored))?.cash?.N).toBe('103.2');
-    expect(digestDifferences(await digestExport(file), await digestTable(client, restored))).toEqual([]);
-    expect(digestDifferences(await digestTable(client, source), await digestTable(client, restored))).toEqual([]);
+    expect(await differences(exported(file), table(restored))).toEqual([]);
+    expect(await differences(table(source), table(restored))).toEqual([]);
     // A different number is still a difference.
     await client.send(new UpdateItemCommand({ TableName: restored, Key: book, UpdateExpression: 'ADD cash :a', ExpressionAttributeValues: { ':a': { N: '0.001' } } }));
-    expect(digestDifferences(await digestExport(file), await digestTable(client, restored))).toEqual(['ACCOUNT/BOOK: 1 items, content differs']);
+    expect(await differences(exported(file), table(restored))).toEqual(['ACCOUNT/BOOK: 1 changed (ACCOUNT#paper-1|BOOK)']);
   });
 
   it('names the item type whose content differs between two tables (the comparison itself can fail)', async () => {
     const source = await tableWith(ITEMS);
     const changed = await tableWith([...ITEMS.slice(1), { ...(ITEMS[0] as Item), filledQuantity: { S: '9' } }]);
     const shorter = await tableWith(ITEMS.slice(0, 3));
-    const a = await digestTable(client, source);
-    expect(digestDifferences(a, await digestTable(client, changed))).toEqual(['ACCOUNT/ORDER: 1 items, content differs']);
-    expect(digestDifferences(a, await digestTable(client, shorter))).toEqual(['INTENTS: missing from the restored table']);
+    expect(await differences(table(source), table(changed))).toEqual(['ACCOUNT/ORDER: 1 changed (ACCOUNT#paper-1|ORDER#i-1)']);
+    expect(await differences(table(source), table(shorter))).toEqual(['INTENTS: 1 only in a (INTENTS#paper-1|1795446000000)']);
+    expect(await differences(table(shorter), table(source))).toEqual(['INTENTS: 1 only in b (INTENTS#paper-1|1795446000000)']);
   });
 
   it('refuses to restore into a table that exists', async () => {

@@ -62,7 +62,7 @@ describe('comparing the stack table with a restored one', () => {
     const missing = `compare-missing-${randomBytes(3).toString('hex')}`;
     const failure = await compareTables(client, stack, missing).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(InfrastructureError);
-    expect((failure as Error).message).toMatch(new RegExp(`^scanning ${missing}: `));
+    expect((failure as Error).message).toMatch(new RegExp(`^reading table ${missing}: `));
     expect((failure as Error).cause).toMatchObject({ name: 'ResourceNotFoundException' });
   });
 });
