@@ -5,7 +5,7 @@
 // table could not be read (the line names which), 64 on a bad command line.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { parseArgs } from 'node:util';
-import { compareTables, type TableComparison } from '../adapters/dynamodb/table-comparison';
+import { compareTables, someKeys, type TableComparison } from '../adapters/dynamodb/table-comparison';
 
 export const USAGE = 'usage: npm run restore:compare -- --table <name> --restored <name> [--region <region>] [--endpoint <url>] [--keys <n>] [--json]';
 
@@ -19,8 +19,7 @@ export interface RestoreCompareIo {
   dynamo?: (options: { region?: string; endpoint?: string }) => DynamoDBClient;
 }
 
-const listed = (label: string, keys: readonly string[], limit: number): string[] =>
-  keys.length === 0 ? [] : [`    ${label}: ${keys.slice(0, limit).join(', ')}${keys.length > limit ? ` … and ${keys.length - limit} more` : ''}`];
+const listed = (label: string, keys: readonly string[], limit: number): string[] => (keys.length === 0 ? [] : [`    ${label}: ${someKeys(keys, limit)}`]);
 
 /** The comparison for a person: one row per item type, then the keys of every type that differs. */
 export const formatComparison = (c: TableComparison, limit: number): string[] => {

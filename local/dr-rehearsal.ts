@@ -12,8 +12,8 @@ import type { DomainEvent } from '../shared/events/catalog';
 import { CollectingLog } from './collecting-log';
 import { runSession } from './session';
 import type { SessionWiring } from './session-wiring';
-import { digestExport, exportTable, readExport, restoreTable, type TypeDigest } from '../adapters/dynamodb/table-backup';
-import { compareItemSets, describeDifferences, tableSource, type ItemSource } from '../adapters/dynamodb/table-comparison';
+import { exportTable, readExport, restoreTable } from '../adapters/dynamodb/table-backup';
+import { compareItemDigests, describeDifferences, readItemDigests, tableSource, typeDigests, type TypeDigest } from '../adapters/dynamodb/table-comparison';
 
 /** As the session's own reconciliation: the simulated venue never takes an order late. */
 const IN_FLIGHT_GRACE_MS = 2_000;
@@ -91,16 +91,15 @@ const rehearseOn = async (w: SessionWiring, options: RehearsalOptions): Promise<
     // The restore is judged against what was exported, as a point-in-time restore is: a live source table may take
     // writes after its export, which the report names but does not count.
     const compared = await timed(async () => {
-      const exported: ItemSource = { name: `export ${file}`, items: () => readExport(file) };
-      const [itemTypes, copy, source] = await Promise.all([
-        digestExport(file),
-        compareItemSets(exported, tableSource(w.ddb, restoredTable)),
-        compareItemSets(exported, tableSource(w.ddb, w.tableName)),
+      const [exported, copy, source] = await Promise.all([
+        readItemDigests({ name: `export ${file}`, items: () => readExport(file) }),
+        readItemDigests(tableSource(w.ddb, restoredTable)),
+        readItemDigests(tableSource(w.ddb, w.tableName)),
       ]);
       return {
-        itemTypes,
-        differences: describeDifferences(copy, { left: 'the export', right: 'the restored table' }),
-        sourceChangedSinceExport: describeDifferences(source, { left: 'the export', right: 'the source table' }),
+        itemTypes: typeDigests(exported),
+        differences: describeDifferences(compareItemDigests(exported, copy), { left: 'the export', right: 'the restored table' }),
+        sourceChangedSinceExport: describeDifferences(compareItemDigests(exported, source), { left: 'the export', right: 'the source table' }),
       };
     });
     const reconciled = await timed(() => reconcileRestored(w, restoredTable));

@@ -1,7 +1,7 @@
 // Export and restore of a trading table for the restore rehearsal: a consistent, paginated Scan written as JSON
 // Lines in the DYNAMODB_JSON form of DynamoDB's export to S3 (one {"Item": …} per line, binary as base64), a
-// restore into a new table of the same definition by BatchWriteItem (unprocessed items retried), each item's type,
-// key and content hash (compared item by item in table-comparison.ts), and a digest per item type of an export.
+// restore into a new table of the same definition by BatchWriteItem (unprocessed items retried), and each item's
+// type, key and content hash (compared item by item in table-comparison.ts).
 // Invariant: an item is written back exactly as it was read; numbers hash by value, since DynamoDB may store a
 // number's text differently from how it was written.
 import { createHash } from 'node:crypto';
@@ -179,23 +179,3 @@ export const itemDigest = (item: Item): string => sha256(JSON.stringify(canonica
 
 /** An item's key as text, `pk|sk`, for naming it to a person. */
 export const itemKeyOf = (item: Item): string => `${item.pk?.S ?? '?'}|${item.sk?.S ?? ''}`;
-
-export interface TypeDigest {
-  count: number;
-  /** Over the items' own hashes, sorted: independent of scan order. */
-  sha256: string;
-}
-
-/** Item count and content hash of every item type in an export file. */
-export const digestExport = (file: string): Promise<Record<string, TypeDigest>> => digestItems(readExport(file));
-
-const digestItems = async (items: AsyncIterable<Item>): Promise<Record<string, TypeDigest>> => {
-  const hashes = new Map<string, string[]>();
-  for await (const item of items) {
-    const type = itemTypeOf(item);
-    const list = hashes.get(type) ?? [];
-    list.push(itemDigest(item));
-    hashes.set(type, list);
-  }
-  return Object.fromEntries([...hashes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([type, list]) => [type, { count: list.length, sha256: sha256(list.sort().join('\n')) }]));
-};

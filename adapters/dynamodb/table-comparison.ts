@@ -3,6 +3,7 @@
 // by key. The restore procedure's compare step (docs/disaster-recovery.md) and the restore rehearsal use it.
 // Invariants: it only reads; numbers compare by value; a source that cannot be read fails the comparison, naming
 // the source, and never reads as empty.
+import { createHash } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { InfrastructureError } from '../../shared/errors/errors';
 import { itemDigest, itemKeyOf, itemTypeOf, scanItems, type Item } from './table-backup';
@@ -29,11 +30,12 @@ export interface ItemSetComparison {
   equal: boolean;
 }
 
-type Digests = Map<string, { type: string; digest: string }>;
+/** Every item of a source by key: its type and content hash (the items themselves are not kept). */
+export type ItemDigests = Map<string, { type: string; digest: string }>;
 
-/** Every item of the source by key: its type and content hash (the items themselves are not kept). */
-const digestsOf = async (source: ItemSource): Promise<Digests> => {
-  const digests: Digests = new Map();
+/** Reads the source whole into its item digests. */
+export const readItemDigests = async (source: ItemSource): Promise<ItemDigests> => {
+  const digests: ItemDigests = new Map();
   try {
     for await (const item of source.items()) digests.set(itemKeyOf(item), { type: itemTypeOf(item), digest: itemDigest(item) });
   } catch (error) {
@@ -44,10 +46,8 @@ const digestsOf = async (source: ItemSource): Promise<Digests> => {
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Compares two sources item by item, reading them whole, one after the other. */
-export const compareItemSets = async (left: ItemSource, right: ItemSource): Promise<ItemSetComparison> => {
-  const ours = await digestsOf(left);
-  const theirs = await digestsOf(right);
+/** Compares two sides item by item, from their digests. */
+export const compareItemDigests = (ours: ItemDigests, theirs: ItemDigests): ItemSetComparison => {
   const byType = new Map<string, ItemSetComparison['types'][number]>();
   const entry = (type: string) => {
     let found = byType.get(type);
@@ -72,7 +72,30 @@ export const compareItemSets = async (left: ItemSource, right: ItemSource): Prom
   return { types, equal: types.every((t) => t.changed.length + t.onlyLeft.length + t.onlyRight.length === 0) };
 };
 
-const someKeys = (keys: readonly string[], limit: number): string => `${keys.slice(0, limit).join(', ')}${keys.length > limit ? `, … ${keys.length - limit} more` : ''}`;
+/** Compares two sources item by item, reading them whole, one after the other. */
+export const compareItemSets = async (left: ItemSource, right: ItemSource): Promise<ItemSetComparison> => compareItemDigests(await readItemDigests(left), await readItemDigests(right));
+
+export interface TypeDigest {
+  count: number;
+  /** Over the items' own hashes, sorted: independent of read order. */
+  sha256: string;
+}
+
+/** Item count and content hash of every item type, from a side's digests. */
+export const typeDigests = (digests: ItemDigests): Record<string, TypeDigest> => {
+  const hashes = new Map<string, string[]>();
+  for (const { type, digest } of digests.values()) {
+    const list = hashes.get(type);
+    if (list) list.push(digest);
+    else hashes.set(type, [digest]);
+  }
+  return Object.fromEntries(
+    [...hashes].sort(([a], [b]) => byText(a, b)).map(([type, list]) => [type, { count: list.length, sha256: createHash('sha256').update(list.sort().join('\n')).digest('hex') }]),
+  );
+};
+
+/** Up to `limit` keys, and how many more there are: enough to recognise the damage, not a dump of the table. */
+export const someKeys = (keys: readonly string[], limit: number): string => `${keys.slice(0, limit).join(', ')}${keys.length > limit ? ` … and ${keys.length - limit} more` : ''}`;
 
 /** One line per differing item type, naming up to `limit` keys of each kind (empty when the sides agree). */
 export const describeDifferences = (comparison: ItemSetComparison, sides: { left: string; right: string }, limit = 5): string[] =>
