@@ -26,6 +26,7 @@ export const AUDIT_KINDS = [
   'CASH_SYNCED',
   'BREAKER_APPROVED',
   'BREAKER_REJECTED',
+  'LEDGER_RESTORED',
 ] as const;
 export type AuditKind = (typeof AUDIT_KINDS)[number];
 
