@@ -4,6 +4,7 @@
 // session, rate window, throttles, reconciliation and audit history stay as the stack's table has them); every write
 // is in a transaction conditional on the account being KILLED in the stack's table; the run's audit entry, naming
 // who ran it, is in the first transaction, so nothing is written without it.
+import { createHash } from 'node:crypto';
 import {
   QueryCommand,
   TransactionCanceledException,
@@ -158,6 +159,9 @@ const transactionsOf = (writes: CopyBackPlan['writes']): CopyBackPlan['writes'][
   return groups;
 };
 
+/** An idempotency token per transaction of a run (DynamoDB takes at most 36 characters). */
+const requestToken = (runEntryId: string, index: number): string => createHash('sha256').update(`${runEntryId}#${index}`).digest('hex').slice(0, 36);
+
 /**
  * Makes the plan's writes in the stack's table, each transaction conditional on the account being KILLED there;
  * the audit entry goes in the first. Throws AccountNotKilledError when the account is (or stops being) anything
@@ -186,7 +190,8 @@ export const applyCopyBack = async (
       ...group.map((write): TransactWriteItem => (write.kind === 'put' ? { Put: { TableName: tableName, Item: write.item } } : { Delete: { TableName: tableName, Key: { pk: { S: write.pk }, sk: { S: write.sk } } } })),
     ];
     try {
-      await client.send(new TransactWriteItemsCommand({ TransactItems: actions }));
+      // The token makes the SDK's retry of a transaction that did commit a no-op, not a failed audit condition.
+      await client.send(new TransactWriteItemsCommand({ TransactItems: actions, ClientRequestToken: requestToken(input.audit.entryId, index) }));
     } catch (error) {
       if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') throw new AccountNotKilledError(account, written);
       throw new CopyBackWriteError(

@@ -171,6 +171,19 @@ describe('restore:copy-back', () => {
     expect(ordersNow).toHaveLength(95);
   });
 
+  it('takes a transaction sent again after it committed (a retry whose first answer was lost) as done', async () => {
+    const [stack, restored] = [await tableWith(stackItems()), await tableWith(restoredItems())];
+    const retrying = new DynamoDBClient(localDynamoClientConfig(endpoint));
+    const send = retrying.send.bind(retrying) as (command: unknown) => Promise<unknown>;
+    retrying.send = (async (command: unknown) => {
+      if (command instanceof TransactWriteItemsCommand) await send(command);
+      return send(command);
+    }) as typeof retrying.send;
+    const run = await copyBack([...local(stack, restored), ...apply], { dynamoClient: retrying });
+    expect(run).toMatchObject({ code: 0, err: '' });
+    expect([...(await scan(stack)).values()].filter((item) => item.kind?.S === 'LEDGER_RESTORED')).toHaveLength(1);
+  });
+
   it('audits the AWS identity that signs when it runs against AWS', async () => {
     const [stack, restored] = [await tableWith(stackItems()), await tableWith(restoredItems())];
     const run = await copyBack(['--table', stack, '--restored', restored, '--account', A, '--apply', '--reason', 'restore'], {
