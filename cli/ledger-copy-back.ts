@@ -179,8 +179,9 @@ export const runRestoreCopyBack = async (argv: string[], io: CopyBackIo): Promis
       io.err(`refused: ${message}`);
       return error.written === 0 ? 1 : 3;
     }
-    const partial = error instanceof CopyBackWriteError && error.written > 0;
-    io.err(`restore:copy-back failed while ${step.name}: ${message}${partial ? '; the account is still KILLED: run it again to finish' : ''}`);
+    // Writes were made (all of them, when the check after failed): running it again plans what is left and finishes.
+    const partial = (error instanceof CopyBackWriteError && error.written > 0) || step.name === 'checking the result';
+    io.err(`restore:copy-back failed while ${step.name}: ${message}${partial ? '; run it again (the account still KILLED) to finish' : ''}`);
     return partial ? 3 : 1;
   } finally {
     client.destroy();

@@ -171,6 +171,24 @@ describe('restore:copy-back', () => {
     expect(ordersNow).toHaveLength(95);
   });
 
+  it('names the transaction that failed and how much was written before it, and finishes when run again', async () => {
+    const missing = Array.from({ length: 250 }, (_, i) => order(`n-${String(i).padStart(3, '0')}`));
+    const [stack, restored] = [await tableWith(stackItems()), await tableWith([...restoredItems(), ...missing])];
+    const failing = new DynamoDBClient(localDynamoClientConfig(endpoint));
+    const send = failing.send.bind(failing) as (command: unknown) => Promise<unknown>;
+    let transactions = 0;
+    failing.send = (async (command: unknown) => {
+      if (command instanceof TransactWriteItemsCommand && ++transactions === 2) throw new Error('socket hang up');
+      return send(command);
+    }) as typeof failing.send;
+    const run = await copyBack([...local(stack, restored), ...apply], { dynamoClient: failing });
+    expect(run.code).toBe(3);
+    expect(run.err).toBe('restore:copy-back failed while copying back: copy-back transaction 2 of 3 failed (98 of 256 write(s) made before it): socket hang up; run it again (the account still KILLED) to finish');
+    const again = await copyBack([...local(stack, restored), ...apply]);
+    expect(again).toMatchObject({ code: 0, err: '' });
+    expect(again.out).toMatch(/copied back: 158 write\(s\) in 2 transaction\(s\)/);
+  });
+
   it('takes a transaction sent again after it committed (a retry whose first answer was lost) as done', async () => {
     const [stack, restored] = [await tableWith(stackItems()), await tableWith(restoredItems())];
     const retrying = new DynamoDBClient(localDynamoClientConfig(endpoint));
