@@ -87,6 +87,15 @@ const copyBack = async (argv: string[], io: { dynamoClient?: DynamoDBClient; who
   return { code, out: out.join('\n'), err: err.join('\n') };
 };
 
+/** A client whose TransactWriteItems calls go through `around` (the adapter boundary): to race, fail or repeat the nth. */
+const aroundTransactions = (around: (send: () => Promise<unknown>, nth: number) => Promise<unknown>): DynamoDBClient => {
+  const wrapped = new DynamoDBClient(localDynamoClientConfig(endpoint));
+  const send = wrapped.send.bind(wrapped) as (command: unknown) => Promise<unknown>;
+  let nth = 0;
+  wrapped.send = (async (command: unknown) => (command instanceof TransactWriteItemsCommand ? around(() => send(command), ++nth) : send(command))) as typeof wrapped.send;
+  return wrapped;
+};
+
 const local = (stack: string, restored: string) => ['--table', stack, '--restored', restored, '--account', A, '--endpoint', endpoint];
 const apply = ['--apply', '--reason', 'restore after the bad deploy', '--as', 'carol'];
 
@@ -153,16 +162,13 @@ describe('restore:copy-back', () => {
     const missing = Array.from({ length: 250 }, (_, i) => order(`n-${String(i).padStart(3, '0')}`));
     const [stack, restored] = [await tableWith(stackItems()), await tableWith([...restoredItems(), ...missing])];
     // The adapter boundary: right after the first transaction commits, someone releases the account.
-    const racing = new DynamoDBClient(localDynamoClientConfig(endpoint));
-    const send = racing.send.bind(racing) as (command: unknown) => Promise<unknown>;
-    let transactions = 0;
-    racing.send = (async (command: unknown) => {
-      const answer = await send(command);
-      if (command instanceof TransactWriteItemsCommand && ++transactions === 1) {
+    const racing = aroundTransactions(async (send, nth) => {
+      const answer = await send();
+      if (nth === 1) {
         await client.send(new UpdateItemCommand({ TableName: stack, Key: { pk: { S: keys.tradingState(A).pk }, sk: { S: 'STATE' } }, UpdateExpression: 'SET #s = :h', ExpressionAttributeNames: { '#s': 'state' }, ExpressionAttributeValues: { ':h': { S: 'HALTED' } } }));
       }
       return answer;
-    }) as typeof racing.send;
+    });
     const run = await copyBack([...local(stack, restored), ...apply], { dynamoClient: racing });
     expect(run.code).toBe(3);
     expect(run.err).toBe(`refused: ${A} left KILLED during the copy-back: 98 write(s) were made before, none after; kill it again and run the copy-back again to finish`);
@@ -174,13 +180,10 @@ describe('restore:copy-back', () => {
   it('names the transaction that failed and how much was written before it, and finishes when run again', async () => {
     const missing = Array.from({ length: 250 }, (_, i) => order(`n-${String(i).padStart(3, '0')}`));
     const [stack, restored] = [await tableWith(stackItems()), await tableWith([...restoredItems(), ...missing])];
-    const failing = new DynamoDBClient(localDynamoClientConfig(endpoint));
-    const send = failing.send.bind(failing) as (command: unknown) => Promise<unknown>;
-    let transactions = 0;
-    failing.send = (async (command: unknown) => {
-      if (command instanceof TransactWriteItemsCommand && ++transactions === 2) throw new Error('socket hang up');
-      return send(command);
-    }) as typeof failing.send;
+    const failing = aroundTransactions(async (send, nth) => {
+      if (nth === 2) throw new Error('socket hang up');
+      return send();
+    });
     const run = await copyBack([...local(stack, restored), ...apply], { dynamoClient: failing });
     expect(run.code).toBe(3);
     expect(run.err).toBe('restore:copy-back failed while copying back: copy-back transaction 2 of 3 failed (98 of 256 write(s) made before it): socket hang up; run it again (the account still KILLED) to finish');
@@ -191,12 +194,10 @@ describe('restore:copy-back', () => {
 
   it('takes a transaction sent again after it committed (a retry whose first answer was lost) as done', async () => {
     const [stack, restored] = [await tableWith(stackItems()), await tableWith(restoredItems())];
-    const retrying = new DynamoDBClient(localDynamoClientConfig(endpoint));
-    const send = retrying.send.bind(retrying) as (command: unknown) => Promise<unknown>;
-    retrying.send = (async (command: unknown) => {
-      if (command instanceof TransactWriteItemsCommand) await send(command);
-      return send(command);
-    }) as typeof retrying.send;
+    const retrying = aroundTransactions(async (send) => {
+      await send();
+      return send();
+    });
     const run = await copyBack([...local(stack, restored), ...apply], { dynamoClient: retrying });
     expect(run).toMatchObject({ code: 0, err: '' });
     expect([...(await scan(stack)).values()].filter((item) => item.kind?.S === 'LEDGER_RESTORED')).toHaveLength(1);
