@@ -19,7 +19,8 @@ export interface RestoreCompareIo {
   dynamo?: (options: { region?: string; endpoint?: string }) => DynamoDBClient;
 }
 
-const listed = (label: string, keys: readonly string[], limit: number): string[] => (keys.length === 0 ? [] : [`    ${label}: ${someKeys(keys, limit)}`]);
+/** A line naming up to `limit` of the keys under its label, or none when there are no keys. */
+export const listed = (label: string, keys: readonly string[], limit: number): string[] => (keys.length === 0 ? [] : [`    ${label}: ${someKeys(keys, limit)}`]);
 
 /** The comparison for a person: one row per item type, then the keys of every type that differs. */
 export const formatComparison = (c: TableComparison, limit: number): string[] => {

@@ -122,10 +122,11 @@ const rehearseCopyBack = async (w: SessionWiring, restoredTable: string): Promis
   // Reconciliation runs every minute while the account is KILLED, so it meets the damage before the copy-back does.
   const beforeCopyBack = await reconcileRestored(w, w.tableName);
   const started = performance.now();
-  const plan = planCopyBack(await readLedger(w.ddb, w.tableName, account), await readLedger(w.ddb, restoredTable, account));
+  const restored = await readLedger(w.ddb, restoredTable, account);
+  const plan = planCopyBack(await readLedger(w.ddb, w.tableName, account), restored);
   const audit = auditEntry({ account, occurredAt: new Date(w.clock.now()).toISOString(), kind: 'LEDGER_RESTORED', actor: 'dr-rehearsal', correlationId: `restore-${w.settings.runStamp}`, causationId: 'operator:dr-rehearsal', detail: { restoredTable, writes: plan.writes.length } });
   const result = await applyCopyBack(w.ddb, { tableName: w.tableName, account, plan, audit });
-  const remaining = planCopyBack(await readLedger(w.ddb, w.tableName, account), await readLedger(w.ddb, restoredTable, account)).writes.length;
+  const remaining = planCopyBack(await readLedger(w.ddb, w.tableName, account), restored).writes.length;
   const ms = Math.round(performance.now() - started);
   return { ms, damaged, damagedReconciliation: beforeCopyBack.status, planned: plan.writes.length, ...result, remaining, reconciliation: await reconcileRestored(w, w.tableName) };
 };

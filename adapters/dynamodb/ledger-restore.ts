@@ -18,6 +18,7 @@ import { InfrastructureError } from '../../shared/errors/errors';
 import { keys, ORDER_SHARDS, orderPartition, OPEN_ORDER_PARTITION_PREFIX } from '../../shared/storage/table-definition';
 import { auditItem } from './items';
 import { itemDigest, itemKeyOf, itemTypeOf, type Item } from './table-backup';
+import { compareItemDigests, type ItemDigests } from './table-comparison';
 
 /** The item types of an account's ledger (itemTypeOf's names): what a copy-back reads, compares and writes. */
 export const LEDGER_TYPES = ['ORDERS/ORDER', 'OPEN/INTENT', 'ACCOUNT/OPEN_ORDERS', 'ACCOUNT/FILL', 'ACCOUNT/POSITION', 'ACCOUNT/BOOK'] as const;
@@ -76,29 +77,27 @@ export interface CopyBackPlan {
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
+const digestsOf = (ledger: Ledger): ItemDigests => new Map([...ledger].map(([key, item]) => [key, { type: itemTypeOf(item), digest: itemDigest(item) }]));
+
 /** What makes the stack's ledger equal, item for item, to the restored one (numbers compare by value). */
 export const planCopyBack = (stack: Ledger, restored: Ledger): CopyBackPlan => {
-  const types = new Map<LedgerType, TypePlan>(LEDGER_TYPES.map((type) => [type, { type, stack: 0, restored: 0, changed: [], missing: [], extra: [] }]));
-  const planOf = (item: Item): TypePlan => types.get(itemTypeOf(item) as LedgerType) as TypePlan;
-  const puts: CopyBackPlan['writes'] = [];
-  const deletes: CopyBackPlan['writes'] = [];
-  for (const key of [...restored.keys()].sort(byText)) {
-    const item = restored.get(key) as Item;
-    const plan = planOf(item);
-    plan.restored++;
-    const ours = stack.get(key);
-    if (ours && itemDigest(ours) === itemDigest(item)) continue;
-    (ours ? plan.changed : plan.missing).push(key);
-    puts.push({ kind: 'put', key, item });
-  }
-  for (const key of [...stack.keys()].sort(byText)) {
-    const item = stack.get(key) as Item;
-    planOf(item).stack++;
-    if (restored.has(key)) continue;
-    planOf(item).extra.push(key);
-    deletes.push({ kind: 'delete', key, pk: item.pk?.S ?? '', sk: item.sk?.S ?? '' });
-  }
-  return { types: [...types.values()], writes: [...puts, ...deletes] };
+  const compared = new Map(compareItemDigests(digestsOf(stack), digestsOf(restored)).types.map((t) => [t.type, t]));
+  const types = LEDGER_TYPES.map((type): TypePlan => {
+    const t = compared.get(type);
+    return { type, stack: t?.left ?? 0, restored: t?.right ?? 0, changed: t?.changed ?? [], missing: t?.onlyRight ?? [], extra: t?.onlyLeft ?? [] };
+  });
+  const puts = types.flatMap((t) => [...t.changed, ...t.missing]).sort(byText);
+  const deletes = types.flatMap((t) => t.extra).sort(byText);
+  return {
+    types,
+    writes: [
+      ...puts.map((key) => ({ kind: 'put' as const, key, item: restored.get(key) as Item })),
+      ...deletes.map((key) => {
+        const item = stack.get(key) as Item;
+        return { kind: 'delete' as const, key, pk: item.pk?.S ?? '', sk: item.sk?.S ?? '' };
+      }),
+    ],
+  };
 };
 
 /** The copy-back was refused: the account is not KILLED in the stack's table (any more). */

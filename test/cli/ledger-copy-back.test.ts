@@ -2,9 +2,9 @@
 // (orders, open-order markers and count, fills, positions, book) to the restored table's, only while the account
 // is KILLED, never touches any other item, audits who ran it, and says which step failed when it cannot finish.
 import { randomBytes } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient, PutItemCommand, ScanCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, PutItemCommand, TransactWriteItemsCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { itemDigest, itemKeyOf, type Item } from '../../adapters/dynamodb/table-backup';
+import { itemDigest, itemKeyOf, scanItems, type Item } from '../../adapters/dynamodb/table-backup';
 import { createTradingTable } from '../../adapters/dynamodb/table-bootstrap';
 import { runRestoreCopyBack } from '../../cli/ledger-copy-back';
 import { localDynamoClientConfig } from '../../local/dynamodb-local';
@@ -60,12 +60,7 @@ const tableWith = async (items: readonly Item[]): Promise<string> => {
 
 const scan = async (table: string): Promise<Map<string, Item>> => {
   const items = new Map<string, Item>();
-  let start: Record<string, NonNullable<Item[string]>> | undefined;
-  do {
-    const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true, ExclusiveStartKey: start }));
-    for (const item of page.Items ?? []) items.set(itemKeyOf(item), item);
-    start = page.LastEvaluatedKey;
-  } while (start);
+  for await (const item of scanItems(client, table)) items.set(itemKeyOf(item), item);
   return items;
 };
 

@@ -1,11 +1,11 @@
 // The ledger copy-back against DynamoDB Local: whatever the two tables hold, applying the plan makes the account's
 // ledger equal to the restored one, item for item, and leaves every other item of the stack's table as it was.
 import { randomBytes } from 'node:crypto';
-import { DeleteTableCommand, DynamoDBClient, PutItemCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { applyCopyBack, LEDGER_TYPES, planCopyBack, readLedger } from '../../../adapters/dynamodb/ledger-restore';
-import { itemDigest, itemKeyOf, itemTypeOf, type Item } from '../../../adapters/dynamodb/table-backup';
+import { itemDigest, itemKeyOf, itemTypeOf, scanItems, type Item } from '../../../adapters/dynamodb/table-backup';
 import { createTradingTable } from '../../../adapters/dynamodb/table-bootstrap';
 import { localDynamoClientConfig } from '../../../local/dynamodb-local';
 import { auditEntry } from '../../../shared/audit/audit-entry';
@@ -52,8 +52,9 @@ const tableWith = async (values: readonly (string | undefined)[], killed: boolea
 };
 
 const contents = async (table: string): Promise<Map<string, string>> => {
-  const page = await client.send(new ScanCommand({ TableName: table, ConsistentRead: true }));
-  return new Map((page.Items ?? []).filter((item) => item.kind?.S !== 'LEDGER_RESTORED').map((item) => [itemKeyOf(item), itemDigest(item)]));
+  const items = new Map<string, string>();
+  for await (const item of scanItems(client, table)) if (item.kind?.S !== 'LEDGER_RESTORED') items.set(itemKeyOf(item), itemDigest(item));
+  return items;
 };
 
 const isLedgerOfA = (key: string): boolean => {
